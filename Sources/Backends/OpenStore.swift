@@ -1,0 +1,3 @@
+import Tracking
+import FileStore
+import SQLiteStore

@@ -1,0 +1,143 @@
+/// A request for `runs/search` (reference §4.4): the same fields as MLflow's REST body.
+public struct RunSearch: Sendable, Equatable {
+    public var experimentIDs: [String]
+    public var filter: String
+    public var orderBy: [String]
+    public var viewType: ViewType
+    public var maxResults: Int
+    public var pageToken: String?
+
+    public static let defaultMaxResults = 1000
+    public static let maxResultsLimit = 50000
+
+    public init(experimentIDs: [String], filter: String = "", orderBy: [String] = [],
+                viewType: ViewType = .activeOnly, maxResults: Int = RunSearch.defaultMaxResults,
+                pageToken: String? = nil) {
+        self.experimentIDs = experimentIDs
+        self.filter = filter
+        self.orderBy = orderBy
+        self.viewType = viewType
+        self.maxResults = maxResults
+        self.pageToken = pageToken
+    }
+}
+
+/// A request for `experiments/search`; the experiment grammar differs from the runs one (reference §5.5).
+public struct ExperimentSearch: Sendable, Equatable {
+    public var filter: String
+    public var orderBy: [String]
+    public var viewType: ViewType
+    public var maxResults: Int
+    public var pageToken: String?
+
+    public init(filter: String = "", orderBy: [String] = [], viewType: ViewType = .activeOnly,
+                maxResults: Int = 1000, pageToken: String? = nil) {
+        self.filter = filter
+        self.orderBy = orderBy
+        self.viewType = viewType
+        self.maxResults = maxResults
+        self.pageToken = pageToken
+    }
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// Present only when more items exist, as MLflow does.
+    public var nextPageToken: String?
+    public init(items: [Item], nextPageToken: String? = nil) {
+        self.items = items
+        self.nextPageToken = nextPageToken
+    }
+}
+
+/// The answer of `artifacts/list`: entries relative to the run's artifact root.
+public struct ArtifactListing: Sendable, Equatable {
+    public var rootURI: String?
+    public var files: [ArtifactEntry]
+    public init(rootURI: String?, files: [ArtifactEntry]) {
+        self.rootURI = rootURI
+        self.files = files
+    }
+}
+
+/// Random access to one artifact file, so a viewer can page through a huge file and a
+/// download can stream it, without ever holding it whole in memory.
+public protocol ArtifactContent: Sendable {
+    /// Size in bytes when the store knows it.
+    var size: Int64? { get }
+    /// Up to `count` bytes starting at `offset`; fewer (possibly none) at the end of the file.
+    func read(offset: Int64, count: Int) async throws -> [UInt8]
+}
+
+extension ArtifactContent {
+    /// The whole content as a stream of chunks, read one chunk ahead of the consumer.
+    public func chunks(size chunkSize: Int = 1 << 20) -> AsyncThrowingStream<[UInt8], Error> {
+        var offset: Int64 = 0
+        return AsyncThrowingStream {
+            let chunk = try await self.read(offset: offset, count: chunkSize)
+            if chunk.isEmpty { return nil }
+            offset += Int64(chunk.count)
+            return chunk
+        }
+    }
+}
+
+/// The one read interface every pane, command and the server go through. Implemented by the
+/// file store, the SQLite store and the REST client. Every method throws `MLflowError`.
+public protocol TrackingStore: Sendable {
+    /// The tracking URI this store reads, for display.
+    var uri: String { get }
+
+    func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment>
+    /// Finds deleted experiments too; a missing id is RESOURCE_DOES_NOT_EXIST.
+    func getExperiment(id: String) async throws -> Experiment
+    func getExperimentByName(_ name: String) async throws -> Experiment
+
+    func searchRuns(_ request: RunSearch) async throws -> Page<Run>
+    /// Finds deleted runs too; a missing id is RESOURCE_DOES_NOT_EXIST.
+    func getRun(id: String) async throws -> Run
+
+    /// One page of a metric's full history, in the store's own order (reference §2.3, §3.3).
+    /// `maxResults == nil` returns everything.
+    func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric>
+
+    /// Entries directly under `path` (nil = the root) of a run's artifacts.
+    func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing
+    func openArtifact(runID: String, path: String) async throws -> any ArtifactContent
+}
+
+extension TrackingStore {
+    /// Follows page tokens to the end: for scripting output, never for the UI's first screen.
+    public func allRuns(_ request: RunSearch) async throws -> [Run] {
+        var request = request
+        var runs: [Run] = []
+        while true {
+            let page = try await searchRuns(request)
+            runs += page.items
+            guard let token = page.nextPageToken else { return runs }
+            request.pageToken = token
+        }
+    }
+
+    public func allExperiments(_ request: ExperimentSearch) async throws -> [Experiment] {
+        var request = request
+        var experiments: [Experiment] = []
+        while true {
+            let page = try await searchExperiments(request)
+            experiments += page.items
+            guard let token = page.nextPageToken else { return experiments }
+            request.pageToken = token
+        }
+    }
+
+    public func fullMetricHistory(runID: String, key: String, pageSize: Int = 25000) async throws -> [Metric] {
+        var token: String?
+        var metrics: [Metric] = []
+        repeat {
+            let page = try await metricHistory(runID: runID, key: key, maxResults: pageSize, pageToken: token)
+            metrics += page.items
+            token = page.nextPageToken
+        } while token != nil
+        return metrics
+    }
+}

@@ -1,0 +1,109 @@
+/// Where the tracking data lives, after MLflow's resolution rules (reference §1.1, §1.2).
+public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
+    /// An `mlruns` directory, as an absolute path.
+    case fileStore(path: String)
+    /// A SQLite database file, as an absolute path.
+    case sqlite(path: String)
+    /// An MLflow tracking server: `http(s)://host[:port][/prefix]`, without a trailing slash.
+    case rest(url: String)
+
+    public var description: String {
+        switch self {
+        case .fileStore(let path): return "file://\(path)"
+        case .sqlite(let path): return "sqlite:///\(path)"  // an absolute path adds the fourth slash
+        case .rest(let url): return url
+        }
+    }
+
+    /// Parses one URI or plain path; relative paths are taken against `cwd`.
+    public static func parse(_ text: String, cwd: String) throws -> TrackingURI {
+        let lower = text.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            var url = text
+            while url.hasSuffix("/") { url.removeLast() }
+            return .rest(url: url)
+        }
+        if lower.hasPrefix("sqlite:") {
+            // sqlite:///rel.db is relative to cwd, sqlite:////abs.db absolute (SQLAlchemy's rule).
+            guard text.dropFirst(7).hasPrefix("///") else {
+                throw MLflowError.invalidParameter("Invalid SQLite URI '\(text)': expected sqlite:///relative.db or sqlite:////absolute.db")
+            }
+            var path = String(text.dropFirst(10))
+            if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+            guard !path.isEmpty, path != ":memory:" else {
+                throw MLflowError.invalidParameter("Invalid SQLite URI '\(text)': it names no database file")
+            }
+            return .sqlite(path: absolute(percentDecoded(path), cwd: cwd))
+        }
+        if lower.hasPrefix("file:") {
+            var rest = Substring(text.dropFirst(5))
+            if rest.hasPrefix("//") {
+                rest = rest.dropFirst(2)
+                let host = rest.prefix { $0 != "/" }
+                guard host.isEmpty || host == "localhost" else {
+                    throw MLflowError.invalidParameter("File URI '\(text)' names a remote host '\(host)'; only local paths can be read")
+                }
+                rest = rest.dropFirst(host.count)
+            }
+            return .fileStore(path: absolute(percentDecoded(String(rest)), cwd: cwd))
+        }
+        if let colon = text.firstIndex(of: ":"), text[..<colon].count > 1,
+           text[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) {
+            let scheme = text[..<colon]
+            throw MLflowError.invalidParameter("Unsupported tracking URI scheme '\(scheme)' in '\(text)': mltui reads file stores, sqlite:/// databases and http(s):// servers")
+        }
+        return .fileStore(path: absolute(text, cwd: cwd))
+    }
+
+    /// MLflow 3.x's choice: the argument, else MLFLOW_TRACKING_URI, else the default store in
+    /// cwd. MLflow's default is `sqlite:///mlflow.db`, except that an `./mlruns` holding at
+    /// least one experiment (a digit-named folder with meta.yaml) is taken as a file store.
+    /// A reader never creates a store, so with neither present this is an error.
+    public static func resolve(argument: String?, environment: [String: String], cwd: String,
+                               fileExists: (String) -> Bool,
+                               directoryEntries: (String) -> [String]) throws -> TrackingURI {
+        if let argument, !argument.isEmpty { return try parse(argument, cwd: cwd) }
+        if let env = environment["MLFLOW_TRACKING_URI"], !env.isEmpty { return try parse(env, cwd: cwd) }
+        let mlruns = join(cwd, "mlruns")
+        let hasExperiments = directoryEntries(mlruns).contains { name in
+            !name.isEmpty && name.allSatisfy(\.isNumber) && fileExists(join(join(mlruns, name), "meta.yaml"))
+        }
+        if hasExperiments { return .fileStore(path: mlruns) }
+        let db = join(cwd, "mlflow.db")
+        if fileExists(db) { return .sqlite(path: db) }
+        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000) or set MLFLOW_TRACKING_URI")
+    }
+
+    static func absolute(_ path: String, cwd: String) -> String {
+        normalized(path.hasPrefix("/") ? path : join(cwd, path))
+    }
+
+    static func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
+
+    /// Removes `.` and `..` components and duplicate slashes, keeping the path absolute.
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func percentDecoded(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

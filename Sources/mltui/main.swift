@@ -1,0 +1,2 @@
+import Tracking
+print("mltui")
