@@ -3,6 +3,7 @@
 
     filestore_oracle.py make OUTDIR            writes OUTDIR/mlruns with the real MLflow client
     filestore_oracle.py answer MLRUNS REQ.json prints MLflow's answers to the requests as JSON
+    filestore_oracle.py latest FOLDER          MLflow's latest value of each metric file in FOLDER
 
 `make` writes a small store with every oddity the file store reader must handle. (The shared
 fixture stores come from scripts/make_fixtures.py; the tests compare against MLflow over those
@@ -177,9 +178,22 @@ def answer(root, request_file):
     json.dump(out, sys.stdout)
 
 
+def latest(folder):
+    """MLflow's latest value of every metric file in a folder."""
+    from mlflow.store.tracking.file_store import FileStore
+
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        m = FileStore._get_metric_from_file(folder, name, "r", "e")
+        out[name] = [m.timestamp, floats(m.value), m.step]
+    json.dump(out, sys.stdout)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "make":
         make(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "latest":
+        latest(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "answer":
         answer(sys.argv[2], sys.argv[3])
     else:
