@@ -117,12 +117,12 @@ struct RunDirectory {
 
     /// `inputs/<id>/meta.yaml` records: datasets resolved through the experiment's
     /// `datasets/<id>/meta.yaml`, as `FileStore._get_dataset_inputs` does (a missing dataset is
-    /// skipped with a warning there too). Sorted by input folder name for a stable order.
+    /// skipped with a warning there too). In directory order, as MLflow's `os.listdir` gives them.
     func inputs(dataset: (String) -> Dataset?) -> RunInputs {
         var inputs = RunInputs()
         let folder = path + "/inputs"
         guard let entries = PosixFiles.list(folder) else { return inputs }
-        for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory {
+        for entry in entries where entry.isDirectory {
             let metaPath = folder + "/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(metaPath, warn: warn) else { continue }
             let sourceID = meta["source_id"]?.string ?? ""
@@ -145,11 +145,12 @@ struct RunDirectory {
         return inputs
     }
 
+    /// Model outputs in directory order, as MLflow lists them.
     func outputs() -> RunOutputs {
         var outputs = RunOutputs()
         let folder = path + "/outputs"
         guard let entries = PosixFiles.list(folder) else { return outputs }
-        for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory {
+        for entry in entries where entry.isDirectory {
             let metaPath = folder + "/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(metaPath, warn: warn),
                   meta["destination_type"]?.string == "MODEL_OUTPUT",

@@ -169,49 +169,6 @@ final class FileStoreTests: XCTestCase {
         XCTAssertNil(parent.info.endTime)
     }
 
-    func assertRun(_ run: Run, _ expected: [String: Any], latest: [String: [String: Any]],
-                   file: StaticString = #filePath, line: UInt = #line) {
-        let info = expected["info"] as! [String: Any]
-        let name = info["run_name"] as! String
-        XCTAssertEqual(run.info.runID, info["run_id"] as? String, file: file, line: line)
-        XCTAssertEqual(run.info.experimentID, info["experiment_id"] as? String, name, file: file, line: line)
-        XCTAssertEqual(run.info.runName, name, file: file, line: line)
-        XCTAssertEqual(run.info.userID, info["user_id"] as? String, name, file: file, line: line)
-        XCTAssertEqual(run.info.status.rawValue, info["status"] as? String, name, file: file, line: line)
-        XCTAssertEqual(run.info.startTime, (info["start_time"] as? NSNumber)?.int64Value, name, file: file, line: line)
-        XCTAssertEqual(run.info.endTime, (info["end_time"] as? NSNumber)?.int64Value, name, file: file, line: line)
-        XCTAssertEqual(run.info.artifactURI, info["artifact_uri"] as? String, name, file: file, line: line)
-        XCTAssertEqual(run.info.lifecycleStage.rawValue, info["lifecycle_stage"] as? String, name, file: file, line: line)
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: run.data.params.map { ($0.key, $0.value) }),
-                       expected["params"] as! [String: String], name, file: file, line: line)
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: run.data.tags.map { ($0.key, $0.value) }),
-                       expected["tags"] as! [String: String], name, file: file, line: line)
-        XCTAssertEqual(Set(run.data.metrics.map(\.key)), Set(latest.keys), name, file: file, line: line)
-        for metric in run.data.metrics {
-            guard let want = latest[metric.key] else { continue }
-            let value = Double(want["value"] as! String)!
-            XCTAssertTrue(metric.value == value || (metric.value.isNaN && value.isNaN), "\(name) \(metric.key)", file: file, line: line)
-            XCTAssertEqual(metric.timestamp, (want["timestamp"] as! NSNumber).int64Value, file: file, line: line)
-            XCTAssertEqual(metric.step, (want["step"] as! NSNumber).int64Value, file: file, line: line)
-            XCTAssertEqual(metric.runID, run.info.runID, file: file, line: line)
-        }
-        let inputs = expected["inputs"] as! [[String: Any]]
-        XCTAssertEqual(run.inputs.datasetInputs.count, inputs.count, name, file: file, line: line)
-        for (got, want) in zip(run.inputs.datasetInputs, inputs) {
-            XCTAssertEqual(got.dataset.name, want["name"] as? String, file: file, line: line)
-            XCTAssertEqual(got.dataset.digest, want["digest"] as? String, file: file, line: line)
-            XCTAssertEqual(got.dataset.sourceType, want["source_type"] as? String, file: file, line: line)
-            XCTAssertEqual(got.dataset.source, want["source"] as? String, file: file, line: line)
-            XCTAssertEqual(got.dataset.schema, want["schema"] as? String, file: file, line: line)
-            XCTAssertEqual(got.dataset.profile, want["profile"] as? String, file: file, line: line)
-            XCTAssertEqual(Dictionary(uniqueKeysWithValues: got.tags.map { ($0.key, $0.value) }),
-                           want["tags"] as! [String: String], file: file, line: line)
-        }
-        let outputs = expected["outputs"] as! [[String: Any]]
-        XCTAssertEqual(run.outputs.modelOutputs.map(\.modelID), outputs.map { $0["model_id"] as! String }, file: file, line: line)
-        XCTAssertEqual(run.outputs.modelOutputs.map(\.step), outputs.map { ($0["step"] as? NSNumber)?.int64Value }, file: file, line: line)
-    }
-
     func testMetricHistoriesMatchMLflow() async throws {
         let f = try fixture()
         let store = try store(f.root)
@@ -494,5 +451,51 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(Set(experiments.map(\.experimentID)), Set((oracle["experiments"] as! [[String: Any]]).map { $0["experiment_id"] as! String }))
         XCTAssertTrue(log.messages.contains { $0.contains(f.runIDs["run-7"]!) }, "\(log.messages)")
         XCTAssertTrue(log.messages.contains { $0.contains(beta) }, "\(log.messages)")
+    }
+}
+
+extension XCTestCase {
+    /// One run as read by the store against MLflow's `get_run` and `get_all_metrics` of it.
+    func assertRun(_ run: Run, _ expected: [String: Any], latest: [String: [String: Any]],
+                   file: StaticString = #filePath, line: UInt = #line) {
+        let info = expected["info"] as! [String: Any]
+        let name = info["run_name"] as! String
+        XCTAssertEqual(run.info.runID, info["run_id"] as? String, file: file, line: line)
+        XCTAssertEqual(run.info.experimentID, info["experiment_id"] as? String, name, file: file, line: line)
+        XCTAssertEqual(run.info.runName, name, file: file, line: line)
+        XCTAssertEqual(run.info.userID, info["user_id"] as? String, name, file: file, line: line)
+        XCTAssertEqual(run.info.status.rawValue, info["status"] as? String, name, file: file, line: line)
+        XCTAssertEqual(run.info.startTime, (info["start_time"] as? NSNumber)?.int64Value, name, file: file, line: line)
+        XCTAssertEqual(run.info.endTime, (info["end_time"] as? NSNumber)?.int64Value, name, file: file, line: line)
+        XCTAssertEqual(run.info.artifactURI, info["artifact_uri"] as? String, name, file: file, line: line)
+        XCTAssertEqual(run.info.lifecycleStage.rawValue, info["lifecycle_stage"] as? String, name, file: file, line: line)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: run.data.params.map { ($0.key, $0.value) }),
+                       expected["params"] as! [String: String], name, file: file, line: line)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: run.data.tags.map { ($0.key, $0.value) }),
+                       expected["tags"] as! [String: String], name, file: file, line: line)
+        XCTAssertEqual(Set(run.data.metrics.map(\.key)), Set(latest.keys), name, file: file, line: line)
+        for metric in run.data.metrics {
+            guard let want = latest[metric.key] else { continue }
+            let value = Double(want["value"] as! String)!
+            XCTAssertTrue(metric.value == value || (metric.value.isNaN && value.isNaN), "\(name) \(metric.key)", file: file, line: line)
+            XCTAssertEqual(metric.timestamp, (want["timestamp"] as! NSNumber).int64Value, file: file, line: line)
+            XCTAssertEqual(metric.step, (want["step"] as! NSNumber).int64Value, file: file, line: line)
+            XCTAssertEqual(metric.runID, run.info.runID, file: file, line: line)
+        }
+        let inputs = expected["inputs"] as! [[String: Any]]
+        XCTAssertEqual(run.inputs.datasetInputs.count, inputs.count, name, file: file, line: line)
+        for (got, want) in zip(run.inputs.datasetInputs, inputs) {
+            XCTAssertEqual(got.dataset.name, want["name"] as? String, file: file, line: line)
+            XCTAssertEqual(got.dataset.digest, want["digest"] as? String, file: file, line: line)
+            XCTAssertEqual(got.dataset.sourceType, want["source_type"] as? String, file: file, line: line)
+            XCTAssertEqual(got.dataset.source, want["source"] as? String, file: file, line: line)
+            XCTAssertEqual(got.dataset.schema, want["schema"] as? String, file: file, line: line)
+            XCTAssertEqual(got.dataset.profile, want["profile"] as? String, file: file, line: line)
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: got.tags.map { ($0.key, $0.value) }),
+                           want["tags"] as! [String: String], file: file, line: line)
+        }
+        let outputs = expected["outputs"] as! [[String: Any]]
+        XCTAssertEqual(run.outputs.modelOutputs.map(\.modelID), outputs.map { $0["model_id"] as! String }, file: file, line: line)
+        XCTAssertEqual(run.outputs.modelOutputs.map(\.step), outputs.map { ($0["step"] as? NSNumber)?.int64Value }, file: file, line: line)
     }
 }
