@@ -189,7 +189,7 @@ struct FilterParser {
         try check(comparator, for: key, at: comparatorToken)
         let value = try parseValue(for: key, comparator: comparator)
         // Both MLflow stores filter run_name on the tag (old runs have no name column).
-        if key == SearchKey(.attribute, "run_name"), rules.prefixes["run"] != nil {
+        if key == SearchKey(.attribute, "run_name") {
             return Comparison(SearchKey(.tag, "mlflow.runName"), comparator, value)
         }
         return Comparison(key, comparator, value)
@@ -240,7 +240,7 @@ struct FilterParser {
         let allowed = rules.comparators(for: key)
         if allowed.contains(comparator) { return }
         if comparator == .isNull || comparator == .isNotNull {
-            let supported = rules.prefixes["param"] != nil ? "tags and params" : "tags"
+            let supported = rules.prefixes["params"] != nil ? "tags and params" : "tags"
             throw error("IS NULL / IS NOT NULL is only supported for \(supported), not for \(key.kind.rawValue) '\(key.key)'", at: token)
         }
         if (comparator == .in || comparator == .notIn), key.kind == .attribute, !rules.numericAttributes.contains(key.key) {
