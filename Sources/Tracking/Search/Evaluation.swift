@@ -140,12 +140,11 @@ public enum SearchEvaluator {
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "start_time") }) {
             order.append(OrderClause(SearchKey(.attribute, "start_time"), ascending: false))
         }
-        let columns = order.map { clause in
-            SortColumn(ascending: clause.ascending, cells: runs.map { SortCell($0.fieldValue(clause.key)) })
+        var columns = order.map { clause in
+            SortColumn(runs.map { $0.fieldValue(clause.key) }, ascending: clause.ascending)
         }
-        let ids = runs.map(\.searchRunID)
-        runs = sortedIndices(count: runs.count, columns: columns, tieBreak: { codePointOrder(ids[$0], ids[$1]) < 0 })
-            .map { runs[$0] }
+        columns.append(SortColumn(runs.map { .string($0.searchRunID) }, ascending: true))
+        runs = sortedIndices(count: runs.count, columns: columns).map { runs[$0] }
     }
 
     public static func matches(_ experiment: some SearchableExperiment, _ filter: Filter) -> Bool {
@@ -172,75 +171,108 @@ public enum SearchEvaluator {
             order.append(OrderClause(idKey, ascending: false))
         }
         let columns = order.map { clause in
-            SortColumn(ascending: clause.ascending, cells: experiments.map { experiment in
+            SortColumn(experiments.map { experiment in
                 let value = experiment.fieldValue(clause.key)
                 if clause.key == idKey, experimentIDOrder == .numeric, case .string(let id)? = value, let number = Double(id) {
-                    return SortCell(.number(number))
+                    return .number(number)
                 }
-                return SortCell(value)
-            })
+                return value
+            }, ascending: clause.ascending)
         }
-        experiments = sortedIndices(count: experiments.count, columns: columns, tieBreak: { $0 < $1 })
-            .map { experiments[$0] }
+        experiments = sortedIndices(count: experiments.count, columns: columns).map { experiments[$0] }
     }
 
     // MARK: sorting
 
-    /// A precomputed sort key: `group` 0 = a value, 1 = NaN, 2 = missing.
-    struct SortCell {
-        var group: UInt8
-        var value: FieldValue?
-
-        init(_ value: FieldValue?) {
-            switch value {
-            case nil: group = 2
-            case .number(let n)? where n.isNaN: group = 1
-            default: group = 0
-            }
-            self.value = value
-        }
-    }
-
+    /// One order_by key, read once per row: `groups` orders value, NaN, missing (the same for
+    /// ASC and DESC); `keys` orders values in the clause's direction. Strings are replaced by
+    /// their rank in code point order, so the sort itself compares only numbers.
     struct SortColumn {
-        var ascending: Bool
-        var cells: [SortCell]
-    }
+        static let number: UInt8 = 0, string: UInt8 = 1, nan: UInt8 = 2, missing: UInt8 = 3
 
-    private static func sortedIndices(count: Int, columns: [SortColumn], tieBreak: (Int, Int) -> Bool) -> [Int] {
-        Array(0..<count).sorted { a, b in
-            for column in columns {
-                let x = column.cells[a], y = column.cells[b]
-                if x.group != y.group { return x.group < y.group }
-                guard x.group == 0, let left = x.value, let right = y.value else { continue }
-                let order = valueOrder(left, right)
-                if order != 0 { return column.ascending ? order < 0 : order > 0 }
+        var ascending: Bool
+        var groups: [UInt8]
+        var keys: [Double]
+
+        init(_ values: [FieldValue?], ascending: Bool) {
+            self.ascending = ascending
+            groups = [UInt8](repeating: Self.missing, count: values.count)
+            keys = [Double](repeating: 0, count: values.count)
+            var stringRows: [Int] = []
+            var strings: [String] = []
+            for (row, value) in values.enumerated() {
+                switch value {
+                case nil: break
+                case .number(let n)?:
+                    groups[row] = n.isNaN ? Self.nan : Self.number
+                    keys[row] = n
+                case .string(let text)?:
+                    // A column mixes numbers and strings only if a store's fieldValue does;
+                    // numbers then come first.
+                    groups[row] = Self.string
+                    stringRows.append(row)
+                    strings.append(text)
+                }
             }
-            return tieBreak(a, b)
+            // Swift's own < and == (several times faster) agree with code point order on ASCII.
+            let ascii = strings.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+            let byText = ascii
+                ? strings.indices.sorted { strings[$0] < strings[$1] }
+                : strings.indices.sorted { SearchEvaluator.codePointOrder(strings[$0], strings[$1]) < 0 }
+            var rank = 0
+            for (position, index) in byText.enumerated() where position > 0 {
+                let previous = strings[byText[position - 1]], current = strings[index]
+                if ascii ? previous != current : SearchEvaluator.codePointOrder(previous, current) != 0 { rank += 1 }
+                keys[stringRows[index]] = Double(rank)
+            }
         }
     }
 
-    /// Numbers before strings (a column mixes them only if a store's fieldValue does).
-    private static func valueOrder(_ a: FieldValue, _ b: FieldValue) -> Int {
-        switch (a, b) {
-        case (.number(let x), .number(let y)): return x < y ? -1 : x > y ? 1 : 0
-        case (.string(let x), .string(let y)): return codePointOrder(x, y)
-        case (.number, .string): return -1
-        case (.string, .number): return 1
+    /// Row order by the columns in turn; rows equal in every column keep their input order.
+    /// The columns are laid out row-major in flat buffers so the comparator touches no ARC.
+    private static func sortedIndices(count: Int, columns: [SortColumn]) -> [Int] {
+        let width = columns.count
+        var groups = [UInt8](repeating: 0, count: count * width)
+        var keys = [Double](repeating: 0, count: count * width)
+        // Descending columns store negated keys, so one ascending comparison serves both.
+        for (c, column) in columns.enumerated() {
+            for row in 0..<count {
+                groups[row * width + c] = column.groups[row]
+                keys[row * width + c] = column.ascending ? column.keys[row] : -column.keys[row]
+            }
+        }
+        return groups.withUnsafeBufferPointer { groups in
+            keys.withUnsafeBufferPointer { keys in
+                Array(0..<count).sorted { a, b in
+                    var i = a * width, j = b * width
+                    for _ in 0..<width {
+                        if groups[i] != groups[j] { return groups[i] < groups[j] }
+                        // NaN and missing rows carry no comparable key.
+                        if groups[i] <= SortColumn.string, keys[i] != keys[j] { return keys[i] < keys[j] }
+                        i += 1
+                        j += 1
+                    }
+                    return a < b
+                }
+            }
         }
     }
 
     /// Python's and SQLite's (BINARY) string order: by code point, which UTF-8 bytes preserve.
     /// Swift's `<` and `==` would apply Unicode canonical equivalence instead.
     static func codePointOrder(_ a: String, _ b: String) -> Int {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for i in 0..<min(x.count, y.count) where x[i] != y[i] {
-                    return x[i] < y[i] ? -1 : 1
-                }
-                return x.count < y.count ? -1 : x.count > y.count ? 1 : 0
-            }
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in byteOrder(x, y) }
         }
+        if let order = fast ?? nil { return order }
+        return a.utf8.elementsEqual(b.utf8) ? 0 : a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+    }
+
+    private static func byteOrder(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+        for i in 0..<min(x.count, y.count) where x[i] != y[i] {
+            return x[i] < y[i] ? -1 : 1
+        }
+        return x.count < y.count ? -1 : x.count > y.count ? 1 : 0
     }
 }
 
