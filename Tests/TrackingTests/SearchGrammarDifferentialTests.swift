@@ -51,7 +51,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "tags.x = NULL", "tags.x = TRUE", "metrics.x = NULL", "METRICS.x = 1", "STATUS = 'x'",
         "select = 'x'", "name = 'x'", "params.select = 'x'", "metrics.`a b` = 1", "end_time != 5.5",
         "status < 'R'", "start_time IN (1)", "metric.x IN (1)", "tags.x IN ('a')", "start_time > 99999999999",
-        "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'",
+        "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'", "tags.x = 'it\\'", "tags.x = 'a\\' AND tags.y = 'b'",
     ]
 
     static let experimentFilters = [

@@ -196,9 +196,12 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("params.lr = 0.01", column: 13, "Expected a quoted string value for param 'lr'", "'0.01'")
         assertRejects("tags.stage = dev", column: 14, "Expected a quoted string value for tag 'stage'", "'dev'")
         assertRejects("params.p = `x`", column: 12, "'`x`'")
-        assertRejects("tags.x = 'unterminated", column: 10, "unterminated quoted string")
-        assertRejects("tags.x = \"open", column: 10, "unterminated quoted string")
-        assertRejects("`tags.x = 'a'", column: 1, "unterminated backtick-quoted identifier")
+        assertRejects("tags.x = 'unterminated", column: 10, "the quoted string 'unterminated is never closed")
+        assertRejects("tags.x = \"open", column: 10, "the quoted string \"open is never closed")
+        assertRejects("`tags.x = 'a'", column: 1, "the backtick-quoted identifier `tags.x = 'a' is never closed")
+        // sqlparse backtracks: a final \' closes the string when nothing else would.
+        XCTAssertEqual(one("tags.x = 'it\\'")?.value, .string("it\\"))
+        assertRejects("tags.x = 'a\\' AND tags.y = 'b'", column: 30, "the quoted string ' is never closed")
         assertRejects("tags.x = 'a' 'b'", column: 14, "Invalid clause(s) in filter string: ''b''")
     }
 
@@ -316,6 +319,7 @@ final class SearchGrammarTests: XCTestCase {
                            "order_by contains duplicate fields: 'metric.a DESC' repeats 'metrics.a'", "(order_by entry 3, column 1)")
         assertOrderRejects(["created", "start_time DESC"], "duplicate fields")
         assertOrderRejects(["params.a", "foo.b"], "Invalid entity type 'foo'", "(order_by entry 2, column 1)")
+        assertOrderRejects(["params.a", "metrics.`x"], "Invalid order_by clause 'metrics.`x'", "never closed", "(order_by entry 2, column 9)")
     }
 
     func testExperimentOrderBy() throws {

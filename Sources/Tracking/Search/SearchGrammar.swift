@@ -132,7 +132,7 @@ struct FilterParser {
     private let location: String
     private var tokens: [SearchToken] = []
     private var position = 0
-    private var lexError: MLflowError?
+    private var unterminatedQuote: UnterminatedQuote?
 
     /// `location` prefixes the column in messages ("order_by entry 2, ").
     init(_ text: String, rules: EntityRules, location: String = "") {
@@ -141,7 +141,7 @@ struct FilterParser {
         self.location = location
         let lexer = SearchLexer(text)
         chars = lexer.chars
-        do { tokens = try lexer.tokenize() } catch { lexError = error.asMLflowError }
+        do { tokens = try lexer.tokenize() } catch { unterminatedQuote = error as? UnterminatedQuote }
     }
 
     /// Words that end or join comparisons; never the start of an identifier.
@@ -161,7 +161,9 @@ struct FilterParser {
 
     mutating func parseFilter() throws -> Filter {
         if text.isEmpty { return [] }
-        if let lexError { throw lexError }
+        if let quote = unterminatedQuote {
+            throw error("Invalid clause(s) in filter string: \(quote.message)", column: quote.column)
+        }
         // sqlparse yields no statement at all for blank text, which MLflow rejects.
         guard !tokens.isEmpty else {
             throw error("Invalid filter '\(text)'. Could not be parsed: it holds only whitespace", column: 1)
@@ -216,7 +218,7 @@ struct FilterParser {
                     return (.notIn, token)
                 }
                 if let following = peek(), following.isKeyword("LIKE") || following.isKeyword("ILIKE") {
-                    throw error("Invalid comparator 'NOT \(following.text.uppercased())'; use != or a LIKE pattern that excludes", at: token)
+                    throw error("Invalid comparator 'NOT \(following.text.uppercased())': MLflow has no negated LIKE", at: token)
                 }
             case "IS":
                 if let following = peek(), following.isKeyword("NULL") {
@@ -325,7 +327,9 @@ struct FilterParser {
     // MARK: order_by
 
     mutating func parseOrderClause() throws -> OrderClause {
-        if let lexError { throw lexError }
+        if let quote = unterminatedQuote {
+            throw error("Invalid order_by clause '\(text)'. Could not be parsed: \(quote.message)", column: quote.column)
+        }
         guard let first = peek() else {
             throw error("Invalid order_by clause '\(text)'. Could not be parsed: it is empty", column: 1)
         }
