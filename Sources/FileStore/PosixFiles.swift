@@ -72,9 +72,10 @@ enum PosixFiles {
                      mtimeSeconds: Int(info.st_mtim.tv_sec), mtimeNanoseconds: Int(info.st_mtim.tv_nsec))
     }
 
-    /// Reads a whole (small) file: open, read until EOF, close.
+    /// Reads a whole (small) file: open, read until EOF, close. Non-blocking open: a FIFO in
+    /// the store must not hang the reader (it reads as empty).
     static func readFile(_ path: String) -> ReadResult {
-        readAndClose(open(path, O_RDONLY | O_CLOEXEC))
+        readAndClose(open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
     }
 
     /// Reads everything from an open descriptor (or reports the errno of a failed open), then closes it.
@@ -124,7 +125,8 @@ enum PosixFiles {
                         isDirectory = fstatat(fd, cName, &info, 0) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
                     }
                     if name == "." || name == ".." { return (name, true, -1) }
-                    let flags = isDirectory ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC
+                    // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
+                    let flags = isDirectory ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC | O_NONBLOCK
                     return (name, isDirectory, openat(fd, cName, flags))
                 }
             }

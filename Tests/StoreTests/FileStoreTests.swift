@@ -390,6 +390,10 @@ final class FileStoreTests: XCTestCase {
         try fm.createDirectory(atPath: noMeta + "/metrics", withIntermediateDirectories: true)
         let badYAML = try runPath(root, "run-5") + "/meta.yaml"
         try Data("run_id: 'unterminated\n".utf8).write(to: URL(fileURLWithPath: badYAML))
+        // A file that cannot be read (a socket: even root gets ENXIO), and a FIFO that must not hang.
+        let socketParam = try runPath(root, "run-0") + "/params/socket"
+        try makeUnixSocket(socketParam)
+        XCTAssertEqual(mkfifo(try runPath(root, "run-0") + "/params/fifo", 0o644), 0)
         let brokenExperiment = root + "/" + f.experimentIDs["日本語 🚀 beta"]! + "/meta.yaml"
         try Data().write(to: URL(fileURLWithPath: brokenExperiment))
 
@@ -405,19 +409,39 @@ final class FileStoreTests: XCTestCase {
         let run3 = try XCTUnwrap(runs.first { $0.info.runName == "run-3" })
         XCTAssertNil(run3.data.metric("zero"))
         XCTAssertNotNil(run3.data.metric("loss"))
+        let run0 = try XCTUnwrap(runs.first { $0.info.runName == "run-0" })
+        XCTAssertEqual(run0.data.param("model"), "cnn")
+        XCTAssertEqual(run0.data.param("fifo"), "")
+        XCTAssertNil(run0.data.param("socket"))
         let run4 = try XCTUnwrap(runs.first { $0.info.runName == "run-4" })
         XCTAssertEqual(run4.data.metric("bad")?.step, 7)
         let experiments = try await store.allExperiments(ExperimentSearch(viewType: .all))
         XCTAssertEqual(Set(experiments.map(\.name)), ["alpha", "gone", "Default"])
 
         let warnings = log.messages
-        for path in [emptyMeta, truncated, zeroLines, badLine, stray, noMeta, badYAML, brokenExperiment] {
+        for path in [emptyMeta, truncated, zeroLines, badLine, stray, noMeta, badYAML, brokenExperiment, socketParam] {
             XCTAssertTrue(warnings.contains { $0.contains(path) || $0.contains(path.replacingOccurrences(of: "/meta.yaml", with: "")) },
                           "no warning names \(path): \(warnings)")
         }
         // Each problem is reported once, however often the store is searched.
         _ = try await store.allRuns(RunSearch(experimentIDs: [alpha], viewType: .all))
         XCTAssertEqual(log.messages.count, warnings.count)
+    }
+
+    func makeUnixSocket(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes + [0])
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(result, 0, "bind \(path)")
     }
 
     /// Oddities MLflow itself copes with read as MLflow reads them: an empty run_name falls back
