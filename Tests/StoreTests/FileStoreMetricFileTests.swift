@@ -38,6 +38,11 @@ final class FileStoreMetricFileTests: XCTestCase {
         XCTAssertTrue(bad.last!.reason.contains("truncated"))
         XCTAssertNil(latest(""))
         XCTAssertNil(latest("123 0.5"))  // only a cut-off line
+        // A malformed line that would win is reported and the next best is taken.
+        var reported: [Int] = []
+        let fallback = MetricFile.latest(Array("10 1.0 3\n20 abc 5\n5 2.0 1\n".utf8)) { reported.append($0.number) }
+        XCTAssertEqual(fallback?.value, 1.0)
+        XCTAssertEqual(reported, [2])
     }
 
     func testLatestIsMaxOfStepTimestampValue() {
