@@ -3,5 +3,19 @@ import Tracking
 /// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes.
 public final class FileStore: @unchecked Sendable {
     public let root: String
-    public init(root: String) { self.root = root }
+    public init(root: String, warn: @escaping @Sendable (String) -> Void) throws { self.root = root }
+}
+
+// Placeholder until the reader lands; replaced wholesale by its branch.
+extension FileStore: TrackingStore {
+    public var uri: String { "" }
+    private var missing: MLflowError { MLflowError(.notImplemented, "FileStore not built yet") }
+    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> { throw missing }
+    public func getExperiment(id: String) async throws -> Experiment { throw missing }
+    public func getExperimentByName(_ name: String) async throws -> Experiment { throw missing }
+    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> { throw missing }
+    public func getRun(id: String) async throws -> Run { throw missing }
+    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> { throw missing }
+    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing { throw missing }
+    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent { throw missing }
 }
