@@ -80,6 +80,12 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         try validateMaxResults(request.maxResults)
         let filter = try SearchGrammar.parseExperimentFilter(request.filter)
         let orderBy = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
+        return try searchExperiments(request, parsedFilter: filter, orderBy: orderBy)
+    }
+
+    /// `searchExperiments` over an already parsed filter and ordering.
+    func searchExperiments(_ request: ExperimentSearch, parsedFilter filter: Filter, orderBy: [OrderClause]) throws -> Page<Experiment> {
+        try validateMaxResults(request.maxResults)
         let offset = try PageToken.offset(request.pageToken)
         let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                             limit: request.maxResults + 1, offset: offset)
@@ -169,7 +175,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     public func getRun(id: String) async throws -> Run {
         try read { db in
-            let infos = try db.query("SELECT \(RunSearchSQL.runColumns) FROM runs r WHERE r.run_uuid = ?",
+            let infos = try db.query("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r WHERE r.run_uuid = ?",
                                      [.text(id)], row: runInfo)
             guard let info = infos.first else { throw MLflowError.notFound("Run with id=\(id) not found") }
             return try loadRuns([info], db, modelInputs: true)[0]

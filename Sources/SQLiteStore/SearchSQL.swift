@@ -76,7 +76,10 @@ struct RunSearchSQL {
     /// The order_by strings as given, for MLflow's duplicate-field message.
     var orderByText: [String] = []
 
-    static let runColumns = "r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+    /// The RunInfo columns; `runs.name` is absent in the oldest schemas (the tag stands in).
+    static func runColumns(_ features: SchemaFeatures) -> String {
+        "r.run_uuid, \(features.runName ? "r.name" : "NULL"), r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+    }
 
     func build() throws -> SQLFragment {
         var joins: [SQLFragment] = []
@@ -121,7 +124,7 @@ struct RunSearchSQL {
         conditions.append(SQLFragment("r.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
         for comparison in filter { conditions.append(try condition(comparison)) }
 
-        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns) FROM runs r")
+        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r")
         for join in joins { sql = sql + SQLFragment(" ") + join }
         sql = sql + SQLFragment(" WHERE ") + SQLFragment.joined(conditions, separator: " AND ")
         sql = sql + SQLFragment(" ORDER BY " + orderTerms.joined(separator: ", "))
@@ -136,7 +139,7 @@ struct RunSearchSQL {
     private func runColumn(_ attribute: String) throws -> String {
         switch attribute {
         case "run_id": return "r.run_uuid"
-        case "run_name": return "r.name"
+        case "run_name": return features.runName ? "r.name" : "NULL"
         case "status", "user_id", "artifact_uri", "start_time", "end_time": return "r.\(attribute)"
         default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
         }
