@@ -138,14 +138,22 @@ out = []
 for q in json.load(open(sys.argv[2])):
     try:
         view = ViewType.from_string(q.get("view", "ACTIVE_ONLY").lower())
-        if q["kind"] == "runs":
-            page = c.search_runs(q["experiment_ids"], q.get("filter", ""), view, q.get("max_results", 1000),
-                                 q.get("order_by", []), q.get("page_token"))
-            out.append({"ids": [r.info.run_id for r in page], "token": page.token})
-        elif q["kind"] == "experiments":
-            page = c.search_experiments(view, q.get("max_results", 1000), q.get("filter", ""),
-                                        q.get("order_by", []), q.get("page_token"))
-            out.append({"ids": [e.experiment_id for e in page], "token": page.token})
+        if q["kind"] in ("runs", "experiments"):
+            # With "follow", every page until the last: {"pages": [{"ids", "token"}, ...]}.
+            pages, token = [], q.get("page_token")
+            while True:
+                if q["kind"] == "runs":
+                    page = c.search_runs(q["experiment_ids"], q.get("filter", ""), view, q.get("max_results", 1000),
+                                         q.get("order_by", []), token)
+                    pages.append({"ids": [r.info.run_id for r in page], "token": page.token})
+                else:
+                    page = c.search_experiments(view, q.get("max_results", 1000), q.get("filter", ""),
+                                                q.get("order_by", []), token)
+                    pages.append({"ids": [e.experiment_id for e in page], "token": page.token})
+                token = page.token
+                if not q.get("follow") or not token or len(pages) > 100:
+                    break
+            out.append({"pages": pages} if q.get("follow") else pages[0])
         elif q["kind"] == "history":
             page = c._tracking_client.store.get_metric_history(q["run_id"], q["key"], q.get("max_results"), q.get("page_token"))
             out.append({"ids": [[m.step, m.timestamp, "NaN" if math.isnan(m.value) else repr(m.value)] for m in page], "token": page.token})

@@ -49,6 +49,7 @@ final class SQLiteSearchTests: XCTestCase {
                  ast: [Comparison(t("mlflow.parentRunId"), .equal, .string(ids["hist"]!))]),
             Case(filter: "attributes.status = 'FAILED'", ast: [Comparison(a("status"), .equal, .string("FAILED"))]),
             Case(filter: "status != 'FINISHED'", ast: [Comparison(a("status"), .notEqual, .string("FINISHED"))]),
+            Case(filter: "status = 'FINISHED' AND", ast: [Comparison(a("status"), .equal, .string("FINISHED"))]),
             Case(filter: "attributes.status LIKE 'F%'", ast: [Comparison(a("status"), .like, .string("F%"))]),
             Case(filter: "attributes.run_name = 'alpha'", ast: [Comparison(a("run_name"), .equal, .string("alpha"))]),
             Case(filter: "`Run name` ILIKE 'e%'", ast: [Comparison(a("run_name"), .ilike, .string("e%"))]),
@@ -103,7 +104,7 @@ final class SQLiteSearchTests: XCTestCase {
         return q
     }
 
-    func testRunSearchMatchesMLflow() throws {
+    func testRunSearchMatchesMLflow() async throws {
         let s = try SQLiteFixture.store()
         let store = try SQLiteStore(path: s.db, warn: { _ in })
         let all = cases(s)
@@ -116,10 +117,40 @@ final class SQLiteSearchTests: XCTestCase {
             let page = try store.searchRuns(request, filter: c.ast, orderBy: c.order)
             XCTAssertEqual(page.items.map(\.info.runID), expected, "filter \(c.filter) order \(c.orderBy) \(c.experiments) \(c.view)")
             XCTAssertEqual(page.nextPageToken, answer["token"] as? String, "token for \(c.filter) \(c.orderBy)")
+            // The same request as strings, through the shared grammar.
+            let parsed = try await store.searchRuns(request)
+            XCTAssertEqual(parsed.items.map(\.info.runID), expected, "parsed filter \(c.filter) order \(c.orderBy)")
+            XCTAssertEqual(parsed.nextPageToken, answer["token"] as? String)
             if !expected.isEmpty { nonEmpty += 1 }
         }
         // The table must discriminate: most cases select something, and not everything.
         XCTAssertGreaterThan(nonEmpty, all.count - 6)
+    }
+
+    /// Invalid filters and orderings fail with MLflow's error code, before touching the data.
+    func testInvalidFiltersFailLikeMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let filters = ["metrics.rmse > '0.1'", "params.lr = 0.01", "params.lr IN ('0.01','0.1')", "tags.stage = dev",
+                       "attributes.status IN ('FAILED','RUNNING')", "attributes.start_time > '0'",
+                       "attributes.experiment_id = '1'", "attributes.end_time IS NULL", "metrics.rmse IS NULL",
+                       "metrics.rmse < 0.5 OR params.lr = '0.01'", "(metrics.rmse < 0.5)", "metrics.rmse > 0.1;",
+                       "foo.bar = 'x'", "params.lr == '0.01'", "params.lr <> '0.01'", "params.lr > '0.001'",
+                       "datasets.foo = 'x'", "metrics.m <"]
+        let orders = [["metrics.m NULLS LAST"], ["experiment_id"], ["datasets.name"], ["foo.bar"]]
+        var queries: [[String: Any]] = filters.map { ["kind": "runs", "experiment_ids": ["1"], "filter": $0] }
+        queries += orders.map { ["kind": "runs", "experiment_ids": ["1"], "order_by": $0] }
+        let answers = try SQLiteFixture.oracle(queries, db: s.oracleDB)
+        for (q, answer) in zip(queries, answers) {
+            let code = try XCTUnwrap(answer["error_code"] as? String, "MLflow accepted \(q)")
+            do {
+                _ = try await store.searchRuns(RunSearch(experimentIDs: ["1"], filter: q["filter"] as? String ?? "",
+                                                         orderBy: q["order_by"] as? [String] ?? []))
+                XCTFail("accepted \(q)")
+            } catch let e as MLflowError {
+                XCTAssertEqual(e.code.rawValue, code, "\(q): \(e.message) vs MLflow's \(answer["message"] ?? "")")
+            }
+        }
     }
 
     func testPagingTokensMatchMLflow() throws {
@@ -127,11 +158,12 @@ final class SQLiteSearchTests: XCTestCase {
         let store = try SQLiteStore(path: s.db, warn: { _ in })
         let c = Case(filter: "", ast: [], orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)],
                      experiments: ["1", "2"], view: .all, maxResults: 3)
+        var q = query(c)
+        q["follow"] = true
+        let pages = try XCTUnwrap(try SQLiteFixture.oracle([q], db: s.oracleDB)[0]["pages"] as? [[String: Any]])
         var token: String?
         var seen: [String] = []
-        var pages = 0
-        repeat {
-            let answer = try SQLiteFixture.oracle([query(c, token: token)], db: s.oracleDB)[0]
+        for answer in pages {
             let request = RunSearch(experimentIDs: c.experiments, orderBy: c.orderBy, viewType: c.view,
                                     maxResults: c.maxResults, pageToken: token)
             let page = try store.searchRuns(request, filter: [], orderBy: c.order)
@@ -139,9 +171,9 @@ final class SQLiteSearchTests: XCTestCase {
             XCTAssertEqual(page.nextPageToken, answer["token"] as? String)
             seen += page.items.map(\.info.runID)
             token = page.nextPageToken
-            pages += 1
-        } while token != nil && pages < 20
-        XCTAssertGreaterThan(pages, 3)
+        }
+        XCTAssertNil(token)
+        XCTAssertEqual(pages.count, 4)
         XCTAssertEqual(Set(seen).count, seen.count, "a run appeared on two pages")
         XCTAssertEqual(seen.count, 12)
     }
@@ -208,28 +240,29 @@ final class SQLiteSearchTests: XCTestCase {
             ("", [], [], [], .all, 1),
         ]
         let answers = try SQLiteFixture.oracle(list.map {
-            ["kind": "experiments", "filter": $0.filter, "order_by": $0.orderBy, "view": $0.view.rawValue, "max_results": $0.max]
+            ["kind": "experiments", "filter": $0.filter, "order_by": $0.orderBy, "view": $0.view.rawValue,
+             "max_results": $0.max, "follow": true]
         }, db: s.oracleDB)
         for (c, answer) in zip(list, answers) {
+            let pages = try XCTUnwrap(answer["pages"] as? [[String: Any]], "\(answer)")
             var token: String?
             var got: [String] = []
-            var expected = try XCTUnwrap(answer["ids"] as? [String], "\(answer)")
-            var expectedToken = answer["token"] as? String
-            for _ in 0..<10 {   // follow pages for the paged case
+            for expected in pages {
                 let page = try await store.searchExperiments(ExperimentSearch(filter: c.filter, orderBy: c.orderBy, viewType: c.view,
                                                                               maxResults: c.max, pageToken: token),
                                                              filter: c.ast, orderBy: c.order)
-                XCTAssertEqual(page.items.map(\.experimentID), expected, "\(c.filter) \(c.orderBy) \(c.view)")
-                XCTAssertEqual(page.nextPageToken, expectedToken)
+                XCTAssertEqual(page.items.map(\.experimentID), expected["ids"] as? [String], "\(c.filter) \(c.orderBy) \(c.view)")
+                XCTAssertEqual(page.nextPageToken, expected["token"] as? String)
+                // The same request as strings, through the shared grammar.
+                let parsed = try await store.searchExperiments(ExperimentSearch(filter: c.filter, orderBy: c.orderBy, viewType: c.view,
+                                                                                maxResults: c.max, pageToken: token))
+                XCTAssertEqual(parsed.items.map(\.experimentID), expected["ids"] as? [String], "parsed \(c.filter) \(c.orderBy)")
                 got += page.items.map(\.experimentID)
                 token = page.nextPageToken
-                guard let token else { break }
-                let next = try SQLiteFixture.oracle([["kind": "experiments", "view": c.view.rawValue, "max_results": c.max,
-                                                      "page_token": token]], db: s.oracleDB)[0]
-                expected = next["ids"] as? [String] ?? []
-                expectedToken = next["token"] as? String
             }
-            XCTAssertFalse(got.isEmpty || (c.view == .all && c.filter.isEmpty && got.count != 4), "\(c)")
+            XCTAssertNil(token)
+            XCTAssertFalse(got.isEmpty, "\(c)")
+            if c.view == .all && c.filter.isEmpty { XCTAssertEqual(got.count, 4) }
         }
         let bad = try SQLiteFixture.oracle([["kind": "experiments", "filter": "creation_time > 1.5"],
                                            ["kind": "experiment", "id": "abc"], ["kind": "experiment", "id": "999"]],
