@@ -19,7 +19,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public init(path: String, warn: @escaping @Sendable (String) -> Void) throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         self.path = absolute
-        self.uri = "sqlite:///" + (absolute.hasPrefix("/") ? String(absolute.dropFirst()) : absolute)
+        // SQLAlchemy's form for an absolute path: sqlite:/// followed by "/abs/path".
+        self.uri = "sqlite:///" + absolute
         self.warn = warn
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDir) else {
@@ -29,13 +30,17 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             throw MLflowError.invalidParameter("\(absolute) is a directory, not an MLflow SQLite database")
         }
         let uri = self.uri
+        let version: String
         do {
             db = try SQLiteConnection(readOnlyPath: absolute, busyTimeoutMs: SQLiteStore.busyTimeoutMs)
             // MLflow runs this on every connection; it changes this session only, not the file.
             try db.execute("PRAGMA case_sensitive_like = ON")
-            features = try SchemaCheck.check(db, uri: uri)
+            (features, version) = try SchemaCheck.check(db, uri: uri)
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
+        }
+        if version != SchemaCheck.head {
+            warn("\(uri) has MLflow schema version \(version), older than MLflow 3.17.2's \(SchemaCheck.head); reading what it has")
         }
     }
 

@@ -34,7 +34,8 @@ final class SQLiteStoreTests: XCTestCase {
     func testRunContents() async throws {
         let s = try SQLiteFixture.store()
         let store = try open(s.db)
-        XCTAssertEqual(store.uri, "sqlite:///" + s.db.dropFirst())
+        XCTAssertEqual(store.uri, "sqlite:///" + s.db)
+        XCTAssertTrue(store.uri.hasPrefix("sqlite:////"), "absolute paths take four slashes, as in MLflow")
 
         let a = try await store.getRun(id: s.ids["a"]!)
         XCTAssertEqual(a.info.runName, "alpha")
@@ -196,12 +197,14 @@ final class SQLiteStoreTests: XCTestCase {
 
         // An older known revision whose tables have every column we read is accepted.
         let older = try copy(s, sql: "UPDATE alembic_version SET version_num = '0584bdc529eb'")
-        XCTAssertNoThrow(try open(older))
+        let warnings = WarningLog()
+        XCTAssertNoThrow(try SQLiteStore(path: older, warn: { warnings.append($0) }))
+        XCTAssertTrue(warnings.all.contains { $0.contains("0584bdc529eb") }, "\(warnings.all)")
 
         // One without latest_metrics (before 89d4b8295536) is refused with the upgrade hint.
         let ancient = try copy(s, sql: "DROP TABLE latest_metrics; UPDATE alembic_version SET version_num = '90e64c465722'")
         assertError(.invalidState, containing: "schema version 90e64c465722") { _ = try self.open(ancient) }
-        assertError(.invalidState, containing: "is older than mltui supports; run 'mlflow db upgrade sqlite:///") {
+        assertError(.invalidState, containing: "is older than mltui supports; run 'mlflow db upgrade sqlite:////") {
             _ = try self.open(ancient)
         }
 
