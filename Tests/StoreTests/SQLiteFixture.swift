@@ -13,7 +13,7 @@ enum SQLiteFixture {
         /// The DB the tests read. Never written: the oracle gets its own copy.
         let db: String
         let oracleDB: String
-        let ids: [String: String]   // run label -> run id, experiment label -> experiment id
+        let ids: [String: String]   // run label -> run id, experiment label (e1..) -> experiment id, "model"
     }
 
     static let shared: Result<Store, Error> = Result { try make() }
@@ -118,6 +118,10 @@ with mlflow.start_run(run_id=ids["a"]):
     mlflow.log_text("top", "top.txt")
 with mlflow.start_run(run_id=ids["b"]):
     mlflow.log_input(ds, context="eval")
+    model = mlflow.create_external_model(name="ext")
+    from mlflow.entities import LoggedModelOutput
+    c.log_outputs(ids["b"], [LoggedModelOutput(model.model_id, 3)])
+    ids["model"] = model.model_id
 c.set_terminated(ids["a"], "FINISHED", end_time=T + 501)
 c.set_terminated(ids["b"], "FINISHED", end_time=T + 502)
 gone = mk("gone", e1, T + 10, "gone", metrics=[("m", 0.1, 0)])
@@ -157,6 +161,19 @@ for q in json.load(open(sys.argv[2])):
         elif q["kind"] == "history":
             page = c._tracking_client.store.get_metric_history(q["run_id"], q["key"], q.get("max_results"), q.get("page_token"))
             out.append({"ids": [[m.step, m.timestamp, "NaN" if math.isnan(m.value) else repr(m.value)] for m in page], "token": page.token})
+        elif q["kind"] == "run":
+            r = c.get_run(q["id"])
+            i = r.info
+            out.append({"info": [i.run_id, i.experiment_id, i.run_name, i.user_id, i.status, i.start_time, i.end_time,
+                                 i.artifact_uri, i.lifecycle_stage],
+                        "metrics": [[m.key, "NaN" if math.isnan(m.value) else repr(m.value), m.timestamp, m.step]
+                                    for m in r.data._metric_objs],
+                        "params": [[k, v] for k, v in r.data.params.items()],
+                        "tags": [[k, v] for k, v in r.data.tags.items()],
+                        "datasets": [[d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source,
+                                      d.dataset.schema, d.dataset.profile, [[t.key, t.value] for t in d.tags]]
+                                     for d in r.inputs.dataset_inputs],
+                        "outputs": [[o.model_id, o.step] for o in r.outputs.model_outputs]})
         elif q["kind"] == "experiment":
             e = c.get_experiment(q["id"])
             out.append({"ids": [e.experiment_id], "token": None})

@@ -97,6 +97,44 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
+    /// Every run of the fixture read back exactly as MLflow's get_run returns it, lists in
+    /// MLflow's order.
+    func testEveryRunMatchesMLflowGetRun() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try open(s.db)
+        let labels = s.ids.keys.filter { !["e1", "e2", "e3", "model"].contains($0) }.sorted()
+        let answers = try SQLiteFixture.oracle(labels.map { ["kind": "run", "id": s.ids[$0]!] }, db: s.oracleDB)
+        XCTAssertEqual(labels.count, 13)
+        for (label, answer) in zip(labels, answers) {
+            let run = try await store.getRun(id: s.ids[label]!)
+            let i = run.info
+            let info: [Any?] = [i.runID, i.experimentID, i.runName, i.userID, i.status.rawValue, i.startTime, i.endTime,
+                                i.artifactURI, i.lifecycleStage.rawValue]
+            let expectedInfo = try XCTUnwrap(answer["info"] as? [Any], "\(answer)")
+            XCTAssertEqual(info.map { $0.map { "\($0)" } ?? "nil" },
+                           expectedInfo.map { $0 is NSNull ? "nil" : "\($0)" }, label)
+            XCTAssertEqual(run.data.metrics.map { [$0.key, $0.value.isNaN ? "NaN" : String($0.value), String($0.timestamp), String($0.step)] },
+                           (answer["metrics"] as? [[Any]] ?? []).map { $0.map { "\($0)" } }, label)
+            XCTAssertEqual(run.data.params.map { [$0.key, $0.value] }, answer["params"] as? [[String]], label)
+            XCTAssertEqual(run.data.tags.map { [$0.key, $0.value] }, answer["tags"] as? [[String]], label)
+            let datasets = run.inputs.datasetInputs.map { d -> [String] in
+                [d.dataset.name, d.dataset.digest, d.dataset.sourceType, d.dataset.source, d.dataset.schema ?? "nil",
+                 d.dataset.profile ?? "nil", d.tags.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
+            }
+            let expectedDatasets = (answer["datasets"] as? [[Any]] ?? []).map { d -> [String] in
+                d.prefix(6).map { $0 is NSNull ? "nil" : "\($0)" }
+                    + [((d[6] as? [[String]]) ?? []).map { "\($0[0])=\($0[1])" }.joined(separator: ",")]
+            }
+            XCTAssertEqual(datasets, expectedDatasets, label)
+            XCTAssertEqual(run.outputs.modelOutputs.map { "\($0.modelID)@\($0.step ?? -1)" },
+                           (answer["outputs"] as? [[Any]] ?? []).map { "\($0[0])@\($0[1])" }, label)
+        }
+        let b = try await store.getRun(id: s.ids["b"]!)
+        XCTAssertEqual(b.outputs.modelOutputs, [ModelIO(modelID: s.ids["model"]!, step: 3)])
+        let page = try store.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!]), filter: [], orderBy: [])
+        XCTAssertEqual(page.items.first { $0.info.runID == s.ids["b"] }?.outputs.modelOutputs.count, 1)
+    }
+
     func testSearchReturnsFullRunsAndRunNameFallback() async throws {
         let s = try SQLiteFixture.store()
         // Runs logged by MLflow <= 1.29 have a NULL name: the mlflow.runName tag stands in.
