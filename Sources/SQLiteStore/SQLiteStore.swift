@@ -282,7 +282,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let offset = try PageToken.offset(pageToken)
         let step = features.metricStep ? "step" : "0"
         let isNaN = features.metricIsNaN ? "is_nan" : "0"
-        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY timestamp, \(step), value"
+        let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
+        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY \(order)"
         var bindings: [SQLValue] = [.text(runID), .text(key)]
         if let maxResults {
             sql += " LIMIT ? OFFSET ?"

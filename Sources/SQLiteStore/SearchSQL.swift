@@ -200,7 +200,16 @@ struct ExperimentSearchSQL {
 
     static let columns = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time"
 
+    /// False for schemas older than 97727af70f4d: the time columns read as NULL.
+    var experimentTimes = true
+
     func build(experimentTimes: Bool) throws -> SQLFragment {
+        var me = self
+        me.experimentTimes = experimentTimes
+        return try me.buildSQL()
+    }
+
+    private func buildSQL() throws -> SQLFragment {
         var conditions: [SQLFragment] = []
         for c in filter { conditions.append(try condition(c)) }
         conditions.append(SQLFragment("e.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
@@ -221,8 +230,7 @@ struct ExperimentSearchSQL {
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "experiment_id") }) {
             terms.append("e.experiment_id DESC")
         }
-        let selected = experimentTimes ? ExperimentSearchSQL.columns
-            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL"
+        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time"))"
         return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
             + SQLFragment.joined(conditions, separator: " AND ")
             + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",
@@ -231,7 +239,8 @@ struct ExperimentSearchSQL {
 
     private func column(_ attribute: String) throws -> String {
         switch attribute {
-        case "name", "experiment_id", "creation_time", "last_update_time": return "e.\(attribute)"
+        case "name", "experiment_id": return "e.\(attribute)"
+        case "creation_time", "last_update_time": return experimentTimes ? "e.\(attribute)" : "NULL"
         default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
         }
     }

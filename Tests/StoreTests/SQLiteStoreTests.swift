@@ -227,7 +227,7 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
-    func testSchemaVersions() throws {
+    func testSchemaVersions() async throws {
         let s = try SQLiteFixture.store()
         let unknown = try copy(s, sql: "UPDATE alembic_version SET version_num = 'abc123'")
         assertError(.invalidState, containing: "unknown MLflow schema version 'abc123'") { _ = try self.open(unknown) }
@@ -254,6 +254,21 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(page.items.count, 0)
         let all = try store.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!]), filter: [], orderBy: [])
         XCTAssertEqual(all.items.first { $0.info.runID == s.ids["a"] }?.info.runName, "alpha")
+
+        // Before metrics.step/is_nan and experiment times existed (pre-1.x schemas).
+        let noSteps = try copy(s, sql: """
+            CREATE TABLE m2 AS SELECT "key", value, timestamp, run_uuid FROM metrics; DROP TABLE metrics;
+            ALTER TABLE m2 RENAME TO metrics;
+            CREATE TABLE x2 AS SELECT experiment_id, name, artifact_location, lifecycle_stage FROM experiments;
+            DROP TABLE experiments; ALTER TABLE x2 RENAME TO experiments;
+            """)
+        let old = try open(noSteps)
+        let history = try await old.fullMetricHistory(runID: s.ids["hist"]!, key: "loss", pageSize: 50)
+        XCTAssertEqual(history.count, 120)
+        XCTAssertTrue(history.allSatisfy { $0.step == 0 })
+        let experiments = try old.searchExperiments(ExperimentSearch(viewType: .all), parsedFilter: [], orderBy: [])
+        XCTAssertEqual(experiments.items.count, 4)
+        XCTAssertNil(experiments.items.first?.creationTime)
     }
 
     // MARK: Read-only
