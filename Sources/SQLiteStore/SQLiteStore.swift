@@ -73,6 +73,9 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         if e.isNotADatabase {
             return MLflowError(.invalidParameterValue, "\(path) is not an SQLite database or is corrupt (\(e.message))")
         }
+        if e.code == SQLITE_READONLY | (3 << 8) {   // SQLITE_READONLY_ROLLBACK: hot journal
+            return MLflowError(.temporarilyUnavailable, "\(path) has an interrupted write (hot journal) that a read-only reader cannot roll back; open it once with mlflow or sqlite3")
+        }
         if e.code & 0xff == SQLITE_CANTOPEN {
             return MLflowError(.invalidParameterValue, "cannot open \(path) read-only (\(e.message))")
         }

@@ -330,6 +330,7 @@ final class SQLiteStoreTests: XCTestCase {
             XCTAssertEqual(page.items.count, 10)
             seen = try syncWait { try await box.value.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }.items.count
             reads += 1
+            usleep(2000)
         }
         XCTAssertNil(outcome.failure, "the writer failed (blocked by our reads?): \(String(describing: outcome.failure))")
         let worstMs = Double(outcome.output) ?? .infinity
@@ -339,6 +340,53 @@ final class SQLiteStoreTests: XCTestCase {
         let final = try syncWait { try await box.value.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }
         XCTAssertEqual(final.items.count, 300, "reads must see the writer's commits")
         XCTAssertLessThanOrEqual(seen, 300)
+    }
+
+    /// The real mlflow client logging into the store (another process) while we search it.
+    func testMLflowClientLogsWhileWeRead() throws {
+        let s = try SQLiteFixture.store()
+        let dir = NSTemporaryDirectory() + "mltui-live-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mlflow.db"
+        try FileManager.default.copyItem(atPath: s.db, toPath: path)
+        let store = UnsafeSendable(try open(path))
+        let client = """
+            import sys, time
+            import mlflow
+            from mlflow import MlflowClient
+            from mlflow.entities import Metric
+            c = MlflowClient("sqlite:///" + sys.argv[1])
+            run = c.create_run(sys.argv[2], run_name="live")
+            worst = 0.0
+            for i in range(60):
+                t = time.monotonic()
+                c.log_batch(run.info.run_id, metrics=[Metric("live", float(i), 1700000000000 + i, i)])
+                worst = max(worst, time.monotonic() - t)
+            c.set_terminated(run.info.run_id)
+            print(f"{run.info.run_id} {worst * 1000:.1f}")
+            """
+        let done = DispatchSemaphore(value: 0)
+        let outcome = WriterOutcome()
+        DispatchQueue.global().async {
+            do { outcome.output = try SQLiteFixture.run(SQLiteFixture.python, ["-c", client, path, s.ids["e1"]!], cwd: dir) }
+            catch { outcome.failure = error }
+            done.signal()
+        }
+        var reads = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            _ = try store.value.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!], viewType: .all), filter: [],
+                                           orderBy: [OrderClause(SearchKey(.metric, "live"), ascending: false)])
+            reads += 1
+            usleep(5000)   // a UI refresh rate, not a busy loop on a shared machine
+        }
+        XCTAssertNil(outcome.failure, "\(String(describing: outcome.failure))")
+        let parts = outcome.output.split(separator: " ")
+        XCTAssertEqual(parts.count, 2)
+        print("mlflow client: 60 log_batch calls, slowest \(parts.last ?? "?") ms, \(reads) searches by mltui meanwhile")
+        let live = try syncWait { try await store.value.getRun(id: String(parts[0])) }
+        XCTAssertEqual(live.data.metric("live")?.value, 59)
+        XCTAssertEqual(live.info.status, .finished)
     }
 
     // MARK: Artifacts
