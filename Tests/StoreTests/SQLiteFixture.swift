@@ -5,6 +5,9 @@ import XCTest
 /// and an oracle that asks the real MLflow (SqlAlchemyStore via MlflowClient) the same
 /// questions. Replace `generator` with scripts/make_fixtures.py once it is on main: only the
 /// path of mlflow.db and the artifact layout are used by the tests.
+/// Removed when the test process exits.
+nonisolated(unsafe) private var fixtureDir: String?
+
 enum SQLiteFixture {
     static let python = "/work/main/.venv-mlflow/bin/python"
 
@@ -25,6 +28,8 @@ enum SQLiteFixture {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let out = try run(python, ["-c", generator, dir], cwd: dir)
         let ids = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: String]
+        fixtureDir = dir
+        atexit { if let dir = fixtureDir { try? FileManager.default.removeItem(atPath: dir) } }
         let db = dir + "/mlflow.db", oracleDB = dir + "/oracle.db"
         try FileManager.default.copyItem(atPath: db, toPath: oracleDB)
         return Store(dir: dir, db: db, oracleDB: oracleDB, ids: ids)
