@@ -13,6 +13,9 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     /// One connection, used by one caller at a time (sqlite3 handles are not thread-safe).
     private let lock = NSLock()
 
+    /// Experiments whose artifacts we already warned are read from the fallback location.
+    private var warnedFallback = Set<String>()
+
     /// How long a read waits for a writer's commit before giving up (MLflow waits 20 s).
     static let busyTimeoutMs: Int32 = 5000
 
@@ -343,7 +346,10 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let fallback = ((path as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("mlruns/\(experimentID)/\(runID)/artifacts")
         if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
-            warn("artifacts of run \(runID) are not at \(uri); reading \(fallback)")
+            lock.lock()
+            let first = warnedFallback.insert(experimentID).inserted
+            lock.unlock()
+            if first { warn("artifacts of experiment \(experimentID) are not where the store says (\(uri)); reading \(fallback)") }
             return (uri, LocalArtifacts(root: fallback))
         }
         // A local root that does not exist (yet) lists as empty, as MLflow's local repository does.

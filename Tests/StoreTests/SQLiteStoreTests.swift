@@ -445,6 +445,8 @@ final class SQLiteStoreTests: XCTestCase {
         let listing = try await store.listArtifacts(runID: a, path: "dir")
         XCTAssertEqual(listing.files.map(\.path), ["dir/hello.txt", "dir/sub"])
         XCTAssertTrue(warnings.all.contains { $0.contains(artifacts) })
+        _ = try await store.listArtifacts(runID: a, path: nil)
+        XCTAssertEqual(warnings.all.count, 1, "one warning per experiment, not per listing")
         let hello = try await store.openArtifact(runID: a, path: "dir/hello.txt").read(offset: 0, count: 100)
         XCTAssertEqual(String(decoding: hello, as: UTF8.self), "hello")
         await assertAsyncError(.invalidParameterValue, "Invalid path") { _ = try await store.listArtifacts(runID: a, path: "escape") }
