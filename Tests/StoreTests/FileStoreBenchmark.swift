@@ -19,7 +19,7 @@ final class FileStoreBenchmark: XCTestCase {
         guard let root = ProcessInfo.processInfo.environment["MLTUI_BENCH_STORE"] else {
             throw XCTSkip("set MLTUI_BENCH_STORE to an mlruns folder to run the benchmark")
         }
-        let log = WarningLog()
+        let log = StoreWarnings()
         let experiments = try await FileStore(root: root, warn: log.sink).allExperiments(ExperimentSearch())
         let ids = experiments.map(\.experimentID)
         func report(_ what: String, _ time: Double, _ count: Int) {

@@ -30,7 +30,7 @@ final class FileStoreFixtureTests: XCTestCase {
         _ = try MLflowPython.run(script, [dir])
         let root = dir + "/fs/mlruns"
         let oracle = try FileStoreTests.answers(root: root, requests: ["searches": FileStoreFixtureTests.searches])
-        let log = WarningLog()
+        let log = StoreWarnings()
         let store = try FileStore(root: root, warn: log.sink)
 
         let runs = oracle["runs"] as! [String: [String: Any]]

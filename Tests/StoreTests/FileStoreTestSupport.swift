@@ -56,7 +56,7 @@ struct ScriptError: Error, CustomStringConvertible {
 }
 
 /// Collects store warnings (the `warn` callback) for assertions.
-final class WarningLog: @unchecked Sendable {
+final class StoreWarnings: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     var messages: [String] { lock.lock(); defer { lock.unlock() }; return lines }

@@ -92,7 +92,7 @@ final class FileStoreTests: XCTestCase {
         return try XCTUnwrap(FileStoreTests.shared)
     }
 
-    func store(_ root: String, _ log: WarningLog = WarningLog()) throws -> FileStore {
+    func store(_ root: String, _ log: StoreWarnings = StoreWarnings()) throws -> FileStore {
         try FileStore(root: root, warn: log.sink)
     }
 
@@ -112,6 +112,7 @@ final class FileStoreTests: XCTestCase {
             XCTAssertEqual(got.creationTime, (e["creation_time"] as? NSNumber)?.int64Value)
             XCTAssertEqual(got.lastUpdateTime, (e["last_update_time"] as? NSNumber)?.int64Value)
             XCTAssertEqual(Dictionary(uniqueKeysWithValues: got.tags.map { ($0.key, $0.value) }), e["tags"] as! [String: String])
+            XCTAssertEqual(got.workspace, e["workspace"] as? String)
             let byName = try await store.getExperimentByName(got.name)
             XCTAssertEqual(byName.experimentID, id)
         }
@@ -141,7 +142,7 @@ final class FileStoreTests: XCTestCase {
 
     func testRunsMatchMLflow() async throws {
         let f = try fixture()
-        let log = WarningLog()
+        let log = StoreWarnings()
         let store = try store(f.root, log)
         let runs = f.oracle["runs"] as! [String: [String: Any]]
         let latest = f.oracle["latest"] as! [String: [String: [String: Any]]]
@@ -397,7 +398,7 @@ final class FileStoreTests: XCTestCase {
         let brokenExperiment = root + "/" + f.experimentIDs["日本語 🚀 beta"]! + "/meta.yaml"
         try Data().write(to: URL(fileURLWithPath: brokenExperiment))
 
-        let log = WarningLog()
+        let log = StoreWarnings()
         let store = try store(root, log)
         let runs = try await store.allRuns(RunSearch(experimentIDs: [alpha], viewType: .all))
         let names = Set(runs.map(\.info.runName))
@@ -462,7 +463,7 @@ final class FileStoreTests: XCTestCase {
         try edit(root + "/" + beta + "/meta.yaml") { $0.replacingOccurrences(of: "experiment_id: '\(beta)'", with: "experiment_id: '1'") }
 
         let oracle = try FileStoreTests.answers(root: root, requests: ["searches": [["experiments": ["alpha"]]]])
-        let log = WarningLog()
+        let log = StoreWarnings()
         let store = try store(root, log)
         let expectedIDs = (oracle["searches"] as! [[String: Any]])[0]["ids"] as! [String]
         let runs = try await store.allRuns(RunSearch(experimentIDs: [alpha]))

@@ -135,7 +135,7 @@ def answer(root, request_file):
         out["experiments"].append({"experiment_id": e.experiment_id, "name": e.name,
                                    "artifact_location": e.artifact_location, "lifecycle_stage": e.lifecycle_stage,
                                    "creation_time": e.creation_time, "last_update_time": e.last_update_time,
-                                   "tags": e.tags})
+                                   "tags": e.tags, "workspace": e.workspace})
         for r in store.search_runs([e.experiment_id], "", ViewType.ALL, max_results=50000):
             full = store.get_run(r.info.run_id)
             out["runs"][r.info.run_id] = run_json(full)
