@@ -21,8 +21,8 @@ public struct KeyBinding: Sendable {
     public var context: KeyContext
     public var command: KeyCommand
     public var help: String
-    /// Shown in the footer of its context (the short list that fits in 80 columns).
-    public var inFooter: Bool
+    /// The short hint shown in the footer of its context; nil keeps it to the `?` overlay.
+    public var footer: String?
 }
 
 /// The one key table: the reducer dispatches on it, the footer, the `?` overlay and the
@@ -30,11 +30,11 @@ public struct KeyBinding: Sendable {
 public enum Keymap {
     public static let bindings: [KeyBinding] = {
         var table: [KeyBinding] = []
-        func bind(_ keys: [Key], _ context: KeyContext, _ command: KeyCommand, _ help: String, footer: Bool = false) {
-            table.append(KeyBinding(keys: keys, context: context, command: command, help: help, inFooter: footer))
+        func bind(_ keys: [Key], _ context: KeyContext, _ command: KeyCommand, _ help: String, footer: String? = nil) {
+            table.append(KeyBinding(keys: keys, context: context, command: command, help: help, footer: footer))
         }
-        bind([.char("q"), .ctrl("c")], .global, .quit, "quit", footer: true)
-        bind([.char("?")], .global, .help, "help: all keys", footer: true)
+        bind([.char("q"), .ctrl("c")], .global, .quit, "quit", footer: "quit")
+        bind([.char("?")], .global, .help, "help: all keys", footer: "help")
         bind([.char(":")], .global, .commandLine, "command line (:sort, :theme, :filter, :q)")
         bind([.ctrl("r")], .global, .refresh, "refresh now")
         // Movement is the same in every list-like context.
@@ -48,24 +48,24 @@ public enum Keymap {
             bind(letters ? [.char("g"), .home] : [.home], context, .top, "first")
             bind(letters ? [.char("G"), .end] : [.end], context, .bottom, "last")
         }
-        bind([.enter, .char("l"), .right], .experiments, .open, "open experiment", footer: true)
+        bind([.enter, .char("l"), .right], .experiments, .open, "open experiment", footer: "open")
         bind([.tab], .experiments, .focusNext, "focus runs")
-        bind([.char("/")], .experiments, .jump, "jump to experiment by name", footer: true)
-        bind([.char("d")], .experiments, .toggleDeleted, "show/hide deleted experiments", footer: true)
+        bind([.char("/")], .experiments, .jump, "jump to experiment by name", footer: "jump")
+        bind([.char("d")], .experiments, .toggleDeleted, "show/hide deleted experiments", footer: "deleted")
 
-        bind([.enter], .runs, .open, "run details", footer: true)
+        bind([.enter], .runs, .open, "run details", footer: "details")
         bind([.tab, .escape], .runs, .focusNext, "focus experiments")
-        bind([.char("/")], .runs, .filter, "filter (MLflow search syntax)", footer: true)
-        bind([.char("t")], .runs, .tagPicker, "add a tag filter chip", footer: true)
+        bind([.char("/")], .runs, .filter, "filter (MLflow search syntax)", footer: "filter")
+        bind([.char("t")], .runs, .tagPicker, "add a tag filter chip", footer: "tags")
         bind([.char("x")], .runs, .removeChip, "remove the last tag chip")
         bind([.char("X")], .runs, .clearFilter, "clear filter and chips")
         bind([.char("f")], .runs, .fuzzySearch, "quick fuzzy search on names")
-        bind([.char("s")], .runs, .sort, "sort by column (again: flip)", footer: true)
+        bind([.char("s")], .runs, .sort, "sort by column (again: flip)", footer: "sort")
         bind([.char("h"), .left], .runs, .columnLeft, "column left")
-        bind([.char("l"), .right], .runs, .columnRight, "column right")
+        bind([.char("l"), .right], .runs, .columnRight, "column right", footer: "columns")
         bind([.char("o")], .runs, .columnPicker, "add/remove columns")
-        bind([.char(" ")], .runs, .mark, "mark run for compare", footer: true)
-        bind([.char("c")], .runs, .compare, "compare marked runs", footer: true)
+        bind([.char(" ")], .runs, .mark, "mark run for compare", footer: "mark")
+        bind([.char("c")], .runs, .compare, "compare marked runs", footer: "compare")
         bind([.char("y")], .runs, .yankRunID, "copy run id")
         bind([.char("Y")], .runs, .yankArtifactURI, "copy artifact URI")
         bind([.char("n")], .runs, .toggleTree, "nested runs as a tree")
@@ -73,20 +73,20 @@ public enum Keymap {
         bind([.char("p")], .runs, .openParent, "go to parent run")
         bind([.char("d")], .runs, .toggleDeleted, "show/hide deleted runs")
 
-        bind([.escape, .backspace, .char("h"), .left], .details, .back, "back", footer: true)
-        bind([.enter], .details, .open, "follow link (parent/child)", footer: true)
-        bind([.char("p")], .details, .openParent, "open parent run", footer: true)
-        bind([.char("y")], .details, .yankRunID, "copy run id", footer: true)
+        bind([.escape, .backspace, .char("h"), .left], .details, .back, "back", footer: "back")
+        bind([.enter], .details, .open, "follow link (parent/child)", footer: "follow link")
+        bind([.char("p")], .details, .openParent, "open parent run", footer: "parent")
+        bind([.char("y")], .details, .yankRunID, "copy run id", footer: "copy id")
         bind([.char("Y")], .details, .yankArtifactURI, "copy artifact URI")
 
-        bind([.escape, .backspace], .compare, .back, "back", footer: true)
-        bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: true)
-        bind([.char("h"), .left], .compare, .columnLeft, "scroll runs left", footer: true)
-        bind([.char("l"), .right], .compare, .columnRight, "scroll runs right", footer: true)
+        bind([.escape, .backspace], .compare, .back, "back", footer: "back")
+        bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: "only diffs")
+        bind([.char("h"), .left], .compare, .columnLeft, "scroll runs left")
+        bind([.char("l"), .right], .compare, .columnRight, "scroll runs right", footer: "scroll")
 
-        bind([.enter], .picker, .open, "choose", footer: true)
-        bind([.escape], .picker, .back, "close", footer: true)
-        bind([.escape], .help, .back, "close help", footer: true)
+        bind([.enter], .picker, .open, "choose", footer: "choose")
+        bind([.escape], .picker, .back, "close", footer: "close")
+        bind([.escape], .help, .back, "close help", footer: "close")
         return table
     }()
 
@@ -98,7 +98,7 @@ public enum Keymap {
 
     /// Pairs of bindings that claim the same key in one context (global ones count in every
     /// context). Must be empty; a test checks it.
-    public static func collisions() -> [String] {
+    public static func collisions(in bindings: [KeyBinding] = Keymap.bindings) -> [String] {
         var found: [String] = []
         for context in KeyContext.allCases {
             var seen: [Key: KeyBinding] = [:]
@@ -121,13 +121,14 @@ public enum Keymap {
 
     /// Footer hints for a context: its footer bindings, then the global ones.
     public static func footerHints(for context: KeyContext) -> [(keys: String, help: String)] {
-        let own = bindings.filter { $0.context == context && $0.inFooter }
-        let global = context == .picker || context == .help ? [] : bindings.filter { $0.context == .global && $0.inFooter }
-        return (own + global).map { (shortLabel($0), $0.help) }
+        let own = bindings.filter { $0.context == context && $0.footer != nil }
+        let global = context == .picker || context == .help ? [] : bindings.filter { $0.context == .global && $0.footer != nil }
+        return (own + global).map { (shortLabel($0), $0.footer!) }
     }
 
     private static func shortLabel(_ binding: KeyBinding) -> String {
-        binding.keys.first.map(\.description) ?? ""
+        if binding.command == .columnRight { return "←→" }
+        return binding.keys.first.map(\.description) ?? ""
     }
 
     /// The key table as Markdown, for the README and `mltui keys`.

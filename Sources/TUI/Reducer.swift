@@ -3,7 +3,7 @@ import Terminal
 import Tracking
 
 /// The effects to run when the app starts: load the experiment list.
-public func start(_ state: inout AppState) -> [Effect] {
+public func startApp(_ state: inout AppState) -> [Effect] {
     state.experimentsLoading = true
     state.lastRefresh = state.now
     state.requestCounter += 1
@@ -126,6 +126,7 @@ private func runsLoaded(_ state: inout AppState, _ mode: RunsLoad, _ result: Res
         if error.code == .invalidParameterValue || error.code == .badRequest {
             // The store rejected the filter or order: show it under the filter, keep the text.
             state.filterError = FilterError(message: error.message, column: errorColumn(error.message))
+            if state.input == nil { state.input = TextInput(kind: .filter, text: state.currentFilter.text) }
         } else {
             state.table.error = error.message
             state.connection = .failed(error.message)

@@ -59,7 +59,8 @@ private func renderExperiments(_ buffer: inout Buffer, _ state: AppState, _ rect
     let visible = state.visibleExperiments
     let focused = state.pane == .experiments
     let hidden = state.experiments.count - visible.count
-    paneTitle(&buffer, state, "Experiments (\(visible.count)\(hidden > 0 ? ", \(hidden) deleted hidden" : ""))", rect, focused: focused)
+    let hiddenNote = hidden > 0 && rect.width >= 36 ? " · \(hidden) deleted hidden" : ""
+    paneTitle(&buffer, state, "Experiments (\(visible.count))\(hiddenNote)", rect, focused: focused)
     if state.experimentsLoading && state.experiments.isEmpty {
         buffer.write("loading…", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.dim])
         return
@@ -354,17 +355,26 @@ private func renderInputMessage(_ buffer: inout Buffer, _ state: AppState, _ rec
     }
     guard let error = state.filterError else { return }
     if let column = error.column, let input = state.input {
-        // Point at the offending token: prompt width + width of the text before it.
+        // Point at the offending token: prompt width + width of the text before it. The message
+        // follows the caret when it fits; otherwise the footer carries it (see renderFooter).
         let before = String(input.text.prefix(max(0, column - 1)))
         let x = min(rect.width - 1, 2 + DisplayWidth.of(before))
         buffer.write("^", x: x, y: rect.y, style: theme[.error])
-        let text = " " + error.message
-        let mx = x + 1 + DisplayWidth.of(text) <= rect.width ? x + 1 : 0
-        if mx == 0 { buffer.write(DisplayWidth.padded("", to: x), x: 0, y: rect.y, style: theme[.base]) }
-        buffer.write(mx == 0 ? error.message : text, x: mx, y: rect.y, maxWidth: mx == 0 ? max(0, x - 1) : rect.width - mx, style: theme[.error])
+        let text = " " + displayedError(error)
+        if x + 1 + DisplayWidth.of(text) <= rect.width {
+            buffer.write(text, x: x + 1, y: rect.y, style: theme[.error])
+        } else if x > DisplayWidth.of(text) {
+            buffer.write(displayedError(error), x: rect.x, y: rect.y, maxWidth: x - 1, style: theme[.error])
+        }
     } else {
         buffer.write("✗ " + error.message, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.error])
     }
+}
+
+/// The grammar's message without its trailing "(column N)": the caret shows the column.
+func displayedError(_ error: FilterError) -> String {
+    guard error.column != nil, let range = error.message.range(of: " (column ", options: .backwards) else { return error.message }
+    return String(error.message[..<range.lowerBound])
 }
 
 /// The active filter, always visible: typed text, tag chips and the fuzzy search.
@@ -394,6 +404,10 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
         buffer.write(" " + message, x: rect.x, y: rect.y, maxWidth: rect.width, style: state.messageIsError ? theme[.error] : theme[.footer])
         return
     }
+    if let error = state.filterError, state.input != nil {
+        buffer.write(" ✗ " + displayedError(error), x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.error])
+        return
+    }
     let hints: [(keys: String, help: String)]
     if let input = state.input {
         hints = [("Enter", input.kind == .filter ? "apply" : "ok"), ("Esc", "cancel")]
@@ -401,10 +415,20 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     } else {
         hints = Keymap.footerHints(for: state.keyContext)
     }
+    // Global hints (help, quit) keep their place at the right; the pane's own fill the left.
+    let global = state.input == nil ? hints.filter { h in Keymap.bindings.contains { $0.context == .global && $0.footer == h.help } } : []
+    let own = hints.filter { h in !global.contains { $0 == h } }
+    let globalText = global.map { "\($0.keys) \($0.help)" }.joined(separator: "  ")
+    let globalX = rect.width - DisplayWidth.of(globalText) - 1
     var x = rect.x + 1
-    for hint in hints {
+    for hint in own {
         let width = DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.help) + 2
-        if x + width > rect.width { break }
+        if x + width > (global.isEmpty ? rect.width : globalX) { break }
+        x += buffer.write(hint.keys, x: x, y: rect.y, style: theme[.footer_key])
+        x += buffer.write(" " + hint.help + "  ", x: x, y: rect.y, style: theme[.footer])
+    }
+    x = globalX
+    for hint in global where x > 0 {
         x += buffer.write(hint.keys, x: x, y: rect.y, style: theme[.footer_key])
         x += buffer.write(" " + hint.help + "  ", x: x, y: rect.y, style: theme[.footer])
     }

@@ -132,7 +132,7 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
         let thread = Thread {
             var state = initialState
             var timings = FrameTimings()
-            for effect in start(&state) { runner.run(effect) }
+            for effect in startApp(&state) { runner.run(effect) }
             terminal.draw(render(state))
             var lastTick = 0.0
             while !state.shouldQuit {
