@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
     ],
     swiftLanguageModes: [.v5]

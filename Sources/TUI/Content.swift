@@ -136,6 +136,8 @@ func statusRole(_ status: RunStatus) -> ThemeRole {
 public func formatNumber(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    // MLflow's SQL stores keep infinities as ±max double (sqlalchemy_store.sanitize_metric_value).
+    if abs(value) == Double.greatestFiniteMagnitude { return value > 0 ? "inf" : "-inf" }
     if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
     return String(format: "%.6g", value)
 }
