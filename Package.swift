@@ -23,8 +23,11 @@ let package = Package(
             "Tracking", "Backends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
