@@ -179,6 +179,93 @@ final class TUIEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("Experiments ("), "the alternate screen is gone after quitting")
     }
 
+    // MARK: the fixture stores (demo/, written by scripts/make_fixtures.py with the real MLflow)
+
+    func testFixtureStoreSQLite() throws {
+        try fixtureScenario(uri: Self.packageRoot.appendingPathComponent("demo/sqlite/mlflow.db").path)
+    }
+
+    func testFixtureStoreFileStore() throws {
+        try fixtureScenario(uri: Self.packageRoot.appendingPathComponent("demo/fs/mlruns").path)
+    }
+
+    func fixtureScenario(uri: String) throws {
+        guard FileManager.default.fileExists(atPath: uri) else { throw XCTSkip("no demo store at \(uri)") }
+        let tui = try launch(uri, width: 100, height: 30)
+        defer { tui.close() }
+        try tui.waitFor("● connected")
+        try tui.send("Tab")
+        try tui.send("/")
+        try tui.type("llm")
+        try tui.send("Enter")
+        try tui.waitFor("Runs · llm-benchmark · 27")
+
+        try tui.send("/")
+        try tui.type("params.model = 'gpt-4o' and metrics.latency_p95 < 1200")
+        try tui.send("Enter")
+        var screen = try tui.waitFor("Runs · llm-benchmark · 8")
+        XCTAssertFalse(screen.contains("gpt-4o-t4"), "latency_p95 1204.1 is filtered out")
+        XCTAssertTrue(screen.contains("gpt-4o-live"))
+        try tui.send("X")
+        try tui.waitFor("Runs · llm-benchmark · 27")
+
+        try tui.send("t")
+        try tui.waitFor("Tag keys in 27 loaded runs")
+        try tui.type("stage")
+        try tui.send("Enter")
+        try tui.waitFor("Values of tag stage")
+        try tui.type("prod")
+        try tui.send("Enter")
+        try tui.waitFor("stage=prod ×")
+        screen = try tui.waitFor("Runs · llm-benchmark · 8")
+        XCTAssertFalse(screen.contains("mistral-"), "mistral runs are staging")
+        try tui.send("x")
+        try tui.waitFor("Runs · llm-benchmark · 27")
+
+        try tui.send(":")
+        try tui.type("sort metrics.accuracy desc")
+        try tui.send("Enter")
+        screen = try tui.waitUntil("runs sorted by accuracy") { $0.contains("m:accuracy ▼") && !$0.contains("loading") }
+        let order = runNames(screen, among: ["llama-3-t6", "llama-3-t3", "mistral-t1", "llama-3-t2"])
+        XCTAssertEqual(order, ["llama-3-t6", "llama-3-t3", "mistral-t1", "llama-3-t2"], screen)
+
+        // Nested runs: a fold's parent is a trial, whose parent is the sweep.
+        try tui.send("Tab")
+        try tui.send("/")
+        try tui.type("日本")
+        try tui.send("Enter")
+        try tui.waitFor("Runs · 日本語-実験 · 15")
+        try tui.send("n")
+        screen = try tui.waitFor("· tree")
+        XCTAssertTrue(screen.contains("▾ sweep-親"), screen)
+        try tui.send("f")
+        try tui.type("trial-1-fold-1")
+        try tui.send("Enter")
+        try tui.waitFor("Runs · 日本語-実験 · 1 of 15")
+        try tui.send("Enter")
+        try tui.waitFor("Run details · trial-1-fold-1")
+        try tui.send("p")
+        try tui.waitFor("Run details · trial-1 ")
+        try tui.send("p")
+        try tui.waitFor("Run details · sweep-親")
+        try tui.waitFor("Children (4)")
+        try tui.send("Escape")
+        try tui.send("Escape")
+        try tui.send("Escape")
+        try tui.send("f")
+        try tui.send("Escape")
+        try tui.waitFor("Runs · 日本語-実験 · 15")
+
+        try tui.send("g")
+        try tui.send("Space")
+        try tui.send("Space")
+        try tui.send("c")
+        try tui.waitFor("Compare 2 runs")
+        try tui.send("Escape")
+        try tui.send("q")
+        try tui.waitFor("EXITED 0")
+    }
+
     func testDeadStoreShowsAnErrorNotAHang() throws {
         let tui = try launch("sqlite:////nonexistent/dir/mlflow.db")
         defer { tui.close() }
