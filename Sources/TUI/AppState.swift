@@ -146,6 +146,7 @@ public struct RunDetails: Equatable, Sendable {
     public var runID: String
     public var run: Run?
     public var children: [Run] = []
+    public var metricRanges: [String: MetricRange] = [:]
     public var loading = true
     public var error: String?
     public var cursor = ListCursor()

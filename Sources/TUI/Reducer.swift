@@ -57,6 +57,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         case .success(let loaded):
             state.details!.run = loaded.run
             state.details!.children = loaded.children
+            state.details!.metricRanges = loaded.metricRanges
             state.details!.error = nil
         case .failure(let error):
             state.details!.error = error.message

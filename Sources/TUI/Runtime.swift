@@ -62,7 +62,15 @@ struct EffectRunner: Sendable {
                     let run = try await store.getRun(id: runID)
                     let filter = "tags.mlflow.parentRunId = '\(runID)'"
                     let children = (try? await store.allRuns(RunSearch(experimentIDs: [run.info.experimentID], filter: filter))) ?? []
-                    return RunWithChildren(run: run, children: children)
+                    // Min/max only where one page of history holds it all: never page through a
+                    // million-point history just for the details pane.
+                    var ranges: [String: MetricRange] = [:]
+                    for metric in run.data.metrics.prefix(50) {
+                        guard let page = try? await store.metricHistory(runID: runID, key: metric.key, maxResults: 5000, pageToken: nil),
+                              page.nextPageToken == nil, let range = MetricRange(page.items.map(\.value)) else { continue }
+                        ranges[metric.key] = range
+                    }
+                    return RunWithChildren(run: run, children: children, metricRanges: ranges)
                 }
                 inbox.post(.detailsLoaded(request: request, result))
             }
