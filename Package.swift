@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mltui", targets: ["mltui"]),
+        .library(name: "TUI", targets: ["TUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,16 +16,27 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore"]),
+        // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
+        .target(name: "Terminal", dependencies: ["CNcursesw"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
+        // Development entry for the TUI until the lead wires `mltui` to runTUI; remove then.
+        .executableTarget(name: "mltui-tui-dev", dependencies: ["TUI", "Tracking", "Backends"]),
         .executableTarget(name: "mltui", dependencies: [
             "Tracking", "Backends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
