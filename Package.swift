@@ -25,10 +25,8 @@ let package = Package(
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
-        // Development entry for the TUI until the lead wires `mltui` to runTUI; remove then.
-        .executableTarget(name: "mltui-tui-dev", dependencies: ["TUI", "Tracking", "Backends"]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends",
+            "Tracking", "Backends", "TUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.

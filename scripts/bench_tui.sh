@@ -14,7 +14,7 @@ page="${3:-500}"
 config="${CONFIG:-release}"
 command -v tmux >/dev/null || { echo "bench_tui.sh: needs tmux" >&2; exit 1; }
 swift build -c "$config" --product mltui >&2
-swift build -c "$config" --product mltui-tui-dev >&2
+swift build -c "$config" --product mltui >&2
 bin="$(swift build -c "$config" --show-bin-path)"
 
 exp_id="$("$bin/mltui" experiments --tracking-uri "$uri" --format json | python3 -c "
@@ -40,7 +40,7 @@ socket="mltui-bench-$$"
 report="$(mktemp)"
 trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -f "$report"' EXIT
 tmux -L "$socket" -f /dev/null new-session -d -x 120 -y 40 \
-    "MLTUI_BENCH=1 TERM=xterm-256color '$bin/mltui-tui-dev' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
+    "MLTUI_BENCH=1 TERM=xterm-256color '$bin/mltui' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
 for _ in $(seq 1 600); do
     tmux -L "$socket" capture-pane -p | grep -q "Runs · .* · [0-9]" && break
     sleep 0.05

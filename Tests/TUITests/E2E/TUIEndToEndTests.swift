@@ -33,9 +33,9 @@ final class TUIEndToEndTests: XCTestCase {
     }
 
     func binary() throws -> String {
-        let path = Self.packageRoot.appendingPathComponent(".build/debug/mltui-tui-dev").path
+        let path = Self.packageRoot.appendingPathComponent(".build/debug/mltui").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            XCTFail("build the binary first: swift build --product mltui-tui-dev")
+            XCTFail("build the binary first: swift build --product mltui")
             throw XCTSkip("no binary")
         }
         return path
