@@ -78,7 +78,9 @@ public struct ChartGeometry: Equatable, Sendable {
     public func column(of x: Double) -> Int {
         let span = xRange.upperBound - xRange.lowerBound
         guard span > 0 else { return plot.width / 2 }
-        return Int((x - xRange.lowerBound) / span * Double(plot.width * dotsPerCell)) / dotsPerCell
+        // The same mapping as ColumnBins: the upper bound belongs to the last column.
+        let dot = Int((x - xRange.lowerBound) / span * Double(plot.width * dotsPerCell))
+        return (x <= xRange.upperBound ? min(dot, plot.width * dotsPerCell - 1) : dot) / dotsPerCell
     }
 }
 
@@ -188,7 +190,7 @@ public func renderLineChart(_ buffer: inout Buffer, _ rect: Rect, _ series: [Plo
         nextFree = lx + w + 2
     }
     if let c = cursorColumn { buffer.write("▲", x: plot.x + c, y: axisY, style: styles.warning) }
-    let modeName = options.transform.xMode == .time ? "time" : options.transform.xMode.rawValue
+    let modeName = options.transform.xMode == .relative ? "rel." : options.transform.xMode.rawValue
     buffer.write(DisplayWidth.truncated(modeName, to: labelWidth), x: rect.x, y: axisY + 1, style: styles.dim)
 
     if let cursor = options.cursor {
@@ -218,20 +220,23 @@ private func drawLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, 
     var x = x
     let end = x + width
     x += buffer.write("━━ ", x: x, y: y, maxWidth: end - x, style: style)
-    var stats = ""
-    if let last = s.stats.last { stats += "  last " + legendNumber(last) + (s.stats.lastStep.map { " @\($0)" } ?? "") }
-    if let mn = s.stats.min, let mx = s.stats.max { stats += "  min " + legendNumber(mn) + "  max " + legendNumber(mx) }
-    if s.count == 0 { stats += "  no points" }
+    // Most important first, as the end is cut on narrow screens: last value, gaps, range.
+    var last = ""
+    if let value = s.stats.last { last = "  last " + legendNumber(value) + (s.stats.lastStep.map { " @\($0)" } ?? "") }
+    if s.count == 0 { last = "  no points" }
     var gaps: [String] = []
     if s.stats.nanCount > 0 { gaps.append("\(s.stats.nanCount) NaN") }
     if s.stats.infCount > 0 { gaps.append("\(s.stats.infCount) inf") }
     if transform.logY && s.stats.nonPositive > 0 { gaps.append("\(s.stats.nonPositive) ≤0 not on log") }
     let gapText = gaps.isEmpty ? "" : "  · " + gaps.joined(separator: " · ")
-    let room = end - x - DisplayWidth.of(stats) - DisplayWidth.of(gapText)
-    let name = DisplayWidth.truncated(s.label, to: max(8, room))
+    var range = ""
+    if let mn = s.stats.min, let mx = s.stats.max { range = "  min " + legendNumber(mn) + "  max " + legendNumber(mx) }
+    let room = end - x - DisplayWidth.of(last) - DisplayWidth.of(gapText) - DisplayWidth.of(range)
+    let name = DisplayWidth.truncated(s.label, to: max(12, room))
     x += buffer.write(name, x: x, y: y, maxWidth: end - x, style: style)
-    x += buffer.write(stats, x: x, y: y, maxWidth: end - x, style: styles.label)
-    buffer.write(gapText, x: x, y: y, maxWidth: end - x, style: styles.warning)
+    x += buffer.write(last, x: x, y: y, maxWidth: end - x, style: styles.label)
+    x += buffer.write(gapText, x: x, y: y, maxWidth: end - x, style: styles.warning)
+    buffer.write(range, x: x, y: y, maxWidth: end - x, style: styles.label)
 }
 
 /// "step 120 │ run-a 0.25 @120 │ run-b 0.31 ~0.30 @119": each series' point nearest the cursor.
