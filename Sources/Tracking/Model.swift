@@ -58,10 +58,12 @@ public struct Experiment: Sendable, Equatable {
     public var creationTime: Int64?
     public var lastUpdateTime: Int64?
     public var tags: [Tag]
+    /// MLflow 3.x multi-tenancy; "default" in every store mltui reads.
+    public var workspace: String?
 
     public init(experimentID: String, name: String, artifactLocation: String? = nil,
                 lifecycleStage: LifecycleStage = .active, creationTime: Int64? = nil,
-                lastUpdateTime: Int64? = nil, tags: [Tag] = []) {
+                lastUpdateTime: Int64? = nil, tags: [Tag] = [], workspace: String? = nil) {
         self.experimentID = experimentID
         self.name = name
         self.artifactLocation = artifactLocation
@@ -69,6 +71,7 @@ public struct Experiment: Sendable, Equatable {
         self.creationTime = creationTime
         self.lastUpdateTime = lastUpdateTime
         self.tags = tags
+        self.workspace = workspace
     }
 }
 

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Tracking
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+enum Output {
+    static func write(_ text: String) { write(Array(text.utf8)) }
+
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }  // stdout closed (e.g. piped into head): stop quietly
+                offset += written
+            }
+        }
+    }
+
+    /// Runs a command body, reporting any failure as one line on stderr (and, for JSON output, as
+    /// MLflow's error body on stdout so scripts can read the error code), then exits 1.
+    static func reporting(_ format: OutputFormat, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            let mlflowError = (error as? CLIError)?.error ?? error.asMLflowError
+            FileHandle.standardError.write(Data("mltui: \(mlflowError.code.rawValue): \(mlflowError.message)\n".utf8))
+            if format == .json { write(JSONWriter.errorBody(mlflowError) + "\n") }
+            throw ExitCode.failure
+        }
+    }
+
+    static func json(_ writer: JSONWriter) {
+        var bytes = writer.bytes
+        bytes.append(UInt8(ascii: "\n"))
+        write(bytes)
+    }
+
+    /// An aligned text table: columns as wide as their widest cell, the last one unpadded.
+    static func table(header: [String], rows: [[String]]) {
+        var widths = header.map(TextWidth.of)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TextWidth.of(cell)) }
+        }
+        var out = ""
+        func line(_ cells: [String]) {
+            for (i, cell) in cells.enumerated() {
+                let flat = TextWidth.singleLine(cell)
+                out += flat
+                if i < cells.count - 1 {
+                    out += String(repeating: " ", count: widths[i] - TextWidth.of(flat) + 2)
+                }
+            }
+            out += "\n"
+        }
+        line(header)
+        for row in rows { line(row) }
+        write(out)
+    }
+
+    /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled.
+    static func csv(header: [String], rows: [[String]]) {
+        var out = ""
+        func field(_ text: String) -> String {
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        out += header.map(field).joined(separator: ",") + "\r\n"
+        for row in rows { out += row.map(field).joined(separator: ",") + "\r\n" }
+        write(out)
+    }
+}
+
+/// Times as people read them in a table: local time, to the second.
+enum TimeText {
+    static func local(_ milliseconds: Int64?) -> String {
+        guard let milliseconds else { return "" }
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func duration(from start: Int64?, to end: Int64?) -> String {
+        guard let start, let end, end >= start else { return "" }
+        let seconds = (end - start) / 1000
+        if seconds < 60 { return String(format: "%.1fs", Double(end - start) / 1000) }
+        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
+        return "\(seconds / 3600)h\(seconds % 3600 / 60)m"
+    }
+}
+
+/// Terminal column widths of text, so tables stay aligned with CJK and emoji names.
+enum TextWidth {
+    static func of(_ text: String) -> Int {
+        text.reduce(0) { $0 + width(of: $1) }
+    }
+
+    static func width(of character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first else { return 0 }
+        if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return scalar.properties.generalCategory == .control ? 0 : 1
+        }
+    }
+
+    /// Table cells are one line: line breaks shown as ⏎.
+    static func singleLine(_ text: String) -> String {
+        guard text.contains(where: \.isNewline) else { return text }
+        return String(text.map { $0.isNewline ? "⏎" : $0 })
+    }
+}

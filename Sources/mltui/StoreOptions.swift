@@ -1,0 +1,36 @@
+import ArgumentParser
+import Backends
+import Foundation
+import Tracking
+
+/// `--tracking-uri`, shared by every scripting command.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "Tracking URI (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db).")
+    var trackingURI: String?
+
+    func open() throws -> any TrackingStore { try StoreOptions.open(trackingURI) }
+
+    static func open(_ argument: String?) throws -> any TrackingStore {
+        do {
+            let uri = try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
+                                             cwd: FileManager.default.currentDirectoryPath)
+            return try openStore(uri) { warning in Diagnostics.warn(warning) }
+        } catch {
+            throw CLIError(error.asMLflowError)
+        }
+    }
+}
+
+enum Diagnostics {
+    /// Warnings go to stderr as they happen, so they never mix into JSON or CSV output.
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("mltui: warning: \(message)\n".utf8))
+    }
+}
+
+/// A failure already reported as MLflow reports it; ends the command with exit code 1.
+struct CLIError: Error, CustomStringConvertible {
+    var error: MLflowError
+    init(_ error: MLflowError) { self.error = error }
+    var description: String { "\(error.code.rawValue): \(error.message)" }
+}
