@@ -28,7 +28,7 @@ let package = Package(
         // Development entry for the TUI until the lead wires `mltui` to runTUI; remove then.
         .executableTarget(name: "mltui-tui-dev", dependencies: ["TUI", "Tracking", "Backends"]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends",
+            "Tracking", "Backends", "TUI", "Terminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
