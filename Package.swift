@@ -31,9 +31,12 @@ let package = Package(
             "Tracking", "Backends", "TUI", "Terminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
