@@ -34,7 +34,7 @@ let package = Package(
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],

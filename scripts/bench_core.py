@@ -75,14 +75,19 @@ def generate(out, runs):
 
 
 def measure(argv, stdout=subprocess.DEVNULL, env=None):
-    """Wall seconds, peak RSS (MiB) and exit status of one child process."""
+    """Wall seconds, peak RSS (MiB) and exit status of one child process. Peak RSS comes from
+    GNU time: wait4's ru_maxrss would count the pages the child shared with this Python process
+    before exec."""
+    report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"mltui-bench-time-{os.getpid()}")
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv, stdout=stdout,
+                          stderr=subprocess.PIPE, env=env)
     wall = time.perf_counter() - started
-    err = proc.stderr.read().decode(errors="replace")
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024.0, proc.returncode, err
+    with open(report) as fh:
+        lines = fh.read().split()
+    os.remove(report)
+    rss_kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return wall, rss_kib / 1024.0, proc.returncode, proc.stderr.decode(errors="replace")
 
 
 def sql_for(filtered, exp):
@@ -138,11 +143,14 @@ def main(argv):
             tmp = os.path.join(out, "mltui-out.json")
             with open(tmp, "wb") as fh:
                 wall, rss, code, err = measure(args, stdout=fh, env=env)
-            count = "?"
+            count, note = "?", f"FAILED exit {code}: {err.strip()[-120:]}"
             if code == 0:
-                with open(tmp) as fh:
-                    count = len(json.load(fh).get("runs", []))
-            m = (wall, rss, count, "" if code == 0 else f"FAILED exit {code}: {err.strip()[-120:]}")
+                try:
+                    with open(tmp) as fh:
+                        count, note = len(json.load(fh).get("runs", [])), ""
+                except ValueError:
+                    note = "FAILED: output is not one JSON document"
+            m = (wall, rss, count, note)
             # MLflow in a Python process
             code_py = ("import os,time,json,warnings; warnings.filterwarnings('ignore'); import mlflow; "
                        f"mlflow.set_tracking_uri({uri!r}); t=time.perf_counter(); "

@@ -11,7 +11,9 @@ if [ ! -x "$python" ]; then
     echo "bench_core.sh: no MLflow python at $python; run 'bash scripts/test' once (it creates .venv-mlflow) or set MLTUI_MLFLOW_PYTHON" >&2
     exit 1
 fi
-command -v sqlite3 >/dev/null || { echo "bench_core.sh: needs the sqlite3 CLI (apt-get install sqlite3)" >&2; exit 1; }
+for tool in sqlite3:sqlite3 /usr/bin/time:time; do
+    command -v "${tool%%:*}" >/dev/null || { echo "bench_core.sh: needs ${tool%%:*} (apt-get install ${tool##*:})" >&2; exit 1; }
+done
 swift build -c release --product mltui >&2
 mkdir -p bench-out
 exec "$python" "$repo/scripts/bench_core.py" "$(swift build -c release --show-bin-path)/mltui" "$repo/bench-out" "$@"

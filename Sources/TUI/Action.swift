@@ -29,7 +29,28 @@ public enum RunsLoad: Equatable, Sendable { case replace, append, refresh }
 public struct RunWithChildren: Sendable, Equatable {
     public var run: Run
     public var children: [Run]
-    public init(run: Run, children: [Run]) { self.run = run; self.children = children }
+    /// Min/max over each metric's history, for the metrics whose history fits in one page.
+    public var metricRanges: [String: MetricRange]
+    public init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:]) {
+        self.run = run
+        self.children = children
+        self.metricRanges = metricRanges
+    }
+}
+
+public struct MetricRange: Sendable, Equatable {
+    public var min: Double
+    public var max: Double
+    public var count: Int
+
+    /// NaN is left out of min/max (it compares with nothing); nil when no value is a number.
+    public init?(_ values: [Double]) {
+        let numbers = values.filter { !$0.isNaN }
+        guard let lo = numbers.min(), let hi = numbers.max() else { return nil }
+        min = lo
+        max = hi
+        count = values.count
+    }
 }
 
 /// Work the reducer asks for; the runtime performs it off the input loop and answers with an Action.

@@ -150,6 +150,7 @@ public struct RunDetails: Equatable, Sendable {
     public var runID: String
     public var run: Run?
     public var children: [Run] = []
+    public var metricRanges: [String: MetricRange] = [:]
     public var loading = true
     public var error: String?
     public var cursor = ListCursor()
@@ -233,6 +234,9 @@ public struct AppState: Equatable, Sendable {
     public var initialExperiment: String?
 
     public var pane: Pane = .experiments
+    /// Set while the experiment opened at startup (none was asked for) shows no runs: the first
+    /// experiment found to have runs is opened instead, unless the user pressed a key meanwhile.
+    public var preferExperimentWithRuns = false
     /// Where Esc from details/compare goes back to.
     public var detailsStack: [String] = []
     public var connection: Connection = .connecting

@@ -54,7 +54,11 @@ public func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, widt
     for p in run.data.params.sorted(by: { $0.key < $1.key }) { lines.append(.field(p.key, p.value)) }
     lines.append(.section("Metrics (\(run.data.metrics.count), latest value)"))
     for m in run.data.metrics.sorted(by: { $0.key < $1.key }) {
-        lines.append(.field(m.key, "\(formatNumber(m.value))   step \(m.step)"))
+        var text = "\(formatNumber(m.value))   step \(m.step)"
+        if let range = details.metricRanges[m.key], range.count > 1 {
+            text += "   min \(formatNumber(range.min))  max \(formatNumber(range.max))  (\(range.count) values)"
+        }
+        lines.append(.field(m.key, text))
     }
     let userTags = run.data.tags.filter { !$0.key.hasPrefix("mlflow.") }.sorted { $0.key < $1.key }
     let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != "mlflow.note.content" }.sorted { $0.key < $1.key }
@@ -136,6 +140,8 @@ func statusRole(_ status: RunStatus) -> ThemeRole {
 public func formatNumber(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    // MLflow's SQL stores keep infinities as ±max double (sqlalchemy_store.sanitize_metric_value).
+    if abs(value) == Double.greatestFiniteMagnitude { return value > 0 ? "inf" : "-inf" }
     if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
     return String(format: "%.6g", value)
 }

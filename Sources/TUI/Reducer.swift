@@ -42,6 +42,14 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
             state.experiments[i].runCount = count
             state.experiments[i].lastActivity = last
         }
+        if state.preferExperimentWithRuns, count > 0, state.table.runs.isEmpty, !state.table.loading,
+           state.table.experimentID != id, state.currentFilter.isEmpty,
+           let row = state.visibleExperiments.firstIndex(where: { $0.experiment.experimentID == id }) {
+            state.preferExperimentWithRuns = false
+            state.experimentCursor.index = row
+            clampAll(&state)
+            return openExperiment(&state, id)
+        }
         return []
     case .detailsLoaded(let request, let result):
         guard request == state.detailsRequest, state.details != nil else { return [] }
@@ -50,6 +58,7 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
         case .success(let loaded):
             state.details!.run = loaded.run
             state.details!.children = loaded.children
+            state.details!.metricRanges = loaded.metricRanges
             state.details!.error = nil
         case .failure(let error):
             state.details!.error = error.message
@@ -108,6 +117,7 @@ private func experimentsLoaded(_ state: inout AppState, _ result: Result<[Experi
                 }
             }
             state.experimentCursor.index = index
+            state.preferExperimentWithRuns = state.initialExperiment == nil
             if visible.indices.contains(index) {
                 effects += openExperiment(&state, visible[index].experiment.experimentID)
                 state.pane = .runs
@@ -146,6 +156,7 @@ private func runsLoaded(_ state: inout AppState, _ mode: RunsLoad, _ result: Res
         }
         state.table.nextPageToken = page.nextPageToken
         rebuildRows(&state)
+        if !page.items.isEmpty { state.preferExperimentWithRuns = false }
         if mode == .replace {
             state.table.cursor = ListCursor()
         } else if let selectedID, let row = state.table.rows.firstIndex(where: { state.table.runs[$0.index].info.runID == selectedID }) {
@@ -252,6 +263,7 @@ func rebuildRows(_ state: inout AppState) {
 // MARK: - keys
 
 private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    state.preferExperimentWithRuns = false
     if state.input != nil { return handleInputKey(&state, key) }
     if state.picker != nil, case .char(let c) = key, Keymap.command(for: key, in: .picker) == nil || c == "q" {
         state.picker!.query.append(c)

@@ -71,7 +71,7 @@ private func renderExperiments(_ buffer: inout Buffer, _ state: AppState, _ rect
     let lastWidth = showLast ? 9 : 0
     let nameWidth = rect.width - countWidth - lastWidth - 1
     let rows = rect.height - 1
-    for i in 0..<rows {
+    for i in 0..<max(0, rows) {
         let index = state.experimentCursor.top + i
         guard visible.indices.contains(index) else { break }
         let row = visible[index]
@@ -191,7 +191,7 @@ private func renderRunsTable(_ buffer: inout Buffer, _ state: AppState, _ rect: 
     }
     let marks = Set(table.marks)
     // Virtualized: only the rows on screen are formatted.
-    for i in 0..<rows {
+    for i in 0..<max(0, rows) {
         let rowIndex = table.cursor.top + i
         guard table.rows.indices.contains(rowIndex) else { break }
         let row = table.rows[rowIndex]
@@ -249,7 +249,7 @@ private func renderDetails(_ buffer: inout Buffer, _ state: AppState, _ rect: Re
     }
     let lines = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: rect.width)
     let labelWidth = min(32, max(12, rect.width / 4))
-    for i in 0..<(rect.height - 1) {
+    for i in 0..<max(0, rect.height - 1) {
         let index = details.cursor.top + i
         guard lines.indices.contains(index) else { break }
         let line = lines[index]
@@ -297,7 +297,7 @@ private func renderCompare(_ buffer: inout Buffer, _ state: AppState, _ rect: Re
     buffer.write(DisplayWidth.padded(first > 0 ? "« key" : "key", to: keyWidth), x: rect.x, y: rect.y + 1, style: theme[.column_header])
     if runRange.upperBound < view.runs.count { buffer.write("»", x: rect.x + rect.width - 1, y: rect.y + 1, style: theme[.dim]) }
     let rows = compareRows(view)
-    for i in 0..<(rect.height - 2) {
+    for i in 0..<max(0, rect.height - 2) {
         let index = view.cursor.top + i
         guard rows.indices.contains(index) else { break }
         let row = rows[index]
@@ -506,7 +506,7 @@ private func renderPicker(_ buffer: inout Buffer, _ state: AppState) {
     let rows = rect.height - 1
     let top = min(picker.cursor.top, max(0, items.count - rows))
     let topIndex = picker.cursor.index >= top + rows ? picker.cursor.index - rows + 1 : top
-    for i in 0..<rows {
+    for i in 0..<max(0, rows) {
         let index = topIndex + i
         guard items.indices.contains(index) else { break }
         let item = items[index]

@@ -62,7 +62,15 @@ struct EffectRunner: Sendable {
                     let run = try await store.getRun(id: runID)
                     let filter = "tags.mlflow.parentRunId = '\(runID)'"
                     let children = (try? await store.allRuns(RunSearch(experimentIDs: [run.info.experimentID], filter: filter))) ?? []
-                    return RunWithChildren(run: run, children: children)
+                    // Min/max only where one page of history holds it all: never page through a
+                    // million-point history just for the details pane.
+                    var ranges: [String: MetricRange] = [:]
+                    for metric in run.data.metrics.prefix(50) {
+                        guard let page = try? await store.metricHistory(runID: runID, key: metric.key, maxResults: 5000, pageToken: nil),
+                              page.nextPageToken == nil, let range = MetricRange(page.items.map(\.value)) else { continue }
+                        ranges[metric.key] = range
+                    }
+                    return RunWithChildren(run: run, children: children, metricRanges: ranges)
                 }
                 inbox.post(.detailsLoaded(request: request, result))
             }
@@ -90,9 +98,10 @@ private func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowE
     do { return .success(try await body()) } catch { return .failure(error.asMLflowError) }
 }
 
-/// Startup and latency figures, printed on exit when MLTUI_BENCH is set.
+/// Startup and latency figures, written to stderr on exit when MLTUI_BENCH is set.
 struct FrameTimings {
-    var startedAt = monotonicSeconds()
+    /// Process start on the monotonic clock, so the first-frame figure includes startup.
+    var startedAt = processStartSeconds() ?? monotonicSeconds()
     var firstRunsFrame: Double?
     var keyLatencies: [Double] = []
 
@@ -107,6 +116,21 @@ struct FrameTimings {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// When this process started, on CLOCK_BOOTTIME-compatible seconds (/proc/self/stat field 22).
+func processStartSeconds() -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // Fields after the command start at field 3; starttime is field 22.
+    guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    var boot = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &boot)
+    let bootNow = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9
+    // Express the start on the monotonic clock: now(monotonic) - (now(boot) - start(boot)).
+    return monotonicSeconds() - (bootNow - ticks / hz)
 }
 
 func monotonicSeconds() -> Double {
@@ -168,7 +192,8 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                 if isKey { timings.keyLatencies.append(monotonicSeconds() - keyTime) }
             }
             terminal.close()
-            if bench { print(timings.report()) }
+            // stderr, so the figures can be collected while stdout is the terminal.
+            if bench { FileHandle.standardError.write(Data((timings.report() + "\n").utf8)) }
             continuation.resume(returning: state)
         }
         thread.stackSize = 8 << 20

@@ -3,8 +3,7 @@
 //   mltui-tui-dev [--theme NAME|PATH] [--refresh SECONDS] [--experiment ID|NAME] [URI]
 //   mltui-tui-dev keys        prints the key table as Markdown
 import Foundation
-import FileStore
-import SQLiteStore
+import Backends
 import Tracking
 import TUI
 
@@ -40,17 +39,9 @@ while !arguments.isEmpty {
 }
 
 do {
-    let cwd = FileManager.default.currentDirectoryPath
-    let uri = try TrackingURI.resolve(argument: uriArgument, environment: ProcessInfo.processInfo.environment, cwd: cwd,
-                                      fileExists: { FileManager.default.fileExists(atPath: $0) },
-                                      directoryEntries: { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] })
-    let warn: @Sendable (String) -> Void = { _ in }
-    let store: any TrackingStore
-    switch uri {
-    case .fileStore(let path): store = try FileStore(root: path, warn: warn)
-    case .sqlite(let path): store = try SQLiteStore(path: path, warn: warn)
-    case .rest: fail("the REST client is not wired into mltui-tui-dev")
-    }
+    let environment = ProcessInfo.processInfo.environment
+    let uri = try resolveTrackingURI(uriArgument, environment: environment, cwd: FileManager.default.currentDirectoryPath)
+    let store = try openStore(uri, warn: { _ in })
     try await runTUI(store: store, options: options)
 } catch let error as MLflowError {
     fail(error.message)

@@ -72,7 +72,7 @@ enum ConformanceCases {
         "params.lr > '0.001'",
         "metrics.loss <",
         "datasets.foo = 'x'",
-    ].map { RunsCase("invalid filter \($0)", filter: $0) }
+    ].map { (filter: String) in RunsCase("invalid filter \(filter)", filter: filter) }
 
     static let orderings: [RunsCase] = [
         RunsCase("order metric DESC", orderBy: ["metrics.latency_p95 DESC"]),

@@ -16,6 +16,25 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(state.visibleExperiments.map(\.experiment.name), ["vision-模型", "empty one", "Default"], "deleted hidden")
     }
 
+    func testAnEmptyFirstExperimentGivesWayToOneWithRuns() {
+        var state = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&state)
+        let experiments = [Experiment(experimentID: "2", name: "empty one")] + Fixtures.experiments.filter { $0.experimentID != "2" }
+        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(experiments)))
+        _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: []))))
+        XCTAssertTrue(reduce(&state, .runCounted(experimentID: "2", count: 0, lastActivity: nil)).isEmpty)
+        let effects = reduce(&state, .runCounted(experimentID: "1", count: 6, lastActivity: nil))
+        XCTAssertEqual(effects.compactMap(\.runSearch).first?.experimentIDs, ["1"])
+        XCTAssertEqual(state.visibleExperiments[state.experimentCursor.index].experiment.experimentID, "1")
+        // Once the user has pressed a key, counts never move them.
+        var pressed = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&pressed)
+        _ = reduce(&pressed, .experimentsLoaded(request: pressed.experimentsRequest, .success(experiments)))
+        _ = reduce(&pressed, .runsLoaded(request: pressed.runsRequest, mode: .replace, .success(Page(items: []))))
+        pressed.press(.char("?"))
+        XCTAssertTrue(reduce(&pressed, .runCounted(experimentID: "1", count: 6, lastActivity: nil)).isEmpty)
+    }
+
     func testInitialExperimentByName() {
         var state = AppState(source: "x", initialExperiment: "Default")
         _ = startApp(&state)
@@ -237,8 +256,17 @@ final class ReducerTests: XCTestCase {
         var state = Fixtures.loadedState()
         for (w, h) in [(10, 3), (40, 8), (1, 1), (0, 0), (300, 100), (80, 24)] {
             _ = reduce(&state, .resize(Size(width: w, height: h)))
-            let buffer = render(state)
-            XCTAssertEqual(buffer.size, Size(width: w, height: h))
+            XCTAssertEqual(render(state).size, Size(width: w, height: h))
         }
+        // With the filter bar and its error line open, the smallest usable size still draws.
+        state.press(.char("/"))
+        state.type("metrics.f1 >> 1")
+        for (w, h) in [(40, 8), (41, 9), (80, 24)] {
+            _ = reduce(&state, .resize(Size(width: w, height: h)))
+            XCTAssertTrue(render(state).text.contains("/ metrics.f1 >> 1"))
+        }
+        state.press(.escape, .enter)
+        _ = reduce(&state, .resize(Size(width: 40, height: 8)))
+        XCTAssertTrue(render(state).text.contains("Run details"))
     }
 }

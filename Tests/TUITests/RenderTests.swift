@@ -104,6 +104,21 @@ final class RenderTests: XCTestCase {
         }
     }
 
+    func testDetailsShowMetricRangesWhereKnown() {
+        var state = Fixtures.loadedState()
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.enter))
+        let ranges = ["f1": MetricRange([0.5, .nan, 0.91, 0.7])!]
+        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest,
+                                          .success(RunWithChildren(run: Fixtures.runs[1], children: [], metricRanges: ranges))))
+        var text = ""
+        for _ in 0..<3 { text += render(state).text; _ = reduce(&state, .key(.pageDown)) }
+        XCTAssertTrue(text.contains("0.91   step 3   min 0.5  max 0.91  (4 values)"), text)
+        XCTAssertTrue(text.contains("900   step 3"))
+        XCTAssertFalse(text.contains("900   step 3   min"), "no range for latency_p95: unknown")
+        XCTAssertNil(MetricRange([.nan]))
+    }
+
     func testDetailsOfChildLinksToParentAndShowsNaN() {
         var state = Fixtures.loadedState()
         _ = reduce(&state, .key(.char("j")))
