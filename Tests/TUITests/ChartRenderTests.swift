@@ -241,4 +241,12 @@ final class ChartRenderTests: XCTestCase {
         XCTAssertNil(g2)
         XCTAssertTrue(empty.text.contains("no points"))
     }
+
+    func testANSITextColoursCellsAndResets() {
+        var buffer = Buffer(size: Size(width: 6, height: 2))
+        buffer.write("ab", x: 0, y: 0, style: Style(fg: .ansi(1), attributes: .bold))
+        buffer.write("c", x: 2, y: 0, style: Style(fg: .rgb(1, 2, 3)))
+        buffer.write("d", x: 0, y: 1, style: .plain)
+        XCTAssertEqual(ANSIText.render(buffer), "\u{1B}[0;1;31mab\u{1B}[0;38;2;1;2;3mc\u{1B}[0m\nd\n")
+    }
 }
