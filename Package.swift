@@ -26,13 +26,13 @@ let package = Package(
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends", "TUI",
+            "Tracking", "Backends", "TUI", "Terminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"], exclude: ["E2E/make_store.py"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],

@@ -14,6 +14,9 @@ public enum Action: Sendable {
     case runCounted(experimentID: String, count: Int, lastActivity: Int64?)
     case detailsLoaded(request: Int, Result<RunWithChildren, MLflowError>)
     case compareLoaded(request: Int, Result<[Run], MLflowError>)
+    // metrics (issue 4): a page of a chart history; a reduced history for a sparkline.
+    case historyPage(request: Int, runID: String, Result<HistoryPage, MLflowError>)
+    case sparklineLoaded(key: String, runID: String, Result<[Double], MLflowError>)
     case themeLoaded(Result<Theme, ThemeError>)
     /// Runs a `:` command line as if typed.
     case command(String)
@@ -57,6 +60,8 @@ public enum Effect: Equatable, Sendable {
     case countRuns(experimentIDs: [String])
     case loadDetails(request: Int, runID: String)
     case loadCompare(request: Int, runIDs: [String])
+    case loadHistory(request: Int, runID: String, key: String, refresh: Bool)
+    case loadSparklines(key: String, runIDs: [String])
     case loadTheme(String)
     case copy(String)
 }

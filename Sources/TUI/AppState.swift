@@ -32,12 +32,14 @@ public struct TUIOptions: Sendable {
     }
 }
 
-public enum Pane: Equatable, Sendable { case experiments, runs, details, compare }
+public enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart }
 
 /// A table column of the runs pane. `name` is frozen at the left.
 public enum RunColumn: Hashable, Sendable {
     case name, started, duration, user, source
     case param(String), metric(String), tag(String)
+    /// The latest value and a sparkline of the metric's history (Charts/SparklineColumn.swift).
+    case sparkline(String)
 
     public var title: String {
         switch self {
@@ -49,6 +51,7 @@ public enum RunColumn: Hashable, Sendable {
         case .param(let k): return "p:" + k
         case .metric(let k): return "m:" + k
         case .tag(let k): return "t:" + k
+        case .sparkline(let k): return "~" + k
         }
     }
 
@@ -63,6 +66,7 @@ public enum RunColumn: Hashable, Sendable {
         case .param(let k): return SearchKey(.param, k)
         case .metric(let k): return SearchKey(.metric, k)
         case .tag(let k): return SearchKey(.tag, k)
+        case .sparkline(let k): return SearchKey(.metric, k)
         }
     }
 }
@@ -166,6 +170,7 @@ public enum PickerPurpose: Equatable, Sendable {
     case tagKey
     case tagValue(String)
     case column
+    case chartMetric, sparklineMetric  // metrics (issue 4)
 }
 
 public struct PickerItem: Equatable, Sendable {
@@ -249,6 +254,11 @@ public struct AppState: Equatable, Sendable {
     public var filterError: FilterError?
     public var details: RunDetails?
     public var compare: CompareView?
+    // metrics (issue 4): the chart pane, the sparkline cache, glyphs the terminal can show.
+    public var chart: ChartView?
+    public var sparklines = SparklineCache()
+    public var chartGlyphs: ChartGlyphs = .braille
+    public var chartRequest = 0
     public var picker: Picker?
     public var input: TextInput?
     public var showHelp = false
@@ -299,11 +309,13 @@ public struct AppState: Equatable, Sendable {
         case .runs: return .runs
         case .details: return .details
         case .compare: return .compare
+        case .chart: return .chart
         }
     }
 
     var isLoading: Bool {
         experimentsLoading || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
+            || (chart?.isLoading ?? false)
     }
 }
 

@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, picker, help
+    case global, experiments, runs, details, compare, chart, picker, help
 }
 
 /// What a key does; the reducer interprets these.
@@ -14,6 +14,9 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
+    // metrics (issue 4): Charts/ChartReducer.swift performs these.
+    case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
+    case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
 }
 
 public struct KeyBinding: Sendable {
@@ -87,6 +90,7 @@ public enum Keymap {
         bind([.enter], .picker, .open, "choose", footer: "choose")
         bind([.escape], .picker, .back, "close", footer: "close")
         bind([.escape], .help, .back, "close help", footer: "close")
+        table += chartBindings  // metrics (issue 4)
         return table
     }()
 

@@ -51,7 +51,7 @@ public struct Layout: Equatable, Sendable {
             } else {
                 runs = body
             }
-        case .details, .compare:
+        case .details, .compare, .chart:
             break
         }
     }

@@ -12,7 +12,8 @@ public func startApp(_ state: inout AppState) -> [Effect] {
 }
 
 /// The one place state changes. Pure: no I/O, no clock; it returns the effects to run.
-public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+/// (Wrapped by `reduce` in Charts/ChartReducer.swift, which adds the chart and sparklines.)
+func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .key(let key):
         return handleKey(&state, key)
@@ -80,6 +81,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .command(let line):
         return runCommand(&state, line)
+    case .historyPage, .sparklineLoaded:
+        return []  // metrics (issue 4): handled by `reduce` in Charts/ChartReducer.swift
     }
 }
 
@@ -389,6 +392,9 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         rebuildRows(&state)
         clampAll(&state)
         return []
+    case .chart, .sparklineColumn, .metricPicker, .xMode, .logScale, .smoothLess, .smoothMore,
+         .zoomIn, .zoomOut, .zoomReset, .panLeft, .panRight, .cursorLeft, .cursorRight:
+        return performChart(&state, command)  // metrics (issue 4)
     case .openParent:
         let run = state.pane == .details ? state.details?.run : state.selectedRun
         guard let parent = run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
@@ -408,7 +414,7 @@ private func pageRows(_ state: AppState) -> Int {
     case .runs: return layout.runRows
     case .details: return layout.detailRows
     case .compare: return layout.compareRows
-    case .picker, .help, .global: return 10
+    case .picker, .help, .global, .chart: return 10
     }
 }
 
@@ -428,7 +434,7 @@ private func moveCursor(_ state: inout AppState, by delta: Int) -> [Effect] {
         if let cursor = state.details?.cursor { state.details!.cursor = moved(cursor) }
     case .compare:
         if let cursor = state.compare?.cursor { state.compare!.cursor = moved(cursor) }
-    case .global: break
+    case .global, .chart: break
     }
     clampAll(&state)
     return state.keyContext == .runs ? pageIfNeeded(&state) : []
@@ -497,6 +503,9 @@ private func goBack(_ state: inout AppState) -> [Effect] {
         state.pane = .runs
     case .compare:
         state.compare = nil
+        state.pane = .runs
+    case .chart:
+        state.chart = nil
         state.pane = .runs
     case .runs, .experiments:
         state.pane = .experiments
@@ -593,6 +602,8 @@ private func choosePickerItem(_ state: inout AppState) -> [Effect] {
         if let i = state.picker!.items.firstIndex(where: { $0.column == column }) { state.picker!.items[i].checked.toggle() }
         clampAll(&state)
         return []
+    case .chartMetric, .sparklineMetric:
+        return chooseMetric(&state, item.label)  // metrics (issue 4)
     }
 }
 

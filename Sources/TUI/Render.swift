@@ -22,6 +22,7 @@ public func render(_ state: AppState) -> Buffer {
         }
     case .details: renderDetails(&buffer, state, layout.body)
     case .compare: renderCompare(&buffer, state, layout.body)
+    case .chart: renderChartPane(&buffer, state, layout.body)  // metrics (issue 4)
     }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
@@ -104,6 +105,7 @@ func columnWidth(_ column: RunColumn) -> Int {
     case .user: return 10
     case .source: return 16
     case .param, .metric, .tag: return max(10, min(20, DisplayWidth.of(column.title) + 2))
+    case .sparkline: return 26
     }
 }
 
@@ -137,6 +139,7 @@ func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> S
     case .param(let k): return run.data.param(k) ?? ""
     case .metric(let k): return run.data.metric(k).map { formatNumber($0.value) } ?? ""
     case .tag(let k): return run.data.tag(k) ?? ""
+    case .sparkline(let k): return run.data.metric(k).map { formatNumber($0.value) } ?? ""
     }
 }
 
@@ -215,7 +218,7 @@ private func renderRunsTable(_ buffer: inout Buffer, _ state: AppState, _ rect: 
         for c in shown {
             let column = table.columns[c]
             let w = columnWidth(column)
-            let text = cellText(run, column, now: state.now, utcOffset: state.utcOffset)
+            let text = sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset)
             let numeric: Bool
             if case .metric = column { numeric = true } else { numeric = column == .duration }
             buffer.write(DisplayWidth.padded(text, to: w, alignRight: numeric), x: cx, y: y,
@@ -461,6 +464,7 @@ func helpLines(_ state: AppState) -> [(keys: String, help: String, isSection: Bo
         case .runs: context = .runs
         case .details: context = .details
         case .compare: context = .compare
+        case .chart: context = .chart
         }
     }
     var lines: [(String, String, Bool)] = []

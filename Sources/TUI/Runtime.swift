@@ -86,6 +86,8 @@ struct EffectRunner: Sendable {
         case .loadTheme(let name):
             do { inbox.post(.themeLoaded(.success(try ThemeLoader.load(name, directories: dirs)))) }
             catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
+        case .loadHistory, .loadSparklines:
+            runChartEffect(effect, store: store, inbox: inbox)  // metrics (issue 4)
         case .copy:
             break  // handled by the loop, which owns the terminal
         }
@@ -147,6 +149,7 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
+    state.chartGlyphs = ChartGlyphs.detect(options.environment)  // metrics (issue 4)
     let initialState = state
     let inbox = ActionInbox()
     let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories)

@@ -13,8 +13,8 @@ struct MLTUI: AsyncParsableCommand {
             experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
-        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, ArtifactsCommand.self,
-                      KeysCommand.self],
+        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
+                      ArtifactsCommand.self, KeysCommand.self],
         defaultSubcommand: UICommand.self)
 }
 

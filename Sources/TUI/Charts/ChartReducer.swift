@@ -1,0 +1,312 @@
+import Foundation
+import Terminal
+import Tracking
+
+/// One page of a metric history for the chart. The first page of a load replaces what was
+/// there; a live refresh arrives as one page holding the whole history.
+public struct HistoryPage: Equatable, Sendable {
+    public var metrics: [Metric]
+    public var first: Bool
+    public var done: Bool
+    public init(metrics: [Metric], first: Bool, done: Bool) {
+        self.metrics = metrics
+        self.first = first
+        self.done = done
+    }
+}
+
+/// The app's reducer: the TUI's (`reduceApp`) plus the chart pane and the sparkline column.
+/// Pure, as `reduceApp` is.
+public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    var effects: [Effect]
+    let refreshedAt = state.lastRefresh
+    switch action {
+    case .historyPage(let request, let runID, let result):
+        effects = historyPageLoaded(&state, request: request, runID: runID, result)
+    case .sparklineLoaded(let key, let runID, let result):
+        state.sparklines.pending.remove(key + "\u{0}" + runID)
+        let values = (try? result.get()) ?? []
+        state.sparklines.values[key, default: [:]][runID] = values
+        effects = []
+    default:
+        effects = reduceApp(&state, action)
+    }
+    // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
+    if state.lastRefresh != refreshedAt { effects += liveEffects(&state) }
+    return effects + sparklineEffects(&state)
+}
+
+// MARK: - chart
+
+private func nextChartRequest(_ state: inout AppState) -> Int {
+    state.requestCounter += 1
+    state.chartRequest = state.requestCounter
+    return state.chartRequest
+}
+
+/// Every metric key among `runs` with how many of them have it.
+func metricKeyCounts(_ runs: [Run]) -> [(key: String, count: Int)] {
+    var counts: [String: Int] = [:]
+    for run in runs { for m in run.data.metrics { counts[m.key, default: 0] += 1 } }
+    return counts.map { ($0.key, $0.value) }.sorted { $0.key < $1.key }
+}
+
+func openChart(_ state: inout AppState) -> [Effect] {
+    let ids = state.table.marks.isEmpty ? (state.selectedRun.map { [$0.info.runID] } ?? []) : state.table.marks
+    guard !ids.isEmpty else { showMessage(&state, "no run selected", isError: true); return [] }
+    let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
+    let runs = ids.compactMap { byID[$0] }
+    let keys = metricKeyCounts(runs).map(\.key)
+    guard !keys.isEmpty else { showMessage(&state, "the \(ids.count == 1 ? "run has" : "runs have") no metrics", isError: true); return [] }
+    // The metric the table is sorted by or sparklines, else the first key.
+    var key = keys[0]
+    if let sort = state.table.sort, sort.key.kind == .metric, keys.contains(sort.key.key) { key = sort.key.key }
+    for case .sparkline(let k) in state.table.columns where keys.contains(k) { key = k }
+    var names: [String: String] = [:]
+    for run in runs { names[run.info.runID] = run.info.runName.isEmpty ? String(run.info.runID.prefix(8)) : run.info.runName }
+    let running = Set(runs.filter { $0.info.status == .running }.map(\.info.runID))
+    state.chart = ChartView(runIDs: ids, runNames: names, running: running, keys: keys, key: key, glyphs: state.chartGlyphs)
+    state.pane = .chart
+    return loadChart(&state)
+}
+
+private func loadChart(_ state: inout AppState) -> [Effect] {
+    guard var chart = state.chart else { return [] }
+    let request = nextChartRequest(&state)
+    chart.histories = [:]
+    chart.preparedByRun = [:]
+    chart.errors = [:]
+    chart.xRange = nil
+    chart.cursor = nil
+    chart.pending = Set(chart.runIDs)
+    state.chart = chart
+    return chart.runIDs.map { .loadHistory(request: request, runID: $0, key: chart.key, refresh: false) }
+}
+
+private func historyPageLoaded(_ state: inout AppState, request: Int, runID: String,
+                               _ result: Result<HistoryPage, MLflowError>) -> [Effect] {
+    guard request == state.chartRequest, var chart = state.chart else { return [] }
+    switch result {
+    case .failure(let error):
+        chart.errors[runID] = error.message
+        chart.pending.remove(runID)
+    case .success(let page):
+        if page.first || chart.histories[runID] == nil {
+            chart.histories[runID] = ChartSeries(label: chart.runNames[runID] ?? runID, metrics: page.metrics)
+        } else {
+            chart.histories[runID]!.append(page.metrics)
+        }
+        if page.done { chart.pending.remove(runID) }
+        chart.reprepare(runID)
+    }
+    state.chart = chart
+    return []
+}
+
+private func liveEffects(_ state: inout AppState) -> [Effect] {
+    var effects: [Effect] = []
+    let status = Dictionary(state.table.runs.map { ($0.info.runID, $0.info.status) }, uniquingKeysWith: { a, _ in a })
+    if var chart = state.chart {
+        // A run that finished since gets one last reload to pick up its final points.
+        let reload = chart.runIDs.filter { chart.running.contains($0) && !chart.pending.contains($0) }
+        for id in chart.runIDs { if let s = status[id] { if s == .running { chart.running.insert(id) } else { chart.running.remove(id) } } }
+        state.chart = chart
+        effects += reload.map { .loadHistory(request: state.chartRequest, runID: $0, key: chart.key, refresh: true) }
+    }
+    for (key, cached) in state.sparklines.values {
+        for id in cached.keys where status[id] == .running { state.sparklines.values[key]![id] = nil }
+    }
+    return effects
+}
+
+/// Keys of the chart pane and the runs table's chart/sparkline keys.
+func performChart(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+    switch command {
+    case .chart: return openChart(&state)
+    case .sparklineColumn:
+        let items = metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }
+        state.picker = Picker(purpose: .sparklineMetric, title: "Sparkline column: metric (Enter)", items: items)
+        return []
+    default: break
+    }
+    guard var chart = state.chart else { return [] }
+    defer { state.chart = chart }
+    let full = chartXExtent(chart.prepared)
+    let range = chart.visibleRange
+    switch command {
+    case .metricPicker:
+        let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
+        let counts = Dictionary(uniqueKeysWithValues: metricKeyCounts(chart.runIDs.compactMap { byID[$0] }).map { ($0.key, $0.count) })
+        state.picker = Picker(purpose: .chartMetric, title: "Metric to chart (\(chart.keys.count) keys)",
+                              items: chart.keys.map { PickerItem(label: $0, count: counts[$0] ?? 0, checked: $0 == chart.key) })
+    case .xMode:
+        chart.transform.xMode = chart.transform.xMode.next
+        chart.xRange = nil
+        chart.cursor = nil
+        chart.reprepare()
+        showMessage(&state, "x axis: \(chart.transform.xMode.rawValue)")
+    case .logScale:
+        chart.transform.logY.toggle()
+        chart.reprepare()
+        showMessage(&state, chart.transform.logY ? "log y axis" : "linear y axis")
+    case .smoothLess, .smoothMore:
+        let levels: [Double] = [0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99]
+        let i = levels.lastIndex { $0 <= chart.transform.smoothing + 1e-9 } ?? 0
+        let next = command == .smoothMore ? min(levels.count - 1, i + 1) : max(0, i - 1)
+        chart.transform.smoothing = levels[next]
+        chart.reprepare()
+        showMessage(&state, "smoothing \(levels[next])")
+    case .zoomIn, .zoomOut, .panLeft, .panRight:
+        guard let full, let range else { break }
+        let span = range.upperBound - range.lowerBound
+        var lo = range.lowerBound, hi = range.upperBound
+        switch command {
+        case .zoomIn:
+            let center = chart.cursor ?? (lo + hi) / 2
+            let half = max(span / 4, chart.transform.xMode == .step ? 1 : 1e-3)
+            (lo, hi) = (center - half, center + half)
+        case .zoomOut: (lo, hi) = (lo - span / 2, hi + span / 2)
+        case .panLeft: (lo, hi) = (lo - span / 4, hi - span / 4)
+        default: (lo, hi) = (lo + span / 4, hi + span / 4)
+        }
+        // Keep the window inside the data, shifting rather than shrinking when panning.
+        let width = min(hi - lo, full.upperBound - full.lowerBound)
+        if lo < full.lowerBound { lo = full.lowerBound; hi = lo + width }
+        if hi > full.upperBound { hi = full.upperBound; lo = hi - width }
+        chart.xRange = (lo <= full.lowerBound && hi >= full.upperBound) || hi <= lo ? nil : lo...hi
+        if let c = chart.cursor, let r = chart.visibleRange { chart.cursor = min(max(c, r.lowerBound), r.upperBound) }
+    case .zoomReset:
+        chart.xRange = nil
+    case .cursorLeft, .cursorRight:
+        guard let range else { break }
+        // One plot column per key press (the plot is about the pane's width minus the axis).
+        let step = (range.upperBound - range.lowerBound) / Double(max(10, state.size.width - 10))
+        let current = chart.cursor ?? (range.lowerBound + range.upperBound) / 2
+        let moved = chart.cursor == nil ? current : current + (command == .cursorLeft ? -step : step)
+        chart.cursor = min(max(moved, range.lowerBound), range.upperBound)
+    default: break
+    }
+    return []
+}
+
+/// Enter in the metric pickers.
+func chooseMetric(_ state: inout AppState, _ key: String) -> [Effect] {
+    let purpose = state.picker?.purpose
+    state.picker = nil
+    if purpose == .sparklineMetric {
+        state.table.columns.removeAll { if case .sparkline = $0 { return true } else { return false } }
+        state.table.columns.append(.sparkline(key))
+        state.table.selectedColumn = state.table.columns.count - 1
+        clampAll(&state)
+        return []
+    }
+    guard state.chart != nil, state.chart!.key != key else { return [] }
+    state.chart!.key = key
+    return loadChart(&state)
+}
+
+// MARK: - sparklines
+
+/// Loads sparklines for the visible rows that have none cached (the lazy part).
+func sparklineEffects(_ state: inout AppState) -> [Effect] {
+    guard state.pane == .runs || state.pane == .experiments else { return [] }
+    var effects: [Effect] = []
+    let top = state.table.cursor.top
+    let visible = state.table.rows[min(top, state.table.rows.count)..<min(state.table.rows.count, top + Layout(state).runRows)]
+    for case .sparkline(let key) in state.table.columns {
+        var missing: [String] = []
+        for row in visible {
+            let run = state.table.runs[row.index]
+            let id = run.info.runID
+            guard !state.sparklines.has(key, id) else { continue }
+            if run.data.metric(key) == nil { state.sparklines.values[key, default: [:]][id] = []; continue }
+            state.sparklines.pending.insert(key + "\u{0}" + id)
+            missing.append(id)
+        }
+        if !missing.isEmpty { effects.append(.loadSparklines(key: key, runIDs: missing)) }
+    }
+    return effects
+}
+
+/// The text of a sparkline cell: latest value, then the curve; nil for other columns.
+func sparklineCellText(_ state: AppState, _ run: Run, _ column: RunColumn, width: Int) -> String? {
+    guard case .sparkline(let key) = column else { return nil }
+    let latest = run.data.metric(key).map { legendNumber($0.value) } ?? ""
+    let sparkWidth = max(0, width - 10)
+    let spark: String
+    if let values = state.sparklines.values[key]?[run.info.runID] { spark = Sparkline.render(values, width: sparkWidth) }
+    else if state.sparklines.pending.contains(key + "\u{0}" + run.info.runID) { spark = "…" }
+    else { spark = "" }
+    return DisplayWidth.padded(latest, to: 9, alignRight: true) + " " + DisplayWidth.padded(spark, to: sparkWidth)
+}
+
+// MARK: - effects (run by the runtime, off the input loop)
+
+/// Histories page through the store (`metricHistory` with page tokens, as the REST client
+/// pages through get-history); each page of a first load is posted as it arrives so the pane
+/// shows progress and a partial curve.
+func runChartEffect(_ effect: Effect, store: any TrackingStore, inbox: ActionInbox) {
+    switch effect {
+    case .loadHistory(let request, let runID, let key, let refresh):
+        Task.detached {
+            var token: String?
+            var all: [Metric] = []
+            var first = true
+            do {
+                repeat {
+                    let page = try await store.metricHistory(runID: runID, key: key, maxResults: 25_000, pageToken: token)
+                    token = page.nextPageToken
+                    if refresh { all += page.items; continue }
+                    inbox.post(.historyPage(request: request, runID: runID,
+                                            .success(HistoryPage(metrics: page.items, first: first, done: token == nil))))
+                    first = false
+                } while token != nil
+                if refresh { inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: all, first: true, done: true)))) }
+            } catch {
+                inbox.post(.historyPage(request: request, runID: runID, .failure(error.asMLflowError)))
+            }
+        }
+    case .loadSparklines(let key, let runIDs):
+        Task.detached {
+            for id in runIDs {
+                do {
+                    var metrics = try await store.fullMetricHistory(runID: id, key: key)
+                    // File stores keep log order (reference §2.3); a sparkline reads by step.
+                    if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
+                        metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
+                    }
+                    inbox.post(.sparklineLoaded(key: key, runID: id, .success(Sparkline.reduced(metrics.map(\.value)))))
+                } catch {
+                    inbox.post(.sparklineLoaded(key: key, runID: id, .failure(error.asMLflowError)))
+                }
+            }
+        }
+    default: break
+    }
+}
+
+// MARK: - keys
+
+/// The chart's rows of the key table (appended to `Keymap.bindings`).
+let chartBindings: [KeyBinding] = {
+    func b(_ keys: [Key], _ context: KeyContext, _ command: KeyCommand, _ help: String, footer: String? = nil) -> KeyBinding {
+        KeyBinding(keys: keys, context: context, command: command, help: help, footer: footer)
+    }
+    return [
+        b([.char("v")], .runs, .chart, "chart a metric of the marked (or selected) runs", footer: "chart"),
+        b([.char("S")], .runs, .sparklineColumn, "sparkline column for a metric"),
+        b([.escape, .backspace], .chart, .back, "back to the runs", footer: "back"),
+        b([.char("m")], .chart, .metricPicker, "choose the metric", footer: "metric"),
+        b([.char("x")], .chart, .xMode, "x axis: step, wall time, relative time", footer: "x axis"),
+        b([.char("L")], .chart, .logScale, "linear/log y axis", footer: "log"),
+        b([.char("[")], .chart, .smoothLess, "less smoothing"),
+        b([.char("]")], .chart, .smoothMore, "more smoothing (EMA, as TensorBoard)", footer: "smooth"),
+        b([.char("+"), .char("=")], .chart, .zoomIn, "zoom in on x (around the cursor)", footer: "zoom"),
+        b([.char("-")], .chart, .zoomOut, "zoom out on x"),
+        b([.char("0")], .chart, .zoomReset, "show the whole x range"),
+        b([.char("<"), .char(",")], .chart, .panLeft, "pan left"),
+        b([.char(">"), .char(".")], .chart, .panRight, "pan right"),
+        b([.char("h"), .left], .chart, .cursorLeft, "cursor left (reads out each run)"),
+        b([.char("l"), .right], .chart, .cursorRight, "cursor right", footer: "cursor"),
+    ]
+}()
