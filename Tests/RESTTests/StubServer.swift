@@ -136,10 +136,8 @@ server.serve_forever()
     }
 
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
+        // SIGKILL: it cannot be blocked by a signal mask inherited from the spawning thread.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// A port nothing listens on: bound, then released.
