@@ -165,7 +165,9 @@ final class FaultTests: XCTestCase {
 
     func testRunsSearchBody() async throws {
         let mode = unique("echo")
-        _ = try await store(mode).searchRuns(RunSearch(experimentIDs: ["1", "22"], filter: "metrics.rmse < 1",
+        var oneRequest = configuration()
+        oneRequest.runsSubPage = 0
+        _ = try await store(mode, oneRequest).searchRuns(RunSearch(experimentIDs: ["1", "22"], filter: "metrics.rmse < 1",
                                                            orderBy: ["metrics.rmse DESC"], viewType: .all,
                                                            maxResults: 100_000, pageToken: "tok"))
         let seen = try await lastRequest(mode)
@@ -179,6 +181,12 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(body["filter"], .string("metrics.rmse < 1"))
         XCTAssertEqual(body["order_by"], .array([.string("metrics.rmse DESC")]))
         XCTAssertEqual(body["page_token"], .string("tok"))
+
+        // By default a large page starts with one sub-page (the `{}` answer ends it).
+        let subPaged = unique("echo")
+        _ = try await store(subPaged).searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 100_000))
+        let first = try await lastRequest(subPaged)
+        XCTAssertEqual(try JSONValue.parse(try XCTUnwrap(first["body"]?.stringValue))["max_results"], .int(1000))
     }
 
     func testExperimentsSearchAlwaysSendsMaxResults() async throws {
@@ -206,6 +214,36 @@ final class FaultTests: XCTestCase {
             .array([.string("max_results"), .string("25")]),
             .array([.string("page_token"), .string("eyJvZmZzZXQiOiAyfQ==")]),
         ]))
+    }
+
+    // MARK: Large pages as concurrent sub-pages
+
+    func checkSubPages(_ kind: String, expectedRequests: Int) async throws {
+        var config = configuration()
+        config.runsSubPage = 2
+        config.runsLanes = 3
+        let mode = unique(kind)
+        let store = try store(mode, config)
+        let page = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 50000))
+        XCTAssertEqual(page.items.map(\.info.runID), (0..<7).map { "r\($0)" })
+        XCTAssertNil(page.nextPageToken)
+        let partial = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 5))
+        XCTAssertEqual(partial.items.map(\.info.runID), (0..<5).map { "r\($0)" })
+        let rest = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 5, pageToken: partial.nextPageToken))
+        XCTAssertEqual(rest.items.map(\.info.runID), ["r5", "r6"])
+        XCTAssertNil(rest.nextPageToken)
+        let count = try await requestCount(mode)
+        XCTAssertEqual(count, expectedRequests)
+    }
+
+    func testLargePagesWithMLflowTokensAreFetchedConcurrently() async throws {
+        // 50000: 1 + 3 concurrent (the last past the end is never sent: 7 runs need 4 pages);
+        // 5: 1 + 2; then 5 more from offset 5: 1 (2 runs, the end).
+        try await checkSubPages("offsetpages", expectedRequests: 4 + 3 + 1)
+    }
+
+    func testLargePagesWithOpaqueTokensAreFetchedSequentially() async throws {
+        try await checkSubPages("pages", expectedRequests: 4 + 3 + 1)
     }
 
     // MARK: Artifacts

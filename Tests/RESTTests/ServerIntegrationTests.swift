@@ -33,6 +33,7 @@ final class ServerIntegrationTests: XCTestCase {
         try MLflowServer.python(populateScript, ["sqlite:///\(db)", scratch.path], directory: scratch)
         let server = try startServer(["--backend-store-uri", "sqlite:///\(db)"])
         try await checkEverything(server)
+        try await checkSameOutputAsDirect(server, store: "sqlite:///\(db)")
     }
 
     func testFileStore() async throws {
@@ -41,6 +42,7 @@ final class ServerIntegrationTests: XCTestCase {
         try MLflowServer.python(populateScript, [root, scratch.path], directory: scratch, environment: env)
         let server = try startServer(["--backend-store-uri", root], environment: env)
         try await checkEverything(server)
+        try await checkSameOutputAsDirect(server, store: root)
     }
 
     /// Artifacts logged through the server's proxy: runs carry `mlflow-artifacts:` URIs.
@@ -101,6 +103,14 @@ final class ServerIntegrationTests: XCTestCase {
             let rawRuns = try rawJSON(server, "/api/2.0/mlflow/runs/search",
                                       post: #"{"experiment_ids": ["\#(experiment.experimentID)"], "run_view_type": "ALL", "max_results": 50000}"#)
             XCTAssertEqual(try json(RESTResponse.runs(runs)), rawRuns, "runs of experiment \(experiment.name)")
+            // One large page fetched as concurrent sub-pages of 2 gives the same runs.
+            var subPaged = RESTConfiguration()
+            subPaged.runsSubPage = 2
+            subPaged.runsLanes = 3
+            let big = try await RESTStore(url: server.url, configuration: subPaged)
+                .searchRuns(RunSearch(experimentIDs: [experiment.experimentID], viewType: .all, maxResults: 50000))
+            XCTAssertNil(big.nextPageToken)
+            XCTAssertEqual(try json(RESTResponse.runs(big.items)), rawRuns, "sub-paged runs of \(experiment.name)")
             runCount += runs.count
 
             for run in runs {
@@ -184,23 +194,59 @@ final class ServerIntegrationTests: XCTestCase {
         }
     }
 
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/mltui")
+
+    /// `mltui ARGS --tracking-uri URI --format json`: its stdout, failing the test on a non-zero exit.
+    func mltui(_ arguments: [String], _ uri: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let process = Process()
+        process.executableURL = ServerIntegrationTests.binary
+        process.arguments = arguments + ["--tracking-uri", uri, "--format", "json"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["MLFLOW_ALLOW_FILE_STORE": "true"]) { $1 }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(arguments.joined(separator: " ")) \(uri): \(stderr)", file: file, line: line)
+        return text
+    }
+
+    /// Every scripting command prints the same through the server as reading the store directly.
+    func checkSameOutputAsDirect(_ server: MLflowServer, store path: String) async throws {
+        guard FileManager.default.isExecutableFile(atPath: ServerIntegrationTests.binary.path) else {
+            throw XCTSkip("mltui not built")
+        }
+        func same(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+            let remote = try mltui(arguments, server.url, file: file, line: line)
+            let direct = try mltui(arguments, path, file: file, line: line)
+            XCTAssertEqual(remote, direct, arguments.joined(separator: " "), file: file, line: line)
+        }
+        try same(["experiments", "--view-type", "ALL"])
+        try same(["experiments"])
+        let experiments = try await store(server).allExperiments(ExperimentSearch(viewType: .all))
+        for experiment in experiments {
+            try same(["runs", "--experiment-id", experiment.experimentID, "--view-type", "ALL"])
+            try same(["runs", "--experiment-id", experiment.experimentID, "--filter", "metrics.acc > 0.6",
+                      "--order-by", "metrics.acc DESC"])
+        }
+        try same(["runs", "--experiment-name", "rest-exp", "--max-results", "2", "--order-by", "attributes.run_name"])
+        let run = try await firstRunWithArtifacts(store(server))
+        try same(["artifacts", run.info.runID])
+        try same(["artifacts", run.info.runID, "a"])
+        try same(["artifacts", run.info.runID, "a/b"])
+        let rest = try await store(server).allRuns(RunSearch(experimentIDs: experiments.map(\.experimentID), viewType: .all))
+        for run in rest {
+            for metric in run.data.metrics { try same(["history", run.info.runID, metric.key]) }
+        }
+    }
+
     /// `mltui … --format json` through the REST backend prints the server's own bytes.
     func checkScriptingCommands(_ server: MLflowServer, experiments: [Experiment]) throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/mltui")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { return }
-        func mltui(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments + ["--tracking-uri", server.url, "--format", "json"]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, arguments.joined(separator: " "))
-            return text
-        }
+        guard FileManager.default.isExecutableFile(atPath: ServerIntegrationTests.binary.path) else { return }
+        func mltui(_ arguments: [String]) throws -> String { try self.mltui(arguments, server.url) }
         XCTAssertEqual(try mltui(["experiments", "--view-type", "ALL"]),
                        try rawText(server, "/api/2.0/mlflow/experiments/search", post: #"{"max_results": 1000, "view_type": "ALL"}"#) + "\n")
         for experiment in experiments {
