@@ -238,6 +238,14 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
         if let credentials = configuration.credentials { headers.append(credentials.headerLine) }
         let request = HTTPRequest(method: method.rawValue, url: baseURL + endpoint + QueryString.encode(query),
                                   headers: headers, body: body, window: window)
+        do {
+            return try await sendWithRetries(request, label: "\(method.rawValue) \(endpoint)")
+        } catch is CancellationError {
+            throw MLflowError(.aborted, "Request to \(uri) cancelled (\(method.rawValue) \(endpoint))")
+        }
+    }
+
+    private func sendWithRetries(_ request: HTTPRequest, label: String) async throws -> HTTPResponse {
         let policy = configuration.retry
         var retry = 0
         while true {
@@ -251,7 +259,7 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
                            ?? policy.backoff(beforeRetry: retry), RetryPolicy.maxBackoff)
             } catch let error as HTTPTransportError {
                 guard error.isTransient, retry < policy.maxRetries else {
-                    throw transportFailure(error, "\(method.rawValue) \(endpoint)", attempts: retry + 1)
+                    throw transportFailure(error, label, attempts: retry + 1)
                 }
                 retry += 1
                 wait = policy.backoff(beforeRetry: retry)

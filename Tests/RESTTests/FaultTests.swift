@@ -274,6 +274,32 @@ final class FaultTests: XCTestCase {
         try await checkArtifactReads(unique("artifact-norange"))
     }
 
+    // MARK: Connections and cancellation
+
+    func testSequentialRequestsReuseTheConnection() async throws {
+        let mode = unique("echo")
+        let store = try store(mode)
+        _ = try await store.metricHistory(runID: "a", key: "k", maxResults: nil, pageToken: nil)
+        let first = try await lastRequest(mode)["peer"]
+        _ = try await store.metricHistory(runID: "b", key: "k", maxResults: nil, pageToken: nil)
+        let second = try await lastRequest(mode)["peer"]
+        XCTAssertNotNil(first)
+        XCTAssertEqual(first, second, "same client port: the kept-alive connection was reused")
+    }
+
+    func testCancellingATaskAbortsItsRequest() async throws {
+        let store = try store(unique("hang"), configuration(retries: 0, timeout: 60))
+        let started = Date()
+        let task = Task { try await store.getExperiment(id: "1") }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        let result = await task.result
+        guard case .failure(let error) = result else { return XCTFail("a cancelled request must not succeed") }
+        XCTAssertEqual((error as? MLflowError)?.code, .aborted, "\(error)")
+        // The stub never answers and the timeout is 60 s: only the cancellation can end it this soon.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
     // MARK: Concurrency
 
     func testConcurrentRequestsShareAPoolOfHandles() async throws {

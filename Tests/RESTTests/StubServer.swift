@@ -57,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest == "/last":
             return self.send(200, json.dumps(last.get(parts.query, {})))
         with lock:
-            last[mode] = {"method": self.command, "path": rest, "query": query,
+            last[mode] = {"method": self.command, "path": rest, "query": query, "peer": self.client_address[1],
                           "body": body.decode(), "headers": {k.lower(): v for k, v in self.headers.items()}}
         if kind == "echo":  # records the request (see /last) and answers an empty result
             return self.send(200, "{}")
