@@ -100,7 +100,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let offset = try PageToken.offset(request.pageToken)
         let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                             limit: request.maxResults + 1, offset: offset)
-            .build(experimentTimes: features.experimentTimes)
+            .build(experimentTimes: features.experimentTimes, workspace: features.workspace)
         return try read { db in
             var experiments = try db.query(query.sql, query.bindings, row: experiment)
             let next = experiments.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
@@ -133,14 +133,16 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     }
 
     private var experimentColumns: String {
-        features.experimentTimes ? ExperimentSearchSQL.columns
-            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL"
+        (features.experimentTimes ? ExperimentSearchSQL.columns
+            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL")
+            + (features.workspace ? ", e.workspace" : ", NULL")
     }
 
     private func experiment(_ row: SQLiteRow) -> Experiment {
         Experiment(experimentID: String(row.int(0)), name: row.text(1), artifactLocation: row.optionalText(2),
                    lifecycleStage: LifecycleStage(rawValue: row.text(3)) ?? .active,
-                   creationTime: row.optionalInt(4), lastUpdateTime: row.optionalInt(5))
+                   creationTime: row.optionalInt(4), lastUpdateTime: row.optionalInt(5),
+                   workspace: row.optionalText(6))
     }
 
     private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection) throws {

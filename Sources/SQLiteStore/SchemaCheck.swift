@@ -9,6 +9,7 @@ struct SchemaFeatures: Equatable {
     var experimentTimes = true  // experiments.creation_time, last_update_time
     var datasets = true         // datasets, inputs, input_tags tables
     var inputStep = true        // inputs.step (model outputs)
+    var workspace = true        // experiments.workspace (MLflow 3.x multi-tenancy)
 }
 
 /// Reads `alembic_version` and the columns we query, and decides whether this reader may
@@ -75,6 +76,7 @@ enum SchemaCheck {
         features.metricIsNaN = columns["metrics"]!.contains("is_nan")
         features.metricStep = columns["metrics"]!.contains("step")
         features.experimentTimes = columns["experiments"]!.isSuperset(of: ["creation_time", "last_update_time"])
+        features.workspace = columns["experiments"]!.contains("workspace")
         features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
         features.inputStep = columns["inputs"]?.contains("step") ?? false
         return (features, version)

@@ -202,10 +202,13 @@ struct ExperimentSearchSQL {
 
     /// False for schemas older than 97727af70f4d: the time columns read as NULL.
     var experimentTimes = true
+    /// False before MLflow 3.x's workspaces: the column reads as NULL.
+    var workspace = true
 
-    func build(experimentTimes: Bool) throws -> SQLFragment {
+    func build(experimentTimes: Bool, workspace: Bool) throws -> SQLFragment {
         var me = self
         me.experimentTimes = experimentTimes
+        me.workspace = workspace
         return try me.buildSQL()
     }
 
@@ -230,7 +233,7 @@ struct ExperimentSearchSQL {
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "experiment_id") }) {
             terms.append("e.experiment_id DESC")
         }
-        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time"))"
+        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time")), \(workspace ? "e.workspace" : "NULL")"
         return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
             + SQLFragment.joined(conditions, separator: " AND ")
             + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",
