@@ -60,6 +60,7 @@ public final class MLflowServer: @unchecked Sendable {
 
     /// Ends the server's whole process group: TERM, then KILL after a bounded wait.
     public func stop() {
+        defer { try? FileManager.default.removeItem(at: logURL) }
         guard process.isRunning else { return }
         let group = process.processIdentifier
         kill(-group, SIGTERM)
