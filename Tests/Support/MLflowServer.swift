@@ -24,7 +24,7 @@ public final class MLflowServer: @unchecked Sendable {
         let port = try MLflowServer.freePort()
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-mlflow-server-\(port).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
 
         process = Process()
