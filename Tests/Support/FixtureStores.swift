@@ -49,7 +49,7 @@ public struct FixtureStores: Sendable {
         guard result.status == 0, !result.timedOut else {
             throw SupportError("scripts/make_fixtures.py failed (exit \(result.status)\(result.timedOut ? ", timed out" : "")):\n\(result.stderrText.suffix(4000))")
         }
-        fm.createFile(atPath: marker.path, contents: Data())
+        _ = fm.createFile(atPath: marker.path, contents: Data())
         return FixtureStores(root: dir)
     }
 

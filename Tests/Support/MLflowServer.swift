@@ -24,7 +24,7 @@ public final class MLflowServer: @unchecked Sendable {
         let port = try MLflowServer.freePort()
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-mlflow-server-\(port).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
 
         process = Process()
@@ -60,6 +60,7 @@ public final class MLflowServer: @unchecked Sendable {
 
     /// Ends the server's whole process group: TERM, then KILL after a bounded wait.
     public func stop() {
+        defer { try? FileManager.default.removeItem(at: logURL) }
         guard process.isRunning else { return }
         let group = process.processIdentifier
         kill(-group, SIGTERM)
