@@ -120,7 +120,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     public func getExperiment(id: String) async throws -> Experiment {
         guard let dir = experimentDirectory(id: id), let experiment = readExperiment(dir) else {
-            throw MLflowError.notFound("No Experiment with id=\(id) exists")
+            throw MLflowError.notFound("Could not find experiment with ID \(id)")  // the file store's own wording
         }
         return experiment
     }

@@ -127,7 +127,7 @@ final class FileStoreTests: XCTestCase {
             _ = try await store.getExperiment(id: "999")
             XCTFail("expected an error")
         } catch let error as MLflowError {
-            XCTAssertEqual(error, MLflowError(.resourceDoesNotExist, "No Experiment with id=999 exists"))
+            XCTAssertEqual(error, MLflowError(.resourceDoesNotExist, "Could not find experiment with ID 999"))
         }
         do {
             _ = try await store.getExperimentByName("x")
