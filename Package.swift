@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
@@ -19,11 +21,20 @@ let package = Package(
         .target(name: "FileStore", dependencies: ["Tracking"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore"]),
+        .target(name: "Server", dependencies: [
+            "Tracking",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends",
+            "Tracking", "Backends", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Tracking", "Server", "Backends",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
     ],
     swiftLanguageModes: [.v5]

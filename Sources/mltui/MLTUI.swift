@@ -12,7 +12,7 @@ struct MLTUI: AsyncParsableCommand {
             experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
-        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, ArtifactsCommand.self],
+        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, ArtifactsCommand.self, ServeCommand.self],
         defaultSubcommand: UICommand.self)
 }
 
