@@ -1,22 +1,363 @@
 import CSQLite
+import Foundation
 import Tracking
 
-/// Reads an MLflow SQLite database (reference §3), read-only.
-public final class SQLiteStore: @unchecked Sendable {
+/// Reads an MLflow SQLite database (reference §3) the way MLflow 3.17.2's SqlAlchemyStore
+/// answers, without ever writing to or holding a lock on it beyond one short read.
+public final class SQLiteStore: TrackingStore, @unchecked Sendable {
+    public let uri: String
     public let path: String
-    public init(path: String, warn: @escaping @Sendable (String) -> Void) throws { self.path = path }
+    private let db: SQLiteConnection
+    private let features: SchemaFeatures
+    private let warn: @Sendable (String) -> Void
+    /// One connection, used by one caller at a time (sqlite3 handles are not thread-safe).
+    private let lock = NSLock()
+
+    /// How long a read waits for a writer's commit before giving up (MLflow waits 20 s).
+    static let busyTimeoutMs: Int32 = 5000
+
+    public init(path: String, warn: @escaping @Sendable (String) -> Void) throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = absolute
+        self.uri = "sqlite:///" + (absolute.hasPrefix("/") ? String(absolute.dropFirst()) : absolute)
+        self.warn = warn
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDir) else {
+            throw MLflowError.notFound("no MLflow database at \(absolute): file does not exist")
+        }
+        guard !isDir.boolValue else {
+            throw MLflowError.invalidParameter("\(absolute) is a directory, not an MLflow SQLite database")
+        }
+        let uri = self.uri
+        do {
+            db = try SQLiteConnection(readOnlyPath: absolute, busyTimeoutMs: SQLiteStore.busyTimeoutMs)
+            // MLflow runs this on every connection; it changes this session only, not the file.
+            try db.execute("PRAGMA case_sensitive_like = ON")
+            features = try SchemaCheck.check(db, uri: uri)
+        } catch {
+            throw SQLiteStore.mlflowError(error, path: absolute)
+        }
+    }
+
+    /// Runs `body` on the connection inside one read transaction, so a search and the loading
+    /// of its runs' children see one snapshot; the shared lock is released at COMMIT.
+    private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            try db.execute("BEGIN")
+            do {
+                let result = try body(db)
+                try db.execute("COMMIT")
+                return result
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw SQLiteStore.mlflowError(error, path: path)
+        }
+    }
+
+    static func mlflowError(_ error: Error, path: String) -> MLflowError {
+        if let e = error as? MLflowError { return e }
+        guard let e = error as? SQLiteError else { return error.asMLflowError }
+        if e.isBusy {
+            return MLflowError(.temporarilyUnavailable, "\(path) stayed locked by a writer for over \(busyTimeoutMs / 1000) s; try again")
+        }
+        if e.isNotADatabase {
+            return MLflowError(.invalidParameterValue, "\(path) is not an SQLite database or is corrupt (\(e.message))")
+        }
+        if e.code & 0xff == SQLITE_CANTOPEN {
+            return MLflowError(.invalidParameterValue, "cannot open \(path) read-only (\(e.message))")
+        }
+        return MLflowError(.internalError, "reading \(path) failed: \(e.message)")
+    }
+
+    // MARK: Experiments
+
+    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> {
+        try validateMaxResults(request.maxResults)
+        let filter = try SearchGrammar.parseExperimentFilter(request.filter)
+        let orderBy = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
+        let offset = try PageToken.offset(request.pageToken)
+        let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
+                                            limit: request.maxResults + 1, offset: offset)
+            .build(experimentTimes: features.experimentTimes)
+        return try read { db in
+            var experiments = try db.query(query.sql, query.bindings, row: experiment)
+            let next = experiments.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
+            experiments = Array(experiments.prefix(request.maxResults))
+            try attachTags(&experiments, db)
+            return Page(items: experiments, nextPageToken: next)
+        }
+    }
+
+    public func getExperiment(id: String) async throws -> Experiment {
+        // MLflow reads an empty id as the Default experiment "0".
+        let number = try parseExperimentID(id.isEmpty ? "0" : id)
+        return try read { db in
+            var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.experiment_id = ?",
+                                     [.int(number)], row: experiment)
+            guard !found.isEmpty else { throw MLflowError.notFound("No Experiment with id=\(number) exists") }
+            try attachTags(&found, db)
+            return found[0]
+        }
+    }
+
+    public func getExperimentByName(_ name: String) async throws -> Experiment {
+        try read { db in
+            var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.name = ?",
+                                     [.text(name)], row: experiment)
+            guard !found.isEmpty else { throw MLflowError.notFound("Could not find experiment with name '\(name)'") }
+            try attachTags(&found, db)
+            return found[0]
+        }
+    }
+
+    private var experimentColumns: String {
+        features.experimentTimes ? ExperimentSearchSQL.columns
+            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL"
+    }
+
+    private func experiment(_ row: SQLiteRow) -> Experiment {
+        Experiment(experimentID: String(row.int(0)), name: row.text(1), artifactLocation: row.optionalText(2),
+                   lifecycleStage: LifecycleStage(rawValue: row.text(3)) ?? .active,
+                   creationTime: row.optionalInt(4), lastUpdateTime: row.optionalInt(5))
+    }
+
+    private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection) throws {
+        let ids = experiments.map { SQLValue.int(Int64($0.experimentID) ?? -1) }
+        var tags: [String: [Tag]] = [:]
+        for chunk in chunked(ids) {
+            let sql = "SELECT experiment_id, \"key\", value FROM experiment_tags WHERE experiment_id IN (\(marks(chunk.count))) ORDER BY rowid"
+            for (id, tag) in try db.query(sql, chunk, row: { (String($0.int(0)), Tag($0.text(1), $0.text(2))) }) {
+                tags[id, default: []].append(tag)
+            }
+        }
+        for i in experiments.indices { experiments[i].tags = tags[experiments[i].experimentID] ?? [] }
+    }
+
+    // MARK: Runs
+
+    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> {
+        // Validation in the order SqlAlchemyStore._search_runs performs it.
+        try validateMaxResults(request.maxResults)
+        let filter = try SearchGrammar.parseRunFilter(request.filter)
+        let orderBy = try SearchGrammar.parseRunOrderBy(request.orderBy)
+        return try searchRuns(request, filter: filter, orderBy: orderBy)
+    }
+
+    /// `searchRuns` over an already parsed filter and ordering.
+    func searchRuns(_ request: RunSearch, filter: Filter, orderBy: [OrderClause]) throws -> Page<Run> {
+        var sql = RunSearchSQL(experimentIDs: [], stages: stages(request.viewType), filter: filter, orderBy: orderBy,
+                               limit: request.maxResults + 1, offset: 0, features: features,
+                               orderByText: request.orderBy)
+        _ = try sql.build()   // order_by and filter errors come before page-token and id errors
+        sql.offset = try PageToken.offset(request.pageToken)
+        sql.experimentIDs = try request.experimentIDs.map(parseExperimentID)
+        let query = try sql.build()
+        let offset = sql.offset
+        return try read { db in
+            var infos = try db.query(query.sql, query.bindings, row: runInfo)
+            let next = infos.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
+            infos = Array(infos.prefix(request.maxResults))
+            let runs = try loadRuns(infos, db, modelInputs: false)
+            return Page(items: runs, nextPageToken: next)
+        }
+    }
+
+    public func getRun(id: String) async throws -> Run {
+        try read { db in
+            let infos = try db.query("SELECT \(RunSearchSQL.runColumns) FROM runs r WHERE r.run_uuid = ?",
+                                     [.text(id)], row: runInfo)
+            guard let info = infos.first else { throw MLflowError.notFound("Run with id=\(id) not found") }
+            return try loadRuns([info], db, modelInputs: true)[0]
+        }
+    }
+
+    private func runInfo(_ row: SQLiteRow) -> RunInfo {
+        RunInfo(runID: row.text(0), experimentID: row.optionalInt(2).map { String($0) } ?? "",
+                runName: row.text(1), userID: row.text(3),
+                status: RunStatus(rawValue: row.text(4)) ?? .running,
+                startTime: row.optionalInt(5), endTime: row.optionalInt(6), artifactURI: row.text(7),
+                lifecycleStage: LifecycleStage(rawValue: row.text(8)) ?? .active)
+    }
+
+    /// Loads latest metrics, params, tags, dataset inputs and model outputs of a page of runs
+    /// with one IN (...) query per table (reference §3.3).
+    private func loadRuns(_ infos: [RunInfo], _ db: SQLiteConnection, modelInputs: Bool) throws -> [Run] {
+        guard !infos.isEmpty else { return [] }
+        let ids = infos.map { SQLValue.text($0.runID) }
+        var metrics: [String: [Metric]] = [:]
+        var params: [String: [Param]] = [:]
+        var tags: [String: [Tag]] = [:]
+        var datasets: [String: [(uuid: String, input: DatasetInput)]] = [:]
+        var outputs: [String: [ModelIO]] = [:]
+        var inputs: [String: [ModelIO]] = [:]
+        for chunk in chunked(ids) {
+            let list = marks(chunk.count)
+            for (run, metric) in try db.query(
+                "SELECT run_uuid, \"key\", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (\(list)) ORDER BY rowid",
+                chunk, row: { ($0.text(0), Metric(key: $0.text(1), value: $0.int(5) != 0 ? .nan : $0.double(2),
+                                                   timestamp: $0.int(3), step: $0.int(4))) }) {
+                metrics[run, default: []].append(metric)
+            }
+            for (run, param) in try db.query("SELECT run_uuid, \"key\", value FROM params WHERE run_uuid IN (\(list)) ORDER BY rowid",
+                                             chunk, row: { ($0.text(0), Param($0.text(1), $0.text(2))) }) {
+                params[run, default: []].append(param)
+            }
+            for (run, tag) in try db.query("SELECT run_uuid, \"key\", value FROM tags WHERE run_uuid IN (\(list)) ORDER BY rowid",
+                                           chunk, row: { ($0.text(0), Tag($0.text(1), $0.text(2))) }) {
+                tags[run, default: []].append(tag)
+            }
+            guard features.datasets else { continue }
+            let datasetSQL = """
+                SELECT i.destination_id, d.dataset_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
+                       d.dataset_schema, d.dataset_profile, it.name, it.value
+                FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid
+                LEFT JOIN input_tags it ON it.input_uuid = i.input_uuid
+                WHERE i.destination_type = 'RUN' AND i.destination_id IN (\(list))
+                ORDER BY i.destination_id, i.rowid, it.rowid
+                """
+            _ = try db.query(datasetSQL, chunk) { row in
+                let run = row.text(0), uuid = row.text(1)
+                var list = datasets[run, default: []]
+                if !list.contains(where: { $0.uuid == uuid }) {
+                    let dataset = Dataset(name: row.text(2), digest: row.text(3), sourceType: row.text(4),
+                                          source: row.text(5), schema: row.optionalText(6), profile: row.optionalText(7))
+                    list.append((uuid, DatasetInput(tags: [], dataset: dataset)))
+                }
+                if let name = row.optionalText(8), let index = list.firstIndex(where: { $0.uuid == uuid }) {
+                    list[index].input.tags.append(Tag(name, row.text(9)))
+                }
+                datasets[run] = list
+            }
+            let step = features.inputStep ? "step" : "NULL"
+            for (run, model) in try db.query(
+                "SELECT source_id, destination_id, \(step) FROM inputs WHERE source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT' AND source_id IN (\(list)) ORDER BY rowid",
+                chunk, row: { ($0.text(0), ModelIO(modelID: $0.text(1), step: $0.optionalInt(2))) }) {
+                outputs[run, default: []].append(model)
+            }
+            if modelInputs {
+                for (run, model) in try db.query(
+                    "SELECT source_id, destination_id FROM inputs WHERE source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' AND source_id IN (\(list)) ORDER BY rowid",
+                    chunk, row: { ($0.text(0), ModelIO(modelID: $0.text(1))) }) {
+                    inputs[run, default: []].append(model)
+                }
+            }
+        }
+        return infos.map { info in
+            var info = info
+            let runTags = tags[info.runID] ?? []
+            // Runs logged by MLflow <= 1.29 have no name column value: use the tag.
+            if info.runName.isEmpty, let name = runTags.first(where: { $0.key == "mlflow.runName" })?.value {
+                info.runName = name
+            }
+            return Run(info: info,
+                       data: RunData(metrics: metrics[info.runID] ?? [], params: params[info.runID] ?? [], tags: runTags),
+                       inputs: RunInputs(datasetInputs: (datasets[info.runID] ?? []).map(\.input),
+                                         modelInputs: inputs[info.runID] ?? []),
+                       outputs: RunOutputs(modelOutputs: outputs[info.runID] ?? []))
+        }
+    }
+
+    // MARK: Metric history
+
+    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
+        if let maxResults, maxResults < 1 {
+            throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer")
+        }
+        let offset = try PageToken.offset(pageToken)
+        let step = features.metricStep ? "step" : "0"
+        let isNaN = features.metricIsNaN ? "is_nan" : "0"
+        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY timestamp, \(step), value"
+        var bindings: [SQLValue] = [.text(runID), .text(key)]
+        if let maxResults {
+            sql += " LIMIT ? OFFSET ?"
+            bindings += [.int(Int64(maxResults) + 1), .int(Int64(offset))]
+        } else if offset > 0 {
+            sql += " LIMIT -1 OFFSET ?"
+            bindings.append(.int(Int64(offset)))
+        }
+        // An unknown run gives an empty page, as a SQL-backed server answers {} (reference §8.13).
+        return try read { db in
+            var metrics = try db.query(sql, bindings) { row in
+                Metric(key: key, value: row.int(3) != 0 ? .nan : row.double(0), timestamp: row.int(1), step: row.int(2))
+            }
+            var next: String?
+            if let maxResults, metrics.count > maxResults {
+                next = PageToken.encode(offset: offset + maxResults)
+                metrics = Array(metrics.prefix(maxResults))
+            }
+            return Page(items: metrics, nextPageToken: next)
+        }
+    }
+
+    // MARK: Artifacts
+
+    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
+        let (uri, artifacts) = try artifactRoot(runID: runID)
+        _ = try LocalArtifacts.components(of: path)
+        guard let artifacts else { throw LocalArtifacts.unreachable(uri) }
+        return ArtifactListing(rootURI: uri, files: try artifacts.list(path: path))
+    }
+
+    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
+        let (uri, artifacts) = try artifactRoot(runID: runID)
+        _ = try LocalArtifacts.components(of: path)
+        guard let artifacts else { throw LocalArtifacts.unreachable(uri) }
+        return try artifacts.open(path: path)
+    }
+
+    /// The run's artifact URI and, when it is local, its directory. A store copied from another
+    /// machine keeps the old absolute path; then `<db dir>/mlruns/<exp>/<run>/artifacts` (the
+    /// default layout next to mlflow.db, reference §8.2) is used if it exists.
+    private func artifactRoot(runID: String) throws -> (String, LocalArtifacts?) {
+        let rows = try read { db in
+            try db.query("SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?", [.text(runID)]) {
+                ($0.text(0), $0.optionalInt(1).map { String($0) } ?? "")
+            }
+        }
+        guard let (uri, experimentID) = rows.first else { throw MLflowError.notFound("Run with id=\(runID) not found") }
+        let local = LocalArtifacts.localPath(of: uri)
+        var isDir: ObjCBool = false
+        if let local, FileManager.default.fileExists(atPath: local, isDirectory: &isDir), isDir.boolValue {
+            return (uri, LocalArtifacts(root: local))
+        }
+        let fallback = ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("mlruns/\(experimentID)/\(runID)/artifacts")
+        if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
+            warn("artifacts of run \(runID) are not at \(uri); reading \(fallback)")
+            return (uri, LocalArtifacts(root: fallback))
+        }
+        // A local root that does not exist (yet) lists as empty, as MLflow's local repository does.
+        return (uri, local.map(LocalArtifacts.init(root:)))
+    }
+
+    // MARK: Shared
+
+    private func stages(_ view: ViewType) -> [LifecycleStage] {
+        switch view {
+        case .activeOnly: return [.active]
+        case .deletedOnly: return [.deleted]
+        case .all: return [.active, .deleted]
+        }
+    }
+
+    private func validateMaxResults(_ maxResults: Int) throws {
+        if maxResults < 1 {
+            throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer")
+        }
+        if maxResults > RunSearch.maxResultsLimit {
+            throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be at most \(RunSearch.maxResultsLimit)")
+        }
+    }
 }
 
-// Placeholder until the reader lands; replaced wholesale by its branch.
-extension SQLiteStore: TrackingStore {
-    public var uri: String { "" }
-    private var missing: MLflowError { MLflowError(.notImplemented, "SQLiteStore not built yet") }
-    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> { throw missing }
-    public func getExperiment(id: String) async throws -> Experiment { throw missing }
-    public func getExperimentByName(_ name: String) async throws -> Experiment { throw missing }
-    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> { throw missing }
-    public func getRun(id: String) async throws -> Run { throw missing }
-    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> { throw missing }
-    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing { throw missing }
-    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent { throw missing }
+/// Batches of at most 500 values, below SQLite's bound-parameter limit (as MLflow batches too).
+private func chunked(_ values: [SQLValue]) -> [[SQLValue]] {
+    stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
 }
+
+private func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }

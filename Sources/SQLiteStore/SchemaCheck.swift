@@ -1,0 +1,82 @@
+import Tracking
+
+/// What the database offers beyond the columns every supported schema has. Older MLflow
+/// schemas lack some columns; we read around them rather than refuse (reference §3).
+struct SchemaFeatures: Equatable {
+    var runName = true          // runs.name (NULL in rows written by MLflow <= 1.29)
+    var metricIsNaN = true      // metrics.is_nan, latest_metrics.is_nan
+    var metricStep = true       // metrics.step
+    var experimentTimes = true  // experiments.creation_time, last_update_time
+    var datasets = true         // datasets, inputs, input_tags tables
+    var inputStep = true        // inputs.step (model outputs)
+}
+
+/// Reads `alembic_version` and the columns we query, and decides whether this reader may
+/// answer for the database. An unknown revision is refused: we would risk wrong answers.
+enum SchemaCheck {
+    static let head = "dc11669786a5"
+
+    /// Every revision in MLflow 3.17.2's `store/db_migrations/versions`, oldest first.
+    static let knownRevisions = [
+        "451aebb31d03", "90e64c465722", "181f10493468", "df50e92ffc5e", "7ac759974ad8",
+        "89d4b8295536", "2b4d017a5e9b", "cfd24bdc0731", "0a8213491aaa", "728d730b5ebd",
+        "27a6a02d2cf1", "84291f40a231", "a8c4a736bde6", "39d1c3be5f05", "c48cb773bb87",
+        "bd07f7e963c5", "0c779009ac13", "cc1f77228345", "97727af70f4d", "3500859a5d39",
+        "7f2a7d5fae7d", "2d6e25af4d3e", "acf3f17fdcc7", "867495a8f9d4", "5b0e9adcef9c",
+        "4465047574b1", "f5a4f2784254", "0584bdc529eb", "400f98739977", "6953534de441",
+        "bda7b8c39065", "cbc13b556ace", "770bee3ae1dd", "a1b2c3d4e5f6", "de4033877273",
+        "1a0cddfcaa16", "534353b11cbc", "71994744cf8e", "3da73c924c2f", "bf29a5ff90ea",
+        "1bd49d398cd23", "b7c8d9e0f1a2", "5d2d30f0abce", "c9d4e5f6a7b8", "2c33131f4dae",
+        "d3e4f5a6b7c8", "d0e1f2a3b4c5", "c8d9e0f1a2b3", "1b5f0d9ad7c1", "e1f2a3b4c5d6",
+        "76601a5f987d", "c3d6457b6d8a", "a5b4c3d2e1f0", "ae8bbe7743c9", "7d34483879f0",
+        "da6fb0208061", "89d3d66ed43f", "b7e4c1a90f23", "a8b9c0d1e2f3", "c1d2e3f4a5b6",
+        "c3d9e7f1a2b4", "6f8d9c3b2a1e", "1971f2d9a75b", "17e22815139b", "b7e2c1a4d9f3",
+        "75868b020152", "dc11669786a5",
+    ]
+
+    /// Columns without which no answer can be right.
+    static let required: [String: [String]] = [
+        "experiments": ["experiment_id", "name", "artifact_location", "lifecycle_stage"],
+        "experiment_tags": ["key", "value", "experiment_id"],
+        "runs": ["run_uuid", "experiment_id", "user_id", "status", "start_time", "end_time",
+                 "artifact_uri", "lifecycle_stage"],
+        "tags": ["key", "value", "run_uuid"],
+        "params": ["key", "value", "run_uuid"],
+        "metrics": ["key", "value", "timestamp", "run_uuid"],
+        "latest_metrics": ["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
+    ]
+
+    static func check(_ db: SQLiteConnection, uri: String) throws -> SchemaFeatures {
+        let tables = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
+        guard tables.contains("alembic_version"), tables.contains("runs"), tables.contains("experiments") else {
+            throw MLflowError.invalidParameter("\(uri) is an SQLite database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
+        }
+        let versions = try db.query("SELECT version_num FROM alembic_version") { $0.text(0) }
+        guard let version = versions.first, versions.count == 1 else {
+            throw MLflowError(.invalidState, "\(uri) has \(versions.count) rows in alembic_version; expected one MLflow schema version")
+        }
+        guard knownRevisions.contains(version) else {
+            throw MLflowError(.invalidState, "unknown MLflow schema version '\(version)' in \(uri) (mltui knows up to \(head), MLflow 3.17.2)")
+        }
+        var columns: [String: Set<String>] = [:]
+        for table in tables {
+            // Table names come from sqlite_master, not from input; PRAGMA takes no parameters.
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            columns[table] = Set(try db.query("PRAGMA table_info(\(quoted))") { $0.text(1) })
+        }
+        for (table, needed) in required {
+            let have = columns[table] ?? []
+            if !needed.allSatisfy(have.contains) {
+                throw MLflowError(.invalidState, "schema version \(version) of \(uri) is older than mltui supports; run 'mlflow db upgrade \(uri)'")
+            }
+        }
+        var features = SchemaFeatures()
+        features.runName = columns["runs"]!.contains("name")
+        features.metricIsNaN = columns["metrics"]!.contains("is_nan")
+        features.metricStep = columns["metrics"]!.contains("step")
+        features.experimentTimes = columns["experiments"]!.isSuperset(of: ["creation_time", "last_update_time"])
+        features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
+        features.inputStep = columns["inputs"]?.contains("step") ?? false
+        return features
+    }
+}

@@ -1,0 +1,318 @@
+import Tracking
+
+/// A piece of SQL with the values for its `?` placeholders, in order. Values are always bound,
+/// never spliced into the text.
+struct SQLFragment {
+    var sql: String
+    var bindings: [SQLValue] = []
+
+    init(_ sql: String, _ bindings: [SQLValue] = []) {
+        self.sql = sql
+        self.bindings = bindings
+    }
+
+    static func + (a: SQLFragment, b: SQLFragment) -> SQLFragment {
+        SQLFragment(a.sql + b.sql, a.bindings + b.bindings)
+    }
+
+    static func joined(_ parts: [SQLFragment], separator: String) -> SQLFragment {
+        SQLFragment(parts.map(\.sql).joined(separator: separator), parts.flatMap(\.bindings))
+    }
+}
+
+/// `column <op> ?` for one comparison, as SearchUtils.get_sql_comparison_func renders it on
+/// SQLite: LIKE stays case-sensitive (the connection sets case_sensitive_like), ILIKE is
+/// `lower(x) LIKE lower(?)` (reference §3.3, §8.18).
+func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchValue, numeric: Bool) -> SQLFragment {
+    func bound(_ value: SearchValue) -> SQLValue {
+        switch value {
+        case .number(let d): return numeric ? numberBinding(d) : .double(d)
+        case .string(let s): return .text(s)
+        case .list, .none: return .null
+        }
+    }
+    switch comparator {
+    case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+        return SQLFragment("\(column) \(comparator.rawValue) ?", [bound(value)])
+    case .like:
+        return SQLFragment("\(column) LIKE ?", [bound(value)])
+    case .ilike:
+        return SQLFragment("lower(\(column)) LIKE lower(?)", [bound(value)])
+    case .in, .notIn:
+        let items: [String]
+        switch value {
+        case .list(let list): items = list
+        case .string(let s): items = [s]
+        default: items = []
+        }
+        // SQLAlchemy renders an empty IN as always false and an empty NOT IN as always true.
+        if items.isEmpty { return SQLFragment(comparator == .in ? "0" : "1") }
+        let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
+        return SQLFragment("\(column) \(comparator.rawValue) (\(marks))", items.map { .text($0) })
+    case .isNull:
+        return SQLFragment("\(column) IS NULL")
+    case .isNotNull:
+        return SQLFragment("\(column) IS NOT NULL")
+    }
+}
+
+/// MLflow binds an integer literal as an int and anything else as a float; for integral
+/// values both compare the same in SQLite, and an int keeps 64-bit precision.
+func numberBinding(_ d: Double) -> SQLValue {
+    if d == d.rounded(), abs(d) < 9.2e18 { return .int(Int64(d)) }
+    return .double(d)
+}
+
+/// The SQL SqlAlchemyStore._search_runs generates, rewritten as EXISTS subqueries with the same
+/// answers (reference §3.3): one statement that filters, orders and pages in the database.
+struct RunSearchSQL {
+    var experimentIDs: [Int64]
+    var stages: [LifecycleStage]
+    var filter: Filter
+    var orderBy: [OrderClause]
+    var limit: Int?
+    var offset: Int
+    var features: SchemaFeatures
+    /// The order_by strings as given, for MLflow's duplicate-field message.
+    var orderByText: [String] = []
+
+    static let runColumns = "r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+
+    func build() throws -> SQLFragment {
+        var joins: [SQLFragment] = []
+        var orderTerms: [String] = []
+        var seen = Set<SearchKey>()
+        for (i, clause) in orderBy.enumerated() {
+            let key = clause.key
+            let value: String
+            let group: String
+            switch key.kind {
+            case .attribute:
+                value = try runColumn(key.key)
+                group = "CASE WHEN \(value) IS NULL THEN 1 ELSE 0 END"
+            case .metric, .param, .tag:
+                let alias = "o\(i)"
+                let table = key.kind == .metric ? "latest_metrics" : key.kind == .param ? "params" : "tags"
+                joins.append(SQLFragment("LEFT JOIN \(table) \(alias) ON \(alias).run_uuid = r.run_uuid AND \(alias).\"key\" = ?",
+                                         [.text(key.key)]))
+                value = "\(alias).value"
+                // NaN and missing sort after real values whatever the direction (reference §5.4).
+                group = key.kind == .metric
+                    ? "CASE WHEN \(alias).is_nan = 1 THEN 1 WHEN \(alias).value IS NULL THEN 2 ELSE 0 END"
+                    : "CASE WHEN \(alias).value IS NULL THEN 1 ELSE 0 END"
+            case .dataset:
+                throw MLflowError.invalidParameter("Invalid identifier type 'dataset'")
+            }
+            if !seen.insert(key).inserted {
+                throw MLflowError(.internalError, "`order_by` contains duplicate fields: \(pythonList(orderByText))")
+            }
+            orderTerms.append(group)
+            orderTerms.append(value + (clause.ascending ? "" : " DESC"))
+        }
+        if !seen.contains(SearchKey(.attribute, "start_time")) { orderTerms.append("r.start_time DESC") }
+        orderTerms.append("r.run_uuid")
+
+        var conditions: [SQLFragment] = []
+        if experimentIDs.isEmpty {
+            conditions.append(SQLFragment("0"))
+        } else {
+            conditions.append(SQLFragment("r.experiment_id IN (" + marks(experimentIDs.count) + ")", experimentIDs.map { .int($0) }))
+        }
+        conditions.append(SQLFragment("r.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
+        for comparison in filter { conditions.append(try condition(comparison)) }
+
+        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns) FROM runs r")
+        for join in joins { sql = sql + SQLFragment(" ") + join }
+        sql = sql + SQLFragment(" WHERE ") + SQLFragment.joined(conditions, separator: " AND ")
+        sql = sql + SQLFragment(" ORDER BY " + orderTerms.joined(separator: ", "))
+        if let limit {
+            sql = sql + SQLFragment(" LIMIT ? OFFSET ?", [.int(Int64(limit)), .int(Int64(offset))])
+        } else if offset > 0 {
+            sql = sql + SQLFragment(" LIMIT -1 OFFSET ?", [.int(Int64(offset))])
+        }
+        return sql
+    }
+
+    private func runColumn(_ attribute: String) throws -> String {
+        switch attribute {
+        case "run_id": return "r.run_uuid"
+        case "run_name": return "r.name"
+        case "status", "user_id", "artifact_uri", "start_time", "end_time": return "r.\(attribute)"
+        default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
+        }
+    }
+
+    private func condition(_ c: Comparison) throws -> SQLFragment {
+        let key = c.key
+        switch key.kind {
+        case .attribute where key.key == "run_name":
+            // Filtering by run name reads the mlflow.runName tag, because runs.name is empty
+            // for runs logged by MLflow <= 1.29 (reference §3.3, §8.10).
+            return SQLFragment("EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND t.\"key\" = ? AND ",
+                               [.text("mlflow.runName")])
+                + comparisonSQL("t.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+        case .attribute:
+            return comparisonSQL(try runColumn(key.key), c.comparator, c.value, numeric: key.isNumericAttribute)
+        case .metric, .param, .tag:
+            let table = key.kind == .metric ? "latest_metrics" : key.kind == .param ? "params" : "tags"
+            let head = "SELECT 1 FROM \(table) x WHERE x.run_uuid = r.run_uuid AND x.\"key\" = ?"
+            switch c.comparator {
+            case .isNull: return SQLFragment("NOT EXISTS (\(head))", [.text(key.key)])
+            case .isNotNull: return SQLFragment("EXISTS (\(head))", [.text(key.key)])
+            default: break
+            }
+            var test = comparisonSQL("x.value", c.comparator, c.value, numeric: false)
+            if key.kind == .metric {
+                // NaN is stored as 0 with is_nan = 1: it never satisfies a comparison except
+                // "!=", which it always satisfies (reference §3.3).
+                test = c.comparator == .notEqual
+                    ? SQLFragment("(") + test + SQLFragment(" OR x.is_nan = 1)")
+                    : SQLFragment("(") + test + SQLFragment(" AND x.is_nan = 0)")
+            }
+            return SQLFragment("EXISTS (\(head) AND ", [.text(key.key)]) + test + SQLFragment(")")
+        case .dataset:
+            guard features.datasets else { return SQLFragment("0") }
+            switch key.key {
+            case "name", "digest":
+                return SQLFragment("EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE i.destination_id = r.run_uuid AND ")
+                    + comparisonSQL("d.\(key.key)", c.comparator, c.value, numeric: false) + SQLFragment(")")
+            case "context":
+                return SQLFragment("EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE i.destination_id = r.run_uuid AND ",
+                                   [.text("mlflow.data.context")])
+                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+            default:
+                throw MLflowError.invalidParameter("Invalid dataset key '\(key.key)'")
+            }
+        }
+    }
+}
+
+/// The SQL of SqlAlchemyStore._search_experiments (reference §3.3, §5.5).
+struct ExperimentSearchSQL {
+    var stages: [LifecycleStage]
+    var filter: Filter
+    var orderBy: [OrderClause]
+    var limit: Int
+    var offset: Int
+
+    static let columns = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time"
+
+    func build(experimentTimes: Bool) throws -> SQLFragment {
+        var conditions: [SQLFragment] = []
+        for c in filter { conditions.append(try condition(c)) }
+        conditions.append(SQLFragment("e.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
+
+        // No order_by means "creation_time DESC, experiment_id ASC"; otherwise experiment_id
+        // DESC is appended as tie-breaker unless already ordered by it (as MLflow does).
+        let clauses = orderBy.isEmpty
+            ? [OrderClause(SearchKey(.attribute, "creation_time"), ascending: false),
+               OrderClause(SearchKey(.attribute, "experiment_id"), ascending: true)]
+            : orderBy
+        var terms: [String] = []
+        for clause in clauses {
+            guard clause.key.kind == .attribute else {
+                throw MLflowError.invalidParameter("Invalid order_by entity: \(clause.key.kind.rawValue)")
+            }
+            terms.append(try column(clause.key.key) + (clause.ascending ? " ASC" : " DESC"))
+        }
+        if !clauses.contains(where: { $0.key == SearchKey(.attribute, "experiment_id") }) {
+            terms.append("e.experiment_id DESC")
+        }
+        let selected = experimentTimes ? ExperimentSearchSQL.columns
+            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL"
+        return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
+            + SQLFragment.joined(conditions, separator: " AND ")
+            + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",
+                          [.int(Int64(limit)), .int(Int64(offset))])
+    }
+
+    private func column(_ attribute: String) throws -> String {
+        switch attribute {
+        case "name", "experiment_id", "creation_time", "last_update_time": return "e.\(attribute)"
+        default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
+        }
+    }
+
+    private func condition(_ c: Comparison) throws -> SQLFragment {
+        let op = c.comparator
+        switch c.key.kind {
+        case .attribute where c.key.key == "experiment_id":
+            // experiment_id is an INTEGER column; MLflow coerces the quoted values to int.
+            guard [.equal, .notEqual, .in, .notIn].contains(op) else {
+                throw MLflowError.invalidParameter("Invalid comparator for experiment_id: \(op.rawValue)")
+            }
+            let ids: [String]
+            switch c.value {
+            case .string(let s): ids = [s]
+            case .list(let l): ids = l
+            case .number(let d): ids = [String(d)]
+            case .none: ids = []
+            }
+            let parsed = try ids.map { SQLValue.int(try parseExperimentID($0)) }
+            if op == .in || op == .notIn {
+                if parsed.isEmpty { return SQLFragment(op == .in ? "0" : "1") }
+                return SQLFragment("e.experiment_id \(op.rawValue) (" + marks(parsed.count) + ")", parsed)
+            }
+            return SQLFragment("e.experiment_id \(op.rawValue) ?", parsed)
+        case .attribute where c.key.key == "name":
+            guard [.equal, .notEqual, .like, .ilike].contains(op) else {
+                throw MLflowError.invalidParameter("Invalid comparator for string attribute: \(op.rawValue)")
+            }
+            return comparisonSQL("e.name", op, c.value, numeric: false)
+        case .attribute:
+            let col = try column(c.key.key)
+            guard [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual].contains(op) else {
+                throw MLflowError.invalidParameter("Invalid comparator for numeric attribute: \(op.rawValue)")
+            }
+            guard case .number(let d) = c.value, d == d.rounded(), abs(d) < 9.2e18 else {
+                throw MLflowError.invalidParameter("Invalid value for numeric attribute '\(c.key.key)': \(pythonRepr(c.value))")
+            }
+            return SQLFragment("\(col) \(op.rawValue) ?", [.int(Int64(d))])
+        case .tag:
+            let head = "SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.\"key\" = ?"
+            switch op {
+            case .isNull: return SQLFragment("NOT EXISTS (\(head))", [.text(c.key.key)])
+            case .isNotNull: return SQLFragment("EXISTS (\(head))", [.text(c.key.key)])
+            case .equal, .notEqual, .like, .ilike:
+                return SQLFragment("EXISTS (\(head) AND ", [.text(c.key.key)])
+                    + comparisonSQL("t.value", op, c.value, numeric: false) + SQLFragment(")")
+            default:
+                throw MLflowError.invalidParameter("Invalid comparator for tag: \(op.rawValue)")
+            }
+        default:
+            throw MLflowError.invalidParameter("Invalid token type: \(c.key.kind.rawValue)")
+        }
+    }
+}
+
+/// SQL stores require integer experiment ids: MLflow's `_parse_experiment_id` is Python's
+/// `int()`, which also accepts surrounding whitespace, a sign and digit-separating underscores.
+func parseExperimentID(_ id: String) throws -> Int64 {
+    let invalid = MLflowError.invalidParameter("Invalid experiment ID '\(id)'. Experiment ID must be a valid integer.")
+    var text = Substring(id.trimmingCharacters(in: .whitespacesAndNewlines))
+    var negative = false
+    if let sign = text.first, sign == "+" || sign == "-" {
+        negative = sign == "-"
+        text = text.dropFirst()
+    }
+    guard let first = text.first, let last = text.last, first.isASCII, first.isNumber, last.isASCII, last.isNumber,
+          !text.contains("__"), text.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "_" }),
+          let value = Int64(text.filter { $0 != "_" }) else { throw invalid }
+    return negative ? -value : value
+}
+
+private func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+
+/// A Python list repr of strings, as MLflow's messages print `order_by` lists.
+func pythonList(_ items: [String]) -> String {
+    "[" + items.map { "'\($0)'" }.joined(separator: ", ") + "]"
+}
+
+private func pythonRepr(_ value: SearchValue) -> String {
+    switch value {
+    case .number(let d): return "'\(d)'"
+    case .string(let s): return "'\(s)'"
+    case .list(let l): return pythonList(l)
+    case .none: return "None"
+    }
+}
