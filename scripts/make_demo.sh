@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerate the committed demo stores (demo/fs/mlruns and demo/sqlite/mlflow.db) with the real
+# MLflow client. Python: $MLTUI_MLFLOW_PYTHON, else <repo>/.venv-mlflow/bin/python (scripts/test
+# creates it). MLflow stores absolute artifact paths; mltui falls back to the store's own
+# artifacts folder when they are missing, so the committed copy works from any checkout.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+python="${MLTUI_MLFLOW_PYTHON:-$repo/.venv-mlflow/bin/python}"
+if [ ! -x "$python" ]; then
+    echo "make_demo.sh: no MLflow python at $python; run 'bash scripts/test' once (it creates .venv-mlflow) or set MLTUI_MLFLOW_PYTHON" >&2
+    exit 1
+fi
+"$python" "$repo/scripts/make_fixtures.py" "$repo/demo"
+du -sh --apparent-size "$repo/demo"
