@@ -234,12 +234,18 @@ struct BodyTooLarge: Error {
     let limit: Int
 }
 
+/// MLflow's `_guess_mime_type` (mlflow/utils/mime_type_utils.py): text-like extensions (and
+/// MLmodel, MLproject) are served as text/plain, others by Python's mimetypes table.
 enum MediaType {
+    static let textExtensions: Set<String> = [
+        "txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon", "toml",
+        "yaml", "yml", "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "ipynb", "MLmodel", "MLproject",
+    ]
+
     static func guess(_ name: String) -> String {
-        switch (name as NSString).pathExtension.lowercased() {
-        case "txt", "log", "md", "yaml", "yml", "py", "cfg", "ini": return "text/plain"
-        case "json": return "application/json"
-        case "csv": return "text/csv"
+        let ext = (name as NSString).pathExtension
+        if textExtensions.contains(ext.isEmpty ? name : ext) { return "text/plain" }
+        switch ext.lowercased() {
         case "html", "htm": return "text/html"
         case "png": return "image/png"
         case "jpg", "jpeg": return "image/jpeg"
@@ -248,6 +254,8 @@ enum MediaType {
         case "pdf": return "application/pdf"
         case "gz": return "application/gzip"
         case "zip": return "application/zip"
+        case "tar": return "application/x-tar"
+        case "parquet": return "application/vnd.apache.parquet"
         default: return "application/octet-stream"
         }
     }
