@@ -1,15 +1,18 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Tracking
 
 /// The request context: Hummingbird's core plus the peer address for the access log.
 public struct ServerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: String
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "-"
     }
 }
@@ -47,7 +50,7 @@ public struct MLflowResponder: HTTPResponder {
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             var outcome = ""
             do {
-                try await body.write(CountingWriter(inner: writer, counter: counter))
+                try await body.write(CountingWriter(inner: writer, counter: counter, channel: context.channel))
             } catch {
                 outcome = " aborted"
                 AccessLog.emit(log, line, bytes: counter.count, since: start, outcome)
@@ -211,6 +214,25 @@ public struct MLflowResponder: HTTPResponder {
         return Response(status: .ok, headers: headers, body: body)
     }
 
+    /// Waits (bounded) until the connection has handed every body byte to the kernel.
+    /// Hummingbird 2.28 closes a connection right after the response end when shutting down,
+    /// and NIO drops writes still buffered at close; without this wait a download to a client
+    /// slower than the disk would be cut short by SIGTERM instead of finishing.
+    static func drain(_ channel: any Channel) async {
+        var settled = 0
+        for _ in 0..<12_000 {  // at most 60 s at 5 ms
+            guard channel.isActive else { return }
+            let buffered = (try? await channel.getOption(ChannelOptions.bufferedWritableBytes).get()) ?? 0
+            if buffered == 0 && channel.isWritable {
+                settled += 1
+                if settled >= 2 { return }
+            } else {
+                settled = 0
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     private func artifactsDisabled(list: Bool) -> Response {
         let message = "Endpoint: /api/2.0/mlflow-artifacts/artifacts disabled due to the mlflow server running with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`"
         return list ? Responses.text(.serviceUnavailable, message) : Responses.detail(.serviceUnavailable, message)
@@ -269,9 +291,12 @@ final class ByteCounter: @unchecked Sendable {
 }
 
 /// Passes a response body through, counting its bytes for the access log.
+/// Passes a response body through, counting its bytes for the access log; a large body is
+/// drained to the kernel before the response ends (see `MLflowResponder.drain`).
 struct CountingWriter: ResponseBodyWriter {
     var inner: any ResponseBodyWriter
     let counter: ByteCounter
+    let channel: any Channel
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         counter.add(buffer.readableBytes)
@@ -279,6 +304,8 @@ struct CountingWriter: ResponseBodyWriter {
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        // Small answers fit the socket's send buffer at once; only large ones can be caught buffered.
+        if counter.count > 64 * 1024 { await MLflowResponder.drain(channel) }
         try await inner.finish(trailingHeaders)
     }
 }
