@@ -4,6 +4,10 @@ Reads a JSON list of cases from stdin: {"kind": "run_filter" | "experiment_filte
 or {"kind": "run_order" | "experiment_order", "texts": [str]}. Writes a JSON list of results:
 {"ok": true, "clauses": [...]} or {"ok": false, "error": str}.
 
+Cases {"kind": "run_search" | "experiment_search", "runs" | "experiments": [...], "filter": str,
+"order_by": [str]} filter and sort entities the way MLflow's file store does (SearchUtils.filter
+and .sort, SearchExperimentsUtils.filter and .sort) and answer {"ok": true, "ids": [...]}.
+
 Each case goes through what MLflow's SQL store does before it runs a query: parse with
 SearchUtils / SearchExperimentsUtils, then build the SQLAlchemy clauses (which is where MLflow
 checks comparators, duplicate order_by keys and order_by entities). Nothing is executed.
@@ -19,6 +23,20 @@ import sys
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from mlflow.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    ExperimentTag,
+    InputTag,
+    Metric,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunTag,
+)
 from mlflow.store.tracking.sqlalchemy_store import (
     _get_orderby_clauses,
     _get_search_experiments_filter_clauses,
@@ -79,6 +97,46 @@ def experiment_order(texts):
     return out
 
 
+def number(value):
+    return float(value)  # "NaN", "Infinity", "-Infinity" or a number
+
+
+def make_run(spec):
+    info = RunInfo(
+        run_id=spec["id"], experiment_id="1", user_id=spec.get("user", "alice"), status=spec["status"],
+        start_time=spec.get("start"), end_time=spec.get("end"), lifecycle_stage="active",
+        artifact_uri=f"file:///a/{spec['id']}", run_name=spec.get("name", ""),
+    )
+    data = RunData(
+        metrics=[Metric(k, number(v), 1, 0) for k, v in spec.get("metrics", {}).items()],
+        params=[Param(k, v) for k, v in spec.get("params", {}).items()],
+        tags=[RunTag(k, v) for k, v in spec.get("tags", {}).items()],
+    )
+    inputs = RunInputs(dataset_inputs=[
+        DatasetInput(Dataset(d["name"], d["digest"], "local", "x"),
+                     [InputTag("mlflow.data.context", d["context"])] if d.get("context") is not None else [])
+        for d in spec.get("datasets", [])
+    ])
+    return Run(info, data, inputs)
+
+
+def make_experiment(spec):
+    return Experiment(spec["id"], spec["name"], "file:///x", "active",
+                      tags=[ExperimentTag(k, v) for k, v in spec.get("tags", {}).items()],
+                      creation_time=spec.get("creation_time"), last_update_time=spec.get("last_update_time"))
+
+
+def run_search(case):
+    runs = SearchUtils.filter([make_run(r) for r in case["runs"]], case["filter"])
+    return [r.info.run_id for r in SearchUtils.sort(runs, case["order_by"])]
+
+
+def experiment_search(case):
+    experiments = SearchExperimentsUtils.filter([make_experiment(e) for e in case["experiments"]], case["filter"])
+    order_by = case["order_by"] or ["creation_time DESC", "experiment_id ASC"]  # the file store's default
+    return [e.experiment_id for e in SearchExperimentsUtils.sort(experiments, order_by)]
+
+
 def main():
     cases = json.load(sys.stdin)
     session = Session(create_engine("sqlite://"))
@@ -94,6 +152,12 @@ def main():
                 clauses = run_order(session, case["texts"])
             elif kind == "experiment_order":
                 clauses = experiment_order(case["texts"])
+            elif kind == "run_search":
+                results.append({"ok": True, "ids": run_search(case)})
+                continue
+            elif kind == "experiment_search":
+                results.append({"ok": True, "ids": experiment_search(case)})
+                continue
             else:
                 raise SystemExit(f"unknown case kind {kind!r}")
             results.append({"ok": True, "clauses": clauses})

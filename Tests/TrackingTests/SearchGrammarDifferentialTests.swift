@@ -51,7 +51,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "tags.x = NULL", "tags.x = TRUE", "metrics.x = NULL", "METRICS.x = 1", "STATUS = 'x'",
         "select = 'x'", "name = 'x'", "params.select = 'x'", "metrics.`a b` = 1", "end_time != 5.5",
         "status < 'R'", "start_time IN (1)", "metric.x IN (1)", "tags.x IN ('a')", "start_time > 99999999999",
-        "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'",
+        "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'", "tags.x = 'it\\'", "tags.x = 'a\\' AND tags.y = 'b'",
     ]
 
     static let experimentFilters = [
@@ -193,6 +193,18 @@ final class SearchGrammarDifferentialTests: XCTestCase {
     }
 
     static func askMLflow(_ cases: [Case]) throws -> [[String: Any]] {
+        try askMLflow(payload: cases.map {
+            switch $0 {
+            case .runFilter(let text): return ["kind": "run_filter", "text": text]
+            case .experimentFilter(let text): return ["kind": "experiment_filter", "text": text]
+            case .runOrder(let texts): return ["kind": "run_order", "texts": texts]
+            case .experimentOrder(let texts): return ["kind": "experiment_order", "texts": texts]
+            }
+        })
+    }
+
+    /// Runs mlflow_search_oracle.py on `payload` (a JSON list of cases), one answer per case.
+    static func askMLflow(payload: [[String: Any]]) throws -> [[String: Any]] {
         let python = mlflowPython
         guard FileManager.default.isExecutableFile(atPath: python) else {
             // A failure, not a skip: without MLflow this test would check nothing.
@@ -201,14 +213,6 @@ final class SearchGrammarDifferentialTests: XCTestCase {
                   python3.11 -m venv \(repoRoot.path)/.venv-mlflow && \(repoRoot.path)/.venv-mlflow/bin/pip install mlflow==3.17.2
                 or point MLTUI_MLFLOW_PYTHON at the python of an existing MLflow 3.17.2 venv.
                 """)
-        }
-        let payload: [[String: Any]] = cases.map {
-            switch $0 {
-            case .runFilter(let text): return ["kind": "run_filter", "text": text]
-            case .experimentFilter(let text): return ["kind": "experiment_filter", "text": text]
-            case .runOrder(let texts): return ["kind": "run_order", "texts": texts]
-            case .experimentOrder(let texts): return ["kind": "experiment_order", "texts": texts]
-            }
         }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-oracle-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: payload).write(to: input)
@@ -227,7 +231,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         process.waitUntilExit()
         guard process.terminationStatus == 0,
               let answers = try JSONSerialization.jsonObject(with: data) as? [[String: Any]],
-              answers.count == cases.count else {
+              answers.count == payload.count else {
             throw OracleError(description: "MLflow oracle failed (status \(process.terminationStatus)): \(errorText.suffix(2000))")
         }
         return answers

@@ -6,7 +6,9 @@ public enum EntityKind: String, Sendable {
 }
 
 /// A searchable field after alias resolution: `metric.x` -> (.metric, "x"), `created` ->
-/// (.attribute, "start_time"), `` `Run name` `` -> (.attribute, "run_name").
+/// (.attribute, "start_time"), `` `Run name` `` -> (.attribute, "run_name"). In filters the
+/// parser turns run_name into (.tag, "mlflow.runName"), the field MLflow filters on; in
+/// order_by it stays the attribute (the runs.name column) (reference §3.3).
 public struct SearchKey: Sendable, Hashable, CustomStringConvertible {
     public var kind: EntityKind
     public var key: String

@@ -132,7 +132,7 @@ struct FilterParser {
     private let location: String
     private var tokens: [SearchToken] = []
     private var position = 0
-    private var lexError: MLflowError?
+    private var unterminatedQuote: UnterminatedQuote?
 
     /// `location` prefixes the column in messages ("order_by entry 2, ").
     init(_ text: String, rules: EntityRules, location: String = "") {
@@ -141,7 +141,7 @@ struct FilterParser {
         self.location = location
         let lexer = SearchLexer(text)
         chars = lexer.chars
-        do { tokens = try lexer.tokenize() } catch { lexError = error.asMLflowError }
+        do { tokens = try lexer.tokenize() } catch { unterminatedQuote = error as? UnterminatedQuote }
     }
 
     /// Words that end or join comparisons; never the start of an identifier.
@@ -161,7 +161,9 @@ struct FilterParser {
 
     mutating func parseFilter() throws -> Filter {
         if text.isEmpty { return [] }
-        if let lexError { throw lexError }
+        if let quote = unterminatedQuote {
+            throw error("Invalid clause(s) in filter string: \(quote.message)", column: quote.column)
+        }
         // sqlparse yields no statement at all for blank text, which MLflow rejects.
         guard !tokens.isEmpty else {
             throw error("Invalid filter '\(text)'. Could not be parsed: it holds only whitespace", column: 1)
@@ -189,7 +191,7 @@ struct FilterParser {
         try check(comparator, for: key, at: comparatorToken)
         let value = try parseValue(for: key, comparator: comparator)
         // Both MLflow stores filter run_name on the tag (old runs have no name column).
-        if key == SearchKey(.attribute, "run_name"), rules.prefixes["run"] != nil {
+        if key == SearchKey(.attribute, "run_name") {
             return Comparison(SearchKey(.tag, "mlflow.runName"), comparator, value)
         }
         return Comparison(key, comparator, value)
@@ -216,7 +218,7 @@ struct FilterParser {
                     return (.notIn, token)
                 }
                 if let following = peek(), following.isKeyword("LIKE") || following.isKeyword("ILIKE") {
-                    throw error("Invalid comparator 'NOT \(following.text.uppercased())'; use != or a LIKE pattern that excludes", at: token)
+                    throw error("Invalid comparator 'NOT \(following.text.uppercased())': MLflow has no negated LIKE", at: token)
                 }
             case "IS":
                 if let following = peek(), following.isKeyword("NULL") {
@@ -240,7 +242,7 @@ struct FilterParser {
         let allowed = rules.comparators(for: key)
         if allowed.contains(comparator) { return }
         if comparator == .isNull || comparator == .isNotNull {
-            let supported = rules.prefixes["param"] != nil ? "tags and params" : "tags"
+            let supported = rules.prefixes["params"] != nil ? "tags and params" : "tags"
             throw error("IS NULL / IS NOT NULL is only supported for \(supported), not for \(key.kind.rawValue) '\(key.key)'", at: token)
         }
         if (comparator == .in || comparator == .notIn), key.kind == .attribute, !rules.numericAttributes.contains(key.key) {
@@ -325,7 +327,9 @@ struct FilterParser {
     // MARK: order_by
 
     mutating func parseOrderClause() throws -> OrderClause {
-        if let lexError { throw lexError }
+        if let quote = unterminatedQuote {
+            throw error("Invalid order_by clause '\(text)'. Could not be parsed: \(quote.message)", column: quote.column)
+        }
         guard let first = peek() else {
             throw error("Invalid order_by clause '\(text)'. Could not be parsed: it is empty", column: 1)
         }

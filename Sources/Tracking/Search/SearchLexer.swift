@@ -180,8 +180,14 @@ struct SearchLexer {
         return (i, .other)
     }
 
-    private func unterminated(at i: Int, what: String) -> MLflowError {
+    private func unterminated(at i: Int, what: String) -> UnterminatedQuote {
         let rest = String(chars[i...].prefix(20))
-        return .invalidParameter("Invalid filter: unterminated \(what) '\(rest)' (column \(i + 1))")
+        return UnterminatedQuote(column: i + 1, message: "the \(what) \(rest)\(chars.count - i > 20 ? "..." : "") is never closed")
     }
+}
+
+/// A quote without its closing partner; the parser reports it with its context.
+struct UnterminatedQuote: Error {
+    var column: Int
+    var message: String
 }
