@@ -17,10 +17,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
-        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore"]),
+        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient"]),
+        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         .target(name: "Server", dependencies: [
             "Tracking",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -31,6 +35,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Tracking", "Server", "Backends",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
