@@ -96,6 +96,21 @@ def call(base, method, path, query=None, body=None, headers=None, raw_body=None)
         return Answer(e.code, e.headers.get("Content-Type"), e.read())
 
 
+def keyed_lists_sorted(value):
+    """MLflow's file store lists tags, params and latest metrics in the filesystem's directory order
+    (os.listdir, unsorted), so for file stores those lists are compared as sets of entries."""
+    if isinstance(value, dict):
+        return {k: keyed_lists_sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [keyed_lists_sorted(v) for v in value]
+        if items and all(isinstance(v, dict) and "key" in v and "timestamp" not in v or
+                         isinstance(v, dict) and set(v) >= {"key", "value", "timestamp", "step"} and "run_id" in v
+                         for v in items):
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return items
+    return value
+
+
 def diff(a, b, where="$"):
     """Field-by-field differences between two JSON values, as readable lines."""
     out = []
@@ -137,6 +152,8 @@ class Battery:
             if a.status != b.status:
                 problems.append(f"status: mlflow {a.status} != mltui {b.status}")
             ja, jb = a.json(), b.json()
+            if self.kind == "fs":
+                ja, jb = keyed_lists_sorted(ja), keyed_lists_sorted(jb)
             if a.content_type == "application/json" or b.content_type == "application/json":
                 if ja is None or jb is None:
                     problems.append(f"body: mlflow {a.body[:80]!r} / mltui {b.body[:80]!r}")
