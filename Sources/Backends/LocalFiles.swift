@@ -23,4 +23,16 @@ enum LocalFiles {
         }
         return names
     }
+
+    /// A regular file that starts with SQLite's 16-byte header.
+    static func isSQLiteFile(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        var header = [UInt8](repeating: 0, count: 16)
+        guard read(fd, &header, 16) == 16 else { return false }
+        return header == Array("SQLite format 3\0".utf8)
+    }
 }

@@ -8,6 +8,9 @@ import RESTStore
 public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> Void) throws -> any TrackingStore {
     switch uri {
     case .fileStore(let path):
+        // MLflow takes any plain path for a file store; a path naming an SQLite file can only
+        // mean that database, so open it rather than fail (`mltui demo/sqlite/mlflow.db`).
+        if LocalFiles.isSQLiteFile(path) { return try SQLiteStore(path: path, warn: warn) }
         return try FileStore(root: path, warn: warn)
     case .sqlite(let path):
         return try SQLiteStore(path: path, warn: warn)

@@ -13,13 +13,17 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     /// One connection, used by one caller at a time (sqlite3 handles are not thread-safe).
     private let lock = NSLock()
 
+    /// Experiments whose artifacts we already warned are read from the fallback location.
+    private var warnedFallback = Set<String>()
+
     /// How long a read waits for a writer's commit before giving up (MLflow waits 20 s).
     static let busyTimeoutMs: Int32 = 5000
 
     public init(path: String, warn: @escaping @Sendable (String) -> Void) throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         self.path = absolute
-        self.uri = "sqlite:///" + (absolute.hasPrefix("/") ? String(absolute.dropFirst()) : absolute)
+        // SQLAlchemy's form for an absolute path: sqlite:/// followed by "/abs/path".
+        self.uri = "sqlite:///" + absolute
         self.warn = warn
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDir) else {
@@ -29,13 +33,17 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             throw MLflowError.invalidParameter("\(absolute) is a directory, not an MLflow SQLite database")
         }
         let uri = self.uri
+        let version: String
         do {
             db = try SQLiteConnection(readOnlyPath: absolute, busyTimeoutMs: SQLiteStore.busyTimeoutMs)
             // MLflow runs this on every connection; it changes this session only, not the file.
             try db.execute("PRAGMA case_sensitive_like = ON")
-            features = try SchemaCheck.check(db, uri: uri)
+            (features, version) = try SchemaCheck.check(db, uri: uri)
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
+        }
+        if version != SchemaCheck.head {
+            warn("\(uri) has MLflow schema version \(version), older than MLflow 3.17.2's \(SchemaCheck.head); reading what it has")
         }
     }
 
@@ -68,6 +76,9 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         if e.isNotADatabase {
             return MLflowError(.invalidParameterValue, "\(path) is not an SQLite database or is corrupt (\(e.message))")
         }
+        if e.code == SQLITE_READONLY | (3 << 8) {   // SQLITE_READONLY_ROLLBACK: hot journal
+            return MLflowError(.temporarilyUnavailable, "\(path) has an interrupted write (hot journal) that a read-only reader cannot roll back; open it once with mlflow or sqlite3")
+        }
         if e.code & 0xff == SQLITE_CANTOPEN {
             return MLflowError(.invalidParameterValue, "cannot open \(path) read-only (\(e.message))")
         }
@@ -80,6 +91,12 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         try validateMaxResults(request.maxResults)
         let filter = try SearchGrammar.parseExperimentFilter(request.filter)
         let orderBy = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
+        return try searchExperiments(request, parsedFilter: filter, orderBy: orderBy)
+    }
+
+    /// `searchExperiments` over an already parsed filter and ordering.
+    func searchExperiments(_ request: ExperimentSearch, parsedFilter filter: Filter, orderBy: [OrderClause]) throws -> Page<Experiment> {
+        try validateMaxResults(request.maxResults)
         let offset = try PageToken.offset(request.pageToken)
         let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                             limit: request.maxResults + 1, offset: offset)
@@ -169,7 +186,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     public func getRun(id: String) async throws -> Run {
         try read { db in
-            let infos = try db.query("SELECT \(RunSearchSQL.runColumns) FROM runs r WHERE r.run_uuid = ?",
+            let infos = try db.query("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r WHERE r.run_uuid = ?",
                                      [.text(id)], row: runInfo)
             guard let info = infos.first else { throw MLflowError.notFound("Run with id=\(id) not found") }
             return try loadRuns([info], db, modelInputs: true)[0]
@@ -271,7 +288,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let offset = try PageToken.offset(pageToken)
         let step = features.metricStep ? "step" : "0"
         let isNaN = features.metricIsNaN ? "is_nan" : "0"
-        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY timestamp, \(step), value"
+        let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
+        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY \(order)"
         var bindings: [SQLValue] = [.text(runID), .text(key)]
         if let maxResults {
             sql += " LIMIT ? OFFSET ?"
@@ -328,7 +346,10 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let fallback = ((path as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("mlruns/\(experimentID)/\(runID)/artifacts")
         if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
-            warn("artifacts of run \(runID) are not at \(uri); reading \(fallback)")
+            lock.lock()
+            let first = warnedFallback.insert(experimentID).inserted
+            lock.unlock()
+            if first { warn("artifacts of experiment \(experimentID) are not where the store says (\(uri)); reading \(fallback)") }
             return (uri, LocalArtifacts(root: fallback))
         }
         // A local root that does not exist (yet) lists as empty, as MLflow's local repository does.

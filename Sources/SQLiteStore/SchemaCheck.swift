@@ -46,7 +46,7 @@ enum SchemaCheck {
         "latest_metrics": ["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
     ]
 
-    static func check(_ db: SQLiteConnection, uri: String) throws -> SchemaFeatures {
+    static func check(_ db: SQLiteConnection, uri: String) throws -> (SchemaFeatures, String) {
         let tables = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
         guard tables.contains("alembic_version"), tables.contains("runs"), tables.contains("experiments") else {
             throw MLflowError.invalidParameter("\(uri) is an SQLite database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
@@ -77,6 +77,6 @@ enum SchemaCheck {
         features.experimentTimes = columns["experiments"]!.isSuperset(of: ["creation_time", "last_update_time"])
         features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
         features.inputStep = columns["inputs"]?.contains("step") ?? false
-        return features
+        return (features, version)
     }
 }

@@ -76,7 +76,10 @@ struct RunSearchSQL {
     /// The order_by strings as given, for MLflow's duplicate-field message.
     var orderByText: [String] = []
 
-    static let runColumns = "r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+    /// The RunInfo columns; `runs.name` is absent in the oldest schemas (the tag stands in).
+    static func runColumns(_ features: SchemaFeatures) -> String {
+        "r.run_uuid, \(features.runName ? "r.name" : "NULL"), r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+    }
 
     func build() throws -> SQLFragment {
         var joins: [SQLFragment] = []
@@ -121,7 +124,7 @@ struct RunSearchSQL {
         conditions.append(SQLFragment("r.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
         for comparison in filter { conditions.append(try condition(comparison)) }
 
-        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns) FROM runs r")
+        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r")
         for join in joins { sql = sql + SQLFragment(" ") + join }
         sql = sql + SQLFragment(" WHERE ") + SQLFragment.joined(conditions, separator: " AND ")
         sql = sql + SQLFragment(" ORDER BY " + orderTerms.joined(separator: ", "))
@@ -136,7 +139,7 @@ struct RunSearchSQL {
     private func runColumn(_ attribute: String) throws -> String {
         switch attribute {
         case "run_id": return "r.run_uuid"
-        case "run_name": return "r.name"
+        case "run_name": return features.runName ? "r.name" : "NULL"
         case "status", "user_id", "artifact_uri", "start_time", "end_time": return "r.\(attribute)"
         default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
         }
@@ -197,7 +200,16 @@ struct ExperimentSearchSQL {
 
     static let columns = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time"
 
+    /// False for schemas older than 97727af70f4d: the time columns read as NULL.
+    var experimentTimes = true
+
     func build(experimentTimes: Bool) throws -> SQLFragment {
+        var me = self
+        me.experimentTimes = experimentTimes
+        return try me.buildSQL()
+    }
+
+    private func buildSQL() throws -> SQLFragment {
         var conditions: [SQLFragment] = []
         for c in filter { conditions.append(try condition(c)) }
         conditions.append(SQLFragment("e.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
@@ -218,8 +230,7 @@ struct ExperimentSearchSQL {
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "experiment_id") }) {
             terms.append("e.experiment_id DESC")
         }
-        let selected = experimentTimes ? ExperimentSearchSQL.columns
-            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL"
+        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time"))"
         return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
             + SQLFragment.joined(conditions, separator: " AND ")
             + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",
@@ -228,7 +239,8 @@ struct ExperimentSearchSQL {
 
     private func column(_ attribute: String) throws -> String {
         switch attribute {
-        case "name", "experiment_id", "creation_time", "last_update_time": return "e.\(attribute)"
+        case "name", "experiment_id": return "e.\(attribute)"
+        case "creation_time", "last_update_time": return experimentTimes ? "e.\(attribute)" : "NULL"
         default: throw MLflowError.invalidParameter("Invalid attribute key '\(attribute)' specified.")
         }
     }

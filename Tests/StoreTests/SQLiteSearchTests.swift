@@ -1,0 +1,327 @@
+import Foundation
+import XCTest
+@testable import SQLiteStore
+import Tracking
+
+/// searchRuns / searchExperiments / metric history over a store written by the real mlflow
+/// client, compared run by run and token by token with MLflow's own SqlAlchemyStore answers.
+final class SQLiteSearchTests: XCTestCase {
+    private func m(_ k: String) -> SearchKey { SearchKey(.metric, k) }
+    private func p(_ k: String) -> SearchKey { SearchKey(.param, k) }
+    private func t(_ k: String) -> SearchKey { SearchKey(.tag, k) }
+    private func a(_ k: String) -> SearchKey { SearchKey(.attribute, k) }
+    private func d(_ k: String) -> SearchKey { SearchKey(.dataset, k) }
+
+    /// One search: the strings MLflow gets, and the parsed form our store gets (the grammar
+    /// is built on another branch; `testFilterStringsThroughGrammar` covers the strings path).
+    struct Case {
+        var filter: String
+        var ast: Filter
+        var orderBy: [String] = []
+        var order: [OrderClause] = []
+        var experiments = ["1"]
+        var view = ViewType.activeOnly
+        var maxResults = 1000
+    }
+
+    private func cases(_ s: SQLiteFixture.Store) -> [Case] {
+        let T = 1_700_000_000_000.0
+        let ids = s.ids
+        return [
+            Case(filter: "metrics.m < 1", ast: [Comparison(m("m"), .less, .number(1))]),
+            Case(filter: "metrics.m != 0.5", ast: [Comparison(m("m"), .notEqual, .number(0.5))]),
+            Case(filter: "metrics.m = 0.5", ast: [Comparison(m("m"), .equal, .number(0.5))]),
+            Case(filter: "metrics.m >= 0", ast: [Comparison(m("m"), .greaterOrEqual, .number(0))]),
+            Case(filter: "metrics.m > 1e308", ast: [Comparison(m("m"), .greater, .number(1e308))]),
+            Case(filter: "metrics.m <= -1e308", ast: [Comparison(m("m"), .lessOrEqual, .number(-1e308))]),
+            Case(filter: "params.lr = '0.01'", ast: [Comparison(p("lr"), .equal, .string("0.01"))]),
+            Case(filter: "params.lr != '0.01'", ast: [Comparison(p("lr"), .notEqual, .string("0.01"))]),
+            Case(filter: "params.lr LIKE '0.%'", ast: [Comparison(p("lr"), .like, .string("0.%"))]),
+            Case(filter: "params.lr ILIKE '%E-3'", ast: [Comparison(p("lr"), .ilike, .string("%E-3"))]),
+            Case(filter: "params.lr IS NULL", ast: [Comparison(p("lr"), .isNull, .none)]),
+            Case(filter: "params.lr IS NOT NULL", ast: [Comparison(p("lr"), .isNotNull, .none)]),
+            Case(filter: "params.empty = ''", ast: [Comparison(p("empty"), .equal, .string(""))]),
+            Case(filter: "tags.stage = 'dev'", ast: [Comparison(t("stage"), .equal, .string("dev"))]),
+            Case(filter: "tags.stage LIKE 'd%'", ast: [Comparison(t("stage"), .like, .string("d%"))]),
+            Case(filter: "tags.stage ILIKE 'd%'", ast: [Comparison(t("stage"), .ilike, .string("d%"))]),
+            Case(filter: "tags.stage LIKE 'd_v'", ast: [Comparison(t("stage"), .like, .string("d_v"))]),
+            Case(filter: "tags.mlflow.parentRunId = '\(ids["hist"]!)'",
+                 ast: [Comparison(t("mlflow.parentRunId"), .equal, .string(ids["hist"]!))]),
+            Case(filter: "attributes.status = 'FAILED'", ast: [Comparison(a("status"), .equal, .string("FAILED"))]),
+            Case(filter: "status != 'FINISHED'", ast: [Comparison(a("status"), .notEqual, .string("FINISHED"))]),
+            Case(filter: "status = 'FINISHED' AND", ast: [Comparison(a("status"), .equal, .string("FINISHED"))]),
+            Case(filter: "attributes.status LIKE 'F%'", ast: [Comparison(a("status"), .like, .string("F%"))]),
+            Case(filter: "attributes.run_name = 'alpha'", ast: [Comparison(a("run_name"), .equal, .string("alpha"))]),
+            Case(filter: "`Run name` ILIKE 'e%'", ast: [Comparison(a("run_name"), .ilike, .string("e%"))]),
+            Case(filter: "attributes.run_id IN ('\(ids["a"]!)', '\(ids["b"]!)')",
+                 ast: [Comparison(a("run_id"), .in, .list([ids["a"]!, ids["b"]!]))]),
+            Case(filter: "attributes.run_id NOT IN ('\(ids["a"]!)')", ast: [Comparison(a("run_id"), .notIn, .list([ids["a"]!]))]),
+            Case(filter: "attributes.start_time > \(Int64(T) + 4)", ast: [Comparison(a("start_time"), .greater, .number(T + 4))]),
+            Case(filter: "created <= \(Int64(T) + 5)", ast: [Comparison(a("start_time"), .lessOrEqual, .number(T + 5))]),
+            Case(filter: "attributes.end_time > 0", ast: [Comparison(a("end_time"), .greater, .number(0))]),
+            Case(filter: "attributes.end_time != 0", ast: [Comparison(a("end_time"), .notEqual, .number(0))]),
+            Case(filter: "attributes.artifact_uri LIKE '%artifacts'", ast: [Comparison(a("artifact_uri"), .like, .string("%artifacts"))]),
+            Case(filter: "datasets.name = 'mydata'", ast: [Comparison(d("name"), .equal, .string("mydata"))]),
+            Case(filter: "datasets.context = 'eval'", ast: [Comparison(d("context"), .equal, .string("eval"))]),
+            Case(filter: "datasets.name IN ('evalset', 'nope')", ast: [Comparison(d("name"), .in, .list(["evalset", "nope"]))]),
+            Case(filter: "datasets.context != 'training'", ast: [Comparison(d("context"), .notEqual, .string("training"))]),
+            Case(filter: "metrics.`train/loss` > 1", ast: [Comparison(m("train/loss"), .greater, .number(1))]),
+            Case(filter: "params.`unicode_ключ` = 'значение'", ast: [Comparison(p("unicode_ключ"), .equal, .string("значение"))]),
+            Case(filter: "tags.`key with space` = 'v'", ast: [Comparison(t("key with space"), .equal, .string("v"))]),
+            Case(filter: "metrics.m < 1 AND params.lr = '0.01'",
+                 ast: [Comparison(m("m"), .less, .number(1)), Comparison(p("lr"), .equal, .string("0.01"))]),
+            Case(filter: "metrics.m > 0 AND tags.stage ILIKE 'D%' AND status = 'FINISHED'",
+                 ast: [Comparison(m("m"), .greater, .number(0)), Comparison(t("stage"), .ilike, .string("D%")),
+                       Comparison(a("status"), .equal, .string("FINISHED"))]),
+            // Orderings: NaN and missing last in both directions, implicit start_time DESC, run_id.
+            Case(filter: "", ast: [], orderBy: ["metrics.m"], order: [OrderClause(m("m"), ascending: true)]),
+            Case(filter: "", ast: [], orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)]),
+            Case(filter: "", ast: [], orderBy: ["params.lr"], order: [OrderClause(p("lr"), ascending: true)]),
+            Case(filter: "", ast: [], orderBy: ["tags.stage DESC"], order: [OrderClause(t("stage"), ascending: false)]),
+            Case(filter: "", ast: [], orderBy: ["attributes.run_name"], order: [OrderClause(a("run_name"), ascending: true)]),
+            Case(filter: "", ast: [], orderBy: ["start_time ASC"], order: [OrderClause(a("start_time"), ascending: true)]),
+            Case(filter: "", ast: [], orderBy: ["created DESC"], order: [OrderClause(a("start_time"), ascending: false)]),
+            Case(filter: "", ast: [], orderBy: ["attributes.end_time DESC", "metrics.acc"],
+                 order: [OrderClause(a("end_time"), ascending: false), OrderClause(m("acc"), ascending: true)]),
+            Case(filter: "", ast: [], orderBy: ["status", "run_id DESC"],
+                 order: [OrderClause(a("status"), ascending: true), OrderClause(a("run_id"), ascending: false)]),
+            Case(filter: "metrics.m != 1.5", ast: [Comparison(m("m"), .notEqual, .number(1.5))],
+                 orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)],
+                 experiments: ["1", "2", "3"], view: .all),
+            // Views and experiment sets.
+            Case(filter: "", ast: [], experiments: ["1", "3"], view: .deletedOnly),
+            Case(filter: "", ast: [], experiments: ["1", "2", "3"], view: .all),
+            Case(filter: "", ast: [], experiments: ["2", "999"]),
+            Case(filter: "", ast: [], experiments: []),
+            Case(filter: "", ast: [], experiments: ["1"], maxResults: 4),
+        ]
+    }
+
+    private func query(_ c: Case, token: String? = nil) -> [String: Any] {
+        var q: [String: Any] = ["kind": "runs", "experiment_ids": c.experiments, "filter": c.filter,
+                                "order_by": c.orderBy, "view": c.view.rawValue, "max_results": c.maxResults]
+        if let token { q["page_token"] = token }
+        return q
+    }
+
+    func testRunSearchMatchesMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let all = cases(s)
+        let answers = try SQLiteFixture.oracle(all.map { query($0) }, db: s.oracleDB)
+        var nonEmpty = 0
+        for (c, answer) in zip(all, answers) {
+            let expected = try XCTUnwrap(answer["ids"] as? [String], "MLflow failed on \(c.filter) \(c.orderBy): \(answer)")
+            let request = RunSearch(experimentIDs: c.experiments, filter: c.filter, orderBy: c.orderBy,
+                                    viewType: c.view, maxResults: c.maxResults)
+            let page = try store.searchRuns(request, filter: c.ast, orderBy: c.order)
+            XCTAssertEqual(page.items.map(\.info.runID), expected, "filter \(c.filter) order \(c.orderBy) \(c.experiments) \(c.view)")
+            XCTAssertEqual(page.nextPageToken, answer["token"] as? String, "token for \(c.filter) \(c.orderBy)")
+            // The same request as strings, through the shared grammar.
+            let parsed = try await store.searchRuns(request)
+            XCTAssertEqual(parsed.items.map(\.info.runID), expected, "parsed filter \(c.filter) order \(c.orderBy)")
+            XCTAssertEqual(parsed.nextPageToken, answer["token"] as? String)
+            if !expected.isEmpty { nonEmpty += 1 }
+        }
+        // The table must discriminate: most cases select something, and not everything.
+        XCTAssertGreaterThan(nonEmpty, all.count - 6)
+    }
+
+    /// Invalid filters and orderings fail with MLflow's error code, before touching the data.
+    func testInvalidFiltersFailLikeMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let filters = ["metrics.rmse > '0.1'", "params.lr = 0.01", "params.lr IN ('0.01','0.1')", "tags.stage = dev",
+                       "attributes.status IN ('FAILED','RUNNING')", "attributes.start_time > '0'",
+                       "attributes.experiment_id = '1'", "attributes.end_time IS NULL", "metrics.rmse IS NULL",
+                       "metrics.rmse < 0.5 OR params.lr = '0.01'", "(metrics.rmse < 0.5)", "metrics.rmse > 0.1;",
+                       "foo.bar = 'x'", "params.lr == '0.01'", "params.lr <> '0.01'", "params.lr > '0.001'",
+                       "datasets.foo = 'x'", "metrics.m <"]
+        let orders = [["metrics.m NULLS LAST"], ["experiment_id"], ["datasets.name"], ["foo.bar"]]
+        var queries: [[String: Any]] = filters.map { ["kind": "runs", "experiment_ids": ["1"], "filter": $0] }
+        queries += orders.map { ["kind": "runs", "experiment_ids": ["1"], "order_by": $0] }
+        let answers = try SQLiteFixture.oracle(queries, db: s.oracleDB)
+        for (q, answer) in zip(queries, answers) {
+            let code = try XCTUnwrap(answer["error_code"] as? String, "MLflow accepted \(q)")
+            do {
+                _ = try await store.searchRuns(RunSearch(experimentIDs: ["1"], filter: q["filter"] as? String ?? "",
+                                                         orderBy: q["order_by"] as? [String] ?? []))
+                XCTFail("accepted \(q)")
+            } catch let e as MLflowError {
+                XCTAssertEqual(e.code.rawValue, code, "\(q): \(e.message) vs MLflow's \(answer["message"] ?? "")")
+            }
+        }
+    }
+
+    func testPagingTokensMatchMLflow() throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let c = Case(filter: "", ast: [], orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)],
+                     experiments: ["1", "2"], view: .all, maxResults: 3)
+        var q = query(c)
+        q["follow"] = true
+        let pages = try XCTUnwrap(try SQLiteFixture.oracle([q], db: s.oracleDB)[0]["pages"] as? [[String: Any]])
+        var token: String?
+        var seen: [String] = []
+        for answer in pages {
+            let request = RunSearch(experimentIDs: c.experiments, orderBy: c.orderBy, viewType: c.view,
+                                    maxResults: c.maxResults, pageToken: token)
+            let page = try store.searchRuns(request, filter: [], orderBy: c.order)
+            XCTAssertEqual(page.items.map(\.info.runID), answer["ids"] as? [String])
+            XCTAssertEqual(page.nextPageToken, answer["token"] as? String)
+            seen += page.items.map(\.info.runID)
+            token = page.nextPageToken
+        }
+        XCTAssertNil(token)
+        XCTAssertEqual(pages.count, 4)
+        XCTAssertEqual(Set(seen).count, seen.count, "a run appeared on two pages")
+        XCTAssertEqual(seen.count, 12)
+    }
+
+    func testRunSearchErrorsMatchMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let requests: [(RunSearch, [OrderClause])] = [
+            (RunSearch(experimentIDs: ["1"], orderBy: ["metrics.m", "metric.m DESC"]),
+             [OrderClause(m("m"), ascending: true), OrderClause(m("m"), ascending: false)]),
+            (RunSearch(experimentIDs: ["abc"]), []),
+            (RunSearch(experimentIDs: ["1"], pageToken: "zzz"), []),
+            (RunSearch(experimentIDs: ["1"], pageToken: PageToken.encode(offset: 0)), []),
+            (RunSearch(experimentIDs: ["1"], maxResults: 0), []),
+            (RunSearch(experimentIDs: ["1"], maxResults: 50001), []),
+        ]
+        let answers = try SQLiteFixture.oracle(requests.map { r, _ in
+            var q: [String: Any] = ["kind": "runs", "experiment_ids": r.experimentIDs, "order_by": r.orderBy,
+                                    "max_results": r.maxResults]
+            if let t = r.pageToken { q["page_token"] = t }
+            return q
+        }, db: s.oracleDB)
+        for ((request, order), answer) in zip(requests, answers) {
+            let code = try XCTUnwrap(answer["error_code"] as? String, "MLflow accepted \(request)")
+            do {
+                if request.maxResults < 1 || request.maxResults > RunSearch.maxResultsLimit {
+                    _ = try await store.searchRuns(request)   // validated before parsing
+                } else {
+                    _ = try store.searchRuns(request, filter: [], orderBy: order)
+                }
+                XCTFail("accepted \(request)")
+            } catch let e as MLflowError {
+                XCTAssertEqual(e.code.rawValue, code, "\(request)")
+                // Known difference (shared PageToken): MLflow prints the parsed token as a Python dict.
+                if request.pageToken != PageToken.encode(offset: 0) {
+                    XCTAssertEqual(e.message, answer["message"] as? String)
+                }
+            }
+        }
+        // Python's int() accepts these experiment ids too.
+        let spaced = try store.searchRuns(RunSearch(experimentIDs: [" 1", "+2"]), filter: [], orderBy: [])
+        XCTAssertEqual(spaced.items.count, 11)
+    }
+
+    func testExperimentSearchMatchesMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        typealias ECase = (filter: String, ast: Filter, orderBy: [String], order: [OrderClause], view: ViewType, max: Int)
+        let list: [ECase] = [
+            ("", [], [], [], .activeOnly, 1000),
+            ("", [], [], [], .all, 1000),
+            ("", [], [], [], .deletedOnly, 1000),
+            ("", [], ["name ASC"], [OrderClause(a("name"), ascending: true)], .all, 1000),
+            ("", [], ["experiment_id DESC"], [OrderClause(a("experiment_id"), ascending: false)], .all, 1000),
+            ("", [], ["last_update_time"], [OrderClause(a("last_update_time"), ascending: true)], .all, 1000),
+            ("name LIKE 'e%'", [Comparison(a("name"), .like, .string("e%"))], [], [], .all, 1000),
+            ("name ILIKE '%EXP%'", [Comparison(a("name"), .ilike, .string("%EXP%"))], [], [], .all, 1000),
+            ("tags.team = 'ml'", [Comparison(t("team"), .equal, .string("ml"))], [], [], .all, 1000),
+            ("tags.`nested/key` = 'v/1'", [Comparison(t("nested/key"), .equal, .string("v/1"))], [], [], .all, 1000),
+            ("tags.team IS NULL", [Comparison(t("team"), .isNull, .none)], [], [], .all, 1000),
+            ("experiment_id IN ('0', '2')", [Comparison(a("experiment_id"), .in, .list(["0", "2"]))], [], [], .all, 1000),
+            ("experiment_id != '1'", [Comparison(a("experiment_id"), .notEqual, .string("1"))], [], [], .all, 1000),
+            ("creation_time > 0", [Comparison(a("creation_time"), .greater, .number(0))], [], [], .all, 1000),
+            ("", [], [], [], .all, 1),
+        ]
+        let answers = try SQLiteFixture.oracle(list.map {
+            ["kind": "experiments", "filter": $0.filter, "order_by": $0.orderBy, "view": $0.view.rawValue,
+             "max_results": $0.max, "follow": true]
+        }, db: s.oracleDB)
+        for (c, answer) in zip(list, answers) {
+            let pages = try XCTUnwrap(answer["pages"] as? [[String: Any]], "\(answer)")
+            var token: String?
+            var got: [String] = []
+            for expected in pages {
+                let page = try await store.searchExperiments(ExperimentSearch(filter: c.filter, orderBy: c.orderBy, viewType: c.view,
+                                                                              maxResults: c.max, pageToken: token),
+                                                             filter: c.ast, orderBy: c.order)
+                XCTAssertEqual(page.items.map(\.experimentID), expected["ids"] as? [String], "\(c.filter) \(c.orderBy) \(c.view)")
+                XCTAssertEqual(page.nextPageToken, expected["token"] as? String)
+                // The same request as strings, through the shared grammar.
+                let parsed = try await store.searchExperiments(ExperimentSearch(filter: c.filter, orderBy: c.orderBy, viewType: c.view,
+                                                                                maxResults: c.max, pageToken: token))
+                XCTAssertEqual(parsed.items.map(\.experimentID), expected["ids"] as? [String], "parsed \(c.filter) \(c.orderBy)")
+                got += page.items.map(\.experimentID)
+                token = page.nextPageToken
+            }
+            XCTAssertNil(token)
+            XCTAssertFalse(got.isEmpty, "\(c)")
+            if c.view == .all && c.filter.isEmpty { XCTAssertEqual(got.count, 4) }
+        }
+        let bad = try SQLiteFixture.oracle([["kind": "experiments", "filter": "creation_time > 1.5"],
+                                           ["kind": "experiment", "id": "abc"], ["kind": "experiment", "id": "999"]],
+                                          db: s.oracleDB)
+        do {
+            _ = try await store.searchExperiments(ExperimentSearch(filter: "creation_time > 1.5"),
+                                                  filter: [Comparison(a("creation_time"), .greater, .number(1.5))], orderBy: [])
+            XCTFail("accepted a float creation_time")
+        } catch let e as MLflowError {
+            XCTAssertEqual(e.message, bad[0]["message"] as? String)
+        }
+        for (id, answer) in zip(["abc", "999"], bad.dropFirst()) {
+            do {
+                _ = try await store.getExperiment(id: id)
+                XCTFail("found experiment \(id)")
+            } catch let e as MLflowError {
+                XCTAssertEqual(e.code.rawValue, answer["error_code"] as? String)
+                XCTAssertEqual(e.message, answer["message"] as? String)
+            }
+        }
+    }
+
+    func testMetricHistoryMatchesMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let hist = s.ids["hist"]!
+        func rows(_ page: Page<Metric>) -> [[String]] {
+            page.items.map { [String($0.step), String($0.timestamp), $0.value.isNaN ? "NaN" : String($0.value)] }
+        }
+        func expectedRows(_ answer: [String: Any]) -> [[String]] {
+            (answer["ids"] as? [[Any]] ?? []).map { r in
+                // Values come as Python repr strings: Foundation's JSON number parsing is not exact.
+                [String(describing: r[0]), String(describing: r[1]), r[2] as! String]
+            }
+        }
+        let queries: [(String, String, Int?)] = [(hist, "loss", nil), (hist, "late", nil), (hist, "nope", nil),
+                                                 ("0123456789abcdef0123456789abcdef", "m", nil), (hist, "loss", 50)]
+        let answers = try SQLiteFixture.oracle(queries.map { q in
+            var j: [String: Any] = ["kind": "history", "run_id": q.0, "key": q.1]
+            if let n = q.2 { j["max_results"] = n }
+            return j
+        }, db: s.oracleDB)
+        for (q, answer) in zip(queries, answers) {
+            let page = try await store.metricHistory(runID: q.0, key: q.1, maxResults: q.2, pageToken: nil)
+            XCTAssertEqual(rows(page), expectedRows(answer), "\(q)")
+            XCTAssertEqual(page.nextPageToken, answer["token"] as? String)
+        }
+        let full = try await store.fullMetricHistory(runID: hist, key: "loss", pageSize: 50)
+        XCTAssertEqual(full.count, 120)
+        XCTAssertEqual(full.map(\.step), Array(0..<120))
+        let late = try await store.metricHistory(runID: hist, key: "late", maxResults: nil, pageToken: nil)
+        XCTAssertEqual(late.items.count, 3)
+        XCTAssertTrue(late.items.contains { $0.value.isNaN })
+    }
+}
+
+extension SQLiteStore {
+    /// searchExperiments over an already parsed filter (the grammar lands on another branch).
+    func searchExperiments(_ r: ExperimentSearch, filter: Filter, orderBy: [OrderClause]) async throws -> Page<Experiment> {
+        try searchExperiments(r, parsedFilter: filter, orderBy: orderBy)
+    }
+}

@@ -1,0 +1,41 @@
+import XCTest
+@testable import Tracking
+
+final class TrackingURITests: XCTestCase {
+    func testURIForms() throws {
+        XCTAssertEqual(try TrackingURI.parse("mlruns", cwd: "/w"), .fileStore(path: "/w/mlruns"))
+        XCTAssertEqual(try TrackingURI.parse("./a/../mlruns/", cwd: "/w"), .fileStore(path: "/w/mlruns"))
+        XCTAssertEqual(try TrackingURI.parse("file:///abs/ml%20runs", cwd: "/w"), .fileStore(path: "/abs/ml runs"))
+        XCTAssertEqual(try TrackingURI.parse("file://localhost/abs", cwd: "/w"), .fileStore(path: "/abs"))
+        XCTAssertEqual(try TrackingURI.parse("sqlite:///mlflow.db", cwd: "/w"), .sqlite(path: "/w/mlflow.db"))
+        XCTAssertEqual(try TrackingURI.parse("sqlite:////abs/m.db", cwd: "/w"), .sqlite(path: "/abs/m.db"))
+        XCTAssertEqual(try TrackingURI.parse("http://127.0.0.1:5000/", cwd: "/w"), .rest(url: "http://127.0.0.1:5000"))
+        XCTAssertEqual(try TrackingURI.parse("https://h/prefix", cwd: "/w"), .rest(url: "https://h/prefix"))
+        XCTAssertEqual(TrackingURI.sqlite(path: "/abs/m.db").description, "sqlite:////abs/m.db")
+    }
+
+    func testBadURIsSayWhatIsWrong() {
+        for bad in ["postgresql://u@h/db", "sqlite://", "sqlite:///:memory:", "file://otherhost/x", "databricks://p"] {
+            XCTAssertThrowsError(try TrackingURI.parse(bad, cwd: "/w"), bad) { error in
+                XCTAssertEqual((error as? MLflowError)?.code, .invalidParameterValue)
+                XCTAssertTrue((error as? MLflowError)?.message.contains(bad.prefix(6)) ?? false)
+            }
+        }
+    }
+
+    func testResolutionOrderFollowsMLflow() throws {
+        func resolve(_ arg: String?, env: [String: String] = [:], files: Set<String>, dirs: [String: [String]] = [:]) throws -> TrackingURI {
+            try TrackingURI.resolve(argument: arg, environment: env, cwd: "/w",
+                                    fileExists: { files.contains($0) }, directoryEntries: { dirs[$0] ?? [] })
+        }
+        let both: Set<String> = ["/w/mlflow.db", "/w/mlruns/0/meta.yaml"]
+        let withExperiment = ["/w/mlruns": ["0", ".trash"]]
+        XCTAssertEqual(try resolve("sqlite:///x.db", env: ["MLFLOW_TRACKING_URI": "/e"], files: both), .sqlite(path: "/w/x.db"))
+        XCTAssertEqual(try resolve(nil, env: ["MLFLOW_TRACKING_URI": "/e"], files: both), .fileStore(path: "/e"))
+        // An ./mlruns holding experiments wins over ./mlflow.db, as in MLflow 3.x.
+        XCTAssertEqual(try resolve(nil, files: both, dirs: withExperiment), .fileStore(path: "/w/mlruns"))
+        // An ./mlruns of artifacts only (the SQLite default's artifact root) is not a file store.
+        XCTAssertEqual(try resolve(nil, files: ["/w/mlflow.db"], dirs: ["/w/mlruns": ["1"]]), .sqlite(path: "/w/mlflow.db"))
+        XCTAssertThrowsError(try resolve(nil, files: []))
+    }
+}
