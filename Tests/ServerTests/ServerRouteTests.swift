@@ -287,3 +287,42 @@ final class LogLines: @unchecked Sendable {
     var lines: [String] { lock.withLock { stored } }
     func append(_ line: String) { lock.withLock { stored.append(line) } }
 }
+
+/// A store whose `getRun` meets a half-written file the first `failures` times.
+struct HalfWrittenStore: TrackingStore {
+    let inner: MemoryStore
+    let failures: Int
+    let calls = LogLines()
+    var uri: String { inner.uri }
+    func searchExperiments(_ r: ExperimentSearch) async throws -> Page<Experiment> { try await inner.searchExperiments(r) }
+    func getExperiment(id: String) async throws -> Experiment { try await inner.getExperiment(id: id) }
+    func getExperimentByName(_ n: String) async throws -> Experiment { try await inner.getExperimentByName(n) }
+    func searchRuns(_ r: RunSearch) async throws -> Page<Run> { try await inner.searchRuns(r) }
+    func getRun(id: String) async throws -> Run {
+        calls.append(id)
+        if calls.lines.count <= failures { throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state") }
+        return try await inner.getRun(id: id)
+    }
+    func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
+        try await inner.metricHistory(runID: runID, key: key, maxResults: maxResults, pageToken: pageToken)
+    }
+    func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing { try await inner.listArtifacts(runID: runID, path: path) }
+    func openArtifact(runID: String, path: String) async throws -> any ArtifactContent { try await inner.openArtifact(runID: runID, path: path) }
+}
+
+final class TransientErrorTests: XCTestCase {
+    func testHalfWrittenReadsAreRetriedThenReported() async throws {
+        let memory = MemoryStore(experiments: [], runs: [Run(info: RunInfo(runID: "r", experimentID: "0"))], histories: [:])
+        for (failures, status) in [(2, HTTPResponse.Status.ok), (10, .internalServerError)] {
+            let store = HalfWrittenStore(inner: memory, failures: failures)
+            let app = MLflowServer.application(store: store, configuration: ServerConfiguration())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/2.0/mlflow/runs/get?run_id=r", method: .get) { r in
+                    XCTAssertEqual(r.status, status)
+                    if status != .ok { XCTAssertTrue(String(buffer: r.body).hasPrefix(#"{"error_code": "INVALID_STATE""#)) }
+                }
+            }
+            XCTAssertEqual(store.calls.lines.count, failures == 2 ? 3 : 4)
+        }
+    }
+}

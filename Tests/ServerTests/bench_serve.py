@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conformance import call, free_port, start, stop, wait_healthy  # noqa: E402
+from conformance import call, free_port, keyed_lists_sorted, start, stop, wait_healthy  # noqa: E402
 
 
 def tree_rss_kib(pid):
@@ -53,8 +53,9 @@ def unit_ms(text):
 
 
 def wrk(url, lua, duration, connections):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", lua, url],
-                         capture_output=True, text=True, timeout=duration + 60).stdout
+    # A 30 s timeout so that slow answers are measured rather than dropped as timeouts.
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-s", lua, url],
+                         capture_output=True, text=True, timeout=duration + 120).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = unit_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = unit_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
@@ -90,10 +91,12 @@ def main():
     mlflow_cmd = [args.mlflow, "server", "--backend-store-uri", args.store, "--host", "127.0.0.1", "--port", str(pa)]
     if args.mlflow_workers:
         mlflow_cmd += ["--workers", str(args.mlflow_workers)]
+    # mltui first: a Python server keeps working through its queued requests after wrk stops, and
+    # would take the CPU from whichever server runs after it; each server is stopped after its turn.
     servers = {
-        "mlflow server": (start(mlflow_cmd, work, env, os.path.join(work, "mlflow.log")), f"http://127.0.0.1:{pa}"),
         "mltui serve": (start([args.mltui, "serve", "--quiet", "--backend-store-uri", args.store, "--port", str(pb)],
                               work, env, os.path.join(work, "mltui.log")), f"http://127.0.0.1:{pb}"),
+        "mlflow server": (start(mlflow_cmd, work, env, os.path.join(work, "mlflow.log")), f"http://127.0.0.1:{pa}"),
     }
     results = {}
     try:
@@ -120,7 +123,8 @@ def main():
                 body["filter"] = "metrics.accuracy > 0.5 and params.model = 'bert'"
             answers = [call(b, "POST", path, body=body).body if "runs/search" in name else call(b, "GET", path).body
                        for _, b in servers.values()]
-            same = json.loads(answers[0]) == json.loads(answers[1])
+            # File stores list tags/params/metrics in directory order (see conformance.py).
+            same = keyed_lists_sorted(json.loads(answers[0])) == keyed_lists_sorted(json.loads(answers[1]))
             print(f"{name}: same answer from both servers: {same}")
         for server, (proc, base) in servers.items():
             for name, path, lua in scenarios:
@@ -131,17 +135,18 @@ def main():
                 print(f"{server:14} {name:32} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:8.2f} ms  "
                       f"p99 {r['p99_ms']:8.2f} ms  rss {r['rss_mib']:7.1f} MiB  non-2xx {r['non2xx']} {r['socket_errors']}",
                       flush=True)
+            stop(proc)
     finally:
         for proc, _ in servers.values():
             stop(proc)
     print(f"\nstore {args.store}; wrk -t2 -c{args.connections} -d{args.duration}s; mlflow workers: "
           f"{args.mlflow_workers or 'default (4)'}")
     print(f"{'scenario':32} {'throughput x':>12} {'p99 mlflow/mltui':>17} {'memory mltui/mlflow':>20}")
-    for _, _, lua in scenarios:
-        pass
     for name in [s[0] for s in scenarios]:
         a, b = results[("mlflow server", name)], results[("mltui serve", name)]
-        print(f"{name:32} {b['rps'] / a['rps']:11.1f}x {a['p99_ms'] / b['p99_ms']:16.1f}x {b['rss_mib'] / a['rss_mib']:19.2f}")
+        ratio = lambda x, y: f"{x / y:.1f}x" if y else "n/a"
+        print(f"{name:32} {ratio(b['rps'], a['rps']):>12} {ratio(a['p99_ms'], b['p99_ms']):>17} "
+              f"{ratio(b['rss_mib'], a['rss_mib']):>20}")
 
 
 if __name__ == "__main__":
