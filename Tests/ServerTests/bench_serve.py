@@ -144,9 +144,13 @@ def main():
     print(f"{'scenario':32} {'throughput x':>12} {'p99 mlflow/mltui':>17} {'memory mltui/mlflow':>20}")
     for name in [s[0] for s in scenarios]:
         a, b = results[("mlflow server", name)], results[("mltui serve", name)]
-        ratio = lambda x, y: f"{x / y:.1f}x" if y else "n/a"
+        ratio = lambda x, y, digits=1: f"{x / y:.{digits}f}x" if y else "n/a (mlflow finished no request)"
+        if a["rps"] == 0:
+            print(f"{name:32} mlflow server finished no request in {args.duration} s; "
+                  f"memory {ratio(b['rss_mib'], a['rss_mib'], 3)}")
+            continue
         print(f"{name:32} {ratio(b['rps'], a['rps']):>12} {ratio(a['p99_ms'], b['p99_ms']):>17} "
-              f"{ratio(b['rss_mib'], a['rss_mib']):>20}")
+              f"{ratio(b['rss_mib'], a['rss_mib'], 3):>20}")
 
 
 if __name__ == "__main__":

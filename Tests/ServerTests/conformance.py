@@ -140,7 +140,8 @@ class Battery:
         self.count = 0
         self.failures = []
 
-    def check(self, name, method, path, query=None, body=None, headers=None, raw_body=None, paths=("/api/2.0/mlflow",)):
+    def check(self, name, method, path, query=None, body=None, headers=None, raw_body=None, paths=("/api/2.0/mlflow",),
+              own_message=False):
         """Sends one request to both servers (under each given prefix) and compares; returns mlflow's answer."""
         first = None
         for prefix in paths:
@@ -152,6 +153,9 @@ class Battery:
             if a.status != b.status:
                 problems.append(f"status: mlflow {a.status} != mltui {b.status}")
             ja, jb = a.json(), b.json()
+            if own_message and isinstance(ja, dict) and isinstance(jb, dict) and "message" in ja and "message" in jb:
+                # mltui's filter errors say where the error is (team rule); code and status must match.
+                ja, jb = dict(ja, message="-"), dict(jb, message="-")
             if self.kind == "fs":
                 ja, jb = keyed_lists_sorted(ja), keyed_lists_sorted(jb)
             if a.content_type == "application/json" or b.content_type == "application/json":
@@ -190,7 +194,7 @@ class Battery:
                    body={"max_results": 1000, "view_type": "ALL", "order_by": ["name ASC"]})
         self.check("experiments/search filter", "POST", "/experiments/search", body={"max_results": 1000, "filter": "name LIKE '%a%'"})
         self.check("experiments/search filter tag", "POST", "/experiments/search", body={"max_results": 1000, "filter": "tags.purpose = 'artifacts'"})
-        self.check("experiments/search invalid filter", "POST", "/experiments/search", body={"max_results": 10, "filter": "name = "})
+        self.check("experiments/search invalid filter", "POST", "/experiments/search", body={"max_results": 10, "filter": "name = "}, own_message=True)
         self.check("experiments/search too many", "POST", "/experiments/search", body={"max_results": 50001})
         self.check("experiments/search bad max_results", "GET", "/experiments/search", query={"max_results": "abc"})
         token = None
@@ -233,8 +237,8 @@ class Battery:
             token = self.check(f"runs/search page {page + 1}", "POST", "/runs/search", body=req).json().get("next_page_token")
             if not token:
                 break
-        self.check("runs/search invalid filter", "POST", "/runs/search", body={"experiment_ids": ids, "filter": "metrics.x >"})
-        self.check("runs/search invalid OR", "POST", "/runs/search", body={"experiment_ids": ids, "filter": "params.a = '1' OR params.b = '2'"})
+        self.check("runs/search invalid filter", "POST", "/runs/search", body={"experiment_ids": ids, "filter": "metrics.x >"}, own_message=True)
+        self.check("runs/search invalid OR", "POST", "/runs/search", body={"experiment_ids": ids, "filter": "params.a = '1' OR params.b = '2'"}, own_message=True)
         self.check("runs/search bad token", "POST", "/runs/search", body={"experiment_ids": ids, "page_token": "bm9wZQ=="})
         self.check("runs/search too many", "POST", "/runs/search", body={"experiment_ids": ids, "max_results": 50001})
         self.check("runs/search GET", "GET", "/runs/search")
