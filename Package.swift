@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mltui", targets: ["mltui"]),
+        .library(name: "TUI", targets: ["TUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,28 +20,38 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
+        // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
+        .target(name: "Terminal", dependencies: ["CNcursesw"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
         .target(name: "Server", dependencies: [
             "Tracking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends", "Server",
+            "Tracking", "Backends", "TUI", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Tracking", "Server", "Backends",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
+                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backends
 import Tracking
+import TUI
 
 @main
 struct MLTUI: AsyncParsableCommand {
@@ -12,7 +13,8 @@ struct MLTUI: AsyncParsableCommand {
             experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
-        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, ArtifactsCommand.self, ServeCommand.self],
+        subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, ArtifactsCommand.self,
+                      KeysCommand.self, ServeCommand.self],
         defaultSubcommand: UICommand.self)
 }
 
@@ -22,11 +24,41 @@ struct UICommand: AsyncParsableCommand {
 
     @Argument(help: "Tracking URI or path of the store to open.")
     var uri: String?
+    @Option(help: "Theme name (dark, light, high-contrast, colorblind, mono) or a theme file's path; also MLTUI_THEME.")
+    var theme: String?
+    @Option(help: "Seconds between live refreshes (0 turns them off).")
+    var refresh: Double = 5
+    @Option(help: "Experiment (id or name) to open first.")
+    var experiment: String?
+    @Flag(help: "Leave mouse events to the terminal.")
+    var noMouse = false
+
+    func validate() throws {
+        if refresh < 0 { throw ValidationError("--refresh takes seconds (0 turns refreshing off).") }
+    }
 
     func run() async throws {
+        // Skipped-file warnings cannot go to stderr while the screen is ncurses': keep them for exit.
+        let warnings = WarningLog()
         try await Output.reporting(.table) {
-            _ = try StoreOptions.open(uri)
-            throw CLIError(MLflowError(.notImplemented, "the terminal UI is not built yet; use a subcommand (mltui --help)"))
+            let store = try StoreOptions.open(uri, warn: warnings.append)
+            var options = TUIOptions()
+            options.theme = theme
+            options.refreshInterval = refresh
+            options.initialExperiment = experiment
+            options.mouse = !noMouse
+            do {
+                try await runTUI(store: store, options: options)
+            } catch {
+                throw CLIError(error.asMLflowError)
+            }
         }
+        warnings.report()
     }
+}
+
+/// `mltui keys`: the key table, as the README shows it.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Print the UI's key table as Markdown.")
+    func run() { Output.write(Keymap.markdownTable()) }
 }

@@ -10,11 +10,11 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> any TrackingStore { try StoreOptions.open(trackingURI) }
 
-    static func open(_ argument: String?) throws -> any TrackingStore {
+    static func open(_ argument: String?, warn: @escaping @Sendable (String) -> Void = Diagnostics.warn) throws -> any TrackingStore {
         do {
             let uri = try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
                                              cwd: FileManager.default.currentDirectoryPath)
-            return try openStore(uri) { warning in Diagnostics.warn(warning) }
+            return try openStore(uri, warn: warn)
         } catch {
             throw CLIError(error.asMLflowError)
         }
@@ -25,6 +25,20 @@ enum Diagnostics {
     /// Warnings go to stderr as they happen, so they never mix into JSON or CSV output.
     static func warn(_ message: String) {
         FileHandle.standardError.write(Data("mltui: warning: \(message)\n".utf8))
+    }
+}
+
+/// Warnings held back while the terminal UI owns the screen, printed once it has been restored.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+
+    func report() {
+        lock.lock(); defer { lock.unlock() }
+        for line in lines.prefix(20) { Diagnostics.warn(line) }
+        if lines.count > 20 { Diagnostics.warn("\(lines.count - 20) more warnings not shown") }
     }
 }
 

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The stores `scripts/make_fixtures.py` writes with the real MLflow client, generated once per
+/// test run into `<repo>/.build/fixtures/<hash of the script>` and reused until the script changes.
+public struct FixtureStores: Sendable {
+    public let root: URL
+    /// File store directory (`OUTDIR/fs/mlruns`).
+    public var fileStore: URL { root.appendingPathComponent("fs/mlruns") }
+    /// SQLite database (`OUTDIR/sqlite/mlflow.db`); its artifacts are in `OUTDIR/sqlite/mlruns`.
+    public var sqliteDatabase: URL { root.appendingPathComponent("sqlite/mlflow.db") }
+    public var sqliteURI: String { "sqlite:///" + sqliteDatabase.path }
+
+    /// The tracking URI of one format, as both `mltui --tracking-uri` and `mlflow server` take it.
+    public func trackingURI(_ format: StoreFormat) -> String {
+        switch format {
+        case .file: return fileStore.path
+        case .sqlite: return sqliteURI
+        }
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cached: Result<FixtureStores, SupportError>?
+
+    /// The fixture stores for this run, generating them on first use.
+    public static func shared() throws -> FixtureStores {
+        lock.lock()
+        defer { lock.unlock() }
+        if cached == nil { cached = Result { try generate() }.mapError { ($0 as? SupportError) ?? SupportError("\($0)") } }
+        return try cached!.get()
+    }
+
+    private static func generate() throws -> FixtureStores {
+        let script = RepoLayout.root.appendingPathComponent("scripts/make_fixtures.py")
+        let source = try Data(contentsOf: script)
+        let parent = RepoLayout.root.appendingPathComponent(".build/fixtures")
+        let dir = parent.appendingPathComponent(fnv1a(source))
+        let marker = dir.appendingPathComponent(".complete")
+        let fm = FileManager.default
+        if fm.fileExists(atPath: marker.path) { return FixtureStores(root: dir) }
+
+        // Older generations (other script hashes) are dead weight.
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        for old in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] {
+            try? fm.removeItem(at: parent.appendingPathComponent(old))
+        }
+        // Generated in place (not renamed afterwards): MLflow records absolute artifact paths.
+        let python = try RepoLayout.mlflowPython()
+        let result = try CommandRunner.run(python, [script.path, dir.path], timeout: 300)
+        guard result.status == 0, !result.timedOut else {
+            throw SupportError("scripts/make_fixtures.py failed (exit \(result.status)\(result.timedOut ? ", timed out" : "")):\n\(result.stderrText.suffix(4000))")
+        }
+        fm.createFile(atPath: marker.path, contents: Data())
+        return FixtureStores(root: dir)
+    }
+
+    /// FNV-1a 64-bit: enough to notice that the generator script changed.
+    static func fnv1a(_ data: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(format: "%016llx", hash)
+    }
+}
+
+public enum StoreFormat: String, CaseIterable, Sendable {
+    case file, sqlite
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Benchmark: `mltui runs --format json` vs MLflow's own `mlflow.search_runs`, same request, same run.
+
+    bench_core.py MLTUI_BINARY OUTDIR [--runs N]
+
+Builds once (cached in OUTDIR, keyed by N and GENERATOR_VERSION) a store of N runs (default
+10,000; 20 params, 10 metrics x 10 steps, 8 tags each) with the real MLflow client (file store;
+the SQLite copy by `mlflow migrate-filestore`), then measures wall time and peak RSS of:
+  mltui     mltui runs --tracking-uri U --experiment-id E [--filter F] --format json
+  mlflow    python -c "mlflow.search_runs(...)"  (whole process, import included; the time of the
+            search_runs call alone is printed too)
+  floor     sqlite3 CLI running the SQL MLflow generates (reference 3.3) plus loading the
+            params/tags/latest metrics of the result; for the file store `cat` of every file
+for the unfiltered request and for `params.model = 'gpt-4o' and metrics.latency_p95 < 1200`.
+Prints figures and ratios; asserts nothing about time.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+GENERATOR_VERSION = 1
+FILTER = "params.model = 'gpt-4o' and metrics.latency_p95 < 1200"
+BASE_MS = 1_735_689_600_000
+
+
+def generate(out, runs):
+    """Writes the file store with MlflowClient.log_batch (one batch per run), then the SQLite store
+    from it with `mlflow migrate-filestore` (logging 10,000 runs into SQLite one commit at a time
+    takes MLflow about half an hour; the migration writes the same rows in bulk)."""
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.tracking import MlflowClient
+
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(os.path.join(out, "fs"))
+    os.makedirs(os.path.join(out, "sqlite"))
+    started = time.time()
+    client = MlflowClient(os.path.join(out, "fs", "mlruns"))
+    exp = client.create_experiment("bench")
+    rng = random.Random(7)
+    for i in range(runs):
+        start = BASE_MS + i * 1000
+        model = ("gpt-4o", "llama-3", "mistral")[i % 3]
+        run = client.create_run(exp, start_time=start, run_name=f"run-{i:05d}", tags={"mlflow.user": "bench"})
+        params = [Param("model", model)] + [Param(f"p{k:02d}", str(rng.randint(0, 1000))) for k in range(19)]
+        tags = [RunTag(f"t{k}", f"tag-{rng.randint(0, 50)}") for k in range(6)]  # + mlflow.user, mlflow.runName = 8
+        metrics = []
+        for k in range(10):
+            key = "latency_p95" if k == 0 else f"m{k}"
+            for step in range(10):
+                value = rng.uniform(400, 2000) if k == 0 else rng.random()
+                metrics.append(Metric(key, value, start + step, step))
+        client.log_batch(run.info.run_id, metrics=metrics, params=params, tags=tags)
+        client.set_terminated(run.info.run_id, "FINISHED", end_time=start + 500)
+        if (i + 1) % 1000 == 0:
+            print(f"  file store: {i + 1}/{runs} runs, {time.time() - started:.0f} s", flush=True)
+    timings = {"fs": time.time() - started}
+    started = time.time()
+    mlflow_cli = os.path.join(os.path.dirname(sys.executable), "mlflow")
+    subprocess.run([mlflow_cli, "migrate-filestore", "--source", os.path.join(out, "fs", "mlruns"),
+                    "--target", "sqlite:///" + os.path.join(out, "sqlite", "mlflow.db")],
+                   check=True, stdout=subprocess.DEVNULL, cwd=os.path.join(out, "sqlite"))
+    timings["sqlite"] = time.time() - started
+    return timings
+
+
+def measure(argv, stdout=subprocess.DEVNULL, env=None):
+    """Wall seconds, peak RSS (MiB) and exit status of one child process. Peak RSS comes from
+    GNU time: wait4's ru_maxrss would count the pages the child shared with this Python process
+    before exec."""
+    report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"mltui-bench-time-{os.getpid()}")
+    started = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv, stdout=stdout,
+                          stderr=subprocess.PIPE, env=env)
+    wall = time.perf_counter() - started
+    with open(report) as fh:
+        lines = fh.read().split()
+    os.remove(report)
+    rss_kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return wall, rss_kib / 1024.0, proc.returncode, proc.stderr.decode(errors="replace")
+
+
+def sql_for(filtered, exp):
+    where = ""
+    if filtered:
+        where = ("AND EXISTS (SELECT 1 FROM params p WHERE p.run_uuid = r.run_uuid AND p.key = 'model' AND p.value = 'gpt-4o') "
+                 "AND EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = 'latency_p95' "
+                 "AND m.value < 1200 AND m.is_nan = 0) ")
+    page = ("SELECT r.run_uuid FROM runs r WHERE r.experiment_id IN ({exp}) AND r.lifecycle_stage IN ('active') " + where +
+            "ORDER BY r.start_time DESC, r.run_uuid ASC LIMIT 50000").format(exp=int(exp))
+    return ("PRAGMA case_sensitive_like = ON;\n"
+            "SELECT r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, "
+            "r.lifecycle_stage FROM runs r WHERE r.run_uuid IN (" + page + ") ORDER BY r.start_time DESC, r.run_uuid ASC;\n"
+            "SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (" + page + ");\n"
+            "SELECT run_uuid, key, value FROM params WHERE run_uuid IN (" + page + ");\n"
+            "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (" + page + ");\n")
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    mltui, out = os.path.abspath(argv[1]), os.path.abspath(argv[2])
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 10_000
+    store = os.path.join(out, f"store-{runs}-v{GENERATOR_VERSION}")
+    marker = os.path.join(store, ".complete")
+    if not os.path.exists(marker):
+        print(f"generating {runs} runs in both formats with MLflow (once; cached in {store})", flush=True)
+        timings = generate(store, runs)
+        with open(marker, "w") as fh:
+            json.dump(timings, fh)
+    with open(marker) as fh:
+        gen = json.load(fh)
+    print(f"store: {store}  (generated with MLflow: file store {gen['fs']:.0f} s, SQLite by migrate-filestore {gen['sqlite']:.0f} s)")
+
+    env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true")
+    env.pop("MLFLOW_TRACKING_URI", None)
+    fs_root = os.path.join(store, "fs", "mlruns")
+    exp_fs = next(d for d in os.listdir(fs_root) if d not in ("0", ".trash", "models"))
+    uris = {"file": (fs_root, exp_fs), "sqlite": ("sqlite:///" + os.path.join(store, "sqlite", "mlflow.db"), exp_fs)}
+
+    rows = []
+    header = f"{'store':7} {'request':9} {'tool':22} {'wall s':>8} {'peak RSS MiB':>13} {'runs':>6}  note"
+    print()
+    print(header)
+    print("-" * len(header))
+    for fmt, (uri, exp) in uris.items():
+        for label, flt in (("all", ""), ("filtered", FILTER)):
+            # mltui
+            args = [mltui, "runs", "--tracking-uri", uri, "--experiment-id", exp, "--format", "json"]
+            if flt:
+                args += ["--filter", flt]
+            tmp = os.path.join(out, "mltui-out.json")
+            with open(tmp, "wb") as fh:
+                wall, rss, code, err = measure(args, stdout=fh, env=env)
+            count, note = "?", f"FAILED exit {code}: {err.strip()[-120:]}"
+            if code == 0:
+                try:
+                    with open(tmp) as fh:
+                        count, note = len(json.load(fh).get("runs", [])), ""
+                except ValueError:
+                    note = "FAILED: output is not one JSON document"
+            m = (wall, rss, count, note)
+            # MLflow in a Python process
+            code_py = ("import os,time,json,warnings; warnings.filterwarnings('ignore'); import mlflow; "
+                       f"mlflow.set_tracking_uri({uri!r}); t=time.perf_counter(); "
+                       f"df=mlflow.search_runs(experiment_ids=[{exp!r}], filter_string={flt!r}, max_results=100000); "
+                       "print(json.dumps({'n': len(df), 'search_s': time.perf_counter()-t}))")
+            res = os.path.join(out, "mlflow-out.json")
+            with open(res, "wb") as fh:
+                wall_py, rss_py, code_py_status, err_py = measure([sys.executable, "-c", code_py], stdout=fh, env=env)
+            info = {}
+            if code_py_status == 0:
+                with open(res) as fh:
+                    info = json.loads(fh.read().strip().splitlines()[-1])
+            p = (wall_py, rss_py, info.get("n", "?"),
+                 f"search_runs call alone {info['search_s']:.2f} s" if info else f"FAILED: {err_py.strip()[-120:]}")
+            # floor
+            if fmt == "sqlite":
+                sql = os.path.join(out, "floor.sql")
+                with open(sql, "w") as fh:
+                    fh.write(sql_for(bool(flt), exp))
+                wall_f, rss_f, code_f, err_f = measure(["sh", "-c", f"sqlite3 -readonly '{uri[len('sqlite:///'):]}' < '{sql}'"])
+                f = (wall_f, rss_f, "", "sqlite3 CLI, reference 3.3 SQL + params/tags/latest metrics" + ("" if code_f == 0 else f" FAILED {err_f[-80:]}"))
+            else:
+                wall_f, rss_f, code_f, err_f = measure(["sh", "-c", f"find '{uri}' -type f -exec cat {{}} + > /dev/null"])
+                f = (wall_f, rss_f, "", "cat of every file of the file store")
+            for tool, (w, r, n, note) in (("mltui", m), ("mlflow.search_runs", p), ("floor", f)):
+                print(f"{fmt:7} {label:9} {tool:22} {w:8.2f} {r:13.1f} {n!s:>6}  {note}", flush=True)
+            rows.append((fmt, label, m, p, f))
+
+    print()
+    print("ratios (lower is better for mltui):")
+    for fmt, label, m, p, f in rows:
+        print(f"  {fmt:7} {label:9} mltui/mlflow wall {m[0] / p[0]:6.3f}  (mlflow is {p[0] / m[0]:5.1f}x slower)   "
+              f"mltui/mlflow RSS {m[1] / p[1]:6.3f}   mltui/floor wall {m[0] / f[0]:6.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
