@@ -312,8 +312,12 @@ def main():
     pa, pb = free_port(), free_port()
     mlflow = start([args.mlflow, "server", "--backend-store-uri", args.store, "--host", "127.0.0.1",
                     "--port", str(pa), "--workers", "1"], work, env, os.path.join(work, "mlflow.log"))
-    mltui = start([args.mltui, "serve", "--backend-store-uri", args.store, "--port", str(pb)], work, env,
-                  os.path.join(work, "mltui.log"))
+    try:
+        mltui = start([args.mltui, "serve", "--backend-store-uri", args.store, "--port", str(pb)], work, env,
+                      os.path.join(work, "mltui.log"))
+    except OSError:
+        stop(mlflow)
+        raise
     try:
         wait_healthy(f"http://127.0.0.1:{pb}", mltui)
         wait_healthy(f"http://127.0.0.1:{pa}", mlflow)
