@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
@@ -29,8 +31,13 @@ let package = Package(
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
+        .target(name: "Server", dependencies: [
+            "Tracking",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends", "TUI", "Terminal",
+            "Tracking", "Backends", "TUI", "Terminal", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
@@ -38,6 +45,11 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Tracking", "Server", "Backends",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
+                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],

@@ -10,11 +10,13 @@ public enum PageToken {
     /// The offset a token stands for; nil or "" means the first page.
     public static func offset(_ token: String?) throws -> Int {
         guard let token, !token.isEmpty else { return 0 }
-        guard let data = Data(base64Encoded: token) else {
+        // Python's b64decode drops characters outside the alphabet before decoding.
+        let alphabet = token.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=") }
+        guard let data = Data(base64Encoded: alphabet) else {
             throw MLflowError.invalidParameter("Invalid page token, could not base64-decode")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw MLflowError.invalidParameter("Invalid page token, decoded value=\(String(decoding: data, as: UTF8.self))")
+            throw MLflowError.invalidParameter("Invalid page token, decoded value=\(pythonBytes(data))")
         }
         // MLflow rejects a falsy offset (0) as well as a missing one.
         guard let offset = object["offset"] as? Int, offset > 0 else {
@@ -29,4 +31,25 @@ public enum PageToken {
         let end = min(start + maxResults, total)
         return (start..<end, end < total ? encode(offset: end) : nil)
     }
+
+    /// Python's repr of a bytes value (`b'...'`), as MLflow's message shows it.
+    static func pythonBytes(_ data: Data) -> String {
+        var text = "b'"
+        for byte in data {
+            switch byte {
+            case UInt8(ascii: "\\"): text += "\\\\"
+            case UInt8(ascii: "'"): text += "\\'"
+            case UInt8(ascii: "\n"): text += "\\n"
+            case UInt8(ascii: "\t"): text += "\\t"
+            case UInt8(ascii: "\r"): text += "\\r"
+            case 0x20..<0x7F: text += String(UnicodeScalar(byte))
+            default: text += "\\x" + String(byte, radix: 16).leftPadded(2)
+            }
+        }
+        return text + "'"
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -14,7 +14,7 @@ struct MLTUI: AsyncParsableCommand {
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
-                      ArtifactsCommand.self, KeysCommand.self],
+                      ArtifactsCommand.self, ServeCommand.self, KeysCommand.self],
         defaultSubcommand: UICommand.self)
 }
 

@@ -98,7 +98,8 @@ extension JSONWriter {
         beginObject()
         field("path", entry.path)
         field("is_dir", entry.isDir)
-        field("file_size", entry.fileSize)
+        // MLflow's FileInfo.to_proto leaves a zero size unset, so an empty file has no file_size.
+        field("file_size", entry.fileSize == 0 ? nil : entry.fileSize)
         endObject()
     }
 

@@ -1,0 +1,344 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Tracking
+
+/// The request context: Hummingbird's core plus the peer address for the access log.
+public struct ServerRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: String
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "-"
+    }
+}
+
+/// Answers every request as `mlflow server` would over the same store: host check, then
+/// authentication, then body limits, then the route (reference §4). Routing is a table lookup
+/// on the path, so `/api/...` and `/ajax-api/...` share one table and unknown paths get
+/// Flask's HTML 404 exactly as MLflow answers them.
+public struct MLflowResponder: HTTPResponder {
+    public typealias Context = ServerRequestContext
+
+    let configuration: ServerConfiguration
+    let hosts: HostAllowList
+    let tracking: TrackingEndpoints
+    let runArtifacts: RunArtifacts
+    let destination: LocalArtifactRoot?
+
+    public init(store: any TrackingStore, configuration: ServerConfiguration) {
+        self.configuration = configuration
+        hosts = HostAllowList(configuration.allowedHosts)
+        destination = configuration.artifactsDestination.map(LocalArtifactRoot.init)
+        runArtifacts = RunArtifacts(store: store, destination: destination)
+        tracking = TrackingEndpoints(store: store, artifacts: runArtifacts, maxPageSize: configuration.maxPageSize)
+    }
+
+    public func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        var response = await answer(request)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "SAMEORIGIN"
+        let log = configuration.accessLog
+        let line = "\(context.remoteAddress) \"\(request.method.rawValue) \(request.uri.path)\" \(response.status.code)"
+        let body = response.body
+        let counter = ByteCounter()
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            var outcome = ""
+            do {
+                try await body.write(CountingWriter(inner: writer, counter: counter, channel: context.channel))
+            } catch {
+                outcome = " aborted"
+                AccessLog.emit(log, line, bytes: counter.count, since: start, outcome)
+                throw error
+            }
+            AccessLog.emit(log, line, bytes: counter.count, since: start, outcome)
+        }
+        return response
+    }
+
+    private func answer(_ request: Request) async -> Response {
+        let rawPath = request.uri.path
+        let path = rawPath.removingPercentEncoding ?? rawPath
+        if path != "/health" && path != "/version" && !hosts.allows(request.head.authority) {
+            return Responses.text(.forbidden, "Invalid Host header - possible DNS rebinding attack detected")
+        }
+        if path != "/health", let credentials = configuration.credentials,
+           !credentials.allows(authorization: request.headers[.authorization]) {
+            var response = Responses.text(.unauthorized, "You are not authenticated. Send HTTP basic credentials from the server's auth file, or its token as a bearer token.")
+            response.headers[.wwwAuthenticate] = "Basic realm=\"mlflow\""
+            return response
+        }
+        do {
+            return try await route(request, path: path)
+        } catch let error as BodyTooLarge {
+            return Responses.error(MLflowError(.badRequest, "Request body exceeds the limit of \(error.limit) bytes"),
+                                   status: .contentTooLarge)
+        } catch {
+            // Store failures are one-line MLflowErrors; nothing else (no stack trace) reaches the client.
+            return Responses.error(error.asMLflowError)
+        }
+    }
+
+    private func route(_ request: Request, path: String) async throws -> Response {
+        let method = request.method
+        switch path {
+        case "/health": return Responses.text(.ok, "OK")
+        case "/version": return Responses.text(.ok, ServerConfiguration.mlflowVersion, contentType: "text/html; charset=utf-8")
+        case "/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info":
+            guard method == .get else { return Responses.methodNotAllowedPage(allowed: [.get]) }
+            return Responses.json(bytes: Array(serverInfo.utf8))
+        case "/get-artifact":
+            guard method == .get else { return Responses.methodNotAllowedPage(allowed: [.get]) }
+            return try await getArtifact(RequestParameters(query: request.uri.query))
+        default: break
+        }
+        for prefix in ["/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"] where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if rest.isEmpty {
+                guard method == .get else { return Responses.methodNotAllowedPage(allowed: [.get]) }
+                return try proxiedList(RequestParameters(query: request.uri.query))
+            }
+            if rest.hasPrefix("/") { return try await proxiedFile(request, path: String(rest.dropFirst())) }
+        }
+        for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] where path.hasPrefix(prefix) {
+            return try await trackingEndpoint(request, name: String(path.dropFirst(prefix.count)), path: path)
+        }
+        return Responses.notFoundPage()
+    }
+
+    private func trackingEndpoint(_ request: Request, name: String, path: String) async throws -> Response {
+        let method = request.method
+        if let methods = TrackingEndpoints.writes[name] ?? TrackingEndpoints.loggedModelWrite(name, method) {
+            guard methods.contains(method) else { return Responses.methodNotAllowedPage(allowed: methods) }
+            throw TrackingEndpoints.readOnlyError(method, path)
+        }
+        if name.hasPrefix("logged-models/"), method == .get, !name.dropFirst("logged-models/".count).contains("/") {
+            let id = name.dropFirst("logged-models/".count)
+            throw MLflowError.notFound("Logged model with ID '\(id)' not found.")
+        }
+        guard let methods = TrackingEndpoints.reads[name] else { return Responses.notFoundPage() }
+        guard methods.contains(method) else { return Responses.methodNotAllowedPage(allowed: methods) }
+        let parameters: RequestParameters
+        if method == .get {
+            parameters = RequestParameters(query: request.uri.query)
+        } else {
+            parameters = RequestParameters(jsonBody: try await jsonBody(request))
+        }
+        return try await MLflowResponder.retryingTransient { try await tracking.handle(name, parameters) }
+    }
+
+    /// A file store read while MLflow rewrites a run's meta.yaml (it truncates, then writes) sees a
+    /// half-written file and reports INVALID_STATE; a busy SQLite database reports
+    /// TEMPORARILY_UNAVAILABLE. Both pass in milliseconds, so a read is retried a few times
+    /// before the error reaches the client.
+    static func retryingTransient(_ read: () async throws -> Response) async throws -> Response {
+        for delay in [10, 40, 150] {
+            do {
+                return try await read()
+            } catch let error as MLflowError where error.code == .invalidState || error.code == .temporarilyUnavailable {
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+        return try await read()
+    }
+
+    /// A POST body, refused unless it is JSON (MLflow's `_validate_content_type`) and within the size limit.
+    private func jsonBody(_ request: Request) async throws -> [UInt8] {
+        let contentType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/json" else {
+            throw MLflowError.invalidParameter("Bad Request. Content-Type must be one of ['application/json'].")
+        }
+        return try await body(request)
+    }
+
+    private func body(_ request: Request) async throws -> [UInt8] {
+        let limit = configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw BodyTooLarge(limit: limit)
+        }
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw BodyTooLarge(limit: limit)
+        }
+    }
+
+    // MARK: artifacts
+
+    /// `GET /api/2.0/mlflow-artifacts/artifacts?path=dir`: basenames, `{}` for a file or a missing path.
+    private func proxiedList(_ p: RequestParameters) throws -> Response {
+        guard let destination else { return artifactsDisabled(list: true) }
+        let entries = try destination.list(p.string("path") ?? "") ?? []
+        var w = JSONWriter()
+        w.beginObject()
+        w.list("files", entries) { w, e in w.write(ArtifactEntry(path: e.name, isDir: e.isDir, fileSize: e.size)) }
+        w.endObject()
+        return Responses.json(w)
+    }
+
+    /// `/api/2.0/mlflow-artifacts/artifacts/<path>`: download (streamed); uploads and deletes are refused.
+    private func proxiedFile(_ request: Request, path: String) async throws -> Response {
+        let method = request.method
+        guard method == .get else {
+            guard [.put, .delete].contains(method) else { return Responses.methodNotAllowedPage(allowed: [.get, .put, .delete]) }
+            return Responses.error(TrackingEndpoints.readOnlyError(method, request.uri.path), compact: true)
+        }
+        guard let destination else { return artifactsDisabled(list: false) }
+        do {
+            switch try destination.file(path) {
+            case .file(let content, let name): return download(content, name: name)
+            case .directory: return Responses.detail(.badRequest, "Artifact path refers to a directory, not a file: '\(path)'")
+            case .missing: return Responses.error(.notFound("No such artifact: '\(path)'"), compact: true)
+            }
+        } catch let error as MLflowError {
+            return Responses.error(error, compact: true)
+        }
+    }
+
+    /// `GET /get-artifact?path=&run_uuid=`: one run artifact wherever the run keeps it (reference §4.7).
+    private func getArtifact(_ p: RequestParameters) async throws -> Response {
+        guard let runID = p.string("run_uuid") ?? p.string("run_id") else { throw RequestParameters.missing("run_uuid") }
+        guard let path = p.string("path") else { throw RequestParameters.missing("path") }
+        switch try await runArtifacts.open(runID: runID, path: path) {
+        case .content(let content, let name): return download(content, name: name)
+        case .directory: throw MLflowError.invalidParameter("Artifact path refers to a directory, not a file: '\(path)'")
+        case .missing: throw MLflowError.notFound("No such artifact: '\(path)'")
+        }
+    }
+
+    /// Streams a file chunk by chunk (never whole in memory), with MLflow's download headers.
+    private func download(_ content: any ArtifactContent, name: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = MediaType.guess(name)
+        headers[.contentDisposition] = "attachment; filename=\(name)"
+        headers[.acceptRanges] = "bytes"
+        let length = content.size.map(Int.init)
+        let body = ResponseBody(contentLength: length) { writer in
+            for try await chunk in content.chunks(size: 256 * 1024) {
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Waits (bounded) until the connection has handed every body byte to the kernel.
+    /// Hummingbird 2.28 closes a connection right after the response end when shutting down,
+    /// and NIO drops writes still buffered at close; without this wait a download to a client
+    /// slower than the disk would be cut short by SIGTERM instead of finishing.
+    static func drain(_ channel: any Channel) async {
+        var settled = 0
+        for _ in 0..<12_000 {  // at most 60 s at 5 ms
+            guard channel.isActive else { return }
+            let buffered = (try? await channel.getOption(ChannelOptions.bufferedWritableBytes).get()) ?? 0
+            if buffered == 0 && channel.isWritable {
+                settled += 1
+                if settled >= 2 { return }
+            } else {
+                settled = 0
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    private func artifactsDisabled(list: Bool) -> Response {
+        let message = "Endpoint: /api/2.0/mlflow-artifacts/artifacts disabled due to the mlflow server running with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`"
+        return list ? Responses.text(.serviceUnavailable, message) : Responses.detail(.serviceUnavailable, message)
+    }
+
+    private var serverInfo: String {
+        "{\"store_type\":\(Responses.quoted(configuration.storeType)),\"workspaces_enabled\":false,\"trace_archival_enabled\":false,\"multipart_uploads_enabled\":false,\"multipart_downloads_enabled\":false,\"presigned_upload_run_id_supported\":false,\"presigned_upload_model_id_supported\":false,\"features_enabled\":{\"gateway\":false}}"
+    }
+}
+
+extension TrackingEndpoints {
+    /// `logged-models/{id}` PATCH/DELETE and `logged-models/{id}/...` writes.
+    static func loggedModelWrite(_ name: String, _ method: HTTPRequest.Method) -> [HTTPRequest.Method]? {
+        guard name.hasPrefix("logged-models/"), name != "logged-models/search" else { return nil }
+        return method == .patch || method == .delete || method == .post ? [method] : nil
+    }
+}
+
+/// A request body over the limit: 413 with MLflow's JSON error body.
+struct BodyTooLarge: Error {
+    let limit: Int
+}
+
+/// MLflow's `_guess_mime_type` (mlflow/utils/mime_type_utils.py): text-like extensions (and
+/// MLmodel, MLproject) are served as text/plain, others by Python's mimetypes table.
+enum MediaType {
+    static let textExtensions: Set<String> = [
+        "txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon", "toml",
+        "yaml", "yml", "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "ipynb", "MLmodel", "MLproject",
+    ]
+
+    static func guess(_ name: String) -> String {
+        let ext = (name as NSString).pathExtension
+        if textExtensions.contains(ext.isEmpty ? name : ext) { return "text/plain" }
+        switch ext.lowercased() {
+        case "html", "htm": return "text/html"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "svg": return "image/svg+xml"
+        case "pdf": return "application/pdf"
+        case "gz": return "application/gzip"
+        case "zip": return "application/zip"
+        case "tar": return "application/x-tar"
+        case "parquet": return "application/vnd.apache.parquet"
+        default: return "application/octet-stream"
+        }
+    }
+}
+
+final class ByteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    var count: Int { lock.withLock { total } }
+    func add(_ n: Int) { lock.withLock { total += n } }
+}
+
+/// Passes a response body through, counting its bytes for the access log.
+/// Passes a response body through, counting its bytes for the access log; a large body is
+/// drained to the kernel before the response ends (see `MLflowResponder.drain`).
+struct CountingWriter: ResponseBodyWriter {
+    var inner: any ResponseBodyWriter
+    let counter: ByteCounter
+    let channel: any Channel
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        counter.add(buffer.readableBytes)
+        try await inner.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        // Small answers fit the socket's send buffer at once; only large ones can be caught buffered.
+        if counter.count > 64 * 1024 { await MLflowResponder.drain(channel) }
+        try await inner.finish(trailingHeaders)
+    }
+}
+
+/// One line per request: time, peer, method, path (no query string, no headers, so never a
+/// credential), status, bytes sent and duration.
+enum AccessLog {
+    static func emit(_ log: @Sendable (String) -> Void, _ line: String, bytes: Int, since start: ContinuousClock.Instant, _ outcome: String) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        log("\(timestamp()) \(line) \(bytes)B \(String(format: "%.1f", ms))ms\(outcome)")
+    }
+
+    static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+}

@@ -1,0 +1,87 @@
+import Hummingbird
+import Tracking
+
+/// The answers `mlflow server` gives, byte for byte where it matters to clients (reference §4.2, §8.22).
+enum Responses {
+    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        json(bytes: writer.bytes, status: status)
+    }
+
+    static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static let emptyObject = [UInt8]("{}".utf8)
+
+    /// MLflow's error body: `json.dumps` of error_code, message, sqlstate and error_class
+    /// (mlflow/exceptions.py, mlflow/error_classification.py). The FastAPI artifact routes
+    /// write the same object without spaces (`compact`).
+    static func error(_ error: MLflowError, status: HTTPResponse.Status? = nil, compact: Bool = false) -> Response {
+        let separator = compact ? "," : ", "
+        let colon = compact ? ":" : ": "
+        var fields = [("error_code", error.code.rawValue), ("message", error.message)]
+        if let sqlstate = sqlState(error.code) { fields.append(("sqlstate", sqlstate)) }
+        if let errorClass = errorClass(error.code) { fields.append(("error_class", errorClass)) }
+        let body = "{" + fields.map { quoted($0.0) + colon + quoted($0.1) }.joined(separator: separator) + "}"
+        return json(bytes: Array(body.utf8), status: status ?? .init(code: error.code.httpStatus))
+    }
+
+    /// Flask's HTML pages for unknown routes and wrong methods; clients rely on them being
+    /// non-JSON (reference §4.1).
+    static func notFoundPage() -> Response {
+        html(.notFound, "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n")
+    }
+
+    static func methodNotAllowedPage(allowed: [HTTPRequest.Method]) -> Response {
+        var response = html(.methodNotAllowed, "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n")
+        response.headers[.allow] = (["OPTIONS"] + allowed.map(\.rawValue)).sorted().joined(separator: ", ")
+        return response
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String, contentType: String = "text/plain") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// FastAPI's `{"detail": ...}` body, which MLflow's artifact routes use for some errors.
+    static func detail(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(bytes: Array(("{\"detail\":" + quoted(message) + "}").utf8), status: status)
+    }
+
+    static func quoted(_ text: String) -> String {
+        var writer = JSONWriter(pretty: false, reserve: text.utf8.count + 8)
+        writer.value(text)
+        return writer.string
+    }
+
+    /// MLflow's server-side classification of an error code (client-side table in
+    /// mlflow/error_classification.py, which the server's MlflowException uses).
+    static func sqlState(_ code: ErrorCode) -> String? {
+        switch code {
+        case .internalError, .invalidState, .temporarilyUnavailable: return "XXM00"
+        case .badRequest, .customerUnauthorized, .endpointNotFound, .invalidParameterValue, .notFound,
+             .permissionDenied, .resourceAlreadyExists, .resourceDoesNotExist: return "KAM00"
+        default: return nil
+        }
+    }
+
+    static func errorClass(_ code: ErrorCode) -> String? {
+        switch code {
+        case .badRequest, .invalidParameterValue: return "INVALID_PARAMETER_VALUE"
+        case .customerUnauthorized, .permissionDenied: return "PERMISSION_DENIED"
+        case .endpointNotFound, .notFound, .resourceDoesNotExist: return "RESOURCE_NOT_FOUND"
+        case .internalError, .invalidState, .temporarilyUnavailable: return "CLIENT_INTERNAL_ERROR"
+        case .resourceAlreadyExists: return "RESOURCE_ALREADY_EXISTS"
+        default: return nil
+        }
+    }
+}

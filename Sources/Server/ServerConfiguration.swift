@@ -1,0 +1,39 @@
+/// Everything `mltui serve` decides before the first request; the command line builds it.
+public struct ServerConfiguration: Sendable {
+    /// 127.0.0.1 by default, as `mlflow server`: reachable from this machine only.
+    public var host: String
+    public var port: Int
+    /// Host-header patterns (MLflow's fnmatch syntax); `["*"]` disables the check (reference §7.2).
+    public var allowedHosts: [String]
+    /// nil = no authentication.
+    public var credentials: Credentials?
+    /// Where `mlflow-artifacts:/...` URIs and the proxy endpoints point (MLflow's
+    /// `--artifacts-destination`, default ./mlartifacts); nil with `--no-serve-artifacts`.
+    public var artifactsDestination: String?
+    /// Largest request body accepted; MLflow's own log-batch limit is 1,000,000 bytes (reference §4.5).
+    public var maxBodyBytes: Int
+    /// Largest `max_results` accepted by the search and history endpoints: MLflow's 50,000 for searches.
+    public var maxPageSize: Int
+    /// The `store_type` reported by `/api/3.0/mlflow/server-info` ("FileStore" or "SqlStore").
+    public var storeType: String
+    /// Called once per request with the access-log line.
+    public var accessLog: @Sendable (String) -> Void
+
+    public init(host: String = "127.0.0.1", port: Int = 5000, allowedHosts: [String] = HostAllowList.defaultPatterns,
+                credentials: Credentials? = nil, artifactsDestination: String? = nil,
+                maxBodyBytes: Int = 1_000_000, maxPageSize: Int = 50_000, storeType: String = "SqlStore",
+                accessLog: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.host = host
+        self.port = port
+        self.allowedHosts = allowedHosts
+        self.credentials = credentials
+        self.artifactsDestination = artifactsDestination
+        self.maxBodyBytes = maxBodyBytes
+        self.maxPageSize = maxPageSize
+        self.storeType = storeType
+        self.accessLog = accessLog
+    }
+
+    /// The MLflow version `/version` reports: the one whose REST API this server speaks.
+    public static let mlflowVersion = "3.17.2"
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Backends
+import Foundation
+import Server
+import Tracking
+
+/// `mltui serve`: a local store over MLflow's REST API, with `mlflow server`'s flag names and
+/// defaults (reference §7.2). See docs/serve.md.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a local store over MLflow's REST API (read-only).",
+        discussion: """
+            Binds to 127.0.0.1 unless --host says otherwise. Every write endpoint answers 403 \
+            PERMISSION_DENIED. See docs/serve.md for authentication, TLS behind a reverse proxy, \
+            and the endpoints served.
+            """)
+
+    @Option(name: .long, help: "Store to serve (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db).")
+    var backendStoreURI: String?
+
+    @Option(name: .long, help: "Accepted for compatibility with mlflow server; only new experiments use it, and this server creates none.")
+    var defaultArtifactRoot: String?
+
+    @Flag(inversion: .prefixedNo, help: "Serve the mlflow-artifacts proxy endpoints from --artifacts-destination.")
+    var serveArtifacts = true
+
+    @Option(name: .long, help: "Directory that mlflow-artifacts:/ URIs point into.")
+    var artifactsDestination = "./mlartifacts"
+
+    @Option(name: .long, help: "Address to bind; 0.0.0.0 exposes the server to the network.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+    var port = 5000
+
+    @Flag(name: .long, help: "Refuse every write (the only mode for now).")
+    var readOnly = false
+
+    @Option(name: .long, help: "Comma-separated Host header patterns accepted (fnmatch, as MLflow); '*' allows any. Default: MLFLOW_SERVER_ALLOWED_HOSTS, else localhost and private addresses.")
+    var allowedHosts: String?
+
+    @Option(name: .long, help: "File of user:pbkdf2-sha256$iterations$salt$hash lines; enables HTTP basic auth.")
+    var authFile: String?
+
+    @Option(name: .long, help: "Name of an environment variable holding a bearer token that grants access.")
+    var authTokenEnv: String?
+
+    @Option(name: .long, help: "Largest request body accepted, in bytes.")
+    var maxBodyBytes = 1_000_000
+
+    @Option(name: .long, help: "Largest max_results accepted by runs/search and experiments/search.")
+    var maxPageSize = 50_000
+
+    @Flag(name: .long, help: "Do not print the access log.")
+    var quiet = false
+
+    @Option(name: .long, help: "Print an auth-file line for USER (password read from stdin) and exit.")
+    var hashPassword: String?
+
+    func run() async throws {
+        if let user = hashPassword {
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw ValidationError("no password on stdin")
+            }
+            print(Credentials.authFileLine(user: user, password: password))
+            return
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let uri: TrackingURI
+        let store: any TrackingStore
+        do {
+            uri = try resolveTrackingURI(backendStoreURI, environment: environment, cwd: FileManager.default.currentDirectoryPath)
+            store = try openStore(uri) { Diagnostics.warn($0) }
+        } catch {
+            throw CLIError(error.asMLflowError)
+        }
+        let configuration = try serverConfiguration(uri: uri, environment: environment)
+        let exposure = ["127.0.0.1", "localhost", "::1"].contains(host)
+            ? "reachable from this machine only; pass --host 0.0.0.0 to expose it"
+            : "REACHABLE FROM THE NETWORK at \(host)\(configuration.credentials == nil ? " without authentication" : "")"
+        try await MLflowServer.run(store: store, configuration: configuration) { boundPort in
+            let line = "mltui serve: \(uri) (read-only) on http://\(host):\(boundPort); \(exposure). Ctrl-C stops.\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    private func serverConfiguration(uri: TrackingURI, environment: [String: String]) throws -> ServerConfiguration {
+        var credentials: Credentials?
+        if authFile != nil || authTokenEnv != nil {
+            var fileText: String?
+            if let authFile {
+                guard let text = try? String(contentsOfFile: authFile, encoding: .utf8) else {
+                    throw CLIError(.invalidParameter("cannot read auth file \(authFile)"))
+                }
+                fileText = text
+            }
+            var token: String?
+            if let name = authTokenEnv {
+                guard let value = environment[name], !value.isEmpty else {
+                    throw CLIError(.invalidParameter("environment variable \(name) (--auth-token-env) is not set"))
+                }
+                token = value
+            }
+            do { credentials = try Credentials(authFileText: fileText, token: token) } catch { throw CLIError(error.asMLflowError) }
+        }
+        let hostPatterns = (allowedHosts ?? environment["MLFLOW_SERVER_ALLOWED_HOSTS"])
+            .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var destination: String?
+        if serveArtifacts {
+            let cwd = FileManager.default.currentDirectoryPath
+            destination = artifactsDestination.hasPrefix("/") ? artifactsDestination : cwd + "/" + artifactsDestination
+        }
+        let storeType: String
+        if case .fileStore = uri { storeType = "FileStore" } else { storeType = "SqlStore" }
+        let log: @Sendable (String) -> Void = quiet ? ServeCommand.discard : ServeCommand.printToStandardError
+        return ServerConfiguration(host: host, port: port,
+                                   allowedHosts: hostPatterns ?? HostAllowList.defaultPatterns,
+                                   credentials: credentials, artifactsDestination: destination,
+                                   maxBodyBytes: maxBodyBytes, maxPageSize: maxPageSize,
+                                   storeType: storeType, accessLog: log)
+    }
+
+    @Sendable static func discard(_ line: String) {}
+
+    @Sendable static func printToStandardError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

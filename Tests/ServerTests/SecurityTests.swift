@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Tracking
+import XCTest
+@testable import Server
+
+final class SecurityTests: XCTestCase {
+    func testPBKDF2MatchesRFC7914Vector() {
+        // RFC 7914 §11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1, dkLen=64.
+        let derived = Credentials.pbkdf2SHA256(password: Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1, length: 64)
+        XCTAssertEqual(derived.map { String(format: "%02x", $0) }.joined(),
+                       "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783")
+        // RFC 7914 §11, c=80000 with P="Password", S="NaCl".
+        let slow = Credentials.pbkdf2SHA256(password: Array("Password".utf8), salt: Array("NaCl".utf8), iterations: 80000, length: 64)
+        XCTAssertEqual(slow.prefix(8).map { String(format: "%02x", $0) }.joined(), "4ddcd8f60b98be21")
+    }
+
+    func testBasicAuthAndToken() throws {
+        let line = Credentials.authFileLine(user: "ann", password: "correct horse", iterations: 2000)
+        XCTAssertTrue(line.hasPrefix("ann:pbkdf2-sha256$2000$"))
+        let credentials = try Credentials(authFileText: "# team\n\n" + line + "\n", token: "tok-123")
+        func basic(_ s: String) -> String { "Basic " + Data(s.utf8).base64EncodedString() }
+        XCTAssertTrue(credentials.allows(authorization: basic("ann:correct horse")))
+        XCTAssertTrue(credentials.allows(authorization: basic("ann:correct horse")))  // cached path
+        XCTAssertFalse(credentials.allows(authorization: basic("ann:wrong")))
+        XCTAssertFalse(credentials.allows(authorization: basic("bob:correct horse")))
+        XCTAssertFalse(credentials.allows(authorization: nil))
+        XCTAssertFalse(credentials.allows(authorization: "Basic !!!"))
+        XCTAssertTrue(credentials.allows(authorization: "Bearer tok-123"))
+        XCTAssertFalse(credentials.allows(authorization: "Bearer tok-124"))
+        XCTAssertTrue(credentials.allows(authorization: basic("token:tok-123")))
+        XCTAssertThrowsError(try Credentials(authFileText: "ann:plaintext", token: nil))
+        XCTAssertThrowsError(try Credentials(authFileText: "", token: nil))
+    }
+
+    func testAuthIsCheckedOnEveryRouteButHealth() async throws {
+        let credentials = try Credentials(authFileText: Credentials.authFileLine(user: "ann", password: "pw", iterations: 1000), token: nil)
+        let store = MemoryStore(experiments: [Experiment(experimentID: "0", name: "Default")], runs: [], histories: [:])
+        let app = MLflowServer.application(store: store, configuration: ServerConfiguration(credentials: credentials))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { XCTAssertEqual($0.status, .ok) }
+            for uri in ["/version", "/api/2.0/mlflow/experiments/get?experiment_id=0", "/api/2.0/mlflow/nope",
+                        "/api/2.0/mlflow-artifacts/artifacts", "/api/3.0/mlflow/server-info"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    XCTAssertEqual(r.status, .unauthorized, uri)
+                    XCTAssertEqual(r.headers[.wwwAuthenticate], "Basic realm=\"mlflow\"")
+                }
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Basic " + Data("ann:nope".utf8).base64EncodedString()]) { r in
+                    XCTAssertEqual(r.status, .unauthorized, uri)
+                }
+            }
+            try await client.execute(uri: "/api/2.0/mlflow/experiments/get?experiment_id=0", method: .get,
+                                     headers: [.authorization: "Basic " + Data("ann:pw".utf8).base64EncodedString()]) { r in
+                XCTAssertEqual(r.status, .ok)
+            }
+        }
+    }
+
+    func testHostAllowListFollowsMLflowDefaults() {
+        let hosts = HostAllowList(HostAllowList.defaultPatterns)
+        for ok in ["localhost", "localhost:5000", "127.0.0.1:8080", "[::1]:5000", "[::1]", "192.168.1.20:5000",
+                   "10.0.0.1", "172.16.3.4:80", "172.31.0.1", "0.0.0.0:5000"] {
+            XCTAssertTrue(hosts.allows(ok), ok)
+        }
+        for bad in ["evil.example", "evil.example:5000", "localhost.evil.example", "172.32.0.1", "11.0.0.1", "", "127.0.0.2"] {
+            XCTAssertFalse(hosts.allows(bad), bad)
+        }
+        XCTAssertFalse(hosts.allows(nil))
+        let custom = HostAllowList(["mlflow.internal", "*.corp.example"])
+        XCTAssertTrue(custom.allows("mlflow.internal"))
+        XCTAssertTrue(custom.allows("a.corp.example"))
+        XCTAssertFalse(custom.allows("mlflow.internal:5000"))
+        XCTAssertTrue(HostAllowList(["*"]).allows("anything"))
+    }
+
+    func testRelativePathValidation() {
+        for bad in ["..", "a/../..", "/etc/passwd", "a/%2e%2e/b", "%252e%252e/x", "a#b", "C:/x", "file:///etc"] {
+            XCTAssertThrowsError(try LocalArtifactRoot.validatedRelativePath(bad), bad)
+        }
+        for good in ["", "a", "a/b.txt", "dir with space/x", "..hidden", "a..b"] {
+            XCTAssertNoThrow(try LocalArtifactRoot.validatedRelativePath(good), good)
+        }
+    }
+}
