@@ -15,15 +15,20 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
-        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore"]),
+        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient"]),
+        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         .executableTarget(name: "mltui", dependencies: [
             "Tracking", "Backends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Tracking
 import FileStore
 import SQLiteStore
+import RESTStore
 
 /// Opens the store a resolved tracking URI names. Warnings about skipped files (a corrupt
 /// meta.yaml, a truncated metrics line) go to `warn`, one line each.
@@ -14,7 +15,8 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
     case .sqlite(let path):
         return try SQLiteStore(path: path, warn: warn)
     case .rest(let url):
-        throw MLflowError(.notImplemented, "Remote tracking servers (\(url)) are not supported yet: remote support not built yet")
+        // Auth, TLS, timeouts and retries from MLflow's environment variables (reference §1.3).
+        return RESTStore(url: url, configuration: try RESTConfiguration.current())
     }
 }
 

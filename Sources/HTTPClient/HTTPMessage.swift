@@ -1,0 +1,81 @@
+import Foundation
+
+/// One HTTP request as the client sends it; `url` is absolute and already percent-encoded.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    /// Extra header lines ("Name: value"). Credentials go here and are never logged.
+    public var headers: [String]
+    public var body: [UInt8]?
+    /// Bytes of the body to keep: with `Range` this trims a server that ignores the range and
+    /// answers 200 with the whole file (the transfer stops as soon as the window is full).
+    public var window: ByteWindow?
+
+    public init(method: String = "GET", url: String, headers: [String] = [], body: [UInt8]? = nil,
+                window: ByteWindow? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.window = window
+    }
+}
+
+/// A slice of a resource: `offset` and at most `count` bytes.
+public struct ByteWindow: Sendable, Equatable {
+    public var offset: Int64
+    public var count: Int
+    public init(offset: Int64, count: Int) { self.offset = offset; self.count = count }
+
+    /// The `Range` header asking for this window (RFC 9110 §14.1.2; the end is inclusive).
+    public var rangeHeader: String { "Range: bytes=\(offset)-\(offset + Int64(max(count, 1)) - 1)" }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names lowercased; a repeated header keeps its last value.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    /// 1 for HTTP/1.x, 2 for HTTP/2, as negotiated.
+    public var httpVersion: Int
+
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = [], httpVersion: Int = 1) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.httpVersion = httpVersion
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The total size from `Content-Range: bytes a-b/total` of a 206 or 416 answer.
+    public var contentRangeTotal: Int64? {
+        guard let value = headers["content-range"], let slash = value.lastIndex(of: "/") else { return nil }
+        return Int64(value[value.index(after: slash)...].trimmingCharacters(in: .whitespaces))
+    }
+}
+
+/// A failure below HTTP: nothing usable came back. `kind` drives the retry policy.
+public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case couldNotResolveHost, couldNotConnect, timedOut, tls, connectionLost, cancelled, other
+    }
+    public var kind: Kind
+    /// libcurl's own explanation (CURLOPT_ERRORBUFFER or curl_easy_strerror).
+    public var message: String
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Worth another attempt: the network may come back, unlike a bad certificate.
+    public var isTransient: Bool {
+        switch kind {
+        case .couldNotResolveHost, .couldNotConnect, .timedOut, .connectionLost: return true
+        case .tls, .cancelled, .other: return false
+        }
+    }
+}
