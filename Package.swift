@@ -20,15 +20,18 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
-        .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
-        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient"]),
+        // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
+        .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
+        .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
+        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends",
+            "Tracking", "Backends", "Artifacts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
     ],
     swiftLanguageModes: [.v5]
