@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends"]),
-        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
+        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts"]),
     ],
     swiftLanguageModes: [.v5]
 )

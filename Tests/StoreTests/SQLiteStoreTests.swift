@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SQLiteStore
+import Artifacts
 import Tracking
 
 /// Run/experiment contents, bad databases, read-only behaviour and artifacts of SQLiteStore
