@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mltui", targets: ["mltui"]),
+        .library(name: "TUI", targets: ["TUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +18,13 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        // Image decoders for artifact previews (Debian's libpng and libjpeg-turbo).
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Tracking"),
         .target(name: "FileStore", dependencies: ["Tracking"]),
@@ -25,13 +33,19 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
+        // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
+        .target(name: "Terminal", dependencies: ["CNcursesw"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Terminal", "CPNG", "CJPEG"]),
+        // Development entry for the TUI until the lead wires `mltui` to runTUI; remove then.
+        .executableTarget(name: "mltui-tui-dev", dependencies: ["TUI", "Tracking", "Backends"]),
         .executableTarget(name: "mltui", dependencies: [
             "Tracking", "Backends", "Artifacts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
-        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends", "TUI", "Terminal"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,21 +1,376 @@
+import Dispatch
+import Foundation
 import Tracking
 
-/// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes.
-public final class FileStore: @unchecked Sendable {
+/// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes, answering as
+/// MLflow 3.17.2's `FileStore` does. Corrupt or half-written files are skipped with a warning
+/// naming the path (through `warn`, once per message) instead of failing the whole store.
+///
+/// Speed (10k runs = ~400k small files): POSIX I/O only; run directory listings and parsed run
+/// meta.yaml files are cached for the life of the object and revalidated with one stat each;
+/// a search reads only the files its filter and order touch, then loads full runs for the page.
+public final class FileStore: TrackingStore, @unchecked Sendable {
+    // @unchecked: the mutable caches below are only touched under `lock`.
     public let root: String
-    public init(root: String, warn: @escaping @Sendable (String) -> Void) throws { self.root = root }
+    public var uri: String { "file://" + root }
+
+    private let warnSink: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var warned: Set<String> = []
+    private var listings: [String: (stamp: PosixFiles.Stamp, runs: [String])] = [:]
+    private var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
+    private var datasets: [String: Dataset] = [:]
+
+    public init(root: String, warn: @escaping @Sendable (String) -> Void) throws {
+        var path = root
+        if !path.hasPrefix("/") {
+            path = FileManager.default.currentDirectoryPath + "/" + path
+        }
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        guard PosixFiles.isDirectory(path) else {
+            throw MLflowError.notFound("File store '\(path)' is not a directory")
+        }
+        self.root = path
+        self.warnSink = warn
+    }
+
+    /// Reports each distinct problem once: the UI searches again on every keystroke.
+    func warn(_ message: String) {
+        lock.lock()
+        let isNew = warned.insert(message).inserted
+        lock.unlock()
+        if isNew { warnSink(message) }
+    }
+
+    // MARK: experiments
+
+    struct ExperimentDirectory {
+        var id: String
+        var path: String
+    }
+
+    /// Active experiments are the folders of the root except `.trash` and `models` (the model
+    /// registry); deleted ones the folders of `.trash` (reference §2, `_get_active_experiments`).
+    func experimentDirectories(_ view: ViewType) -> [ExperimentDirectory] {
+        var out: [ExperimentDirectory] = []
+        if view != .deletedOnly, let entries = PosixFiles.list(root) {
+            for entry in entries.sorted(by: { $0.name < $1.name })
+            where entry.isDirectory && !entry.name.hasSuffix(".trash") && entry.name != "models" && !entry.name.hasPrefix(".") {
+                out.append(ExperimentDirectory(id: entry.name, path: root + "/" + entry.name))
+            }
+        }
+        if view != .activeOnly, let entries = PosixFiles.list(root + "/.trash") {
+            for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory && !entry.name.hasPrefix(".") {
+                out.append(ExperimentDirectory(id: entry.name, path: root + "/.trash/" + entry.name))
+            }
+        }
+        return out
+    }
+
+    /// The folder of an experiment id: the root first, then `.trash` (`_get_experiment_path`).
+    func experimentDirectory(id: String) -> ExperimentDirectory? {
+        guard !id.isEmpty, !id.contains("/"), !id.hasPrefix("."), id != "models" else { return nil }
+        for parent in [root, root + "/.trash"] where PosixFiles.isDirectory(parent + "/" + id) {
+            return ExperimentDirectory(id: id, path: parent + "/" + id)
+        }
+        return nil
+    }
+
+    /// An experiment from its folder, or nil (with a warning) when its meta.yaml is missing,
+    /// empty or names another id: MLflow skips those too (`_get_experiment`).
+    func readExperiment(_ dir: ExperimentDirectory) -> Experiment? {
+        let metaPath = dir.path + "/meta.yaml"
+        guard let meta = RunDirectory.readMeta(metaPath, warn: warn) else { return nil }
+        guard let id = meta["experiment_id"]?.string else {
+            warn("Skipping experiment \(dir.path): meta.yaml has no experiment_id")
+            return nil
+        }
+        guard id == dir.id else {
+            warn("Skipping experiment \(dir.path): meta.yaml records experiment_id '\(id)'")
+            return nil
+        }
+        return Experiment(
+            experimentID: id,
+            name: meta["name"]?.string ?? "",
+            artifactLocation: meta["artifact_location"]?.string,
+            lifecycleStage: meta["lifecycle_stage"]?.string == "deleted" ? .deleted : .active,
+            creationTime: meta["creation_time"]?.int64,
+            lastUpdateTime: meta["last_update_time"]?.int64,
+            tags: RunDirectory.keyValues(in: dir.path + "/tags", warn: warn))
+    }
+
+    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> {
+        guard request.maxResults >= 1 else {
+            throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be a positive integer")
+        }
+        guard request.maxResults <= RunSearch.maxResultsLimit else {
+            throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be at most \(RunSearch.maxResultsLimit)")
+        }
+        let filter = request.filter.allSatisfy(\.isWhitespace) ? [] : try SearchGrammar.parseExperimentFilter(request.filter)
+        let order = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
+        let offset = try PageToken.offset(request.pageToken)
+        var experiments = experimentDirectories(request.viewType).compactMap(readExperiment)
+        if !filter.isEmpty { experiments = experiments.filter { SearchEvaluator.matches($0, filter) } }
+        SearchEvaluator.sort(&experiments, by: order)
+        let window = PageToken.window(total: experiments.count, offset: offset, maxResults: request.maxResults)
+        return Page(items: Array(experiments[window.range]), nextPageToken: window.next)
+    }
+
+    public func getExperiment(id: String) async throws -> Experiment {
+        guard let dir = experimentDirectory(id: id), let experiment = readExperiment(dir) else {
+            throw MLflowError.notFound("No Experiment with id=\(id) exists")
+        }
+        return experiment
+    }
+
+    public func getExperimentByName(_ name: String) async throws -> Experiment {
+        // MLflow searches ALL view types with `name = '<name>'` in the default order.
+        var found = experimentDirectories(.all).compactMap(readExperiment).filter { $0.name == name }
+        found.sort { a, b in
+            if a.creationTime != b.creationTime { return (a.creationTime ?? .min) > (b.creationTime ?? .min) }
+            return a.experimentID < b.experimentID
+        }
+        guard let experiment = found.first else {
+            throw MLflowError.notFound("Could not find experiment with name '\(name)'")
+        }
+        return experiment
+    }
+
+    // MARK: run index
+
+    /// The run folder names of an experiment folder, cached until the folder changes.
+    /// Reserved folders (`tags`, `datasets`, `traces`, `models`) are not runs; a stray file
+    /// where a run folder should be is reported.
+    func runDirectoryNames(_ experimentPath: String) -> [String] {
+        guard let stamp = PosixFiles.stamp(experimentPath) else { return [] }
+        lock.lock()
+        let cached = listings[experimentPath]
+        lock.unlock()
+        if let cached, cached.stamp == stamp { return cached.runs }
+        var runs: [String] = []
+        for entry in PosixFiles.list(experimentPath) ?? [] {
+            if entry.isDirectory {
+                if !["tags", "datasets", "traces", "models"].contains(entry.name) { runs.append(entry.name) }
+            } else if entry.name != "meta.yaml" && !entry.name.hasPrefix(".") {
+                warn("Skipping \(experimentPath)/\(entry.name): a file where a run folder is expected")
+            }
+        }
+        lock.lock()
+        listings[experimentPath] = (stamp, runs)
+        lock.unlock()
+        return runs
+    }
+
+    /// A run's meta.yaml as RunInfo, cached while the file is unchanged (MLflow rewrites it as
+    /// a whole on every update). nil, with a warning, for a missing, empty or corrupt file.
+    func runInfo(runPath: String, name: String) -> RunInfo? {
+        let metaPath = runPath + "/meta.yaml"
+        guard let stamp = PosixFiles.stamp(metaPath) else {
+            warn("Skipping run folder \(runPath): no meta.yaml")
+            return nil
+        }
+        lock.lock()
+        let cached = metas[runPath]
+        lock.unlock()
+        if let cached, cached.stamp == stamp { return cached.info }
+        var info: RunInfo?
+        if let meta = RunDirectory.readMeta(metaPath, warn: warn) {
+            do {
+                info = try RunDirectory.info(from: meta, directoryName: name)
+            } catch {
+                warn("Skipping run folder \(runPath): meta.yaml has no experiment_id")
+            }
+        }
+        // An empty file is most likely being written right now: do not cache that.
+        if info != nil || stamp.size > 0 {
+            lock.lock()
+            metas[runPath] = (stamp, info)
+            lock.unlock()
+        }
+        return info
+    }
+
+    struct IndexedRun {
+        var info: RunInfo
+        var path: String
+        var experimentPath: String
+    }
+
+    /// The runs of the given experiments in the view, from meta.yaml only. Unknown experiment
+    /// ids are dropped silently, as MLflow does; runs recording another experiment id are skipped.
+    func indexedRuns(experimentIDs: [String], view: ViewType) -> [IndexedRun] {
+        var seen = Set<String>()
+        var out: [IndexedRun] = []
+        for id in experimentIDs where seen.insert(id).inserted {
+            guard let dir = experimentDirectory(id: id) else { continue }
+            let names = runDirectoryNames(dir.path)
+            let infos = parallelMap(names.count) { i in self.runInfo(runPath: dir.path + "/" + names[i], name: names[i]) }
+            for (i, info) in infos.enumerated() {
+                guard let info else { continue }
+                guard info.experimentID == id else {
+                    warn("Skipping run \(dir.path)/\(names[i]): meta.yaml records experiment_id '\(info.experimentID)'")
+                    continue
+                }
+                if view.includes(info.lifecycleStage) {
+                    out.append(IndexedRun(info: info, path: dir.path + "/" + names[i], experimentPath: dir.path))
+                }
+            }
+        }
+        return out
+    }
+
+    func directory(_ run: IndexedRun) -> RunDirectory {
+        RunDirectory(path: run.path, experimentPath: run.experimentPath, warn: warn)
+    }
+
+    func cachedDataset(_ metaPath: String) -> Dataset? {
+        lock.lock()
+        let cached = datasets[metaPath]
+        lock.unlock()
+        if let cached { return cached }
+        guard let meta = RunDirectory.readMeta(metaPath, warn: warn), let dataset = RunDirectory.dataset(from: meta) else {
+            return nil
+        }
+        lock.lock()
+        datasets[metaPath] = dataset
+        lock.unlock()
+        return dataset
+    }
+
+    /// Everything of one run, as `FileStore._get_run_from_info` assembles it.
+    func loadRun(_ run: IndexedRun) -> Run {
+        let files = directory(run)
+        var info = run.info
+        let tags = files.tags()
+        if info.runName.isEmpty, let name = tags.first(where: { $0.key == "mlflow.runName" })?.value {
+            info.runName = name
+        }
+        return Run(info: info,
+                   data: RunData(metrics: files.latestMetrics(runID: info.runID), params: files.params(), tags: tags),
+                   inputs: files.inputs(dataset: cachedDataset),
+                   outputs: files.outputs())
+    }
+
+    // MARK: runs
+
+    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> {
+        guard request.maxResults >= 1 else {
+            throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be a positive integer")
+        }
+        guard request.maxResults <= RunSearch.maxResultsLimit else {
+            throw MLflowError.invalidParameter("Invalid value for request parameter max_results. It must be at most \(RunSearch.maxResultsLimit), but got value \(request.maxResults)")
+        }
+        let filter = request.filter.allSatisfy(\.isWhitespace) ? [] : try SearchGrammar.parseRunFilter(request.filter)
+        let order = try SearchGrammar.parseRunOrderBy(request.orderBy)
+        let offset = try PageToken.offset(request.pageToken)
+
+        let indexed = indexedRuns(experimentIDs: request.experimentIDs, view: request.viewType)
+        let needed = SearchFields(filter: filter, order: order)
+        var candidates = parallelMap(indexed.count) { i in
+            RunCandidate(run: indexed[i], index: i, fields: needed, files: self.directory(indexed[i]),
+                         dataset: self.cachedDataset)
+        }
+        if !filter.isEmpty { candidates = candidates.filter { SearchEvaluator.matches($0, filter) } }
+        SearchEvaluator.sort(&candidates, by: order)
+
+        let window = PageToken.window(total: candidates.count, offset: offset, maxResults: request.maxResults)
+        let page = Array(candidates[window.range])
+        let runs = parallelMap(page.count) { i in self.loadRun(indexed[page[i].index]) }
+        return Page(items: runs, nextPageToken: window.next)
+    }
+
+    /// Finds a run folder in any experiment, active or deleted (`_find_run_root`).
+    func locateRun(_ id: String) throws -> IndexedRun {
+        guard let first = id.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first),
+              first.isASCII, id.count <= 256,
+              id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }) else {
+            throw MLflowError.invalidParameter("Invalid value \"\(id)\" for parameter 'run_id' supplied.")
+        }
+        for dir in experimentDirectories(.all) {
+            let path = dir.path + "/" + id
+            guard PosixFiles.exists(path + "/meta.yaml") else { continue }
+            guard let info = runInfo(runPath: path, name: id) else {
+                throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state: \(path)/meta.yaml cannot be read")
+            }
+            guard info.experimentID == dir.id, info.runID == id else {
+                throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state.")
+            }
+            return IndexedRun(info: info, path: path, experimentPath: dir.path)
+        }
+        throw MLflowError.notFound("Run '\(id)' not found")
+    }
+
+    public func getRun(id: String) async throws -> Run {
+        loadRun(try locateRun(id))
+    }
+
+    /// A metric's full history in file (insertion) order with duplicates, as the file store
+    /// returns it (reference §2.3, gotcha 12); an unknown run is RESOURCE_DOES_NOT_EXIST, an
+    /// unknown key an empty page.
+    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
+        if let maxResults, maxResults <= 0 {
+            throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer.")
+        }
+        let run = try locateRun(runID)
+        let offset = try PageToken.offset(pageToken)
+        guard RunDirectory.isSafeKey(key) else { return Page(items: []) }
+        let file = run.path + "/metrics/" + key
+        guard let bytes = directory(run).metricBytes(file) else { return Page(items: []) }
+        // Parse one line past the page to know whether another page follows.
+        let limit = maxResults.map { offset + $0 + 1 } ?? .max
+        let lines = MetricFile.lines(bytes, limit: limit) { bad in
+            warn("Skipping malformed line \(bad.number) of metric file \(file): \(bad.reason)")
+        }
+        let metrics = lines.map { $0.metric(key: key, runID: runID) }
+        guard let maxResults else {
+            return Page(items: Array(metrics[min(offset, metrics.count)...]))
+        }
+        let window = PageToken.window(total: metrics.count, offset: offset, maxResults: maxResults)
+        return Page(items: Array(metrics[window.range]), nextPageToken: window.next)
+    }
+
+    // MARK: artifacts
+
+    /// The local artifact folder of a run. When the recorded location is missing but the run's
+    /// own `artifacts/` folder exists (a store copied from another machine), that is used.
+    func artifactRoot(_ run: IndexedRun) throws -> LocalArtifactRoot {
+        let uri = run.info.artifactURI
+        let fallback = run.path + "/artifacts"
+        if uri.isEmpty { return LocalArtifactRoot(directory: fallback) }
+        guard var local = LocalArtifactRoot.localPath(ofURI: uri) else {
+            throw LocalArtifactRoot.remoteArtifactsError(uri: uri)
+        }
+        if !local.hasPrefix("/") { local = FileManager.default.currentDirectoryPath + "/" + local }
+        if !PosixFiles.isDirectory(local) && PosixFiles.isDirectory(fallback) { local = fallback }
+        return LocalArtifactRoot(directory: local)
+    }
+
+    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
+        let run = try locateRun(runID)
+        let files = try artifactRoot(run).list(path: path)
+        return ArtifactListing(rootURI: run.info.artifactURI, files: files)
+    }
+
+    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
+        try artifactRoot(try locateRun(runID)).open(path: path)
+    }
 }
 
-// Placeholder until the reader lands; replaced wholesale by its branch.
-extension FileStore: TrackingStore {
-    public var uri: String { "" }
-    private var missing: MLflowError { MLflowError(.notImplemented, "FileStore not built yet") }
-    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> { throw missing }
-    public func getExperiment(id: String) async throws -> Experiment { throw missing }
-    public func getExperimentByName(_ name: String) async throws -> Experiment { throw missing }
-    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> { throw missing }
-    public func getRun(id: String) async throws -> Run { throw missing }
-    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> { throw missing }
-    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing { throw missing }
-    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent { throw missing }
+/// `body(0..<count)` on all cores; results in index order. Small inputs stay on this thread.
+func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+    if count < 64 { return (0..<count).map(body) }
+    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let chunks = min(count, ProcessInfo.processInfo.activeProcessorCount * 8)
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for i in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
+                results[i] = body(i)
+            }
+        }
+    }
+    let out = results.map { $0! }
+    _ = results.deinitialize()
+    return out
 }

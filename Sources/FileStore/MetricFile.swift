@@ -1,0 +1,167 @@
+import Tracking
+
+/// Parsing of `metrics/<key>` files (reference §2.3): one `\n`-terminated line per logged value,
+/// `<timestamp> <value> <step> [<dataset_name> <dataset_digest>]`, or `<timestamp> <value>` in very
+/// old stores (step 0). Works on the raw bytes so a long history costs no per-line allocation.
+enum MetricFile {
+    struct Line {
+        var timestamp: Int64
+        var value: Double
+        var step: Int64
+        var datasetName: String?
+        var datasetDigest: String?
+
+        func metric(key: String, runID: String?) -> Metric {
+            Metric(key: key, value: value, timestamp: timestamp, step: step, runID: runID,
+                   datasetName: datasetName, datasetDigest: datasetDigest)
+        }
+    }
+
+    /// Why a line was skipped, for the warning (1-based line number).
+    struct BadLine {
+        var number: Int
+        var reason: String
+    }
+
+    /// Every well-formed line in file order; malformed ones are reported and skipped.
+    static func lines(_ bytes: [UInt8], limit: Int = .max, bad: (BadLine) -> Void) -> [Line] {
+        var out: [Line] = []
+        forEachLine(bytes, bad: bad) { fields, number in
+            guard let line = parse(fields, bytes, number: number, bad: bad) else { return true }
+            out.append(line)
+            return out.count < limit
+        }
+        return out
+    }
+
+    /// MLflow's latest value: the line with the greatest `(step, timestamp, value)` tuple, the
+    /// first one winning ties, compared as Python does (a NaN value never wins or loses a tie),
+    /// see `FileStore._get_metric_from_file`. The value is parsed only for lines that can win.
+    static func latest(_ bytes: [UInt8], bad: (BadLine) -> Void) -> Line? {
+        var best: Line?
+        forEachLine(bytes, bad: bad) { fields, number in
+            guard fields.count == 2 || fields.count == 3 || fields.count == 5,
+                  let timestamp = integer(bytes, fields[0]) else {
+                _ = parse(fields, bytes, number: number, bad: bad)  // reports the reason
+                return true
+            }
+            let step: Int64
+            if fields.count >= 3 {
+                guard let parsed = integer(bytes, fields[2]) else {
+                    _ = parse(fields, bytes, number: number, bad: bad)
+                    return true
+                }
+                step = fields.count == 3 ? parsed : 0
+            } else {
+                step = 0
+            }
+            if let current = best {
+                if step < current.step || (step == current.step && timestamp < current.timestamp) { return true }
+            }
+            guard let line = parse(fields, bytes, number: number, bad: bad) else { return true }
+            if let current = best, line.step == current.step, line.timestamp == current.timestamp,
+               !(line.value > current.value) {
+                return true
+            }
+            best = line
+            return true
+        }
+        return best
+    }
+
+    // MARK: internals
+
+    /// Calls `body` with the byte ranges of the space-separated fields of each line, as Python's
+    /// `line.strip().split(" ")` would split them. A last line without its "\n" was cut off by
+    /// a crash or is being appended right now: it is reported and skipped.
+    private static func forEachLine(_ bytes: [UInt8], bad: (BadLine) -> Void,
+                                    _ body: ([Range<Int>], Int) -> Bool) {
+        var start = 0
+        var number = 0
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(5)
+        while start < bytes.count {
+            number += 1
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            if end == bytes.count {
+                bad(BadLine(number: number, reason: "truncated last line (no line end)"))
+                return
+            }
+            // strip(): leading/trailing whitespace of the line.
+            var lo = start, hi = end
+            while lo < hi && isSpace(bytes[lo]) { lo += 1 }
+            while hi > lo && isSpace(bytes[hi - 1]) { hi -= 1 }
+            fields.removeAll(keepingCapacity: true)
+            var fieldStart = lo
+            for i in lo..<hi where bytes[i] == 0x20 {
+                fields.append(fieldStart..<i)
+                fieldStart = i + 1
+            }
+            fields.append(fieldStart..<hi)
+            if !body(fields, number) { return }
+            start = end + 1
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    private static func parse(_ fields: [Range<Int>], _ bytes: [UInt8], number: Int,
+                              bad: (BadLine) -> Void) -> Line? {
+        guard fields.count == 2 || fields.count == 3 || fields.count == 5 else {
+            bad(BadLine(number: number, reason: "\(fields.count) fields, expected 2, 3 or 5"))
+            return nil
+        }
+        guard let timestamp = integer(bytes, fields[0]) else {
+            bad(BadLine(number: number, reason: "timestamp is not an integer"))
+            return nil
+        }
+        guard let value = Double(String(decoding: bytes[fields[1]], as: UTF8.self)) else {
+            bad(BadLine(number: number, reason: "value is not a number"))
+            return nil
+        }
+        var line = Line(timestamp: timestamp, value: value, step: 0)
+        if fields.count == 3 {
+            guard let step = integer(bytes, fields[2]) else {
+                bad(BadLine(number: number, reason: "step is not an integer"))
+                return nil
+            }
+            line.step = step
+        }
+        if fields.count == 5 {
+            // MLflow reads step 0 for 5-field lines (`int(parts[2]) if len(parts) == 3`).
+            guard integer(bytes, fields[2]) != nil else {
+                bad(BadLine(number: number, reason: "step is not an integer"))
+                return nil
+            }
+            line.datasetName = String(decoding: bytes[fields[3]], as: UTF8.self)
+            line.datasetDigest = String(decoding: bytes[fields[4]], as: UTF8.self)
+        }
+        return line
+    }
+
+    /// A decimal integer with optional sign, as Python's int() reads MLflow's own output.
+    private static func integer(_ bytes: [UInt8], _ range: Range<Int>) -> Int64? {
+        var i = range.lowerBound
+        guard i < range.upperBound else { return nil }
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < range.upperBound else { return nil }
+        var value: Int64 = 0
+        while i < range.upperBound {
+            let digit = bytes[i] &- 0x30
+            guard digit < 10 else { return nil }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int64(digit))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+            i += 1
+        }
+        return negative ? -value : value
+    }
+}

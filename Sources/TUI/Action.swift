@@ -1,0 +1,41 @@
+import Terminal
+import Tracking
+
+/// Everything that can change the state: input, time, and backend results.
+public enum Action: Sendable {
+    case key(Key)
+    case resize(Size)
+    /// Wall-clock seconds; drives the spinner, relative times and live refresh.
+    case tick(Double)
+    case click(x: Int, y: Int)
+    case wheel(x: Int, y: Int, delta: Int)
+    case experimentsLoaded(request: Int, Result<[Experiment], MLflowError>)
+    case runsLoaded(request: Int, mode: RunsLoad, Result<Page<Run>, MLflowError>)
+    case runCounted(experimentID: String, count: Int, lastActivity: Int64?)
+    case detailsLoaded(request: Int, Result<RunWithChildren, MLflowError>)
+    case compareLoaded(request: Int, Result<[Run], MLflowError>)
+    case themeLoaded(Result<Theme, ThemeError>)
+    /// Runs a `:` command line as if typed.
+    case command(String)
+}
+
+/// How a page of runs joins the table: a new search, the next page, or a live refresh that
+/// keeps the cursor on the same run.
+public enum RunsLoad: Equatable, Sendable { case replace, append, refresh }
+
+public struct RunWithChildren: Sendable, Equatable {
+    public var run: Run
+    public var children: [Run]
+    public init(run: Run, children: [Run]) { self.run = run; self.children = children }
+}
+
+/// Work the reducer asks for; the runtime performs it off the input loop and answers with an Action.
+public enum Effect: Equatable, Sendable {
+    case loadExperiments(request: Int)
+    case searchRuns(request: Int, RunSearch, mode: RunsLoad)
+    case countRuns(experimentIDs: [String])
+    case loadDetails(request: Int, runID: String)
+    case loadCompare(request: Int, runIDs: [String])
+    case loadTheme(String)
+    case copy(String)
+}

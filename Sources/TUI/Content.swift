@@ -1,0 +1,200 @@
+import Foundation
+import Terminal
+import Tracking
+
+/// One line of the run details pane. Links (parent, children) can be followed with Enter.
+public struct DetailLine: Equatable, Sendable {
+    public var label: String
+    public var value: String
+    public var role: ThemeRole
+    public var link: String?
+    public var isSection: Bool
+
+    static func section(_ title: String) -> DetailLine { DetailLine(label: title, value: "", role: .section, link: nil, isSection: true) }
+    static func field(_ label: String, _ value: String, _ role: ThemeRole = .base, link: String? = nil) -> DetailLine {
+        DetailLine(label: label, value: value, role: role, link: link, isSection: false)
+    }
+}
+
+/// The details pane content of a run: info, description, params, metrics, tags (system tags
+/// grouped last and dimmed), parent and children links, inputs.
+public func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int) -> [DetailLine] {
+    guard let run = details.run else { return [] }
+    var lines: [DetailLine] = [.section("Run")]
+    let info = run.info
+    lines.append(.field("name", info.runName))
+    lines.append(.field("run id", info.runID))
+    lines.append(.field("status", "\(statusGlyph(info.status)) \(info.status.rawValue)", statusRole(info.status)))
+    lines.append(.field("experiment", info.experimentID))
+    lines.append(.field("user", info.userID))
+    lines.append(.field("started", info.startTime.map { "\(formatAbsolute($0, utcOffset: utcOffset)) (\(formatRelative($0, now: now)))" } ?? "-"))
+    lines.append(.field("ended", info.endTime.map { formatAbsolute($0, utcOffset: utcOffset) } ?? "-"))
+    lines.append(.field("duration", formatDuration(run, now: now)))
+    if let source = run.data.tag("mlflow.source.name") { lines.append(.field("source", source)) }
+    lines.append(.field("artifacts", info.artifactURI))
+    if info.lifecycleStage == .deleted { lines.append(.field("lifecycle", "deleted", .warning)) }
+
+    if let parent = run.parentRunID {
+        lines.append(.section("Parent"))
+        lines.append(.field("↑ parent", parent, .link, link: parent))
+    }
+    if !details.children.isEmpty {
+        lines.append(.section("Children (\(details.children.count))"))
+        for child in details.children {
+            lines.append(.field("↳ " + statusGlyph(child.info.status), "\(child.info.runName)  \(child.info.runID)", .link, link: child.info.runID))
+        }
+    }
+    if let note = run.description, !note.isEmpty {
+        lines.append(.section("Description"))
+        for paragraph in note.split(separator: "\n", omittingEmptySubsequences: false) {
+            for wrapped in wrap(String(paragraph), width: max(20, width - 4)) { lines.append(.field("", wrapped)) }
+        }
+    }
+    lines.append(.section("Params (\(run.data.params.count))"))
+    for p in run.data.params.sorted(by: { $0.key < $1.key }) { lines.append(.field(p.key, p.value)) }
+    lines.append(.section("Metrics (\(run.data.metrics.count), latest value)"))
+    for m in run.data.metrics.sorted(by: { $0.key < $1.key }) {
+        lines.append(.field(m.key, "\(formatNumber(m.value))   step \(m.step)"))
+    }
+    let userTags = run.data.tags.filter { !$0.key.hasPrefix("mlflow.") }.sorted { $0.key < $1.key }
+    let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != "mlflow.note.content" }.sorted { $0.key < $1.key }
+    lines.append(.section("Tags (\(userTags.count))"))
+    for t in userTags { lines.append(.field(t.key, t.value)) }
+    if !systemTags.isEmpty {
+        lines.append(.section("System tags (\(systemTags.count))"))
+        for t in systemTags { lines.append(.field(t.key, t.value, .dim)) }
+    }
+    if !run.inputs.datasetInputs.isEmpty {
+        lines.append(.section("Datasets (\(run.inputs.datasetInputs.count))"))
+        for input in run.inputs.datasetInputs {
+            let d = input.dataset
+            let context = input.context.map { " [\($0)]" } ?? ""
+            lines.append(.field(d.name + context, "digest \(d.digest)  \(d.sourceType): \(d.source)"))
+        }
+    }
+    if !run.inputs.modelInputs.isEmpty || !run.outputs.modelOutputs.isEmpty {
+        lines.append(.section("Models"))
+        for m in run.inputs.modelInputs { lines.append(.field("input", m.modelID)) }
+        for m in run.outputs.modelOutputs { lines.append(.field("output", m.modelID + (m.step.map { " (step \($0))" } ?? ""))) }
+    }
+    return lines
+}
+
+/// One row of the compare view.
+public struct CompareRow: Equatable, Sendable {
+    public var key: String
+    public var values: [String]
+    public var isSection: Bool
+    public var differs: Bool
+}
+
+/// Params, latest metrics and user tags of the compared runs side by side. A row differs when
+/// any two runs disagree (a missing value counts as a value).
+public func compareRows(_ view: CompareView) -> [CompareRow] {
+    var rows: [CompareRow] = []
+    func section(_ title: String, _ keys: [String], _ value: (Run, String) -> String?) {
+        let body: [CompareRow] = keys.map { key in
+            let values = view.runs.map { value($0, key) ?? "—" }
+            return CompareRow(key: key, values: values, isSection: false, differs: Set(values).count > 1)
+        }
+        let shown = view.onlyDifferences ? body.filter(\.differs) : body
+        rows.append(CompareRow(key: "\(title) (\(shown.count))", values: [], isSection: true, differs: false))
+        rows += shown
+    }
+    let paramKeys = Set(view.runs.flatMap { $0.data.params.map(\.key) }).sorted()
+    let metricKeys = Set(view.runs.flatMap { $0.data.metrics.map(\.key) }).sorted()
+    let tagKeys = Set(view.runs.flatMap { $0.data.tags.map(\.key) }).filter { !$0.hasPrefix("mlflow.") }.sorted()
+    section("Params", paramKeys) { $0.data.param($1) }
+    section("Metrics", metricKeys) { run, key in run.data.metric(key).map { formatNumber($0.value) } }
+    section("Tags", tagKeys) { $0.data.tag($1) }
+    return rows
+}
+
+// MARK: - formatting shared by panes
+
+public func statusGlyph(_ status: RunStatus) -> String {
+    switch status {
+    case .running: return "●"
+    case .scheduled: return "◷"
+    case .finished: return "✓"
+    case .failed: return "✗"
+    case .killed: return "■"
+    }
+}
+
+func statusRole(_ status: RunStatus) -> ThemeRole {
+    switch status {
+    case .running: return .status_running
+    case .scheduled: return .status_scheduled
+    case .finished: return .status_finished
+    case .failed: return .status_failed
+    case .killed: return .status_killed
+    }
+}
+
+/// Metric values: NaN and infinities spelled as MLflow prints them, others with 6 significant digits.
+public func formatNumber(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return String(format: "%.6g", value)
+}
+
+public func formatAbsolute(_ millis: Int64, utcOffset: Int) -> String {
+    var t = time_t(millis / 1000 + Int64(utcOffset))
+    var tm = tm()
+    gmtime_r(&t, &tm)
+    return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+}
+
+/// "12s ago", "5m ago", "3h ago", "4d ago".
+public func formatRelative(_ millis: Int64, now: Double) -> String {
+    let seconds = Int64(now) - millis / 1000
+    if seconds < 0 { return "in future" }
+    if seconds < 60 { return "\(seconds)s ago" }
+    if seconds < 3600 { return "\(seconds / 60)m ago" }
+    if seconds < 86400 { return "\(seconds / 3600)h ago" }
+    if seconds < 86400 * 365 { return "\(seconds / 86400)d ago" }
+    return "\(seconds / (86400 * 365))y ago"
+}
+
+/// Wall time from start to end, or to now for a RUNNING run (marked with "…").
+public func formatDuration(_ run: Run, now: Double) -> String {
+    guard let start = run.info.startTime else { return "-" }
+    let running = run.info.endTime == nil
+    let end = run.info.endTime ?? (run.info.status == .running ? Int64(now * 1000) : start)
+    let ms = max(0, end - start)
+    let text: String
+    if ms < 1000 { text = "\(ms)ms" }
+    else if ms < 60_000 { text = String(format: "%.1fs", Double(ms) / 1000) }
+    else if ms < 3_600_000 { text = "\(ms / 60_000)m\(String(format: "%02d", (ms / 1000) % 60))s" }
+    else { text = "\(ms / 3_600_000)h\(String(format: "%02d", (ms / 60_000) % 60))m" }
+    return running && run.info.status == .running ? text + "…" : text
+}
+
+/// Greedy word wrap by display width; words longer than a line are cut.
+public func wrap(_ text: String, width: Int) -> [String] {
+    guard width > 0 else { return [text] }
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+        let candidate = line.isEmpty ? word : line + " " + word
+        if DisplayWidth.of(candidate) <= width { line = candidate; continue }
+        if !line.isEmpty { lines.append(line) }
+        var rest = word
+        while DisplayWidth.of(rest) > width {
+            var chunk = ""
+            var it = rest.makeIterator()
+            var used = 0
+            while let c = it.next() {
+                if used + DisplayWidth.of(c) > width { break }
+                chunk.append(c); used += DisplayWidth.of(c)
+            }
+            lines.append(chunk)
+            rest = String(rest.dropFirst(chunk.count))
+        }
+        line = rest
+    }
+    lines.append(line)
+    return lines
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Terminal
+import Tracking
+
+/// Actions produced off the input loop (backend results), collected for the loop to drain.
+final class ActionInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [Action] = []
+    func post(_ action: Action) { lock.lock(); pending.append(action); lock.unlock() }
+    func drain() -> [Action] {
+        lock.lock(); defer { lock.unlock() }
+        let out = pending
+        pending = []
+        return out
+    }
+}
+
+/// Performs effects against the store as Swift tasks; every answer comes back as an Action.
+struct EffectRunner: Sendable {
+    let store: any TrackingStore
+    let inbox: ActionInbox
+    let themeDirectories: [String]
+
+    func run(_ effect: Effect) {
+        let store = self.store, inbox = self.inbox, dirs = themeDirectories
+        switch effect {
+        case .loadExperiments(let request):
+            Task.detached {
+                let result = await capture { try await store.allExperiments(ExperimentSearch(viewType: .all)) }
+                inbox.post(.experimentsLoaded(request: request, result))
+            }
+        case .searchRuns(let request, let search, let mode):
+            Task.detached {
+                let result = await capture { try await store.searchRuns(search) }
+                inbox.post(.runsLoaded(request: request, mode: mode, result))
+            }
+        case .countRuns(let ids):
+            // Counts one experiment at a time, in the background, after the first screen.
+            Task.detached(priority: .background) {
+                for id in ids {
+                    var search = RunSearch(experimentIDs: [id], maxResults: RunSearch.maxResultsLimit)
+                    var count = 0
+                    var last: Int64?
+                    do {
+                        while true {
+                            let page = try await store.searchRuns(search)
+                            count += page.items.count
+                            for run in page.items {
+                                let t = max(run.info.startTime ?? 0, run.info.endTime ?? 0)
+                                if t > 0 { last = max(last ?? 0, t) }
+                            }
+                            guard let token = page.nextPageToken else { break }
+                            search.pageToken = token
+                        }
+                    } catch { continue }
+                    inbox.post(.runCounted(experimentID: id, count: count, lastActivity: last))
+                }
+            }
+        case .loadDetails(let request, let runID):
+            Task.detached {
+                let result = await capture { () async throws -> RunWithChildren in
+                    let run = try await store.getRun(id: runID)
+                    let filter = "tags.mlflow.parentRunId = '\(runID)'"
+                    let children = (try? await store.allRuns(RunSearch(experimentIDs: [run.info.experimentID], filter: filter))) ?? []
+                    return RunWithChildren(run: run, children: children)
+                }
+                inbox.post(.detailsLoaded(request: request, result))
+            }
+        case .loadCompare(let request, let ids):
+            Task.detached {
+                let result = await capture { () async throws -> [Run] in
+                    var runs: [Run] = []
+                    for id in ids { runs.append(try await store.getRun(id: id)) }
+                    return runs
+                }
+                inbox.post(.compareLoaded(request: request, result))
+            }
+        case .loadTheme(let name):
+            do { inbox.post(.themeLoaded(.success(try ThemeLoader.load(name, directories: dirs)))) }
+            catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
+        case .copy:
+            break  // handled by the loop, which owns the terminal
+        }
+    }
+}
+
+private func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowError> {
+    do { return .success(try await body()) } catch { return .failure(error.asMLflowError) }
+}
+
+/// Startup and latency figures, printed on exit when MLTUI_BENCH is set.
+struct FrameTimings {
+    var startedAt = monotonicSeconds()
+    var firstRunsFrame: Double?
+    var keyLatencies: [Double] = []
+
+    func report() -> String {
+        var lines: [String] = []
+        if let first = firstRunsFrame { lines.append(String(format: "first frame with runs: %.1f ms", first * 1000)) }
+        if !keyLatencies.isEmpty {
+            let sorted = keyLatencies.sorted()
+            let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            lines.append(String(format: "keystroke to frame: %d keys, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                                sorted.count, p50 * 1000, p99 * 1000, sorted.last! * 1000))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Runs the terminal UI until the user quits. The input loop runs on its own thread (ncurses
+/// is single-threaded); store calls run as tasks and come back through the inbox, so a slow
+/// or dead backend shows a spinner and an error line instead of freezing the screen.
+public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
+    let (theme, warning) = ThemeLoader.resolve(options)
+    let terminal = try NcursesTerminal(environment: options.environment, mouse: options.mouse)
+    var state = AppState(source: store.uri, theme: theme, size: terminal.size, now: Date().timeIntervalSince1970,
+                         utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
+                         pageSize: options.pageSize, initialExperiment: options.initialExperiment)
+    if let warning { showMessage(&state, warning, isError: true) }
+    let initialState = state
+    let inbox = ActionInbox()
+    let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories)
+    let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
+
+    let finalState: AppState = await withCheckedContinuation { continuation in
+        let thread = Thread {
+            var state = initialState
+            var timings = FrameTimings()
+            for effect in startApp(&state) { runner.run(effect) }
+            terminal.draw(render(state))
+            var lastTick = 0.0
+            while !state.shouldQuit {
+                // Poll quickly while loading (spinner), slowly when idle.
+                let event = terminal.readEvent(timeoutMs: state.isLoading ? 50 : 200)
+                let keyTime = monotonicSeconds()
+                var actions: [Action] = []
+                var isKey = false
+                switch event {
+                case .key(let key)?: actions.append(.key(key)); isKey = true
+                case .resize(let size)?: actions.append(.resize(size))
+                case .mouseClick(let x, let y)?: actions.append(.click(x: x, y: y))
+                case .wheel(let x, let y, let delta)?: actions.append(.wheel(x: x, y: y, delta: delta))
+                case nil: break
+                }
+                actions += inbox.drain()
+                let now = Date().timeIntervalSince1970
+                if now - lastTick >= (state.isLoading ? 0.1 : 1) { actions.append(.tick(now)); lastTick = now }
+                if actions.isEmpty { continue }
+                for action in actions {
+                    for effect in reduce(&state, action) {
+                        if case .copy(let text) = effect { terminal.copyToClipboard(text) } else { runner.run(effect) }
+                    }
+                }
+                if state.shouldQuit { break }
+                terminal.draw(render(state))
+                if timings.firstRunsFrame == nil && !state.table.rows.isEmpty {
+                    timings.firstRunsFrame = monotonicSeconds() - timings.startedAt
+                }
+                if isKey { timings.keyLatencies.append(monotonicSeconds() - keyTime) }
+            }
+            terminal.close()
+            if bench { print(timings.report()) }
+            continuation.resume(returning: state)
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+    // OSC 52 may be ignored (no tmux set-clipboard, some terminals): print what was copied.
+    for text in finalState.yanked { print("copied: \(text)") }
+}

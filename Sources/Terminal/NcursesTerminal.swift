@@ -1,0 +1,270 @@
+import CNcursesw
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How many colours the terminal can show; themes are mapped down to it.
+public enum ColorMode: String, Sendable {
+    case none, ansi8, ansi256, direct
+
+    /// NO_COLOR (any non-empty value, see no-color.org) wins; otherwise what terminfo reports.
+    public static func detect(environment: [String: String], colors: Int, hasColors: Bool) -> ColorMode {
+        if let v = environment["NO_COLOR"], !v.isEmpty { return .none }
+        guard hasColors else { return .none }
+        if colors >= 0x1000000 { return .direct }
+        if colors >= 256 { return .ansi256 }
+        return .ansi8
+    }
+
+    /// The terminal colour number for `color`, -1 for the terminal's default.
+    public func number(for color: Color) -> Int32 {
+        switch (self, color) {
+        case (_, .default), (.none, _): return -1
+        case (.ansi8, .ansi(let n)): return Int32(n % 8)
+        case (_, .ansi(let n)): return Int32(n)
+        case (.ansi8, .indexed(let n)): return Int32(ColorMode.nearestANSI(ColorMode.rgb(ofIndexed: n)))
+        case (_, .indexed(let n)): return Int32(n)
+        case (.direct, .rgb(let r, let g, let b)): return Int32(r) << 16 | Int32(g) << 8 | Int32(b)
+        case (.ansi256, .rgb(let r, let g, let b)): return Int32(ColorMode.nearestIndexed(r, g, b))
+        case (.ansi8, .rgb(let r, let g, let b)): return Int32(ColorMode.nearestANSI((r, g, b)))
+        }
+    }
+
+    /// The xterm 6x6x6 cube or grey ramp entry closest to an RGB colour.
+    static func nearestIndexed(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
+        let levels: [Int] = [0, 95, 135, 175, 215, 255]
+        func level(_ v: UInt8) -> Int { levels.indices.min { abs(levels[$0] - Int(v)) < abs(levels[$1] - Int(v)) }! }
+        let (ri, gi, bi) = (level(r), level(g), level(b))
+        let cube = (levels[ri], levels[gi], levels[bi])
+        let grey = (Int(r) + Int(g) + Int(b)) / 3
+        let greyIndex = max(0, min(23, (grey - 8 + 5) / 10))
+        let greyValue = 8 + greyIndex * 10
+        func dist(_ c: (Int, Int, Int)) -> Int {
+            let dr = c.0 - Int(r), dg = c.1 - Int(g), db = c.2 - Int(b)
+            return dr * dr + dg * dg + db * db
+        }
+        if dist((greyValue, greyValue, greyValue)) < dist(cube) { return UInt8(232 + greyIndex) }
+        return UInt8(16 + 36 * ri + 6 * gi + bi)
+    }
+
+    static func rgb(ofIndexed n: UInt8) -> (UInt8, UInt8, UInt8) {
+        if n >= 232 { let v = UInt8(8 + 10 * (Int(n) - 232)); return (v, v, v) }
+        if n >= 16 {
+            let levels: [UInt8] = [0, 95, 135, 175, 215, 255]
+            let i = Int(n) - 16
+            return (levels[i / 36], levels[(i / 6) % 6], levels[i % 6])
+        }
+        return basic[Int(n) % 8]
+    }
+
+    static let basic: [(UInt8, UInt8, UInt8)] = [
+        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+    ]
+
+    static func nearestANSI(_ c: (UInt8, UInt8, UInt8)) -> UInt8 {
+        var best = 0, bestDist = Int.max
+        for (i, b) in basic.enumerated() {
+            let d = (Int(b.0) - Int(c.0)) * (Int(b.0) - Int(c.0)) + (Int(b.1) - Int(c.1)) * (Int(b.1) - Int(c.1))
+                + (Int(b.2) - Int(c.2)) * (Int(b.2) - Int(c.2))
+            if d < bestDist { best = i; bestDist = d }
+        }
+        return UInt8(best)
+    }
+}
+
+/// Whether ncurses currently owns the terminal; read by the signal and atexit handlers.
+nonisolated(unsafe) private var terminalActive = false
+
+private func restoreTerminalNow() {
+    if terminalActive {
+        terminalActive = false
+        endwin()
+    }
+}
+
+/// Restores the terminal on a fatal signal, then lets the signal do what it would have done.
+private func handleFatalSignal(_ signal: Int32) {
+    restoreTerminalNow()
+    Glibc.signal(signal, SIG_DFL)
+    raise(signal)
+}
+
+/// The ncurses adapter: the only code that talks to the terminal. It knows cells and keys,
+/// nothing of the app.
+public final class NcursesTerminal: @unchecked Sendable {
+    public private(set) var size: Size
+    public let colorMode: ColorMode
+    private var lastFrame: Buffer?
+    private var pairs: [Int64: Int32] = [:]
+
+    /// Takes over the terminal. Restores it on `close()`, at exit, and on SIGINT, SIGTERM,
+    /// SIGHUP, SIGQUIT and crash signals.
+    public init(environment: [String: String], mouse: Bool = true) throws {
+        setlocale(LC_ALL, "")
+        if environment["ESCDELAY"] == nil { setenv("ESCDELAY", "25", 1) }
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            throw TerminalError("mltui needs an interactive terminal (stdin and stdout must be a TTY)")
+        }
+        guard initscr() != nil else { throw TerminalError("could not initialise the terminal (TERM=\(environment["TERM"] ?? "unset"))") }
+        terminalActive = true
+        atexit { restoreTerminalNow() }
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
+            signal(sig) { handleFatalSignal($0) }
+        }
+        raw()
+        noecho()
+        nonl()
+        keypad(stdscr, true)
+        curs_set(0)
+        let hasColors = has_colors()
+        if hasColors && (environment["NO_COLOR"] ?? "").isEmpty {
+            start_color()
+            use_default_colors()
+        }
+        colorMode = ColorMode.detect(environment: environment, colors: Int(mltui_colors()), hasColors: hasColors)
+        if mouse { mousemask(mltui_mouse_mask(), nil); mouseinterval(0) }
+        size = Size(width: Int(mltui_cols()), height: Int(mltui_lines()))
+    }
+
+    public func close() { restoreTerminalNow() }
+
+    /// Waits up to `timeoutMs` for input; nil on timeout.
+    public func readEvent(timeoutMs: Int32) -> InputEvent? {
+        timeout(timeoutMs)
+        var ch: wint_t = 0
+        let kind = wget_wch(stdscr, &ch)
+        if kind == ERR { return nil }
+        if kind == KEY_CODE_YES { return decodeFunctionKey(Int32(ch)) }
+        return decodeCharacter(UInt32(ch))
+    }
+
+    private func decodeFunctionKey(_ code: Int32) -> InputEvent? {
+        switch code {
+        case KEY_UP: return .key(.up)
+        case KEY_DOWN: return .key(.down)
+        case KEY_LEFT: return .key(.left)
+        case KEY_RIGHT: return .key(.right)
+        case KEY_PPAGE: return .key(.pageUp)
+        case KEY_NPAGE: return .key(.pageDown)
+        case KEY_HOME, KEY_A1: return .key(.home)
+        case KEY_END, KEY_C1: return .key(.end)
+        case KEY_ENTER: return .key(.enter)
+        case KEY_BACKSPACE: return .key(.backspace)
+        case KEY_DC: return .key(.delete)
+        case KEY_BTAB: return .key(.backTab)
+        case KEY_RESIZE:
+            size = Size(width: Int(mltui_cols()), height: Int(mltui_lines()))
+            lastFrame = nil
+            return .resize(size)
+        case KEY_MOUSE:
+            var x: Int32 = 0, y: Int32 = 0, wheel: Int32 = 0
+            guard mltui_mouse_event(&x, &y, &wheel) != 0 else { return nil }
+            return wheel != 0 ? .wheel(x: Int(x), y: Int(y), delta: Int(wheel)) : .mouseClick(x: Int(x), y: Int(y))
+        case KEY_F0 + 1 ... KEY_F0 + 12: return .key(.function(Int(code - KEY_F0)))
+        default: return nil
+        }
+    }
+
+    private func decodeCharacter(_ value: UInt32) -> InputEvent? {
+        switch value {
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 8, 127: return .key(.backspace)
+        case 27: return .key(.escape)
+        case 0: return .key(.ctrl(" "))
+        case 1...26: return .key(.ctrl(Character(Unicode.Scalar(value + 96)!)))
+        default:
+            guard let scalar = Unicode.Scalar(value) else { return nil }
+            return .key(.char(Character(scalar)))
+        }
+    }
+
+    /// Writes the cells that differ from the previous frame, then refreshes once.
+    public func draw(_ frame: Buffer) {
+        if frame.size != size || lastFrame?.size != frame.size { lastFrame = nil; clearok(stdscr, true) }
+        let previous = lastFrame
+        let width = min(frame.size.width, size.width), height = min(frame.size.height, size.height)
+        for y in 0..<height {
+            var x = 0
+            while x < width {
+                let cell = frame[x, y]
+                if cell.isContinuation || previous?[x, y] == cell { x += 1; continue }
+                // Batch a run of changed cells with one style into one addstr.
+                var run = ""
+                var end = x
+                while end < width {
+                    let c = frame[end, y]
+                    if c.style != cell.style { break }
+                    if !c.isContinuation {
+                        if previous?[end, y] == c && (end + 1 >= width || !frame[end + 1, y].isContinuation) { break }
+                        run += c.text.isEmpty ? " " : c.text
+                    }
+                    end += 1
+                }
+                if end == x { end = x + 1; run = cell.text }
+                // The bottom-right cell makes ncurses scroll on some terminals: never write it.
+                if y == size.height - 1 && end >= size.width { run = String(run.dropLast()); if run.isEmpty { x = end; continue } }
+                apply(cell.style)
+                move(Int32(y), Int32(x))
+                addstr(run)
+                x = end
+            }
+        }
+        lastFrame = frame
+        refresh()
+    }
+
+    private func apply(_ style: Style) {
+        var attrs = mltui_a_normal()
+        if style.attributes.contains(.bold) { attrs |= mltui_a_bold() }
+        if style.attributes.contains(.dim) { attrs |= mltui_a_dim() }
+        if style.attributes.contains(.underline) { attrs |= mltui_a_underline() }
+        if style.attributes.contains(.italic) { attrs |= mltui_a_italic() }
+        var reverse = style.attributes.contains(.reverse)
+        // Without colours a highlighted background would vanish; show it as reverse video.
+        if colorMode == .none && style.bg != .default { reverse.toggle() }
+        if reverse { attrs |= mltui_a_reverse() }
+        mltui_set_attr(attrs, pair(for: style))
+    }
+
+    private func pair(for style: Style) -> Int32 {
+        guard colorMode != .none else { return 0 }
+        let fg = colorMode.number(for: style.fg), bg = colorMode.number(for: style.bg)
+        if fg == -1 && bg == -1 { return 0 }
+        let key = Int64(fg) << 32 | Int64(UInt32(bitPattern: bg))
+        if let p = pairs[key] { return p }
+        let p = alloc_pair(fg, bg)
+        let result = p < 0 ? 0 : p
+        pairs[key] = result
+        return result
+    }
+
+    /// Sends an OSC 52 clipboard sequence (tmux forwards it with `set-clipboard on`).
+    public func copyToClipboard(_ text: String) {
+        let sequence = "\u{1B}]52;c;\(Base64.encode(Array(text.utf8)))\u{07}"
+        fputs(sequence, stdout)
+        fflush(stdout)
+    }
+}
+
+public struct TerminalError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            let b0 = Int(bytes[i]), b1 = i + 1 < bytes.count ? Int(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? Int(bytes[i + 2]) : 0
+            out.append(table[b0 >> 2])
+            out.append(table[(b0 & 3) << 4 | b1 >> 4])
+            out.append(i + 1 < bytes.count ? table[(b1 & 15) << 2 | b2 >> 6] : "=")
+            out.append(i + 2 < bytes.count ? table[b2 & 63] : "=")
+            i += 3
+        }
+        return out
+    }
+}

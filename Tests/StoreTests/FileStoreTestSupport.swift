@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+
+/// Runs the real MLflow (Python venv) for the file store tests: to write stores and to ask
+/// MLflow for its own answers over them.
+enum MLflowPython {
+    /// The venv with MLflow 3.17.2 (TEAM.md); MLTUI_PYTHON overrides it.
+    static var executable: String {
+        ProcessInfo.processInfo.environment["MLTUI_PYTHON"] ?? "/work/main/.venv-mlflow/bin/python"
+    }
+
+    /// Tests/StoreTests/Scripts, found from this source file.
+    static var scripts: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
+    }
+
+    /// The package root (two levels above Tests/StoreTests).
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs a script; returns stdout, failing the test with stderr on a non-zero exit.
+    static func run(_ script: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [script] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MLFLOW_ALLOW_FILE_STORE"] = "true"
+        environment.removeValue(forKey: "MLFLOW_TRACKING_URI")
+        process.environment = environment
+        // stderr goes to a file so that a chatty script cannot block on a full pipe.
+        let errPath = NSTemporaryDirectory() + "mltui-stderr-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(forWritingAtPath: errPath)
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+        if process.terminationStatus != 0 {
+            XCTFail("\(script) failed: \(String(decoding: errData, as: UTF8.self).suffix(2000))", file: file, line: line)
+            throw CocoaError(.executableLoad)
+        }
+        return data
+    }
+
+    static func json(_ script: String, _ arguments: [String]) throws -> Any {
+        try JSONSerialization.jsonObject(with: try run(script, arguments), options: [.fragmentsAllowed])
+    }
+}
+
+/// Collects store warnings (the `warn` callback) for assertions.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var messages: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    func append(_ message: String) { lock.lock(); lines.append(message); lock.unlock() }
+    var sink: @Sendable (String) -> Void { { [self] in self.append($0) } }
+}
+
+func temporaryDirectory(_ name: String) throws -> String {
+    let path = NSTemporaryDirectory() + "mltui-\(name)-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

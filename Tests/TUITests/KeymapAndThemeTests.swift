@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+import Terminal
+@testable import TUI
+
+final class KeymapTests: XCTestCase {
+    func testNoTwoBindingsCollideInOneContext() {
+        XCTAssertEqual(Keymap.collisions(), [])
+    }
+
+    func testCollisionCheckCatchesADuplicate() {
+        // The check itself must be able to fail: a global key reused in a context is a collision.
+        let table = Keymap.bindings + [KeyBinding(keys: [.char("q")], context: .runs, command: .sort, help: "x", footer: nil)]
+        XCTAssertFalse(Keymap.collisions(in: table).isEmpty)
+    }
+
+    func testMarkdownTableListsEveryBinding() {
+        let table = Keymap.markdownTable()
+        let rows = table.split(separator: "\n")
+        XCTAssertEqual(rows.count, Keymap.bindings.count + 2)
+        XCTAssertTrue(table.contains("| `/` | runs | filter (MLflow search syntax) |"))
+        XCTAssertTrue(table.contains("| `Space` | runs | mark run for compare |"))
+    }
+
+    func testEveryPaneHasFooterHintsAndCommandsResolve() {
+        for context in [KeyContext.experiments, .runs, .details, .compare, .picker] {
+            XCTAssertFalse(Keymap.footerHints(for: context).isEmpty, "\(context)")
+        }
+        XCTAssertEqual(Keymap.command(for: .char("q"), in: .runs), .quit)
+        XCTAssertEqual(Keymap.command(for: .char("t"), in: .runs), .tagPicker)
+        XCTAssertEqual(Keymap.command(for: .char("t"), in: .experiments), nil)
+        XCTAssertEqual(Keymap.command(for: .char("j"), in: .picker), nil, "letters narrow the picker")
+    }
+}
+
+final class ThemeTests: XCTestCase {
+    static let themesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("themes").path
+
+    func testEveryThemeFileParsesAndDefinesEveryRole() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.themesDirectory).filter { $0.hasSuffix(".toml") }
+        XCTAssertGreaterThanOrEqual(files.count, 5)
+        for file in files {
+            let theme = try ThemeLoader.load(Self.themesDirectory + "/" + file, directories: [])
+            for role in ThemeRole.allCases { XCTAssertNotNil(theme.styles[role], "\(file) lacks \(role)") }
+        }
+    }
+
+    func testBuiltinCopiesMatchTheFiles() throws {
+        for (name, text) in BuiltinThemes.files {
+            let file = try String(contentsOfFile: Self.themesDirectory + "/\(name).toml", encoding: .utf8)
+            XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), file.trimmingCharacters(in: .whitespacesAndNewlines),
+                           "run themes/embed-themes.sh")
+        }
+        XCTAssertEqual(Set(BuiltinThemes.files.keys), ["dark", "light", "high-contrast", "colorblind", "mono"])
+    }
+
+    func testParsesColoursAndAttributes() throws {
+        let theme = try ThemeParser.parse("""
+        name = "t"  # comment
+        [styles]
+        selected = { fg = "#ff0000", bg = 236, bold = true, underline = true }
+        error = { fg = "bright-red" }
+        """)
+        XCTAssertEqual(theme.name, "t")
+        XCTAssertEqual(theme[.selected], Style(fg: .rgb(255, 0, 0), bg: .indexed(236), attributes: [.bold, .underline]))
+        XCTAssertEqual(theme[.error].fg, .ansi(9))
+        XCTAssertEqual(theme[.link], theme[.base], "a missing role falls back to base")
+    }
+
+    func testMalformedThemesNameTheLine() {
+        XCTAssertThrowsError(try ThemeParser.parse("[styles]\nselected = { fg = \"mauve\" }")) {
+            XCTAssertTrue(String(describing: $0).contains("line 2: unknown colour"), "\($0)")
+        }
+        XCTAssertThrowsError(try ThemeParser.parse("[styles]\nbogus = { }")) {
+            XCTAssertTrue(String(describing: $0).contains("unknown style 'bogus'"))
+        }
+        XCTAssertThrowsError(try ThemeParser.parse("[styles]\nerror = red")) {
+            XCTAssertTrue(String(describing: $0).contains("line 2"))
+        }
+    }
+
+    func testMissingOrBrokenThemeFallsBackWithAMessage() throws {
+        let (theme, warning) = ThemeLoader.resolve(TUIOptions(theme: "nope", environment: [:]))
+        XCTAssertEqual(theme, .defaultTheme)
+        XCTAssertEqual(warning, "theme 'nope' not found (built-in: colorblind, dark, high-contrast, light, mono); using the default theme")
+        let dir = NSTemporaryDirectory() + "mltui-theme-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[styles]\nheader = {".write(toFile: dir + "/broken.toml", atomically: true, encoding: .utf8)
+        let (fallback, message) = ThemeLoader.resolve(TUIOptions(theme: "broken", themeDirectories: [dir], environment: [:]))
+        XCTAssertEqual(fallback, .defaultTheme)
+        XCTAssertTrue(message?.contains("broken.toml: line 2") ?? false, message ?? "nil")
+    }
+
+    func testThemeChosenByEnvironmentThenConfigFile() throws {
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(environment: ["MLTUI_THEME": "light"])).0.name, "light")
+        let home = NSTemporaryDirectory() + "mltui-home-\(getpid())"
+        try FileManager.default.createDirectory(atPath: home + "/.config/mltui", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try "theme = \"mono\"\n".write(toFile: home + "/.config/mltui/config.toml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(environment: ["HOME": home])).0.name, "mono")
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(theme: "high-contrast", environment: ["HOME": home])).0.name, "high-contrast")
+    }
+}
