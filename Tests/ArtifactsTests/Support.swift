@@ -84,10 +84,10 @@ enum Support {
         init(_ exe: String, _ args: [String], env: [String: String] = [:], cwd: String) throws {
             log = cwd + "/server.log"
             FileManager.default.createFile(atPath: log, contents: nil)
-            // setsid: the server leads its own process group, so stopping it also stops the
-            // uvicorn, job-runner and huey children `mlflow server` spawns.
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-            process.arguments = [exe] + args
+            // Foundation starts the child as leader of its own process group (pgid == pid), so
+            // stopping the group also stops the uvicorn, job-runner and huey children of `mlflow server`.
+            process.executableURL = URL(fileURLWithPath: exe)
+            process.arguments = args
             process.currentDirectoryURL = URL(fileURLWithPath: cwd)
             var environment = ProcessInfo.processInfo.environment
             environment.merge(env) { $1 }
