@@ -9,7 +9,7 @@ public func renderHexDump(_ bytes: [UInt8], offset: Int64, theme: Theme) -> [Pre
         for (i, byte) in row.enumerated() {
             hex += hexByte(byte) + (i == 7 ? "  " : " ")
         }
-        hex += String(repeating: " ", count: max(0, 49 - hex.count))
+        hex += String(repeating: " ", count: max(0, 50 - hex.count))
         let ascii = String(row.map { (0x20..<0x7F).contains($0) ? Character(Unicode.Scalar($0)) : "." })
         let address = String(offset + Int64(start), radix: 16)
         return PreviewLine([

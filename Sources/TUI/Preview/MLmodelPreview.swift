@@ -58,8 +58,7 @@ struct SimpleYAML {
 
     init(_ text: String) {
         var section = ""
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = String(raw)
+        for line in SimpleYAML.joinContinuations(text) {
             let indent = line.prefix { $0 == " " }.count
             let body = line.dropFirst(indent)
             guard let colon = body.firstIndex(of: ":") else { continue }
@@ -79,6 +78,39 @@ struct SimpleYAML {
                 break
             }
         }
+    }
+
+    /// Lines with PyYAML's wrapped quoted scalars joined back (a continuation line is folded
+    /// into the previous one with a single space, as YAML reads it).
+    static func joinContinuations(_ text: String) -> [String] {
+        var lines: [String] = []
+        var open: Character? = nil
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let line = String(raw)
+            if open != nil, !lines.isEmpty {
+                lines[lines.count - 1] += " " + line.trimmingCharacters(in: .whitespaces)
+            } else {
+                lines.append(line)
+            }
+            open = unclosedQuote(lines[lines.count - 1])
+        }
+        return lines
+    }
+
+    /// The quote a `key: 'value` line leaves open, if any.
+    private static func unclosedQuote(_ line: String) -> Character? {
+        guard let colon = line.range(of: ": ") else { return nil }
+        let value = line[colon.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard let quote = value.first, quote == "'" || quote == "\"" else { return nil }
+        if quote == "'" {
+            // '' is an escaped quote; the scalar is closed when the quotes after the first pair up.
+            return value.dropFirst().filter { $0 == "'" }.count % 2 == 1 ? nil : "'"
+        }
+        var escaped = false, closed = false
+        for c in value.dropFirst() {
+            if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { closed = true }
+        }
+        return closed ? nil : "\""
     }
 
     /// A YAML scalar as written by PyYAML: plain, 'single' ('' escapes) or "double" quoted.
