@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
-        .target(name: "TUI", dependencies: ["Tracking", "Terminal", "CPNG", "CJPEG"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
         // Development entry for the TUI until the lead wires `mltui` to runTUI; remove then.
         .executableTarget(name: "mltui-tui-dev", dependencies: ["TUI", "Tracking", "Backends"]),
         .executableTarget(name: "mltui", dependencies: [

@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, picker, help
+    case global, experiments, runs, details, compare, picker, help, artifacts
 }
 
 /// What a key does; the reducer interprets these.
@@ -14,6 +14,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
+    case openArtifacts, closeFolder, download
 }
 
 public struct KeyBinding: Sendable {
@@ -39,7 +40,7 @@ public enum Keymap {
         bind([.ctrl("r")], .global, .refresh, "refresh now")
         // Movement is the same in every list-like context.
         // In the picker, letters narrow the list, so it moves with arrows and paging keys only.
-        for context in [KeyContext.experiments, .runs, .details, .compare, .picker, .help] {
+        for context in [KeyContext.experiments, .runs, .details, .compare, .picker, .help, .artifacts] {
             let letters = context != .picker
             bind(letters ? [.char("j"), .down] : [.down], context, .moveDown, "down")
             bind(letters ? [.char("k"), .up] : [.up], context, .moveUp, "up")
@@ -78,6 +79,14 @@ public enum Keymap {
         bind([.char("p")], .details, .openParent, "open parent run", footer: "parent")
         bind([.char("y")], .details, .yankRunID, "copy run id", footer: "copy id")
         bind([.char("Y")], .details, .yankArtifactURI, "copy artifact URI")
+        bind([.char("a")], .details, .openArtifacts, "browse the run's artifacts", footer: "artifacts")
+        bind([.char("a")], .runs, .openArtifacts, "browse the selected run's artifacts")
+        bind([.enter, .char("l"), .right], .artifacts, .open, "open folder / preview file (in the preview: fold JSON)", footer: "open")
+        bind([.char("h"), .left], .artifacts, .closeFolder, "close folder / go to parent")
+        bind([.tab], .artifacts, .focusNext, "switch between tree and preview", footer: "preview")
+        bind([.char("d")], .artifacts, .download, "download to the current directory", footer: "download")
+        bind([.char("y")], .artifacts, .yankArtifactURI, "copy the artifact URI", footer: "copy URI")
+        bind([.escape], .artifacts, .back, "close the browser", footer: "back")
 
         bind([.escape, .backspace], .compare, .back, "back", footer: "back")
         bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: "only diffs")

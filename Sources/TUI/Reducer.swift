@@ -71,6 +71,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .command(let line):
         return runCommand(&state, line)
+    case .browser(let event):
+        return reduceBrowser(&state, event)
     }
 }
 
@@ -260,6 +262,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return []
     }
     state.message = nil
+    if state.keyContext == .artifacts, let effects = handleBrowserKey(&state, key) { return effects }
     guard let command = Keymap.command(for: key, in: state.keyContext) else { return [] }
     return perform(&state, command)
 }
@@ -290,6 +293,8 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         state.pane = state.pane == .experiments ? .runs : .experiments
         return []
     case .open: return open(&state)
+    case .openArtifacts: return openArtifactBrowser(&state)
+    case .closeFolder, .download: return []  // browser keys, handled in handleBrowserKey
     case .toggleDeleted:
         if state.pane == .experiments {
             state.showDeletedExperiments.toggle()
@@ -396,7 +401,7 @@ private func pageRows(_ state: AppState) -> Int {
     case .runs: return layout.runRows
     case .details: return layout.detailRows
     case .compare: return layout.compareRows
-    case .picker, .help, .global: return 10
+    case .picker, .help, .global, .artifacts: return 10
     }
 }
 
@@ -416,7 +421,7 @@ private func moveCursor(_ state: inout AppState, by delta: Int) -> [Effect] {
         if let cursor = state.details?.cursor { state.details!.cursor = moved(cursor) }
     case .compare:
         if let cursor = state.compare?.cursor { state.compare!.cursor = moved(cursor) }
-    case .global: break
+    case .global, .artifacts: break
     }
     clampAll(&state)
     return state.keyContext == .runs ? pageIfNeeded(&state) : []

@@ -23,6 +23,7 @@ public func render(_ state: AppState) -> Buffer {
     case .details: renderDetails(&buffer, state, layout.body)
     case .compare: renderCompare(&buffer, state, layout.body)
     }
+    if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
     renderStatusLine(&buffer, state, layout.statusLine)

@@ -80,6 +80,8 @@ struct EffectRunner: Sendable {
             catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
         case .copy:
             break  // handled by the loop, which owns the terminal
+        case .artifacts(let browserEffect):
+            performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
         }
     }
 }
