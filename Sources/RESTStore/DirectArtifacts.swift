@@ -12,7 +12,9 @@ extension RESTStore {
         if let known = artifactURIs.uri(runID) {
             uri = known
         } else {
-            uri = try await getRun(id: runID).info.artifactURI
+            // Unknown run URI (runs/get failed): the server's own routes answer, or report the error.
+            guard let run = try? await getRun(id: runID) else { return nil }
+            uri = run.info.artifactURI
             artifactURIs.store(runID, uri)
         }
         let lower = uri.lowercased()
