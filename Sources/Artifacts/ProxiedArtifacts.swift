@@ -21,7 +21,7 @@ public struct ProxiedArtifacts: ArtifactRepository {
     public init(artifactURI: String, trackingURI: TrackingURI?, client: HTTPClient, headers: [String] = []) throws {
         guard case .rest(let tracking)? = trackingURI,
               let track = URLComponents(string: tracking), let scheme = track.scheme else {
-            throw MLflowError(.invalidParameterValue,
+            throw MLflowError(.notImplemented,
                               "artifacts at '\(artifactURI)' are proxied by an MLflow tracking server; open the server's URI (http://...) or set MLFLOW_TRACKING_URI to read them")
         }
         guard let parsed = URLComponents(string: artifactURI) else {
