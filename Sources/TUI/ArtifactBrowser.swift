@@ -62,6 +62,8 @@ public enum BrowserEffect: Equatable, Sendable {
     case list(runID: String, path: String)
     case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>, theme: Theme)
     case download(runID: String, path: String, destination: String)
+    /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
+    case openExternal(runID: String, path: String, editor: Bool)
 }
 
 // MARK: - reducer
@@ -162,6 +164,9 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
         guard let entry = browser.selected else { return [] }
         showMessage(&state, "downloading \(entry.path)…")
         return [.artifacts(.download(runID: browser.runID, path: entry.path, destination: "."))]
+    case .openPager, .openEditor:
+        guard let entry = browser.selected, !entry.isDir else { return [] }
+        return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
     case .yankArtifactURI:
         let path = browser.selected?.path ?? ""
         let uri = path.isEmpty ? browser.artifactURI : browser.artifactURI + "/" + path
@@ -284,6 +289,44 @@ func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, pos
             do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination)) }
             catch { result = .failure(error.asMLflowError) }
             post(.browser(.downloaded(path: path, result)))
+        case .openExternal:
+            break  // run by the loop (openExternally), which owns the terminal
         }
     }
+}
+
+/// Downloads one artifact to a private temporary folder and runs $PAGER (less) or $EDITOR (vi)
+/// on it with the terminal handed over; returns an error line, or nil. Called on the UI loop's
+/// own thread (not the cooperative pool), which waits for the download.
+func openExternally(store: any TrackingStore, runID: String, path: String, editor: Bool, terminal: NcursesTerminal) -> String? {
+    let folder = NSTemporaryDirectory() + "mltui-open-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    guard mkdir(folder, 0o700) == 0 else { return "cannot create \(folder)" }
+    final class Outcome: @unchecked Sendable { var result: Result<[String], MLflowError> = .success([]) }
+    let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do { outcome.result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: folder)) }
+        catch { outcome.result = .failure(error.asMLflowError) }
+        done.signal()
+    }
+    done.wait()
+    let files: [String]
+    switch outcome.result {
+    case .success(let written): files = written
+    case .failure(let error): return "cannot open \(path): \(error.message)"
+    }
+    guard let file = files.first else { return "cannot open \(path): nothing downloaded" }
+    let environment = ProcessInfo.processInfo.environment
+    let program = (editor ? environment["VISUAL"] ?? environment["EDITOR"] : environment["PAGER"]).flatMap { $0.isEmpty ? nil : $0 }
+        ?? (editor ? "vi" : "less")
+    var failure: String?
+    terminal.runOutside {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The program may carry arguments ("less -R"), as shells read $PAGER; the file is "$1".
+        process.arguments = ["-c", program + " \"$1\"", "sh", file]
+        do { try process.run(); process.waitUntilExit() } catch { failure = "cannot run \(program): \(error)" }
+    }
+    // A temporary copy: the artifact store itself is never written.
+    try? FileManager.default.removeItem(atPath: folder)
+    return failure
 }

@@ -14,7 +14,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
-    case openArtifacts, closeFolder, download
+    case openArtifacts, closeFolder, download, openPager, openEditor
 }
 
 public struct KeyBinding: Sendable {
@@ -86,6 +86,8 @@ public enum Keymap {
         bind([.tab], .artifacts, .focusNext, "switch between tree and preview", footer: "preview")
         bind([.char("d")], .artifacts, .download, "download to the current directory", footer: "download")
         bind([.char("y")], .artifacts, .yankArtifactURI, "copy the artifact URI", footer: "copy URI")
+        bind([.char("o")], .artifacts, .openPager, "open the file in $PAGER", footer: "pager")
+        bind([.char("e")], .artifacts, .openEditor, "open a copy of the file in $EDITOR")
         bind([.escape], .artifacts, .back, "close the browser", footer: "back")
 
         bind([.escape, .backspace], .compare, .back, "back", footer: "back")

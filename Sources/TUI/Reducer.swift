@@ -294,7 +294,7 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         return []
     case .open: return open(&state)
     case .openArtifacts: return openArtifactBrowser(&state)
-    case .closeFolder, .download: return []  // browser keys, handled in handleBrowserKey
+    case .closeFolder, .download, .openPager, .openEditor: return []  // browser keys, handled in handleBrowserKey
     case .toggleDeleted:
         if state.pane == .experiments {
             state.showDeletedExperiments.toggle()

@@ -48,7 +48,10 @@ final class BrowserTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try Support.run(Support.venv + "python", [Support.packageRoot + "/Tests/ArtifactsTests/preview_store.py", dir])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let session = try TmuxSession(command: "TERM=xterm-256color \(binary) --refresh 0 --experiment previews 'sqlite:///\(dir)/mlflow.db'",
+        let opened = dir + "/opened"
+        try FileManager.default.createDirectory(atPath: opened, withIntermediateDirectories: true)
+        // $PAGER as a shell reads it: "cp -t DIR" receives the temporary copy as "$1".
+        let session = try TmuxSession(command: "TERM=xterm-256color PAGER='cp -t \(opened)' \(binary) --refresh 0 --experiment previews 'sqlite:///\(dir)/mlflow.db'",
                                       width: 120, height: 30)
         defer { session.close() }
         try session.waitFor("previews", timeout: 30)
@@ -63,5 +66,12 @@ final class BrowserTests: XCTestCase {
         try session.send("j"); try session.send("Enter")
         let screen = try session.waitFor("1 │ deep content", timeout: 15)
         XCTAssertTrue(screen.contains("a/b/c/deep.txt"), screen)
+
+        // o: the file goes to $PAGER, and the UI comes back afterwards.
+        try session.send("o")
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: opened + "/deep.txt") { usleep(100_000) }
+        XCTAssertEqual(try? String(contentsOfFile: opened + "/deep.txt", encoding: .utf8), "deep content\n")
+        try session.waitFor("1 │ deep content", timeout: 10)
     }
 }
