@@ -138,6 +138,19 @@ private struct YAMLScanner {
                 pos -= lineIndent
                 return map
             }
+            if bytes[pos] == UInt8(ascii: "?"), pos + 1 < bytes.count, bytes[pos + 1] == space || bytes[pos + 1] == newline {
+                // PyYAML writes keys of 128+ characters as `? key` / `: value`.
+                pos += 1
+                while pos < bytes.count && bytes[pos] == space { pos += 1 }
+                guard case .scalar(let key, _) = try inlineValue(parentIndent: indent) else { throw fail("unsupported complex key") }
+                skipBlankLines()
+                guard pos + indent < bytes.count, indentAt(pos) == indent, bytes[pos + indent] == colon else {
+                    throw fail("expected ':' after a complex key")
+                }
+                pos += indent + 1
+                map[key] = try value(parentIndent: indent)
+                continue
+            }
             let key = try mappingKey()
             map[key] = try value(parentIndent: indent)
         }
@@ -150,7 +163,6 @@ private struct YAMLScanner {
             guard pos < bytes.count, bytes[pos] == colon else { throw fail("expected ':' after key") }
             pos += 1
         } else {
-            if bytes[pos] == UInt8(ascii: "?") { throw fail("complex mapping keys are not supported") }
             let start = pos
             while pos < bytes.count && bytes[pos] != newline {
                 if bytes[pos] == colon && (pos + 1 == bytes.count || bytes[pos + 1] == space || bytes[pos + 1] == newline) { break }

@@ -36,35 +36,68 @@ enum MetricFile {
 
     /// MLflow's latest value: the line with the greatest `(step, timestamp, value)` tuple, the
     /// first one winning ties, compared as Python does (a NaN value never wins or loses a tie),
-    /// see `FileStore._get_metric_from_file`. The value is parsed only for lines that can win.
+    /// see `FileStore._get_metric_from_file`. A value is only parsed when it can matter (a tie
+    /// on step and timestamp, or the final winner), which is most of the cost of a long history.
     static func latest(_ bytes: [UInt8], bad: (BadLine) -> Void) -> Line? {
-        var best: Line?
+        struct Best {
+            var step: Int64
+            var timestamp: Int64
+            var value: Range<Int>
+            var dataset: (Range<Int>, Range<Int>)?
+            var number: Int
+            var parsed: Double?
+        }
+        var best: Best?
+        func value(_ range: Range<Int>) -> Double? { Double(String(decoding: bytes[range], as: UTF8.self)) }
         forEachLine(bytes, bad: bad) { fields, number in
             guard fields.count == 2 || fields.count == 3 || fields.count == 5,
-                  let timestamp = integer(bytes, fields[0]) else {
+                  let timestamp = integer(bytes, fields[0]),
+                  fields.count == 2 || integer(bytes, fields[2]) != nil else {
                 _ = parse(fields, bytes, number: number, bad: bad)  // reports the reason
                 return true
             }
-            let step: Int64
-            if fields.count >= 3 {
-                guard let parsed = integer(bytes, fields[2]) else {
-                    _ = parse(fields, bytes, number: number, bad: bad)
-                    return true
-                }
-                step = fields.count == 3 ? parsed : 0
-            } else {
-                step = 0
-            }
-            if let current = best {
+            let step = fields.count == 3 ? integer(bytes, fields[2])! : 0
+            var candidate = Best(step: step, timestamp: timestamp, value: fields[1],
+                                 dataset: fields.count == 5 ? (fields[3], fields[4]) : nil, number: number)
+            if var current = best {
                 if step < current.step || (step == current.step && timestamp < current.timestamp) { return true }
+                if step == current.step && timestamp == current.timestamp {
+                    guard let mine = value(candidate.value) else { return true }  // reported at the end if it wins
+                    candidate.parsed = mine
+                    if current.parsed == nil { current.parsed = value(current.value) }
+                    // An unparsable current best loses to any valid line.
+                    if let theirs = current.parsed, !(mine > theirs) {
+                        best = current
+                        return true
+                    }
+                }
             }
-            guard let line = parse(fields, bytes, number: number, bad: bad) else { return true }
-            if let current = best, line.step == current.step, line.timestamp == current.timestamp,
-               !(line.value > current.value) {
-                return true
-            }
-            best = line
+            best = candidate
             return true
+        }
+        guard let winner = best else { return nil }
+        guard let parsed = winner.parsed ?? value(winner.value) else {
+            // The winning line is malformed: take the slow path that checks every line.
+            return strictLatest(bytes, bad: bad)
+        }
+        var line = Line(timestamp: winner.timestamp, value: parsed, step: winner.step)
+        if let (name, digest) = winner.dataset {
+            line.datasetName = String(decoding: bytes[name], as: UTF8.self)
+            line.datasetDigest = String(decoding: bytes[digest], as: UTF8.self)
+        }
+        return line
+    }
+
+    /// The latest value over fully parsed lines, every malformed one reported.
+    static func strictLatest(_ bytes: [UInt8], bad: (BadLine) -> Void) -> Line? {
+        var best: Line?
+        for line in lines(bytes, bad: bad) {
+            guard let current = best else { best = line; continue }
+            if line.step > current.step
+                || (line.step == current.step && (line.timestamp > current.timestamp
+                    || (line.timestamp == current.timestamp && line.value > current.value))) {
+                best = line
+            }
         }
         return best
     }

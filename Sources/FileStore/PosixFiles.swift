@@ -72,29 +72,70 @@ enum PosixFiles {
                      mtimeSeconds: Int(info.st_mtim.tv_sec), mtimeNanoseconds: Int(info.st_mtim.tv_nsec))
     }
 
-    /// Reads a whole (small) file: open, read until EOF, close.
+    /// Reads a whole (small) file: open, read until EOF, close. Non-blocking open: a FIFO in
+    /// the store must not hang the reader (it reads as empty).
     static func readFile(_ path: String) -> ReadResult {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        readAndClose(open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+    }
+
+    /// Reads everything from an open descriptor (or reports the errno of a failed open), then closes it.
+    static func readAndClose(_ fd: Int32) -> ReadResult {
         if fd < 0 { return failure(errno) }
         defer { close(fd) }
         var out: [UInt8] = []
         var capacity = 4096
         while true {
-            var chunk = [UInt8](repeating: 0, count: capacity)
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, capacity) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return failure(errno)
+            var failed: Int32 = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                let n = read(fd, buffer.baseAddress, capacity)
+                if n < 0 { failed = errno; count = 0 } else { count = n }
             }
-            if count == 0 { return .content(out) }
-            if out.isEmpty && count < capacity {
-                // The common case: a small file read in one call. A regular file only returns
-                // less than asked at its end, so one more read for EOF is not needed.
-                chunk.removeLast(capacity - count)
-                return .content(chunk)
-            }
-            out += chunk[..<count]
+            if failed == EINTR { continue }
+            if failed != 0 { return failure(failed) }
+            if chunk.isEmpty { return .content(out) }
+            // A regular file only returns less than asked at its end: the common small file
+            // needs one read, not a second one to see EOF.
+            if out.isEmpty && chunk.count < capacity { return .content(chunk) }
+            out += chunk
             capacity = min(capacity * 4, 1 << 22)
+        }
+    }
+
+    /// Calls `body` with the relative path (`/`-separated, the key of reference §2.4) and the
+    /// content of every regular file below `path`, recursively. Files are opened relative to
+    /// their directory's descriptor, sparing the kernel a full path walk per file; only one
+    /// file's content is alive at a time.
+    static func forEachFile(in path: String, _ body: (String, ReadResult) -> Void) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { walk(fd, prefix: "", body) }
+    }
+
+    /// Walks the directory open at `fd` and closes it.
+    private static func walk(_ fd: Int32, prefix: String, _ body: (String, ReadResult) -> Void) {
+        guard let dir = fdopendir(fd) else { close(fd); return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            let (name, isDirectory, child): (String, Bool, Int32) = withUnsafePointer(to: &entry.pointee.d_name) { raw in
+                raw.withMemoryRebound(to: CChar.self, capacity: 256) { cName in
+                    let name = String(cString: cName)
+                    var isDirectory = type == UInt8(DT_DIR)
+                    if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                        var info = stat()
+                        isDirectory = fstatat(fd, cName, &info, 0) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                    }
+                    if name == "." || name == ".." { return (name, true, -1) }
+                    // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
+                    let flags = isDirectory ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC | O_NONBLOCK
+                    return (name, isDirectory, openat(fd, cName, flags))
+                }
+            }
+            if name == "." || name == ".." { continue }
+            if isDirectory {
+                if child >= 0 { walk(child, prefix: prefix + name + "/", body) }
+            } else {
+                body(prefix + name, readAndClose(child))
+            }
         }
     }
 
@@ -104,23 +145,5 @@ enum PosixFiles {
         case EISDIR: return .isDirectory
         default: return .failed(String(cString: strerror(code)))
         }
-    }
-
-    /// Relative paths of all regular files under `path` (recursively), with `/` separators:
-    /// how keys containing `/` are stored (reference §2.4). Empty if `path` is missing.
-    static func filesRecursively(_ path: String) -> [String] {
-        var out: [String] = []
-        func walk(_ dir: String, _ prefix: String) {
-            guard let entries = list(dir) else { return }
-            for entry in entries {
-                if entry.isDirectory {
-                    walk(dir + "/" + entry.name, prefix + entry.name + "/")
-                } else {
-                    out.append(prefix + entry.name)
-                }
-            }
-        }
-        walk(path, "")
-        return out
     }
 }

@@ -51,9 +51,15 @@ struct RunDirectory {
     }
 
     static func keyValues(in folder: String, warn: (String) -> Void) -> [KeyValue] {
-        PosixFiles.filesRecursively(folder).sorted().compactMap { key in
-            readText(folder + "/" + key, warn: warn).map { KeyValue(key, $0) }
+        var out: [KeyValue] = []
+        PosixFiles.forEachFile(in: folder) { key, result in
+            switch result {
+            case .content(let bytes): out.append(KeyValue(key, String(decoding: bytes, as: UTF8.self)))
+            case .missing, .isDirectory: break
+            case .failed(let reason): warn("Skipping unreadable file \(folder)/\(key): \(reason)")
+            }
         }
+        return out.sorted { $0.key < $1.key }
     }
 
     func value(folder: String, key: String) -> String? {
@@ -84,15 +90,26 @@ struct RunDirectory {
     /// a file-backed MLflow server returns it (`FileStore._get_metric_from_line` sets run_id).
     func latestMetrics(runID: String) -> [Metric] {
         let folder = path + "/metrics"
-        return PosixFiles.filesRecursively(folder).sorted().compactMap { key in
-            latestMetric(key, runID: runID)
+        var out: [Metric] = []
+        PosixFiles.forEachFile(in: folder) { key, result in
+            switch result {
+            case .content(let bytes):
+                if let metric = latest(bytes, file: folder + "/" + key, key: key, runID: runID) { out.append(metric) }
+            case .missing, .isDirectory: break
+            case .failed(let reason): warn("Skipping unreadable metric file \(folder)/\(key): \(reason)")
+            }
         }
+        return out.sorted { $0.key < $1.key }
     }
 
     func latestMetric(_ key: String, runID: String) -> Metric? {
         guard RunDirectory.isSafeKey(key) else { return nil }
         let file = path + "/metrics/" + key
         guard let bytes = metricBytes(file) else { return nil }
+        return latest(bytes, file: file, key: key, runID: runID)
+    }
+
+    func latest(_ bytes: [UInt8], file: String, key: String, runID: String) -> Metric? {
         let latest = MetricFile.latest(bytes) { bad in
             warn("Skipping malformed line \(bad.number) of metric file \(file): \(bad.reason)")
         }
@@ -117,12 +134,12 @@ struct RunDirectory {
 
     /// `inputs/<id>/meta.yaml` records: datasets resolved through the experiment's
     /// `datasets/<id>/meta.yaml`, as `FileStore._get_dataset_inputs` does (a missing dataset is
-    /// skipped with a warning there too). Sorted by input folder name for a stable order.
+    /// skipped with a warning there too). In directory order, as MLflow's `os.listdir` gives them.
     func inputs(dataset: (String) -> Dataset?) -> RunInputs {
         var inputs = RunInputs()
         let folder = path + "/inputs"
         guard let entries = PosixFiles.list(folder) else { return inputs }
-        for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory {
+        for entry in entries where entry.isDirectory {
             let metaPath = folder + "/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(metaPath, warn: warn) else { continue }
             let sourceID = meta["source_id"]?.string ?? ""
@@ -145,11 +162,12 @@ struct RunDirectory {
         return inputs
     }
 
+    /// Model outputs in directory order, as MLflow lists them.
     func outputs() -> RunOutputs {
         var outputs = RunOutputs()
         let folder = path + "/outputs"
         guard let entries = PosixFiles.list(folder) else { return outputs }
-        for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory {
+        for entry in entries where entry.isDirectory {
             let metaPath = folder + "/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(metaPath, warn: warn),
                   meta["destination_type"]?.string == "MODEL_OUTPUT",

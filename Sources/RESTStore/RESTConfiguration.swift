@@ -10,6 +10,10 @@ public struct RESTConfiguration: Sendable {
     public var retry: RetryPolicy
     /// How long experiments fetched by id or name are served from memory.
     public var experimentCacheSeconds: Double
+    /// Runs per request when a caller asks for a larger page, and how many such requests run at
+    /// once (see `RESTStore.searchRuns`). 0 sends the caller's page size as one request.
+    public var runsSubPage = 1000
+    public var runsLanes = 4
 
     public enum Credentials: Sendable, Equatable {
         case basic(username: String, password: String)

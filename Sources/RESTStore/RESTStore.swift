@@ -65,7 +65,60 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
 
     // MARK: Runs
 
+    /// One page of runs. A page larger than `configuration.runsSubPage` is fetched as sub-pages,
+    /// several at once: mlflow server spends ~1.5 ms of CPU per run, and its thread pool serves
+    /// concurrent requests in parallel (10,000 runs: 15 s in one request, 7 s in 10 concurrent
+    /// ones). Concurrent sub-pages need their tokens before the previous page arrives, so they
+    /// are only used when the server's first token is MLflow's own offset token (reference §4.3),
+    /// and every page's returned token is checked against the one expected; on any mismatch the
+    /// rest is fetched sequentially with the server's tokens.
     public func searchRuns(_ request: RunSearch) async throws -> Page<Run> {
+        let limit = clampedPageSize(request.maxResults)
+        let subPage = configuration.runsSubPage
+        guard limit > subPage, subPage > 0 else { return try await runsPage(request, size: limit, token: request.pageToken) }
+
+        let first = try await runsPage(request, size: subPage, token: request.pageToken)
+        var runs = first.items
+        var token = first.nextPageToken
+        let start = (try? PageToken.offset(request.pageToken)) ?? -1
+        var predictable = start >= 0 && token.flatMap { try? PageToken.offset($0) } == start + first.items.count
+        while let current = token, runs.count < limit {
+            let offset = start + runs.count
+            var sizes: [Int] = []
+            var planned = runs.count
+            let lanes = predictable ? configuration.runsLanes : 1
+            while sizes.count < lanes && planned < limit {
+                sizes.append(min(subPage, limit - planned))
+                planned += sizes.last!
+            }
+            let pages = try await withThrowingTaskGroup(of: (Int, Page<Run>).self) { group in
+                var pageOffset = offset
+                for (index, size) in sizes.enumerated() {
+                    let pageToken = index == 0 ? current : PageToken.encode(offset: pageOffset)
+                    group.addTask { (index, try await self.runsPage(request, size: size, token: pageToken)) }
+                    pageOffset += size
+                }
+                var pages = [Page<Run>?](repeating: nil, count: sizes.count)
+                for try await (index, page) in group { pages[index] = page }
+                return pages.map { $0! }
+            }
+            var expectedOffset = offset
+            for (index, page) in pages.enumerated() {
+                runs += page.items
+                token = page.nextPageToken
+                expectedOffset += page.items.count
+                guard let next = token else { break }
+                if index < pages.count - 1, (try? PageToken.offset(next)) != expectedOffset || page.items.count != sizes[index] {
+                    // Not the token we guessed for the next sub-page: drop the guesses, go on sequentially.
+                    predictable = false
+                    break
+                }
+            }
+        }
+        return Page(items: runs, nextPageToken: token)
+    }
+
+    private func runsPage(_ request: RunSearch, size: Int, token: String?) async throws -> Page<Run> {
         var body = JSONWriter(pretty: false, reserve: 512)
         body.beginObject()
         // Ids must be strings: numbers make the server silently search nothing (gotcha 6).
@@ -75,9 +128,9 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
         body.endArray()
         if !request.filter.isEmpty { body.field("filter", request.filter) }
         body.field("run_view_type", request.viewType.rawValue)
-        body.field("max_results", Int64(clampedPageSize(request.maxResults)))
+        body.field("max_results", Int64(size))
         body.list("order_by", request.orderBy) { $0.value($1) }
-        if let token = request.pageToken, !token.isEmpty { body.field("page_token", token) }
+        if let token, !token.isEmpty { body.field("page_token", token) }
         body.endObject()
         let endpoint = "/api/2.0/mlflow/runs/search"
         let json = try await call(.post, endpoint, body: body.bytes)
@@ -190,6 +243,14 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
         if let credentials = configuration.credentials { headers.append(credentials.headerLine) }
         let request = HTTPRequest(method: method.rawValue, url: baseURL + endpoint + QueryString.encode(query),
                                   headers: headers, body: body, window: window)
+        do {
+            return try await sendWithRetries(request, label: "\(method.rawValue) \(endpoint)")
+        } catch is CancellationError {
+            throw MLflowError(.aborted, "Request to \(uri) cancelled (\(method.rawValue) \(endpoint))")
+        }
+    }
+
+    private func sendWithRetries(_ request: HTTPRequest, label: String) async throws -> HTTPResponse {
         let policy = configuration.retry
         var retry = 0
         while true {
@@ -203,7 +264,7 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
                            ?? policy.backoff(beforeRetry: retry), RetryPolicy.maxBackoff)
             } catch let error as HTTPTransportError {
                 guard error.isTransient, retry < policy.maxRetries else {
-                    throw transportFailure(error, "\(method.rawValue) \(endpoint)", attempts: retry + 1)
+                    throw transportFailure(error, label, attempts: retry + 1)
                 }
                 retry += 1
                 wait = policy.backoff(beforeRetry: retry)

@@ -165,7 +165,9 @@ final class FaultTests: XCTestCase {
 
     func testRunsSearchBody() async throws {
         let mode = unique("echo")
-        _ = try await store(mode).searchRuns(RunSearch(experimentIDs: ["1", "22"], filter: "metrics.rmse < 1",
+        var oneRequest = configuration()
+        oneRequest.runsSubPage = 0
+        _ = try await store(mode, oneRequest).searchRuns(RunSearch(experimentIDs: ["1", "22"], filter: "metrics.rmse < 1",
                                                            orderBy: ["metrics.rmse DESC"], viewType: .all,
                                                            maxResults: 100_000, pageToken: "tok"))
         let seen = try await lastRequest(mode)
@@ -179,6 +181,12 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(body["filter"], .string("metrics.rmse < 1"))
         XCTAssertEqual(body["order_by"], .array([.string("metrics.rmse DESC")]))
         XCTAssertEqual(body["page_token"], .string("tok"))
+
+        // By default a large page starts with one sub-page (the `{}` answer ends it).
+        let subPaged = unique("echo")
+        _ = try await store(subPaged).searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 100_000))
+        let first = try await lastRequest(subPaged)
+        XCTAssertEqual(try JSONValue.parse(try XCTUnwrap(first["body"]?.stringValue))["max_results"], .int(1000))
     }
 
     func testExperimentsSearchAlwaysSendsMaxResults() async throws {
@@ -208,6 +216,36 @@ final class FaultTests: XCTestCase {
         ]))
     }
 
+    // MARK: Large pages as concurrent sub-pages
+
+    func checkSubPages(_ kind: String, expectedRequests: Int) async throws {
+        var config = configuration()
+        config.runsSubPage = 2
+        config.runsLanes = 3
+        let mode = unique(kind)
+        let store = try store(mode, config)
+        let page = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 50000))
+        XCTAssertEqual(page.items.map(\.info.runID), (0..<7).map { "r\($0)" })
+        XCTAssertNil(page.nextPageToken)
+        let partial = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 5))
+        XCTAssertEqual(partial.items.map(\.info.runID), (0..<5).map { "r\($0)" })
+        let rest = try await store.searchRuns(RunSearch(experimentIDs: ["1"], maxResults: 5, pageToken: partial.nextPageToken))
+        XCTAssertEqual(rest.items.map(\.info.runID), ["r5", "r6"])
+        XCTAssertNil(rest.nextPageToken)
+        let count = try await requestCount(mode)
+        XCTAssertEqual(count, expectedRequests)
+    }
+
+    func testLargePagesWithMLflowTokensAreFetchedConcurrently() async throws {
+        // 50000: 1 + 3 concurrent (the last past the end is never sent: 7 runs need 4 pages);
+        // 5: 1 + 2; then 5 more from offset 5: 1 (2 runs, the end).
+        try await checkSubPages("offsetpages", expectedRequests: 4 + 3 + 1)
+    }
+
+    func testLargePagesWithOpaqueTokensAreFetchedSequentially() async throws {
+        try await checkSubPages("pages", expectedRequests: 4 + 3 + 1)
+    }
+
     // MARK: Artifacts
 
     func expectedArtifact(_ range: Range<Int>) -> [UInt8] { range.map { UInt8($0 % 256) } }
@@ -234,6 +272,32 @@ final class FaultTests: XCTestCase {
 
     func testArtifactReadsWhenServerIgnoresRange() async throws {
         try await checkArtifactReads(unique("artifact-norange"))
+    }
+
+    // MARK: Connections and cancellation
+
+    func testSequentialRequestsReuseTheConnection() async throws {
+        let mode = unique("echo")
+        let store = try store(mode)
+        _ = try await store.metricHistory(runID: "a", key: "k", maxResults: nil, pageToken: nil)
+        let first = try await lastRequest(mode)["peer"]
+        _ = try await store.metricHistory(runID: "b", key: "k", maxResults: nil, pageToken: nil)
+        let second = try await lastRequest(mode)["peer"]
+        XCTAssertNotNil(first)
+        XCTAssertEqual(first, second, "same client port: the kept-alive connection was reused")
+    }
+
+    func testCancellingATaskAbortsItsRequest() async throws {
+        let store = try store(unique("hang"), configuration(retries: 0, timeout: 60))
+        let started = Date()
+        let task = Task { try await store.getExperiment(id: "1") }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        let result = await task.result
+        guard case .failure(let error) = result else { return XCTFail("a cancelled request must not succeed") }
+        XCTAssertEqual((error as? MLflowError)?.code, .aborted, "\(error)")
+        // The stub never answers and the timeout is 60 s: only the cancellation can end it this soon.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
     }
 
     // MARK: Concurrency

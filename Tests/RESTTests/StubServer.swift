@@ -7,7 +7,8 @@ import XCTest
 final class StubServer {
     let process: Process
     let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    let scheme: String
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
 
     static let python = "/work/main/.venv-mlflow/bin/python"
 
@@ -56,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest == "/last":
             return self.send(200, json.dumps(last.get(parts.query, {})))
         with lock:
-            last[mode] = {"method": self.command, "path": rest, "query": query,
+            last[mode] = {"method": self.command, "path": rest, "query": query, "peer": self.client_address[1],
                           "body": body.decode(), "headers": {k.lower(): v for k, v in self.headers.items()}}
         if kind == "echo":  # records the request (see /last) and answers an empty result
             return self.send(200, "{}")
@@ -87,6 +88,19 @@ class Handler(BaseHTTPRequestHandler):
             return
         if kind == "halfjson":  # a complete HTTP answer holding half a JSON document
             return self.send(200, json.dumps({"experiments": [EXPERIMENT] * 20})[:150])
+        if kind in ("pages", "offsetpages"):  # runs/search over 7 runs; opaque or MLflow offset tokens
+            req = json.loads(body or b"{}")
+            token = req.get("page_token")
+            if kind == "pages":
+                start = int(token[len("opaque-"):]) if token else 0
+            else:
+                start = json.loads(base64.b64decode(token))["offset"] if token else 0
+            end = min(start + int(req["max_results"]), 7)
+            answer = {"runs": [{"info": {"run_id": "r%d" % i, "experiment_id": "1"}} for i in range(start, end)]}
+            if end < 7:
+                answer["next_page_token"] = ("opaque-%d" % end) if kind == "pages" else base64.b64encode(
+                    json.dumps({"offset": end}).encode()).decode()
+            return self.send(200, json.dumps(answer) if answer["runs"] else "{}")
         if kind == "mlflowerror":
             return self.send(404, json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST",
                 "message": "Run with id=abc not found", "sqlstate": "KAM00", "error_class": "RESOURCE_NOT_FOUND"}))
@@ -104,18 +118,25 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) == 3:  # TLS with this certificate and key
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[1], sys.argv[2])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """#
 
-    init() throws {
+    /// `tls`: serve HTTPS with this PEM certificate and key.
+    init(tls: (certificate: String, key: String)? = nil) throws {
+        scheme = tls == nil ? "http" : "https"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-stub-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let scriptURL = dir.appendingPathComponent("stub.py")
         try StubServer.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: StubServer.python)
-        process.arguments = [scriptURL.path]
+        process.arguments = [scriptURL.path] + (tls.map { [$0.certificate, $0.key] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice  // tracebacks of connections the client aborts on purpose
@@ -136,10 +157,8 @@ server.serve_forever()
     }
 
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
+        // SIGKILL: it cannot be blocked by a signal mask inherited from the spawning thread.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// A port nothing listens on: bound, then released.

@@ -30,7 +30,7 @@ enum MLflowPython {
         process.environment = environment
         // stderr goes to a file so that a chatty script cannot block on a full pipe.
         let errPath = NSTemporaryDirectory() + "mltui-stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let out = Pipe()
         process.standardOutput = out
@@ -40,8 +40,7 @@ enum MLflowPython {
         process.waitUntilExit()
         let errData = FileManager.default.contents(atPath: errPath) ?? Data()
         if process.terminationStatus != 0 {
-            XCTFail("\(script) failed: \(String(decoding: errData, as: UTF8.self).suffix(2000))", file: file, line: line)
-            throw CocoaError(.executableLoad)
+            throw ScriptError(message: "\(script) \(arguments.first ?? "") failed: \(String(decoding: errData, as: UTF8.self).suffix(2000))")
         }
         return data
     }
@@ -51,8 +50,13 @@ enum MLflowPython {
     }
 }
 
+struct ScriptError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
 /// Collects store warnings (the `warn` callback) for assertions.
-final class WarningLog: @unchecked Sendable {
+final class StoreWarnings: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     var messages: [String] { lock.lock(); defer { lock.unlock() }; return lines }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Tracking
 @testable import FileStore
 
 /// The meta.yaml reader against what PyYAML writes (reference §2.1, §2.5).
@@ -100,5 +101,32 @@ final class FileStoreYAMLTests: XCTestCase {
             return zip(items, list).allSatisfy { matches($0, $1) }
         default: return false
         }
+    }
+}
+
+/// Run meta.yaml fields as MLflow's `_read_persisted_run_info_dict` reads them (reference §2.2).
+final class FileStoreRunMetaTests: XCTestCase {
+    func info(_ yaml: String, directory: String = "d1") throws -> RunInfo {
+        try RunDirectory.info(from: try MetaYAML.parse(yaml), directoryName: directory)
+    }
+
+    func testDefaultsAndLegacyFields() throws {
+        // Old stores: int experiment_id, run_uuid, no status (RUNNING), no lifecycle_stage (active).
+        let old = try info("experiment_id: 3\nrun_uuid: abc\nstart_time: 10\nuser_id: u\n")
+        XCTAssertEqual(old.experimentID, "3")
+        XCTAssertEqual(old.runID, "abc")
+        XCTAssertEqual(old.status, .running)
+        XCTAssertEqual(old.lifecycleStage, .active)
+        XCTAssertNil(old.endTime)
+        // Null times, a deleted run, every status code.
+        let deleted = try info("experiment_id: '1'\nrun_id: r\nstart_time: null\nend_time: null\nlifecycle_stage: deleted\ndeleted_time: 5\nstatus: 4\nrun_name: ''\n")
+        XCTAssertNil(deleted.startTime)
+        XCTAssertEqual(deleted.lifecycleStage, .deleted)
+        XCTAssertEqual(deleted.status, .failed)
+        XCTAssertEqual(deleted.runName, "")
+        XCTAssertEqual(try (1...5).map { try info("experiment_id: '1'\nstatus: \($0)\n").status },
+                       [.running, .scheduled, .finished, .failed, .killed])
+        XCTAssertEqual(try info("experiment_id: '1'\n", directory: "dirname").runID, "dirname")
+        XCTAssertThrowsError(try info("run_id: r\n"))  // no experiment_id: unusable
     }
 }

@@ -58,6 +58,8 @@ def main():
         "destination_id": "c82ea5e0dc208cb9320965834419895d", "destination_type": "RUN",
         "source_id": "c82ea5e0dc208cb9320965834419895d", "source_type": "DATASET",
         "tags": {"mlflow.data.context": "training", "a key: odd": "v\nw", "ключ": ""}}})
+    cases.append({"name": "long keys", "data": {
+        "tags": {"k" * 200: "v", "long key " * 20: "x " * 80, "short": "s"}, "z": "k" * 130}})
     cases.append({"name": "output meta", "data": {"destination_type": "MODEL_OUTPUT", "step": 0, "tags": {}}})
     cases.append({"name": "dataset meta", "data": {
         "digest": "f4fbf563", "name": "mydata", "profile": '{"num_rows": 3, "num_elements": 6}',
