@@ -22,36 +22,44 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw",
                        providers: [.apt(["libncursesw5-dev"])]),
+        // Image decoders for artifact previews (Debian's libpng and libjpeg-turbo).
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "Tracking"),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
+        .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
         .target(name: "FileStore", dependencies: ["Tracking"]),
-        .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite"]),
-        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient"]),
+        .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
+        .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
-        .target(name: "TUI", dependencies: ["Tracking", "Terminal"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
         .target(name: "Server", dependencies: [
             "Tracking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends", "TUI", "Terminal", "Server",
+            "Tracking", "Backends", "Artifacts", "TUI", "Terminal", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
+        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends", "TUI", "Terminal"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Tracking", "Server", "Backends",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
                      "bench_serve.py", "make_bench_store.py", "run_acceptance.sh"]),
-        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

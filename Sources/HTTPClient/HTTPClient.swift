@@ -140,6 +140,11 @@ final class EasyHandle {
             mltui_curl_setopt_long(curl, CURLOPT_SSL_VERIFYPEER, 0)
             mltui_curl_setopt_long(curl, CURLOPT_SSL_VERIFYHOST, 0)
         }
+        if let sign = request.awsSigV4 {
+            mltui_curl_setopt_string(curl, CURLOPT_AWS_SIGV4, sign.provider)
+            mltui_curl_setopt_string(curl, CURLOPT_USERNAME, sign.accessKeyID)
+            mltui_curl_setopt_string(curl, CURLOPT_PASSWORD, sign.secretAccessKey)
+        }
         if let ca = options.caBundlePath { mltui_curl_setopt_string(curl, CURLOPT_CAINFO, ca) }
         if let cert = options.clientCertificatePath {
             // Like requests' cert="file.pem": libcurl takes the key from the same PEM when no key is set.

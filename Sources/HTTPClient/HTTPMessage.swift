@@ -10,15 +10,37 @@ public struct HTTPRequest: Sendable {
     /// Bytes of the body to keep: with `Range` this trims a server that ignores the range and
     /// answers 200 with the whole file (the transfer stops as soon as the window is full).
     public var window: ByteWindow?
+    /// Sign with AWS Signature V4 (libcurl's CURLOPT_AWS_SIGV4), for S3 and compatible stores.
+    public var awsSigV4: AWSSigV4?
 
     public init(method: String = "GET", url: String, headers: [String] = [], body: [UInt8]? = nil,
-                window: ByteWindow? = nil) {
+                window: ByteWindow? = nil, awsSigV4: AWSSigV4? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.window = window
+        self.awsSigV4 = awsSigV4
     }
+}
+
+/// What libcurl needs to sign a request with AWS SigV4. A session token travels as the
+/// `x-amz-security-token` header, which libcurl signs with the others.
+public struct AWSSigV4: Sendable, Equatable {
+    public var accessKeyID: String
+    public var secretAccessKey: String
+    public var region: String
+    public var service: String
+
+    public init(accessKeyID: String, secretAccessKey: String, region: String, service: String = "s3") {
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.region = region
+        self.service = service
+    }
+
+    /// CURLOPT_AWS_SIGV4's "provider1:provider2:region:service".
+    var provider: String { "aws:amz:\(region):\(service)" }
 }
 
 /// A slice of a resource: `offset` and at most `count` bytes.

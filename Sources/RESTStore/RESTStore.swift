@@ -13,6 +13,7 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     let configuration: RESTConfiguration
     let client: HTTPClient
     private let cache: ExperimentCache
+    let artifactURIs = ArtifactURICache()
 
     /// `url` is `http(s)://host[:port][/prefix]` without a trailing slash.
     public init(url: String, configuration: RESTConfiguration) {
@@ -156,6 +157,9 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     /// Server-side listing (reference §7.1 option 2): works for every artifact store the server
     /// reaches, and its paths are already relative to the run's root with the prefix included.
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
+        if let direct = try await directArtifacts(runID: runID) {
+            return ArtifactListing(rootURI: direct.rootURI, files: try await direct.list(path: path))
+        }
         let endpoint = "/api/2.0/mlflow/artifacts/list"
         var listing = ArtifactListing(rootURI: nil, files: [])
         var token: String?
@@ -175,7 +179,8 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     /// the server for every store kind, proxied `mlflow-artifacts:` included (reference §4.7).
     /// Reads are HTTP Range requests (mlflow server answers them with 206).
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
-        try await RemoteArtifact.open(store: self, query: [("path", path), ("run_uuid", runID)])
+        if let direct = try await directArtifacts(runID: runID) { return try await direct.open(path: path) }
+        return try await RemoteArtifact.open(store: self, query: [("path", path), ("run_uuid", runID)])
     }
 
     // MARK: Requests

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Tracking
+import Artifacts
 
 /// Reads an MLflow SQLite database (reference §3) the way MLflow 3.17.2's SqlAlchemyStore
 /// answers, without ever writing to or holding a lock on it beyond one short read.
@@ -319,15 +320,16 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         let (uri, artifacts) = try artifactRoot(runID: runID)
         _ = try LocalArtifacts.components(of: path)
-        guard let artifacts else { throw LocalArtifacts.unreachable(uri) }
-        return ArtifactListing(rootURI: uri, files: try artifacts.list(path: path))
+        // Non-local roots (s3://, mlflow-artifacts:) go through the repository MLflow would pick (§7.1).
+        let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
+        return ArtifactListing(rootURI: uri, files: try await repository.list(path: path))
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
         let (uri, artifacts) = try artifactRoot(runID: runID)
         _ = try LocalArtifacts.components(of: path)
-        guard let artifacts else { throw LocalArtifacts.unreachable(uri) }
-        return try artifacts.open(path: path)
+        let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
+        return try await repository.open(path: path)
     }
 
     /// The run's artifact URI and, when it is local, its directory. A store copied from another

@@ -20,6 +20,7 @@ public enum Action: Sendable {
     case themeLoaded(Result<Theme, ThemeError>)
     /// Runs a `:` command line as if typed.
     case command(String)
+    case browser(BrowserEvent)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -64,4 +65,5 @@ public enum Effect: Equatable, Sendable {
     case loadSparklines(key: String, runIDs: [String])
     case loadTheme(String)
     case copy(String)
+    case artifacts(BrowserEffect)
 }

@@ -260,6 +260,8 @@ public struct AppState: Equatable, Sendable {
     public var chartGlyphs: ChartGlyphs = .braille
     public var chartRequest = 0
     public var picker: Picker?
+    /// The artifact browser of a run, drawn over the body while open.
+    public var browser: ArtifactBrowser?
     public var input: TextInput?
     public var showHelp = false
     public var helpCursor = ListCursor()
@@ -304,6 +306,7 @@ public struct AppState: Equatable, Sendable {
     public var keyContext: KeyContext {
         if showHelp { return .help }
         if picker != nil { return .picker }
+        if browser != nil { return .artifacts }
         switch pane {
         case .experiments: return .experiments
         case .runs: return .runs

@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, picker, help
+    case global, experiments, runs, details, compare, chart, picker, help, artifacts
 }
 
 /// What a key does; the reducer interprets these.
@@ -17,6 +17,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     // metrics (issue 4): Charts/ChartReducer.swift performs these.
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
+    case openArtifacts, closeFolder, download, openPager, openEditor
 }
 
 public struct KeyBinding: Sendable {
@@ -42,7 +43,7 @@ public enum Keymap {
         bind([.ctrl("r")], .global, .refresh, "refresh now")
         // Movement is the same in every list-like context.
         // In the picker, letters narrow the list, so it moves with arrows and paging keys only.
-        for context in [KeyContext.experiments, .runs, .details, .compare, .picker, .help] {
+        for context in [KeyContext.experiments, .runs, .details, .compare, .picker, .help, .artifacts] {
             let letters = context != .picker
             bind(letters ? [.char("j"), .down] : [.down], context, .moveDown, "down")
             bind(letters ? [.char("k"), .up] : [.up], context, .moveUp, "up")
@@ -81,6 +82,16 @@ public enum Keymap {
         bind([.char("p")], .details, .openParent, "open parent run", footer: "parent")
         bind([.char("y")], .details, .yankRunID, "copy run id", footer: "copy id")
         bind([.char("Y")], .details, .yankArtifactURI, "copy artifact URI")
+        bind([.char("a")], .details, .openArtifacts, "browse the run's artifacts", footer: "artifacts")
+        bind([.char("a")], .runs, .openArtifacts, "browse the selected run's artifacts")
+        bind([.enter, .char("l"), .right], .artifacts, .open, "open folder / preview file (in the preview: fold JSON)", footer: "open")
+        bind([.char("h"), .left], .artifacts, .closeFolder, "close folder / go to parent")
+        bind([.tab], .artifacts, .focusNext, "switch between tree and preview", footer: "preview")
+        bind([.char("d")], .artifacts, .download, "download to the current directory", footer: "download")
+        bind([.char("y")], .artifacts, .yankArtifactURI, "copy the artifact URI", footer: "copy URI")
+        bind([.char("o")], .artifacts, .openPager, "open the file in $PAGER", footer: "pager")
+        bind([.char("e")], .artifacts, .openEditor, "open a copy of the file in $EDITOR")
+        bind([.escape], .artifacts, .back, "close the browser", footer: "back")
 
         bind([.escape, .backspace], .compare, .back, "back", footer: "back")
         bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: "only diffs")

@@ -83,6 +83,8 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
         return runCommand(&state, line)
     case .historyPage, .sparklineLoaded:
         return []  // metrics (issue 4): handled by `reduce` in Charts/ChartReducer.swift
+    case .browser(let event):
+        return reduceBrowser(&state, event)
     }
 }
 
@@ -275,6 +277,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return []
     }
     state.message = nil
+    if state.keyContext == .artifacts, let effects = handleBrowserKey(&state, key) { return effects }
     guard let command = Keymap.command(for: key, in: state.keyContext) else { return [] }
     return perform(&state, command)
 }
@@ -305,6 +308,8 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         state.pane = state.pane == .experiments ? .runs : .experiments
         return []
     case .open: return open(&state)
+    case .openArtifacts: return openArtifactBrowser(&state)
+    case .closeFolder, .download, .openPager, .openEditor: return []  // browser keys, handled in handleBrowserKey
     case .toggleDeleted:
         if state.pane == .experiments {
             state.showDeletedExperiments.toggle()
@@ -414,7 +419,7 @@ private func pageRows(_ state: AppState) -> Int {
     case .runs: return layout.runRows
     case .details: return layout.detailRows
     case .compare: return layout.compareRows
-    case .picker, .help, .global, .chart: return 10
+    case .picker, .help, .global, .chart, .artifacts: return 10
     }
 }
 
@@ -434,7 +439,7 @@ private func moveCursor(_ state: inout AppState, by delta: Int) -> [Effect] {
         if let cursor = state.details?.cursor { state.details!.cursor = moved(cursor) }
     case .compare:
         if let cursor = state.compare?.cursor { state.compare!.cursor = moved(cursor) }
-    case .global, .chart: break
+    case .global, .chart, .artifacts: break
     }
     clampAll(&state)
     return state.keyContext == .runs ? pageIfNeeded(&state) : []

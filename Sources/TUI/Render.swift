@@ -24,6 +24,7 @@ public func render(_ state: AppState) -> Buffer {
     case .compare: renderCompare(&buffer, state, layout.body)
     case .chart: renderChartPane(&buffer, state, layout.body)  // metrics (issue 4)
     }
+    if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
     renderStatusLine(&buffer, state, layout.statusLine)

@@ -90,6 +90,8 @@ struct EffectRunner: Sendable {
             runChartEffect(effect, store: store, inbox: inbox)  // metrics (issue 4)
         case .copy:
             break  // handled by the loop, which owns the terminal
+        case .artifacts(let browserEffect):
+            performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
         }
     }
 }
@@ -181,7 +183,13 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                 if actions.isEmpty { continue }
                 for action in actions {
                     for effect in reduce(&state, action) {
-                        if case .copy(let text) = effect { terminal.copyToClipboard(text) } else { runner.run(effect) }
+                        if case .copy(let text) = effect { terminal.copyToClipboard(text) }
+                        else if case .artifacts(.openExternal(let runID, let path, let editor)) = effect {
+                            // Needs the terminal itself: fetched to a temporary file, then $PAGER/$EDITOR runs in the foreground.
+                            if let error = openExternally(store: store, runID: runID, path: path, editor: editor, terminal: terminal) {
+                                showMessage(&state, error, isError: true)
+                            }
+                        } else { runner.run(effect) }
                     }
                 }
                 if state.shouldQuit { break }

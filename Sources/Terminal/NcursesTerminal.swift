@@ -128,6 +128,17 @@ public final class NcursesTerminal: @unchecked Sendable {
 
     public func close() { restoreTerminalNow() }
 
+    /// Hands the terminal to another program (a pager, an editor) and takes it back with a full redraw.
+    public func runOutside(_ body: () -> Void) {
+        def_prog_mode()
+        endwin()
+        body()
+        reset_prog_mode()
+        lastFrame = nil
+        clearok(stdscr, true)
+        refresh()
+    }
+
     /// Waits up to `timeoutMs` for input; nil on timeout.
     public func readEvent(timeoutMs: Int32) -> InputEvent? {
         timeout(timeoutMs)

@@ -1,9 +1,19 @@
 import ArgumentParser
+import Artifacts
+import Foundation
 import Tracking
 
+/// `mltui artifacts`: a group whose bare form lists, so `mltui artifacts RUN_ID [PATH]` still works.
 struct ArtifactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "artifacts", abstract: "List a run's artifacts (as MLflow's artifacts/list).")
+        commandName: "artifacts", abstract: "List or download a run's artifacts.",
+        subcommands: [ArtifactsListCommand.self, ArtifactsGetCommand.self],
+        defaultSubcommand: ArtifactsListCommand.self)
+}
+
+struct ArtifactsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List a run's artifacts (as MLflow's artifacts/list).")
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "Run id.") var runID: String
@@ -21,5 +31,66 @@ struct ArtifactsCommand: AsyncParsableCommand {
                 format == .csv ? Output.csv(header: header, rows: rows) : Output.table(header: header, rows: rows)
             }
         }
+    }
+}
+
+struct ArtifactsGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "Download an artifact file or folder (as mlflow artifacts download).",
+        discussion: "PATH lands at DEST/PATH, as MLflow's download_artifacts places it. Use '' or / for the whole run.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "File or folder inside the run's artifacts.") var path: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Destination folder (default: the current directory).")
+    var destination: String = "."
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func run() async throws {
+        try await Output.reporting(.table) {
+            let opened = try store.open()
+            let bar = ProgressBar(enabled: !quiet && isatty(2) == 1)
+            let artifactPath = path == "/" ? "" : path
+            let written = try await ArtifactDownload(store: opened, runID: runID)
+                .download(path: artifactPath, to: destination) { bar.update($0) }
+            bar.finish()
+            for file in written { Output.write(file + "\n") }
+        }
+    }
+}
+
+/// A one-line progress bar redrawn on stderr (only when stderr is a terminal).
+final class ProgressBar: @unchecked Sendable {
+    let enabled: Bool
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ progress: ArtifactDownload.Progress) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.1 || progress.filesDone == progress.filesTotal else { return }
+        lastDraw = now
+        let width = 30
+        let fraction = progress.bytesTotal.map { $0 > 0 ? Double(progress.bytesDone) / Double($0) : 1 }
+            ?? Double(progress.filesDone) / Double(max(progress.filesTotal, 1))
+        let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let size = progress.bytesTotal.map { "\(Self.bytes(progress.bytesDone))/\(Self.bytes($0))" } ?? Self.bytes(progress.bytesDone)
+        let line = "\r\u{1B}[2K\(bar) \(Int(fraction * 100))% \(size) \(progress.filesDone)/\(progress.filesTotal) files"
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count), unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

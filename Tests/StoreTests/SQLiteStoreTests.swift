@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SQLiteStore
+import Artifacts
 import Tracking
 
 /// Run/experiment contents, bad databases, read-only behaviour and artifacts of SQLiteStore
@@ -235,7 +236,7 @@ final class SQLiteStoreTests: XCTestCase {
 
         // An older known revision whose tables have every column we read is accepted.
         let older = try copy(s, sql: "UPDATE alembic_version SET version_num = '0584bdc529eb'")
-        let warnings = WarningLog()
+        let warnings = SQLiteWarningLog()
         XCTAssertNoThrow(try SQLiteStore(path: older, warn: { warnings.append($0) }))
         XCTAssertTrue(warnings.all.contains { $0.contains("0584bdc529eb") }, "\(warnings.all)")
 
@@ -440,7 +441,7 @@ final class SQLiteStoreTests: XCTestCase {
         let artifacts = moved + "/mlruns/\(e1)/\(a)/artifacts"
         try FileManager.default.createSymbolicLink(atPath: artifacts + "/escape", withDestinationPath: "/etc")
         try FileManager.default.createSymbolicLink(atPath: artifacts + "/passwd", withDestinationPath: "/etc/passwd")
-        let warnings = WarningLog()
+        let warnings = SQLiteWarningLog()
         let store = try SQLiteStore(path: moved + "/mlflow.db", warn: { warnings.append($0) })
         let listing = try await store.listArtifacts(runID: a, path: "dir")
         XCTAssertEqual(listing.files.map(\.path), ["dir/hello.txt", "dir/sub"])
@@ -451,7 +452,8 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(String(decoding: hello, as: UTF8.self), "hello")
         await assertAsyncError(.invalidParameterValue, "Invalid path") { _ = try await store.listArtifacts(runID: a, path: "escape") }
         await assertAsyncError(.invalidParameterValue, "Invalid path") { _ = try await store.openArtifact(runID: a, path: "passwd") }
-        await assertAsyncError(.notImplemented, "s3://bucket/x/") { _ = try await store.listArtifacts(runID: s.ids["b"]!, path: nil) }
+        // s3:// is read directly now (Artifacts.S3Artifacts); without AWS credentials it says so.
+        await assertAsyncError(.unauthenticated, "s3://bucket/x/") { _ = try await store.listArtifacts(runID: s.ids["b"]!, path: nil) }
         await assertAsyncError(.notImplemented, "mlflow-artifacts:/1/") { _ = try await store.openArtifact(runID: s.ids["c"]!, path: "x") }
     }
 
@@ -489,7 +491,7 @@ private final class WriterOutcome: @unchecked Sendable {
     var failure: Error?
 }
 
-final class WarningLog: @unchecked Sendable {
+final class SQLiteWarningLog: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
     func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }

@@ -7,11 +7,13 @@ import Glibc
 
 /// A run's artifact directory on the local filesystem, read as MLflow's
 /// LocalArtifactRepository and `artifacts/list` do (reference §4.4, §7.1).
-public struct LocalArtifacts: Sendable {
+public struct LocalArtifacts: ArtifactRepository {
     /// Absolute directory holding the run's artifacts.
     public let root: String
 
     public init(root: String) { self.root = root }
+
+    public var rootURI: String { root }
 
     /// The local directory an artifact URI names: a plain absolute path or a `file://` URI.
     /// nil for every other scheme (mlflow-artifacts:, s3:, ...), which need a server.
@@ -114,9 +116,9 @@ public struct LocalArtifacts: Sendable {
 
 /// An open artifact file read with pread, so concurrent readers need no shared offset and a
 /// viewer can page through a huge file without loading it.
-final class LocalFileContent: ArtifactContent {
+public final class LocalFileContent: ArtifactContent {
     let fd: Int32
-    let size: Int64?
+    public let size: Int64?
     let path: String
 
     init(fd: Int32, size: Int64, path: String) {
@@ -127,7 +129,7 @@ final class LocalFileContent: ArtifactContent {
 
     deinit { close(fd) }
 
-    func read(offset: Int64, count: Int) async throws -> [UInt8] {
+    public func read(offset: Int64, count: Int) async throws -> [UInt8] {
         guard count > 0, offset >= 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: count)
         var filled = 0

@@ -1,0 +1,332 @@
+import Artifacts
+import Foundation
+import Terminal
+import Tracking
+
+/// The artifact browser of one run: a lazily expanded tree (a folder is listed when first
+/// opened) with sizes, and the preview of the selected file beside it.
+public struct ArtifactBrowser: Equatable, Sendable {
+    public struct Row: Equatable, Sendable {
+        public var entry: ArtifactEntry
+        public var depth: Int
+    }
+
+    public var runID: String
+    public var artifactURI: String
+    /// Listed folders: "" is the root.
+    public var children: [String: [ArtifactEntry]] = [:]
+    public var expanded: Set<String> = [""]
+    public var errors: [String: String] = [:]
+    public var cursor = ListCursor()
+    public var focusPreview = false
+    public var preview: [PreviewLine] = []
+    public var previewPath: String?
+    public var previewTop = 0
+    public var previewError: String?
+    public var previewRequest = 0
+    public var folded: Set<String> = []
+
+    public init(runID: String, artifactURI: String) {
+        self.runID = runID
+        self.artifactURI = artifactURI
+    }
+
+    /// The visible tree, depth first, children of expanded folders only.
+    public var rows: [Row] {
+        var rows: [Row] = []
+        func visit(_ path: String, _ depth: Int) {
+            for entry in children[path] ?? [] {
+                rows.append(Row(entry: entry, depth: depth))
+                if entry.isDir, expanded.contains(entry.path) { visit(entry.path, depth + 1) }
+            }
+        }
+        visit("", 0)
+        return rows
+    }
+
+    public var selected: ArtifactEntry? {
+        let rows = self.rows
+        return rows.indices.contains(cursor.index) ? rows[cursor.index].entry : nil
+    }
+}
+
+/// Results for the browser, posted by the runtime.
+public enum BrowserEvent: Sendable {
+    case listed(path: String, Result<ArtifactListing, MLflowError>)
+    case previewed(request: Int, path: String, Result<[PreviewLine], MLflowError>)
+    case downloaded(path: String, Result<[String], MLflowError>)
+}
+
+/// Work the browser asks the runtime for.
+public enum BrowserEffect: Equatable, Sendable {
+    case list(runID: String, path: String)
+    case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>, theme: Theme)
+    case download(runID: String, path: String, destination: String)
+    /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
+    case openExternal(runID: String, path: String, editor: Bool)
+}
+
+// MARK: - reducer
+
+/// Opens the browser on the run shown in details (or selected in the runs table).
+func openArtifactBrowser(_ state: inout AppState) -> [Effect] {
+    let run = state.pane == .details ? state.details?.run : state.selectedRun
+    guard let run else { return [] }
+    state.browser = ArtifactBrowser(runID: run.info.runID, artifactURI: run.info.artifactURI)
+    return [.artifacts(.list(runID: run.info.runID, path: ""))]
+}
+
+func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
+    guard var browser = state.browser else { return [] }
+    defer { state.browser = browser }
+    switch event {
+    case .listed(let path, .success(let listing)):
+        // Entries are kept only when they lie directly under the folder listed (never trusted).
+        browser.children[path] = listing.files.filter { entry in
+            let parent = entry.path.split(separator: "/").dropLast().joined(separator: "/")
+            return parent == path && !entry.path.split(separator: "/").contains("..")
+        }
+        browser.errors[path] = nil
+        browser.cursor.clamp(count: browser.rows.count, visible: browserRows(state))
+        if path.isEmpty, browser.previewPath == nil, let first = browser.rows.first, !first.entry.isDir {
+            return previewEffects(&browser, state, path: first.entry.path)
+        }
+    case .listed(let path, .failure(let error)):
+        browser.errors[path] = error.message
+        if path.isEmpty { browser.previewError = error.message }
+    case .previewed(let request, let path, let result):
+        guard request == browser.previewRequest, path == browser.previewPath else { return [] }
+        switch result {
+        case .success(let lines): browser.preview = lines; browser.previewError = nil
+        case .failure(let error): browser.preview = []; browser.previewError = error.message
+        }
+    case .downloaded(let path, .success(let files)):
+        showMessage(&state, "downloaded \(path.isEmpty ? "all artifacts" : path): \(files.count) file\(files.count == 1 ? "" : "s") under \(FileManager.default.currentDirectoryPath)")
+    case .downloaded(let path, .failure(let error)):
+        showMessage(&state, "download of \(path) failed: \(error.message)", isError: true)
+    }
+    return []
+}
+
+/// Keys while the browser is open; nil lets the global bindings (quit, help) have the key.
+func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
+    guard var browser = state.browser, let command = Keymap.command(for: key, in: .artifacts) else { return nil }
+    defer { if state.browser != nil { state.browser = browser } }
+    let visible = browserRows(state)
+    func move(_ delta: Int) -> [Effect] {
+        if browser.focusPreview {
+            browser.previewTop = max(0, browser.previewTop + delta)
+            return browser.previewPath.map { previewEffects(&browser, state, path: $0, keepTop: true) } ?? []
+        }
+        browser.cursor.index += delta
+        browser.cursor.clamp(count: browser.rows.count, visible: visible)
+        return []
+    }
+    switch command {
+    case .moveDown: return move(1)
+    case .moveUp: return move(-1)
+    case .pageDown: return move(visible)
+    case .pageUp: return move(-visible)
+    case .top: return move(-Int.max / 4)
+    case .bottom: return move(browser.focusPreview ? visible : Int.max / 4)
+    case .focusNext:
+        browser.focusPreview.toggle()
+        return []
+    case .back:
+        state.browser = nil
+        return []
+    case .open:
+        if browser.focusPreview {
+            // Folds the first foldable JSON node on screen.
+            if let path = browser.preview.compactMap(\.foldPath).first, let file = browser.previewPath {
+                if browser.folded.contains(path) { browser.folded.remove(path) } else { browser.folded.insert(path) }
+                return previewEffects(&browser, state, path: file, keepTop: true)
+            }
+            return []
+        }
+        guard let entry = browser.selected else { return [] }
+        if entry.isDir {
+            if browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
+            browser.expanded.insert(entry.path)
+            return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
+        }
+        return previewEffects(&browser, state, path: entry.path)
+    case .closeFolder:
+        guard let entry = browser.selected else { return [] }
+        if entry.isDir, browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
+        let parent = entry.path.split(separator: "/").dropLast().joined(separator: "/")
+        if let index = browser.rows.firstIndex(where: { $0.entry.path == parent }) {
+            browser.cursor.index = index
+            browser.cursor.clamp(count: browser.rows.count, visible: visible)
+        }
+        return []
+    case .download:
+        guard let entry = browser.selected else { return [] }
+        showMessage(&state, "downloading \(entry.path)…")
+        return [.artifacts(.download(runID: browser.runID, path: entry.path, destination: "."))]
+    case .openPager, .openEditor:
+        guard let entry = browser.selected, !entry.isDir else { return [] }
+        return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
+    case .yankArtifactURI:
+        let path = browser.selected?.path ?? ""
+        let uri = path.isEmpty ? browser.artifactURI : browser.artifactURI + "/" + path
+        state.yanked.append(uri)
+        showMessage(&state, "copied artifact URI: \(uri)")
+        return [.copy(uri)]
+    default:
+        return nil
+    }
+}
+
+private func previewEffects(_ browser: inout ArtifactBrowser, _ state: AppState, path: String, keepTop: Bool = false) -> [Effect] {
+    if !keepTop || browser.previewPath != path {
+        browser.previewTop = 0
+        browser.folded = []
+        browser.preview = []
+    }
+    browser.previewPath = path
+    browser.previewError = nil
+    state.requestCounterForBrowser(&browser)
+    let (width, height) = previewSize(state)
+    return [.artifacts(.preview(request: browser.previewRequest, runID: browser.runID, path: path, top: browser.previewTop,
+                                width: width, height: height, folded: browser.folded, theme: state.theme))]
+}
+
+extension AppState {
+    fileprivate func requestCounterForBrowser(_ browser: inout ArtifactBrowser) { browser.previewRequest += 1 }
+}
+
+func browserRows(_ state: AppState) -> Int { max(1, Layout(state).body.height - 1) }
+
+/// The preview's share of the body: the right 60%.
+func treeWidth(_ state: AppState) -> Int { max(20, Layout(state).body.width * 2 / 5) }
+func previewSize(_ state: AppState) -> (Int, Int) {
+    let body = Layout(state).body
+    return (max(1, body.width - treeWidth(state) - 1), max(1, body.height - 1))
+}
+
+// MARK: - render
+
+func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
+    guard let browser = state.browser else { return }
+    let theme = state.theme
+    buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, style: theme[.base])
+    let left = treeWidth(state)
+    let title = "Artifacts · \(browser.artifactURI)"
+    buffer.write(DisplayWidth.truncated(title, to: left), x: rect.x, y: rect.y, maxWidth: left,
+                 style: browser.focusPreview ? theme[.pane_title] : theme[.pane_title_focus])
+    let rows = browser.rows
+    let visible = rect.height - 1
+    if rows.isEmpty {
+        let text = browser.errors[""] ?? (browser.children[""] == nil ? "loading…" : "(no artifacts)")
+        buffer.write(text, x: rect.x + 1, y: rect.y + 1, maxWidth: left - 1, style: browser.errors[""] == nil ? theme[.dim] : theme[.error])
+    }
+    for (i, row) in rows.enumerated().dropFirst(browser.cursor.top).prefix(visible) {
+        let y = rect.y + 1 + i - browser.cursor.top
+        let entry = row.entry
+        let marker = entry.isDir ? (browser.expanded.contains(entry.path) ? "▾ " : "▸ ") : "  "
+        let name = String(repeating: "  ", count: row.depth) + marker + entry.name + (entry.isDir ? "/" : "")
+        let size = entry.fileSize.map(formatSize) ?? ""
+        let style = i == browser.cursor.index ? (browser.focusPreview ? theme[.selected_inactive] : theme[.selected]) : theme[.base]
+        buffer.fill(x: rect.x, y: y, width: left, height: 1, style: style)
+        buffer.write(DisplayWidth.truncated(name, to: max(1, left - size.count - 1)), x: rect.x, y: y, maxWidth: left, style: style)
+        buffer.write(size, x: rect.x + left - size.count, y: y, maxWidth: size.count, style: style)
+    }
+    for y in rect.y..<(rect.y + rect.height) { buffer.write("│", x: rect.x + left, y: y, style: theme[.dim]) }
+    let px = rect.x + left + 1, pw = rect.width - left - 1
+    buffer.write(DisplayWidth.truncated(browser.previewPath ?? "", to: pw), x: px, y: rect.y, maxWidth: pw,
+                 style: browser.focusPreview ? theme[.pane_title_focus] : theme[.pane_title])
+    if let error = browser.previewError {
+        buffer.write(error, x: px, y: rect.y + 1, maxWidth: pw, style: theme[.error])
+    } else if browser.previewPath != nil, browser.preview.isEmpty {
+        buffer.write("loading…", x: px, y: rect.y + 1, maxWidth: pw, style: theme[.dim])
+    } else {
+        buffer.drawPreview(browser.preview, top: 0, x: px, y: rect.y + 1, width: pw, height: rect.height - 1)
+    }
+}
+
+func formatSize(_ bytes: Int64) -> String {
+    let units = ["B", "K", "M", "G", "T"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+}
+
+// MARK: - runtime
+
+/// Open previews by run and path, so scrolling a huge text file reuses its line index.
+actor PreviewCache {
+    static let shared = PreviewCache()
+    private var previews: [String: ArtifactPreview] = [:]
+
+    func preview(store: any TrackingStore, runID: String, path: String) async throws -> ArtifactPreview {
+        let key = runID + "\u{0}" + path
+        if let cached = previews[key] { return cached }
+        let preview = try await ArtifactPreview.open(name: path, content: try await store.openArtifact(runID: runID, path: path))
+        if previews.count > 32 { previews.removeAll() }
+        previews[key] = preview
+        return preview
+    }
+}
+
+func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, post: @escaping @Sendable (Action) -> Void) {
+    Task.detached {
+        switch effect {
+        case .list(let runID, let path):
+            let result: Result<ArtifactListing, MLflowError>
+            do { result = .success(try await store.listArtifacts(runID: runID, path: path.isEmpty ? nil : path)) }
+            catch { result = .failure(error.asMLflowError) }
+            post(.browser(.listed(path: path, result)))
+        case .preview(let request, let runID, let path, let top, let width, let height, let folded, let theme):
+            let result: Result<[PreviewLine], MLflowError>
+            do {
+                let preview = try await PreviewCache.shared.preview(store: store, runID: runID, path: path)
+                result = .success(try await preview.lines(top: top, width: width, height: height, folded: folded, theme: theme))
+            } catch { result = .failure(error.asMLflowError) }
+            post(.browser(.previewed(request: request, path: path, result)))
+        case .download(let runID, let path, let destination):
+            let result: Result<[String], MLflowError>
+            do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination)) }
+            catch { result = .failure(error.asMLflowError) }
+            post(.browser(.downloaded(path: path, result)))
+        case .openExternal:
+            break  // run by the loop (openExternally), which owns the terminal
+        }
+    }
+}
+
+/// Downloads one artifact to a private temporary folder and runs $PAGER (less) or $EDITOR (vi)
+/// on it with the terminal handed over; returns an error line, or nil. Called on the UI loop's
+/// own thread (not the cooperative pool), which waits for the download.
+func openExternally(store: any TrackingStore, runID: String, path: String, editor: Bool, terminal: NcursesTerminal) -> String? {
+    let folder = NSTemporaryDirectory() + "mltui-open-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    guard mkdir(folder, 0o700) == 0 else { return "cannot create \(folder)" }
+    final class Outcome: @unchecked Sendable { var result: Result<[String], MLflowError> = .success([]) }
+    let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do { outcome.result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: folder)) }
+        catch { outcome.result = .failure(error.asMLflowError) }
+        done.signal()
+    }
+    done.wait()
+    let files: [String]
+    switch outcome.result {
+    case .success(let written): files = written
+    case .failure(let error): return "cannot open \(path): \(error.message)"
+    }
+    guard let file = files.first else { return "cannot open \(path): nothing downloaded" }
+    let environment = ProcessInfo.processInfo.environment
+    let program = (editor ? environment["VISUAL"] ?? environment["EDITOR"] : environment["PAGER"]).flatMap { $0.isEmpty ? nil : $0 }
+        ?? (editor ? "vi" : "less")
+    var failure: String?
+    terminal.runOutside {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The program may carry arguments ("less -R"), as shells read $PAGER; the file is "$1".
+        process.arguments = ["-c", program + " \"$1\"", "sh", file]
+        do { try process.run(); process.waitUntilExit() } catch { failure = "cannot run \(program): \(error)" }
+    }
+    // A temporary copy: the artifact store itself is never written.
+    try? FileManager.default.removeItem(atPath: folder)
+    return failure
+}

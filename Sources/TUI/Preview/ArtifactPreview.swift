@@ -1,0 +1,86 @@
+import Terminal
+import Tracking
+
+/// The preview of one artifact file, loaded from its first page and re-rendered as the pane
+/// scrolls: text-like kinds keep a `PagedText` so only visible lines are read; JSON, tables and
+/// MLmodel read at most `wholeFileLimit` bytes; images at most `imageLimit`; binaries show the
+/// hex dump of the window scrolled to.
+public struct ArtifactPreview: Sendable {
+    public static let wholeFileLimit = 4 << 20
+    public static let imageLimit = 64 << 20
+    public static let hexPage = 64 * 1024
+
+    public let name: String
+    public let kind: PreviewKind
+    public let size: Int64?
+    let content: any ArtifactContent
+    let text: PagedText
+
+    /// Sniffs the first bytes to choose the kind.
+    public static func open(name: String, content: any ArtifactContent) async throws -> ArtifactPreview {
+        let head = try await content.read(offset: 0, count: PreviewKind.sniffLength)
+        let kind = PreviewKind.detect(name: name, head: head, size: content.size)
+        return ArtifactPreview(name: name, kind: kind, size: content.size, content: content, text: PagedText(content: content))
+    }
+
+    /// Lines for a pane of `width` × `height` scrolled to `top` (a line for text, a row of 16
+    /// bytes for hex), with `search` highlighted and JSON nodes in `folded` closed. Errors (a
+    /// corrupt image, invalid JSON) fall back to a readable form with the reason on top.
+    public func lines(top: Int, width: Int, height: Int, search: String? = nil, folded: Set<String> = [],
+                      theme: Theme) async throws -> [PreviewLine] {
+        switch kind {
+        case .empty:
+            return [PreviewLine("(empty file)", theme[.dim])]
+        case .binary:
+            let offset = Int64(max(top, 0)) * 16
+            let bytes = try await content.read(offset: offset, count: min(height, 4096) * 16)
+            return renderHexDump(bytes, offset: offset, theme: theme)
+        case .png, .jpeg:
+            if let size, size > Int64(ArtifactPreview.imageLimit) {
+                return [PreviewLine("image of \(size) bytes is too large to preview", theme[.warning])]
+            }
+            switch RGBAImage.decode(try await wholeFile(limit: ArtifactPreview.imageLimit), kind: kind) {
+            case .success(let image):
+                let caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
+                return [caption] + renderImage(image, width: width, height: max(height - 1, 1))
+            case .failure(let error):
+                let bytes = try await content.read(offset: 0, count: min(height, 256) * 16)
+                return [PreviewLine(error.description, theme[.error])] + renderHexDump(bytes, offset: 0, theme: theme)
+            }
+        case .json, .table, .mlmodel:
+            if let size, size <= Int64(ArtifactPreview.wholeFileLimit) {
+                let bytes = try await wholeFile(limit: ArtifactPreview.wholeFileLimit)
+                let all: [PreviewLine]?
+                switch kind {
+                case .json: all = parseJSONPreview(bytes).map { renderJSON($0, folded: folded, theme: theme) }
+                case .table(let separator): all = renderTable(String(decoding: bytes, as: UTF8.self), separator: separator, theme: theme)
+                default: all = renderMLmodel(String(decoding: bytes, as: UTF8.self), theme: theme)
+                }
+                if let all { return Array(all.dropFirst(max(top, 0)).prefix(height)) }
+            }
+            return try await textLines(top: top, height: height, search: search, theme: theme)
+        case .text:
+            return try await textLines(top: top, height: height, search: search, theme: theme)
+        }
+    }
+
+    private func textLines(top: Int, height: Int, search: String?, theme: Theme) async throws -> [PreviewLine] {
+        let start = max(top, 0)
+        let bytes = try await text.lines(start..<start + max(height, 0))
+        let extent = await text.extent
+        return renderTextLines(bytes, firstLineNumber: start + 1, totalLines: extent.lines, search: search, theme: theme)
+    }
+
+    /// Lines of a text file known so far and whether the index has reached the end.
+    public func textExtent() async -> (lines: Int, complete: Bool) { await text.extent }
+
+    private func wholeFile(limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < limit {
+            let chunk = try await content.read(offset: Int64(bytes.count), count: min(1 << 20, limit - bytes.count))
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        return bytes
+    }
+}
