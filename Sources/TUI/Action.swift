@@ -56,6 +56,8 @@ public struct MetricRange: Sendable, Equatable {
 
 /// Work the reducer asks for; the runtime performs it off the input loop and answers with an Action.
 public enum Effect: Equatable, Sendable {
+    /// Before a refresh reloads: the store forgets its session cache (TrackingStore.refresh).
+    case refreshStore
     case loadExperiments(request: Int)
     case searchRuns(request: Int, RunSearch, mode: RunsLoad)
     case countRuns(experimentIDs: [String])

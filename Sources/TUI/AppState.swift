@@ -193,8 +193,9 @@ public struct Picker: Equatable, Sendable {
     }
 }
 
-/// The single-line text field at the bottom (filter, command, jump, fuzzy search).
-public enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy }
+/// The single-line text field at the bottom (filter, command, jump, fuzzy search, search in
+/// an artifact preview).
+public enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch }
 
 public struct TextInput: Equatable, Sendable {
     public var kind: InputKind

@@ -25,6 +25,11 @@ public struct ArtifactBrowser: Equatable, Sendable {
     public var previewError: String?
     public var previewRequest = 0
     public var folded: Set<String> = []
+    /// The search typed with `/`, highlighted in the preview; `n`/`N` move between its matches.
+    public var search = ""
+    /// Where the last `/`, `n` or `N` landed (nil until one answers).
+    public var match: PreviewMatch?
+    public var searchRequest = 0
 
     public init(runID: String, artifactURI: String) {
         self.runID = runID
@@ -55,12 +60,16 @@ public enum BrowserEvent: Sendable {
     case listed(path: String, Result<ArtifactListing, MLflowError>)
     case previewed(request: Int, path: String, Result<[PreviewLine], MLflowError>)
     case downloaded(path: String, Result<[String], MLflowError>)
+    case found(request: Int, path: String, Result<PreviewMatch, MLflowError>)
 }
 
 /// Work the browser asks the runtime for.
 public enum BrowserEffect: Equatable, Sendable {
     case list(runID: String, path: String)
-    case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>, theme: Theme)
+    case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>,
+                 search: String?, theme: Theme)
+    /// The next (`backward`: previous) line after `after` holding `query`, in the preview's lines.
+    case find(request: Int, runID: String, path: String, query: String, after: Int, backward: Bool, folded: Set<String>, theme: Theme)
     case download(runID: String, path: String, destination: String)
     /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
     case openExternal(runID: String, path: String, editor: Bool)
@@ -99,6 +108,19 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
         switch result {
         case .success(let lines): browser.preview = lines; browser.previewError = nil
         case .failure(let error): browser.preview = []; browser.previewError = error.message
+        }
+    case .found(let request, let path, let result):
+        guard request == browser.searchRequest, path == browser.previewPath else { return [] }
+        switch result {
+        case .success(let match):
+            browser.match = match
+            guard let line = match.line else { return [] }
+            // The match goes a few lines below the top, so its context shows.
+            browser.previewTop = max(0, line - 2)
+            return previewEffects(&browser, state, path: path, keepTop: true)
+        case .failure(let error):
+            browser.match = nil
+            showMessage(&state, error.message, isError: true)
         }
     case .downloaded(let path, .success(let files)):
         showMessage(&state, "downloaded \(path.isEmpty ? "all artifacts" : path): \(files.count) file\(files.count == 1 ? "" : "s") under \(FileManager.default.currentDirectoryPath)")
@@ -167,6 +189,14 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
     case .openPager, .openEditor:
         guard let entry = browser.selected, !entry.isDir else { return [] }
         return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
+    case .previewSearch:
+        guard browser.previewPath != nil else { showMessage(&state, "open a file to search in it"); return [] }
+        browser.focusPreview = true
+        state.input = TextInput(kind: .previewSearch, text: browser.search)
+        return []
+    case .nextMatch, .previousMatch:
+        guard !browser.search.isEmpty else { showMessage(&state, "no search yet: / searches the preview"); return [] }
+        return findEffects(&browser, state, backward: command == .previousMatch)
     case .yankArtifactURI:
         let path = browser.selected?.path ?? ""
         let uri = path.isEmpty ? browser.artifactURI : browser.artifactURI + "/" + path
@@ -178,18 +208,64 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
     }
 }
 
+/// `n`/`N`: from the last match while it is on screen, else from the top line shown (so a
+/// search after scrolling starts where the reader is, as in less).
+private func findEffects(_ browser: inout ArtifactBrowser, _ state: AppState, backward: Bool) -> [Effect] {
+    guard let path = browser.previewPath, !browser.search.isEmpty else { return [] }
+    let height = previewSize(state).1
+    let from: Int
+    if let line = browser.match?.line, line >= browser.previewTop, line < browser.previewTop + height { from = line }
+    else { from = backward ? browser.previewTop : browser.previewTop - 1 }
+    browser.searchRequest += 1
+    return [.artifacts(.find(request: browser.searchRequest, runID: browser.runID, path: path, query: browser.search,
+                             after: from, backward: backward, folded: browser.folded, theme: state.theme))]
+}
+
+/// Typing in the search field: matches are highlighted as the text changes.
+func previewSearchEdited(_ state: inout AppState, _ text: String) -> [Effect] {
+    guard var browser = state.browser, let path = browser.previewPath else { return [] }
+    browser.search = text
+    browser.match = nil
+    let effects = previewEffects(&browser, state, path: path, keepTop: true)
+    state.browser = browser
+    return effects
+}
+
+/// Enter in the search field: jump to the first match from the top line shown.
+func previewSearchSubmitted(_ state: inout AppState, _ text: String) -> [Effect] {
+    guard var browser = state.browser else { return [] }
+    browser.search = text
+    browser.match = nil
+    let effects = findEffects(&browser, state, backward: false)
+    state.browser = browser
+    return effects
+}
+
+/// Esc in the search field: the search and its highlight are dropped.
+func previewSearchCancelled(_ state: inout AppState) -> [Effect] {
+    guard var browser = state.browser, let path = browser.previewPath, !browser.search.isEmpty else { return [] }
+    browser.search = ""
+    browser.match = nil
+    browser.searchRequest += 1  // an answer still on its way is stale
+    let effects = previewEffects(&browser, state, path: path, keepTop: true)
+    state.browser = browser
+    return effects
+}
+
 private func previewEffects(_ browser: inout ArtifactBrowser, _ state: AppState, path: String, keepTop: Bool = false) -> [Effect] {
     if !keepTop || browser.previewPath != path {
         browser.previewTop = 0
         browser.folded = []
         browser.preview = []
+        browser.match = nil
     }
     browser.previewPath = path
     browser.previewError = nil
     state.requestCounterForBrowser(&browser)
     let (width, height) = previewSize(state)
     return [.artifacts(.preview(request: browser.previewRequest, runID: browser.runID, path: path, top: browser.previewTop,
-                                width: width, height: height, folded: browser.folded, theme: state.theme))]
+                                width: width, height: height, folded: browser.folded,
+                                search: browser.search.isEmpty ? nil : browser.search, theme: state.theme))]
 }
 
 extension AppState {
@@ -234,8 +310,16 @@ func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     }
     for y in rect.y..<(rect.y + rect.height) { buffer.write("│", x: rect.x + left, y: y, style: theme[.dim]) }
     let px = rect.x + left + 1, pw = rect.width - left - 1
-    buffer.write(DisplayWidth.truncated(browser.previewPath ?? "", to: pw), x: px, y: rect.y, maxWidth: pw,
+    // The search and where it stands sit at the right of the preview's title: "/loss · match 3/12".
+    let status = browser.search.isEmpty ? "" : "/\(browser.search) · \(browser.match?.label ?? "…")"
+    let statusWidth = min(DisplayWidth.of(status), max(0, pw - 10))
+    let titleWidth = max(0, pw - (statusWidth > 0 ? statusWidth + 1 : 0))
+    buffer.write(DisplayWidth.truncated(browser.previewPath ?? "", to: titleWidth), x: px, y: rect.y, maxWidth: titleWidth,
                  style: browser.focusPreview ? theme[.pane_title_focus] : theme[.pane_title])
+    if statusWidth > 0 {
+        buffer.write(DisplayWidth.truncated(status, to: statusWidth), x: px + pw - statusWidth, y: rect.y, maxWidth: statusWidth,
+                     style: browser.match?.line == nil && browser.match != nil ? theme[.error] : theme[.filter])
+    }
     if let error = browser.previewError {
         buffer.write(error, x: px, y: rect.y + 1, maxWidth: pw, style: theme[.error])
     } else if browser.previewPath != nil, browser.preview.isEmpty {
@@ -277,13 +361,21 @@ func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, pos
             do { result = .success(try await store.listArtifacts(runID: runID, path: path.isEmpty ? nil : path)) }
             catch { result = .failure(error.asMLflowError) }
             post(.browser(.listed(path: path, result)))
-        case .preview(let request, let runID, let path, let top, let width, let height, let folded, let theme):
+        case .preview(let request, let runID, let path, let top, let width, let height, let folded, let search, let theme):
             let result: Result<[PreviewLine], MLflowError>
             do {
                 let preview = try await PreviewCache.shared.preview(store: store, runID: runID, path: path)
-                result = .success(try await preview.lines(top: top, width: width, height: height, folded: folded, theme: theme))
+                result = .success(try await preview.lines(top: top, width: width, height: height, search: search,
+                                                          folded: folded, theme: theme))
             } catch { result = .failure(error.asMLflowError) }
             post(.browser(.previewed(request: request, path: path, result)))
+        case .find(let request, let runID, let path, let query, let after, let backward, let folded, let theme):
+            let result: Result<PreviewMatch, MLflowError>
+            do {
+                let preview = try await PreviewCache.shared.preview(store: store, runID: runID, path: path)
+                result = .success(try await preview.find(query, after: after, backward: backward, folded: folded, theme: theme))
+            } catch { result = .failure(error.asMLflowError) }
+            post(.browser(.found(request: request, path: path, result)))
         case .download(let runID, let path, let destination):
             let result: Result<[String], MLflowError>
             do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination)) }

@@ -18,6 +18,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case openArtifacts, closeFolder, download, openPager, openEditor
+    case previewSearch, nextMatch, previousMatch
 }
 
 public struct KeyBinding: Sendable {
@@ -91,6 +92,9 @@ public enum Keymap {
         bind([.char("y")], .artifacts, .yankArtifactURI, "copy the artifact URI", footer: "copy URI")
         bind([.char("o")], .artifacts, .openPager, "open the file in $PAGER", footer: "pager")
         bind([.char("e")], .artifacts, .openEditor, "open a copy of the file in $EDITOR")
+        bind([.char("/")], .artifacts, .previewSearch, "search in the previewed file", footer: "search")
+        bind([.char("n")], .artifacts, .nextMatch, "next match of the search")
+        bind([.char("N")], .artifacts, .previousMatch, "previous match of the search")
         bind([.escape], .artifacts, .back, "close the browser", footer: "back")
 
         bind([.escape, .backspace], .compare, .back, "back", footer: "back")

@@ -212,7 +212,7 @@ func searchRuns(_ state: inout AppState, mode: RunsLoad) -> Effect {
 
 private func refreshEffects(_ state: inout AppState) -> [Effect] {
     state.experimentsRequest = nextRequest(&state)
-    var effects: [Effect] = [.loadExperiments(request: state.experimentsRequest)]
+    var effects: [Effect] = [.refreshStore, .loadExperiments(request: state.experimentsRequest)]
     if state.table.experimentID != nil { effects.append(searchRuns(&state, mode: .refresh)) }
     if let details = state.details, state.pane == .details {
         state.detailsRequest = nextRequest(&state)
@@ -309,7 +309,8 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         return []
     case .open: return open(&state)
     case .openArtifacts: return openArtifactBrowser(&state)
-    case .closeFolder, .download, .openPager, .openEditor: return []  // browser keys, handled in handleBrowserKey
+    case .closeFolder, .download, .openPager, .openEditor, .previewSearch, .nextMatch, .previousMatch:
+        return []  // browser keys, handled in handleBrowserKey
     case .toggleDeleted:
         if state.pane == .experiments {
             state.showDeletedExperiments.toggle()
@@ -546,6 +547,19 @@ private func keepSelectedColumnVisible(_ state: inout AppState) {
 
 // MARK: - pickers
 
+/// Which runs the picker counts cover. Pickers count the runs loaded so far (pages load as the
+/// cursor nears the end); while more exist the title says so and, when the experiment's run
+/// count is known (the background count), how many there are in all, so a key missing from
+/// the list is not taken as absent from the experiment.
+func pickerScope(_ state: AppState) -> String {
+    let loaded = state.table.runs.count
+    guard state.table.nextPageToken != nil else { return "all \(loaded) runs" }
+    let total = state.currentFilter.isEmpty && !state.table.showDeleted
+        ? state.experiments.first { $0.experiment.experimentID == state.table.experimentID }?.runCount : nil
+    if let total, total > loaded { return "the first \(loaded) of \(total) runs" }
+    return "the first \(loaded) runs (more not loaded)"
+}
+
 func tagKeyPicker(_ state: AppState) -> Picker {
     var counts: [String: Int] = [:]
     for run in state.table.runs { for tag in run.data.tags where tag.key != "mlflow.note.content" { counts[tag.key, default: 0] += 1 } }
@@ -554,7 +568,7 @@ func tagKeyPicker(_ state: AppState) -> Picker {
         if a != b { return !a }
         return $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label
     }
-    return Picker(purpose: .tagKey, title: "Tag keys in \(state.table.runs.count) loaded runs", items: items)
+    return Picker(purpose: .tagKey, title: "Tag keys in \(pickerScope(state))", items: items)
 }
 
 private func tagValuePicker(_ state: AppState, key: String) -> Picker {
@@ -562,7 +576,7 @@ private func tagValuePicker(_ state: AppState, key: String) -> Picker {
     for run in state.table.runs { if let v = run.data.tag(key) { counts[v, default: 0] += 1 } }
     let items = counts.map { PickerItem(label: $0.key, count: $0.value) }
         .sorted { $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label }
-    return Picker(purpose: .tagValue(key), title: "Values of tag \(key)", items: items)
+    return Picker(purpose: .tagValue(key), title: "Values of tag \(key) in \(pickerScope(state))", items: items)
 }
 
 func columnPicker(_ state: AppState) -> Picker {
@@ -579,7 +593,7 @@ func columnPicker(_ state: AppState) -> Picker {
         }
     }
     let all = items(metrics, RunColumn.metric) + items(params, RunColumn.param) + items(tags, RunColumn.tag)
-    return Picker(purpose: .column, title: "Columns (Enter toggles; m: metric, p: param, t: tag)", items: all)
+    return Picker(purpose: .column, title: "Columns in \(pickerScope(state)) (Enter toggles; m: metric, p: param, t: tag)", items: all)
 }
 
 private func choosePickerItem(_ state: inout AppState) -> [Effect] {
@@ -624,6 +638,7 @@ private func handleInputKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         if input.kind == .filter { state.filterError = nil }
         state.input = nil
         clampAll(&state)
+        if input.kind == .previewSearch { return previewSearchCancelled(&state) }
         return []
     case .enter:
         state.input = nil
@@ -650,6 +665,7 @@ private func handleInputKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     input.text = String(chars)
     input.completions = []
     state.input = input
+    var effects: [Effect] = []
     if edited {
         switch input.kind {
         case .filter: validateFilterInput(&state)
@@ -658,11 +674,12 @@ private func handleInputKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.currentFilter.fuzzy = input.text
             rebuildRows(&state)
             state.table.cursor = ListCursor()
+        case .previewSearch: effects = previewSearchEdited(&state, input.text)
         case .command: break
         }
     }
     clampAll(&state)
-    return []
+    return effects
 }
 
 /// Checks the filter as it is typed, so the error appears before the search is sent.
@@ -702,6 +719,8 @@ private func submitInput(_ state: inout AppState, _ input: TextInput) -> [Effect
     case .fuzzy:
         clampAll(&state)
         return []
+    case .previewSearch:
+        return previewSearchSubmitted(&state, input.text)
     }
 }
 

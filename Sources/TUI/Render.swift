@@ -332,6 +332,7 @@ private func renderInput(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect
     case .command: prompt = ":"
     case .jump: prompt = "jump: "
     case .fuzzy: prompt = "fuzzy: "
+    case .previewSearch: prompt = "search: "
     }
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: theme[.input])
     let px = buffer.write(prompt, x: rect.x, y: rect.y, style: theme[.filter])
@@ -414,7 +415,7 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     }
     let hints: [(keys: String, help: String)]
     if let input = state.input {
-        hints = [("Enter", input.kind == .filter ? "apply" : "ok"), ("Esc", "cancel")]
+        hints = [("Enter", input.kind == .filter ? "apply" : input.kind == .previewSearch ? "find" : "ok"), ("Esc", "cancel")]
             + (input.kind == .filter ? [("Tab", "complete keys/values")] : [])
     } else {
         hints = Keymap.footerHints(for: state.keyContext)

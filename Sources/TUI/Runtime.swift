@@ -24,6 +24,8 @@ struct EffectRunner: Sendable {
     func run(_ effect: Effect) {
         let store = self.store, inbox = self.inbox, dirs = themeDirectories
         switch effect {
+        case .refreshStore:
+            store.refresh()  // synchronous, so the loads that follow it read past the cache
         case .loadExperiments(let request):
             Task.detached {
                 let result = await capture { try await store.allExperiments(ExperimentSearch(viewType: .all)) }

@@ -104,9 +104,15 @@ public protocol TrackingStore: Sendable {
     /// Entries directly under `path` (nil = the root) of a run's artifacts.
     func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing
     func openArtifact(runID: String, path: String) async throws -> any ArtifactContent
+
+    /// Drops what the store cached for this session (RESTStore: experiments), so the next read
+    /// goes to the backend; the UI's live refresh calls it. Stores without a cache do nothing.
+    func refresh()
 }
 
 extension TrackingStore {
+    public func refresh() {}
+
     /// Follows page tokens to the end: for scripting output, never for the UI's first screen.
     public func allRuns(_ request: RunSearch) async throws -> [Run] {
         var request = request

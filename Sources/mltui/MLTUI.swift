@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Backends
 import Tracking
 import TUI
@@ -40,6 +41,10 @@ struct UICommand: AsyncParsableCommand {
     func run() async throws {
         // Skipped-file warnings cannot go to stderr while the screen is ncurses': keep them for exit.
         let warnings = WarningLog()
+        // MLflow's client retries a refused connection 7 times over about 4 minutes; a screen
+        // that spins that long before saying the server is down looks hung. The UI allows 2
+        // retries (about 5 s) unless the user set MLFLOW_HTTP_REQUEST_MAX_RETRIES themselves.
+        setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2", 0)
         try await Output.reporting(.table) {
             let store = try StoreOptions.open(uri, warn: warnings.append)
             var options = TUIOptions()

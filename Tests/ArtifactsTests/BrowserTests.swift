@@ -28,7 +28,7 @@ final class BrowserTests: XCTestCase {
 
         _ = reduce(&state, .key(.char("j")))
         let preview = reduce(&state, .key(.enter))
-        guard case .artifacts(.preview(let request, "r1", "a/deep.txt", 0, _, _, _, _))? = preview.first else {
+        guard case .artifacts(.preview(let request, "r1", "a/deep.txt", 0, _, _, _, nil, _))? = preview.first else {
             return XCTFail("no preview effect: \(preview)")
         }
         _ = reduce(&state, .browser(.previewed(request: request, path: "a/deep.txt",
@@ -39,6 +39,81 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(yank, [.copy("file:///x/artifacts/a/deep.txt")])
         _ = reduce(&state, .key(.escape))
         XCTAssertNil(state.browser)
+    }
+
+    /// `/` in the browser types a search; it is highlighted live, Enter asks for the first match
+    /// from the top shown, `n`/`N` for the next/previous, and the title shows where it stands.
+    func testSearchInThePreview() {
+        var state = AppState(source: "test", size: Size(width: 100, height: 20))
+        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        XCTAssertEqual(Keymap.collisions(), [])
+        _ = reduce(&state, .key(.char("/")))
+        XCTAssertNil(state.input, "nothing to search before a file is previewed")
+        _ = reduce(&state, .browser(.listed(path: "", .success(ArtifactListing(rootURI: nil, files: [
+            ArtifactEntry(path: "train.log", isDir: false, fileSize: 900)])))))
+        XCTAssertEqual(state.browser?.previewPath, "train.log", "the first file is previewed")
+
+        _ = reduce(&state, .key(.char("/")))
+        XCTAssertEqual(state.input?.kind, .previewSearch)
+        XCTAssertEqual(state.browser?.focusPreview, true)
+        var effects: [Effect] = []
+        for c in "loss" { effects = reduce(&state, .key(.char(c))) }
+        guard case .artifacts(.preview(_, "r1", "train.log", 0, _, _, _, "loss", _))? = effects.first else {
+            return XCTFail("typing re-renders the preview with the search highlighted: \(effects)")
+        }
+        XCTAssertTrue(render(state).text.contains("search: loss"), render(state).text)
+
+        effects = reduce(&state, .key(.enter))
+        XCTAssertNil(state.input)
+        guard case .artifacts(.find(let request, "r1", "train.log", "loss", -1, false, _, _))? = effects.first else {
+            return XCTFail("Enter finds from the top line: \(effects)")
+        }
+        effects = reduce(&state, .browser(.found(request: request, path: "train.log",
+                                                 .success(PreviewMatch(line: 40, ordinal: 1, count: 3, complete: false)))))
+        XCTAssertEqual(state.browser?.previewTop, 38, "the match shows with two lines of context above")
+        guard case .artifacts(.preview(let shown, _, _, 38, _, _, _, "loss", _))? = effects.first else {
+            return XCTFail("the preview reloads at the match: \(effects)")
+        }
+        _ = reduce(&state, .browser(.previewed(request: shown, path: "train.log", .success(
+            renderTextLines([Array("step 38".utf8), Array("step 39".utf8), Array("step 40 loss=0.5".utf8)], firstLineNumber: 39,
+                            totalLines: 100, search: "loss", theme: state.theme)))))
+        var buffer = render(state)
+        XCTAssertTrue(buffer.text.contains("/loss · match 1/3+"), buffer.text)
+        // The match is drawn in the highlight style.
+        guard let row = buffer.lines.firstIndex(where: { $0.contains("41 │ step 40 loss=0.5") }),
+              let column = buffer.lines[row].range(of: "loss=").map({ DisplayWidth.of(String(buffer.lines[row][..<$0.lowerBound])) }) else {
+            return XCTFail(buffer.text)
+        }
+        XCTAssertEqual(buffer[column, row].style, state.theme[.marked])
+        XCTAssertNotEqual(buffer[column - 2, row].style, state.theme[.marked])
+
+        // n: the next match after the one shown; N: the previous one.
+        effects = reduce(&state, .key(.char("n")))
+        guard case .artifacts(.find(let next, _, _, "loss", 40, false, _, _))? = effects.first else { return XCTFail("\(effects)") }
+        _ = reduce(&state, .browser(.found(request: next, path: "train.log",
+                                           .success(PreviewMatch(line: 77, ordinal: 2, count: 3, complete: true)))))
+        XCTAssertEqual(state.browser?.previewTop, 75)
+        XCTAssertTrue(render(state).text.contains("match 2/3"))
+        effects = reduce(&state, .key(.char("N")))
+        guard case .artifacts(.find(let previous, _, _, "loss", 77, true, _, _))? = effects.first else { return XCTFail("\(effects)") }
+        // A stale answer (an older request) is dropped.
+        _ = reduce(&state, .browser(.found(request: next, path: "train.log", .success(PreviewMatch(line: 5, ordinal: 1, count: 3, complete: true)))))
+        XCTAssertEqual(state.browser?.previewTop, 75)
+        _ = reduce(&state, .browser(.found(request: previous, path: "train.log",
+                                           .success(PreviewMatch(line: nil, ordinal: 0, count: 0, complete: true)))))
+        buffer = render(state)
+        XCTAssertTrue(buffer.text.contains("/loss · no match"), buffer.text)
+
+        // Esc in the field drops the search and its highlight.
+        _ = reduce(&state, .key(.char("/")))
+        XCTAssertEqual(state.input?.text, "loss", "the field starts from the last search")
+        effects = reduce(&state, .key(.escape))
+        XCTAssertEqual(state.browser?.search, "")
+        guard case .artifacts(.preview(_, _, _, _, _, _, _, nil, _))? = effects.first else { return XCTFail("\(effects)") }
+        XCTAssertFalse(render(state).text.contains("/loss"))
+        effects = reduce(&state, .key(.char("n")))
+        XCTAssertTrue(effects.isEmpty)
+        XCTAssertEqual(state.message, "no search yet: / searches the preview")
     }
 
     func testEndToEndBrowsesToANestedFileUnderTmux() throws {
@@ -73,5 +148,32 @@ final class BrowserTests: XCTestCase {
         while Date() < deadline, !FileManager.default.fileExists(atPath: opened + "/deep.txt") { usleep(100_000) }
         XCTAssertEqual(try? String(contentsOfFile: opened + "/deep.txt", encoding: .utf8), "deep content\n")
         try session.waitFor("1 │ deep content", timeout: 10)
+
+        // Search in a 500-line log: "step 25" is on lines 26 and 251-260 (11 matches).
+        try session.send("Escape")
+        try session.waitUntil("the runs table", timeout: 10) { !$0.contains("Artifacts ·") }
+        try session.send("a")
+        try session.waitFor("▸ logs/", timeout: 15)
+        let tree = try session.capture().split(separator: "\n").map(String.init)
+        let aRow = tree.firstIndex { $0.contains("▸ a/") } ?? 0, logsRow = tree.firstIndex { $0.contains("▸ logs/") } ?? 0
+        for _ in 0..<(logsRow - aRow) { try session.send("j") }
+        try session.send("Enter"); try session.waitFor("train.log")
+        try session.send("j"); try session.send("Enter")
+        try session.waitFor("1 │ 2025-01-01 00:00:00 INFO step 0 ", timeout: 15)
+        try session.send("/")
+        try session.waitFor("search: ")
+        try session.type("step 25")
+        try session.send("Enter")
+        var found = try session.waitFor("/step 25 · match 1/11", timeout: 15)
+        XCTAssertTrue(found.contains(" 26 │ 2025-01-01 00:00:25 INFO step 25 "), found)
+        try session.send("n")
+        found = try session.waitFor("/step 25 · match 2/11", timeout: 15)
+        XCTAssertTrue(found.contains("251 │ 2025-01-01 00:00:10 INFO step 250 "), found)
+        try session.send("N")
+        try session.waitFor("match 1/11", timeout: 15)
+        try session.send("N")
+        found = try session.waitFor("match 11/11", timeout: 15)
+        XCTAssertTrue(found.contains("260 │ 2025-01-01 00:00:19 INFO step 259 "), "N wraps to the last match\n\(found)")
+        try session.send("q")
     }
 }

@@ -185,10 +185,66 @@ final class PreviewTests: XCTestCase {
         let scanned = await paged.index.scanned
         XCTAssertEqual(scanned, Int64(PagedText.pageSize))
 
+        // Search scans forward page by page: a match early in a 3 GB file reads a page or two.
+        let hit = try await paged.find("line 30000 of", after: -1, backward: false)
+        XCTAssertEqual(hit, PreviewMatch(line: 30_000, ordinal: 1, count: 1, complete: false))
+        XCTAssertEqual(hit.label, "match 1/1+", "the count is open-ended until the file is scanned")
+        let scannedBySearch = await paged.index.scanned
+        XCTAssertLessThanOrEqual(scannedBySearch, Int64(4 * PagedText.pageSize))
+        // A new query starts over, case-insensitively as the highlight shows it.
+        let seven = try await paged.find("LINE 7 OF", after: -1, backward: false)
+        XCTAssertEqual(seven.line, 7)
+
         let hex = try await ArtifactPreview.open(name: "huge.bin", content: try await repository.open(path: "huge.bin"))
         XCTAssertEqual(hex.kind, .binary)
         let end = try await hex.lines(top: Int((Int64(3) << 30) / 16 - 1), width: 80, height: 5, theme: theme)
         XCTAssertEqual(end.map(\.text), ["bffffff0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  │................│"])
+    }
+
+    /// Bytes in memory, read through the same protocol as a store's artifact.
+    struct MemoryContent: ArtifactContent {
+        let bytes: [UInt8]
+        var size: Int64? { Int64(bytes.count) }
+        func read(offset: Int64, count: Int) async throws -> [UInt8] {
+            let lo = min(Int(offset), bytes.count)
+            return Array(bytes[lo..<min(bytes.count, lo + count)])
+        }
+    }
+
+    func testFindMovesBetweenMatchesAndWraps() async throws {
+        // Matches on lines 3, 5000 and 9999 (0-based): across several search chunks.
+        var lines = (0..<10_000).map { "row \($0)" }
+        for i in [3, 5000, 9999] { lines[i] += " needle" }
+        let text = PagedText(content: MemoryContent(bytes: Array(lines.joined(separator: "\n").utf8)))
+        var match = try await text.find("Needle", after: -1, backward: false)
+        XCTAssertEqual(match, PreviewMatch(line: 3, ordinal: 1, count: 1, complete: false))
+        match = try await text.find("Needle", after: 3, backward: false)
+        XCTAssertEqual(match.line, 5000)
+        XCTAssertEqual(match.ordinal, 2)
+        match = try await text.find("Needle", after: 5000, backward: false)
+        XCTAssertEqual(match, PreviewMatch(line: 9999, ordinal: 3, count: 3, complete: true))
+        XCTAssertEqual(match.label, "match 3/3")
+        match = try await text.find("Needle", after: 9999, backward: false)
+        XCTAssertEqual(match.line, 3, "n after the last match wraps to the first")
+        match = try await text.find("Needle", after: 3, backward: true)
+        XCTAssertEqual(match.line, 9999, "N before the first match wraps to the last")
+        match = try await text.find("absent", after: -1, backward: false)
+        XCTAssertEqual(match, PreviewMatch(line: nil, ordinal: 0, count: 0, complete: true))
+        XCTAssertEqual(match.label, "no match")
+
+        // JSON searches the rendered lines the pane shows (which `top` indexes).
+        let json = try await ArtifactPreview.open(name: "c.json", content: MemoryContent(bytes: Array(#"{"a": 1, "b": {"needle": true}}"#.utf8)))
+        let rendered = try await json.lines(top: 0, width: 80, height: 20, theme: theme)
+        let hit = try await json.find("needle", after: -1, backward: false, theme: theme)
+        XCTAssertEqual(hit.complete, true)
+        XCTAssertEqual(hit.line.map { rendered[$0].text.contains("needle") }, true, rendered.map(\.text).joined(separator: "\n"))
+        do {
+            let binary = try await ArtifactPreview.open(name: "b.bin", content: MemoryContent(bytes: [0, 1, 2]))
+            _ = try await binary.find("x", after: -1, backward: false, theme: theme)
+            XCTFail("searching a hex dump should say it cannot")
+        } catch let error as MLflowError {
+            XCTAssertEqual(error.message, "search works in text previews only")
+        }
     }
 
     func testLineIndexAndKindDetectionUnits() {

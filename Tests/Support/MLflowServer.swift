@@ -112,7 +112,7 @@ public final class MLflowServer: @unchecked Sendable {
     }
 
     /// A port nobody listens on right now (bind to port 0 and read back what the kernel chose).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SupportError("socket() failed") }
         defer { close(fd) }

@@ -188,7 +188,7 @@ final class RenderTests: XCTestCase {
             var state = Fixtures.loadedState(width: w, height: h)
             _ = reduce(&state, .key(.char("t")))
             var text = render(state).text
-            XCTAssertTrue(text.contains("Tag keys in 6 loaded runs"))
+            XCTAssertTrue(text.contains("Tag keys in all 6 runs"))
             XCTAssertTrue(text.contains("stage"))
             _ = reduce(&state, .key(.enter))
             text = render(state).text

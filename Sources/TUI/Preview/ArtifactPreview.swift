@@ -48,19 +48,49 @@ public struct ArtifactPreview: Sendable {
                 return [PreviewLine(error.description, theme[.error])] + renderHexDump(bytes, offset: 0, theme: theme)
             }
         case .json, .table, .mlmodel:
-            if let size, size <= Int64(ArtifactPreview.wholeFileLimit) {
-                let bytes = try await wholeFile(limit: ArtifactPreview.wholeFileLimit)
-                let all: [PreviewLine]?
-                switch kind {
-                case .json: all = parseJSONPreview(bytes).map { renderJSON($0, folded: folded, theme: theme) }
-                case .table(let separator): all = renderTable(String(decoding: bytes, as: UTF8.self), separator: separator, theme: theme)
-                default: all = renderMLmodel(String(decoding: bytes, as: UTF8.self), theme: theme)
+            if let all = try await wholeRendering(folded: folded, theme: theme) {
+                return Array(all.dropFirst(max(top, 0)).prefix(height)).map { line in
+                    guard let search, !search.isEmpty else { return line }
+                    var lit = PreviewLine(line.spans.flatMap { highlight($0.text, search: search, base: $0.style, match: theme[.marked]) })
+                    lit.foldPath = line.foldPath
+                    return lit
                 }
-                if let all { return Array(all.dropFirst(max(top, 0)).prefix(height)) }
             }
             return try await textLines(top: top, height: height, search: search, theme: theme)
         case .text:
             return try await textLines(top: top, height: height, search: search, theme: theme)
+        }
+    }
+
+    /// JSON, tables and MLmodel files small enough to render whole; nil: shown as plain text.
+    private func wholeRendering(folded: Set<String>, theme: Theme) async throws -> [PreviewLine]? {
+        guard let size, size <= Int64(ArtifactPreview.wholeFileLimit) else { return nil }
+        let bytes = try await wholeFile(limit: ArtifactPreview.wholeFileLimit)
+        switch kind {
+        case .json: return parseJSONPreview(bytes).map { renderJSON($0, folded: folded, theme: theme) }
+        case .table(let separator): return renderTable(String(decoding: bytes, as: UTF8.self), separator: separator, theme: theme)
+        case .mlmodel: return renderMLmodel(String(decoding: bytes, as: UTF8.self), theme: theme)
+        default: return nil
+        }
+    }
+
+    /// The next (previous) line after `line` holding `query`, in the lines `lines(top:...)`
+    /// shows: rendered lines for JSON/tables/MLmodel, the file's lines (read in pages) for text.
+    public func find(_ query: String, after line: Int, backward: Bool, folded: Set<String> = [],
+                     theme: Theme) async throws -> PreviewMatch {
+        switch kind {
+        case .text:
+            return try await text.find(query, after: line, backward: backward)
+        case .json, .table, .mlmodel:
+            guard let all = try await wholeRendering(folded: folded, theme: theme) else {
+                return try await text.find(query, after: line, backward: backward)
+            }
+            let matches = all.indices.filter { all[$0].text.range(of: query, options: .caseInsensitive) != nil }
+            let found = backward ? (matches.last { $0 < line } ?? matches.last) : (matches.first { $0 > line } ?? matches.first)
+            return PreviewMatch(line: found, ordinal: found.flatMap { matches.firstIndex(of: $0) }.map { $0 + 1 } ?? 0,
+                                count: matches.count, complete: true)
+        case .empty, .binary, .png, .jpeg:
+            throw MLflowError(.invalidParameterValue, "search works in text previews only")
         }
     }
 

@@ -40,4 +40,65 @@ public actor PagedText {
 
     /// Known line count and whether the whole file has been indexed.
     public var extent: (lines: Int, complete: Bool) { (index.lineCount, index.complete) }
+
+    // Search state of the last query: matching lines among lines 0..<searchedLines, found by
+    // scanning forward a chunk at a time, so `n` on a 1 GB log reads only up to the next match.
+    private var searchQuery = ""
+    private var matchLines: [Int] = []
+    private var searchedLines = 0
+    private var searchDone = false
+    static let searchChunk = 4096
+
+    /// The next (or previous) line after `line` containing `query`, case-insensitively as the
+    /// highlight shows it, wrapping at the ends. Wrapping backwards (or finding nothing) scans to
+    /// the end of the file; forwards stops at the first match.
+    public func find(_ query: String, after line: Int, backward: Bool) async throws -> PreviewMatch {
+        if query != searchQuery { searchQuery = query; matchLines = []; searchedLines = 0; searchDone = false }
+        func scanChunk() async throws {
+            let chunk = try await lines(searchedLines..<searchedLines + PagedText.searchChunk)
+            for (i, bytes) in chunk.enumerated() where displayable(bytes).range(of: query, options: .caseInsensitive) != nil {
+                matchLines.append(searchedLines + i)
+            }
+            searchedLines += chunk.count
+            // Fewer lines than asked only at the end of the file (lines(_:) reads on until then).
+            if chunk.count < PagedText.searchChunk { searchDone = true }
+        }
+        var found: Int?
+        if backward {
+            found = matchLines.last(where: { $0 < line })
+            if found == nil {
+                while !searchDone { try await scanChunk() }
+                found = matchLines.last
+            }
+        } else {
+            while true {
+                if let next = matchLines.first(where: { $0 > line }) { found = next; break }
+                if searchDone { found = matchLines.first; break }
+                try await scanChunk()
+            }
+        }
+        return PreviewMatch(line: found, ordinal: found.flatMap { matchLines.firstIndex(of: $0) }.map { $0 + 1 } ?? 0,
+                            count: matchLines.count, complete: searchDone)
+    }
+}
+
+/// Where a preview search landed: the line (nil: no match), its 1-based position among the
+/// matches found so far, and whether the whole file was scanned (so `count` is final).
+public struct PreviewMatch: Equatable, Sendable {
+    public var line: Int?
+    public var ordinal: Int
+    public var count: Int
+    public var complete: Bool
+    public init(line: Int?, ordinal: Int, count: Int, complete: Bool) {
+        self.line = line
+        self.ordinal = ordinal
+        self.count = count
+        self.complete = complete
+    }
+
+    /// "match 3/12", "match 3/12+" while the rest of the file is unscanned.
+    public var label: String {
+        guard line != nil else { return "no match" }
+        return "match \(ordinal)/\(count)\(complete ? "" : "+")"
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real binary under tmux against stores written by the real MLflow client (both formats):
@@ -41,8 +42,8 @@ final class TUIEndToEndTests: XCTestCase {
         return path
     }
 
-    func launch(_ uri: String, width: Int = 80, height: Int = 24, extra: String = "") throws -> TmuxSession {
-        let command = "TERM=xterm-256color \(try binary()) --refresh 0 \(extra) '\(uri)'; echo \"EXITED $?\"; sleep 30"
+    func launch(_ uri: String, width: Int = 80, height: Int = 24, refresh: Int = 0, extra: String = "") throws -> TmuxSession {
+        let command = "TERM=xterm-256color \(try binary()) --refresh \(refresh) \(extra) '\(uri)'; echo \"EXITED $?\"; sleep 30"
         return try TmuxSession(command: command, width: width, height: height)
     }
 
@@ -108,7 +109,7 @@ final class TUIEndToEndTests: XCTestCase {
 
         // Tag picker: key, then value, adds a chip; x removes it.
         try tui.send("t")
-        try tui.waitFor("Tag keys in 7 loaded runs")
+        try tui.waitFor("Tag keys in all 7 runs")
         try tui.type("stage")
         try tui.send("Enter")
         try tui.waitFor("Values of tag stage")
@@ -210,7 +211,7 @@ final class TUIEndToEndTests: XCTestCase {
         try tui.waitFor("Runs · llm-benchmark · 27")
 
         try tui.send("t")
-        try tui.waitFor("Tag keys in 27 loaded runs")
+        try tui.waitFor("Tag keys in all 27 runs")
         try tui.type("stage")
         try tui.send("Enter")
         try tui.waitFor("Values of tag stage")
@@ -264,6 +265,71 @@ final class TUIEndToEndTests: XCTestCase {
         try tui.send("Escape")
         try tui.send("q")
         try tui.waitFor("EXITED 0")
+    }
+
+    // MARK: a real `mlflow server` (issue 6): the same scenario over REST, and a dead server
+
+    var server: MLflowServer?
+
+    override func tearDown() {
+        server?.stop()  // TERM, then KILL, to the server's own process group
+        server = nil
+        super.tearDown()
+    }
+
+    /// A real `mlflow server` on a free 127.0.0.1 port over a copy of the test's SQLite store
+    /// (a server may migrate or write its store; the shared one stays as MLflow wrote it).
+    func startServer() throws -> MLflowServer {
+        let source = try store() + "/sqlite/mlflow.db"
+        let env = ProcessInfo.processInfo.environment
+        // TestSupport finds mlflow through MLTUI_MLFLOW_PYTHON or <repo>/.venv-mlflow; default it to
+        // the python the store was written with.
+        setenv("MLTUI_MLFLOW_PYTHON", env["MLFLOW_PYTHON"] ?? "/work/main/.venv-mlflow/bin/python", 0)
+        let copy = NSTemporaryDirectory() + "mltui-tui-e2e-server-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: source, toPath: copy + "/mlflow.db")
+        let started = try MLflowServer(backendStoreURI: "sqlite:///" + copy + "/mlflow.db")
+        server = started
+        return started
+    }
+
+    func testServerURI() throws {
+        let server = try startServer()
+        try scenario(uri: server.baseURL.absoluteString)
+    }
+
+    func testNothingListeningShowsAnErrorLineAndQQuits() throws {
+        let port = try MLflowServer.freePort()
+        let tui = try launch("http://127.0.0.1:\(port)", width: 120)
+        defer { tui.close() }
+        // The UI's retry budget (2 retries, about 5 s) runs out well inside the wait.
+        let screen = try tui.waitFor("Cannot reach the tracking server http://127.0.0.1:\(port)", timeout: 30)
+        XCTAssertTrue(screen.contains("○ disconnected"), screen)
+        XCTAssertFalse(screen.contains("EXITED"), "the UI stays up to show the error\n\(screen)")
+        try tui.send("q")
+        try tui.waitFor("EXITED 0")
+    }
+
+    func testServerKilledMidSessionShowsAnErrorLineAndQQuits() throws {
+        let server = try startServer()
+        // Live refresh every second: the tick itself finds the server gone, no key needed.
+        let tui = try launch(server.baseURL.absoluteString, width: 120, refresh: 1)
+        defer { tui.close() }
+        try tui.waitFor("● connected", timeout: 30)
+        try tui.waitFor("Experiments (3)")
+        try tui.waitUntil("a loaded runs table") { $0.contains("Runs · ") && !$0.contains("loading") }
+        server.stop()
+        var screen = try tui.waitFor("○ disconnected", timeout: 30)
+        screen = try tui.waitFor("Cannot reach the tracking server \(server.baseURL.absoluteString)", timeout: 30)
+        // Keys still work while the server is gone: details of a run fail with an error line too.
+        try tui.send("Enter")
+        screen = try tui.waitUntil("an error in the details pane", timeout: 30) {
+            $0.contains("Run details") && $0.contains("error: Cannot reach the tracking server")
+        }
+        try tui.send("q")
+        screen = try tui.waitFor("EXITED 0")
+        XCTAssertFalse(screen.contains("Experiments ("), "the terminal was restored\n\(screen)")
     }
 
     func testDeadStoreShowsAnErrorNotAHang() throws {
