@@ -231,6 +231,10 @@ public struct AppState: Equatable, Sendable {
     public var utcOffset: Int
     public var refreshInterval: Double
     public var lastRefresh: Double = 0
+    /// Request ids of the last refresh not answered yet. The next tick's refresh waits for them:
+    /// were it to start anyway, a refresh slower than the interval (a dead server retrying, a
+    /// slow one) would be superseded every tick and its answer, or error, never shown.
+    public var refreshAwaiting: Set<Int> = []
     public var pageSize: Int
     public var initialExperiment: String?
 

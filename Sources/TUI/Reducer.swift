@@ -24,7 +24,8 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .tick(let now):
         state.now = now
         if state.isLoading { state.spinnerFrame += 1 }
-        guard state.refreshInterval > 0, now - state.lastRefresh >= state.refreshInterval, !state.isLoading else { return [] }
+        guard state.refreshInterval > 0, now - state.lastRefresh >= state.refreshInterval, !state.isLoading,
+              state.refreshAwaiting.isEmpty else { return [] }
         state.lastRefresh = now
         return refreshEffects(&state)
     case .click(let x, let y):
@@ -32,9 +33,11 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .wheel(_, _, let delta):
         return moveCursor(&state, by: delta * 3)
     case .experimentsLoaded(let request, let result):
+        state.refreshAwaiting.remove(request)
         guard request == state.experimentsRequest else { return [] }
         return experimentsLoaded(&state, result)
     case .runsLoaded(let request, let mode, let result):
+        state.refreshAwaiting.remove(request)
         guard request == state.runsRequest else { return [] }
         return runsLoaded(&state, mode, result)
     case .runCounted(let id, let count, let last):
@@ -52,6 +55,7 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         return []
     case .detailsLoaded(let request, let result):
+        state.refreshAwaiting.remove(request)
         guard request == state.detailsRequest, state.details != nil else { return [] }
         state.details!.loading = false
         switch result {
@@ -218,6 +222,12 @@ private func refreshEffects(_ state: inout AppState) -> [Effect] {
         state.detailsRequest = nextRequest(&state)
         effects.append(.loadDetails(request: state.detailsRequest, runID: details.runID))
     }
+    state.refreshAwaiting = Set(effects.compactMap { effect -> Int? in
+        switch effect {
+        case .loadExperiments(let request), .searchRuns(let request, _, _), .loadDetails(let request, _): return request
+        default: return nil
+        }
+    })
     return effects
 }
 

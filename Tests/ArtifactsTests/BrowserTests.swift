@@ -161,19 +161,21 @@ final class BrowserTests: XCTestCase {
         try session.send("j"); try session.send("Enter")
         try session.waitFor("1 │ 2025-01-01 00:00:00 INFO step 0 ", timeout: 15)
         try session.send("/")
-        try session.waitFor("search: ")
+        try session.waitFor("Enter find")
         try session.type("step 25")
         try session.send("Enter")
-        var found = try session.waitFor("/step 25 · match 1/11", timeout: 15)
-        XCTAssertTrue(found.contains(" 26 │ 2025-01-01 00:00:25 INFO step 25 "), found)
+        // The title answers first, the lines at the match follow: wait for both.
+        func waitForMatch(_ label: String, line: String) throws {
+            try session.waitUntil("\(label) showing \(line)", timeout: 15) { $0.contains(label) && $0.contains(line) }
+        }
+        try waitForMatch("/step 25 · match 1/11", line: " 26 │ 2025-01-01 00:00:25 INFO step 25 ")
         try session.send("n")
-        found = try session.waitFor("/step 25 · match 2/11", timeout: 15)
-        XCTAssertTrue(found.contains("251 │ 2025-01-01 00:00:10 INFO step 250 "), found)
+        try waitForMatch("/step 25 · match 2/11", line: "251 │ 2025-01-01 00:00:10 INFO step 250 ")
         try session.send("N")
-        try session.waitFor("match 1/11", timeout: 15)
+        try waitForMatch("/step 25 · match 1/11", line: " 26 │ 2025-01-01 00:00:25 INFO step 25 ")
+        // N before the first match wraps to the last one.
         try session.send("N")
-        found = try session.waitFor("match 11/11", timeout: 15)
-        XCTAssertTrue(found.contains("260 │ 2025-01-01 00:00:19 INFO step 259 "), "N wraps to the last match\n\(found)")
+        try waitForMatch("/step 25 · match 11/11", line: "260 │ 2025-01-01 00:00:19 INFO step 259 ")
         try session.send("q")
     }
 }

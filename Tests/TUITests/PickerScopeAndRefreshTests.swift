@@ -56,6 +56,27 @@ final class PickerScopeAndRefreshTests: XCTestCase {
         XCTAssertEqual(state.press(.ctrl("r")).first, .refreshStore, "Ctrl-R refreshes the same way")
     }
 
+    /// A dead server answers each refresh only after its retries (seconds); ticks meanwhile
+    /// must not start new refreshes that would make that answer stale and hide its error.
+    func testASlowRefreshIsAwaitedSoItsErrorShows() {
+        var state = Fixtures.loadedState()
+        state.refreshInterval = 1
+        let effects = reduce(&state, .tick(Fixtures.now + 2))
+        XCTAssertTrue(effects.contains(.loadExperiments(request: state.experimentsRequest)))
+        let experiments = state.experimentsRequest, runs = state.runsRequest
+        XCTAssertTrue(reduce(&state, .tick(Fixtures.now + 3)).isEmpty, "the refresh in flight is awaited")
+        XCTAssertTrue(reduce(&state, .tick(Fixtures.now + 6)).isEmpty)
+        let down = MLflowError(.temporarilyUnavailable, "Cannot reach the tracking server http://127.0.0.1:1")
+        _ = reduce(&state, .experimentsLoaded(request: experiments, .failure(down)))
+        XCTAssertEqual(state.connection, .failed(down.message))
+        XCTAssertEqual(state.message, down.message, "the error line shows")
+        XCTAssertTrue(reduce(&state, .tick(Fixtures.now + 7)).isEmpty, "the runs refresh is still out")
+        _ = reduce(&state, .runsLoaded(request: runs, mode: .refresh, .failure(down)))
+        XCTAssertEqual(state.table.error, down.message)
+        XCTAssertEqual(state.table.runs.count, Fixtures.runs.count, "a failed refresh keeps the rows shown")
+        XCTAssertFalse(reduce(&state, .tick(Fixtures.now + 8)).isEmpty, "once answered, refreshing resumes")
+    }
+
     /// A store that counts `refresh()` calls, reached through `any TrackingStore` as the runtime holds it.
     final class CountingStore: TrackingStore, @unchecked Sendable {
         let uri = "counting://"

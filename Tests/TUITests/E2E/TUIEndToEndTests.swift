@@ -314,11 +314,11 @@ final class TUIEndToEndTests: XCTestCase {
     func testServerKilledMidSessionShowsAnErrorLineAndQQuits() throws {
         let server = try startServer()
         // Live refresh every second: the tick itself finds the server gone, no key needed.
-        let tui = try launch(server.baseURL.absoluteString, width: 120, refresh: 1)
+        let tui = try launch(server.baseURL.absoluteString, width: 120, refresh: 1, extra: "--experiment 'vision-模型'")
         defer { tui.close() }
         try tui.waitFor("● connected", timeout: 30)
         try tui.waitFor("Experiments (3)")
-        try tui.waitUntil("a loaded runs table") { $0.contains("Runs · ") && !$0.contains("loading") }
+        try tui.waitFor("Runs · vision-模型 · 7")
         server.stop()
         var screen = try tui.waitFor("○ disconnected", timeout: 30)
         screen = try tui.waitFor("Cannot reach the tracking server \(server.baseURL.absoluteString)", timeout: 30)
