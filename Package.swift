@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
-        .target(name: "FileStore", dependencies: ["Tracking"]),
+        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),

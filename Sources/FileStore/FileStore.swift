@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Artifacts
 import Tracking
 
 /// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes, answering as
@@ -333,28 +334,31 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     // MARK: artifacts
 
-    /// The local artifact folder of a run. When the recorded location is missing but the run's
-    /// own `artifacts/` folder exists (a store copied from another machine), that is used.
-    func artifactRoot(_ run: IndexedRun) throws -> LocalArtifactRoot {
+    /// The repository of a run's artifacts, chosen from its artifact URI as MLflow does (§7.1).
+    /// When a local location is missing but the run's own `artifacts/` folder exists (a store
+    /// copied from another machine), that folder is used.
+    func artifactRepository(_ run: IndexedRun) throws -> any ArtifactRepository {
         let uri = run.info.artifactURI
         let fallback = run.path + "/artifacts"
-        if uri.isEmpty { return LocalArtifactRoot(directory: fallback) }
-        guard var local = LocalArtifactRoot.localPath(ofURI: uri) else {
-            throw LocalArtifactRoot.remoteArtifactsError(uri: uri)
+        if uri.isEmpty { return LocalArtifacts(root: fallback) }
+        guard var local = LocalArtifacts.localPath(of: uri) else {
+            return try Artifacts.artifactRepository(for: uri, trackingURI: nil)
         }
         if !local.hasPrefix("/") { local = FileManager.default.currentDirectoryPath + "/" + local }
         if !PosixFiles.isDirectory(local) && PosixFiles.isDirectory(fallback) { local = fallback }
-        return LocalArtifactRoot(directory: local)
+        return LocalArtifacts(root: local)
     }
 
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         let run = try locateRun(runID)
-        let files = try artifactRoot(run).list(path: path)
+        _ = try LocalArtifacts.components(of: path)
+        let files = try await artifactRepository(run).list(path: path)
         return ArtifactListing(rootURI: run.info.artifactURI, files: files)
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
-        try artifactRoot(try locateRun(runID)).open(path: path)
+        _ = try LocalArtifacts.components(of: path)
+        return try await artifactRepository(try locateRun(runID)).open(path: path)
     }
 }
 
