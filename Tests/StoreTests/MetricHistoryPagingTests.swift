@@ -50,6 +50,8 @@ final class MetricHistoryPagingTests: XCTestCase {
             metrics += page.items
             token = page.nextPageToken
             if let token { tokens.append(token) }
+            // A continuation that repeats rows would hand out tokens forever.
+            if tokens.count > 1000 { XCTFail("more than 1000 pages"); break }
         } while token != nil
         return (metrics, tokens)
     }
@@ -115,7 +117,10 @@ final class MetricHistoryPagingTests: XCTestCase {
         var got: [Metric] = []
         func catchUp() async throws {
             var token: String? = got.isEmpty ? nil : PageToken.encode(offset: got.count)
+            var pages = 0
             repeat {
+                pages += 1
+                if pages > 100 { XCTFail("more than 100 pages"); return }
                 let page = try await store.metricHistory(runID: run, key: "grow", maxResults: 7, pageToken: token)
                 got += page.items
                 token = page.nextPageToken
