@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
-        .target(name: "FileStore", dependencies: ["Tracking"]),
+        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts"]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
@@ -50,13 +50,13 @@ let package = Package(
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts"]),
+        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends"]),
-        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends", "TUI", "Terminal"]),
+        .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends", "TestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends", "TUI", "Terminal", "TestSupport"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Tracking", "Server", "Backends",
+            "Tracking", "Server", "Backends", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
                      "bench_serve.py", "make_bench_store.py", "run_acceptance.sh"]),

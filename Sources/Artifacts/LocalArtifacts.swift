@@ -64,9 +64,11 @@ public struct LocalArtifacts: ArtifactRepository {
         try requireInsideRoot(dir)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         let prefix = parts.joined(separator: "/")
-        return names.map { name in
+        // An entry that a symlink leads out of the root is left out: it could not be opened anyway.
+        return names.compactMap { name -> ArtifactEntry? in
             let relative = prefix.isEmpty ? name : prefix + "/" + name
             let full = dir + "/" + name
+            guard (try? requireInsideRoot(full)) != nil else { return nil }
             if isDirectory(full) { return ArtifactEntry(path: relative, isDir: true) }
             return ArtifactEntry(path: relative, isDir: false, fileSize: fileSize(full))
         }.sorted { $0.path < $1.path }

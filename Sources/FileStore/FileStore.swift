@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Artifacts
 import Tracking
 
 /// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes, answering as
@@ -20,6 +21,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     private var listings: [String: (stamp: PosixFiles.Stamp, runs: [String])] = [:]
     private var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
     private var datasets: [String: Dataset] = [:]
+    private var historyCursors = HistoryCursors()
 
     public init(root: String, warn: @escaping @Sendable (String) -> Void) throws {
         var path = root
@@ -317,44 +319,83 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let offset = try PageToken.offset(pageToken)
         guard RunDirectory.isSafeKey(key) else { return Page(items: []) }
         let file = run.path + "/metrics/" + key
-        guard let bytes = directory(run).metricBytes(file) else { return Page(items: []) }
-        // Parse one line past the page to know whether another page follows.
-        let limit = maxResults.map { offset + $0 + 1 } ?? .max
-        let lines = MetricFile.lines(bytes, limit: limit) { bad in
-            warn("Skipping malformed line \(bad.number) of metric file \(file): \(bad.reason)")
+        // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 {
+            if case .failed(let reason) = PosixFiles.failure(errno) {
+                warn("Skipping unreadable metric file \(file): \(reason)")
+            }
+            return Page(items: [])
         }
-        let metrics = lines.map { $0.metric(key: key, runID: runID) }
-        guard let maxResults else {
-            return Page(items: Array(metrics[min(offset, metrics.count)...]))
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return Page(items: []) }
+        let inode = UInt64(info.st_ino)
+        var reader = historyReader(file: file, fd: fd, inode: inode, size: Int(info.st_size), item: offset)
+        func bad(_ line: MetricFile.BadLine) {
+            warn("Skipping malformed line \(line.number) of metric file \(file): \(line.reason)")
         }
-        let window = PageToken.window(total: metrics.count, offset: offset, maxResults: maxResults)
-        return Page(items: Array(metrics[window.range]), nextPageToken: window.next)
+        func cursor(at item: Int) -> HistoryCursors.Cursor {
+            HistoryCursors.Cursor(item: item, byte: reader.reader.position, lineNumber: reader.reader.lineNumber,
+                                  inode: inode, fingerprint: reader.reader.bytesBefore(32))
+        }
+        // Skip to the page's first line (nothing to skip when a remembered cursor is exact).
+        while reader.item < offset, reader.reader.next(bad: bad) != nil { reader.item += 1 }
+        defer { if let error = reader.reader.readError { warn("Skipping unreadable metric file \(file): \(error)") } }
+        guard reader.item == offset else { return Page(items: []) }
+        var items: [Metric] = []
+        if let maxResults { items.reserveCapacity(min(maxResults, 1 << 16)) }
+        while items.count < maxResults ?? .max, let line = reader.reader.next(bad: bad) {
+            items.append(line.metric(key: key, runID: runID))
+        }
+        guard let maxResults, items.count == maxResults else { return Page(items: items) }
+        let end = cursor(at: offset + maxResults)
+        // One line past the page tells whether another page follows.
+        guard reader.reader.next(bad: bad) != nil else { return Page(items: items) }
+        lock.withLock { historyCursors.remember(file: file, end) }
+        return Page(items: items, nextPageToken: PageToken.encode(offset: offset + maxResults))
+    }
+
+    /// A reader at the remembered page start nearest at or before `item` that is still valid
+    /// for this file, or at the file's start; `item` of the result is the line index it is at.
+    private func historyReader(file: String, fd: Int32, inode: UInt64, size: Int, item: Int) -> (reader: MetricLineReader, item: Int) {
+        let candidates = item > 0 ? lock.withLock { historyCursors.candidates(file: file, upTo: item) } : []
+        for candidate in candidates {
+            if HistoryCursors.isValid(candidate, fd: fd, inode: inode, size: size) {
+                return (MetricLineReader(fd: fd, position: candidate.byte, lineNumber: candidate.lineNumber), candidate.item)
+            }
+            lock.withLock { historyCursors.forget(file: file, item: candidate.item) }
+        }
+        return (MetricLineReader(fd: fd, position: 0, lineNumber: 0), 0)
     }
 
     // MARK: artifacts
 
-    /// The local artifact folder of a run. When the recorded location is missing but the run's
-    /// own `artifacts/` folder exists (a store copied from another machine), that is used.
-    func artifactRoot(_ run: IndexedRun) throws -> LocalArtifactRoot {
+    /// The repository of a run's artifacts, chosen from its artifact URI as MLflow does (§7.1).
+    /// When a local location is missing but the run's own `artifacts/` folder exists (a store
+    /// copied from another machine), that folder is used.
+    func artifactRepository(_ run: IndexedRun) throws -> any ArtifactRepository {
         let uri = run.info.artifactURI
         let fallback = run.path + "/artifacts"
-        if uri.isEmpty { return LocalArtifactRoot(directory: fallback) }
-        guard var local = LocalArtifactRoot.localPath(ofURI: uri) else {
-            throw LocalArtifactRoot.remoteArtifactsError(uri: uri)
+        if uri.isEmpty { return LocalArtifacts(root: fallback) }
+        guard var local = LocalArtifacts.localPath(of: uri) else {
+            return try Artifacts.artifactRepository(for: uri, trackingURI: nil)
         }
         if !local.hasPrefix("/") { local = FileManager.default.currentDirectoryPath + "/" + local }
         if !PosixFiles.isDirectory(local) && PosixFiles.isDirectory(fallback) { local = fallback }
-        return LocalArtifactRoot(directory: local)
+        return LocalArtifacts(root: local)
     }
 
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         let run = try locateRun(runID)
-        let files = try artifactRoot(run).list(path: path)
+        _ = try LocalArtifacts.components(of: path)
+        let files = try await artifactRepository(run).list(path: path)
         return ArtifactListing(rootURI: run.info.artifactURI, files: files)
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
-        try artifactRoot(try locateRun(runID)).open(path: path)
+        _ = try LocalArtifacts.components(of: path)
+        return try await artifactRepository(try locateRun(runID)).open(path: path)
     }
 }
 

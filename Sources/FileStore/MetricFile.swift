@@ -121,27 +121,31 @@ enum MetricFile {
                 bad(BadLine(number: number, reason: "truncated last line (no line end)"))
                 return
             }
-            // strip(): leading/trailing whitespace of the line.
-            var lo = start, hi = end
-            while lo < hi && isSpace(bytes[lo]) { lo += 1 }
-            while hi > lo && isSpace(bytes[hi - 1]) { hi -= 1 }
-            fields.removeAll(keepingCapacity: true)
-            var fieldStart = lo
-            for i in lo..<hi where bytes[i] == 0x20 {
-                fields.append(fieldStart..<i)
-                fieldStart = i + 1
-            }
-            fields.append(fieldStart..<hi)
+            split(bytes, start..<end, into: &fields)
             if !body(fields, number) { return }
             start = end + 1
         }
+    }
+
+    /// The fields of the line `bytes[line]` (without its "\n"), as `line.strip().split(" ")`.
+    static func split(_ bytes: [UInt8], _ line: Range<Int>, into fields: inout [Range<Int>]) {
+        var lo = line.lowerBound, hi = line.upperBound
+        while lo < hi && isSpace(bytes[lo]) { lo += 1 }
+        while hi > lo && isSpace(bytes[hi - 1]) { hi -= 1 }
+        fields.removeAll(keepingCapacity: true)
+        var fieldStart = lo
+        for i in lo..<hi where bytes[i] == 0x20 {
+            fields.append(fieldStart..<i)
+            fieldStart = i + 1
+        }
+        fields.append(fieldStart..<hi)
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
     }
 
-    private static func parse(_ fields: [Range<Int>], _ bytes: [UInt8], number: Int,
+    static func parse(_ fields: [Range<Int>], _ bytes: [UInt8], number: Int,
                               bad: (BadLine) -> Void) -> Line? {
         guard fields.count == 2 || fields.count == 3 || fields.count == 5 else {
             bad(BadLine(number: number, reason: "\(fields.count) fields, expected 2, 3 or 5"))

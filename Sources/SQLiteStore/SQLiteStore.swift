@@ -16,6 +16,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     /// Experiments whose artifacts we already warned are read from the fallback location.
     private var warnedFallback = Set<String>()
+    /// Where recently handed-out history pages end (touched only inside `read`, under `lock`).
+    private var historyBoundaries = HistoryBoundaries()
 
     /// How long a read waits for a writer's commit before giving up (MLflow waits 20 s).
     static let busyTimeoutMs: Int32 = 5000
@@ -292,26 +294,45 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let step = features.metricStep ? "step" : "0"
         let isNaN = features.metricIsNaN ? "is_nan" : "0"
         let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
-        var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ? ORDER BY \(order)"
-        var bindings: [SQLValue] = [.text(runID), .text(key)]
-        if let maxResults {
-            sql += " LIMIT ? OFFSET ?"
-            bindings += [.int(Int64(maxResults) + 1), .int(Int64(offset))]
-        } else if offset > 0 {
-            sql += " LIMIT -1 OFFSET ?"
-            bindings.append(.int(Int64(offset)))
-        }
+        let cacheKey = HistoryBoundaries.Key(runID: runID, key: key, offset: offset)
         // An unknown run gives an empty page, as a SQL-backed server answers {} (reference §8.13).
         return try read { db in
-            var metrics = try db.query(sql, bindings) { row in
-                Metric(key: key, value: row.int(3) != 0 ? .nan : row.double(0), timestamp: row.int(1), step: row.int(2))
+            let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? 0
+            var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ?"
+            var bindings: [SQLValue] = [.text(runID), .text(key)]
+            // Rows before `skip` in this query's order are the ones earlier pages returned.
+            var skip = offset
+            let boundary = offset > 0 ? historyBoundaries.boundary(cacheKey, dataVersion: version) : nil
+            if let boundary {
+                // Keyset continuation: start at the previous page's last (timestamp, step, value)
+                // and skip the rows of that tie already returned; same order, no re-read.
+                sql += features.metricStep ? " AND (timestamp, step, value) >= (?, ?, ?)" : " AND (timestamp, value) >= (?, ?)"
+                bindings.append(.int(boundary.timestamp))
+                if features.metricStep { bindings.append(.int(boundary.step)) }
+                bindings.append(.double(boundary.value))
+                skip = boundary.ties
+            }
+            sql += " ORDER BY \(order)"
+            if let maxResults {
+                sql += " LIMIT ? OFFSET ?"
+                bindings += [.int(Int64(maxResults) + 1), .int(Int64(skip))]
+            } else if skip > 0 {
+                sql += " LIMIT -1 OFFSET ?"
+                bindings.append(.int(Int64(skip)))
+            }
+            var rows = try db.query(sql, bindings) { row in
+                HistoryBoundaries.Row(value: row.double(0), timestamp: row.int(1), step: row.int(2), isNaN: row.int(3) != 0)
             }
             var next: String?
-            if let maxResults, metrics.count > maxResults {
+            if let maxResults, rows.count > maxResults {
+                rows.removeLast(rows.count - maxResults)
                 next = PageToken.encode(offset: offset + maxResults)
-                metrics = Array(metrics.prefix(maxResults))
+                if let end = HistoryBoundaries.boundary(after: rows, startingAfter: offset == 0 ? .start : boundary.map { .known($0) } ?? .unknown, dataVersion: version) {
+                    historyBoundaries.remember(HistoryBoundaries.Key(runID: runID, key: key, offset: offset + maxResults), end)
+                }
             }
-            return Page(items: metrics, nextPageToken: next)
+            return Page(items: rows.map { Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step) },
+                        nextPageToken: next)
         }
     }
 

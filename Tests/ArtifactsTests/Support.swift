@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import HTTPClient
 import XCTest
@@ -9,7 +10,7 @@ import Glibc
 /// Processes and paths shared by the artifact tests: the real MLflow venv, the built mltui
 /// binary, free ports on 127.0.0.1, and servers stopped by PID.
 enum Support {
-    static let venv = "/work/main/.venv-mlflow/bin/"
+    static let venv = RepoLayout.mlflowBinDirectory + "/"
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
     static var mltui: String { packageRoot + "/.build/debug/mltui" }

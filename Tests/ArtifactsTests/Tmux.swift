@@ -20,7 +20,7 @@ final class TmuxSession {
         let quoted = (["tmux", "-L", socket, "-f", "/dev/null"] + arguments).map(shellQuote).joined(separator: " ")
         // The server forks from new-session and keeps its stdout: give it none, or reads never end.
         let command = capture ? quoted + " 2>&1" : quoted + " </dev/null >/dev/null 2>&1"
-        guard let pipe = popen(command, "r") else { throw XCTSkip("cannot run tmux") }
+        guard let pipe = popen(command, "r") else { XCTFail("cannot run tmux"); throw XCTSkip("cannot run tmux") }
         var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

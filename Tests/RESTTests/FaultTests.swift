@@ -20,7 +20,7 @@ final class FaultTests: XCTestCase {
 
     var stub: StubServer {
         get throws {
-            guard let stub = FaultTests.stub else { throw XCTSkip("no stub server (needs \(StubServer.python))") }
+            guard let stub = FaultTests.stub else { XCTFail("no stub server (needs \(StubServer.python))"); throw XCTSkip("no stub server (needs \(StubServer.python))") }
             return stub
         }
     }
@@ -320,7 +320,7 @@ final class FaultTests: XCTestCase {
     func testScriptingCommandExitsNonZeroWithOneLine() async throws {
         let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug/mltui")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("mltui not built") }
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { XCTFail("mltui not built"); throw XCTSkip("mltui not built") }
         for mode in ["html", "halfjson", "down"] {
             let process = Process()
             process.executableURL = binary

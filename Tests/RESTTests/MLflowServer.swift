@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import HTTPClient
 import XCTest
@@ -5,7 +6,7 @@ import XCTest
 /// The real `mlflow server` from the project's venv on a free 127.0.0.1 port, in its own process
 /// group (it forks uvicorn and job workers) so stopping it by its id stops them all.
 final class MLflowServer {
-    static let venv = "/work/main/.venv-mlflow/bin"
+    static let venv = RepoLayout.mlflowBinDirectory
     let process: Process
     let port: Int
     let log: URL
@@ -13,7 +14,8 @@ final class MLflowServer {
 
     init(arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: MLflowServer.venv + "/mlflow") else {
-            throw XCTSkip("no MLflow venv at \(MLflowServer.venv)")
+            XCTFail("no MLflow venv at \(MLflowServer.venv): run scripts/test (it creates .venv-mlflow)")
+            throw XCTSkip("no MLflow venv")
         }
         port = StubServer.closedPort()
         log = directory.appendingPathComponent("server-\(port).log")

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -10,7 +11,7 @@ final class StubServer {
     let scheme: String
     var url: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    static let python = "/work/main/.venv-mlflow/bin/python"
+    static let python = RepoLayout.mlflowPythonPath
 
     static let script = #"""
 import json, sys, threading, time, base64
@@ -151,7 +152,7 @@ server.serve_forever()
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             process.terminate()
-            throw XCTSkip("stub server did not start")
+            XCTFail("stub server did not start"); throw XCTSkip("stub server did not start")
         }
         self.port = port
     }

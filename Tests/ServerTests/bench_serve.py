@@ -79,7 +79,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mltui", required=True)
     ap.add_argument("--store", required=True)
-    ap.add_argument("--mlflow", default="/work/main/.venv-mlflow/bin/mlflow")
+    ap.add_argument("--mlflow", default=os.path.join(os.path.dirname(sys.executable), "mlflow"))
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--mlflow-workers", type=int)

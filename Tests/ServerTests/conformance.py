@@ -303,7 +303,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mltui", required=True)
     ap.add_argument("--store", required=True, help="backend store URI (sqlite:////abs.db or /abs/mlruns)")
-    ap.add_argument("--mlflow", default="/work/main/.venv-mlflow/bin/mlflow")
+    ap.add_argument("--mlflow", default=os.path.join(os.path.dirname(sys.executable), "mlflow"))
     args = ap.parse_args()
     kind = "sqlite" if args.store.startswith("sqlite:") else "fs"
     work = tempfile.mkdtemp(prefix="mltui-conformance-")

@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--mltui", required=True)
     ap.add_argument("--kind", choices=["fs", "sqlite"], required=True)
     ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--python", default="/work/main/.venv-mlflow/bin/python")
+    ap.add_argument("--python", default=sys.executable)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="mltui-live-")
     store = os.path.join(work, "mlruns") if args.kind == "fs" else f"sqlite:///{work}/live.db"

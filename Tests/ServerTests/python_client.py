@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--read")
     ap.add_argument("--mltui")
     ap.add_argument("--store")
-    ap.add_argument("--mlflow", default="/work/main/.venv-mlflow/bin/mlflow")
+    ap.add_argument("--mlflow", default=os.path.join(os.path.dirname(sys.executable), "mlflow"))
     args = ap.parse_args()
     if args.read:
         print(json.dumps(read_everything(args.read), sort_keys=True, default=str))

@@ -2,9 +2,9 @@
 # Issue 7's acceptance checks for `mltui serve`, on fresh fixture stores in both formats, against the
 # real MLflow (for CI): conformance battery, the Python client, mltui's REST backend round trip,
 # concurrency + graceful shutdown, reads during live writes. Exits non-zero on the first failure.
-#   Tests/ServerTests/run_acceptance.sh [PYTHON]   (default: /work/main/.venv-mlflow/bin/python)
+#   Tests/ServerTests/run_acceptance.sh [PYTHON]   (default: .venv-mlflow/bin/python)
 set -eu
-PY=${1:-/work/main/.venv-mlflow/bin/python}
+PY=${1:-$(cd "$(dirname "$0")/../.." && pwd)/.venv-mlflow/bin/python}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 swift build --product mltui

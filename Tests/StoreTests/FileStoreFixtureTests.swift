@@ -24,7 +24,7 @@ final class FileStoreFixtureTests: XCTestCase {
         let script = ProcessInfo.processInfo.environment["MLTUI_FIXTURE_SCRIPT"]
             ?? MLflowPython.packageRoot.appendingPathComponent("scripts/make_fixtures.py").path
         guard FileManager.default.fileExists(atPath: script) else {
-            throw XCTSkip("\(script) not present yet")
+            XCTFail("\(script) not present yet"); throw XCTSkip("\(script) not present yet")
         }
         let dir = try temporaryDirectory("fixtures")
         _ = try MLflowPython.run(script, [dir])

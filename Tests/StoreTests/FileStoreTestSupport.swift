@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -6,7 +7,7 @@ import XCTest
 enum MLflowPython {
     /// The venv with MLflow 3.17.2 (TEAM.md); MLTUI_PYTHON overrides it.
     static var executable: String {
-        ProcessInfo.processInfo.environment["MLTUI_PYTHON"] ?? "/work/main/.venv-mlflow/bin/python"
+        ProcessInfo.processInfo.environment["MLTUI_PYTHON"] ?? RepoLayout.mlflowPythonPath
     }
 
     /// Tests/StoreTests/Scripts, found from this source file.

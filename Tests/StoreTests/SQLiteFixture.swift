@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -9,7 +10,7 @@ import XCTest
 nonisolated(unsafe) private var fixtureDir: String?
 
 enum SQLiteFixture {
-    static let python = "/work/main/.venv-mlflow/bin/python"
+    static let python = RepoLayout.mlflowPythonPath
 
     struct Store {
         let dir: String

@@ -39,6 +39,18 @@ public enum RepoLayout {
         return url
     }
 
+    /// The MLflow interpreter's path without checking it exists, for tests that start it later
+    /// and report a missing venv through the failure of that start.
+    public static var mlflowPythonPath: String {
+        ProcessInfo.processInfo.environment["MLTUI_MLFLOW_PYTHON"]
+            ?? root.appendingPathComponent(".venv-mlflow/bin/python").path
+    }
+
+    /// The folder holding the MLflow interpreter and its console scripts (`mlflow`, `moto_server`).
+    public static var mlflowBinDirectory: String {
+        URL(fileURLWithPath: mlflowPythonPath).deletingLastPathComponent().path
+    }
+
     /// The `mlflow` console script beside the interpreter.
     public static func mlflowCLI() throws -> URL {
         let url = try mlflowPython().deletingLastPathComponent().appendingPathComponent("mlflow")

@@ -93,7 +93,7 @@ final class ChartTmux {
         defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, "tmux", &actions, nil, &cArgs, environ)
-        guard rc == 0 else { throw XCTSkip("tmux not available (posix_spawnp: \(rc))") }
+        guard rc == 0 else { XCTFail("tmux not available (posix_spawnp: \(rc))"); throw XCTSkip("tmux not available (posix_spawnp: \(rc))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""

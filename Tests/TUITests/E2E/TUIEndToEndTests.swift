@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import TestSupport
 import XCTest
@@ -11,14 +12,14 @@ final class TUIEndToEndTests: XCTestCase {
     static var storeDirectory: String?
 
     /// MLTUI_E2E_STORE (a directory holding fs/mlruns and sqlite/mlflow.db) or a store written now
-    /// by the real mlflow client (MLFLOW_PYTHON, default /work/main/.venv-mlflow/bin/python).
+    /// by the real mlflow client (MLFLOW_PYTHON, default the MLflow venv of RepoLayout).
     func store() throws -> String {
         if let dir = Self.storeDirectory { return dir }
         let env = ProcessInfo.processInfo.environment
         if let dir = env["MLTUI_E2E_STORE"] { Self.storeDirectory = dir; return dir }
-        let python = env["MLFLOW_PYTHON"] ?? "/work/main/.venv-mlflow/bin/python"
+        let python = env["MLFLOW_PYTHON"] ?? RepoLayout.mlflowPythonPath
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("no MLflow python at \(python); set MLFLOW_PYTHON or MLTUI_E2E_STORE")
+            XCTFail("no MLflow python at \(python); set MLFLOW_PYTHON or MLTUI_E2E_STORE"); throw XCTSkip("no MLflow python at \(python); set MLFLOW_PYTHON or MLTUI_E2E_STORE")
         }
         let dir = NSTemporaryDirectory() + "mltui-tui-e2e-\(getpid())"
         let process = Process()
@@ -52,10 +53,6 @@ final class TUIEndToEndTests: XCTestCase {
     }
 
     func testFileStore() throws {
-        let evaluator = Self.packageRoot.appendingPathComponent("Sources/Tracking/Search/Evaluation.swift").path
-        if let source = try? String(contentsOfFile: evaluator, encoding: .utf8), source.contains("search evaluator not built yet") {
-            throw XCTSkip("the file store needs SearchEvaluator, not built yet on this branch")
-        }
         try scenario(uri: (try store()) + "/fs/mlruns")
     }
 
@@ -191,7 +188,7 @@ final class TUIEndToEndTests: XCTestCase {
     }
 
     func fixtureScenario(uri: String) throws {
-        guard FileManager.default.fileExists(atPath: uri) else { throw XCTSkip("no demo store at \(uri)") }
+        guard FileManager.default.fileExists(atPath: uri) else { XCTFail("no demo store at \(uri)"); throw XCTSkip("no demo store at \(uri)") }
         let tui = try launch(uri, width: 100, height: 30)
         defer { tui.close() }
         try tui.waitFor("● connected")

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where history pages of metric files start: page token `{"offset": N}` (reference §4.3) means
+/// "the Nth well-formed line", which costs a parse from line 1; remembering the byte each page
+/// ended at makes following the tokens one pass over the file. Not thread-safe (the store locks).
+struct HistoryCursors {
+    struct Cursor {
+        var item: Int          // index of the first line (well-formed lines only) at `byte`
+        var byte: Int
+        var lineNumber: Int    // lines before `byte`, malformed ones included
+        var inode: UInt64
+        var fingerprint: [UInt8]  // the bytes just before `byte`
+    }
+
+    /// Few entries: one per page handed out recently; cleared when full to stay bounded.
+    static let capacity = 256
+    private var cursors: [String: [Int: Cursor]] = [:]
+    private var count = 0
+
+    mutating func remember(file: String, _ cursor: Cursor) {
+        if count >= Self.capacity {
+            cursors.removeAll()
+            count = 0
+        }
+        if cursors[file, default: [:]].updateValue(cursor, forKey: cursor.item) == nil { count += 1 }
+    }
+
+    /// Candidates for starting at `item`, nearest first (the file may have been rewritten; the
+    /// caller validates against the open file).
+    func candidates(file: String, upTo item: Int) -> [Cursor] {
+        guard let byItem = cursors[file] else { return [] }
+        return byItem.values.filter { $0.item <= item }.sorted { $0.item > $1.item }
+    }
+
+    mutating func forget(file: String, item: Int) {
+        if cursors[file]?.removeValue(forKey: item) != nil { count -= 1 }
+    }
+
+    /// Whether `cursor` still marks the same line start in the file open at `fd`: the same inode
+    /// and the same bytes before it. MLflow only appends to metric files (reference §2.3), which
+    /// keeps every earlier position valid; a replaced or rewritten file fails the check.
+    static func isValid(_ cursor: Cursor, fd: Int32, inode: UInt64, size: Int) -> Bool {
+        guard cursor.inode == inode, cursor.byte <= size else { return false }
+        let count = cursor.fingerprint.count
+        guard count > 0 else { return cursor.byte == 0 }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(cursor.byte - count)) }
+        return n == count && bytes == cursor.fingerprint
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a metric file's well-formed lines (reference §2.3) from any byte position onwards, in
+/// growing chunks: a page of history costs the bytes of that page, and the next page can start
+/// at the byte where this one stopped instead of re-parsing the file from line 1.
+struct MetricLineReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// File position of `buffer[0]`.
+    private var bufferStart: Int
+    /// Start of the next unread line in `buffer`.
+    private var index = 0
+    /// Bytes of `buffer` from `index` already searched for a line end.
+    private var searched = 0
+    private var atEnd = false
+    private var reportedTruncation = false
+    private var chunk = 1 << 16
+    private var fields: [Range<Int>] = []
+    /// Number of lines consumed (well-formed or not) since the file's start: for warnings.
+    private(set) var lineNumber: Int
+    /// strerror's text when a read failed; the reader then behaves as at the end of the file.
+    private(set) var readError: String?
+
+    init(fd: Int32, position: Int, lineNumber: Int) {
+        self.fd = fd
+        self.bufferStart = position
+        self.lineNumber = lineNumber
+        fields.reserveCapacity(5)
+    }
+
+    /// File position of the next unread line.
+    var position: Int { bufferStart + index }
+
+    /// Up to `count` bytes just before `position` (always ending with the previous line's "\n"
+    /// right after a line was returned): a cheap fingerprint that `position` is still a line start.
+    func bytesBefore(_ count: Int) -> [UInt8] {
+        Array(buffer[max(0, index - count)..<index])
+    }
+
+    /// The next well-formed line, or nil at the end. Malformed lines are reported and skipped;
+    /// a last line without "\n" (being appended right now) is reported and not consumed.
+    mutating func next(bad: (MetricFile.BadLine) -> Void) -> MetricFile.Line? {
+        while let end = nextLineEnd() {
+            lineNumber += 1
+            MetricFile.split(buffer, index..<end, into: &fields)
+            let line = MetricFile.parse(fields, buffer, number: lineNumber, bad: bad)
+            index = end + 1
+            searched = 0
+            if let line { return line }
+        }
+        if index < buffer.count && readError == nil && !reportedTruncation {
+            // Reported once; the bytes stay unconsumed so `position` is still this line's start.
+            bad(MetricFile.BadLine(number: lineNumber + 1, reason: "truncated last line (no line end)"))
+            reportedTruncation = true
+        }
+        return nil
+    }
+
+    /// Index in `buffer` of the "\n" ending the line at `index`, reading more as needed.
+    private mutating func nextLineEnd() -> Int? {
+        while true {
+            let from = index + searched
+            if from < buffer.count {
+                let found = buffer.withUnsafeBufferPointer { raw -> Int? in
+                    guard let hit = memchr(raw.baseAddress! + from, 0x0A, raw.count - from) else { return nil }
+                    return raw.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                }
+                if let found { return found }
+                searched = buffer.count - index
+            }
+            guard !atEnd, readError == nil else { return nil }
+            refill()
+        }
+    }
+
+    /// Drops consumed bytes and appends the next chunk of the file.
+    private mutating func refill() {
+        if index > 0 {
+            buffer.removeSubrange(0..<index)
+            bufferStart += index
+            index = 0
+        }
+        let want = chunk
+        while true {
+            var failed: Int32 = 0
+            let offset = off_t(bufferStart + buffer.count)
+            let data = [UInt8](unsafeUninitializedCapacity: want) { raw, count in
+                let n = pread(fd, raw.baseAddress, want, offset)
+                if n < 0 { failed = errno; count = 0 } else { count = n }
+            }
+            if failed == EINTR { continue }
+            if failed != 0 {
+                readError = String(cString: strerror(failed))
+                return
+            }
+            if data.isEmpty { atEnd = true }
+            buffer += data
+            break
+        }
+        chunk = min(chunk * 2, 1 << 22)
+    }
+}
