@@ -278,10 +278,6 @@ final class TUIEndToEndTests: XCTestCase {
     /// (a server may migrate or write its store; the shared one stays as MLflow wrote it).
     func startServer() throws -> MLflowServer {
         let source = try store() + "/sqlite/mlflow.db"
-        let env = ProcessInfo.processInfo.environment
-        // TestSupport finds mlflow through MLTUI_MLFLOW_PYTHON or <repo>/.venv-mlflow; default it to
-        // the python the store was written with.
-        setenv("MLTUI_MLFLOW_PYTHON", env["MLFLOW_PYTHON"] ?? "/work/main/.venv-mlflow/bin/python", 0)
         let copy = NSTemporaryDirectory() + "mltui-tui-e2e-server-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: copy) }
