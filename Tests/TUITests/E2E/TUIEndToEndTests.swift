@@ -94,7 +94,8 @@ final class TUIEndToEndTests: XCTestCase {
         try tui.send("/")
         try tui.send("C-u")
         try tui.type("metrics.f1 >> 1")
-        screen = try tui.waitFor("Invalid comparator")
+        // The error shows as soon as ">>" is typed: wait for the rest of the text too.
+        screen = try tui.waitUntil("the invalid filter typed") { $0.contains("Invalid comparator") && $0.contains("/ metrics.f1 >> 1") }
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if let input = lines.firstIndex(where: { $0.hasPrefix("/ metrics.f1 >> 1") }) {
             XCTAssertEqual(lines[input + 1].firstIndex(of: "^").map { lines[input + 1].distance(from: lines[input + 1].startIndex, to: $0) },
