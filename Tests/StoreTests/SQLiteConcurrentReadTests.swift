@@ -39,6 +39,44 @@ final class SQLiteConcurrentReadTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: fixture.db)), before, "reading changed the store")
     }
 
+    /// A repeated search may be answered from memory, but never after another process committed.
+    func testRepeatedSearchSeesAnotherProcessCommit() async throws {
+        let fixture = try SQLiteFixture.store()
+        let copy = NSTemporaryDirectory() + "mltui-pagecache-\(UUID().uuidString).db"
+        try FileManager.default.copyItem(atPath: fixture.db, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let store = try SQLiteStore(path: copy, warn: { _ in })
+        let ids = try await store.allExperiments(ExperimentSearch(viewType: .all)).map(\.experimentID)
+        let request = RunSearch(experimentIDs: ids, viewType: .all, maxResults: 1000)
+        let first = try await store.searchRuns(request).items
+        // Concurrent searches, so that several pooled connections hold the page.
+        for again in try await concurrentSearches(store, request) {
+            XCTAssertEqual(again.map(\.info.runID), first.map(\.info.runID))
+        }
+        let run = try XCTUnwrap(first.first).info.runID
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [copy, "UPDATE runs SET name = 'renamed-by-writer' WHERE run_uuid = '\(run)'"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        XCTAssertEqual(sqlite.terminationStatus, 0)
+        // Every pooled connection must notice, whichever one answers.
+        for after in try await concurrentSearches(store, request) {
+            XCTAssertEqual(after.first { $0.info.runID == run }?.info.runName, "renamed-by-writer")
+        }
+    }
+
+    private func concurrentSearches(_ store: SQLiteStore, _ request: RunSearch) async throws -> [[Run]] {
+        try await withThrowingTaskGroup(of: [Run].self) { group in
+            for _ in 0..<(ReadConnections.defaultCapacity * 3) {
+                group.addTask { try await store.searchRuns(request).items }
+            }
+            var out: [[Run]] = []
+            for try await items in group { out.append(items) }
+            return out
+        }
+    }
+
     func testPoolNeverOpensMoreThanItsCapacity() throws {
         let opened = Counter()
         let fixture = try SQLiteFixture.store()
