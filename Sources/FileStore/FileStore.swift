@@ -20,8 +20,6 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     private var listings: [String: (stamp: PosixFiles.Stamp, runs: [String])] = [:]
     private var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
     private var datasets: [String: Dataset] = [:]
-    /// experiment folder -> file below it -> value (see cachedValue).
-    private var fieldValues: [String: [String: (stamp: PosixFiles.Stamp, value: FieldValue?)]] = [:]
 
     public init(root: String, warn: @escaping @Sendable (String) -> Void) throws {
         var path = root
@@ -167,11 +165,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     /// A run's meta.yaml as RunInfo, cached while the file is unchanged (MLflow rewrites it as
     /// a whole on every update). nil, with a warning, for a missing, empty or corrupt file.
-    /// `experimentFD`, when given, is the open folder of `runPath`'s experiment.
-    func runInfo(runPath: String, name: String, experimentFD: Int32? = nil) -> RunInfo? {
+    func runInfo(runPath: String, name: String) -> RunInfo? {
         let metaPath = runPath + "/meta.yaml"
-        let stamp = experimentFD.map { PosixFiles.stamp(in: $0, name + "/meta.yaml") } ?? PosixFiles.stamp(metaPath)
-        guard let stamp else {
+        guard let stamp = PosixFiles.stamp(metaPath) else {
             warn("Skipping run folder \(runPath): no meta.yaml")
             return nil
         }
@@ -196,26 +192,6 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         return info
     }
 
-    /// The value a search reads from one small file (a metric's latest value, a param, a tag),
-    /// remembered while the file is unchanged: one stat instead of open, read, close and parse
-    /// for each run at every search. A missing file has no value; an empty one (being written
-    /// right now) is not remembered.
-    /// `file` is relative to the experiment folder `experimentPath`, open at `experimentFD`.
-    func cachedValue(experimentPath: String, experimentFD: Int32, _ file: String, read: () -> FieldValue?) -> FieldValue? {
-        guard let stamp = PosixFiles.stamp(in: experimentFD, file) else { return nil }
-        lock.lock()
-        let cached = fieldValues[experimentPath]?[file]
-        lock.unlock()
-        if let cached, cached.stamp == stamp { return cached.value }
-        let value = read()
-        if stamp.size > 0 {
-            lock.lock()
-            fieldValues[experimentPath, default: [:]][file] = (stamp, value)
-            lock.unlock()
-        }
-        return value
-    }
-
     struct IndexedRun {
         var info: RunInfo
         var path: String
@@ -230,12 +206,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         for id in experimentIDs where seen.insert(id).inserted {
             guard let dir = experimentDirectory(id: id) else { continue }
             let names = runDirectoryNames(dir.path)
-            let fd = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            let experimentFD = fd >= 0 ? fd : nil
-            let infos = parallelMap(names.count) { i in
-                self.runInfo(runPath: dir.path + "/" + names[i], name: names[i], experimentFD: experimentFD)
-            }
-            if fd >= 0 { close(fd) }
+            let infos = parallelMap(names.count) { i in self.runInfo(runPath: dir.path + "/" + names[i], name: names[i]) }
             for (i, info) in infos.enumerated() {
                 guard let info else { continue }
                 guard info.experimentID == id else {
@@ -297,15 +268,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
         let indexed = indexedRuns(experimentIDs: request.experimentIDs, view: request.viewType)
         let needed = SearchFields(filter: filter, order: order)
-        // Filter values are stat'ed relative to each experiment folder, opened once per search.
-        var folders: [String: Int32] = [:]
-        for path in Set(indexed.map(\.experimentPath)) { folders[path] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        defer { for fd in folders.values where fd >= 0 { close(fd) } }
         var candidates = parallelMap(indexed.count) { i in
-            let run = indexed[i], fd = folders[run.experimentPath] ?? -1
-            return RunCandidate(run: run, index: i, fields: needed, files: self.directory(run), dataset: self.cachedDataset) { file, read in
-                fd >= 0 ? self.cachedValue(experimentPath: run.experimentPath, experimentFD: fd, file, read: read) : read()
-            }
+            RunCandidate(run: indexed[i], index: i, fields: needed, files: self.directory(indexed[i]),
+                         dataset: self.cachedDataset)
         }
         if !filter.isEmpty { candidates = candidates.filter { SearchEvaluator.matches($0, filter) } }
         SearchEvaluator.sort(&candidates, by: order)

@@ -72,15 +72,6 @@ enum PosixFiles {
                      mtimeSeconds: Int(info.st_mtim.tv_sec), mtimeNanoseconds: Int(info.st_mtim.tv_nsec))
     }
 
-    /// `stamp` of `relative` below the directory open at `directory`: the kernel walks only
-    /// the relative part, not the store's whole absolute path (most of a search's stat cost).
-    static func stamp(in directory: Int32, _ relative: String) -> Stamp? {
-        var info = stat()
-        guard fstatat(directory, relative, &info, 0) == 0 else { return nil }
-        return Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                     mtimeSeconds: Int(info.st_mtim.tv_sec), mtimeNanoseconds: Int(info.st_mtim.tv_nsec))
-    }
-
     /// Reads a whole (small) file: open, read until EOF, close. Non-blocking open: a FIFO in
     /// the store must not hang the reader (it reads as empty).
     static func readFile(_ path: String) -> ReadResult {

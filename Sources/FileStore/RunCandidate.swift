@@ -24,36 +24,27 @@ struct SearchFields {
 }
 
 /// A run as a search sees it: meta.yaml plus just the values the filter and order use.
-/// A class: filtering and sorting 10,000 of them then moves one reference each, not a RunInfo's
-/// strings and a dictionary (their retains and releases were a quarter of a search's time).
-final class RunCandidate: SearchableRun {
+struct RunCandidate: SearchableRun {
     var info: RunInfo
     /// Position in the search's run index, to load the full run for the page.
     var index: Int
     var values: [SearchKey: FieldValue] = [:]
     var datasets: [DatasetInput] = []
 
-    /// `cached(file, read)` answers `read()` for `file` (relative to the run's experiment
-    /// folder), or what it answered for the same version of the file before (FileStore.cachedValue).
     init(run: FileStore.IndexedRun, index: Int, fields: SearchFields, files: RunDirectory,
-         dataset: (String) -> Dataset?, cached: (String, () -> FieldValue?) -> FieldValue?) {
+         dataset: (String) -> Dataset?) {
         info = run.info
         self.index = index
-        let runID = info.runID
-        let folder = String(run.path.dropFirst(run.experimentPath.count + 1))   // relative to the experiment
-        for key in fields.metrics where RunDirectory.isSafeKey(key) {
-            let value = cached(folder + "/metrics/" + key) {
-                files.latestMetric(key, runID: runID).map { .number($0.value) }
+        for key in fields.metrics {
+            if let metric = files.latestMetric(key, runID: info.runID) {
+                values[SearchKey(.metric, key)] = .number(metric.value)
             }
-            if let value { values[SearchKey(.metric, key)] = value }
         }
-        for key in fields.params where RunDirectory.isSafeKey(key) {
-            let value = cached(folder + "/params/" + key) { files.param(key).map(FieldValue.string) }
-            if let value { values[SearchKey(.param, key)] = value }
+        for key in fields.params {
+            if let value = files.param(key) { values[SearchKey(.param, key)] = .string(value) }
         }
-        for key in fields.tags where RunDirectory.isSafeKey(key) {
-            let value = cached(folder + "/tags/" + key) { files.tag(key).map(FieldValue.string) }
-            if let value { values[SearchKey(.tag, key)] = value }
+        for key in fields.tags {
+            if let value = files.tag(key) { values[SearchKey(.tag, key)] = .string(value) }
         }
         if fields.runName && info.runName.isEmpty, let name = files.tag("mlflow.runName") {
             info.runName = name
