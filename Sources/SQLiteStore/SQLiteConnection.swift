@@ -35,6 +35,8 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// callers serialise access (SQLiteStore holds a lock around every use).
 final class SQLiteConnection {
     private let handle: OpaquePointer
+    /// Answers computed on this connection, for its user (see SQLiteStore.searchRuns).
+    var pages = PageCache()
 
     /// Opens `path` read-only (`mode=ro`, never `immutable`: a training job may be writing the
     /// file and we must see its commits). Opening read-only can never create, journal or

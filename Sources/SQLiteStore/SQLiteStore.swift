@@ -8,10 +8,10 @@ import Artifacts
 public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public let uri: String
     public let path: String
-    private let db: SQLiteConnection
+    private let connections: ReadConnections
     private let features: SchemaFeatures
     private let warn: @Sendable (String) -> Void
-    /// One connection, used by one caller at a time (sqlite3 handles are not thread-safe).
+    /// Guards `warnedFallback`.
     private let lock = NSLock()
 
     /// Experiments whose artifacts we already warned are read from the fallback location.
@@ -38,10 +38,11 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let uri = self.uri
         let version: String
         do {
-            db = try SQLiteConnection(readOnlyPath: absolute, busyTimeoutMs: SQLiteStore.busyTimeoutMs)
-            // MLflow runs this on every connection; it changes this session only, not the file.
-            try db.execute("PRAGMA case_sensitive_like = ON")
+            let db = try SQLiteStore.connect(absolute)
             (features, version) = try SchemaCheck.check(db, uri: uri)
+            connections = ReadConnections(first: db, capacity: ReadConnections.defaultCapacity) {
+                try SQLiteStore.connect(absolute)
+            }
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
         }
@@ -50,20 +51,27 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the connection inside one read transaction, so a search and the loading
-    /// of its runs' children see one snapshot; the shared lock is released at COMMIT.
+    private static func connect(_ path: String) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(readOnlyPath: path, busyTimeoutMs: busyTimeoutMs)
+        // MLflow runs this on every connection; it changes this session only, not the file.
+        try db.execute("PRAGMA case_sensitive_like = ON")
+        return db
+    }
+
+    /// Runs `body` on a free connection inside one read transaction, so a search and the
+    /// loading of its runs' children see one snapshot; the shared lock is released at COMMIT.
     private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
         do {
-            try db.execute("BEGIN")
-            do {
-                let result = try body(db)
-                try db.execute("COMMIT")
-                return result
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
+            return try connections.with { db in
+                try db.execute("BEGIN")
+                do {
+                    let result = try body(db)
+                    try db.execute("COMMIT")
+                    return result
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    throw error
+                }
             }
         } catch {
             throw SQLiteStore.mlflowError(error, path: path)
@@ -174,19 +182,36 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     func searchRuns(_ request: RunSearch, filter: Filter, orderBy: [OrderClause]) throws -> Page<Run> {
         var sql = RunSearchSQL(experimentIDs: [], stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                limit: request.maxResults + 1, offset: 0, features: features,
-                               orderByText: request.orderBy)
+                               orderByText: request.orderBy, rowIDsOnly: true)
         _ = try sql.build()   // order_by and filter errors come before page-token and id errors
         sql.offset = try PageToken.offset(request.pageToken)
         sql.experimentIDs = try request.experimentIDs.map(parseExperimentID)
         let query = try sql.build()
         let offset = sql.offset
+        let key = PageCache.key(query.sql, query.bindings, maxResults: request.maxResults)
         return try read { db in
-            var infos = try db.query(query.sql, query.bindings, row: runInfo)
-            let next = infos.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
-            infos = Array(infos.prefix(request.maxResults))
+            // Taken first, it also starts the read transaction: the version is this snapshot's.
+            let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? -1
+            if let page = db.pages.page(key, version: version) { return page }
+            // The page's runs in order first, then their columns (one snapshot: same transaction).
+            let rowIDs = try db.query(query.sql, query.bindings) { $0.int(0) }
+            let next = rowIDs.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
+            let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db)
             let runs = try loadRuns(infos, db, modelInputs: false)
-            return Page(items: runs, nextPageToken: next)
+            let page = Page(items: runs, nextPageToken: next)
+            db.pages.store(page, key: key, version: version)
+            return page
         }
+    }
+
+    /// The RunInfo of each rowid, in the order given.
+    private func runInfos(rowIDs: [Int64], _ db: SQLiteConnection) throws -> [RunInfo] {
+        var byRowID: [Int64: RunInfo] = [:]
+        for chunk in chunked(rowIDs.map { SQLValue.int($0) }) {
+            let sql = "SELECT \(RunSearchSQL.runColumns(features)), r.rowid FROM runs r WHERE r.rowid IN (\(marks(chunk.count)))"
+            for (rowID, info) in try db.query(sql, chunk, row: { ($0.int(9), runInfo($0)) }) { byRowID[rowID] = info }
+        }
+        return rowIDs.compactMap { byRowID[$0] }
     }
 
     public func getRun(id: String) async throws -> Run {

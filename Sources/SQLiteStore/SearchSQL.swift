@@ -75,6 +75,9 @@ struct RunSearchSQL {
     var features: SchemaFeatures
     /// The order_by strings as given, for MLflow's duplicate-field message.
     var orderByText: [String] = []
+    /// Select only each run's rowid: sorting 10,000 narrow rows and then reading the columns
+    /// of the page's runs costs a third of sorting the full rows.
+    var rowIDsOnly = false
 
     /// The RunInfo columns; `runs.name` is absent in the oldest schemas (the tag stands in).
     static func runColumns(_ features: SchemaFeatures) -> String {
@@ -124,7 +127,7 @@ struct RunSearchSQL {
         conditions.append(SQLFragment("r.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
         for comparison in filter { conditions.append(try condition(comparison)) }
 
-        var sql = SQLFragment("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r")
+        var sql = SQLFragment("SELECT \(rowIDsOnly ? "r.rowid" : RunSearchSQL.runColumns(features)) FROM runs r")
         for join in joins { sql = sql + SQLFragment(" ") + join }
         sql = sql + SQLFragment(" WHERE ") + SQLFragment.joined(conditions, separator: " AND ")
         sql = sql + SQLFragment(" ORDER BY " + orderTerms.joined(separator: ", "))

@@ -75,6 +75,23 @@ def lua_script(work, name, method, body):
     return path
 
 
+def varying_filter_script(work, exp):
+    """A filtered search whose threshold changes with every request, so no server can answer
+    from a cache of earlier answers: this measures the search itself."""
+    path = os.path.join(work, "varying.lua")
+    body = ('{"experiment_ids": ["%s"], "max_results": 100, '
+            '"filter": "metrics.accuracy > %%.6f and params.model = \'bert\'"}' % exp)
+    with open(path, "w") as f:
+        f.write("init = function(args)\n"
+                "  math.randomseed(os.time() + tonumber(tostring({}):match('0x(%x+)') or '0', 16))\n"
+                "end\n"
+                "request = function()\n"
+                f"  local body = string.format({json.dumps(body)}, 0.3 + math.random() * 0.4)\n"
+                "  return wrk.format('POST', nil, {['Content-Type'] = 'application/json'}, body)\n"
+                "end\n")
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mltui", required=True)
@@ -113,6 +130,7 @@ def main():
             ("runs/search 100/page + filter", "/api/2.0/mlflow/runs/search",
              lua_script(work, "filter", "POST", {"experiment_ids": [exp], "max_results": 100,
                                                  "filter": "metrics.accuracy > 0.5 and params.model = 'bert'"})),
+            ("runs/search + filter, new each time", "/api/2.0/mlflow/runs/search", varying_filter_script(work, exp)),
             ("metrics/get-history 1000 points", f"/api/2.0/mlflow/metrics/get-history?run_id={run0}&metric_key=loss",
              lua_script(work, "history", "GET", None)),
         ]
@@ -121,6 +139,8 @@ def main():
             body = {"experiment_ids": [exp], "max_results": 100}
             if "filter" in name:
                 body["filter"] = "metrics.accuracy > 0.5 and params.model = 'bert'"
+            if "new each time" in name:
+                body["filter"] = "metrics.accuracy > 0.412345 and params.model = 'bert'"
             answers = [call(b, "POST", path, body=body).body if "runs/search" in name else call(b, "GET", path).body
                        for _, b in servers.values()]
             # File stores list tags/params/metrics in directory order (see conformance.py).
@@ -132,7 +152,7 @@ def main():
                 r = wrk(base + path, lua, args.duration, args.connections)
                 r["rss_mib"] = tree_rss_kib(proc.pid) / 1024
                 results[(server, name)] = r
-                print(f"{server:14} {name:32} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:8.2f} ms  "
+                print(f"{server:14} {name:36} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:8.2f} ms  "
                       f"p99 {r['p99_ms']:8.2f} ms  rss {r['rss_mib']:7.1f} MiB  non-2xx {r['non2xx']} {r['socket_errors']}",
                       flush=True)
             stop(proc)
@@ -141,15 +161,15 @@ def main():
             stop(proc)
     print(f"\nstore {args.store}; wrk -t2 -c{args.connections} -d{args.duration}s; mlflow workers: "
           f"{args.mlflow_workers or 'default (4)'}")
-    print(f"{'scenario':32} {'throughput x':>12} {'p99 mlflow/mltui':>17} {'memory mltui/mlflow':>20}")
+    print(f"{'scenario':36} {'throughput x':>12} {'p99 mlflow/mltui':>17} {'memory mltui/mlflow':>20}")
     for name in [s[0] for s in scenarios]:
         a, b = results[("mlflow server", name)], results[("mltui serve", name)]
         ratio = lambda x, y, digits=1: f"{x / y:.{digits}f}x" if y else "n/a (mlflow finished no request)"
         if a["rps"] == 0:
-            print(f"{name:32} mlflow server finished no request in {args.duration} s; "
+            print(f"{name:36} mlflow server finished no request in {args.duration} s; "
                   f"memory {ratio(b['rss_mib'], a['rss_mib'], 3)}")
             continue
-        print(f"{name:32} {ratio(b['rps'], a['rps']):>12} {ratio(a['p99_ms'], b['p99_ms']):>17} "
+        print(f"{name:36} {ratio(b['rps'], a['rps']):>12} {ratio(a['p99_ms'], b['p99_ms']):>17} "
               f"{ratio(b['rss_mib'], a['rss_mib'], 3):>20}")
 
 

@@ -369,6 +369,41 @@ final class FileStoreTests: XCTestCase {
 
     /// Corrupt and half-written files are skipped with a warning naming the path; the rest of
     /// the store still reads.
+    /// Filter values are cached per file; a rewritten, appended or removed file must be read anew.
+    func testFilterSeesChangedFiles() async throws {
+        let f = try fixture()
+        let root = try copyOfStore()
+        let store = try store(root)
+        let path = try runPath(root, "run-1")
+        let id = f.runIDs["run-1"]!
+        let experiment = String(path.split(separator: "/").dropLast().last!)
+        func matches(_ filter: String) async throws -> [String] {
+            try await store.searchRuns(RunSearch(experimentIDs: [experiment], filter: filter, viewType: .all)).items.map(\.info.runID)
+        }
+        let tag = path + "/tags/perf_probe"
+        try Data("a".utf8).write(to: URL(fileURLWithPath: tag))
+        var found = try await matches("tags.perf_probe = 'a'")
+        XCTAssertEqual(found, [id])
+        try Data("bb".utf8).write(to: URL(fileURLWithPath: tag))
+        found = try await matches("tags.perf_probe = 'a'")
+        XCTAssertEqual(found, [])
+        found = try await matches("tags.perf_probe = 'bb'")
+        XCTAssertEqual(found, [id])
+        let metric = path + "/metrics/perf_probe"
+        try Data("1735689600000 1.5 0\n".utf8).write(to: URL(fileURLWithPath: metric))
+        found = try await matches("metrics.perf_probe > 1")
+        XCTAssertEqual(found, [id])
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: metric))
+        handle.seekToEndOfFile()
+        handle.write(Data("1735689600001 0.5 1\n".utf8))
+        handle.closeFile()
+        found = try await matches("metrics.perf_probe > 1")
+        XCTAssertEqual(found, [])
+        try FileManager.default.removeItem(atPath: tag)
+        found = try await matches("tags.perf_probe = 'bb'")
+        XCTAssertEqual(found, [])
+    }
+
     func testCorruptFilesAreSkippedWithWarnings() async throws {
         let f = try fixture()
         let root = try copyOfStore()
