@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 POINTS=${1:-1000000}
-PY=${MLFLOW_PYTHON:-/work/main/.venv-mlflow/bin/python}
+PY=${MLFLOW_PYTHON:-$(cd "$(dirname "$0")/.." && pwd)/.venv-mlflow/bin/python}
 DATA=bench-out/chart-$POINTS
 [ "$POINTS" = 1000000 ] && DATA=bench-out/chart-1m
 if [ ! -f "$DATA/ids" ]; then

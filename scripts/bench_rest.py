@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: mltui's REST backend against MLflow's Python client, over the same `mlflow server`.
 
-    /work/main/.venv-mlflow/bin/python scripts/bench_rest.py [--mltui .build/release/mltui] [--runs 10000]
+    .venv-mlflow/bin/python scripts/bench_rest.py [--mltui .build/release/mltui] [--runs 10000]
 
 Builds (once, cached in /tmp/mltui-bench-<runs>) a SQLite store of N runs with MLflow's own
 SqlAlchemyStore schema and ORM, starts `mlflow server` on a free 127.0.0.1 port, then measures,
@@ -26,7 +26,7 @@ import sys
 import time
 import urllib.request
 
-VENV = "/work/main/.venv-mlflow/bin"
+VENV = os.path.dirname(sys.executable)  # the MLflow venv running this script
 
 
 def build_store(path, runs):
