@@ -29,7 +29,8 @@ public struct HTTPOptions: Sendable, Equatable {
 /// A small HTTP client over libcurl's easy API. Safe for concurrent use: each request borrows an
 /// easy handle from a pool and gives it back, so sequential requests reuse the handle's open
 /// (keep-alive, HTTP/2) connection and concurrent ones get a lane each. Proxies come from the
-/// environment (http_proxy, https_proxy, all_proxy, no_proxy) exactly as libcurl reads them.
+/// environment (http_proxy, https_proxy, all_proxy, no_proxy) as libcurl reads them, plus
+/// HTTP_PROXY, which requests honours and libcurl does not.
 public final class HTTPClient: @unchecked Sendable {
     public let options: HTTPOptions
     private let lock = NSLock()
@@ -145,6 +146,7 @@ final class EasyHandle {
             mltui_curl_setopt_string(curl, CURLOPT_USERNAME, sign.accessKeyID)
             mltui_curl_setopt_string(curl, CURLOPT_PASSWORD, sign.secretAccessKey)
         }
+        if let proxy = upperCaseHTTPProxy(for: request.url) { mltui_curl_setopt_string(curl, CURLOPT_PROXY, proxy) }
         if let ca = options.caBundlePath { mltui_curl_setopt_string(curl, CURLOPT_CAINFO, ca) }
         if let cert = options.clientCertificatePath {
             // Like requests' cert="file.pem": libcurl takes the key from the same PEM when no key is set.
@@ -190,6 +192,16 @@ final class EasyHandle {
         mltui_curl_getinfo_long(curl, CURLINFO_HTTP_VERSION, &version)
         return HTTPResponse(status: status, headers: transfer.headers, body: transfer.body,
                             httpVersion: version >= Int(CURL_HTTP_VERSION_2_0) ? 2 : 1)
+    }
+
+    /// HTTP_PROXY for an http:// URL when http_proxy is unset. libcurl reads only the lower-case
+    /// name (a CGI server sets HTTP_PROXY from a request header); requests, MLflow's client, reads
+    /// both unless REQUEST_METHOD says it runs under CGI. NO_PROXY still applies: libcurl checks it
+    /// for a proxy set here too.
+    private func upperCaseHTTPProxy(for url: String) -> String? {
+        guard url.lowercased().hasPrefix("http://"), getenv("http_proxy") == nil, getenv("REQUEST_METHOD") == nil,
+              let value = getenv("HTTP_PROXY").map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        return value
     }
 
     private func transportError(_ code: CURLcode) -> HTTPTransportError {
