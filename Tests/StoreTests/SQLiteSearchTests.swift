@@ -88,6 +88,18 @@ final class SQLiteSearchTests: XCTestCase {
             Case(filter: "metrics.m != 1.5", ast: [Comparison(m("m"), .notEqual, .number(1.5))],
                  orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)],
                  experiments: ["1", "2", "3"], view: .all),
+            // Filter joins beside order-by joins and (NOT) EXISTS: one key twice, a filtered key
+            // also ordered on, a missing key, and a paged result.
+            Case(filter: "metrics.m > 0 AND metrics.m < 2", ast: [Comparison(m("m"), .greater, .number(0)),
+                                                                  Comparison(m("m"), .less, .number(2))],
+                 orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)]),
+            Case(filter: "params.lr != '0.01' AND tags.stage IS NULL",
+                 ast: [Comparison(p("lr"), .notEqual, .string("0.01")), Comparison(t("stage"), .isNull, .none)],
+                 orderBy: ["params.lr"], order: [OrderClause(p("lr"), ascending: true)], experiments: ["1", "2", "3"]),
+            Case(filter: "metrics.nosuchkey != 1", ast: [Comparison(m("nosuchkey"), .notEqual, .number(1))]),
+            Case(filter: "metrics.m >= 0 AND attributes.run_name != 'alpha'",
+                 ast: [Comparison(m("m"), .greaterOrEqual, .number(0)), Comparison(a("run_name"), .notEqual, .string("alpha"))],
+                 maxResults: 2),
             // Views and experiment sets.
             Case(filter: "", ast: [], experiments: ["1", "3"], view: .deletedOnly),
             Case(filter: "", ast: [], experiments: ["1", "2", "3"], view: .all),
