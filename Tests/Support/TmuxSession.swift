@@ -1,13 +1,13 @@
 import Foundation
-import XCTest
 
 /// Drives the real binary in a detached tmux session on a private socket, so it never touches
-/// the user's tmux server; `close()` kills that server.
-final class TmuxSession {
-    let socket: String
-    let name = "e2e"
+/// the user's tmux server; `close()` kills that server. Failures are thrown as `SupportError`,
+/// which XCTest reports with the message (the last screen, for a timeout).
+public final class TmuxSession {
+    public let socket: String
+    public let name = "e2e"
 
-    init(command: String, width: Int, height: Int) throws {
+    public init(command: String, width: Int, height: Int) throws {
         socket = "mltui-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
     }
@@ -19,7 +19,7 @@ final class TmuxSession {
         let quoted = (["tmux", "-L", socket, "-f", "/dev/null"] + arguments).map(shellQuote).joined(separator: " ")
         // The server forks from new-session and keeps its stdout: give it none, or reads never end.
         let command = capture ? quoted + " 2>&1" : quoted + " </dev/null >/dev/null 2>&1"
-        guard let pipe = popen(command, "r") else { XCTFail("cannot run tmux"); throw XCTSkip("cannot run tmux") }
+        guard let pipe = popen(command, "r") else { throw SupportError("cannot run tmux (apt-get install tmux)") }
         var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -36,17 +36,16 @@ final class TmuxSession {
     }
 
     /// tmux key names: "Enter", "Escape", "Tab", "Space", "C-c" or literal text with `literal`.
-    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
-    func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
-    func resize(width: Int, height: Int) throws {
+    public func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+    public func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+    public func resize(width: Int, height: Int) throws {
         try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
     }
-    func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+    public func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
 
     /// Polls the screen until `predicate` holds; fails the test with the last screen after `timeout`.
     @discardableResult
-    func waitUntil(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
-                   _ predicate: (String) -> Bool) throws -> String {
+    public func waitUntil(_ what: String, timeout: Double = 10, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         while Date() < deadline {
@@ -54,21 +53,20 @@ final class TmuxSession {
             if predicate(screen) { return screen }
             usleep(50_000)
         }
-        XCTFail("timed out waiting for \(what); screen:\n\(screen)", file: file, line: line)
-        throw XCTSkip("stopping this scenario")
+        throw SupportError("timed out waiting for \(what); screen:\n\(screen)")
     }
 
     @discardableResult
-    func waitFor(_ text: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        try waitUntil("'\(text)'", timeout: timeout, file: file, line: line) { $0.contains(text) }
+    public func waitFor(_ text: String, timeout: Double = 10) throws -> String {
+        try waitUntil("'\(text)'", timeout: timeout) { $0.contains(text) }
     }
 
     /// The pid of the program running in the pane's shell (the binary under test).
-    func programPID() throws -> pid_t? {
+    public func programPID() throws -> pid_t? {
         let shell = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let children = try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8) else { return nil }
         return children.split(separator: " ").first.flatMap { pid_t($0) }
     }
 
-    func close() { _ = try? tmux(["kill-server"], capture: false) }
+    public func close() { _ = try? tmux(["kill-server"], capture: false) }
 }
