@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Terminal
 import Tracking
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -41,17 +42,17 @@ enum Output {
 
     /// An aligned text table: columns as wide as their widest cell, the last one unpadded.
     static func table(header: [String], rows: [[String]]) {
-        var widths = header.map(TextWidth.of)
+        let header = header.map(singleLine), rows = rows.map { $0.map(singleLine) }
+        var widths = header.map(DisplayWidth.of)
         for row in rows {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TextWidth.of(cell)) }
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(cell)) }
         }
         var out = ""
         func line(_ cells: [String]) {
             for (i, cell) in cells.enumerated() {
-                let flat = TextWidth.singleLine(cell)
-                out += flat
+                out += cell
                 if i < cells.count - 1 {
-                    out += String(repeating: " ", count: widths[i] - TextWidth.of(flat) + 2)
+                    out += String(repeating: " ", count: widths[i] - DisplayWidth.of(cell) + 2)
                 }
             }
             out += "\n"
@@ -95,28 +96,8 @@ enum TimeText {
     }
 }
 
-/// Terminal column widths of text, so tables stay aligned with CJK and emoji names.
-enum TextWidth {
-    static func of(_ text: String) -> Int {
-        text.reduce(0) { $0 + width(of: $1) }
-    }
-
-    static func width(of character: Character) -> Int {
-        guard let scalar = character.unicodeScalars.first else { return 0 }
-        if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
-        switch scalar.value {
-        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x20000...0x3FFFD:
-            return 2
-        default:
-            return scalar.properties.generalCategory == .control ? 0 : 1
-        }
-    }
-
-    /// Table cells are one line: line breaks shown as ⏎.
-    static func singleLine(_ text: String) -> String {
-        guard text.contains(where: \.isNewline) else { return text }
-        return String(text.map { $0.isNewline ? "⏎" : $0 })
-    }
+/// Table cells are one line: line breaks shown as ⏎.
+private func singleLine(_ text: String) -> String {
+    guard text.contains(where: \.isNewline) else { return text }
+    return String(text.map { $0.isNewline ? "⏎" : $0 })
 }
