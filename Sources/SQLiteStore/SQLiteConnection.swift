@@ -37,6 +37,10 @@ final class SQLiteConnection {
     private let handle: OpaquePointer
     /// Answers computed on this connection, for its user (see SQLiteStore.searchRuns).
     var pages = PageCache()
+    /// The in-memory search columns of this connection, and the data_version its previous run
+    /// search saw (see SQLiteStore.searchRuns).
+    var columns: RunColumns?
+    var lastSearchVersion: Int64?
 
     /// Opens `path` read-only (`mode=ro`, never `immutable`: a training job may be writing the
     /// file and we must see its commits). Opening read-only can never create, journal or
@@ -144,6 +148,17 @@ struct SQLiteRow {
     func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
     func optionalInt(_ i: Int32) -> Int64? { isNull(i) ? nil : int(i) }
     func double(_ i: Int32) -> Double { sqlite3_column_double(stmt, i) }
+    func isText(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_TEXT }
+    func isNumber(_ i: Int32) -> Bool {
+        let type = sqlite3_column_type(stmt, i)
+        return type == SQLITE_FLOAT || type == SQLITE_INTEGER
+    }
+    /// The text of a column when it is valid UTF-8, else nil (no replacement characters).
+    func validText(_ i: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(stmt, i) else { return nil }
+        let count = Int(sqlite3_column_bytes(stmt, i))
+        return String(validating: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
 
     func text(_ i: Int32) -> String { optionalText(i) ?? "" }
     func optionalText(_ i: Int32) -> String? {

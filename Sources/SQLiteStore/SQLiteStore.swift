@@ -194,7 +194,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? -1
             if let page = db.pages.page(key, version: version) { return page }
             // The page's runs in order first, then their columns (one snapshot: same transaction).
-            let rowIDs = try db.query(query.sql, query.bindings) { $0.int(0) }
+            let rowIDs = try columnSearch(sql, filter: filter, orderBy: orderBy, version: version, db)
+                ?? db.query(query.sql, query.bindings) { $0.int(0) }
             let next = rowIDs.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
             let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db)
             let runs = try loadRuns(infos, db, modelInputs: false)
@@ -202,6 +203,31 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             db.pages.store(page, key: key, version: version)
             return page
         }
+    }
+
+    /// How `searchRuns` finds a page's rowids; tests force each path to compare them.
+    enum RunSearchPath { case automatic, sql, columns }
+    var runSearchPath = RunSearchPath.automatic
+    /// Searches answered from `RunColumns` (for tests).
+    private(set) var columnSearches = 0
+
+    /// The rowids of `sql`'s window from the connection's `RunColumns`, or nil to run the SQL.
+    /// The columns are (re)built only when the database held still since this connection's
+    /// previous search: while a writer commits between searches, SQL alone is cheaper.
+    private func columnSearch(_ sql: RunSearchSQL, filter: Filter, orderBy: [OrderClause], version: Int64,
+                              _ db: SQLiteConnection) throws -> [Int64]? {
+        let heldStill = db.lastSearchVersion == version
+        db.lastSearchVersion = version
+        guard runSearchPath != .sql, RunColumns.covers(filter, orderBy: orderBy), let limit = sql.limit else { return nil }
+        if db.columns?.version != version {
+            db.columns = nil
+            guard heldStill || runSearchPath == .columns else { return nil }
+            db.columns = try RunColumns(version: version, db)
+        }
+        guard let rowIDs = try db.columns?.search(experimentIDs: sql.experimentIDs, stages: sql.stages, filter: filter,
+                                                  offset: sql.offset, limit: limit, db) else { return nil }
+        lock.withLock { columnSearches += 1 }
+        return rowIDs
     }
 
     /// The RunInfo of each rowid, in the order given.
@@ -323,7 +349,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         // An unknown run gives an empty page, as a SQL-backed server answers {} (reference §8.13).
         return try read { db in
             let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? 0
-            var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics WHERE run_uuid = ? AND \"key\" = ?"
+            let index = try runIndexFitsHistory(runID: runID, key: key, db).map { " INDEXED BY \($0)" } ?? ""
+            var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics\(index) WHERE run_uuid = ? AND \"key\" = ?"
             var bindings: [SQLValue] = [.text(runID), .text(key)]
             // Rows before `skip` in this query's order are the ones earlier pages returned.
             var skip = offset
@@ -359,6 +386,17 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             return Page(items: rows.map { Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step) },
                         nextPageToken: next)
         }
+    }
+
+    /// The metrics index led by run_uuid, when this run's history of `key` is short enough to
+    /// read through it and sort. A long history (a million points, read page by page) is left
+    /// to the (key, timestamp, …) primary key, which returns it in order without sorting.
+    private func runIndexFitsHistory(runID: String, key: String, _ db: SQLiteConnection) throws -> String? {
+        guard let index = features.metricHistoryIndex else { return nil }
+        let limit = 10_000
+        let count = try db.query("SELECT count(*) FROM (SELECT 1 FROM metrics INDEXED BY \(index) WHERE run_uuid = ? AND \"key\" = ? LIMIT ?)",
+                                 [.text(runID), .text(key), .int(Int64(limit) + 1)]) { $0.int(0) }.first ?? 0
+        return count <= limit ? index : nil
     }
 
     // MARK: Artifacts

@@ -10,6 +10,9 @@ struct SchemaFeatures: Equatable {
     var datasets = true         // datasets, inputs, input_tags tables
     var inputStep = true        // inputs.step (model outputs)
     var workspace = true        // experiments.workspace (MLflow 3.x multi-tenancy)
+    /// An index of `metrics` led by run_uuid, for one run's history. Without ANALYZE statistics
+    /// SQLite prefers the (key, …) primary key, which scans that key's rows of every run.
+    var metricHistoryIndex: String?
 }
 
 /// Reads `alembic_version` and the columns we query, and decides whether this reader may
@@ -79,6 +82,8 @@ enum SchemaCheck {
         features.workspace = columns["experiments"]!.contains("workspace")
         features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
         features.inputStep = columns["inputs"]?.contains("step") ?? false
+        let indexes = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text(0) })
+        features.metricHistoryIndex = ["index_metrics_run_uuid_key_step", "index_metrics_run_uuid"].first(where: indexes.contains)
         return (features, version)
     }
 }

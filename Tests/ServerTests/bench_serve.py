@@ -5,6 +5,12 @@ resident memory (whole process tree: mlflow server runs uvicorn workers and help
 
     bench_serve.py --mltui PATH/TO/release/mltui --store URI [--duration 10] [--connections 16]
                    [--mlflow-workers N]  (default: mlflow's own default, 4)
+                   [--filter TEMPLATE --threshold T --threshold-range LO HI --history-key KEY]
+
+The defaults fit a store from make_bench_store.py; for the 10,000-run store of
+scripts/bench_core.sh pass --filter "metrics.latency_p95 < {t} and params.model = 'gpt-4o'"
+--threshold 1200 --threshold-range 800 1600 --history-key m1. `{t}` in the filter is the
+threshold: fixed for the repeated search, drawn anew for every request in the varying one.
 
 Needs wrk (Debian package). Servers run one after the other under load, never together.
 """
@@ -75,18 +81,18 @@ def lua_script(work, name, method, body):
     return path
 
 
-def varying_filter_script(work, exp):
+def varying_filter_script(work, exp, template, low, high):
     """A filtered search whose threshold changes with every request, so no server can answer
     from a cache of earlier answers: this measures the search itself."""
     path = os.path.join(work, "varying.lua")
-    body = ('{"experiment_ids": ["%s"], "max_results": 100, '
-            '"filter": "metrics.accuracy > %%.6f and params.model = \'bert\'"}' % exp)
+    body = json.dumps({"experiment_ids": [exp], "max_results": 100, "filter": template.replace("{t}", "THRESHOLD")})
+    body = body.replace("%", "%%").replace("THRESHOLD", "%.6f")
     with open(path, "w") as f:
         f.write("init = function(args)\n"
                 "  math.randomseed(os.time() + tonumber(tostring({}):match('0x(%x+)') or '0', 16))\n"
                 "end\n"
                 "request = function()\n"
-                f"  local body = string.format({json.dumps(body)}, 0.3 + math.random() * 0.4)\n"
+                f"  local body = string.format({json.dumps(body)}, {low} + math.random() * {high - low})\n"
                 "  return wrk.format('POST', nil, {['Content-Type'] = 'application/json'}, body)\n"
                 "end\n")
     return path
@@ -100,7 +106,14 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--mlflow-workers", type=int)
+    ap.add_argument("--filter", default="metrics.accuracy > {t} and params.model = 'bert'")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--threshold-range", type=float, nargs=2, default=[0.3, 0.7])
+    ap.add_argument("--history-key", default="loss")
     args = ap.parse_args()
+    fixed_filter = args.filter.replace("{t}", repr(args.threshold))
+    low, high = args.threshold_range
+    probe_filter = args.filter.replace("{t}", f"{low + (high - low) * 0.280862:.6f}")
     work = tempfile.mkdtemp(prefix="mltui-bench-")
     env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true")
     env.pop("MLFLOW_TRACKING_URI", None)
@@ -129,18 +142,20 @@ def main():
              lua_script(work, "search", "POST", {"experiment_ids": [exp], "max_results": 100})),
             ("runs/search 100/page + filter", "/api/2.0/mlflow/runs/search",
              lua_script(work, "filter", "POST", {"experiment_ids": [exp], "max_results": 100,
-                                                 "filter": "metrics.accuracy > 0.5 and params.model = 'bert'"})),
-            ("runs/search + filter, new each time", "/api/2.0/mlflow/runs/search", varying_filter_script(work, exp)),
-            ("metrics/get-history 1000 points", f"/api/2.0/mlflow/metrics/get-history?run_id={run0}&metric_key=loss",
+                                                 "filter": fixed_filter})),
+            ("runs/search + filter, new each time", "/api/2.0/mlflow/runs/search",
+             varying_filter_script(work, exp, args.filter, low, high)),
+            (f"metrics/get-history ({args.history_key})",
+             f"/api/2.0/mlflow/metrics/get-history?run_id={run0}&metric_key={args.history_key}",
              lua_script(work, "history", "GET", None)),
         ]
         # Same answers first: a benchmark of different work would mean nothing.
         for name, path, _ in scenarios:
             body = {"experiment_ids": [exp], "max_results": 100}
             if "filter" in name:
-                body["filter"] = "metrics.accuracy > 0.5 and params.model = 'bert'"
+                body["filter"] = fixed_filter
             if "new each time" in name:
-                body["filter"] = "metrics.accuracy > 0.412345 and params.model = 'bert'"
+                body["filter"] = probe_filter
             answers = [call(b, "POST", path, body=body).body if "runs/search" in name else call(b, "GET", path).body
                        for _, b in servers.values()]
             # File stores list tags/params/metrics in directory order (see conformance.py).

@@ -139,6 +139,87 @@ final class SQLiteSearchTests: XCTestCase {
         XCTAssertGreaterThan(nonEmpty, all.count - 6)
     }
 
+    /// The in-memory columns (RunColumns) answer every search they cover exactly as MLflow does,
+    /// pages and tokens included; searches they do not cover still go to SQL.
+    func testColumnSearchMatchesMLflow() async throws {
+        let s = try SQLiteFixture.store()
+        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        store.runSearchPath = .columns
+        var all = cases(s)
+        // Paging through the covered path: every page of a small page size.
+        all.append(Case(filter: "metrics.m >= 0", ast: [Comparison(m("m"), .greaterOrEqual, .number(0))],
+                        experiments: ["1", "2", "3"], view: .all, maxResults: 2))
+        all.append(Case(filter: "params.lr != '0.01' AND metrics.m < 5", ast: [Comparison(p("lr"), .notEqual, .string("0.01")),
+                                                                             Comparison(m("m"), .less, .number(5))],
+                        experiments: ["1", "2", "3"], view: .all, maxResults: 1))
+        all.append(Case(filter: "", ast: [], orderBy: ["attributes.start_time DESC"],
+                        order: [OrderClause(a("start_time"), ascending: false)], experiments: ["1", "2", "3"]))
+        let answers = try SQLiteFixture.oracle(all.map { query($0) }, db: s.oracleDB)
+        var covered = 0
+        for (c, answer) in zip(all, answers) {
+            let expected = try XCTUnwrap(answer["ids"] as? [String], "MLflow failed on \(c.filter) \(c.orderBy): \(answer)")
+            let before = store.columnSearches
+            let request = RunSearch(experimentIDs: c.experiments, filter: c.filter, orderBy: c.orderBy,
+                                    viewType: c.view, maxResults: c.maxResults)
+            let page = try store.searchRuns(request, filter: c.ast, orderBy: c.order)
+            XCTAssertEqual(page.items.map(\.info.runID), expected, "filter \(c.filter) order \(c.orderBy) \(c.experiments) \(c.view)")
+            XCTAssertEqual(page.nextPageToken, answer["token"] as? String, "token for \(c.filter) \(c.orderBy)")
+            let usedColumns = store.columnSearches > before
+            XCTAssertEqual(usedColumns, RunColumns.covers(c.ast, orderBy: c.order), "path for \(c.filter) \(c.orderBy)")
+            if usedColumns { covered += 1 }
+            // Follow the pages: each must agree with the SQL path at the same token.
+            var token = page.nextPageToken
+            let sqlStore = try SQLiteStore(path: s.db, warn: { _ in })
+            sqlStore.runSearchPath = .sql
+            var pages = 0
+            while let next = token, pages < 20 {
+                var paged = request
+                paged.pageToken = next
+                let fromColumns = try store.searchRuns(paged, filter: c.ast, orderBy: c.order)
+                let fromSQL = try sqlStore.searchRuns(paged, filter: c.ast, orderBy: c.order)
+                XCTAssertEqual(fromColumns.items.map(\.info.runID), fromSQL.items.map(\.info.runID), "page at \(next) of \(c.filter)")
+                XCTAssertEqual(fromColumns.nextPageToken, fromSQL.nextPageToken)
+                token = fromColumns.nextPageToken
+                pages += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(covered, 25, "most of the table must go through the columns")
+    }
+
+    /// With the automatic path the columns are built only once the database held still between
+    /// two searches of a connection, and dropped when another process commits.
+    func testColumnsFollowTheDataVersion() async throws {
+        let s = try SQLiteFixture.store()
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("columns-\(UUID().uuidString).db").path
+        try FileManager.default.copyItem(atPath: s.db, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let store = try SQLiteStore(path: copy, warn: { _ in })
+        func search(_ threshold: Double, _ store: SQLiteStore) throws -> [String] {
+            try store.searchRuns(RunSearch(experimentIDs: ["1"], filter: "", maxResults: 100),
+                                 filter: [Comparison(m("m"), .greater, .number(threshold))], orderBy: []).items.map(\.info.runID)
+        }
+        func search(_ threshold: Double) throws -> [String] { try search(threshold, store) }
+        /// The same search in SQL on a store of its own, at the file's current version.
+        func sql(_ threshold: Double) throws -> [String] {
+            let other = try SQLiteStore(path: copy, warn: { _ in })
+            other.runSearchPath = .sql
+            return try search(threshold, other)
+        }
+        XCTAssertFalse(try search(-1).isEmpty)
+        XCTAssertEqual(store.columnSearches, 0, "the first search of a connection runs in SQL")
+        XCTAssertEqual(try search(-2), try sql(-2))
+        XCTAssertEqual(store.columnSearches, 1, "the database held still: columns answer")
+        // Another process commits: the next search sees a new data_version and uses SQL.
+        _ = try SQLiteFixture.run("/usr/bin/sqlite3", [copy, "UPDATE latest_metrics SET value = -5 WHERE \"key\" = 'm'"],
+                                  cwd: NSTemporaryDirectory())
+        XCTAssertEqual(try search(-3), [], "every m is now -5")
+        XCTAssertEqual(store.columnSearches, 1)
+        let after = try search(-6)
+        XCTAssertEqual(store.columnSearches, 2, "rebuilt at the new version")
+        XCTAssertFalse(after.isEmpty)
+        XCTAssertEqual(after, try sql(-6), "with the new values")
+    }
+
     /// Invalid filters and orderings fail with MLflow's error code, before touching the data.
     func testInvalidFiltersFailLikeMLflow() async throws {
         let s = try SQLiteFixture.store()
