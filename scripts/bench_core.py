@@ -11,6 +11,9 @@ the SQLite copy by `mlflow migrate-filestore`), then measures wall time and peak
             search_runs call alone is printed too)
   floor     sqlite3 CLI running the SQL MLflow generates (reference 3.3) plus loading the
             params/tags/latest metrics of the result; for the file store `cat` of every file
+  syscalls  file store only: scripts/read_floor.c (compiled here with cc), which opens, reads and
+            closes every file of every run once on all cores and does nothing else: the least
+            any reader must spend, so mlflow/syscalls bounds the speed-up any reader can reach
 for the unfiltered request and for `params.model = 'gpt-4o' and metrics.latency_p95 < 1200`.
 Prints figures and ratios; asserts nothing about time.
 """
@@ -129,6 +132,11 @@ def main(argv):
     exp_fs = next(d for d in os.listdir(fs_root) if d not in ("0", ".trash", "models"))
     uris = {"file": (fs_root, exp_fs), "sqlite": ("sqlite:///" + os.path.join(store, "sqlite", "mlflow.db"), exp_fs)}
 
+    read_floor = os.path.join(out, "read_floor")
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "read_floor.c")
+    if subprocess.run(["cc", "-O2", "-pthread", "-o", read_floor, source]).returncode != 0:
+        read_floor = None
+
     rows = []
     header = f"{'store':7} {'request':9} {'tool':22} {'wall s':>8} {'peak RSS MiB':>13} {'runs':>6}  note"
     print()
@@ -178,15 +186,22 @@ def main(argv):
             else:
                 wall_f, rss_f, code_f, err_f = measure(["sh", "-c", f"find '{uri}' -type f -exec cat {{}} + > /dev/null"])
                 f = (wall_f, rss_f, "", "cat of every file of the file store")
-            for tool, (w, r, n, note) in (("mltui", m), ("mlflow.search_runs", p), ("floor", f)):
+            tools = [("mltui", m), ("mlflow.search_runs", p), ("floor", f)]
+            s_floor = None
+            if fmt == "file" and read_floor:
+                wall_s, rss_s, code_s, err_s = measure([read_floor, os.path.join(uri, exp)])
+                s_floor = (wall_s, rss_s, "", "open+read+close of every run file, all cores" + ("" if code_s == 0 else f" FAILED {err_s[-80:]}"))
+                tools.append(("syscalls", s_floor))
+            for tool, (w, r, n, note) in tools:
                 print(f"{fmt:7} {label:9} {tool:22} {w:8.2f} {r:13.1f} {n!s:>6}  {note}", flush=True)
-            rows.append((fmt, label, m, p, f))
+            rows.append((fmt, label, m, p, f, s_floor))
 
     print()
     print("ratios (lower is better for mltui):")
-    for fmt, label, m, p, f in rows:
+    for fmt, label, m, p, f, s_floor in rows:
         print(f"  {fmt:7} {label:9} mltui/mlflow wall {m[0] / p[0]:6.3f}  (mlflow is {p[0] / m[0]:5.1f}x slower)   "
-              f"mltui/mlflow RSS {m[1] / p[1]:6.3f}   mltui/floor wall {m[0] / f[0]:6.1f}")
+              f"mltui/mlflow RSS {m[1] / p[1]:6.3f}   mltui/floor wall {m[0] / f[0]:6.1f}"
+              + (f"   mlflow/syscalls {p[0] / s_floor[0]:5.1f}x  mltui/syscalls {m[0] / s_floor[0]:4.2f}" if s_floor else ""))
     return 0
 
 

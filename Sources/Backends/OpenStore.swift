@@ -1,3 +1,4 @@
+import Foundation
 import Tracking
 import FileStore
 import SQLiteStore
@@ -11,7 +12,8 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
         // MLflow takes any plain path for a file store; a path naming an SQLite file can only
         // mean that database, so open it rather than fail (`mltui demo/sqlite/mlflow.db`).
         if LocalFiles.isSQLiteFile(path) { return try SQLiteStore(path: path, warn: warn) }
-        return try FileStore(root: path, warn: warn)
+        return try FileStore(root: path, warn: warn,
+                             cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
     case .sqlite(let path):
         return try SQLiteStore(path: path, warn: warn)
     case .rest(let url):

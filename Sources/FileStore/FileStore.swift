@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Artifacts
 import Tracking
@@ -22,8 +21,12 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     private var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
     private var datasets: [String: Dataset] = [:]
     private var historyCursors = HistoryCursors()
+    /// What earlier reads found in each run folder, checked by stamps before use (see RunCache).
+    private let runCache: RunCache
 
-    public init(root: String, warn: @escaping @Sendable (String) -> Void) throws {
+    /// `cacheDirectory`: where to keep the run cache between processes (outside the store);
+    /// nil keeps it in memory only.
+    public init(root: String, warn: @escaping @Sendable (String) -> Void, cacheDirectory: String? = nil) throws {
         var path = root
         if !path.hasPrefix("/") {
             path = FileManager.default.currentDirectoryPath + "/" + path
@@ -34,6 +37,15 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         }
         self.root = path
         self.warnSink = warn
+        self.runCache = RunCache(directory: cacheDirectory)
+    }
+
+    /// How many meta.yaml and run-data reads the run cache answered (for tests).
+    var runCacheHits: Int { runCache.hits }
+
+    /// The cache directory for a store opened by a user (see `RunCache.defaultDirectory`).
+    public static func defaultCacheDirectory(environment: [String: String]) -> String? {
+        RunCache.defaultDirectory(environment: environment)
     }
 
     /// Reports each distinct problem once: the UI searches again on every keystroke.
@@ -98,7 +110,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             lifecycleStage: meta["lifecycle_stage"]?.string == "deleted" ? .deleted : .active,
             creationTime: meta["creation_time"]?.int64,
             lastUpdateTime: meta["last_update_time"]?.int64,
-            tags: RunDirectory.keyValues(in: dir.path + "/tags", warn: warn),
+            tags: RunDirectory.keyValues(at: AT_FDCWD, in: dir.path + "/tags", path: dir.path + "/tags", warn: warn),
             // Absent in stores written before MLflow 3.x workspaces: MLflow answers "default".
             workspace: meta["workspace"]?.string ?? "default")
     }
@@ -167,18 +179,31 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     /// A run's meta.yaml as RunInfo, cached while the file is unchanged (MLflow rewrites it as
     /// a whole on every update). nil, with a warning, for a missing, empty or corrupt file.
-    func runInfo(runPath: String, name: String) -> RunInfo? {
-        let metaPath = runPath + "/meta.yaml"
-        guard let stamp = PosixFiles.stamp(metaPath) else {
-            warn("Skipping run folder \(runPath): no meta.yaml")
-            return nil
-        }
+    /// `name` is the run folder's name, relative to the directory open at `base` (the
+    /// experiment folder, or AT_FDCWD with `runPath` itself).
+    func runInfo(at base: Int32, _ relativeRun: String, experimentPath: String, name: String) -> RunInfo? {
+        let runPath = experimentPath + "/" + name
+        let metaName = relativeRun + "/meta.yaml"
         lock.lock()
         let cached = metas[runPath]
         lock.unlock()
-        if let cached, cached.stamp == stamp { return cached.info }
+        // Revalidating a known file is one stat; reading it anew only when it changed.
+        if let cached, let stamp = PosixFiles.stamp(at: base, metaName), cached.stamp == stamp { return cached.info }
+        if cached == nil, let kept = runCache.run(name, in: experimentPath)?.meta,
+           let stamp = PosixFiles.stamp(at: base, metaName), kept.stamp == stamp {
+            lock.withLock { metas[runPath] = (stamp, kept.info) }
+            runCache.noteHit()
+            return kept.info
+        }
+        let fd = openat(base, metaName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let stamp = fd >= 0 ? PosixFiles.stamp(of: fd) : nil
+        guard let stamp else {
+            if fd >= 0 { close(fd) }
+            warn("Skipping run folder \(runPath): no meta.yaml")
+            return nil
+        }
         var info: RunInfo?
-        if let meta = RunDirectory.readMeta(metaPath, warn: warn) {
+        if let meta = RunDirectory.readMeta(PosixFiles.readAndClose(fd), path: runPath + "/meta.yaml", warn: warn) {
             do {
                 info = try RunDirectory.info(from: meta, directoryName: name)
             } catch {
@@ -191,6 +216,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             metas[runPath] = (stamp, info)
             lock.unlock()
         }
+        if let info, stamp.mtimeSeconds < RunCache.settledBefore() {
+            runCache.update(name, in: experimentPath) { $0.meta = (stamp, info) }
+        }
         return info
     }
 
@@ -198,6 +226,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         var info: RunInfo
         var path: String
         var experimentPath: String
+
+        /// The run folder's name.
+        var name: String { String(path.dropFirst(experimentPath.count + 1)) }
     }
 
     /// The runs of the given experiments in the view, from meta.yaml only. Unknown experiment
@@ -208,7 +239,11 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         for id in experimentIDs where seen.insert(id).inserted {
             guard let dir = experimentDirectory(id: id) else { continue }
             let names = runDirectoryNames(dir.path)
-            let infos = parallelMap(names.count) { i in self.runInfo(runPath: dir.path + "/" + names[i], name: names[i]) }
+            let experimentFD = PosixFiles.openDirectory(dir.path)
+            defer { if experimentFD >= 0 { close(experimentFD) } }
+            let infos = parallelMap(names.count) { i in
+                self.runInfo(at: experimentFD, names[i], experimentPath: dir.path, name: names[i])
+            }
             for (i, info) in infos.enumerated() {
                 guard let info else { continue }
                 guard info.experimentID == id else {
@@ -223,8 +258,12 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         return out
     }
 
-    func directory(_ run: IndexedRun) -> RunDirectory {
-        RunDirectory(path: run.path, experimentPath: run.experimentPath, warn: warn)
+    /// Calls `body` with the run's folder open: its files are then opened relative to it.
+    /// With `open` false no file is read through it (nothing to open the folder for).
+    func withRunDirectory<T>(_ run: IndexedRun, open: Bool = true, _ body: (RunDirectory) -> T) -> T {
+        let fd = open ? PosixFiles.openDirectory(run.path) : -1
+        defer { if fd >= 0 { close(fd) } }
+        return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd, warn: warn))
     }
 
     func cachedDataset(_ metaPath: String) -> Dataset? {
@@ -243,16 +282,40 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     /// Everything of one run, as `FileStore._get_run_from_info` assembles it.
     func loadRun(_ run: IndexedRun) -> Run {
-        let files = directory(run)
+        withRunDirectory(run) { loadRun(run, files: $0) }
+    }
+
+    private func loadRun(_ run: IndexedRun, files: RunDirectory) -> Run {
         var info = run.info
-        let tags = files.tags()
-        if info.runName.isEmpty, let name = tags.first(where: { $0.key == "mlflow.runName" })?.value {
+        let (params, tags, metrics) = runData(run, files: files)
+        let tagList = tags.keyValues
+        if info.runName.isEmpty, let name = tagList.first(where: { $0.key == "mlflow.runName" })?.value {
             info.runName = name
         }
         return Run(info: info,
-                   data: RunData(metrics: files.latestMetrics(runID: info.runID), params: files.params(), tags: tags),
+                   data: RunData(metrics: metrics.metrics(runID: info.runID), params: params.keyValues, tags: tagList),
                    inputs: files.inputs(dataset: cachedDataset),
                    outputs: files.outputs())
+    }
+
+    /// A run's params, tags and latest metrics: from the run cache when every stamp still
+    /// matches, else read (and kept when the read was clean and the files have settled).
+    private func runData(_ run: IndexedRun, files: RunDirectory) -> (CachedFolder, CachedFolder, CachedFolder) {
+        let name = run.name
+        if let kept = runCache.run(name, in: run.experimentPath)?.data,
+           kept.params.isCurrent(at: files.fd, "params", checkFiles: false),
+           kept.tags.isCurrent(at: files.fd, "tags", checkFiles: true),
+           kept.metrics.isCurrent(at: files.fd, "metrics", checkFiles: true) {
+            runCache.noteHit()
+            return kept
+        }
+        let params = files.readKeyValues("params"), tags = files.readKeyValues("tags"), metrics = files.readLatestMetrics()
+        let cutoff = RunCache.settledBefore()
+        if params.clean && tags.clean && metrics.clean,
+           [params.folder, tags.folder, metrics.folder].allSatisfy({ $0.isSettled(before: cutoff) }) {
+            runCache.update(name, in: run.experimentPath) { $0.data = (params.folder, tags.folder, metrics.folder) }
+        }
+        return (params.folder, tags.folder, metrics.folder)
     }
 
     // MARK: runs
@@ -271,8 +334,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let indexed = indexedRuns(experimentIDs: request.experimentIDs, view: request.viewType)
         let needed = SearchFields(filter: filter, order: order)
         var candidates = parallelMap(indexed.count) { i in
-            RunCandidate(run: indexed[i], index: i, fields: needed, files: self.directory(indexed[i]),
-                         dataset: self.cachedDataset)
+            self.withRunDirectory(indexed[i], open: !needed.isEmpty) { files in
+                RunCandidate(run: indexed[i], index: i, fields: needed, files: files, dataset: self.cachedDataset)
+            }
         }
         if !filter.isEmpty { candidates = candidates.filter { SearchEvaluator.matches($0, filter) } }
         SearchEvaluator.sort(&candidates, by: order)
@@ -280,6 +344,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let window = PageToken.window(total: candidates.count, offset: offset, maxResults: request.maxResults)
         let page = Array(candidates[window.range])
         let runs = parallelMap(page.count) { i in self.loadRun(indexed[page[i].index]) }
+        for path in Set(indexed.map(\.experimentPath)) {
+            runCache.persist(path, liveRuns: runDirectoryNames(path))
+        }
         return Page(items: runs, nextPageToken: window.next)
     }
 
@@ -293,7 +360,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         for dir in experimentDirectories(.all) {
             let path = dir.path + "/" + id
             guard PosixFiles.exists(path + "/meta.yaml") else { continue }
-            guard let info = runInfo(runPath: path, name: id) else {
+            guard let info = runInfo(at: AT_FDCWD, path, experimentPath: dir.path, name: id) else {
                 throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state: \(path)/meta.yaml cannot be read")
             }
             guard info.experimentID == dir.id, info.runID == id else {
@@ -397,23 +464,4 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         _ = try LocalArtifacts.components(of: path)
         return try await artifactRepository(try locateRun(runID)).open(path: path)
     }
-}
-
-/// `body(0..<count)` on all cores; results in index order. Small inputs stay on this thread.
-func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-    if count < 64 { return (0..<count).map(body) }
-    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
-    results.initialize(repeating: nil)
-    defer { results.deallocate() }
-    let chunks = min(count, ProcessInfo.processInfo.activeProcessorCount * 8)
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for i in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
-                results[i] = body(i)
-            }
-        }
-    }
-    let out = results.map { $0! }
-    _ = results.deinitialize()
-    return out
 }

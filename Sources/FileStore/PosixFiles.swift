@@ -1,3 +1,4 @@
+import CDirents
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,26 +23,30 @@ enum PosixFiles {
 
     /// The entries of a directory (without `.` and `..`), or nil if it cannot be listed.
     /// Symbolic links and file systems without d_type are resolved with stat.
-    static func list(_ path: String) -> [Entry]? {
-        guard let dir = opendir(path) else { return nil }
+    static func list(_ path: String) -> [Entry]? { list(at: AT_FDCWD, path) }
+
+    /// `list` of `name` relative to the directory open at `base`.
+    static func list(at base: Int32, _ name: String) -> [Entry]? {
+        let fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, let dir = fdopendir(fd) else {
+            if fd >= 0 { close(fd) }
+            return nil
+        }
         defer { closedir(dir) }
         var entries: [Entry] = []
         while let entry = readdir(dir) {
             let type = entry.pointee.d_type
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let length = bytes.firstIndex(of: 0) ?? bytes.count
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
+            let (name, isDirectory): (String, Bool) = withUnsafePointer(to: &entry.pointee.d_name) { raw in
+                raw.withMemoryRebound(to: CChar.self, capacity: 256) { cName in
+                    var isDirectory = type == UInt8(DT_DIR)
+                    if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                        var info = stat()
+                        isDirectory = fstatat(fd, cName, &info, 0) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                    }
+                    return (String(cString: cName), isDirectory)
+                }
             }
             if name == "." || name == ".." { continue }
-            let isDirectory: Bool
-            if type == UInt8(DT_DIR) {
-                isDirectory = true
-            } else if type == UInt8(DT_REG) {
-                isDirectory = false
-            } else {
-                isDirectory = Self.isDirectory(path + "/" + name)
-            }
             entries.append(Entry(name: name, isDirectory: isDirectory))
         }
         return entries
@@ -63,19 +68,52 @@ enum PosixFiles {
         var size: Int64
         var mtimeSeconds: Int
         var mtimeNanoseconds: Int
+
+        init(inode: UInt64, size: Int64, mtimeSeconds: Int, mtimeNanoseconds: Int) {
+            self.inode = inode
+            self.size = size
+            self.mtimeSeconds = mtimeSeconds
+            self.mtimeNanoseconds = mtimeNanoseconds
+        }
+
+        init(_ info: stat) {
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            mtimeSeconds = Int(info.st_mtim.tv_sec)
+            mtimeNanoseconds = Int(info.st_mtim.tv_nsec)
+        }
     }
 
-    static func stamp(_ path: String) -> Stamp? {
+    static func stamp(_ path: String) -> Stamp? { stamp(at: AT_FDCWD, path) }
+
+    /// The stamp of `name` relative to the directory open at `base`.
+    static func stamp(at base: Int32, _ name: String) -> Stamp? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                     mtimeSeconds: Int(info.st_mtim.tv_sec), mtimeNanoseconds: Int(info.st_mtim.tv_nsec))
+        guard fstatat(base, name, &info, 0) == 0 else { return nil }
+        return Stamp(info)
+    }
+
+    /// The stamp of an open file.
+    static func stamp(of fd: Int32) -> Stamp? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return Stamp(info)
     }
 
     /// Reads a whole (small) file: open, read until EOF, close. Non-blocking open: a FIFO in
     /// the store must not hang the reader (it reads as empty).
-    static func readFile(_ path: String) -> ReadResult {
-        readAndClose(open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+    static func readFile(_ path: String) -> ReadResult { readFile(at: AT_FDCWD, path) }
+
+    /// `readFile` of `name` relative to the directory open at `base`: the kernel walks only
+    /// `name`, not the whole path from the root (most of the cost of opening 400k files).
+    static func readFile(at base: Int32, _ name: String) -> ReadResult {
+        readAndClose(openat(base, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK))
+    }
+
+    /// Opens a directory to read files relative to it; -1 (every read then fails as missing) if
+    /// it cannot be opened.
+    static func openDirectory(_ path: String) -> Int32 {
+        open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     }
 
     /// Reads everything from an open descriptor (or reports the errno of a failed open), then closes it.
@@ -106,42 +144,84 @@ enum PosixFiles {
     /// their directory's descriptor, sparing the kernel a full path walk per file; only one
     /// file's content is alive at a time.
     static func forEachFile(in path: String, _ body: (String, ReadResult) -> Void) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { walk(fd, prefix: "", body) }
+        forEachFile(at: AT_FDCWD, in: path, body)
     }
 
-    /// Walks the directory open at `fd` and closes it.
-    private static func walk(_ fd: Int32, prefix: String, _ body: (String, ReadResult) -> Void) {
-        guard let dir = fdopendir(fd) else { close(fd); return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let type = entry.pointee.d_type
-            let (name, isDirectory, child): (String, Bool, Int32) = withUnsafePointer(to: &entry.pointee.d_name) { raw in
-                raw.withMemoryRebound(to: CChar.self, capacity: 256) { cName in
-                    let name = String(cString: cName)
-                    var isDirectory = type == UInt8(DT_DIR)
-                    if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
-                        var info = stat()
-                        isDirectory = fstatat(fd, cName, &info, 0) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-                    }
-                    if name == "." || name == ".." { return (name, true, -1) }
-                    // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
-                    let flags = isDirectory ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_RDONLY | O_CLOEXEC | O_NONBLOCK
-                    return (name, isDirectory, openat(fd, cName, flags))
-                }
+    /// `forEachFile` of the folder `name` relative to the directory open at `base`.
+    static func forEachFile(at base: Int32, in name: String, _ body: (String, ReadResult) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            walk(at: base, name, Visitor(stamped: false, folder: { _, _ in }, file: { key, result, _ in body(key, result) }))
+        }
+    }
+
+    /// What a walk reports: every folder (its path relative to the top, "" for the top itself)
+    /// and every file with its content; with `stamped`, the stamps of both, taken on the open
+    /// descriptors (so they describe what was read).
+    struct Visitor {
+        var stamped: Bool
+        var folder: (String, Stamp?) -> Void
+        var file: (String, ReadResult, Stamp?) -> Void
+    }
+
+    /// Walks the folder `name` relative to the directory open at `base`; nothing when it is missing.
+    static func walk(at base: Int32, _ name: String, _ visitor: Visitor) {
+        let fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        visitor.folder("", visitor.stamped ? stamp(of: fd) : nil)
+        walk(fd, prefix: "", visitor)
+    }
+
+    /// Walks the directory open at `fd` and closes it. On Linux entries come straight from
+    /// getdents64: opendir would add an fstat, an fcntl and a buffer allocation per folder.
+    private static func walk(_ fd: Int32, prefix: String, _ visitor: Visitor) {
+        defer { close(fd) }
+        #if os(Linux)
+        let size = 16384
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            let used = mltui_getdents64(fd, buffer, size)
+            if used <= 0 { return }
+            var offset = 0
+            while offset < used {
+                let record = buffer + offset
+                offset += Int(record.loadUnaligned(fromByteOffset: Int(MLTUI_DIRENT_RECLEN), as: UInt16.self))
+                visit(fd, (record + Int(MLTUI_DIRENT_NAME)).assumingMemoryBound(to: CChar.self),
+                      type: record.load(fromByteOffset: Int(MLTUI_DIRENT_TYPE), as: UInt8.self), prefix: prefix, visitor)
             }
-            if name == "." || name == ".." { continue }
-            if isDirectory {
-                if child >= 0 { walk(child, prefix: prefix + name + "/", body) }
-            } else {
-                body(prefix + name, readAndClose(child))
-            }
+        }
+        #else
+        for entry in list(at: fd, ".") ?? [] {
+            visit(fd, entry.name, type: UInt8(entry.isDirectory ? DT_DIR : DT_REG), prefix: prefix, visitor)
+        }
+        #endif
+    }
+
+    /// One entry of a walk: a folder is walked, a file read and handed to the visitor.
+    private static func visit(_ fd: Int32, _ cName: UnsafePointer<CChar>, type: UInt8, prefix: String, _ visitor: Visitor) {
+        if cName[0] == 0x2E && (cName[1] == 0 || (cName[1] == 0x2E && cName[2] == 0)) { return }  // . and ..
+        var isDirectory = type == UInt8(DT_DIR)
+        if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+            var info = stat()
+            isDirectory = fstatat(fd, cName, &info, 0) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        }
+        let name = String(cString: cName)
+        if isDirectory {
+            let child = openat(fd, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard child >= 0 else { return }
+            visitor.folder(prefix + name, visitor.stamped ? stamp(of: child) : nil)
+            walk(child, prefix: prefix + name + "/", visitor)
+        } else {
+            // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
+            let file = openat(fd, cName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            let fileStamp = visitor.stamped && file >= 0 ? stamp(of: file) : nil
+            visitor.file(prefix + name, readAndClose(file), fileStamp)
         }
     }
 
     static func failure(_ code: Int32) -> ReadResult {
         switch code {
-        case ENOENT, ENOTDIR: return .missing
+        case ENOENT, ENOTDIR, EBADF: return .missing
         case EISDIR: return .isDirectory
         default: return .failed(String(cString: strerror(code)))
         }

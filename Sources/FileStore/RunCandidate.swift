@@ -9,6 +9,8 @@ struct SearchFields {
     var runName = false
     var datasets = false
 
+    var isEmpty: Bool { metrics.isEmpty && params.isEmpty && tags.isEmpty && !runName && !datasets }
+
     init(filter: Filter, order: [OrderClause]) {
         var seen = Set<SearchKey>()
         for key in filter.map(\.key) + order.map(\.key) where seen.insert(key).inserted {

@@ -2,10 +2,13 @@ import Tracking
 
 /// Reads the files of one run directory `<experiment>/<run_id>/` (reference §2.2-§2.5). Each
 /// reader touches only the files it needs, so a search can read just what its filter uses.
-/// Problems with single files are reported through `warn` (with the path) and the file skipped.
+/// Files are opened relative to the run folder's descriptor `fd` (see `FileStore.withRunDirectory`);
+/// `path` names them in warnings. Problems with single files are reported through `warn` and
+/// the file skipped.
 struct RunDirectory {
     let path: String
     let experimentPath: String
+    let fd: Int32
     let warn: (String) -> Void
 
     // MARK: meta.yaml
@@ -39,41 +42,73 @@ struct RunDirectory {
 
     // MARK: params and tags
 
-    func params() -> [Param] { keyValues("params") }
-    func tags() -> [Tag] { keyValues("tags") }
-
     func param(_ key: String) -> String? { value(folder: "params", key: key) }
     func tag(_ key: String) -> String? { value(folder: "tags", key: key) }
 
-    /// All `key = file content` pairs under a folder, keys with `/` from sub-folders, sorted by key.
-    func keyValues(_ folder: String) -> [KeyValue] {
-        RunDirectory.keyValues(in: path + "/" + folder, warn: warn)
+    /// A params or tags folder as read now: every `key = file content` pair (keys with `/`
+    /// from sub-folders, in key order) with the stamps a cache needs, and whether it read cleanly.
+    func readKeyValues(_ folder: String) -> (folder: CachedFolder, clean: Bool) {
+        readStamped(folder) { _, bytes, _ in .text(String(decoding: bytes, as: UTF8.self)) }
     }
 
-    static func keyValues(in folder: String, warn: (String) -> Void) -> [KeyValue] {
+    /// The metrics folder as read now: the latest value of every metric (MLflow's rule, see
+    /// `MetricFile.latest`), with stamps, and whether every file read without a warning.
+    func readLatestMetrics() -> (folder: CachedFolder, clean: Bool) {
+        readStamped("metrics") { key, bytes, warn in
+            latest(bytes, key: key, warn: warn).map { .metric($0) }
+        }
+    }
+
+    /// Walks `folder` with stamps. Not clean when a file could not be read or parsed without a
+    /// warning: such a read is not cached, so the warning comes again the next time.
+    private func readStamped(_ folder: String,
+                             _ parse: (String, [UInt8], @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
+        var record = CachedFolder(folders: [], files: [])
+        var clean = true
+        let warn = self.warn
+        let noting: (String) -> Void = { message in clean = false; warn(message) }
+        withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stamped: true, folder: { path, stamp in
+            record.folders.append(CachedFolder.Folder(path: path, stamp: stamp))
+            if stamp == nil { clean = false }
+        }, file: { key, result, stamp in
+            switch result {
+            case .content(let bytes):
+                guard let value = parse(key, bytes, noting), let stamp else { clean = false; return }
+                record.files.append(CachedFolder.File(key: key, stamp: stamp, value: value))
+            case .missing, .isDirectory:
+                clean = false  // removed while we read
+            case .failed(let reason):
+                noting("Skipping unreadable \(folder == "metrics" ? "metric file" : "file") \(path)/\(folder)/\(key): \(reason)")
+            }
+        })) }
+        if record.folders.isEmpty { record.folders = [CachedFolder.Folder(path: "", stamp: nil)] }
+        record.files.sort { $0.key < $1.key }
+        return (record, clean)
+    }
+
+    /// The key/value files of `folder` (relative to the directory open at `base`; `path` is its
+    /// full path for warnings).
+    static func keyValues(at base: Int32, in folder: String, path: String, warn: (String) -> Void) -> [KeyValue] {
         var out: [KeyValue] = []
-        PosixFiles.forEachFile(in: folder) { key, result in
+        PosixFiles.forEachFile(at: base, in: folder) { key, result in
             switch result {
             case .content(let bytes): out.append(KeyValue(key, String(decoding: bytes, as: UTF8.self)))
             case .missing, .isDirectory: break
-            case .failed(let reason): warn("Skipping unreadable file \(folder)/\(key): \(reason)")
+            case .failed(let reason): warn("Skipping unreadable file \(path)/\(key): \(reason)")
             }
         }
         return out.sorted { $0.key < $1.key }
     }
 
+    /// A file's content verbatim (reference §2.4: no trailing newline is added or removed).
     func value(folder: String, key: String) -> String? {
         guard RunDirectory.isSafeKey(key) else { return nil }
-        return RunDirectory.readText(path + "/" + folder + "/" + key, warn: warn)
-    }
-
-    /// A file's content verbatim (reference §2.4: no trailing newline is added or removed).
-    static func readText(_ file: String, warn: (String) -> Void) -> String? {
-        switch PosixFiles.readFile(file) {
+        let file = folder + "/" + key
+        switch PosixFiles.readFile(at: fd, file) {
         case .content(let bytes): return String(decoding: bytes, as: UTF8.self)
         case .missing, .isDirectory: return nil
         case .failed(let reason):
-            warn("Skipping unreadable file \(file): \(reason)")
+            warn("Skipping unreadable file \(path)/\(file): \(reason)")
             return nil
         }
     }
@@ -86,48 +121,27 @@ struct RunDirectory {
 
     // MARK: metrics
 
-    /// The latest value of every metric (one per key, sorted by key), each carrying the run id as
-    /// a file-backed MLflow server returns it (`FileStore._get_metric_from_line` sets run_id).
-    func latestMetrics(runID: String) -> [Metric] {
-        let folder = path + "/metrics"
-        var out: [Metric] = []
-        PosixFiles.forEachFile(in: folder) { key, result in
-            switch result {
-            case .content(let bytes):
-                if let metric = latest(bytes, file: folder + "/" + key, key: key, runID: runID) { out.append(metric) }
-            case .missing, .isDirectory: break
-            case .failed(let reason): warn("Skipping unreadable metric file \(folder)/\(key): \(reason)")
-            }
-        }
-        return out.sorted { $0.key < $1.key }
-    }
-
     func latestMetric(_ key: String, runID: String) -> Metric? {
         guard RunDirectory.isSafeKey(key) else { return nil }
-        let file = path + "/metrics/" + key
-        guard let bytes = metricBytes(file) else { return nil }
-        return latest(bytes, file: file, key: key, runID: runID)
-    }
-
-    func latest(_ bytes: [UInt8], file: String, key: String, runID: String) -> Metric? {
-        let latest = MetricFile.latest(bytes) { bad in
-            warn("Skipping malformed line \(bad.number) of metric file \(file): \(bad.reason)")
-        }
-        guard let latest else {
-            warn("Skipping metric file \(file): it holds no complete line")
-            return nil
-        }
-        return latest.metric(key: key, runID: runID)
-    }
-
-    func metricBytes(_ file: String) -> [UInt8]? {
-        switch PosixFiles.readFile(file) {
-        case .content(let bytes): return bytes
+        switch PosixFiles.readFile(at: fd, "metrics/" + key) {
+        case .content(let bytes): return latest(bytes, key: key, warn: warn)?.metric(key: key, runID: runID)
         case .missing, .isDirectory: return nil
         case .failed(let reason):
-            warn("Skipping unreadable metric file \(file): \(reason)")
+            warn("Skipping unreadable metric file \(path)/metrics/\(key): \(reason)")
             return nil
         }
+    }
+
+    func latest(_ bytes: [UInt8], key: String, warn: (String) -> Void) -> MetricFile.Line? {
+        func file() -> String { "\(path)/metrics/\(key)" }  // built only for a warning
+        let latest = MetricFile.latest(bytes) { bad in
+            warn("Skipping malformed line \(bad.number) of metric file \(file()): \(bad.reason)")
+        }
+        guard let latest else {
+            warn("Skipping metric file \(file()): it holds no complete line")
+            return nil
+        }
+        return latest
     }
 
     // MARK: inputs and outputs
@@ -137,11 +151,10 @@ struct RunDirectory {
     /// skipped with a warning there too). In directory order, as MLflow's `os.listdir` gives them.
     func inputs(dataset: (String) -> Dataset?) -> RunInputs {
         var inputs = RunInputs()
-        let folder = path + "/inputs"
-        guard let entries = PosixFiles.list(folder) else { return inputs }
+        guard let entries = PosixFiles.list(at: fd, "inputs") else { return inputs }
         for entry in entries where entry.isDirectory {
-            let metaPath = folder + "/" + entry.name + "/meta.yaml"
-            guard let meta = RunDirectory.readMeta(metaPath, warn: warn) else { continue }
+            let metaPath = path + "/inputs/" + entry.name + "/meta.yaml"
+            guard let meta = RunDirectory.readMeta(at: fd, "inputs/" + entry.name + "/meta.yaml", path: metaPath, warn: warn) else { continue }
             let sourceID = meta["source_id"]?.string ?? ""
             switch meta["source_type"]?.string {
             case "DATASET":
@@ -165,11 +178,10 @@ struct RunDirectory {
     /// Model outputs in directory order, as MLflow lists them.
     func outputs() -> RunOutputs {
         var outputs = RunOutputs()
-        let folder = path + "/outputs"
-        guard let entries = PosixFiles.list(folder) else { return outputs }
+        guard let entries = PosixFiles.list(at: fd, "outputs") else { return outputs }
         for entry in entries where entry.isDirectory {
-            let metaPath = folder + "/" + entry.name + "/meta.yaml"
-            guard let meta = RunDirectory.readMeta(metaPath, warn: warn),
+            let metaPath = path + "/outputs/" + entry.name + "/meta.yaml"
+            guard let meta = RunDirectory.readMeta(at: fd, "outputs/" + entry.name + "/meta.yaml", path: metaPath, warn: warn),
                   meta["destination_type"]?.string == "MODEL_OUTPUT",
                   let modelID = meta["destination_id"]?.string else { continue }
             outputs.modelOutputs.append(ModelIO(modelID: modelID, step: meta["step"]?.int64))
@@ -186,7 +198,17 @@ struct RunDirectory {
 
     /// Reads and parses a meta.yaml; missing, empty or unparsable files are reported and give nil.
     static func readMeta(_ file: String, warn: (String) -> Void) -> [String: YAMLNode]? {
-        switch PosixFiles.readFile(file) {
+        readMeta(PosixFiles.readFile(file), path: file, warn: warn)
+    }
+
+    /// `readMeta` of `name` relative to the directory open at `base` (`path` for warnings).
+    static func readMeta(at base: Int32, _ name: String, path: String, warn: (String) -> Void) -> [String: YAMLNode]? {
+        readMeta(PosixFiles.readFile(at: base, name), path: path, warn: warn)
+    }
+
+    /// Parses what reading a meta.yaml gave.
+    static func readMeta(_ result: PosixFiles.ReadResult, path file: String, warn: (String) -> Void) -> [String: YAMLNode]? {
+        switch result {
         case .content(let bytes):
             do {
                 return try MetaYAML.parse(bytes)

@@ -73,6 +73,29 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(RESTResponse.runs([]).string, "{}", "an empty search answer is literally {}")
     }
 
+    /// A large runs answer is encoded run by run on all cores; the bytes must be those of one
+    /// writer writing everything in order, pretty and compact.
+    func testRunsAnswerEncodedInPartsIsByteIdentical() {
+        func run(_ i: Int) -> Run {
+            let id = "run\(i)"
+            let endTime: Int64? = i % 2 == 0 ? nil : Int64(i + 1)
+            let info = RunInfo(runID: id, experimentID: "1", runName: "r✓\(i)", userID: "u", status: .finished,
+                               startTime: Int64(i), endTime: endTime, artifactURI: "file:///x", lifecycleStage: .active)
+            let metrics: [Metric] = i % 3 == 0 ? [] : [Metric(key: "m", value: Double(i) / 7, timestamp: 1, step: 2, runID: id)]
+            let tags: [KeyValue] = i % 5 == 0 ? [] : [KeyValue("t", "a\nb")]
+            return Run(info: info, data: RunData(metrics: metrics, params: [KeyValue("p", "\(i)")], tags: tags))
+        }
+        let runs = (0..<300).map(run)
+        for pretty in [true, false] {
+            var whole = JSONWriter(pretty: pretty)
+            whole.beginObject()
+            whole.list("runs", runs) { $0.write($1) }
+            whole.field("next_page_token", "tok")
+            whole.endObject()
+            XCTAssertEqual(RESTResponse.runs(runs, nextPageToken: "tok", pretty: pretty).string, whole.string, "pretty: \(pretty)")
+        }
+    }
+
     func testErrorBodyIsCompactMLflowShape() throws {
         let body = JSONWriter.errorBody(.notFound("Run with id=x not found"))
         XCTAssertEqual(body, #"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run with id=x not found"}"#)

@@ -8,10 +8,19 @@ public struct JSONWriter {
     /// One entry per open container: whether it already holds a member.
     private var open: [Bool] = []
     private var afterKey = false
+    /// How deep in an enclosing document this writer's output will be placed (see `raw`).
+    private var baseDepth = 0
 
     public init(pretty: Bool = true, reserve: Int = 4096) {
         self.pretty = pretty
         bytes.reserveCapacity(reserve)
+    }
+
+    /// A writer for one value that another writer will take with `raw` at `depth` containers
+    /// deep, laid out as if written there: large answers are encoded in parts on all cores.
+    public init(pretty: Bool = true, nestedAt depth: Int, reserve: Int = 4096) {
+        self.init(pretty: pretty, reserve: reserve)
+        baseDepth = depth
     }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
@@ -72,12 +81,12 @@ public struct JSONWriter {
         guard let hasMembers = open.last else { return }
         if hasMembers { bytes.append(UInt8(ascii: ",")) }
         open[open.count - 1] = true
-        newline(depth: open.count)
+        newline(depth: open.count + baseDepth)
     }
 
     private mutating func end(_ closer: UInt8) {
         let hadMembers = open.removeLast()
-        if hadMembers { newline(depth: open.count) }
+        if hadMembers { newline(depth: open.count + baseDepth) }
         bytes.append(closer)
     }
 

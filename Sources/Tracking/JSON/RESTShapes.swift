@@ -132,9 +132,15 @@ public enum RESTResponse {
     }
 
     public static func runs(_ runs: [Run], nextPageToken: String? = nil, pretty: Bool = true) -> JSONWriter {
-        var w = JSONWriter(pretty: pretty, reserve: runs.count * 2048 + 64)
+        // Each run is encoded on its own (at the depth of the "runs" list) on all cores.
+        let encoded = parallelMap(runs.count) { i -> [UInt8] in
+            var part = JSONWriter(pretty: pretty, nestedAt: 2, reserve: 2048)
+            part.write(runs[i])
+            return part.bytes
+        }
+        var w = JSONWriter(pretty: pretty, reserve: encoded.reduce(64) { $0 + $1.count + 8 })
         w.beginObject()
-        w.list("runs", runs) { $0.write($1) }
+        w.list("runs", encoded) { $0.raw($1) }
         w.field("next_page_token", nextPageToken)
         w.endObject()
         return w

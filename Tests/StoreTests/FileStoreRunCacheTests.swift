@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+import Tracking
+import TestSupport
+@testable import FileStore
+
+/// The file store's run cache (RunCache): what a later process reads from it must be exactly
+/// what reading the files gives, after the real MLflow client changed them in every way it can.
+final class FileStoreRunCacheTests: XCTestCase {
+    /// A private copy of the fixture file store whose files all look an hour old (a store
+    /// written earlier), and an empty cache directory.
+    private func copyOfFixture() throws -> (root: String, cache: String) {
+        let fixture = try FixtureStores.shared()
+        let dir = NSTemporaryDirectory() + "mltui-runcache-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let root = dir + "/mlruns"
+        try FileManager.default.copyItem(atPath: fixture.fileStore.path, toPath: root)
+        try shell("find '\(root)' -exec touch -d '-1 hour' {} +")
+        return (root, dir + "/cache")
+    }
+
+    private func shell(_ command: String, environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, command)
+    }
+
+    /// Every run of every experiment, deleted ones included, in one answer per experiment.
+    private func everything(_ store: FileStore) async throws -> [[Run]] {
+        var out: [[Run]] = []
+        for experiment in try await store.allExperiments(ExperimentSearch(viewType: .all)) {
+            out.append(try await store.searchRuns(RunSearch(experimentIDs: [experiment.experimentID], viewType: .all,
+                                                            maxResults: 50_000)).items)
+        }
+        return out
+    }
+
+    func testLaterProcessReadsTheSameFromTheCache() async throws {
+        let (root, cache) = try copyOfFixture()
+        let first = try FileStore(root: root, warn: { _ in }, cacheDirectory: cache)
+        let expected = try await everything(first)
+        XCTAssertEqual(first.runCacheHits, 0)
+        XCTAssertGreaterThan(expected.joined().count, 10)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache)
+        XCTAssertFalse(files.isEmpty, "the cache is written outside the store")
+
+        let second = try FileStore(root: root, warn: { _ in }, cacheDirectory: cache)
+        let again = try await everything(second)
+        XCTAssertEqual(again, expected)
+        // Each run's meta.yaml and data came from the cache (runs with unreadable files excepted).
+        XCTAssertGreaterThan(second.runCacheHits, expected.joined().count)
+
+        // The file round-trips, and a damaged or foreign one is refused.
+        let path = cache + "/" + files[0]
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let experimentPath = String(decoding: bytes[RunCacheCoding.magic.count + 8..<RunCacheCoding.magic.count + 8 + Int(bytes[RunCacheCoding.magic.count])], as: UTF8.self)
+        let decoded = try XCTUnwrap(RunCacheCoding.decode(bytes, experimentPath: experimentPath))
+        XCTAssertEqual(RunCacheCoding.encode(decoded, experimentPath: experimentPath), bytes)
+        XCTAssertNil(RunCacheCoding.decode(Array(bytes.dropLast()), experimentPath: experimentPath))
+        XCTAssertNil(RunCacheCoding.decode(bytes, experimentPath: experimentPath + "x"))
+        try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: path))
+        let third = try FileStore(root: root, warn: { _ in }, cacheDirectory: cache)
+        let afterDamage = try await everything(third)
+        XCTAssertEqual(afterDamage, expected, "a truncated cache file is ignored")
+    }
+
+    func testChangesByMLflowAreSeenThroughTheCache() async throws {
+        let (root, cache) = try copyOfFixture()
+        let before = try await everything(try FileStore(root: root, warn: { _ in }, cacheDirectory: cache))
+        let runs = before.joined().filter { $0.info.lifecycleStage == .active && !$0.data.tags.isEmpty && !$0.data.metrics.isEmpty }
+        XCTAssertGreaterThanOrEqual(runs.count, 2)
+        let (a, b) = (runs[0], runs[1])
+        let tag = a.data.tags.first { !$0.key.hasPrefix("mlflow.") && !$0.value.isEmpty && $0.value.allSatisfy(\.isASCII) }
+            ?? a.data.tags.first { $0.value.allSatisfy(\.isASCII) } ?? a.data.tags[0]
+        // Same length, other content: only the file's stamp can tell.
+        let sameLength = String(tag.value.map { $0 == "x" ? "y" : "x" })
+        let metric = a.data.metrics[0]
+        let script = """
+            import sys
+            from mlflow import MlflowClient
+            c = MlflowClient(sys.argv[1])
+            a, b = sys.argv[2], sys.argv[3]
+            c.set_tag(a, sys.argv[4], sys.argv[5])
+            c.log_metric(a, sys.argv[6], 12345.5, step=10**9)
+            c.log_param(a, "added_by_test", "v")
+            c.delete_tag(b, [t for t in c.get_run(b).data.tags if not t.startswith("mlflow.")][0]) if [t for t in c.get_run(b).data.tags if not t.startswith("mlflow.")] else None
+            c.set_terminated(b, "KILLED")
+            c.create_run(c.get_run(a).info.experiment_id, run_name="new-after-cache")
+            """
+        try shell("'\(RepoLayout.mlflowPythonPath)' -c \"$SCRIPT\" '\(root)' '\(a.info.runID)' '\(b.info.runID)' '\(tag.key)' '\(sameLength)' '\(metric.key)'",
+                  environment: ["SCRIPT": script, "MLFLOW_ALLOW_FILE_STORE": "true"])
+
+        let cached = try FileStore(root: root, warn: { _ in }, cacheDirectory: cache)
+        let fresh = try FileStore(root: root, warn: { _ in })
+        let viaCache = try await everything(cached)
+        let viaFiles = try await everything(fresh)
+        XCTAssertEqual(viaCache, viaFiles)
+        XCTAssertGreaterThan(cached.runCacheHits, 0, "unchanged runs still come from the cache")
+        let all = viaCache.joined()
+        let changedA = try XCTUnwrap(all.first { $0.info.runID == a.info.runID })
+        XCTAssertEqual(changedA.data.tags.first { $0.key == tag.key }?.value, sameLength)
+        XCTAssertEqual(changedA.data.metric(metric.key)?.value, 12345.5)
+        XCTAssertEqual(changedA.data.params.first { $0.key == "added_by_test" }?.value, "v")
+        XCTAssertEqual(all.first { $0.info.runID == b.info.runID }?.info.status, .killed)
+        XCTAssertTrue(all.contains { $0.info.runName == "new-after-cache" })
+    }
+
+    func testFilesChangedJustNowAreNotCached() async throws {
+        let fixture = try FixtureStores.shared()
+        let dir = NSTemporaryDirectory() + "mltui-runcache-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.fileStore.path, toPath: dir + "/mlruns")
+        try shell("find '\(dir)/mlruns' -exec touch {} +")
+        let first = try FileStore(root: dir + "/mlruns", warn: { _ in }, cacheDirectory: dir + "/cache")
+        let expected = try await everything(first)
+        let second = try FileStore(root: dir + "/mlruns", warn: { _ in }, cacheDirectory: dir + "/cache")
+        let again = try await everything(second)
+        XCTAssertEqual(again, expected)
+        XCTAssertEqual(second.runCacheHits, 0, "a file changed within the clock's resolution could change again unseen")
+    }
+}
