@@ -309,7 +309,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             runCache.noteHit()
             return kept
         }
-        let params = files.readKeyValues("params"), tags = files.readKeyValues("tags"), metrics = files.readLatestMetrics()
+        let params = files.readKeyValues("params", stampFiles: false), tags = files.readKeyValues("tags", stampFiles: true)
+        let metrics = files.readLatestMetrics()
         let cutoff = RunCache.settledBefore()
         if params.clean && tags.clean && metrics.clean,
            [params.folder, tags.folder, metrics.folder].allSatisfy({ $0.isSettled(before: cutoff) }) {

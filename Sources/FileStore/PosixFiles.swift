@@ -150,15 +150,17 @@ enum PosixFiles {
     /// `forEachFile` of the folder `name` relative to the directory open at `base`.
     static func forEachFile(at base: Int32, in name: String, _ body: (String, ReadResult) -> Void) {
         withoutActuallyEscaping(body) { body in
-            walk(at: base, name, Visitor(stamped: false, folder: { _, _ in }, file: { key, result, _ in body(key, result) }))
+            walk(at: base, name, Visitor(stampFolders: false, stampFiles: false, folder: { _, _ in },
+                                         file: { key, result, _ in body(key, result) }))
         }
     }
 
     /// What a walk reports: every folder (its path relative to the top, "" for the top itself)
-    /// and every file with its content; with `stamped`, the stamps of both, taken on the open
-    /// descriptors (so they describe what was read).
+    /// and every file with its content; with `stampFolders` / `stampFiles`, their stamps, taken
+    /// on the open descriptors (so they describe what was read).
     struct Visitor {
-        var stamped: Bool
+        var stampFolders: Bool
+        var stampFiles: Bool
         var folder: (String, Stamp?) -> Void
         var file: (String, ReadResult, Stamp?) -> Void
     }
@@ -167,7 +169,7 @@ enum PosixFiles {
     static func walk(at base: Int32, _ name: String, _ visitor: Visitor) {
         let fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
-        visitor.folder("", visitor.stamped ? stamp(of: fd) : nil)
+        visitor.folder("", visitor.stampFolders ? stamp(of: fd) : nil)
         walk(fd, prefix: "", visitor)
     }
 
@@ -209,12 +211,12 @@ enum PosixFiles {
         if isDirectory {
             let child = openat(fd, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard child >= 0 else { return }
-            visitor.folder(prefix + name, visitor.stamped ? stamp(of: child) : nil)
+            visitor.folder(prefix + name, visitor.stampFolders ? stamp(of: child) : nil)
             walk(child, prefix: prefix + name + "/", visitor)
         } else {
             // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
             let file = openat(fd, cName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-            let fileStamp = visitor.stamped && file >= 0 ? stamp(of: file) : nil
+            let fileStamp = visitor.stampFiles && file >= 0 ? stamp(of: file) : nil
             visitor.file(prefix + name, readAndClose(file), fileStamp)
         }
     }

@@ -24,7 +24,8 @@ struct CachedFolder {
 
     struct File {
         var key: String
-        var stamp: PosixFiles.Stamp
+        /// nil for params, which are checked by their folders only (see `isCurrent`).
+        var stamp: PosixFiles.Stamp?
         var value: Value
     }
 
@@ -67,7 +68,7 @@ struct CachedFolder {
     /// the same clock tick as it was read could change again without its stamp showing it
     /// (git's "racily clean" case): such a read is not kept.
     func isSettled(before cutoff: Int) -> Bool {
-        folders.allSatisfy { ($0.stamp?.mtimeSeconds ?? .min) < cutoff } && files.allSatisfy { $0.stamp.mtimeSeconds < cutoff }
+        folders.allSatisfy { ($0.stamp?.mtimeSeconds ?? .min) < cutoff } && files.allSatisfy { ($0.stamp?.mtimeSeconds ?? .min) < cutoff }
     }
 }
 
@@ -175,7 +176,7 @@ final class RunCache: @unchecked Sendable {
 /// The cache file's bytes: a header naming the format and the experiment folder, then each run.
 /// Decoding checks every length; anything unexpected discards the whole file.
 enum RunCacheCoding {
-    static let magic = Array("mltui-run-cache 1\n".utf8)
+    static let magic = Array("mltui-run-cache 2\n".utf8)
 
     static func encode(_ runs: [String: CachedRun], experimentPath: String) -> [UInt8] {
         var out = Writer()
@@ -257,7 +258,7 @@ enum RunCacheCoding {
             int(Int64(folder.files.count))
             for file in folder.files {
                 string(file.key)
-                stamp(file.stamp)
+                if let fileStamp = file.stamp { byte(1); stamp(fileStamp) } else { byte(0) }
                 switch file.value {
                 case .text(let text):
                     byte(0); string(text)
@@ -327,7 +328,7 @@ enum RunCacheCoding {
             var files: [CachedFolder.File] = []
             files.reserveCapacity(fileCount)
             for _ in 0..<fileCount {
-                guard let key = string(), let stamp = stamp(), let kind = byte() else { return nil }
+                guard let key = string(), let stamp = optional({ $0.stamp() }), let kind = byte() else { return nil }
                 switch kind {
                 case 0:
                     guard let text = string() else { return nil }

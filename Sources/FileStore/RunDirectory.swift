@@ -47,33 +47,34 @@ struct RunDirectory {
 
     /// A params or tags folder as read now: every `key = file content` pair (keys with `/`
     /// from sub-folders, in key order) with the stamps a cache needs, and whether it read cleanly.
-    func readKeyValues(_ folder: String) -> (folder: CachedFolder, clean: Bool) {
-        readStamped(folder) { _, bytes, _ in .text(String(decoding: bytes, as: UTF8.self)) }
+    /// Param files are never rewritten, so they are not stamped one by one (`stampFiles`).
+    func readKeyValues(_ folder: String, stampFiles: Bool) -> (folder: CachedFolder, clean: Bool) {
+        readStamped(folder, stampFiles: stampFiles) { _, bytes, _ in .text(String(decoding: bytes, as: UTF8.self)) }
     }
 
     /// The metrics folder as read now: the latest value of every metric (MLflow's rule, see
     /// `MetricFile.latest`), with stamps, and whether every file read without a warning.
     func readLatestMetrics() -> (folder: CachedFolder, clean: Bool) {
-        readStamped("metrics") { key, bytes, warn in
+        readStamped("metrics", stampFiles: true) { key, bytes, warn in
             latest(bytes, key: key, warn: warn).map { .metric($0) }
         }
     }
 
     /// Walks `folder` with stamps. Not clean when a file could not be read or parsed without a
     /// warning: such a read is not cached, so the warning comes again the next time.
-    private func readStamped(_ folder: String,
+    private func readStamped(_ folder: String, stampFiles: Bool,
                              _ parse: (String, [UInt8], @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
         var record = CachedFolder(folders: [], files: [])
         var clean = true
         let warn = self.warn
         let noting: (String) -> Void = { message in clean = false; warn(message) }
-        withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stamped: true, folder: { path, stamp in
+        withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stampFolders: true, stampFiles: stampFiles, folder: { path, stamp in
             record.folders.append(CachedFolder.Folder(path: path, stamp: stamp))
             if stamp == nil { clean = false }
         }, file: { key, result, stamp in
             switch result {
             case .content(let bytes):
-                guard let value = parse(key, bytes, noting), let stamp else { clean = false; return }
+                guard let value = parse(key, bytes, noting), stamp != nil || !stampFiles else { clean = false; return }
                 record.files.append(CachedFolder.File(key: key, stamp: stamp, value: value))
             case .missing, .isDirectory:
                 clean = false  // removed while we read

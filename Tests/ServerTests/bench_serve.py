@@ -156,11 +156,20 @@ def main():
                 body["filter"] = fixed_filter
             if "new each time" in name:
                 body["filter"] = probe_filter
-            answers = [call(b, "POST", path, body=body).body if "runs/search" in name else call(b, "GET", path).body
-                       for _, b in servers.values()]
+            answers, seconds = [], []
+            for _, b in servers.values():
+                # The second of two requests, one at a time: a latency figure even for a server
+                # that finishes nothing under load.
+                for _ in range(2):
+                    started = time.perf_counter()
+                    answer = call(b, "POST", path, body=body).body if "runs/search" in name else call(b, "GET", path).body
+                    elapsed = time.perf_counter() - started
+                answers.append(answer)
+                seconds.append(elapsed)
             # File stores list tags/params/metrics in directory order (see conformance.py).
             same = keyed_lists_sorted(json.loads(answers[0])) == keyed_lists_sorted(json.loads(answers[1]))
-            print(f"{name}: same answer from both servers: {same}")
+            print(f"{name}: same answer from both servers: {same}; one request alone: "
+                  f"mltui {seconds[0] * 1000:.1f} ms, mlflow {seconds[1] * 1000:.1f} ms ({seconds[1] / seconds[0]:.0f}x)")
         for server, (proc, base) in servers.items():
             for name, path, lua in scenarios:
                 wrk(base + path, lua, 2, args.connections)  # warm-up

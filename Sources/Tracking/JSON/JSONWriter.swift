@@ -67,7 +67,8 @@ public struct JSONWriter {
     /// Swift's description agrees except for the exponent's sign and padding.
     public static func pythonRepr(_ number: Double) -> String {
         var text = number.description
-        guard let e = text.firstIndex(of: "e") else { return text }
+        // Most numbers have no exponent: look at bytes before searching Characters.
+        guard text.utf8.contains(UInt8(ascii: "e")), let e = text.firstIndex(of: "e") else { return text }
         var exponent = text[text.index(after: e)...]
         var sign = "+"
         if exponent.first == "-" { sign = "-"; exponent = exponent.dropFirst() } else if exponent.first == "+" { exponent = exponent.dropFirst() }
