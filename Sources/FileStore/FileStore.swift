@@ -260,8 +260,16 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     /// Calls `body` with the run's folder open: its files are then opened relative to it.
     /// With `open` false no file is read through it (nothing to open the folder for).
-    func withRunDirectory<T>(_ run: IndexedRun, open: Bool = true, _ body: (RunDirectory) -> T) -> T {
-        let fd = open ? PosixFiles.openDirectory(run.path) : -1
+    /// `experiments` holds experiment folders open for this search (see `openExperiments`):
+    /// the run folder is then found by its name alone, not by a walk of its whole path.
+    func withRunDirectory<T>(_ run: IndexedRun, in experiments: [String: Int32] = [:], open: Bool = true,
+                             _ body: (RunDirectory) -> T) -> T {
+        var fd: Int32 = -1
+        if open, let base = experiments[run.experimentPath], base >= 0 {
+            fd = openat(base, run.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        } else if open {
+            fd = PosixFiles.openDirectory(run.path)
+        }
         defer { if fd >= 0 { close(fd) } }
         return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd, warn: warn))
     }
@@ -281,8 +289,21 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     /// Everything of one run, as `FileStore._get_run_from_info` assembles it.
-    func loadRun(_ run: IndexedRun) -> Run {
-        withRunDirectory(run) { loadRun(run, files: $0) }
+    func loadRun(_ run: IndexedRun, in experiments: [String: Int32] = [:]) -> Run {
+        withRunDirectory(run, in: experiments) { loadRun(run, files: $0) }
+    }
+
+    /// Opens the experiment folders of `runs` for one search; `closeExperiments` after.
+    private func openExperiments(_ runs: [IndexedRun]) -> [String: Int32] {
+        var folders: [String: Int32] = [:]
+        for run in runs where folders[run.experimentPath] == nil {
+            folders[run.experimentPath] = PosixFiles.openDirectory(run.experimentPath)
+        }
+        return folders
+    }
+
+    private func closeExperiments(_ folders: [String: Int32]) {
+        for fd in folders.values where fd >= 0 { close(fd) }
     }
 
     private func loadRun(_ run: IndexedRun, files: RunDirectory) -> Run {
@@ -334,8 +355,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
         let indexed = indexedRuns(experimentIDs: request.experimentIDs, view: request.viewType)
         let needed = SearchFields(filter: filter, order: order)
+        let experiments = openExperiments(indexed)
+        defer { closeExperiments(experiments) }
         var candidates = parallelMap(indexed.count) { i in
-            self.withRunDirectory(indexed[i], open: !needed.isEmpty) { files in
+            self.withRunDirectory(indexed[i], in: experiments, open: !needed.isEmpty) { files in
                 RunCandidate(run: indexed[i], index: i, fields: needed, files: files, dataset: self.cachedDataset)
             }
         }
@@ -344,7 +367,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
         let window = PageToken.window(total: candidates.count, offset: offset, maxResults: request.maxResults)
         let page = Array(candidates[window.range])
-        let runs = parallelMap(page.count) { i in self.loadRun(indexed[page[i].index]) }
+        let runs = parallelMap(page.count) { i in self.loadRun(indexed[page[i].index], in: experiments) }
         for path in Set(indexed.map(\.experimentPath)) {
             runCache.persist(path, liveRuns: runDirectoryNames(path))
         }
