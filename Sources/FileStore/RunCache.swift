@@ -126,7 +126,10 @@ final class RunCache: @unchecked Sendable {
         var runs: [String: CachedRun] = [:]
         if let file = cacheFile(experimentPath), case .content(let bytes) = PosixFiles.readFile(file) {
             runs = RunCacheCoding.decode(bytes, experimentPath: experimentPath) ?? [:]
+            // Marks the file as in use, so that pruning (see `prune`) spares it.
+            if !runs.isEmpty { utimensat(AT_FDCWD, file, nil, 0) }
         }
+
         let experiment = Experiment(runs: runs)
         experiments[experimentPath] = experiment
         return experiment
@@ -153,6 +156,21 @@ final class RunCache: @unchecked Sendable {
         let bytes = RunCacheCoding.encode(snapshot, experimentPath: experimentPath)
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else { return }
         if rename(temporary, file) != 0 { unlink(temporary) }
+        prune(directory)
+    }
+
+    /// Cache files unused for this long belong to stores that moved or were deleted.
+    static let unusedDays = 30
+
+    /// Removes cache files (and temporary files left by a crash) that no process read or wrote
+    /// for `unusedDays`: nothing else would ever clean up after a store that is gone. Run
+    /// after each write; a file only read is marked as used when it is loaded.
+    private func prune(_ directory: String) {
+        let cutoff = Int(Date().timeIntervalSince1970) - Self.unusedDays * 86_400
+        for entry in PosixFiles.list(directory) ?? [] where entry.name.hasSuffix(".runs") || entry.name.hasSuffix(".tmp") {
+            let path = directory + "/" + entry.name
+            if let stamp = PosixFiles.stamp(path), stamp.mtimeSeconds < cutoff { unlink(path) }
+        }
     }
 
     /// One file per experiment folder, named by a hash of its path (the path is inside too).

@@ -110,6 +110,29 @@ final class FileStoreRunCacheTests: XCTestCase {
         XCTAssertTrue(all.contains { $0.info.runName == "new-after-cache" })
     }
 
+    /// Cache files nobody used for a month are removed when a cache is written; reading a cache
+    /// file marks it as used, even when nothing needs rewriting.
+    func testUnusedCacheFilesArePruned() async throws {
+        let (root, cache) = try copyOfFixture()
+        _ = try await everything(try FileStore(root: root, warn: { _ in }, cacheDirectory: cache))
+        let ours = try FileManager.default.contentsOfDirectory(atPath: cache)
+        XCTAssertFalse(ours.isEmpty)
+        try shell("touch -d '-60 days' '\(cache)'/*.runs")
+        _ = try await everything(try FileStore(root: root, warn: { _ in }, cacheDirectory: cache))
+        for name in ours {
+            let age = Date().timeIntervalSince1970 - Double(try XCTUnwrap(PosixFiles.stamp(cache + "/" + name)).mtimeSeconds)
+            XCTAssertLessThan(age, 3600, "\(name) was read, so it is in use")
+        }
+        // A stranger's file unused for two months goes when runs that changed are written back
+        // (every run tag rewritten, its mtime an hour back so that the new reads are kept).
+        try shell("printf x > '\(cache)/0ld.runs' && touch -d '-60 days' '\(cache)/0ld.runs'")
+        try shell("find '\(root)' -mindepth 4 -path '*/tags/*' -type f -exec sh -c 'printf changed > \"$1\" && touch -d \"-1 hour\" \"$1\"' _ {} ';'")
+        _ = try await everything(try FileStore(root: root, warn: { _ in }, cacheDirectory: cache))
+        let left = try FileManager.default.contentsOfDirectory(atPath: cache)
+        XCTAssertFalse(left.contains("0ld.runs"), "an unused file is removed")
+        XCTAssertEqual(Set(left), Set(ours), "files in use stay")
+    }
+
     func testFilesChangedJustNowAreNotCached() async throws {
         let fixture = try FixtureStores.shared()
         let dir = NSTemporaryDirectory() + "mltui-runcache-\(UUID().uuidString)"
