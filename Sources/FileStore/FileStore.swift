@@ -333,7 +333,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let params = files.readKeyValues("params", stampFiles: false), tags = files.readKeyValues("tags", stampFiles: true)
         let metrics = files.readLatestMetrics()
         let cutoff = RunCache.settledBefore()
-        if params.clean && tags.clean && metrics.clean,
+        // A run folder that could not be opened reads as empty: never remember that.
+        if files.fd >= 0, params.clean && tags.clean && metrics.clean,
            [params.folder, tags.folder, metrics.folder].allSatisfy({ $0.isSettled(before: cutoff) }) {
             runCache.update(name, in: run.experimentPath) { $0.data = (params.folder, tags.folder, metrics.folder) }
         }

@@ -166,42 +166,51 @@ enum PosixFiles {
     }
 
     /// Walks the folder `name` relative to the directory open at `base`; nothing when it is missing.
-    static func walk(at base: Int32, _ name: String, _ visitor: Visitor) {
+    /// Returns false when a folder could not be read whole (an error other than "missing"):
+    /// what was seen is then incomplete and must not be remembered as the folder's content.
+    @discardableResult
+    static func walk(at base: Int32, _ name: String, _ visitor: Visitor) -> Bool {
         let fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return errno == ENOENT }
         visitor.folder("", visitor.stampFolders ? stamp(of: fd) : nil)
-        walk(fd, prefix: "", visitor)
+        return walk(fd, prefix: "", visitor)
     }
 
     /// Walks the directory open at `fd` and closes it. On Linux entries come straight from
     /// getdents64: opendir would add an fstat, an fcntl and a buffer allocation per folder.
-    private static func walk(_ fd: Int32, prefix: String, _ visitor: Visitor) {
+    private static func walk(_ fd: Int32, prefix: String, _ visitor: Visitor) -> Bool {
         defer { close(fd) }
+        var complete = true
         #if os(Linux)
         let size = 16384
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         defer { buffer.deallocate() }
         while true {
             let used = mltui_getdents64(fd, buffer, size)
-            if used <= 0 { return }
+            if used < 0 && errno == EINTR { continue }
+            if used <= 0 { return complete && used == 0 }
             var offset = 0
             while offset < used {
                 let record = buffer + offset
                 offset += Int(record.loadUnaligned(fromByteOffset: Int(MLTUI_DIRENT_RECLEN), as: UInt16.self))
-                visit(fd, (record + Int(MLTUI_DIRENT_NAME)).assumingMemoryBound(to: CChar.self),
-                      type: record.load(fromByteOffset: Int(MLTUI_DIRENT_TYPE), as: UInt8.self), prefix: prefix, visitor)
+                complete = visit(fd, (record + Int(MLTUI_DIRENT_NAME)).assumingMemoryBound(to: CChar.self),
+                                 type: record.load(fromByteOffset: Int(MLTUI_DIRENT_TYPE), as: UInt8.self),
+                                 prefix: prefix, visitor) && complete
             }
         }
         #else
-        for entry in list(at: fd, ".") ?? [] {
-            visit(fd, entry.name, type: UInt8(entry.isDirectory ? DT_DIR : DT_REG), prefix: prefix, visitor)
+        guard let entries = list(at: fd, ".") else { return false }
+        for entry in entries {
+            complete = visit(fd, entry.name, type: UInt8(entry.isDirectory ? DT_DIR : DT_REG), prefix: prefix, visitor) && complete
         }
+        return complete
         #endif
     }
 
-    /// One entry of a walk: a folder is walked, a file read and handed to the visitor.
-    private static func visit(_ fd: Int32, _ cName: UnsafePointer<CChar>, type: UInt8, prefix: String, _ visitor: Visitor) {
-        if cName[0] == 0x2E && (cName[1] == 0 || (cName[1] == 0x2E && cName[2] == 0)) { return }  // . and ..
+    /// One entry of a walk: a folder is walked, a file read and handed to the visitor. False
+    /// when a sub-folder could not be read whole.
+    private static func visit(_ fd: Int32, _ cName: UnsafePointer<CChar>, type: UInt8, prefix: String, _ visitor: Visitor) -> Bool {
+        if cName[0] == 0x2E && (cName[1] == 0 || (cName[1] == 0x2E && cName[2] == 0)) { return true }  // . and ..
         var isDirectory = type == UInt8(DT_DIR)
         if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
             var info = stat()
@@ -210,14 +219,15 @@ enum PosixFiles {
         let name = String(cString: cName)
         if isDirectory {
             let child = openat(fd, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard child >= 0 else { return }
+            guard child >= 0 else { return errno == ENOENT }
             visitor.folder(prefix + name, visitor.stampFolders ? stamp(of: child) : nil)
-            walk(child, prefix: prefix + name + "/", visitor)
+            return walk(child, prefix: prefix + name + "/", visitor)
         } else {
             // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
             let file = openat(fd, cName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             let fileStamp = visitor.stampFiles && file >= 0 ? stamp(of: file) : nil
             visitor.file(prefix + name, readAndClose(file), fileStamp)
+            return true
         }
     }
 

@@ -68,7 +68,7 @@ struct RunDirectory {
         var clean = true
         let warn = self.warn
         let noting: (String) -> Void = { message in clean = false; warn(message) }
-        withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stampFolders: true, stampFiles: stampFiles, folder: { path, stamp in
+        let complete = withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stampFolders: true, stampFiles: stampFiles, folder: { path, stamp in
             record.folders.append(CachedFolder.Folder(path: path, stamp: stamp))
             if stamp == nil { clean = false }
         }, file: { key, result, stamp in
@@ -82,6 +82,7 @@ struct RunDirectory {
                 noting("Skipping unreadable \(folder == "metrics" ? "metric file" : "file") \(path)/\(folder)/\(key): \(reason)")
             }
         })) }
+        if !complete { clean = false }
         if record.folders.isEmpty { record.folders = [CachedFolder.Folder(path: "", stamp: nil)] }
         record.files.sort { $0.key < $1.key }
         return (record, clean)
