@@ -167,8 +167,9 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
             terminal.draw(render(state))
             var lastTick = 0.0
             while !state.shouldQuit {
-                // Poll quickly while loading (spinner), slowly when idle.
-                let event = terminal.readEvent(timeoutMs: state.isLoading ? 50 : 200)
+                // Poll quickly while loading: a store's answer arrives through the inbox, which is
+                // only looked at between reads (10 ms, not 50: startup waits on two answers).
+                let event = terminal.readEvent(timeoutMs: state.isLoading ? 10 : 200)
                 let keyTime = monotonicSeconds()
                 var actions: [Action] = []
                 var isKey = false
