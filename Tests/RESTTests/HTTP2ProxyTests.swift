@@ -196,7 +196,7 @@ c.delete_experiment(e3)
         let db = scratch.appendingPathComponent("mlflow.db").path
         let server = try MLflowServer(arguments: ["--backend-store-uri", "sqlite:///\(db)"], directory: scratch)
         self.server = server
-        try MLflowServer.python(populate, [server.url], directory: scratch)
+        try MLflowScripts.python(populate, [server.url], directory: scratch)
         return server
     }
 

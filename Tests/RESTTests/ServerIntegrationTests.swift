@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import HTTPClient
 import RESTStore
@@ -30,7 +31,7 @@ final class ServerIntegrationTests: XCTestCase {
 
     func testSQLiteStore() async throws {
         let db = scratch.appendingPathComponent("mlflow.db").path
-        try MLflowServer.python(populateScript, ["sqlite:///\(db)", scratch.path], directory: scratch)
+        try MLflowScripts.python(populateScript, ["sqlite:///\(db)", scratch.path], directory: scratch)
         let server = try startServer(["--backend-store-uri", "sqlite:///\(db)"])
         try await checkEverything(server)
         try await checkSameOutputAsDirect(server, store: "sqlite:///\(db)")
@@ -39,7 +40,7 @@ final class ServerIntegrationTests: XCTestCase {
     func testFileStore() async throws {
         let root = scratch.appendingPathComponent("mlruns").path
         let env = ["MLFLOW_ALLOW_FILE_STORE": "true"]
-        try MLflowServer.python(populateScript, [root, scratch.path], directory: scratch, environment: env)
+        try MLflowScripts.python(populateScript, [root, scratch.path], directory: scratch, environment: env)
         let server = try startServer(["--backend-store-uri", root], environment: env)
         try await checkEverything(server)
         // MLflow's file store lists tags, params and metrics in directory order (os.listdir).
@@ -51,7 +52,7 @@ final class ServerIntegrationTests: XCTestCase {
         let db = scratch.appendingPathComponent("served.db").path
         let server = try startServer(["--backend-store-uri", "sqlite:///\(db)", "--serve-artifacts",
                                       "--artifacts-destination", scratch.appendingPathComponent("mlartifacts").path])
-        try MLflowServer.python(populateScript, [server.url, scratch.path], directory: scratch)
+        try MLflowScripts.python(populateScript, [server.url, scratch.path], directory: scratch)
         let run = try await firstRunWithArtifacts(store(server))
         XCTAssertTrue(run.info.artifactURI.hasPrefix("mlflow-artifacts:/"), run.info.artifactURI)
         try await checkEverything(server)
@@ -263,7 +264,7 @@ final class ServerIntegrationTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: script.path) else { XCTFail("no scripts/make_fixtures.py at \(script.path)"); throw XCTSkip("no fixture script") }
         let out = scratch.appendingPathComponent("fixtures")
         let env = ["MLFLOW_ALLOW_FILE_STORE": "true"]
-        try MLflowServer.python(try String(contentsOf: script, encoding: .utf8), [out.path], directory: scratch, environment: env)
+        try MLflowScripts.python(try String(contentsOf: script, encoding: .utf8), [out.path], directory: scratch, environment: env)
         let db = out.appendingPathComponent("sqlite/mlflow.db").path
         let sqlite = try startServer(["--backend-store-uri", "sqlite:///\(db)"])
         try await checkSameOutputAsDirect(sqlite, store: "sqlite:///\(db)")

@@ -18,25 +18,42 @@ public final class MLflowServer: @unchecked Sendable {
     public let logURL: URL
     private let process: Process
 
-    /// Starts the server and waits (bounded) until `/health` answers.
-    public init(backendStoreURI: String, startupTimeout: TimeInterval = 90) throws {
+    /// The port it listens on, and its address as a tracking URI.
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// `mlflow server --backend-store-uri URI`.
+    public convenience init(backendStoreURI: String, startupTimeout: TimeInterval = 90) throws {
+        try self.init(arguments: ["--backend-store-uri", backendStoreURI], startupTimeout: startupTimeout)
+    }
+
+    /// Starts `mlflow server ARGUMENTS` on a free 127.0.0.1 port, in `directory` (its default
+    /// ./mlartifacts lands there; a scratch folder by default), and waits (bounded) until
+    /// `/health` answers.
+    public init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory,
+                environment: [String: String] = [:], startupTimeout: TimeInterval = 90) throws {
         let mlflow = try RepoLayout.mlflowCLI()
-        let port = try MLflowServer.freePort()
+        port = try MLflowServer.freePort()
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-mlflow-server-\(port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
 
         process = Process()
-        process.executableURL = mlflow
-        process.arguments = ["server", "--backend-store-uri", backendStoreURI,
-                             "--host", "127.0.0.1", "--port", String(port), "--workers", "1"]
+        // A launcher that makes the server a process-group leader (it forks uvicorn and job
+        // workers, stopped together by the group's id) and execs it in place (same pid), with
+        // the signal mask cleared: a child spawned from a concurrency thread inherits that
+        // thread's blocked signals, and would ignore SIGTERM.
+        process.executableURL = try RepoLayout.mlflowPython()
+        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.getpgrp() == os.getpid() or os.setsid(); os.execv(sys.argv[1], sys.argv[1:])",
+                             mlflow.path, "server"] + arguments
+            + ["--host", "127.0.0.1", "--port", String(port), "--workers", "1"]
         var env = ProcessInfo.processInfo.environment
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"
         env.removeValue(forKey: "MLFLOW_TRACKING_URI")
+        env.merge(environment) { $1 }
         process.environment = env
-        // Its cwd gets the default ./mlartifacts if anything is uploaded: keep it out of the repo.
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.currentDirectoryURL = directory
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

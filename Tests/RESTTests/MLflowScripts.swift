@@ -1,77 +1,16 @@
 import TestSupport
 import Foundation
-import HTTPClient
 import XCTest
 
-/// The real `mlflow server` from the project's venv on a free 127.0.0.1 port, in its own process
-/// group (it forks uvicorn and job workers) so stopping it by its id stops them all.
-final class MLflowServer {
-    static let venv = RepoLayout.mlflowBinDirectory
-    let process: Process
-    let port: Int
-    let log: URL
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    init(arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
-        guard FileManager.default.isExecutableFile(atPath: MLflowServer.venv + "/mlflow") else {
-            XCTFail("no MLflow venv at \(MLflowServer.venv): run scripts/test (it creates .venv-mlflow)")
-            throw XCTSkip("no MLflow venv")
-        }
-        port = StubServer.closedPort()
-        log = directory.appendingPathComponent("server-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process = Process()
-        // A launcher that makes the server a process-group leader and execs it in place (same
-        // pid), with the signal mask cleared: a child spawned from a concurrency thread inherits
-        // that thread's blocked signals, and would ignore SIGTERM.
-        process.executableURL = URL(fileURLWithPath: MLflowServer.venv + "/python")
-        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.getpgrp() == os.getpid() or os.setsid(); os.execv(sys.argv[1], sys.argv[1:])",
-                             MLflowServer.venv + "/mlflow", "server"] + arguments
-            + ["--host", "127.0.0.1", "--port", String(port), "--workers", "1"]
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        try waitForHealth()
-    }
-
-    /// Polls /health for at most 90 s.
-    private func waitForHealth() throws {
-        let client = HTTPClient(options: HTTPOptions(timeout: 2))
-        let deadline = Date().addingTimeInterval(90)
-        while Date() < deadline {
-            if let response = try? client.perform(HTTPRequest(url: url + "/health")), response.status == 200 { return }
-            guard process.isRunning else { break }
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        stop()
-        XCTFail("mlflow server did not become healthy:\n\(text.suffix(2000))")
-        throw XCTSkip("mlflow server did not start")
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        let group = process.processIdentifier
-        kill(-group, SIGTERM)
-        var deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        // The job workers of a SQL-backed server can take 15 s to wind down; the data is scratch.
-        kill(-group, SIGKILL)
-        deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-    }
-
+/// Scripts run with the real MLflow client from the project's venv (the server itself is
+/// TestSupport's `MLflowServer`).
+enum MLflowScripts {
     /// Runs the venv's python on a script with arguments; fails with its output when it fails.
     static func python(_ script: String, _ arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
         let file = directory.appendingPathComponent("script-\(UUID().uuidString.prefix(6)).py")
         try script.write(to: file, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: venv + "/python")
+        process.executableURL = try RepoLayout.mlflowPython()
         process.arguments = [file.path] + arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
