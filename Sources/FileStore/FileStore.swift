@@ -110,7 +110,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             lifecycleStage: meta["lifecycle_stage"]?.string == "deleted" ? .deleted : .active,
             creationTime: meta["creation_time"]?.int64,
             lastUpdateTime: meta["last_update_time"]?.int64,
-            tags: RunDirectory.keyValues(at: AT_FDCWD, in: dir.path + "/tags", path: dir.path + "/tags", warn: warn),
+            tags: RunDirectory.keyValues(in: dir.path + "/tags", warn: warn),
             // Absent in stores written before MLflow 3.x workspaces: MLflow answers "default".
             workspace: meta["workspace"]?.string ?? "default")
     }

@@ -140,18 +140,13 @@ enum PosixFiles {
     }
 
     /// Calls `body` with the relative path (`/`-separated, the key of reference §2.4) and the
-    /// content of every regular file below `path`, recursively. Files are opened relative to
-    /// their directory's descriptor, sparing the kernel a full path walk per file; only one
-    /// file's content is alive at a time.
+    /// content of every regular file below the folder `path`, recursively. Files are opened
+    /// relative to their folder's descriptor, sparing the kernel a full path walk per file; only
+    /// one file's content is alive at a time.
     static func forEachFile(in path: String, _ body: (String, ReadResult) -> Void) {
-        forEachFile(at: AT_FDCWD, in: path, body)
-    }
-
-    /// `forEachFile` of the folder `name` relative to the directory open at `base`.
-    static func forEachFile(at base: Int32, in name: String, _ body: (String, ReadResult) -> Void) {
         withoutActuallyEscaping(body) { body in
-            walk(at: base, name, Visitor(stampFolders: false, stampFiles: false, folder: { _, _ in },
-                                         file: { key, result, _ in body(key, result) }))
+            walk(at: AT_FDCWD, path, Visitor(stampFolders: false, stampFiles: false, folder: { _, _ in },
+                                            file: { key, result, _ in body(key, result) }))
         }
     }
 

@@ -88,15 +88,14 @@ struct RunDirectory {
         return (record, clean)
     }
 
-    /// The key/value files of `folder` (relative to the directory open at `base`; `path` is its
-    /// full path for warnings).
-    static func keyValues(at base: Int32, in folder: String, path: String, warn: (String) -> Void) -> [KeyValue] {
+    /// The `key = file content` pairs of a folder (an experiment's tags), sorted by key.
+    static func keyValues(in folder: String, warn: (String) -> Void) -> [KeyValue] {
         var out: [KeyValue] = []
-        PosixFiles.forEachFile(at: base, in: folder) { key, result in
+        PosixFiles.forEachFile(in: folder) { key, result in
             switch result {
             case .content(let bytes): out.append(KeyValue(key, String(decoding: bytes, as: UTF8.self)))
             case .missing, .isDirectory: break
-            case .failed(let reason): warn("Skipping unreadable file \(path)/\(key): \(reason)")
+            case .failed(let reason): warn("Skipping unreadable file \(folder)/\(key): \(reason)")
             }
         }
         return out.sorted { $0.key < $1.key }
