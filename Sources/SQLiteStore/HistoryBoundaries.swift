@@ -6,7 +6,7 @@
 /// the same timestamp and step tie. A boundary therefore keeps the last row's sort key and how
 /// many rows with that key earlier pages returned: the next page is the query from that key
 /// (`>=`) with `OFFSET ties`. Only used while the database is unchanged (`PRAGMA data_version`),
-/// so pages are exactly the ones `OFFSET` gives. Not thread-safe (the store locks).
+/// so pages are exactly the ones `OFFSET` gives. A value type: the store shares it in a `Locked`.
 struct HistoryBoundaries {
     struct Key: Hashable {
         var runID: String

@@ -11,13 +11,10 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     private let connections: ReadConnections
     private let features: SchemaFeatures
     private let warn: @Sendable (String) -> Void
-    /// Guards `warnedFallback`.
-    private let lock = NSLock()
-
     /// Experiments whose artifacts we already warned are read from the fallback location.
-    private var warnedFallback = Set<String>()
-    /// Where recently handed-out history pages end (touched only inside `read`, under `lock`).
-    private var historyBoundaries = HistoryBoundaries()
+    private let warnedFallback = Locked(Set<String>())
+    /// Where recently handed-out history pages end; every pooled connection's reader shares it.
+    private let historyBoundaries = Locked(HistoryBoundaries())
 
     /// How long a read waits for a writer's commit before giving up (MLflow waits 20 s).
     static let busyTimeoutMs: Int32 = 5000
@@ -209,7 +206,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     enum RunSearchPath { case automatic, sql, columns }
     var runSearchPath = RunSearchPath.automatic
     /// Searches answered from `RunColumns` (for tests).
-    private(set) var columnSearches = 0
+    var columnSearches: Int { columnSearchCount.current }
+    private let columnSearchCount = Locked(0)
 
     /// The rowids of `sql`'s window from the connection's `RunColumns`, or nil to run the SQL.
     /// The columns are (re)built only when the database held still since this connection's
@@ -226,7 +224,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         }
         guard let rowIDs = try db.columns?.search(experimentIDs: sql.experimentIDs, stages: sql.stages, filter: filter,
                                                   offset: sql.offset, limit: limit, db) else { return nil }
-        lock.withLock { columnSearches += 1 }
+        columnSearchCount.withLock { $0 += 1 }
         return rowIDs
     }
 
@@ -354,7 +352,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             var bindings: [SQLValue] = [.text(runID), .text(key)]
             // Rows before `skip` in this query's order are the ones earlier pages returned.
             var skip = offset
-            let boundary = offset > 0 ? historyBoundaries.boundary(cacheKey, dataVersion: version) : nil
+            let boundary = offset > 0 ? historyBoundaries.withLock { $0.boundary(cacheKey, dataVersion: version) } : nil
             if let boundary {
                 // Keyset continuation: start at the previous page's last (timestamp, step, value)
                 // and skip the rows of that tie already returned; same order, no re-read.
@@ -380,7 +378,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
                 rows.removeLast(rows.count - maxResults)
                 next = PageToken.encode(offset: offset + maxResults)
                 if let end = HistoryBoundaries.boundary(after: rows, startingAfter: offset == 0 ? .start : boundary.map { .known($0) } ?? .unknown, dataVersion: version) {
-                    historyBoundaries.remember(HistoryBoundaries.Key(runID: runID, key: key, offset: offset + maxResults), end)
+                    let next = HistoryBoundaries.Key(runID: runID, key: key, offset: offset + maxResults)
+                    historyBoundaries.withLock { $0.remember(next, end) }
                 }
             }
             return Page(items: rows.map { Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step) },
@@ -434,9 +433,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let fallback = ((path as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("mlruns/\(experimentID)/\(runID)/artifacts")
         if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
-            lock.lock()
-            let first = warnedFallback.insert(experimentID).inserted
-            lock.unlock()
+            let first = warnedFallback.withLock { $0.insert(experimentID).inserted }
             if first { warn("artifacts of experiment \(experimentID) are not where the store says (\(uri)); reading \(fallback)") }
             return (uri, LocalArtifacts(root: fallback))
         }

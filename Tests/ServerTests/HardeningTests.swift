@@ -1,0 +1,26 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// What a load, a hostile client or a bad operator can do to `mltui serve`: each check drives the
+/// real binary from a Python script beside this file and fails on the defect it names.
+final class HardeningTests: XCTestCase {
+    private func script(_ name: String, _ arguments: [String], timeout: TimeInterval = 600) throws {
+        let python = try RepoLayout.mlflowPython()
+        let path = RepoLayout.root.appendingPathComponent("Tests/ServerTests/\(name)").path
+        let mltui = try RepoLayout.mltuiBinary().path
+        let result = try CommandRunner.run(python, [path, "--mltui", mltui] + arguments, timeout: timeout)
+        print(result.stdoutText.suffix(3000))
+        XCTAssertEqual(result.status, 0, "\(name) \(arguments.joined(separator: " ")) failed:\n\(result.stdoutText.suffix(6000))\n\(result.stderrText.suffix(4000))")
+    }
+
+    /// Eight clients paging a 20,000-point history at random offsets for a minute: the server
+    /// stays up (the shared page-boundary memo once crashed it) and every page is MLflow's slice.
+    func testConcurrentPagedHistoryOnSQLite() throws {
+        try script("history_load.py", ["--kind", "sqlite", "--threads", "8", "--seconds", "60"])
+    }
+
+    func testConcurrentPagedHistoryOnFileStore() throws {
+        try script("history_load.py", ["--kind", "fs", "--threads", "8", "--seconds", "60"])
+    }
+}
