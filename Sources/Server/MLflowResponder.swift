@@ -40,39 +40,66 @@ public struct MLflowResponder: HTTPResponder {
 
     public func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
         let start = ContinuousClock.now
-        var response = await answer(request)
+        // HEAD is GET without the body, as Flask answers it.
+        var asked = request
+        if request.method == .head {
+            var head = request.head
+            head.method = .get
+            asked = Request(head: head, body: request.body)
+        }
+        var response = await answer(asked, client: context.remoteAddress)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "SAMEORIGIN"
+        // The connection closes after this answer (HTTP/1.0, or the client asked): say so.
+        if request.headers[.connection] == "close" { response.headers[.connection] = "close" }
         let log = configuration.accessLog
         let line = "\(context.remoteAddress) \"\(request.method.rawValue) \(request.uri.path)\" \(response.status.code)"
-        let body = response.body
-        let counter = ByteCounter()
+        let body = request.method == .head ? ResponseBody(contentLength: response.body.contentLength) { try await $0.finish(nil) } : response.body
+        let counter = Locked(0)
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             var outcome = ""
             do {
                 try await body.write(CountingWriter(inner: writer, counter: counter, channel: context.channel))
             } catch {
                 outcome = " aborted"
-                AccessLog.emit(log, line, bytes: counter.count, since: start, outcome)
+                AccessLog.emit(log, line, bytes: counter.current, since: start, outcome)
                 throw error
             }
-            AccessLog.emit(log, line, bytes: counter.count, since: start, outcome)
+            AccessLog.emit(log, line, bytes: counter.current, since: start, outcome)
         }
         return response
     }
 
-    private func answer(_ request: Request) async -> Response {
+    /// The Host header names are compared with the allow-list, and a request with two Host
+    /// headers is refused: a proxy and this server could each read a different one.
+    private func hostAllowed(_ request: Request) -> Bool {
+        request.headers[values: HTTPField.Name("Host")!].isEmpty && hosts.allows(request.head.authority)
+    }
+
+    private func answer(_ request: Request, client: String) async -> Response {
         let rawPath = request.uri.path
         let path = rawPath.removingPercentEncoding ?? rawPath
-        if path != "/health" && path != "/version" && !hosts.allows(request.head.authority) {
+        if path != "/health" && path != "/version" && !hostAllowed(request) {
             return Responses.text(.forbidden, "Invalid Host header - possible DNS rebinding attack detected")
         }
-        if path != "/health", let credentials = configuration.credentials,
-           !credentials.allows(authorization: request.headers[.authorization]) {
-            var response = Responses.text(.unauthorized, "You are not authenticated. Send HTTP basic credentials from the server's auth file, or its token as a bearer token.")
-            response.headers[.wwwAuthenticate] = "Basic realm=\"mlflow\""
-            return response
+        if path != "/health", let credentials = configuration.credentials {
+            switch await credentials.authorize(request.headers[.authorization], client: client) {
+            case .granted: break
+            case .denied:
+                var response = Responses.text(.unauthorized, "You are not authenticated. Send HTTP basic credentials from the server's auth file, or its token as a bearer token.")
+                response.headers[.wwwAuthenticate] = "Basic realm=\"mlflow\""
+                return response
+            case .throttled(let seconds):
+                var response = Responses.text(.tooManyRequests, "Too many failed logins from this address; try again in \(seconds) s.")
+                response.headers[.retryAfter] = String(seconds)
+                return response
+            case .busy:
+                var response = Responses.text(.serviceUnavailable, "The server is busy checking other logins; try again in a moment.")
+                response.headers[.retryAfter] = "1"
+                return response
+            }
         }
+        if request.method == .options { return options(path) }
         do {
             return try await route(request, path: path)
         } catch let error as BodyTooLarge {
@@ -82,6 +109,37 @@ public struct MLflowResponder: HTTPResponder {
             // Store failures are one-line MLflowErrors; nothing else (no stack trace) reaches the client.
             return Responses.error(error.asMLflowError)
         }
+    }
+
+    /// OPTIONS as MLflow answers it: the path's methods in `Allow`, 204 on the REST API and 200
+    /// on the other routes; an unknown path is Flask's 404 page.
+    private func options(_ path: String) -> Response {
+        guard let methods = allowedMethods(path) else { return Responses.notFoundPage() }
+        let api = path.hasPrefix("/api/") || path.hasPrefix("/ajax-api/")
+        var response = Responses.html(api ? .noContent : .ok, "")
+        response.headers[.allow] = Responses.allowHeader(methods)
+        return response
+    }
+
+    /// The methods a path answers, from the same tables `route` uses; nil for an unknown path.
+    private func allowedMethods(_ path: String) -> [HTTPRequest.Method]? {
+        switch path {
+        case "/health", "/version", "/get-artifact", "/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info":
+            return [.get]
+        default: break
+        }
+        for prefix in ["/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"] where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if rest.isEmpty { return [.get] }
+            if rest.hasPrefix("/") { return [.get, .put, .delete] }
+        }
+        for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] where path.hasPrefix(prefix) {
+            let name = String(path.dropFirst(prefix.count))
+            if let methods = TrackingEndpoints.writes[name] ?? TrackingEndpoints.reads[name] { return methods }
+            if name.hasPrefix("logged-models/"), !name.dropFirst("logged-models/".count).contains("/") { return [.get, .patch, .delete] }
+            return nil
+        }
+        return nil
     }
 
     private func route(_ request: Request, path: String) async throws -> Response {
@@ -298,29 +356,22 @@ enum MediaType {
     }
 }
 
-final class ByteCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-    var count: Int { lock.withLock { total } }
-    func add(_ n: Int) { lock.withLock { total += n } }
-}
-
-/// Passes a response body through, counting its bytes for the access log.
 /// Passes a response body through, counting its bytes for the access log; a large body is
 /// drained to the kernel before the response ends (see `MLflowResponder.drain`).
 struct CountingWriter: ResponseBodyWriter {
     var inner: any ResponseBodyWriter
-    let counter: ByteCounter
+    let counter: Locked<Int>
     let channel: any Channel
 
     mutating func write(_ buffer: ByteBuffer) async throws {
-        counter.add(buffer.readableBytes)
+        let bytes = buffer.readableBytes
+        counter.withLock { $0 += bytes }
         try await inner.write(buffer)
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         // Small answers fit the socket's send buffer at once; only large ones can be caught buffered.
-        if counter.count > 64 * 1024 { await MLflowResponder.drain(channel) }
+        if counter.current > 64 * 1024 { await MLflowResponder.drain(channel) }
         try await inner.finish(trailingHeaders)
     }
 }

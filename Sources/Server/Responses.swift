@@ -36,8 +36,15 @@ enum Responses {
 
     static func methodNotAllowedPage(allowed: [HTTPRequest.Method]) -> Response {
         var response = html(.methodNotAllowed, "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n")
-        response.headers[.allow] = (["OPTIONS"] + allowed.map(\.rawValue)).sorted().joined(separator: ", ")
+        response.headers[.allow] = allowHeader(allowed)
         return response
+    }
+
+    /// Flask's `Allow`: the route's methods, OPTIONS, and HEAD wherever GET is allowed.
+    static func allowHeader(_ methods: [HTTPRequest.Method]) -> String {
+        var names = Set(methods.map(\.rawValue) + ["OPTIONS"])
+        if methods.contains(.get) { names.insert("HEAD") }
+        return names.sorted().joined(separator: ", ")
     }
 
     static func html(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -18,11 +18,22 @@ public struct ServerConfiguration: Sendable {
     public var storeType: String
     /// Called once per request with the access-log line.
     public var accessLog: @Sendable (String) -> Void
+    /// Called with the server's own notices (shutdown progress).
+    public var notice: @Sendable (String) -> Void
+    /// Open connections kept at most; past it the longest-idle one is closed for each new one.
+    public var maxConnections: Int
+    /// A connection that sends nothing for this long (between requests, or inside a request's
+    /// head or body) is closed.
+    public var idleTimeout: Duration
+    /// How long a SIGTERM waits for requests in flight before closing their connections.
+    public var shutdownTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 5000, allowedHosts: [String] = HostAllowList.defaultPatterns,
                 credentials: Credentials? = nil, artifactsDestination: String? = nil,
                 maxBodyBytes: Int = 1_000_000, maxPageSize: Int = 50_000, storeType: String = "SqlStore",
-                accessLog: @escaping @Sendable (String) -> Void = { _ in }) {
+                accessLog: @escaping @Sendable (String) -> Void = { _ in },
+                notice: @escaping @Sendable (String) -> Void = { _ in },
+                maxConnections: Int = 1000, idleTimeout: Duration = .seconds(30), shutdownTimeout: Duration = .seconds(20)) {
         self.host = host
         self.port = port
         self.allowedHosts = allowedHosts
@@ -32,6 +43,10 @@ public struct ServerConfiguration: Sendable {
         self.maxPageSize = maxPageSize
         self.storeType = storeType
         self.accessLog = accessLog
+        self.notice = notice
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.shutdownTimeout = shutdownTimeout
     }
 
     /// The MLflow version `/version` reports: the one whose REST API this server speaks.

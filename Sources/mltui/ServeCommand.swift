@@ -12,8 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a local store over MLflow's REST API (read-only).",
         discussion: """
             Binds to 127.0.0.1 unless --host says otherwise. Every write endpoint answers 403 \
-            PERMISSION_DENIED. See docs/serve.md for authentication, TLS behind a reverse proxy, \
-            and the endpoints served.
+            PERMISSION_DENIED; runs whose artifact location is a local folder can still be written \
+            there by a client that reaches that folder itself. See docs/serve.md for \
+            authentication, TLS behind a reverse proxy, and the endpoints served.
             """)
 
     @Option(name: .long, help: "Store to serve (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db).")
@@ -31,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to bind; 0.0.0.0 exposes the server to the network.")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+    @Option(name: .long, help: "Port to listen on, 0 to 65535 (0 picks a free one).")
     var port = 5000
 
     @Flag(name: .long, help: "Refuse every write (the only mode for now).")
@@ -55,10 +56,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not print the access log.")
     var quiet = false
 
+    @Option(name: .long, help: "Open connections kept at most; past it the longest-idle one is closed (also bounded by the open-file limit).")
+    var maxConnections = 1000
+
+    @Option(name: .long, help: "Seconds a connection may send nothing (between requests, or within one) before it is closed.")
+    var idleTimeout: Double = 30
+
+    @Option(name: .long, help: "Seconds a SIGTERM or SIGINT waits for requests in flight before closing their connections.")
+    var shutdownTimeout: Double = 20
+
     @Option(name: .long, help: "Print an auth-file line for USER (password read from stdin) and exit.")
     var hashPassword: String?
 
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port).") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
+        guard idleTimeout > 0, shutdownTimeout >= 0 else { throw ValidationError("--idle-timeout and --shutdown-timeout take seconds (more than 0).") }
+    }
+
     func run() async throws {
+        try await Output.reporting(.table) { try await serve() }
+    }
+
+    private func serve() async throws {
         if let user = hashPassword {
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw ValidationError("no password on stdin")
@@ -79,10 +99,21 @@ struct ServeCommand: AsyncParsableCommand {
         let exposure = ["127.0.0.1", "localhost", "::1"].contains(host)
             ? "reachable from this machine only; pass --host 0.0.0.0 to expose it"
             : "REACHABLE FROM THE NETWORK at \(host)\(configuration.credentials == nil ? " without authentication" : "")"
-        try await MLflowServer.run(store: store, configuration: configuration) { boundPort in
-            let line = "mltui serve: \(uri) (read-only) on http://\(host):\(boundPort); \(exposure). Ctrl-C stops.\n"
-            FileHandle.standardError.write(Data(line.utf8))
+        let address = host.contains(":") ? "[\(host)]" : host
+        let uriText = uri.description
+        do {
+            try await MLflowServer.run(store: store, configuration: configuration) { boundPort in
+                ServeCommand.printToStandardError("""
+                    mltui serve: \(uriText) on http://\(address):\(boundPort); \(exposure). Ctrl-C stops.
+                    mltui serve: read-only: no request changes the store. Runs keep the artifact locations MLflow \
+                    gave them; where that is a local folder, a client that can reach it reads and writes it \
+                    directly, not through this server.
+                    """)
+            }
+        } catch {
+            throw CLIError(MLflowServer.startupError(error, host: address, port: port))
         }
+        ServeCommand.printToStandardError("mltui serve: stopped")
     }
 
     private func serverConfiguration(uri: TrackingURI, environment: [String: String]) throws -> ServerConfiguration {
@@ -114,11 +145,16 @@ struct ServeCommand: AsyncParsableCommand {
         let storeType: String
         if case .fileStore = uri { storeType = "FileStore" } else { storeType = "SqlStore" }
         let log: @Sendable (String) -> Void = quiet ? ServeCommand.discard : ServeCommand.printToStandardError
+        // Each connection is a descriptor: raise the open-file limit, and keep the connection
+        // cap below it so accept(2) never fails for want of one.
+        let connections = min(maxConnections, max(1, OpenFileLimit.raise() - OpenFileLimit.reserved))
         return ServerConfiguration(host: host, port: port,
                                    allowedHosts: hostPatterns ?? HostAllowList.defaultPatterns,
                                    credentials: credentials, artifactsDestination: destination,
                                    maxBodyBytes: maxBodyBytes, maxPageSize: maxPageSize,
-                                   storeType: storeType, accessLog: log)
+                                   storeType: storeType, accessLog: log, notice: ServeCommand.printToStandardError,
+                                   maxConnections: connections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                                   shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
     }
 
     @Sendable static func discard(_ line: String) {}

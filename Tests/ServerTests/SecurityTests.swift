@@ -16,22 +16,68 @@ final class SecurityTests: XCTestCase {
         XCTAssertEqual(slow.prefix(8).map { String(format: "%02x", $0) }.joined(), "4ddcd8f60b98be21")
     }
 
-    func testBasicAuthAndToken() throws {
+    func testBasicAuthAndToken() async throws {
         let line = Credentials.authFileLine(user: "ann", password: "correct horse", iterations: 2000)
         XCTAssertTrue(line.hasPrefix("ann:pbkdf2-sha256$2000$"))
         let credentials = try Credentials(authFileText: "# team\n\n" + line + "\n", token: "tok-123")
         func basic(_ s: String) -> String { "Basic " + Data(s.utf8).base64EncodedString() }
-        XCTAssertTrue(credentials.allows(authorization: basic("ann:correct horse")))
-        XCTAssertTrue(credentials.allows(authorization: basic("ann:correct horse")))  // cached path
-        XCTAssertFalse(credentials.allows(authorization: basic("ann:wrong")))
-        XCTAssertFalse(credentials.allows(authorization: basic("bob:correct horse")))
-        XCTAssertFalse(credentials.allows(authorization: nil))
-        XCTAssertFalse(credentials.allows(authorization: "Basic !!!"))
-        XCTAssertTrue(credentials.allows(authorization: "Bearer tok-123"))
-        XCTAssertFalse(credentials.allows(authorization: "Bearer tok-124"))
-        XCTAssertTrue(credentials.allows(authorization: basic("token:tok-123")))
+        func check(_ header: String?) async -> Credentials.Outcome { await credentials.authorize(header, client: "10.0.0.1") }
+        var outcome = await check(basic("ann:correct horse"))
+        XCTAssertEqual(outcome, .granted)
+        outcome = await check(basic("ann:correct horse"))  // remembered
+        XCTAssertEqual(outcome, .granted)
+        for denied in [basic("ann:wrong"), basic("bob:correct horse"), "Basic !!!", "Bearer tok-124"] {
+            outcome = await check(denied)
+            XCTAssertEqual(outcome, .denied, denied)
+        }
+        outcome = await check(nil)
+        XCTAssertEqual(outcome, .denied)
+        outcome = await check("Bearer tok-123")
+        XCTAssertEqual(outcome, .granted)
+        outcome = await check(basic("token:tok-123"))
+        XCTAssertEqual(outcome, .granted)
         XCTAssertThrowsError(try Credentials(authFileText: "ann:plaintext", token: nil))
         XCTAssertThrowsError(try Credentials(authFileText: "", token: nil))
+    }
+
+    /// After its free failures a client waits 1 s, 2 s, … before a new password is hashed; a
+    /// credential already verified still passes, and other clients are not held back.
+    func testFailedLoginsBackOffPerClient() async throws {
+        let throttle = LoginThrottle(freeFailures: 2, maxWait: 60)
+        let credentials = try Credentials(authFileText: Credentials.authFileLine(user: "ann", password: "pw", iterations: 100),
+                                          token: nil, throttle: throttle)
+        let good = "Basic " + Data("ann:pw".utf8).base64EncodedString()
+        let bad = "Basic " + Data("ann:nope".utf8).base64EncodedString()
+        var outcome = await credentials.authorize(good, client: "a")
+        XCTAssertEqual(outcome, .granted)
+        for _ in 0..<3 {
+            outcome = await credentials.authorize(bad, client: "a")
+            XCTAssertEqual(outcome, .denied)
+        }
+        outcome = await credentials.authorize(bad, client: "a")
+        XCTAssertEqual(outcome, .throttled(retryAfter: 1))
+        outcome = await credentials.authorize(good, client: "a")
+        XCTAssertEqual(outcome, .granted, "a verified credential is not held back")
+        outcome = await credentials.authorize(bad, client: "b")
+        XCTAssertEqual(outcome, .denied, "another client is not held back")
+        try await Task.sleep(for: .milliseconds(1100))
+        outcome = await credentials.authorize(bad, client: "a")
+        XCTAssertEqual(outcome, .denied)
+        outcome = await credentials.authorize(bad, client: "a")
+        XCTAssertEqual(outcome, .throttled(retryAfter: 2), "the wait doubles")
+    }
+
+    /// Hashes run a bounded number at a time; a login past that is told to retry, not queued without end.
+    func testPasswordVerifierIsBounded() async throws {
+        let verifier = PasswordVerifier(threads: 1)
+        let results = await withTaskGroup(of: [UInt8]?.self) { group in
+            for _ in 0..<(verifier.capacity + 6) {
+                group.addTask { await verifier.pbkdf2SHA256(password: [1], salt: [2], iterations: 50_000, length: 32) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(results.compactMap { $0 }.count, verifier.capacity)
+        XCTAssertEqual(results.filter { $0 == nil }.count, 6)
     }
 
     func testAuthIsCheckedOnEveryRouteButHealth() async throws {
@@ -63,7 +109,11 @@ final class SecurityTests: XCTestCase {
                    "10.0.0.1", "172.16.3.4:80", "172.31.0.1", "0.0.0.0:5000"] {
             XCTAssertTrue(hosts.allows(ok), ok)
         }
-        for bad in ["evil.example", "evil.example:5000", "localhost.evil.example", "172.32.0.1", "11.0.0.1", "", "127.0.0.2"] {
+        for bad in ["evil.example", "evil.example:5000", "localhost.evil.example", "172.32.0.1", "11.0.0.1", "", "127.0.0.2",
+                    // names that begin like a private address are names, not addresses
+                    "10.evil.com", "10.evil.com:5000", "192.168.evil.com", "172.16.attacker.example", "10.0.0.1.evil.com",
+                    // not well-formed hosts
+                    "localhost:evil", "localhost:99999", "10.0.0.999", "10.0.0", "local host", "localhost/x", "[::1", "localhost:"] {
             XCTAssertFalse(hosts.allows(bad), bad)
         }
         XCTAssertFalse(hosts.allows(nil))
