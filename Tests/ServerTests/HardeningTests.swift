@@ -23,4 +23,26 @@ final class HardeningTests: XCTestCase {
     func testConcurrentPagedHistoryOnFileStore() throws {
         try script("history_load.py", ["--kind", "fs", "--threads", "8", "--seconds", "60"])
     }
+
+    /// 1,100 idle and half-sent sockets under a 1,024 open-file limit: /health and requests answered.
+    func testIdleConnectionsUnderTheOpenFileLimit() throws { try script("hardening.py", ["idle-connections"]) }
+
+    /// Half-sent heads and bodies, silent and idle keep-alive connections closed after --idle-timeout.
+    func testHalfSentAndIdleConnectionsAreClosed() throws { try script("hardening.py", ["half-sent"]) }
+
+    /// Host headers matched as whole addresses and names; duplicates refused.
+    func testHostHeaderVariants() throws { try script("hardening.py", ["host"]) }
+
+    /// HTTP/1.0 answered, then the connection closed.
+    func testHTTP10ConnectionsClose() throws { try script("hardening.py", ["http10"]) }
+
+    /// SIGTERM with a client that stopped reading a download: bounded drain, notices, exit 0.
+    func testSIGTERMWithAStalledReader() throws { try script("hardening.py", ["sigterm-stalled"]) }
+
+    /// Ports outside 0–65535 refused; a port in use is one line; IPv6 banner in brackets.
+    func testPortsAndStartupErrors() throws { try script("hardening.py", ["ports"]) }
+
+    /// Auth timing (unknown user vs wrong password), /health and logged-in requests under a
+    /// bad-password flood, and the per-client back-off.
+    func testAuthTimingFloodAndBackOff() throws { try script("hardening.py", ["auth"]) }
 }

@@ -65,10 +65,12 @@ def stop(proc):
 
 
 class Answer:
-    def __init__(self, status, content_type, body):
+    def __init__(self, status, content_type, body, allow=None):
         self.status = status
         self.content_type = (content_type or "").split(";")[0].strip()
         self.body = body
+        # Flask lists a route's methods in its own order: compared as a set.
+        self.allow = {m.strip() for m in allow.split(",")} if allow else None
 
     def json(self):
         try:
@@ -91,9 +93,9 @@ def call(base, method, path, query=None, body=None, headers=None, raw_body=None)
     req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
-            return Answer(r.status, r.headers.get("Content-Type"), r.read())
+            return Answer(r.status, r.headers.get("Content-Type"), r.read(), r.headers.get("Allow"))
     except urllib.error.HTTPError as e:
-        return Answer(e.code, e.headers.get("Content-Type"), e.read())
+        return Answer(e.code, e.headers.get("Content-Type"), e.read(), e.headers.get("Allow"))
 
 
 def keyed_lists_sorted(value):
@@ -167,6 +169,8 @@ class Battery:
                 problems.append(f"body: mlflow {a.body[:80]!r} != mltui {b.body[:80]!r}")
             if a.content_type != b.content_type:
                 problems.append(f"content-type: mlflow {a.content_type} != mltui {b.content_type}")
+            if a.allow != b.allow:
+                problems.append(f"Allow: mlflow {sorted(a.allow or [])} != mltui {sorted(b.allow or [])}")
             label = f"[{self.kind}] {name} {method} {full}"
             if problems:
                 self.failures.append((label, problems))
@@ -284,6 +288,14 @@ class Battery:
         self.check("mlflow-artifacts download missing", "GET", art + "/1/none/artifacts/x.txt", paths=("",))
         self.check("mlflow-artifacts download traversal", "GET", art + "/x/%2e%2e/%2e%2e/etc/passwd", paths=("",))
         self.check("unknown method", "DELETE", "/runs/get")
+        self.check("wrong method on a POST endpoint", "GET", "/runs/update")
+        for name, path, prefixes in [("OPTIONS search", "/experiments/search", both), ("OPTIONS get", "/runs/get", both),
+                                     ("OPTIONS write", "/runs/log-batch", both), ("OPTIONS logged model", "/logged-models/m-1", both),
+                                     ("OPTIONS unknown", "/no/such/endpoint", both), ("OPTIONS health", "/health", ("",)),
+                                     ("OPTIONS version", "/version", ("",)), ("OPTIONS get-artifact", "/get-artifact", ("",)),
+                                     ("OPTIONS artifact list", art, ("",)), ("OPTIONS artifact file", art + "/a/b.txt", ("",)),
+                                     ("OPTIONS unknown root", "/nope", ("",))]:
+            self.check(name, "OPTIONS", path, paths=prefixes)
         self.check("host header", "GET", "/experiments/get", query={"experiment_id": ids[0]}, headers={"Host": "evil.example"})
         self.check("host header with port", "GET", "/experiments/get", query={"experiment_id": ids[0]}, headers={"Host": "localhost:9999"})
 
