@@ -67,7 +67,7 @@ let package = Package(
             "Tracking", "Server", "Backends", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
-                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py"]),
+                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py", "soak.py"]),
     ],
     swiftLanguageModes: [.v5]
 )
