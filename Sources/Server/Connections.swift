@@ -12,8 +12,9 @@ import Tracking
 /// Hummingbird's HTTP/1 child channel with what a server open to many clients needs and
 /// `HTTP1Channel` lacks: HTTP/1.0 connections close after their answer, every connection is
 /// counted in a `ConnectionRegistry` (which closes the oldest idle one past the cap, so new
-/// clients — and `/health` — are still answered), and a connection that sends nothing for
-/// `idleTimeout` (between requests, or in the middle of a request's head or body) is closed.
+/// clients — and `/health` — are still answered), a connection that sends nothing for
+/// `idleTimeout` (between requests, or in the middle of a request's head or body) is closed, and
+/// so is one that reads nothing of its answer for twice that (nginx's `send_timeout`).
 struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -28,7 +29,7 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
             try channel.pipeline.syncOperations.addHandler(HTTP10ConnectionClose())
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try channel.pipeline.syncOperations.addHandler(ConnectionActivity(registry: registry))
+            try channel.pipeline.syncOperations.addHandler(ConnectionActivity(registry: registry, sendTimeout: idleTimeout * 2))
             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel,
                                        configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -57,7 +58,9 @@ final class HTTP10ConnectionClose: ChannelInboundHandler, RemovableChannelHandle
     }
 }
 
-/// Tells the registry when a connection opens, starts and ends requests, and closes.
+/// Tells the registry when a connection opens, starts and ends requests, and closes; and closes
+/// a connection whose client has let the answer fill the socket and read nothing of it for
+/// `sendTimeout` (a download nobody reads would otherwise hold its connection forever).
 final class ConnectionActivity: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -65,9 +68,29 @@ final class ConnectionActivity: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let registry: ConnectionRegistry
+    private let sendTimeout: Duration
     private var registered = false
+    private var stalled: Scheduled<Void>?
 
-    init(registry: ConnectionRegistry) { self.registry = registry }
+    init(registry: ConnectionRegistry, sendTimeout: Duration) {
+        self.registry = registry
+        self.sendTimeout = sendTimeout
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        stalled?.cancel()
+        stalled = nil
+        if !context.channel.isWritable {
+            let channel = context.channel
+            stalled = context.eventLoop.scheduleTask(in: TimeAmount(sendTimeout)) { channel.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stalled?.cancel()
+        stalled = nil
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { register(context.channel) }
@@ -85,6 +108,8 @@ final class ConnectionActivity: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stalled?.cancel()
+        stalled = nil
         registry.closed(context.channel)
         context.fireChannelInactive()
     }

@@ -117,6 +117,22 @@ def closed_by_peer(sock):
         return True
 
 
+def closed_by_peer_after_draining(sock, limit=128 << 20):
+    """Whether the server closed a connection whose answer it was still sending: read what was
+    buffered (bounded) and see whether it ends before the answer would."""
+    sock.settimeout(2)
+    received = 0
+    try:
+        while received < limit:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                return received < (64 << 20)
+            received += len(chunk)
+    except (socket.timeout, OSError):
+        return False
+    return False
+
+
 # --- checks -------------------------------------------------------------------------------------
 
 def idle_connections(args, work, uri):
@@ -152,9 +168,18 @@ def idle_connections(args, work, uri):
 
 def half_sent(args, work, uri):
     """Connections that stop in the middle of a head or a body, or send nothing, are closed after
-    the idle timeout; an answered keep-alive connection too."""
-    server = Server(args.mltui, uri, work, ["--quiet", "--idle-timeout", "2"])
+    the idle timeout; an answered keep-alive connection too; a client that stops reading a
+    download after twice that."""
+    destination = os.path.join(work, "mlartifacts")
+    os.makedirs(destination, exist_ok=True)
+    with open(os.path.join(destination, "big.bin"), "wb") as f:
+        f.write(os.urandom(1 << 20) * 64)
+    server = Server(args.mltui, uri, work, ["--quiet", "--idle-timeout", "2", "--artifacts-destination", destination])
     try:
+        reader = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.sendall(b"GET /api/2.0/mlflow-artifacts/artifacts/big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        reader.recv(1 << 16)  # the download has begun; this client reads no more
         heads = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(200)]
         for s in heads:
             s.sendall(b"POST /api/2.0/mlflow/runs/search HTTP/1.1\r\nHost: localhost\r\nContent-Ty")
@@ -164,6 +189,8 @@ def half_sent(args, work, uri):
                       b"Content-Length: 100\r\n\r\n{\"experiment_ids\"")
         silent = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
         time.sleep(4.5)
+        time.sleep(1.0)
+        check(closed_by_peer_after_draining(reader), "a download nobody reads closed after twice the idle timeout")
         for name, group in [("half-sent heads", heads), ("half-sent bodies", bodies), ("silent connections", silent)]:
             closed = sum(closed_by_peer(s) for s in group)
             check(closed == len(group), f"{name} closed after the 2 s idle timeout: {closed} of {len(group)}")
