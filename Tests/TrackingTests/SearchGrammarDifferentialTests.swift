@@ -134,6 +134,58 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         }
     }
 
+    /// MLflow refuses a statement of more than 10,000 sqlparse tokens with "Error on parsing
+    /// filter"; mltui counts the same tokens. Filters of several shapes are padded with spaces
+    /// to 10,000 and 10,001 tokens by mltui's count (sqlparse takes seconds to group 10,000): MLflow must accept and refuse exactly the
+    /// same ones, and refuse with its parsing error.
+    func testTokenCapLikeMLflow() throws {
+        let shapes: [(clause: String, joint: String)] = [
+            ("tags.`a b` != \"x\" AND created >= -1.5e3 AND params.p IS NOT NULL", "\r\nand\n"),
+            ("params.p NOT LIKE 'a%'", " AND "),
+        ]
+        var cases: [Case] = []
+        for shape in shapes {
+            let one = SearchLexer(shape.clause + shape.joint).tokenize().sqlparseTokenCount
+            var text = shape.clause
+            while SearchLexer(text).tokenize().sqlparseTokenCount + one <= 9_990 { text += shape.joint + shape.clause }
+            let base = SearchLexer(text).tokenize().sqlparseTokenCount
+            for target in 10_000...10_001 { cases.append(.runFilter(text + String(repeating: " ", count: target - base))) }
+        }
+        // `run_id IN (` is 5 tokens, each value and comma 2, `)` 1: 4,998 values make 10,001.
+        let values = (0..<4_998).map { "'\($0)'" }
+        for count in [4_997, 4_998] {
+            cases.append(.runFilter("run_id IN (" + values.prefix(count).joined(separator: ",") + ")"))
+        }
+        cases.append(.runOrder([String(repeating: " ", count: 9_997) + "metrics.m"]))
+        cases.append(.runOrder([String(repeating: " ", count: 9_998) + "metrics.m"]))
+        let answers = try Self.askMLflow(cases)
+        var refused = 0
+        for (testCase, answer) in zip(cases, answers) {
+            let mlflowOK = answer["ok"] as? Bool ?? false
+            let mlflowError = answer["error"] as? String ?? ""
+            let ours = Self.parse(testCase)
+            let tokens: Int
+            switch testCase {
+            case .runFilter(let text): tokens = SearchLexer(text).tokenize().sqlparseTokenCount
+            case .runOrder(let texts): tokens = SearchLexer(texts[0]).tokenize().sqlparseTokenCount
+            default: tokens = 0
+            }
+            let label = "\(tokens) tokens, \(String(describing: testCase).prefix(60))"
+            switch ours {
+            case .success:
+                XCTAssertTrue(mlflowOK, "\(label): MLflow refuses (\(mlflowError.prefix(100))) but mltui accepts")
+            case .failure(let error):
+                XCTAssertFalse(mlflowOK, "\(label): MLflow accepts but mltui refuses: \(error.message.prefix(200))")
+                // `NOT LIKE` and a leading space in order_by are refused below the cap too.
+                let capped = error.message.hasPrefix("Error on parsing")
+                XCTAssertEqual(capped, mlflowError.contains("Error on parsing"),
+                               "\(label): mltui: \(error.message.prefix(100)); MLflow: \(mlflowError.prefix(100))")
+                if capped { refused += 1 }
+            }
+        }
+        XCTAssertEqual(refused, shapes.count + 2, "each shape, list and order_by is refused at 10,001 tokens")
+    }
+
     // MARK: running both sides
 
     struct OracleError: Error, CustomStringConvertible {

@@ -335,3 +335,73 @@ final class SearchGrammarTests: XCTestCase {
         assertOrderRejects(["status"], "Invalid attribute key 'status'", experiments: true)
     }
 }
+
+/// Filters at the size of MLflow's parser cap: sqlparse refuses a statement of more than
+/// 10,000 tokens (sqlparse/engine/grouping.py, MAX_GROUPING_TOKENS), which MLflow reports as
+/// INVALID_PARAMETER_VALUE "Error on parsing filter '...'"; everything up to the cap parses in
+/// time linear in its length (the quoted-string lexer used to rescan the rest of the text for
+/// every quote: 4,000 quoted clauses took 13 s).
+final class SearchGrammarSizeTests: XCTestCase {
+    /// `n` comparisons of `clause` joined by " AND ": 10 sqlparse tokens per `params.p = 'a'`
+    /// clause and joint (name, dot, name, space, operator, space, string, space, AND, space).
+    static func filter(_ clause: String, _ n: Int) -> String {
+        Array(repeating: clause, count: n).joined(separator: " AND ")
+    }
+
+    /// The sqlparse token count of a 1,000-clause filter is 9,997: three spaces pad it to the cap.
+    func testTokenCapIsMLflows() throws {
+        let atCap = Self.filter("params.p = 'a'", 1000) + "   "
+        XCTAssertEqual(try SearchGrammar.parseRunFilter(atCap).count, 1000)
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter(atCap + " ")) { error in
+            let error = error as? MLflowError
+            XCTAssertEqual(error?.code, .invalidParameterValue)
+            XCTAssertTrue(error?.message.hasPrefix("Error on parsing filter 'params.p = 'a' AND ") ?? false, "\(String(describing: error))")
+            XCTAssertTrue(error?.message.contains("10001 tokens") ?? false, "\(String(describing: error))")
+            // The message quotes the start of the filter only, and points at the 10,001st token.
+            XCTAssertLessThan(error?.message.count ?? .max, 300)
+            XCTAssertTrue(error?.message.hasSuffix("(column \(atCap.count + 1))") ?? false, "\(String(describing: error))")
+        }
+        // `NOT NULL` and `NOT LIKE` are one sqlparse token each, with the spaces between.
+        XCTAssertEqual(SearchLexer(Self.filter("params.p IS NOT NULL", 5)).tokenize().sqlparseTokenCount, 47)
+        XCTAssertEqual(SearchLexer(Self.filter("params.p NOT  LIKE 'a'", 5)).tokenize().sqlparseTokenCount, 47)
+        // "\r\n" is one newline token; statements after ';' count on their own (MLflow then
+        // reports the second statement, not the size).
+        XCTAssertEqual(SearchLexer("a\r\nb").tokenize().sqlparseTokenCount, 3)
+        XCTAssertEqual(SearchLexer("a = 1; b = 2").tokenize().sqlparseTokenCount, 7)
+        // The cap applies to experiment filters and order_by entries too.
+        XCTAssertThrowsError(try SearchGrammar.parseExperimentFilter(Self.filter("tags.t = 'a'", 1001))) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter") ?? false)
+        }
+        XCTAssertThrowsError(try SearchGrammar.parseRunOrderBy([String(repeating: " ", count: 10_001) + "metrics.m"])) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing order_by clause") ?? false)
+        }
+        // An unterminated quote no longer stops the count: the cap is checked first, as in MLflow.
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter("'" + Self.filter("params.p = 1", 1300))) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter") ?? false)
+        }
+    }
+
+    /// The issue's inputs: 1,000 to 10,000 quoted clauses and a 100,000-value IN list (790 KB)
+    /// are answered or refused at once. The bound is generous; the timings are printed.
+    func testLargeFiltersParseInLinearTime() throws {
+        for n in [1000, 4000, 10_000] {
+            let text = Self.filter("params.p = 'a'", n)
+            let start = Date()
+            let result = Result { try SearchGrammar.parseRunFilter(text) }
+            let seconds = Date().timeIntervalSince(start)
+            print("parse \(n) quoted clauses (\(text.utf8.count) bytes): \(String(format: "%.3f", seconds)) s")
+            if n == 1000 { XCTAssertEqual(try result.get().count, 1000) } else { XCTAssertThrowsError(try result.get()) }
+            XCTAssertLessThan(seconds, 10)
+        }
+        let values = (0..<100_000).map { String(format: "'%06d'", $0) }.joined(separator: ", ")
+        let list = "attributes.run_id IN (\(values))"
+        let start = Date()
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter(list)) {
+            XCTAssertEqual(($0 as? MLflowError)?.code, .invalidParameterValue)
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter 'attributes.run_id IN (") ?? false)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print("parse a 100,000-value IN list (\(list.utf8.count) bytes): \(String(format: "%.3f", seconds)) s")
+        XCTAssertLessThan(seconds, 10)
+    }
+}

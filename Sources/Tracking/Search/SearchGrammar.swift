@@ -126,6 +126,8 @@ struct FilterParser {
     private var tokens: [SearchToken] = []
     private var position = 0
     private var unterminatedQuote: UnterminatedQuote?
+    private var sqlparseTokenCount = 0
+    private var columnPastTokenCap: Int?
 
     /// `location` prefixes the column in messages ("order_by entry 2, ").
     init(_ text: String, rules: EntityRules, location: String = "") {
@@ -134,7 +136,11 @@ struct FilterParser {
         self.location = location
         let lexer = SearchLexer(text)
         chars = lexer.chars
-        do { tokens = try lexer.tokenize() } catch { unterminatedQuote = error as? UnterminatedQuote }
+        let lexed = lexer.tokenize()
+        tokens = lexed.tokens
+        unterminatedQuote = lexed.unterminatedQuote
+        sqlparseTokenCount = lexed.sqlparseTokenCount
+        columnPastTokenCap = lexed.columnPastTokenCap
     }
 
     /// Words that end or join comparisons; never the start of an identifier.
@@ -154,6 +160,7 @@ struct FilterParser {
 
     mutating func parseFilter() throws -> Filter {
         if text.isEmpty { return [] }
+        try checkTokenCap("Error on parsing filter")
         if let quote = unterminatedQuote {
             throw error("Invalid clause(s) in filter string: \(quote.message)", column: quote.column)
         }
@@ -320,6 +327,7 @@ struct FilterParser {
     // MARK: order_by
 
     mutating func parseOrderClause() throws -> OrderClause {
+        try checkTokenCap("Error on parsing order_by clause")
         if let quote = unterminatedQuote {
             throw error("Invalid order_by clause '\(text)'. Could not be parsed: \(quote.message)", column: quote.column)
         }
@@ -428,6 +436,18 @@ struct FilterParser {
     }
 
     // MARK: tokens and errors
+
+    /// MLflow refuses what sqlparse refuses to group: a statement of more than 10,000 tokens
+    /// (SearchUtils.parse_search_filter and _validate_order_by_and_generate_token turn its
+    /// SQLParseError into INVALID_PARAMETER_VALUE "Error on parsing filter '<filter>'"). MLflow
+    /// echoes the whole text; the message here quotes its start only, as it may be megabytes.
+    private func checkTokenCap(_ wording: String) throws {
+        guard sqlparseTokenCount > SearchLexer.maxTokens else { return }
+        let shown = chars.count > 60 ? String(chars.prefix(60)) + "..." : text
+        throw error("\(wording) '\(shown)': it has \(sqlparseTokenCount) tokens, more than the "
+                    + "\(SearchLexer.maxTokens) MLflow's parser (sqlparse) accepts in one statement",
+                    column: columnPastTokenCap ?? 1)
+    }
 
     private func peek() -> SearchToken? { position < tokens.count ? tokens[position] : nil }
 
