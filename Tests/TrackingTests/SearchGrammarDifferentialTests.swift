@@ -52,6 +52,12 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "select = 'x'", "name = 'x'", "params.select = 'x'", "metrics.`a b` = 1", "end_time != 5.5",
         "status < 'R'", "start_time IN (1)", "metric.x IN (1)", "tags.x IN ('a')", "start_time > 99999999999",
         "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'", "tags.x = 'it\\'", "tags.x = 'a\\' AND tags.y = 'b'",
+        // Dots sqlparse groups into the identifier although no name follows them.
+        "params..x = 'a'", "params...x='a'", "params.x. = 'a'", "params.. = 'a'", "params. .x = 'a'", "params.. x = 'a'",
+        "params..`x` = 'a'", "params..'x' = 'a'", "`params`..x = 'a'", "metrics..m > 1", "tags..a.b = 'x'",
+        "tags..x IS NULL", "params..1 = 'a'", "params.x..1 = 'a'", "attributes..status = 'x'", "params..",
+        "params..x IN ('a')", "params .. x = 'a'",
+        "\n", "\t", " \r\n ",
     ]
 
     static let experimentFilters = [
@@ -64,6 +70,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "tags.`nested/key` = 'v/1'", "params.x = 'y'", "metrics.x > 1", "status = 'x'", "`attribute`.name = 'x'",
         "name = 'x' OR name = 'y'", "name = 'x' AND tags.a = 'b'", "creation_time = -5", "`name` = 'x'",
         "\"name\" = 'x'", "lifecycle_stage = 'active'", "creation_time > 1e3",
+        "tags..x = 'a'", "   ", "\n",
     ]
 
     static let runOrders: [[String]] = [

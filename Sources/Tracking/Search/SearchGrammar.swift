@@ -375,14 +375,23 @@ struct FilterParser {
         }
     }
 
-    /// `part (. part)*`, returned as written (whitespace around dots included, as sqlparse
+    /// `part (. part?)*`, returned as written (whitespace around dots included, as sqlparse
     /// groups it). Parts are words or quoted names; after a dot also 'single-quoted' ones.
+    /// sqlparse/engine/grouping.py, group_period, also groups a dot that no name follows, so
+    /// `params..x` is key `.x` and `params.x.` key `x.` in MLflow; a prefix with nothing after
+    /// its dot (`tags.`, an empty key no run can have) is refused here.
     private mutating func parseIdentifier() throws -> (String, SearchToken) {
         let first = tokens[position]
         var last = first
+        var firstDotEnd: Int? = first.text.contains(".") ? first.start : nil
         position += 1
         while let dot = peek(), dot.kind == .dot {
             position += 1
+            last = dot
+            if firstDotEnd == nil { firstDotEnd = dot.end }
+            if let following = peek(), following.kind == .dot { continue }
+            // A dot closes the identifier when a comparator follows, unless the key is empty.
+            if let following = peek(), startsComparator(following), last.end > firstDotEnd! { break }
             guard let part = peek(), [.word, .backticked, .singleQuoted, .doubleQuoted].contains(part.kind) else {
                 let after = peek()
                 throw error("Invalid identifier '\(String(chars[first.start..<dot.end]))': expected a key after '.'"
@@ -392,6 +401,12 @@ struct FilterParser {
             last = part
         }
         return (String(chars[first.start..<last.end]), first)
+    }
+
+    /// A token a comparator can start with: an operator or LIKE, ILIKE, IN, NOT, IS.
+    private func startsComparator(_ token: SearchToken) -> Bool {
+        token.kind == .comparisonOperator
+            || (token.kind == .word && ["LIKE", "ILIKE", "IN", "NOT", "IS"].contains(token.text.uppercased()))
     }
 
     /// MLflow's identifier rules: the prefix is the text before the FIRST dot (`tags.mlflow.runName`
