@@ -72,6 +72,9 @@ enum ConformanceCases {
         "params.lr > '0.001'",
         "metrics.loss <",
         "datasets.foo = 'x'",
+        // sqlparse finds no statement in a blank filter: "Invalid filter '   '. Could not be parsed."
+        "   ",
+        "\n",
     ].map { (filter: String) in RunsCase("invalid filter \(filter)", filter: filter) }
 
     static let orderings: [RunsCase] = [
