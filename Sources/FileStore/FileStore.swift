@@ -364,7 +364,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
                 RunCandidate(run: indexed[i], index: i, fields: needed, files: files, dataset: self.cachedDataset)
             }
         }
-        if !filter.isEmpty { candidates = candidates.filter { SearchEvaluator.matches($0, filter) } }
+        if !filter.isEmpty {
+            let prepared = SearchEvaluator.RunFilter(filter)
+            candidates = candidates.filter { prepared.matches($0) }
+        }
         SearchEvaluator.sort(&candidates, by: order)
 
         let window = PageToken.window(total: candidates.count, offset: offset, maxResults: request.maxResults)
