@@ -159,6 +159,25 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("attributes..status = 'x'", column: 1, "Invalid attribute key '.status'")
     }
 
+    /// A blank filter is not "no filter": sqlparse finds no statement in it and MLflow answers
+    /// "Invalid filter '   '. Could not be parsed." (both stores, runs and experiments).
+    func testBlankFilterIsRefused() {
+        for blank in ["   ", "\n", "\t", " \r\n "] {
+            assertRejects(blank, column: 1, "Invalid filter '\(blank)'. Could not be parsed")
+            assertRejects(blank, column: 1, "Invalid filter '\(blank)'. Could not be parsed", experiments: true)
+        }
+        XCTAssertEqual(run(""), [])
+    }
+
+    /// Messages quote their input; on one terminal line its control characters are escaped.
+    func testOneLineMessagesEscapeControlCharacters() {
+        let error = MLflowError.invalidParameter("Invalid filter '\n'. Could not be parsed: x\t\u{1B}[31m\r\n\u{85}\u{2028}é")
+        XCTAssertEqual(error.oneLineMessage, "Invalid filter '\\n'. Could not be parsed: x\\t\\x1b[31m\\r\\n\\x85\\u2028é")
+        XCTAssertEqual(error.description, "INVALID_PARAMETER_VALUE: " + error.oneLineMessage)
+        XCTAssertFalse(error.oneLineMessage.contains(where: { $0.isNewline || $0 == "\u{1B}" || $0 == "\t" }))
+        XCTAssertEqual(MLflowError.oneLine("plain ✓"), "plain ✓")
+    }
+
     func testAttributeAliases() {
         for alias in ["created", "Created", "start_time", "attributes.created", "`created`"] {
             XCTAssertEqual(one("\(alias) > 0")?.key, SearchKey(.attribute, "start_time"), alias)
