@@ -146,7 +146,9 @@ struct SearchLexer {
             if count == Self.maxTokens + 1, columnPastCap == nil { columnPastCap = offset + 1 }
         }
         func addWhitespace(_ range: Range<Int>) {
-            for k in range { add(at: k, isSpace: !chars[k].isNewline) }
+            // sqlparse's newline tokens are "\r\n", "\r" and "\n"; other whitespace (\v, \f,
+            // U+2028...) is a whitespace token, which a statement takes in after its `;`.
+            for k in range { add(at: k, isSpace: !(chars[k] == "\n" || chars[k] == "\r" || chars[k] == "\r\n")) }
         }
         var previousEnd = 0
         var index = 0
