@@ -122,7 +122,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         guard request.maxResults <= RunSearch.maxResultsLimit else {
             throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be at most \(RunSearch.maxResultsLimit)")
         }
-        let filter = request.filter.allSatisfy(\.isWhitespace) ? [] : try SearchGrammar.parseExperimentFilter(request.filter)
+        let filter = try SearchGrammar.parseExperimentFilter(request.filter)
         let order = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
         let offset = try PageToken.offset(request.pageToken)
         var experiments = experimentDirectories(request.viewType).compactMap(readExperiment)
@@ -350,7 +350,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         guard request.maxResults <= RunSearch.maxResultsLimit else {
             throw MLflowError.invalidParameter("Invalid value for request parameter max_results. It must be at most \(RunSearch.maxResultsLimit), but got value \(request.maxResults)")
         }
-        let filter = request.filter.allSatisfy(\.isWhitespace) ? [] : try SearchGrammar.parseRunFilter(request.filter)
+        // Only "" is no filter: MLflow refuses a blank one ("Invalid filter '   '. Could not be parsed.").
+        let filter = try SearchGrammar.parseRunFilter(request.filter)
         let order = try SearchGrammar.parseRunOrderBy(request.orderBy)
         let offset = try PageToken.offset(request.pageToken)
 
@@ -363,7 +364,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
                 RunCandidate(run: indexed[i], index: i, fields: needed, files: files, dataset: self.cachedDataset)
             }
         }
-        if !filter.isEmpty { candidates = candidates.filter { SearchEvaluator.matches($0, filter) } }
+        if !filter.isEmpty {
+            let prepared = SearchEvaluator.RunFilter(filter)
+            candidates = candidates.filter { prepared.matches($0) }
+        }
         SearchEvaluator.sort(&candidates, by: order)
 
         let window = PageToken.window(total: candidates.count, offset: offset, maxResults: request.maxResults)

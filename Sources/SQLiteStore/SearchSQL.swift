@@ -18,6 +18,23 @@ struct SQLFragment {
     static func joined(_ parts: [SQLFragment], separator: String) -> SQLFragment {
         SQLFragment(parts.map(\.sql).joined(separator: separator), parts.flatMap(\.bindings))
     }
+
+    /// The parts joined by AND, parenthesized as a balanced tree: SQLite parses `a AND b AND c`
+    /// as a chain as deep as it is long and refuses a chain of 1,000 ("Expression tree is too
+    /// large (maximum depth 1000)", SQLITE_MAX_EXPR_DEPTH), which a filter of 10,000 tokens
+    /// reaches. Groups of 32 keep short filters' SQL as before.
+    static func conjunction(_ parts: [SQLFragment]) -> SQLFragment {
+        let group = 32
+        if parts.count <= group { return joined(parts, separator: " AND ") }
+        var level = parts
+        while level.count > group {
+            level = stride(from: 0, to: level.count, by: group).map { start in
+                let slice = Array(level[start..<min(start + group, level.count)])
+                return slice.count == 1 ? slice[0] : SQLFragment("(") + joined(slice, separator: " AND ") + SQLFragment(")")
+            }
+        }
+        return joined(level, separator: " AND ")
+    }
 }
 
 /// `column <op> ?` for one comparison, as SearchUtils.get_sql_comparison_func renders it on
@@ -126,9 +143,20 @@ struct RunSearchSQL {
         }
         conditions.append(SQLFragment("r.lifecycle_stage IN (" + marks(stages.count) + ")", stages.map { .text($0.rawValue) }))
         var filterJoins: [SQLFragment] = []
+        // SQLite joins at most 64 tables ("at most 64 tables in a join"); MLflow's SQL store,
+        // which joins one subquery per clause (SqlAlchemyStore._search_runs), fails from 64
+        // clauses on. Past the limit the remaining comparisons become EXISTS conditions, which
+        // keep the same runs, so every filter MLflow's parser accepts gets its answer.
+        let joinable = Self.maxJoinedTables - 1 - joins.count
+        // A correlated EXISTS costs SQLite time in proportion to the statement's other subqueries
+        // (936 of them over 45 runs: 2 s), so a filter past the join limit tests membership in
+        // uncorrelated subqueries instead, which SQLite materializes once each.
+        let membership = filter.count > joinable
         for (i, comparison) in filter.enumerated() {
-            if let join = filterJoin(comparison, alias: "f\(i)") {
+            if filterJoins.count < joinable, let join = filterJoin(comparison, alias: "f\(i)") {
                 filterJoins.append(join)
+            } else if membership, let test = membershipCondition(comparison) {
+                conditions.append(test)
             } else {
                 conditions.append(try condition(comparison))
             }
@@ -138,8 +166,9 @@ struct RunSearchSQL {
         // values are looked up; CROSS JOIN keeps runs as the outer loop, which stays cheap for
         // a small experiment in a big store (a key's rows span every experiment).
         var sql = SQLFragment("SELECT \(rowIDsOnly ? "r.rowid" : RunSearchSQL.runColumns(features)) FROM runs r")
-        for join in filterJoins + joins { sql = sql + SQLFragment(" ") + join }
-        sql = sql + SQLFragment(" WHERE ") + SQLFragment.joined(conditions, separator: " AND ")
+        let allJoins = filterJoins + joins
+        if !allJoins.isEmpty { sql = sql + SQLFragment(" ") + SQLFragment.joined(allJoins, separator: " ") }
+        sql = sql + SQLFragment(" WHERE ") + SQLFragment.conjunction(conditions)
         sql = sql + SQLFragment(" ORDER BY " + orderTerms.joined(separator: ", "))
         if let limit {
             sql = sql + SQLFragment(" LIMIT ? OFFSET ?", [.int(Int64(limit)), .int(Int64(offset))])
@@ -148,6 +177,9 @@ struct RunSearchSQL {
         }
         return sql
     }
+
+    /// SQLite's limit on the tables of one join (the bitmask width of its query planner).
+    static let maxJoinedTables = 64
 
     private func runColumn(_ attribute: String) throws -> String {
         switch attribute {
@@ -186,6 +218,39 @@ struct RunSearchSQL {
         return c.comparator == .notEqual
             ? SQLFragment("(") + test + SQLFragment(" OR \(x).is_nan = 1)")
             : SQLFragment("(") + test + SQLFragment(" AND \(x).is_nan = 0)")
+    }
+
+    /// A metric, param, tag or dataset comparison as `r.run_uuid [NOT] IN (SELECT ...)`: the
+    /// same runs as the EXISTS form of `condition` (run_uuid is never NULL in these tables).
+    private func membershipCondition(_ c: Comparison) -> SQLFragment? {
+        let table: String
+        var key = c.key.key
+        switch c.key.kind {
+        case .attribute where c.key.key == "run_name": (table, key) = ("tags", "mlflow.runName")
+        case .metric: table = "latest_metrics"
+        case .param: table = "params"
+        case .tag: table = "tags"
+        case .dataset:
+            guard features.datasets else { return nil }
+            switch c.key.key {
+            case "name", "digest":
+                return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE ")
+                    + comparisonSQL("d.\(c.key.key)", c.comparator, c.value, numeric: false) + SQLFragment(")")
+            case "context":
+                return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE ",
+                                   [.text("mlflow.data.context")])
+                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+            default: return nil
+            }
+        default: return nil
+        }
+        let head = "SELECT x.run_uuid FROM \(table) x WHERE x.\"key\" = ?"
+        switch c.comparator {
+        case .isNull: return SQLFragment("r.run_uuid NOT IN (\(head))", [.text(key)])
+        case .isNotNull: return SQLFragment("r.run_uuid IN (\(head))", [.text(key)])
+        default:
+            return SQLFragment("r.run_uuid IN (\(head) AND ", [.text(key)]) + valueTest(c, column: "x") + SQLFragment(")")
+        }
     }
 
     private func condition(_ c: Comparison) throws -> SQLFragment {
@@ -270,7 +335,7 @@ struct ExperimentSearchSQL {
         }
         let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time")), \(workspace ? "e.workspace" : "NULL")"
         return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
-            + SQLFragment.joined(conditions, separator: " AND ")
+            + SQLFragment.conjunction(conditions)
             + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",
                           [.int(Int64(limit)), .int(Int64(offset))])
     }

@@ -98,8 +98,8 @@ private func experimentsLoaded(_ state: inout AppState, _ result: Result<[Experi
     state.experimentsLoading = false
     switch result {
     case .failure(let error):
-        state.connection = .failed(error.message)
-        showMessage(&state, error.message, isError: true)
+        state.connection = .failed(error.oneLineMessage)
+        showMessage(&state, error.oneLineMessage, isError: true)
         return []
     case .success(let experiments):
         state.connection = .connected
@@ -144,11 +144,11 @@ private func runsLoaded(_ state: inout AppState, _ mode: RunsLoad, _ result: Res
     case .failure(let error):
         if error.code == .invalidParameterValue || error.code == .badRequest {
             // The store rejected the filter or order: show it under the filter, keep the text.
-            state.filterError = FilterError(message: error.message, column: errorColumn(error.message))
+            state.filterError = FilterError(message: error.oneLineMessage, column: errorColumn(error.message))
             if state.input == nil { state.input = TextInput(kind: .filter, text: state.currentFilter.text) }
         } else {
-            state.table.error = error.message
-            state.connection = .failed(error.message)
+            state.table.error = error.oneLineMessage
+            state.connection = .failed(error.oneLineMessage)
         }
         if mode == .replace { state.table.runs = []; state.table.rows = []; state.table.nextPageToken = nil }
         return []
@@ -704,7 +704,7 @@ func filterProblem(_ text: String) -> FilterError? {
         _ = try SearchGrammar.parseRunFilter(text)
         return nil
     } catch let error as MLflowError where error.code != .notImplemented {
-        return FilterError(message: error.message, column: errorColumn(error.message))
+        return FilterError(message: error.oneLineMessage, column: errorColumn(error.message))
     } catch {
         return nil
     }

@@ -61,7 +61,35 @@ public struct MLflowError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    public var description: String { "\(code.rawValue): \(oneLineMessage)" }
+
+    /// The message for one line of a terminal (the CLI's stderr, the TUI's message line): a
+    /// message quotes its input, and control characters from it (newlines, tabs, ESC) are
+    /// escaped as Python's repr writes them (`\n`, `\t`, `\x1b`) instead of moving the cursor.
+    /// JSON error bodies keep `message` as MLflow words it; JSON escapes it anyway.
+    public var oneLineMessage: String { Self.oneLine(message) }
+
+    public static func oneLine(_ text: String) -> String {
+        func isControl(_ s: Unicode.Scalar) -> Bool {
+            s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+        }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            guard isControl(s) else { out.append(s); continue }
+            let escaped: String
+            switch s {
+            case "\n": escaped = "\\n"
+            case "\r": escaped = "\\r"
+            case "\t": escaped = "\\t"
+            default:
+                let hex = String(s.value, radix: 16)
+                escaped = s.value <= 0xFF ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex : "\\u" + hex
+            }
+            out.append(contentsOf: escaped.unicodeScalars)
+        }
+        return String(out)
+    }
 
     public static func invalidParameter(_ message: String) -> MLflowError { .init(.invalidParameterValue, message) }
     public static func notFound(_ message: String) -> MLflowError { .init(.resourceDoesNotExist, message) }

@@ -28,7 +28,7 @@ enum Output {
             try await body()
         } catch {
             let mlflowError = (error as? CLIError)?.error ?? error.asMLflowError
-            FileHandle.standardError.write(Data("mltui: \(mlflowError.code.rawValue): \(mlflowError.message)\n".utf8))
+            FileHandle.standardError.write(Data("mltui: \(mlflowError)\n".utf8))
             if format == .json { write(JSONWriter.errorBody(mlflowError) + "\n") }
             throw ExitCode.failure
         }

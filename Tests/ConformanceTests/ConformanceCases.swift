@@ -51,6 +51,12 @@ enum ConformanceCases {
         RunsCase("trailing AND", experiments: bench, filter: "params.model = 'gpt-4o' and"),
         RunsCase("empty experiment", experiments: ["empty-experiment"]),
         RunsCase("by experiment name", experiments: ["日本語-実験", "émoji 🚀 runs"], filter: "params.lr IS NULL", byName: true),
+        // sqlparse keeps a dot no name follows in the identifier: MLflow reads key ".model".
+        RunsCase("dotted key params..model", filter: "params..model = 'gpt-4o'"),
+        RunsCase("dotted key params.model. IS NULL", experiments: bench, filter: "params.model. IS NULL"),
+        // 3,300 values with their commas and spaces are 9,906 of the 10,000 tokens sqlparse groups.
+        RunsCase("run_id IN, 3,300 values", experiments: bench,
+                 filter: "attributes.run_id IN ('{run:gpt-4o-t1}', " + (1..<3300).map { "'x\($0)'" }.joined(separator: ", ") + ")"),
     ]
 
     static let invalidFilters: [RunsCase] = [
@@ -72,7 +78,16 @@ enum ConformanceCases {
         "params.lr > '0.001'",
         "metrics.loss <",
         "datasets.foo = 'x'",
-    ].map { (filter: String) in RunsCase("invalid filter \(filter)", filter: filter) }
+        // sqlparse finds no statement in a blank filter: "Invalid filter '   '. Could not be parsed."
+        "   ",
+        "\n",
+    ].map { (filter: String) in RunsCase("invalid filter \(filter)", filter: filter) } + [
+        // 10,007 tokens: sqlparse refuses more than 10,000, MLflow answers "Error on parsing filter".
+        RunsCase("invalid filter: 1,001 clauses, past sqlparse's 10,000 tokens",
+                 filter: Array(repeating: "params.model = 'gpt-4o'", count: 1001).joined(separator: " AND ")),
+        RunsCase("invalid filter: run_id IN with 5,000 values, past sqlparse's 10,000 tokens",
+                 filter: "attributes.run_id IN (" + (0..<5000).map { "'x\($0)'" }.joined(separator: ", ") + ")"),
+    ]
 
     static let orderings: [RunsCase] = [
         RunsCase("order metric DESC", orderBy: ["metrics.latency_p95 DESC"]),

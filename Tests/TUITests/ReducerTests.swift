@@ -4,6 +4,15 @@ import Tracking
 @testable import TUI
 
 final class ReducerTests: XCTestCase {
+    /// A filter error quotes the input; on the message line its control characters are escaped,
+    /// and the caret still points at the input's column.
+    func testFilterErrorsEscapeControlCharacters() {
+        let problem = filterProblem("tags.x = 'a\n\u{1B}[2Jb")
+        XCTAssertEqual(problem?.message, "Invalid clause(s) in filter string: the quoted string 'a\\n\\x1b[2Jb is never closed (column 10)")
+        XCTAssertEqual(problem?.column, 10)
+        XCTAssertNotNil(filterProblem("   ")?.message)
+    }
+
     func testStartupOpensFirstExperimentAndSearchesItsRuns() {
         var state = AppState(source: "x", now: Fixtures.now)
         let startEffects = startApp(&state)

@@ -52,6 +52,12 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "select = 'x'", "name = 'x'", "params.select = 'x'", "metrics.`a b` = 1", "end_time != 5.5",
         "status < 'R'", "start_time IN (1)", "metric.x IN (1)", "tags.x IN ('a')", "start_time > 99999999999",
         "tags.x = 'multi\nline'", "metrics.x > 1\nAND tags.y = 'z'", "tags.x = 'it\\'", "tags.x = 'a\\' AND tags.y = 'b'",
+        // Dots sqlparse groups into the identifier although no name follows them.
+        "params..x = 'a'", "params...x='a'", "params.x. = 'a'", "params.. = 'a'", "params. .x = 'a'", "params.. x = 'a'",
+        "params..`x` = 'a'", "params..'x' = 'a'", "`params`..x = 'a'", "metrics..m > 1", "tags..a.b = 'x'",
+        "tags..x IS NULL", "params..1 = 'a'", "params.x..1 = 'a'", "attributes..status = 'x'", "params..",
+        "params..x IN ('a')", "params .. x = 'a'",
+        "\n", "\t", " \r\n ",
     ]
 
     static let experimentFilters = [
@@ -64,6 +70,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         "tags.`nested/key` = 'v/1'", "params.x = 'y'", "metrics.x > 1", "status = 'x'", "`attribute`.name = 'x'",
         "name = 'x' OR name = 'y'", "name = 'x' AND tags.a = 'b'", "creation_time = -5", "`name` = 'x'",
         "\"name\" = 'x'", "lifecycle_stage = 'active'", "creation_time > 1e3",
+        "tags..x = 'a'", "   ", "\n",
     ]
 
     static let runOrders: [[String]] = [
@@ -132,6 +139,58 @@ final class SearchGrammarDifferentialTests: XCTestCase {
             let oursAccepts = (try? Self.parse(testCase).get()) != nil
             XCTAssertNotEqual(oursAccepts, mlflowAccepts, "\(testCase): no longer diverges (\(reason))")
         }
+    }
+
+    /// MLflow refuses a statement of more than 10,000 sqlparse tokens with "Error on parsing
+    /// filter"; mltui counts the same tokens. Filters of several shapes are padded with spaces
+    /// to 10,000 and 10,001 tokens by mltui's count (sqlparse takes seconds to group 10,000): MLflow must accept and refuse exactly the
+    /// same ones, and refuse with its parsing error.
+    func testTokenCapLikeMLflow() throws {
+        let shapes: [(clause: String, joint: String)] = [
+            ("tags.`a b` != \"x\" AND created >= -1.5e3 AND params.p IS NOT NULL", "\r\nand\n"),
+            ("params.p NOT LIKE 'a%'", " AND "),
+        ]
+        var cases: [Case] = []
+        for shape in shapes {
+            let one = SearchLexer(shape.clause + shape.joint).tokenize().sqlparseTokenCount
+            var text = shape.clause
+            while SearchLexer(text).tokenize().sqlparseTokenCount + one <= 9_990 { text += shape.joint + shape.clause }
+            let base = SearchLexer(text).tokenize().sqlparseTokenCount
+            for target in 10_000...10_001 { cases.append(.runFilter(text + String(repeating: " ", count: target - base))) }
+        }
+        // `run_id IN (` is 5 tokens, each value and comma 2, `)` 1: 4,998 values make 10,001.
+        let values = (0..<4_998).map { "'\($0)'" }
+        for count in [4_997, 4_998] {
+            cases.append(.runFilter("run_id IN (" + values.prefix(count).joined(separator: ",") + ")"))
+        }
+        cases.append(.runOrder([String(repeating: " ", count: 9_997) + "metrics.m"]))
+        cases.append(.runOrder([String(repeating: " ", count: 9_998) + "metrics.m"]))
+        let answers = try Self.askMLflow(cases)
+        var refused = 0
+        for (testCase, answer) in zip(cases, answers) {
+            let mlflowOK = answer["ok"] as? Bool ?? false
+            let mlflowError = answer["error"] as? String ?? ""
+            let ours = Self.parse(testCase)
+            let tokens: Int
+            switch testCase {
+            case .runFilter(let text): tokens = SearchLexer(text).tokenize().sqlparseTokenCount
+            case .runOrder(let texts): tokens = SearchLexer(texts[0]).tokenize().sqlparseTokenCount
+            default: tokens = 0
+            }
+            let label = "\(tokens) tokens, \(String(describing: testCase).prefix(60))"
+            switch ours {
+            case .success:
+                XCTAssertTrue(mlflowOK, "\(label): MLflow refuses (\(mlflowError.prefix(100))) but mltui accepts")
+            case .failure(let error):
+                XCTAssertFalse(mlflowOK, "\(label): MLflow accepts but mltui refuses: \(error.message.prefix(200))")
+                // `NOT LIKE` and a leading space in order_by are refused below the cap too.
+                let capped = error.message.hasPrefix("Error on parsing")
+                XCTAssertEqual(capped, mlflowError.contains("Error on parsing"),
+                               "\(label): mltui: \(error.message.prefix(100)); MLflow: \(mlflowError.prefix(100))")
+                if capped { refused += 1 }
+            }
+        }
+        XCTAssertEqual(refused, shapes.count + 2, "each shape, list and order_by is refused at 10,001 tokens")
     }
 
     // MARK: running both sides

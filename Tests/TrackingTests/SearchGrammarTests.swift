@@ -145,6 +145,37 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("params.a-b = 'x'", column: 9, "'-'", "'params.a'")
         assertRejects("tags.a b = 'y'", column: 8, "'b'", "'tags.a'")
         assertRejects("tags.x.1 = 'y'", column: 8, "expected a key after '.'", "'1'")
+        // sqlparse groups a dot no name follows into the identifier (grouping.py, group_period):
+        // MLflow reads `params..x` as key ".x" and `params.x.` as key "x.".
+        XCTAssertEqual(one("params..x = 'a'")?.key, SearchKey(.param, ".x"))
+        XCTAssertEqual(one("metrics..m > 1")?.key, SearchKey(.metric, ".m"))
+        XCTAssertEqual(one("params...x='a'")?.key, SearchKey(.param, "..x"))
+        XCTAssertEqual(one("params.x. = 'a'")?.key, SearchKey(.param, "x."))
+        XCTAssertEqual(one("params.. = 'a'")?.key, SearchKey(.param, "."))
+        XCTAssertEqual(one("tags..a.b IS NULL")?.key, SearchKey(.tag, ".a.b"))
+        XCTAssertEqual(one("params..`x` = 'a'")?.key, SearchKey(.param, ".`x`"))
+        XCTAssertEqual(one("`params`..x = 'a'")?.key, SearchKey(.param, ".x"))
+        assertRejects("params..1 = 'a'", column: 8, "'.1'")
+        assertRejects("attributes..status = 'x'", column: 1, "Invalid attribute key '.status'")
+    }
+
+    /// A blank filter is not "no filter": sqlparse finds no statement in it and MLflow answers
+    /// "Invalid filter '   '. Could not be parsed." (both stores, runs and experiments).
+    func testBlankFilterIsRefused() {
+        for blank in ["   ", "\n", "\t", " \r\n "] {
+            assertRejects(blank, column: 1, "Invalid filter '\(blank)'. Could not be parsed")
+            assertRejects(blank, column: 1, "Invalid filter '\(blank)'. Could not be parsed", experiments: true)
+        }
+        XCTAssertEqual(run(""), [])
+    }
+
+    /// Messages quote their input; on one terminal line its control characters are escaped.
+    func testOneLineMessagesEscapeControlCharacters() {
+        let error = MLflowError.invalidParameter("Invalid filter '\n'. Could not be parsed: x\t\u{1B}[31m\r\n\u{85}\u{2028}é")
+        XCTAssertEqual(error.oneLineMessage, "Invalid filter '\\n'. Could not be parsed: x\\t\\x1b[31m\\r\\n\\x85\\u2028é")
+        XCTAssertEqual(error.description, "INVALID_PARAMETER_VALUE: " + error.oneLineMessage)
+        XCTAssertFalse(error.oneLineMessage.contains(where: { $0.isNewline || $0 == "\u{1B}" || $0 == "\t" }))
+        XCTAssertEqual(MLflowError.oneLine("plain ✓"), "plain ✓")
     }
 
     func testAttributeAliases() {
@@ -333,5 +364,94 @@ final class SearchGrammarTests: XCTestCase {
         assertOrderRejects(["tags.x"], "Invalid order_by entity: tag", experiments: true)
         assertOrderRejects(["attributes.name"], "Invalid entity type 'attributes'", experiments: true)
         assertOrderRejects(["status"], "Invalid attribute key 'status'", experiments: true)
+    }
+}
+
+/// Filters at the size of MLflow's parser cap: sqlparse refuses a statement of more than
+/// 10,000 tokens (sqlparse/engine/grouping.py, MAX_GROUPING_TOKENS), which MLflow reports as
+/// INVALID_PARAMETER_VALUE "Error on parsing filter '...'"; everything up to the cap parses in
+/// time linear in its length (the quoted-string lexer used to rescan the rest of the text for
+/// every quote: 4,000 quoted clauses took 13 s).
+final class SearchGrammarSizeTests: XCTestCase {
+    /// `n` comparisons of `clause` joined by " AND ": 10 sqlparse tokens per `params.p = 'a'`
+    /// clause and joint (name, dot, name, space, operator, space, string, space, AND, space).
+    static func filter(_ clause: String, _ n: Int) -> String {
+        Array(repeating: clause, count: n).joined(separator: " AND ")
+    }
+
+    /// The sqlparse token count of a 1,000-clause filter is 9,997: three spaces pad it to the cap.
+    func testTokenCapIsMLflows() throws {
+        let atCap = Self.filter("params.p = 'a'", 1000) + "   "
+        XCTAssertEqual(try SearchGrammar.parseRunFilter(atCap).count, 1000)
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter(atCap + " ")) { error in
+            let error = error as? MLflowError
+            XCTAssertEqual(error?.code, .invalidParameterValue)
+            XCTAssertTrue(error?.message.hasPrefix("Error on parsing filter 'params.p = 'a' AND ") ?? false, "\(String(describing: error))")
+            XCTAssertTrue(error?.message.contains("10001 tokens") ?? false, "\(String(describing: error))")
+            // The message quotes the start of the filter only, and points at the 10,001st token.
+            XCTAssertLessThan(error?.message.count ?? .max, 300)
+            XCTAssertTrue(error?.message.hasSuffix("(column \(atCap.count + 1))") ?? false, "\(String(describing: error))")
+        }
+        // `NOT NULL` and `NOT LIKE` are one sqlparse token each, with the spaces between.
+        XCTAssertEqual(SearchLexer(Self.filter("params.p IS NOT NULL", 5)).tokenize().sqlparseTokenCount, 47)
+        XCTAssertEqual(SearchLexer(Self.filter("params.p NOT  LIKE 'a'", 5)).tokenize().sqlparseTokenCount, 47)
+        // "\r\n" is one newline token; statements after ';' count on their own (MLflow then
+        // reports the second statement, not the size).
+        XCTAssertEqual(SearchLexer("a\r\nb").tokenize().sqlparseTokenCount, 3)
+        XCTAssertEqual(SearchLexer("a = 1; b = 2").tokenize().sqlparseTokenCount, 7)
+        // The cap applies to experiment filters and order_by entries too.
+        XCTAssertThrowsError(try SearchGrammar.parseExperimentFilter(Self.filter("tags.t = 'a'", 1001))) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter") ?? false)
+        }
+        XCTAssertThrowsError(try SearchGrammar.parseRunOrderBy([String(repeating: " ", count: 10_001) + "metrics.m"])) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing order_by clause") ?? false)
+        }
+        // An unterminated quote no longer stops the count: the cap is checked first, as in MLflow.
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter("'" + Self.filter("params.p = 1", 1300))) {
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter") ?? false)
+        }
+    }
+
+    /// The issue's inputs: 1,000 to 10,000 quoted clauses and a 100,000-value IN list (790 KB)
+    /// are answered or refused at once. The bound is generous; the timings are printed.
+    func testLargeFiltersParseInLinearTime() throws {
+        for n in [1000, 4000, 10_000] {
+            let text = Self.filter("params.p = 'a'", n)
+            let start = Date()
+            let result = Result { try SearchGrammar.parseRunFilter(text) }
+            let seconds = Date().timeIntervalSince(start)
+            print("parse \(n) quoted clauses (\(text.utf8.count) bytes): \(String(format: "%.3f", seconds)) s")
+            if n == 1000 { XCTAssertEqual(try result.get().count, 1000) } else { XCTAssertThrowsError(try result.get()) }
+            XCTAssertLessThan(seconds, 10)
+        }
+        let values = (0..<100_000).map { String(format: "'%06d'", $0) }.joined(separator: ", ")
+        let list = "attributes.run_id IN (\(values))"
+        let start = Date()
+        XCTAssertThrowsError(try SearchGrammar.parseRunFilter(list)) {
+            XCTAssertEqual(($0 as? MLflowError)?.code, .invalidParameterValue)
+            XCTAssertTrue(($0 as? MLflowError)?.message.hasPrefix("Error on parsing filter 'attributes.run_id IN (") ?? false)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print("parse a 100,000-value IN list (\(list.utf8.count) bytes): \(String(format: "%.3f", seconds)) s")
+        XCTAssertLessThan(seconds, 10)
+    }
+
+    /// The longest list under the cap (3,300 values, ~6,600 tokens) parses and is tested as a
+    /// set: 10,000 runs against it cost one lookup each.
+    func testLongInListMatchesThroughASet() throws {
+        let ids = (0..<3300).map { String(format: "run%05d", $0) }
+        let filter = try SearchGrammar.parseRunFilter("run_id IN (" + ids.map { "'\($0)'" }.joined(separator: ",") + ")")
+        struct IDOnly: SearchableRun {
+            var searchRunID: String
+            func fieldValue(_ key: SearchKey) -> FieldValue? { key == SearchKey(.attribute, "run_id") ? .string(searchRunID) : nil }
+            var searchDatasets: [DatasetInput] { [] }
+        }
+        let runs = (0..<10_000).map { IDOnly(searchRunID: String(format: "run%05d", $0 * 7)) }
+        let prepared = SearchEvaluator.RunFilter(filter)
+        let start = Date()
+        let matched = runs.filter { prepared.matches($0) }
+        print("10,000 runs against a 3,300-value IN list: \(String(format: "%.3f", Date().timeIntervalSince(start))) s")
+        XCTAssertEqual(matched.count, (0..<10_000).filter { $0 * 7 < 3300 }.count)
+        XCTAssertEqual(matched.map(\.searchRunID), runs.filter { SearchEvaluator.matches($0, filter) }.map(\.searchRunID))
     }
 }

@@ -71,24 +71,79 @@ extension Experiment: SearchableExperiment {
 /// comments say so; the SQLite backend runs its own SQL (reference §3.3).
 public enum SearchEvaluator {
     public static func matches(_ run: some SearchableRun, _ filter: Filter) -> Bool {
-        filter.allSatisfy { matches(run, $0) }
+        filter.allSatisfy { matches(run, $0, PreparedValue($0)) }
+    }
+
+    /// A run filter prepared once for many runs: IN lists become hash sets and LIKE patterns are
+    /// compiled once, so a run costs the same to test whatever the length of a list.
+    public struct RunFilter {
+        private let clauses: [(Comparison, PreparedValue)]
+
+        public init(_ filter: Filter) { clauses = filter.map { ($0, PreparedValue($0)) } }
+
+        public var isEmpty: Bool { clauses.isEmpty }
+
+        public func matches(_ run: some SearchableRun) -> Bool {
+            clauses.allSatisfy { SearchEvaluator.matches(run, $0.0, $0.1) }
+        }
+    }
+
+    /// A comparison's value in the form it is tested in.
+    enum PreparedValue {
+        case value(SearchValue)
+        /// An IN / NOT IN list as the UTF-8 bytes of its items: equality by code point, as
+        /// `codePointOrder` decides it (a String set would apply canonical equivalence).
+        case members(Set<[UInt8]>)
+        case pattern(LikePattern)
+
+        init(_ comparison: Comparison) {
+            switch (comparison.comparator, comparison.value) {
+            case (.in, .list(let items)), (.notIn, .list(let items)):
+                self = .members(Set(items.map { Array($0.utf8) }))
+            case (.like, .string(let pattern)):
+                self = .pattern(LikePattern(pattern, caseInsensitive: false))
+            case (.ilike, .string(let pattern)):
+                self = .pattern(LikePattern(pattern, caseInsensitive: true))
+            default:
+                self = .value(comparison.value)
+            }
+        }
     }
 
     static func matches(_ run: some SearchableRun, _ comparison: Comparison) -> Bool {
+        matches(run, comparison, PreparedValue(comparison))
+    }
+
+    private static func matches(_ run: some SearchableRun, _ comparison: Comparison, _ value: PreparedValue) -> Bool {
+        let comparator = comparison.comparator
         switch comparison.key {
         case SearchKey(.attribute, "run_name"):
             // Filters on run_name read the tag (reference §3.3); the parser already rewrites it.
-            return compare(run.fieldValue(SearchKey(.tag, "mlflow.runName")), comparison.comparator, comparison.value)
+            return compare(run.fieldValue(SearchKey(.tag, "mlflow.runName")), comparator, value)
         case SearchKey(.dataset, "context"):
             return run.searchDatasets.contains { input in
-                input.tags.contains { $0.key == "mlflow.data.context" && compare(.string($0.value), comparison.comparator, comparison.value) }
+                input.tags.contains { $0.key == "mlflow.data.context" && compare(.string($0.value), comparator, value) }
             }
         case SearchKey(.dataset, "name"):
-            return run.searchDatasets.contains { compare(.string($0.dataset.name), comparison.comparator, comparison.value) }
+            return run.searchDatasets.contains { compare(.string($0.dataset.name), comparator, value) }
         case SearchKey(.dataset, "digest"):
-            return run.searchDatasets.contains { compare(.string($0.dataset.digest), comparison.comparator, comparison.value) }
+            return run.searchDatasets.contains { compare(.string($0.dataset.digest), comparator, value) }
         default:
-            return compare(run.fieldValue(comparison.key), comparison.comparator, comparison.value)
+            return compare(run.fieldValue(comparison.key), comparator, value)
+        }
+    }
+
+    private static func compare(_ field: FieldValue?, _ comparator: Comparator, _ value: PreparedValue) -> Bool {
+        switch value {
+        case .value(let plain):
+            return compare(field, comparator, plain)
+        case .members(let members):
+            guard case .string(let lhs)? = field else { return false }
+            let found = members.contains(Array(lhs.utf8))
+            return comparator == .in ? found : !found
+        case .pattern(let pattern):
+            guard case .string(let lhs)? = field else { return false }
+            return pattern.matches(lhs)
         }
     }
 

@@ -126,6 +126,8 @@ struct FilterParser {
     private var tokens: [SearchToken] = []
     private var position = 0
     private var unterminatedQuote: UnterminatedQuote?
+    private var sqlparseTokenCount = 0
+    private var columnPastTokenCap: Int?
 
     /// `location` prefixes the column in messages ("order_by entry 2, ").
     init(_ text: String, rules: EntityRules, location: String = "") {
@@ -134,7 +136,11 @@ struct FilterParser {
         self.location = location
         let lexer = SearchLexer(text)
         chars = lexer.chars
-        do { tokens = try lexer.tokenize() } catch { unterminatedQuote = error as? UnterminatedQuote }
+        let lexed = lexer.tokenize()
+        tokens = lexed.tokens
+        unterminatedQuote = lexed.unterminatedQuote
+        sqlparseTokenCount = lexed.sqlparseTokenCount
+        columnPastTokenCap = lexed.columnPastTokenCap
     }
 
     /// Words that end or join comparisons; never the start of an identifier.
@@ -154,6 +160,7 @@ struct FilterParser {
 
     mutating func parseFilter() throws -> Filter {
         if text.isEmpty { return [] }
+        try checkTokenCap("Error on parsing filter")
         if let quote = unterminatedQuote {
             throw error("Invalid clause(s) in filter string: \(quote.message)", column: quote.column)
         }
@@ -320,6 +327,7 @@ struct FilterParser {
     // MARK: order_by
 
     mutating func parseOrderClause() throws -> OrderClause {
+        try checkTokenCap("Error on parsing order_by clause")
         if let quote = unterminatedQuote {
             throw error("Invalid order_by clause '\(text)'. Could not be parsed: \(quote.message)", column: quote.column)
         }
@@ -367,14 +375,23 @@ struct FilterParser {
         }
     }
 
-    /// `part (. part)*`, returned as written (whitespace around dots included, as sqlparse
+    /// `part (. part?)*`, returned as written (whitespace around dots included, as sqlparse
     /// groups it). Parts are words or quoted names; after a dot also 'single-quoted' ones.
+    /// sqlparse/engine/grouping.py, group_period, also groups a dot that no name follows, so
+    /// `params..x` is key `.x` and `params.x.` key `x.` in MLflow; a prefix with nothing after
+    /// its dot (`tags.`, an empty key no run can have) is refused here.
     private mutating func parseIdentifier() throws -> (String, SearchToken) {
         let first = tokens[position]
         var last = first
+        var firstDotEnd: Int? = first.text.contains(".") ? first.start : nil
         position += 1
         while let dot = peek(), dot.kind == .dot {
             position += 1
+            last = dot
+            if firstDotEnd == nil { firstDotEnd = dot.end }
+            if let following = peek(), following.kind == .dot { continue }
+            // A dot closes the identifier when a comparator follows, unless the key is empty.
+            if let following = peek(), startsComparator(following), last.end > firstDotEnd! { break }
             guard let part = peek(), [.word, .backticked, .singleQuoted, .doubleQuoted].contains(part.kind) else {
                 let after = peek()
                 throw error("Invalid identifier '\(String(chars[first.start..<dot.end]))': expected a key after '.'"
@@ -384,6 +401,12 @@ struct FilterParser {
             last = part
         }
         return (String(chars[first.start..<last.end]), first)
+    }
+
+    /// A token a comparator can start with: an operator or LIKE, ILIKE, IN, NOT, IS.
+    private func startsComparator(_ token: SearchToken) -> Bool {
+        token.kind == .comparisonOperator
+            || (token.kind == .word && ["LIKE", "ILIKE", "IN", "NOT", "IS"].contains(token.text.uppercased()))
     }
 
     /// MLflow's identifier rules: the prefix is the text before the FIRST dot (`tags.mlflow.runName`
@@ -428,6 +451,18 @@ struct FilterParser {
     }
 
     // MARK: tokens and errors
+
+    /// MLflow refuses what sqlparse refuses to group: a statement of more than 10,000 tokens
+    /// (SearchUtils.parse_search_filter and _validate_order_by_and_generate_token turn its
+    /// SQLParseError into INVALID_PARAMETER_VALUE "Error on parsing filter '<filter>'"). MLflow
+    /// echoes the whole text; the message here quotes its start only, as it may be megabytes.
+    private func checkTokenCap(_ wording: String) throws {
+        guard sqlparseTokenCount > SearchLexer.maxTokens else { return }
+        let shown = chars.count > 60 ? String(chars.prefix(60)) + "..." : text
+        throw error("\(wording) '\(shown)': it has \(sqlparseTokenCount) tokens, more than the "
+                    + "\(SearchLexer.maxTokens) MLflow's parser (sqlparse) accepts in one statement",
+                    column: columnPastTokenCap ?? 1)
+    }
 
     private func peek() -> SearchToken? { position < tokens.count ? tokens[position] : nil }
 
