@@ -215,11 +215,15 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         readRunInfo(at: base, relativeRun, experimentPath: experimentPath, name: name).info
     }
 
-    /// Pauses between reads of a run meta.yaml found empty or cut short while it was just
-    /// modified: MLflow rewrites it in place (`FileStore._overwrite_run_info` truncates, then
-    /// writes), and its own reader retries such a read too (`FileStore._read_yaml`, twice, 0.1 s
-    /// then 0.2 s). About 0.3 s in all; an old broken file is reported at once.
-    static let metaRetryDelays: [useconds_t] = [10_000, 20_000, 40_000, 80_000, 160_000]
+    /// How long, and with what pause between reads, a run meta.yaml found empty or cut short
+    /// just after it was modified is read again: MLflow rewrites it in place on every update
+    /// (`FileStore._overwrite_run_info` truncates, then writes), and its own reader retries such
+    /// a read too (`FileStore._read_yaml`: twice, after 0.1 s and 0.2 s). A client logging in a
+    /// loop on a busy machine leaves it empty a good part of the time, so this tries more often
+    /// and for longer; a file that stays broken is reported, and one not modified in the last
+    /// seconds at once.
+    static let metaRetryBudget: useconds_t = 1_000_000
+    static let metaRetryPause: useconds_t = 10_000
 
     /// `runInfo`, with the warning given when it is nil (`missing`: there is no meta.yaml).
     func readRunInfo(at base: Int32, _ relativeRun: String, experimentPath: String,
@@ -239,12 +243,12 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             runCache.noteHit()
             return (kept.info, nil, false)
         }
-        var attempt = 0
+        var waited: useconds_t = 0
         while true {
             let read = readRunMeta(at: base, metaName, runPath: runPath, experimentPath: experimentPath, name: name)
-            if read.mayBeBeingWritten, attempt < Self.metaRetryDelays.count {
-                usleep(Self.metaRetryDelays[attempt])
-                attempt += 1
+            if read.mayBeBeingWritten, waited < Self.metaRetryBudget {
+                usleep(Self.metaRetryPause)
+                waited += Self.metaRetryPause
                 continue
             }
             if let problem = read.problem { warn(problem) }
