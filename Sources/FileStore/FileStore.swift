@@ -76,20 +76,27 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     /// registry); deleted ones the folders of `.trash` (reference §2, `_get_active_experiments`).
     func experimentDirectories(_ view: ViewType) -> [ExperimentDirectory] {
         var out: [ExperimentDirectory] = []
-        if view != .deletedOnly, let entries = PosixFiles.list(root) {
+        if view != .deletedOnly, let entries = listing(root) {
             for entry in entries.sorted(by: { $0.name < $1.name })
             where entry.isDirectory && !entry.name.hasSuffix(".trash") && entry.name != "models" && !entry.name.hasPrefix(".")
                 && followable(entry, in: root) {
                 out.append(ExperimentDirectory(id: entry.name, path: root + "/" + entry.name))
             }
         }
-        if view != .activeOnly, let entries = PosixFiles.list(root + "/.trash") {
+        if view != .activeOnly, let entries = listing(root + "/.trash") {
             for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory && !entry.name.hasPrefix(".")
                 && followable(entry, in: root + "/.trash") {
                 out.append(ExperimentDirectory(id: entry.name, path: root + "/.trash/" + entry.name))
             }
         }
         return out
+    }
+
+    /// The entries of a folder of the store; a folder that exists but cannot be listed is reported.
+    private func listing(_ folder: String) -> [PosixFiles.Entry]? {
+        let (entries, problem) = PosixFiles.listing(folder)
+        if let problem { warn("Skipping folder \(folder): \(problem)") }
+        return entries
     }
 
     /// Whether an experiment folder entry may be used: a link only when it does not loop.
@@ -189,7 +196,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         lock.unlock()
         if let cached, cached.stamp == stamp { return cached.runs }
         var runs: [String] = []
-        for entry in PosixFiles.list(experimentPath) ?? [] {
+        // A folder that could not be listed is not remembered as empty (a chmod does not change
+        // the stamp).
+        guard let entries = listing(experimentPath) else { return [] }
+        for entry in entries {
             if entry.isDirectory {
                 guard !["tags", "datasets", "traces", "models"].contains(entry.name) else { continue }
                 if entry.isLink, case .failure(let refusal) = links(experimentPath).target(of: experimentPath + "/" + entry.name) {

@@ -36,11 +36,16 @@ enum PosixFiles {
     static func list(_ path: String) -> [Entry]? { list(at: AT_FDCWD, path) }
 
     /// `list` of `name` relative to the directory open at `base`.
-    static func list(at base: Int32, _ name: String) -> [Entry]? {
+    static func list(at base: Int32, _ name: String) -> [Entry]? { listing(at: base, name).entries }
+
+    /// `list`, with why it failed: nil when the folder does not exist (not a problem), else
+    /// strerror's text (permission denied is worth a warning, a missing `.trash` is not).
+    static func listing(at base: Int32 = AT_FDCWD, _ name: String) -> (entries: [Entry]?, problem: String?) {
         let fd = openat(base, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0, let dir = fdopendir(fd) else {
+            let code = errno
             if fd >= 0 { close(fd) }
-            return nil
+            return (nil, code == ENOENT || code == ENOTDIR ? nil : String(cString: strerror(code)))
         }
         defer { closedir(dir) }
         var entries: [Entry] = []
@@ -63,7 +68,7 @@ enum PosixFiles {
             if name == "." || name == ".." { continue }
             entries.append(Entry(name: name, isDirectory: isDirectory, isLink: isLink))
         }
-        return entries
+        return (entries, nil)
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -191,7 +191,9 @@ struct RunDirectory {
     /// skipped with a warning there too). In directory order, as MLflow's `os.listdir` gives them.
     func inputs(dataset: (String) -> Dataset?) -> RunInputs {
         var inputs = RunInputs()
-        guard let entries = PosixFiles.list(at: fd, "inputs") else { return inputs }
+        let (listed, problem) = PosixFiles.listing(at: fd, "inputs")
+        if let problem { warn("Skipping folder \(path)/inputs: \(problem)") }
+        guard let entries = listed else { return inputs }
         for entry in entries where entry.isDirectory && followable(entry, in: "inputs") {
             let metaPath = path + "/inputs/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(at: fd, "inputs/" + entry.name + "/meta.yaml", path: metaPath, links: links, warn: warn) else { continue }
@@ -223,7 +225,9 @@ struct RunDirectory {
     /// Model outputs in directory order, as MLflow lists them.
     func outputs() -> RunOutputs {
         var outputs = RunOutputs()
-        guard let entries = PosixFiles.list(at: fd, "outputs") else { return outputs }
+        let (listed, problem) = PosixFiles.listing(at: fd, "outputs")
+        if let problem { warn("Skipping folder \(path)/outputs: \(problem)") }
+        guard let entries = listed else { return outputs }
         for entry in entries where entry.isDirectory && followable(entry, in: "outputs") {
             let metaPath = path + "/outputs/" + entry.name + "/meta.yaml"
             guard let meta = RunDirectory.readMeta(at: fd, "outputs/" + entry.name + "/meta.yaml", path: metaPath, links: links, warn: warn),

@@ -117,6 +117,16 @@ final class BadStoreCommandTests: XCTestCase {
         XCTAssertEqual(errors.count, 1, history.stderrText)
         XCTAssertTrue(errors.first?.contains("INVALID_STATE") ?? false, history.stderrText)
         XCTAssertTrue(errors.first?.contains("Permission denied") ?? false, history.stderrText)
+
+        // An experiment folder that can be entered but not listed: its runs cannot be found,
+        // and the folder is named instead of the experiment reading as empty.
+        let experiment = s.root + "/" + s.experimentID
+        XCTAssertEqual(chmod(experiment, 0o111), 0)
+        defer { chmod(experiment, 0o755) }
+        let unlisted = try mltui(["runs", "--tracking-uri", s.root, "--experiment-id", s.experimentID, "--format", "json"], through: prefix)
+        XCTAssertEqual(unlisted.status, 0, unlisted.stderrText)
+        XCTAssertEqual(warnings(unlisted), ["mltui: warning: Skipping folder \(experiment): Permission denied"])
+        XCTAssertEqual(try runs(unlisted).count, 0)
     }
 
     /// The MLflow client rewrites a run's meta.yaml on every update (truncate, then write); the
