@@ -262,6 +262,11 @@ enum PosixFiles {
                 if fd < 0 { return .failed(failure(errno)) }
             }
         }
+        return regular(fd)
+    }
+
+    /// An open descriptor when it is a regular file; closed, with the reason, when it is not.
+    private static func regular(_ fd: Int32) -> Opened {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
@@ -306,9 +311,16 @@ enum PosixFiles {
     /// (`FileStore._get_resource_files`) does not descend into linked sub-folders, neither does
     /// this; only the last component may again be a link to a file.
     static func openKeyFile(at base: Int32, folder: String, key: String, path: String, links: LinkPolicy?) -> Opened {
+        // The common case in one call: no link anywhere on the way. Any link (ELOOP), or a
+        // kernel without openat2, takes the walk below, which judges each link.
+        let direct = mltui_open_without_links(base, folder + "/" + key, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if direct >= 0 { return regular(direct) }
+        let code = errno
+        if code == ENOENT || code == ENOTDIR { return .failed(.missing) }
         let parts = key.split(separator: "/").map(String.init)
-        var (dir, problem) = openFolder(at: base, folder, path: { path + "/" + folder }, links: links)
-        guard dir >= 0 else { return .failed(problem.map { .refused($0) } ?? .missing) }
+        let opened = openFolder(at: base, folder, path: { path + "/" + folder }, links: links)
+        guard opened.fd >= 0 else { return .failed(opened.problem.map { .refused($0) } ?? .missing) }
+        var dir = opened.fd
         defer { close(dir) }
         var walked = path + "/" + folder
         for part in parts.dropLast() {
@@ -321,7 +333,6 @@ enum PosixFiles {
             dir = next
             walked += "/" + part
         }
-        problem = nil
         let last = parts.last ?? ""
         return openRegular(at: dir, last, path: { walked + "/" + last }, links: links)
     }
