@@ -246,11 +246,15 @@ enum PosixFiles {
     }
 
     /// Opens `name`, relative to the directory open at `base` (`path` is its full path, for
-    /// links), as a regular file to read. A link in its last component is followed only as
-    /// `links` allows (never without a policy); a FIFO, device or socket is refused. Opened
-    /// O_NONBLOCK: a FIFO swapped in meanwhile must not hang the open. The caller closes it.
+    /// links), as a regular file to read. A link anywhere in `name` (only in its last component
+    /// where the kernel lacks openat2) is followed only as `links` allows, never without a
+    /// policy; a FIFO, device or socket is refused. Opened O_NONBLOCK: a FIFO swapped in
+    /// meanwhile must not hang the open. The caller closes it.
     static func openRegular(at base: Int32, _ name: String, path: () -> String, links: LinkPolicy?) -> Opened {
-        var fd = openat(base, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        var fd = mltui_open_without_links(base, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 && (errno == ENOSYS || errno == EPERM) {
+            fd = openat(base, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        }
         if fd < 0 {
             let code = errno
             guard code == ELOOP else { return .failed(failure(code)) }

@@ -60,6 +60,11 @@ final class FileStoreBadStoreTests: XCTestCase {
         try link(s.run(1) + "/tags/secret", to: outside + "/secret")
         try link(s.run(2) + "/tags/etc", to: "/etc")
         try link(s.run(2) + "/params/shared", to: "../../" + s.runs[0] + "/params/p")
+        // A dataset folder moved out of the store and linked back: its meta.yaml is not read.
+        let datasets = s.root + "/" + s.experimentID + "/datasets"
+        let dataset = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: datasets).first)
+        try FileManager.default.moveItem(atPath: datasets + "/" + dataset, toPath: outside + "/dataset")
+        try link(datasets + "/" + dataset, to: outside + "/dataset")
         let loopingRun = s.root + "/" + s.experimentID + "/0123456789abcdef0123456789abcdef"
         try link(loopingRun, to: ".")
         try link(s.root + "/777", to: s.root)
@@ -76,12 +81,14 @@ final class FileStoreBadStoreTests: XCTestCase {
         XCTAssertEqual(try run(2).data.param("shared"), "0", "a link to a file inside the store is followed")
         XCTAssertFalse(try run(2).data.tags.contains { $0.key.hasPrefix("etc") })
         XCTAssertEqual(try run(2).data.tag("t"), "tag-2")
+        XCTAssertEqual(try run(0).inputs.datasetInputs.count, 0)
 
         assertOneWarning(log, naming: s.run(0) + "/metrics/self", saying: "a symbolic link to a folder, which MLflow does not follow")
         assertOneWarning(log, naming: s.run(1) + "/params/zero", saying: "a symbolic link to /dev/zero, outside the store")
         assertOneWarning(log, naming: s.run(1) + "/tags/secret", saying: "outside the store")
         assertOneWarning(log, naming: s.run(2) + "/tags/etc", saying: "a symbolic link to a folder")
         assertOneWarning(log, naming: loopingRun, saying: "a folder that holds it (a loop)")
+        assertOneWarning(log, naming: datasets + "/" + dataset + "/meta.yaml", saying: "outside the store")
         XCTAssertFalse(log.messages.contains { $0.contains("secret'") || $0.contains("server user") })
 
         // The same files read one by one, by a filter, by get_run and by a history.

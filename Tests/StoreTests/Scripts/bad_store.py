@@ -2,12 +2,14 @@
 loop as the MLflow client does while a run is updated.
 
   bad_store.py make DIR            -> DIR/mlruns; prints {"experiment_id", "runs": [r0, r1, r2]}
+                                      (r0 also logs the dataset "d" as a training input)
   bad_store.py rewrite ROOT RUN N  -> N updates of RUN through the client (each rewrites meta.yaml)
 """
 import json
 import sys
 
 import mlflow
+import numpy
 from mlflow import MlflowClient
 
 
@@ -21,6 +23,8 @@ def make(directory):
             mlflow.set_tag("t", f"tag-{i}")
             for step in range(3):
                 mlflow.log_metric("m", i + step / 10, step=step)
+            if i == 0:
+                mlflow.log_input(mlflow.data.from_numpy(numpy.array([1, 2, 3]), name="d"), context="training")
             runs.append(run.info.run_id)
     print(json.dumps({"experiment_id": experiment_id, "runs": runs}))
 
