@@ -13,6 +13,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     // @unchecked: the mutable caches below are only touched under `lock`.
     public let root: String
     public var uri: String { "file://" + root }
+    /// `root` with every link resolved: links inside the store may only lead below it (or below
+    /// their own experiment's folder, see `PosixFiles.LinkPolicy`).
+    let resolvedRoot: String
 
     private let warnSink: @Sendable (String) -> Void
     private let lock = NSLock()
@@ -36,6 +39,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             throw MLflowError.notFound("File store '\(path)' is not a directory")
         }
         self.root = path
+        self.resolvedRoot = PosixFiles.resolve(path) ?? path
         self.warnSink = warn
         self.runCache = RunCache(directory: cacheDirectory)
     }
@@ -56,6 +60,11 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         if isNew { warnSink(message) }
     }
 
+    /// Where links below the experiment folder `experimentPath` may lead.
+    func links(_ experimentPath: String?) -> PosixFiles.LinkPolicy {
+        PosixFiles.LinkPolicy(root: resolvedRoot, experiment: experimentPath)
+    }
+
     // MARK: experiments
 
     struct ExperimentDirectory {
@@ -67,24 +76,47 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     /// registry); deleted ones the folders of `.trash` (reference §2, `_get_active_experiments`).
     func experimentDirectories(_ view: ViewType) -> [ExperimentDirectory] {
         var out: [ExperimentDirectory] = []
-        if view != .deletedOnly, let entries = PosixFiles.list(root) {
+        if view != .deletedOnly, let entries = listing(root) {
             for entry in entries.sorted(by: { $0.name < $1.name })
-            where entry.isDirectory && !entry.name.hasSuffix(".trash") && entry.name != "models" && !entry.name.hasPrefix(".") {
+            where entry.isDirectory && !entry.name.hasSuffix(".trash") && entry.name != "models" && !entry.name.hasPrefix(".")
+                && followable(entry, in: root) {
                 out.append(ExperimentDirectory(id: entry.name, path: root + "/" + entry.name))
             }
         }
-        if view != .activeOnly, let entries = PosixFiles.list(root + "/.trash") {
-            for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory && !entry.name.hasPrefix(".") {
+        if view != .activeOnly, let entries = listing(root + "/.trash") {
+            for entry in entries.sorted(by: { $0.name < $1.name }) where entry.isDirectory && !entry.name.hasPrefix(".")
+                && followable(entry, in: root + "/.trash") {
                 out.append(ExperimentDirectory(id: entry.name, path: root + "/.trash/" + entry.name))
             }
         }
         return out
     }
 
+    /// The entries of a folder of the store; a folder that exists but cannot be listed is reported.
+    private func listing(_ folder: String) -> [PosixFiles.Entry]? {
+        let (entries, problem) = PosixFiles.listing(folder)
+        if let problem { warn("Skipping folder \(folder): \(problem)") }
+        return entries
+    }
+
+    /// Whether an experiment folder entry may be used: a link only when it does not loop.
+    private func followable(_ entry: PosixFiles.Entry, in parent: String) -> Bool {
+        guard entry.isLink else { return true }
+        if case .failure(let refusal) = PosixFiles.experimentLink(parent + "/" + entry.name) {
+            warn("Skipping \(parent)/\(entry.name): \(refusal.reason)")
+            return false
+        }
+        return true
+    }
+
     /// The folder of an experiment id: the root first, then `.trash` (`_get_experiment_path`).
     func experimentDirectory(id: String) -> ExperimentDirectory? {
         guard !id.isEmpty, !id.contains("/"), !id.hasPrefix("."), id != "models" else { return nil }
         for parent in [root, root + "/.trash"] where PosixFiles.isDirectory(parent + "/" + id) {
+            if PosixFiles.isLink(parent + "/" + id), case .failure(let refusal) = PosixFiles.experimentLink(parent + "/" + id) {
+                warn("Skipping \(parent)/\(id): \(refusal.reason)")
+                return nil
+            }
             return ExperimentDirectory(id: id, path: parent + "/" + id)
         }
         return nil
@@ -94,7 +126,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     /// empty or names another id: MLflow skips those too (`_get_experiment`).
     func readExperiment(_ dir: ExperimentDirectory) -> Experiment? {
         let metaPath = dir.path + "/meta.yaml"
-        guard let meta = RunDirectory.readMeta(metaPath, warn: warn) else { return nil }
+        guard let meta = RunDirectory.readMeta(metaPath, links: links(dir.path), warn: warn) else { return nil }
         guard let id = meta["experiment_id"]?.string else {
             warn("Skipping experiment \(dir.path): meta.yaml has no experiment_id")
             return nil
@@ -110,7 +142,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             lifecycleStage: meta["lifecycle_stage"]?.string == "deleted" ? .deleted : .active,
             creationTime: meta["creation_time"]?.int64,
             lastUpdateTime: meta["last_update_time"]?.int64,
-            tags: RunDirectory.keyValues(in: dir.path + "/tags", warn: warn),
+            tags: RunDirectory.keyValues(in: dir.path + "/tags", links: links(dir.path), warn: warn),
             // Absent in stores written before MLflow 3.x workspaces: MLflow answers "default".
             workspace: meta["workspace"]?.string ?? "default")
     }
@@ -164,9 +196,17 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         lock.unlock()
         if let cached, cached.stamp == stamp { return cached.runs }
         var runs: [String] = []
-        for entry in PosixFiles.list(experimentPath) ?? [] {
+        // A folder that could not be listed is not remembered as empty (a chmod does not change
+        // the stamp).
+        guard let entries = listing(experimentPath) else { return [] }
+        for entry in entries {
             if entry.isDirectory {
-                if !["tags", "datasets", "traces", "models"].contains(entry.name) { runs.append(entry.name) }
+                guard !["tags", "datasets", "traces", "models"].contains(entry.name) else { continue }
+                if entry.isLink, case .failure(let refusal) = links(experimentPath).target(of: experimentPath + "/" + entry.name) {
+                    warn("Skipping \(experimentPath)/\(entry.name): \(refusal.reason)")
+                    continue
+                }
+                runs.append(entry.name)
             } else if entry.name != "meta.yaml" && !entry.name.hasPrefix(".") {
                 warn("Skipping \(experimentPath)/\(entry.name): a file where a run folder is expected")
             }
@@ -182,44 +222,98 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     /// `name` is the run folder's name, relative to the directory open at `base` (the
     /// experiment folder, or AT_FDCWD with `runPath` itself).
     func runInfo(at base: Int32, _ relativeRun: String, experimentPath: String, name: String) -> RunInfo? {
+        readRunInfo(at: base, relativeRun, experimentPath: experimentPath, name: name).info
+    }
+
+    /// How long, and with what pause between reads, a run meta.yaml found empty or cut short
+    /// just after it was modified is read again: MLflow rewrites it in place on every update
+    /// (`FileStore._overwrite_run_info` truncates, then writes), and its own reader retries such
+    /// a read too (`FileStore._read_yaml`: twice, after 0.1 s and 0.2 s). A client logging in a
+    /// loop on a busy machine leaves it empty a good part of the time, so this tries more often
+    /// and for longer; a file that stays broken is reported, and one not modified in the last
+    /// seconds at once.
+    static let metaRetryBudget: useconds_t = 1_000_000
+    static let metaRetryPause: useconds_t = 10_000
+
+    /// `runInfo`, with the warning given when it is nil (`missing`: there is no meta.yaml).
+    func readRunInfo(at base: Int32, _ relativeRun: String, experimentPath: String,
+                     name: String) -> (info: RunInfo?, problem: String?, missing: Bool) {
         let runPath = experimentPath + "/" + name
         let metaName = relativeRun + "/meta.yaml"
         lock.lock()
         let cached = metas[runPath]
         lock.unlock()
         // Revalidating a known file is one stat; reading it anew only when it changed.
-        if let cached, let stamp = PosixFiles.stamp(at: base, metaName), cached.stamp == stamp { return cached.info }
+        if let cached, let stamp = PosixFiles.stamp(at: base, metaName), cached.stamp == stamp {
+            return (cached.info, cached.info == nil ? "\(runPath)/meta.yaml cannot be read" : nil, false)
+        }
         if cached == nil, let kept = runCache.run(name, in: experimentPath)?.meta,
            let stamp = PosixFiles.stamp(at: base, metaName), kept.stamp == stamp {
             lock.withLock { metas[runPath] = (stamp, kept.info) }
             runCache.noteHit()
-            return kept.info
+            return (kept.info, nil, false)
         }
-        let fd = openat(base, metaName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        let stamp = fd >= 0 ? PosixFiles.stamp(of: fd) : nil
-        guard let stamp else {
-            if fd >= 0 { close(fd) }
-            warn("Skipping run folder \(runPath): no meta.yaml")
-            return nil
-        }
-        var info: RunInfo?
-        if let meta = RunDirectory.readMeta(PosixFiles.readAndClose(fd), path: runPath + "/meta.yaml", warn: warn) {
-            do {
-                info = try RunDirectory.info(from: meta, directoryName: name)
-            } catch {
-                warn("Skipping run folder \(runPath): meta.yaml has no experiment_id")
+        var waited: useconds_t = 0
+        while true {
+            let read = readRunMeta(at: base, metaName, runPath: runPath, experimentPath: experimentPath, name: name)
+            if read.mayBeBeingWritten, waited < Self.metaRetryBudget {
+                usleep(Self.metaRetryPause)
+                waited += Self.metaRetryPause
+                continue
             }
+            if let problem = read.problem { warn(problem) }
+            guard let stamp = read.stamp else { return (nil, read.problem, read.missing) }
+            // An empty file is most likely being written right now: do not cache that.
+            if read.info != nil || stamp.size > 0 {
+                lock.withLock { metas[runPath] = (stamp, read.info) }
+            }
+            if let info = read.info, stamp.mtimeSeconds < RunCache.settledBefore() {
+                runCache.update(name, in: experimentPath) { $0.meta = (stamp, info) }
+            }
+            return (read.info, read.problem, false)
         }
-        // An empty file is most likely being written right now: do not cache that.
-        if info != nil || stamp.size > 0 {
-            lock.lock()
-            metas[runPath] = (stamp, info)
-            lock.unlock()
+    }
+
+    /// One read of a run meta.yaml: the RunInfo, or the warning, and whether the file looks
+    /// like one being rewritten right now (empty or unparsable, and modified just now).
+    private func readRunMeta(at base: Int32, _ metaName: String, runPath: String, experimentPath: String,
+                             name: String) -> (info: RunInfo?, stamp: PosixFiles.Stamp?, problem: String?, missing: Bool, mayBeBeingWritten: Bool) {
+        let metaPath = runPath + "/meta.yaml"
+        let fd: Int32, stamp: PosixFiles.Stamp
+        switch PosixFiles.openRegular(at: base, metaName, path: { metaPath }, links: links(experimentPath)) {
+        case .file(let file, let info):
+            fd = file
+            stamp = PosixFiles.Stamp(info)
+        case .failed(.missing):
+            return (nil, nil, "Skipping run folder \(runPath): no meta.yaml", true, false)
+        case .failed(.failed(let reason)):
+            return (nil, nil, "Skipping run folder \(runPath): cannot read meta.yaml: \(reason)", false, false)
+        case .failed(.refused(let reason)):
+            return (nil, nil, "Skipping run folder \(runPath): meta.yaml is \(reason)", false, false)
+        case .failed:
+            return (nil, nil, "Skipping run folder \(runPath): meta.yaml is a directory", false, false)
         }
-        if let info, stamp.mtimeSeconds < RunCache.settledBefore() {
-            runCache.update(name, in: experimentPath) { $0.meta = (stamp, info) }
+        let recent = stamp.mtimeSeconds >= RunCache.settledBefore()
+        switch PosixFiles.readAndClose(fd, limit: PosixFiles.valueLimit) {
+        case .content(let bytes):
+            guard !bytes.isEmpty else { return (nil, stamp, "Skipping \(metaPath): empty file", false, recent) }
+            do {
+                let meta = try MetaYAML.parse(bytes)
+                do {
+                    return (try RunDirectory.info(from: meta, directoryName: name), stamp, nil, false, false)
+                } catch {
+                    return (nil, stamp, "Skipping run folder \(runPath): meta.yaml has no experiment_id", false, recent)
+                }
+            } catch {
+                return (nil, stamp, "Skipping \(metaPath): unreadable YAML (\(error))", false, recent)
+            }
+        case .failed(let reason):
+            return (nil, stamp, "Skipping run folder \(runPath): cannot read meta.yaml: \(reason)", false, false)
+        case .refused(let reason):
+            return (nil, stamp, "Skipping run folder \(runPath): meta.yaml is \(reason)", false, false)
+        case .missing, .isDirectory:
+            return (nil, stamp, "Skipping run folder \(runPath): no meta.yaml", false, false)
         }
-        return info
     }
 
     struct IndexedRun {
@@ -271,7 +365,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             fd = PosixFiles.openDirectory(run.path)
         }
         defer { if fd >= 0 { close(fd) } }
-        return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd, warn: warn))
+        return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd,
+                                 links: links(run.experimentPath), warn: warn))
     }
 
     func cachedDataset(_ metaPath: String) -> Dataset? {
@@ -279,7 +374,9 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let cached = datasets[metaPath]
         lock.unlock()
         if let cached { return cached }
-        guard let meta = RunDirectory.readMeta(metaPath, warn: warn), let dataset = RunDirectory.dataset(from: meta) else {
+        let experiment = metaPath.range(of: "/datasets/", options: .backwards).map { String(metaPath[..<$0.lowerBound]) }
+        guard let meta = RunDirectory.readMeta(metaPath, links: links(experiment), warn: warn),
+              let dataset = RunDirectory.dataset(from: meta) else {
             return nil
         }
         lock.lock()
@@ -388,9 +485,14 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         }
         for dir in experimentDirectories(.all) {
             let path = dir.path + "/" + id
-            guard PosixFiles.exists(path + "/meta.yaml") else { continue }
-            guard let info = runInfo(at: AT_FDCWD, path, experimentPath: dir.path, name: id) else {
-                throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state: \(path)/meta.yaml cannot be read")
+            guard PosixFiles.isDirectory(path) else { continue }
+            if PosixFiles.isLink(path), case .failure(let refusal) = links(dir.path).target(of: path) {
+                throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state: \(path) is \(refusal.reason)")
+            }
+            let read = readRunInfo(at: AT_FDCWD, path, experimentPath: dir.path, name: id)
+            if read.missing { continue }
+            guard let info = read.info else {
+                throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state: \(read.problem ?? "\(path)/meta.yaml cannot be read")")
             }
             guard info.experimentID == dir.id, info.runID == id else {
                 throw MLflowError(.invalidState, "Run '\(id)' metadata is in invalid state.")
@@ -415,17 +517,23 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         let offset = try PageToken.offset(pageToken)
         guard RunDirectory.isSafeKey(key) else { return Page(items: []) }
         let file = run.path + "/metrics/" + key
-        // O_NONBLOCK: a FIFO in the store must not hang the reader (it reads as empty).
-        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 {
-            if case .failed(let reason) = PosixFiles.failure(errno) {
-                warn("Skipping unreadable metric file \(file): \(reason)")
-            }
+        let runFD = PosixFiles.openDirectory(run.path)
+        defer { if runFD >= 0 { close(runFD) } }
+        let fd: Int32
+        let info: stat
+        switch PosixFiles.openKeyFile(at: runFD, folder: "metrics", key: key, path: run.path, links: links(run.experimentPath)) {
+        case .file(let opened, let status):
+            (fd, info) = (opened, status)
+        case .failed(.refused(let reason)):
+            warn("Skipping metric file \(file): \(reason)")
+            return Page(items: [])
+        case .failed(.failed(let reason)):
+            warn("Skipping unreadable metric file \(file): \(reason)")
+            return Page(items: [])
+        case .failed:
             return Page(items: [])
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return Page(items: []) }
         let inode = UInt64(info.st_ino)
         var reader = historyReader(file: file, fd: fd, inode: inode, size: Int(info.st_size), item: offset)
         func bad(_ line: MetricFile.BadLine) {

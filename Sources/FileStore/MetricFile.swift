@@ -1,4 +1,9 @@
 import Tracking
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Parsing of `metrics/<key>` files (reference §2.3): one `\n`-terminated line per logged value,
 /// `<timestamp> <value> <step> [<dataset_name> <dataset_digest>]`, or `<timestamp> <value>` in very
@@ -10,6 +15,13 @@ enum MetricFile {
         var step: Int64
         var datasetName: String?
         var datasetDigest: String?
+
+        /// The line as MLflow would write it (the value as Swift prints it, which reads back
+        /// as the same Double, `nan` and `inf` included).
+        var text: String {
+            if let datasetName, let datasetDigest { return "\(timestamp) \(value) 0 \(datasetName) \(datasetDigest)" }
+            return "\(timestamp) \(value) \(step)"
+        }
 
         func metric(key: String, runID: String?) -> Metric {
             Metric(key: key, value: value, timestamp: timestamp, step: step, runID: runID,
@@ -86,6 +98,72 @@ enum MetricFile {
             line.datasetDigest = String(decoding: bytes[digest], as: UTF8.self)
         }
         return line
+    }
+
+    /// A metric line MLflow writes (`<ts> <value> <step> [<dataset name> <digest>]`) is well
+    /// under a kilobyte; a longer "line" (a file without line ends) is skipped as malformed,
+    /// so that reading it never holds more than this in memory.
+    static let lineLimit = 1 << 20
+
+    /// `latest` of a metric file read from an open descriptor in chunks: memory stays bounded
+    /// however long the history. The best line so far is carried into the next chunk as its
+    /// first line, so the answer is the one `latest` gives over the whole file (MLflow's `max`
+    /// in `FileStore._get_metric_from_file` is a fold whose only state is the best line).
+    /// The error is strerror's text when a read failed.
+    static func latest(reading fd: Int32, bad: (BadLine) -> Void) -> (line: Line?, error: String?) {
+        var pending: [UInt8] = []
+        var seedCount = 0       // bytes at the start of `pending` that are the carried best line
+        var linesBefore = 0     // lines of the file before the first of `pending`'s own lines
+        var best: Line?
+        var skipping = false    // dropping the rest of an over-long line
+        var capacity = 4096
+
+        func process(upTo end: Int) {
+            let region = Array(pending[0..<end])
+            let seeded = seedCount > 0 ? 1 : 0
+            var lines = 0
+            for byte in region[seedCount...] where byte == 0x0A { lines += 1 }
+            best = latest(region) { b in bad(BadLine(number: b.number - seeded + linesBefore, reason: b.reason)) }
+            linesBefore += lines
+            var seed: [UInt8] = []
+            if let best { seed = Array(best.text.utf8) + [0x0A] }
+            pending = seed + pending[end...]
+            seedCount = seed.count
+        }
+
+        while true {
+            var failed: Int32 = 0
+            let want = capacity
+            let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
+                let n = read(fd, buffer.baseAddress, want)
+                if n < 0 { failed = errno; count = 0 } else { count = n }
+            }
+            if failed == EINTR { continue }
+            if failed != 0 && failed != EAGAIN { return (nil, String(cString: strerror(failed))) }
+            var fresh = chunk[...]
+            if skipping, !fresh.isEmpty {
+                guard let newline = fresh.firstIndex(of: 0x0A) else { continue }
+                fresh = fresh[(newline + 1)...]
+                skipping = false
+            }
+            pending += fresh
+            // A regular file returns less than asked only at its end.
+            let atEnd = chunk.count < want
+            capacity = min(capacity * 4, lineLimit)
+            if atEnd {
+                if pending.count > seedCount { process(upTo: pending.count) }
+                return (best, nil)
+            }
+            guard pending.count - seedCount >= lineLimit else { continue }
+            if let newline = pending.lastIndex(of: 0x0A), newline >= seedCount {
+                process(upTo: newline + 1)
+            } else {
+                linesBefore += 1
+                bad(BadLine(number: linesBefore, reason: "longer than \(lineLimit >> 20) MiB without a line end"))
+                pending.removeSubrange(seedCount...)
+                skipping = true
+            }
+        }
     }
 
     /// The latest value over fully parsed lines, every malformed one reported.

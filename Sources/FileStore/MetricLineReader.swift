@@ -46,6 +46,10 @@ struct MetricLineReader {
     mutating func next(bad: (MetricFile.BadLine) -> Void) -> MetricFile.Line? {
         while let end = nextLineEnd() {
             lineNumber += 1
+            guard let end else {
+                bad(MetricFile.BadLine(number: lineNumber, reason: "longer than \(MetricFile.lineLimit >> 20) MiB without a line end"))
+                continue
+            }
             MetricFile.split(buffer, index..<end, into: &fields)
             let line = MetricFile.parse(fields, buffer, number: lineNumber, bad: bad)
             index = end + 1
@@ -60,20 +64,39 @@ struct MetricLineReader {
         return nil
     }
 
-    /// Index in `buffer` of the "\n" ending the line at `index`, reading more as needed.
-    private mutating func nextLineEnd() -> Int? {
+    /// Index in `buffer` of the "\n" ending the line at `index`, reading more as needed; nil at
+    /// the end. `.some(nil)` for a line longer than `MetricFile.lineLimit`, already consumed
+    /// (up to its end or the file's) without ever holding more than the limit in memory.
+    private mutating func nextLineEnd() -> Int?? {
         while true {
             let from = index + searched
             if from < buffer.count {
-                let found = buffer.withUnsafeBufferPointer { raw -> Int? in
-                    guard let hit = memchr(raw.baseAddress! + from, 0x0A, raw.count - from) else { return nil }
-                    return raw.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                }
-                if let found { return found }
+                if let found = newline(from: from) { return found }
                 searched = buffer.count - index
+            }
+            if buffer.count - index > MetricFile.lineLimit {
+                while true {
+                    bufferStart += buffer.count
+                    buffer.removeAll(keepingCapacity: true)
+                    index = 0
+                    searched = 0
+                    guard !atEnd, readError == nil else { return .some(nil) }
+                    refill()
+                    if let found = newline(from: 0) {
+                        index = found + 1
+                        return .some(nil)
+                    }
+                }
             }
             guard !atEnd, readError == nil else { return nil }
             refill()
+        }
+    }
+
+    private func newline(from: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { raw -> Int? in
+            guard from < raw.count, let hit = memchr(raw.baseAddress! + from, 0x0A, raw.count - from) else { return nil }
+            return raw.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
 
@@ -101,6 +124,6 @@ struct MetricLineReader {
             buffer += data
             break
         }
-        chunk = min(chunk * 2, 1 << 22)
+        chunk = min(chunk * 2, 1 << 20)
     }
 }

@@ -1,4 +1,9 @@
 import Tracking
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads the files of one run directory `<experiment>/<run_id>/` (reference §2.2-§2.5). Each
 /// reader touches only the files it needs, so a search can read just what its filter uses.
@@ -9,6 +14,8 @@ struct RunDirectory {
     let path: String
     let experimentPath: String
     let fd: Int32
+    /// Where links below the run may lead (see `PosixFiles.LinkPolicy`).
+    let links: PosixFiles.LinkPolicy
     let warn: (String) -> Void
 
     // MARK: meta.yaml
@@ -49,39 +56,48 @@ struct RunDirectory {
     /// from sub-folders, in key order) with the stamps a cache needs, and whether it read cleanly.
     /// Param files are never rewritten, so they are not stamped one by one (`stampFiles`).
     func readKeyValues(_ folder: String, stampFiles: Bool) -> (folder: CachedFolder, clean: Bool) {
-        readStamped(folder, stampFiles: stampFiles) { _, bytes, _ in .text(String(decoding: bytes, as: UTF8.self)) }
-    }
-
-    /// The metrics folder as read now: the latest value of every metric (MLflow's rule, see
-    /// `MetricFile.latest`), with stamps, and whether every file read without a warning.
-    func readLatestMetrics() -> (folder: CachedFolder, clean: Bool) {
-        readStamped("metrics", stampFiles: true) { key, bytes, warn in
-            latest(bytes, key: key, warn: warn).map { .metric($0) }
+        readStamped(folder, stampFiles: stampFiles) { key, found, warn in
+            switch found.read(limit: PosixFiles.valueLimit) {
+            case .content(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
+            case .refused(let reason): warn("Skipping \(path)/\(folder)/\(key): \(reason)")
+            case .failed(let reason): warn("Skipping unreadable file \(path)/\(folder)/\(key): \(reason)")
+            case .missing, .isDirectory: break
+            }
+            return nil
         }
     }
 
-    /// Walks `folder` with stamps. Not clean when a file could not be read or parsed without a
-    /// warning: such a read is not cached, so the warning comes again the next time.
+    /// The metrics folder as read now: the latest value of every metric (MLflow's rule, see
+    /// `MetricFile.latest`), with stamps, and whether every file read without a warning. Each
+    /// file is streamed (`MetricFile.latest(reading:)`), never held whole in memory.
+    func readLatestMetrics() -> (folder: CachedFolder, clean: Bool) {
+        readStamped("metrics", stampFiles: true) { key, found, warn in
+            latest(found, key: key, warn: warn).map { .metric($0) }
+        }
+    }
+
+    /// Walks `folder` with stamps. Not clean when a file or folder could not be read, or was
+    /// parsed or skipped with a warning: such a read is not cached, so the warning comes again
+    /// the next time.
     private func readStamped(_ folder: String, stampFiles: Bool,
-                             _ parse: (String, [UInt8], @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
+                             _ parse: (String, PosixFiles.Found, @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
         var record = CachedFolder(folders: [], files: [])
         var clean = true
         let warn = self.warn
         let noting: (String) -> Void = { message in clean = false; warn(message) }
-        let complete = withoutActuallyEscaping(parse) { parse in PosixFiles.walk(at: fd, folder, PosixFiles.Visitor(stampFolders: true, stampFiles: stampFiles, folder: { path, stamp in
-            record.folders.append(CachedFolder.Folder(path: path, stamp: stamp))
-            if stamp == nil { clean = false }
-        }, file: { key, result, stamp in
-            switch result {
-            case .content(let bytes):
-                guard let value = parse(key, bytes, noting), stamp != nil || !stampFiles else { clean = false; return }
+        let top = path + "/" + folder
+        let complete = withoutActuallyEscaping(parse) { parse in
+            PosixFiles.walk(at: fd, folder, path: top, PosixFiles.Visitor(stampFolders: true, stampFiles: stampFiles, links: links, folder: { path, stamp in
+                record.folders.append(CachedFolder.Folder(path: path, stamp: stamp))
+                if stamp == nil { clean = false }
+            }, problem: { relative, reason in
+                noting("Skipping folder \(relative.isEmpty ? top : top + "/" + relative): \(reason)")
+            }, file: { key, found, stamp in
+                if case .failed(.missing) = found { clean = false; return }  // removed while we read
+                guard let value = parse(key, found, noting), stamp != nil || !stampFiles else { clean = false; return }
                 record.files.append(CachedFolder.File(key: key, stamp: stamp, value: value))
-            case .missing, .isDirectory:
-                clean = false  // removed while we read
-            case .failed(let reason):
-                noting("Skipping unreadable \(folder == "metrics" ? "metric file" : "file") \(path)/\(folder)/\(key): \(reason)")
-            }
-        })) }
+            }))
+        }
         if !complete { clean = false }
         if record.folders.isEmpty { record.folders = [CachedFolder.Folder(path: "", stamp: nil)] }
         record.files.sort { $0.key < $1.key }
@@ -89,12 +105,15 @@ struct RunDirectory {
     }
 
     /// The `key = file content` pairs of a folder (an experiment's tags), sorted by key.
-    static func keyValues(in folder: String, warn: (String) -> Void) -> [KeyValue] {
+    static func keyValues(in folder: String, links: PosixFiles.LinkPolicy, warn: (String) -> Void) -> [KeyValue] {
         var out: [KeyValue] = []
-        PosixFiles.forEachFile(in: folder) { key, result in
+        PosixFiles.forEachFile(in: folder, links: links, problem: { relative, reason in
+            warn("Skipping folder \(relative.isEmpty ? folder : folder + "/" + relative): \(reason)")
+        }) { key, result in
             switch result {
             case .content(let bytes): out.append(KeyValue(key, String(decoding: bytes, as: UTF8.self)))
             case .missing, .isDirectory: break
+            case .refused(let reason): warn("Skipping \(folder)/\(key): \(reason)")
             case .failed(let reason): warn("Skipping unreadable file \(folder)/\(key): \(reason)")
             }
         }
@@ -104,12 +123,20 @@ struct RunDirectory {
     /// A file's content verbatim (reference §2.4: no trailing newline is added or removed).
     func value(folder: String, key: String) -> String? {
         guard RunDirectory.isSafeKey(key) else { return nil }
-        let file = folder + "/" + key
-        switch PosixFiles.readFile(at: fd, file) {
+        let opened = PosixFiles.openKeyFile(at: fd, folder: folder, key: key, path: path, links: links)
+        let result: PosixFiles.ReadResult
+        switch opened {
+        case .file(let file, _): result = PosixFiles.readAndClose(file, limit: PosixFiles.valueLimit)
+        case .failed(let failure): result = failure
+        }
+        switch result {
         case .content(let bytes): return String(decoding: bytes, as: UTF8.self)
         case .missing, .isDirectory: return nil
+        case .refused(let reason):
+            warn("Skipping \(path)/\(folder)/\(key): \(reason)")
+            return nil
         case .failed(let reason):
-            warn("Skipping unreadable file \(path)/\(file): \(reason)")
+            warn("Skipping unreadable file \(path)/\(folder)/\(key): \(reason)")
             return nil
         }
     }
@@ -124,19 +151,31 @@ struct RunDirectory {
 
     func latestMetric(_ key: String, runID: String) -> Metric? {
         guard RunDirectory.isSafeKey(key) else { return nil }
-        switch PosixFiles.readFile(at: fd, "metrics/" + key) {
-        case .content(let bytes): return latest(bytes, key: key, warn: warn)?.metric(key: key, runID: runID)
-        case .missing, .isDirectory: return nil
-        case .failed(let reason):
-            warn("Skipping unreadable metric file \(path)/metrics/\(key): \(reason)")
-            return nil
+        let opened = PosixFiles.openKeyFile(at: fd, folder: "metrics", key: key, path: path, links: links)
+        defer { if case .file(let file, _) = opened { close(file) } }
+        switch opened {
+        case .file(let file, _): return latest(.open(file), key: key, warn: warn)?.metric(key: key, runID: runID)
+        case .failed(let result): return latest(.failed(result), key: key, warn: warn)?.metric(key: key, runID: runID)
         }
     }
 
-    func latest(_ bytes: [UInt8], key: String, warn: (String) -> Void) -> MetricFile.Line? {
+    /// The latest line of a metric file a walk or a lookup found, streamed; nil (with a
+    /// warning) when it could not be read or holds no well-formed line.
+    func latest(_ found: PosixFiles.Found, key: String, warn: (String) -> Void) -> MetricFile.Line? {
         func file() -> String { "\(path)/metrics/\(key)" }  // built only for a warning
-        let latest = MetricFile.latest(bytes) { bad in
+        let fd: Int32
+        switch found {
+        case .open(let open): fd = open
+        case .failed(.refused(let reason)): warn("Skipping metric file \(file()): \(reason)"); return nil
+        case .failed(.failed(let reason)): warn("Skipping unreadable metric file \(file()): \(reason)"); return nil
+        case .failed: return nil
+        }
+        let (latest, error) = MetricFile.latest(reading: fd) { bad in
             warn("Skipping malformed line \(bad.number) of metric file \(file()): \(bad.reason)")
+        }
+        if let error {
+            warn("Skipping unreadable metric file \(file()): \(error)")
+            return nil
         }
         guard let latest else {
             warn("Skipping metric file \(file()): it holds no complete line")
@@ -152,11 +191,18 @@ struct RunDirectory {
     /// skipped with a warning there too). In directory order, as MLflow's `os.listdir` gives them.
     func inputs(dataset: (String) -> Dataset?) -> RunInputs {
         var inputs = RunInputs()
-        guard let entries = PosixFiles.list(at: fd, "inputs") else { return inputs }
-        for entry in entries where entry.isDirectory {
+        let (listed, problem) = PosixFiles.listing(at: fd, "inputs")
+        if let problem { warn("Skipping folder \(path)/inputs: \(problem)") }
+        guard let entries = listed else { return inputs }
+        for entry in entries where entry.isDirectory && followable(entry, in: "inputs") {
             let metaPath = path + "/inputs/" + entry.name + "/meta.yaml"
-            guard let meta = RunDirectory.readMeta(at: fd, "inputs/" + entry.name + "/meta.yaml", path: metaPath, warn: warn) else { continue }
+            guard let meta = RunDirectory.readMeta(at: fd, "inputs/" + entry.name + "/meta.yaml", path: metaPath, links: links, warn: warn) else { continue }
             let sourceID = meta["source_id"]?.string ?? ""
+            // The id names a folder of the experiment: it must not climb out of it.
+            guard !sourceID.contains("/"), sourceID != "..", sourceID != "." else {
+                warn("Skipping input \(metaPath): source_id '\(sourceID)' is not a dataset id")
+                continue
+            }
             switch meta["source_type"]?.string {
             case "DATASET":
                 guard let found = dataset(experimentPath + "/datasets/" + sourceID + "/meta.yaml") else {
@@ -179,10 +225,12 @@ struct RunDirectory {
     /// Model outputs in directory order, as MLflow lists them.
     func outputs() -> RunOutputs {
         var outputs = RunOutputs()
-        guard let entries = PosixFiles.list(at: fd, "outputs") else { return outputs }
-        for entry in entries where entry.isDirectory {
+        let (listed, problem) = PosixFiles.listing(at: fd, "outputs")
+        if let problem { warn("Skipping folder \(path)/outputs: \(problem)") }
+        guard let entries = listed else { return outputs }
+        for entry in entries where entry.isDirectory && followable(entry, in: "outputs") {
             let metaPath = path + "/outputs/" + entry.name + "/meta.yaml"
-            guard let meta = RunDirectory.readMeta(at: fd, "outputs/" + entry.name + "/meta.yaml", path: metaPath, warn: warn),
+            guard let meta = RunDirectory.readMeta(at: fd, "outputs/" + entry.name + "/meta.yaml", path: metaPath, links: links, warn: warn),
                   meta["destination_type"]?.string == "MODEL_OUTPUT",
                   let modelID = meta["destination_id"]?.string else { continue }
             outputs.modelOutputs.append(ModelIO(modelID: modelID, step: meta["step"]?.int64))
@@ -197,14 +245,24 @@ struct RunDirectory {
                        profile: meta["profile"]?.string)
     }
 
-    /// Reads and parses a meta.yaml; missing, empty or unparsable files are reported and give nil.
-    static func readMeta(_ file: String, warn: (String) -> Void) -> [String: YAMLNode]? {
-        readMeta(PosixFiles.readFile(file), path: file, warn: warn)
+    /// A folder entry of the run that is a link: followed only where the policy allows.
+    private func followable(_ entry: PosixFiles.Entry, in folder: String) -> Bool {
+        guard entry.isLink else { return true }
+        if case .failure(let refusal) = links.target(of: path + "/" + folder + "/" + entry.name) {
+            warn("Skipping \(path)/\(folder)/\(entry.name): \(refusal.reason)")
+            return false
+        }
+        return true
     }
 
-    /// `readMeta` of `name` relative to the directory open at `base` (`path` for warnings).
-    static func readMeta(at base: Int32, _ name: String, path: String, warn: (String) -> Void) -> [String: YAMLNode]? {
-        readMeta(PosixFiles.readFile(at: base, name), path: path, warn: warn)
+    /// Reads and parses a meta.yaml; missing, empty or unparsable files are reported and give nil.
+    static func readMeta(_ file: String, links: PosixFiles.LinkPolicy, warn: (String) -> Void) -> [String: YAMLNode]? {
+        readMeta(PosixFiles.readRegular(at: AT_FDCWD, file, path: { file }, links: links), path: file, warn: warn)
+    }
+
+    /// `readMeta` of `name` relative to the directory open at `base` (`path` for warnings and links).
+    static func readMeta(at base: Int32, _ name: String, path: String, links: PosixFiles.LinkPolicy, warn: (String) -> Void) -> [String: YAMLNode]? {
+        readMeta(PosixFiles.readRegular(at: base, name, path: { path }, links: links), path: path, warn: warn)
     }
 
     /// Parses what reading a meta.yaml gave.
@@ -225,6 +283,9 @@ struct RunDirectory {
             return nil
         case .failed(let reason):
             warn("Skipping unreadable file \(file): \(reason)")
+            return nil
+        case .refused(let reason):
+            warn("Skipping \(file): \(reason)")
             return nil
         }
     }

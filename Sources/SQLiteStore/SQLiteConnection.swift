@@ -167,6 +167,24 @@ struct SQLiteRow {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// A REAL or INTEGER cell as a Double; nil for anything else (text, a blob, NULL).
+    func number(_ i: Int32) -> Double? { isNumber(i) ? double(i) : nil }
+    /// An INTEGER cell; nil for anything else (a REAL such as 1.5, text, a blob, NULL).
+    func integer(_ i: Int32) -> Int64? { sqlite3_column_type(stmt, i) == SQLITE_INTEGER ? int(i) : nil }
+    /// A TEXT cell; nil for anything else.
+    func textCell(_ i: Int32) -> String? { isText(i) ? text(i) : nil }
+
+    /// What a cell holds, for a warning about a value MLflow does not write there.
+    func describe(_ i: Int32) -> String {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_NULL: return "NULL"
+        case SQLITE_INTEGER: return "the integer \(int(i))"
+        case SQLITE_FLOAT: return "the real number \(double(i))"
+        case SQLITE_TEXT: return "the text '\(String(text(i).prefix(40)))'"
+        default: return "a blob of \(sqlite3_column_bytes(stmt, i)) bytes"
+        }
+    }
+
     func value(_ i: Int32) -> SQLValue {
         switch sqlite3_column_type(stmt, i) {
         case SQLITE_INTEGER: return .int(int(i))

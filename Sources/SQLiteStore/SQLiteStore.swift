@@ -13,6 +13,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     private let warn: @Sendable (String) -> Void
     /// Experiments whose artifacts we already warned are read from the fallback location.
     private let warnedFallback = Locked(Set<String>())
+    /// Columns already reported for holding values MLflow does not write there (`BadCells`).
+    private let warnedCells = Locked(Set<String>())
     /// Where recently handed-out history pages end; every pooled connection's reader shares it.
     private let historyBoundaries = Locked(HistoryBoundaries())
 
@@ -57,12 +59,14 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     /// Runs `body` on a free connection inside one read transaction, so a search and the
     /// loading of its runs' children see one snapshot; the shared lock is released at COMMIT.
-    private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    private func read<T>(_ body: (SQLiteConnection, inout BadCells) throws -> T) throws -> T {
+        var bad = BadCells()
+        defer { report(bad) }
         do {
             return try connections.with { db in
                 try db.execute("BEGIN")
                 do {
-                    let result = try body(db)
+                    let result = try body(db, &bad)
                     try db.execute("COMMIT")
                     return result
                 } catch {
@@ -72,6 +76,14 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             }
         } catch {
             throw SQLiteStore.mlflowError(error, path: path)
+        }
+    }
+
+    /// Warns once per column about cells MLflow would not have written (see `BadCells`).
+    private func report(_ bad: BadCells) {
+        for (column, problem) in bad.found.sorted(by: { $0.key < $1.key }) {
+            guard warnedCells.withLock({ $0.insert(column).inserted }) else { continue }
+            warn("\(path): column \(column) holds \(problem.held) where MLflow writes \(problem.expected)\(problem.run.map { " (run \($0))" } ?? ""); \(problem.outcome)")
         }
     }
 
@@ -109,11 +121,11 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                             limit: request.maxResults + 1, offset: offset)
             .build(experimentTimes: features.experimentTimes, workspace: features.workspace)
-        return try read { db in
-            var experiments = try db.query(query.sql, query.bindings, row: experiment)
+        return try read { db, bad in
+            var experiments = try db.query(query.sql, query.bindings) { experiment($0, &bad) }
             let next = experiments.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
             experiments = Array(experiments.prefix(request.maxResults))
-            try attachTags(&experiments, db)
+            try attachTags(&experiments, db, &bad)
             return Page(items: experiments, nextPageToken: next)
         }
     }
@@ -121,21 +133,21 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public func getExperiment(id: String) async throws -> Experiment {
         // MLflow reads an empty id as the Default experiment "0".
         let number = try parseExperimentID(id.isEmpty ? "0" : id)
-        return try read { db in
+        return try read { db, bad in
             var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.experiment_id = ?",
-                                     [.int(number)], row: experiment)
+                                     [.int(number)]) { experiment($0, &bad) }
             guard !found.isEmpty else { throw MLflowError.notFound("No Experiment with id=\(number) exists") }
-            try attachTags(&found, db)
+            try attachTags(&found, db, &bad)
             return found[0]
         }
     }
 
     public func getExperimentByName(_ name: String) async throws -> Experiment {
-        try read { db in
+        try read { db, bad in
             var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.name = ?",
-                                     [.text(name)], row: experiment)
+                                     [.text(name)]) { experiment($0, &bad) }
             guard !found.isEmpty else { throw MLflowError.notFound("Could not find experiment with name '\(name)'") }
-            try attachTags(&found, db)
+            try attachTags(&found, db, &bad)
             return found[0]
         }
     }
@@ -146,20 +158,23 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             + (features.workspace ? ", e.workspace" : ", NULL")
     }
 
-    private func experiment(_ row: SQLiteRow) -> Experiment {
+    private func experiment(_ row: SQLiteRow, _ bad: inout BadCells) -> Experiment {
         Experiment(experimentID: String(row.int(0)), name: row.text(1), artifactLocation: row.optionalText(2),
-                   lifecycleStage: LifecycleStage(rawValue: row.text(3)) ?? .active,
-                   creationTime: row.optionalInt(4), lastUpdateTime: row.optionalInt(5),
+                   lifecycleStage: bad.stage(row, 3, "experiments"),
+                   creationTime: bad.optionalInteger(row, 4, "experiments.creation_time"),
+                   lastUpdateTime: bad.optionalInteger(row, 5, "experiments.last_update_time"),
                    workspace: row.optionalText(6))
     }
 
-    private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection) throws {
+    private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection, _ bad: inout BadCells) throws {
         let ids = experiments.map { SQLValue.int(Int64($0.experimentID) ?? -1) }
         var tags: [String: [Tag]] = [:]
         for chunk in chunked(ids) {
             let sql = "SELECT experiment_id, \"key\", value FROM experiment_tags WHERE experiment_id IN (\(marks(chunk.count))) ORDER BY rowid"
-            for (id, tag) in try db.query(sql, chunk, row: { (String($0.int(0)), Tag($0.text(1), $0.text(2))) }) {
-                tags[id, default: []].append(tag)
+            for (id, tag) in try db.query(sql, chunk, row: { row -> (String, Tag?) in
+                (String(row.int(0)), bad.tagValue(row, 2, "experiment_tags.value").map { Tag(row.text(1), $0) })
+            }) {
+                if let tag { tags[id, default: []].append(tag) }
             }
         }
         for i in experiments.indices { experiments[i].tags = tags[experiments[i].experimentID] ?? [] }
@@ -186,7 +201,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let query = try sql.build()
         let offset = sql.offset
         let key = PageCache.key(query.sql, query.bindings, maxResults: request.maxResults)
-        return try read { db in
+        return try read { db, bad in
             // Taken first, it also starts the read transaction: the version is this snapshot's.
             let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? -1
             if let page = db.pages.page(key, version: version) { return page }
@@ -194,8 +209,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             let rowIDs = try columnSearch(sql, filter: filter, orderBy: orderBy, version: version, db)
                 ?? db.query(query.sql, query.bindings) { $0.int(0) }
             let next = rowIDs.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
-            let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db)
-            let runs = try loadRuns(infos, db, modelInputs: false)
+            let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db, &bad)
+            let runs = try loadRuns(infos, db, &bad, modelInputs: false)
             let page = Page(items: runs, nextPageToken: next)
             db.pages.store(page, key: key, version: version)
             return page
@@ -229,35 +244,37 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     }
 
     /// The RunInfo of each rowid, in the order given.
-    private func runInfos(rowIDs: [Int64], _ db: SQLiteConnection) throws -> [RunInfo] {
+    private func runInfos(rowIDs: [Int64], _ db: SQLiteConnection, _ bad: inout BadCells) throws -> [RunInfo] {
         var byRowID: [Int64: RunInfo] = [:]
         for chunk in chunked(rowIDs.map { SQLValue.int($0) }) {
             let sql = "SELECT \(RunSearchSQL.runColumns(features)), r.rowid FROM runs r WHERE r.rowid IN (\(marks(chunk.count)))"
-            for (rowID, info) in try db.query(sql, chunk, row: { ($0.int(9), runInfo($0)) }) { byRowID[rowID] = info }
+            for (rowID, info) in try db.query(sql, chunk, row: { ($0.int(9), runInfo($0, &bad)) }) { byRowID[rowID] = info }
         }
         return rowIDs.compactMap { byRowID[$0] }
     }
 
     public func getRun(id: String) async throws -> Run {
-        try read { db in
+        try read { db, bad in
             let infos = try db.query("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r WHERE r.run_uuid = ?",
-                                     [.text(id)], row: runInfo)
+                                     [.text(id)]) { runInfo($0, &bad) }
             guard let info = infos.first else { throw MLflowError.notFound("Run with id=\(id) not found") }
-            return try loadRuns([info], db, modelInputs: true)[0]
+            return try loadRuns([info], db, &bad, modelInputs: true)[0]
         }
     }
 
-    private func runInfo(_ row: SQLiteRow) -> RunInfo {
-        RunInfo(runID: row.text(0), experimentID: row.optionalInt(2).map { String($0) } ?? "",
-                runName: row.text(1), userID: row.text(3),
-                status: RunStatus(rawValue: row.text(4)) ?? .running,
-                startTime: row.optionalInt(5), endTime: row.optionalInt(6), artifactURI: row.text(7),
-                lifecycleStage: LifecycleStage(rawValue: row.text(8)) ?? .active)
+    private func runInfo(_ row: SQLiteRow, _ bad: inout BadCells) -> RunInfo {
+        let runID = row.text(0)
+        return RunInfo(runID: runID, experimentID: row.optionalInt(2).map { String($0) } ?? "",
+                       runName: row.text(1), userID: row.text(3),
+                       status: bad.status(row, 4, run: runID),
+                       startTime: bad.optionalInteger(row, 5, "runs.start_time", run: runID),
+                       endTime: bad.optionalInteger(row, 6, "runs.end_time", run: runID), artifactURI: row.text(7),
+                       lifecycleStage: bad.stage(row, 8, "runs", run: runID))
     }
 
     /// Loads latest metrics, params, tags, dataset inputs and model outputs of a page of runs
     /// with one IN (...) query per table (reference §3.3).
-    private func loadRuns(_ infos: [RunInfo], _ db: SQLiteConnection, modelInputs: Bool) throws -> [Run] {
+    private func loadRuns(_ infos: [RunInfo], _ db: SQLiteConnection, _ bad: inout BadCells, modelInputs: Bool) throws -> [Run] {
         guard !infos.isEmpty else { return [] }
         let ids = infos.map { SQLValue.text($0.runID) }
         var metrics: [String: [Metric]] = [:]
@@ -270,17 +287,27 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             let list = marks(chunk.count)
             for (run, metric) in try db.query(
                 "SELECT run_uuid, \"key\", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                chunk, row: { ($0.text(0), Metric(key: $0.text(1), value: $0.int(5) != 0 ? .nan : $0.double(2),
-                                                   timestamp: $0.int(3), step: $0.int(4))) }) {
-                metrics[run, default: []].append(metric)
+                chunk, row: { row -> (String, Metric?) in
+                    let run = row.text(0)
+                    guard let metric = bad.metric(row, value: 2, timestamp: 3, step: 4, isNaN: 5, "latest_metrics", run: run) else {
+                        return (run, nil)
+                    }
+                    return (run, Metric(key: row.text(1), value: metric.isNaN ? .nan : metric.value,
+                                        timestamp: metric.timestamp, step: metric.step))
+                }) {
+                if let metric { metrics[run, default: []].append(metric) }
             }
             for (run, param) in try db.query("SELECT run_uuid, \"key\", value FROM params WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                                             chunk, row: { ($0.text(0), Param($0.text(1), $0.text(2))) }) {
-                params[run, default: []].append(param)
+                                             chunk, row: { row -> (String, Param?) in
+                                                 (row.text(0), bad.text(row, 2, "params.value", run: row.text(0)).map { Param(row.text(1), $0) })
+                                             }) {
+                if let param { params[run, default: []].append(param) }
             }
             for (run, tag) in try db.query("SELECT run_uuid, \"key\", value FROM tags WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                                           chunk, row: { ($0.text(0), Tag($0.text(1), $0.text(2))) }) {
-                tags[run, default: []].append(tag)
+                                           chunk, row: { row -> (String, Tag?) in
+                                               (row.text(0), bad.tagValue(row, 2, "tags.value", run: row.text(0)).map { Tag(row.text(1), $0) })
+                                           }) {
+                if let tag { tags[run, default: []].append(tag) }
             }
             guard features.datasets else { continue }
             let datasetSQL = """
@@ -345,7 +372,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
         let cacheKey = HistoryBoundaries.Key(runID: runID, key: key, offset: offset)
         // An unknown run gives an empty page, as a SQL-backed server answers {} (reference §8.13).
-        return try read { db in
+        return try read { db, bad in
             let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? 0
             let index = try runIndexFitsHistory(runID: runID, key: key, db).map { " INDEXED BY \($0)" } ?? ""
             var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics\(index) WHERE run_uuid = ? AND \"key\" = ?"
@@ -370,20 +397,29 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
                 sql += " LIMIT -1 OFFSET ?"
                 bindings.append(.int(Int64(skip)))
             }
-            var rows = try db.query(sql, bindings) { row in
-                HistoryBoundaries.Row(value: row.double(0), timestamp: row.int(1), step: row.int(2), isNaN: row.int(3) != 0)
+            // A row with a cell MLflow would not write is left out of the page but still counts
+            // for paging, so the next page starts where MLflow's would.
+            var usable: [Bool] = []
+            var rows = try db.query(sql, bindings) { row -> HistoryBoundaries.Row in
+                let metric = bad.metric(row, value: 0, timestamp: 1, step: 2, isNaN: 3, "metrics", run: runID)
+                usable.append(metric != nil)
+                return metric ?? HistoryBoundaries.Row(value: row.double(0), timestamp: row.int(1), step: row.int(2), isNaN: false)
             }
             var next: String?
             if let maxResults, rows.count > maxResults {
                 rows.removeLast(rows.count - maxResults)
+                usable.removeLast(usable.count - maxResults)
                 next = PageToken.encode(offset: offset + maxResults)
-                if let end = HistoryBoundaries.boundary(after: rows, startingAfter: offset == 0 ? .start : boundary.map { .known($0) } ?? .unknown, dataVersion: version) {
+                // Keyset continuation needs every row's real values: plain offsets otherwise.
+                if !usable.contains(false),
+                   let end = HistoryBoundaries.boundary(after: rows, startingAfter: offset == 0 ? .start : boundary.map { .known($0) } ?? .unknown, dataVersion: version) {
                     let next = HistoryBoundaries.Key(runID: runID, key: key, offset: offset + maxResults)
                     historyBoundaries.withLock { $0.remember(next, end) }
                 }
             }
-            return Page(items: rows.map { Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step) },
-                        nextPageToken: next)
+            return Page(items: zip(rows, usable).filter(\.1).map(\.0).map {
+                            Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step)
+                        }, nextPageToken: next)
         }
     }
 
@@ -419,7 +455,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     /// machine keeps the old absolute path; then `<db dir>/mlruns/<exp>/<run>/artifacts` (the
     /// default layout next to mlflow.db, reference §8.2) is used if it exists.
     private func artifactRoot(runID: String) throws -> (String, LocalArtifacts?) {
-        let rows = try read { db in
+        let rows = try read { db, bad in
             try db.query("SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?", [.text(runID)]) {
                 ($0.text(0), $0.optionalInt(1).map { String($0) } ?? "")
             }

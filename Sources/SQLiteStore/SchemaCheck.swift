@@ -50,10 +50,19 @@ enum SchemaCheck {
         "latest_metrics": ["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
     ]
 
+    /// The revision that created each required table not in MLflow's first schema
+    /// (`store/db_migrations/versions/df50e92ffc5e_add_experiment_tags_table.py`,
+    /// `89d4b8295536_create_latest_metrics_table.py`): a database older than that lacks it
+    /// rightly; a newer one that lacks it, or any table of the first schema, is damaged.
+    static let createdAt = ["experiment_tags": "df50e92ffc5e", "latest_metrics": "89d4b8295536"]
+
     static func check(_ db: SQLiteConnection, uri: String) throws -> (SchemaFeatures, String) {
         let tables = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
-        guard tables.contains("alembic_version"), tables.contains("runs"), tables.contains("experiments") else {
+        guard tables.contains("alembic_version") || tables.contains("runs") || tables.contains("experiments") else {
             throw MLflowError.invalidParameter("\(uri) is an SQLite database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
+        }
+        for table in ["alembic_version", "experiments", "runs"] where !tables.contains(table) {
+            throw MLflowError(.invalidState, "\(uri) has no table '\(table)': not an MLflow tracking store, or a damaged one")
         }
         let versions = try db.query("SELECT version_num FROM alembic_version") { $0.text(0) }
         guard let version = versions.first, versions.count == 1 else {
@@ -68,10 +77,17 @@ enum SchemaCheck {
             let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             columns[table] = Set(try db.query("PRAGMA table_info(\(quoted))") { $0.text(1) })
         }
-        for (table, needed) in required {
-            let have = columns[table] ?? []
-            if !needed.allSatisfy(have.contains) {
-                throw MLflowError(.invalidState, "schema version \(version) of \(uri) is older than mltui supports; run 'mlflow db upgrade \(uri)'")
+        let age = knownRevisions.firstIndex(of: version)!
+        for (table, needed) in required.sorted(by: { $0.key < $1.key }) {
+            guard let have = columns[table] else {
+                if let since = createdAt[table], age < knownRevisions.firstIndex(of: since)! {
+                    throw MLflowError(.invalidState, "schema version \(version) of \(uri) is older than mltui supports (no table '\(table)'); run 'mlflow db upgrade \(uri)'")
+                }
+                throw MLflowError(.invalidState, "\(uri) has no table '\(table)', which its MLflow schema version \(version) has: the database is damaged")
+            }
+            let missing = needed.filter { !have.contains($0) }
+            if !missing.isEmpty {
+                throw MLflowError(.invalidState, "table '\(table)' of \(uri) has no column \(missing.map { "'\($0)'" }.joined(separator: ", ")), which its MLflow schema version \(version) has: the database is damaged")
             }
         }
         var features = SchemaFeatures()

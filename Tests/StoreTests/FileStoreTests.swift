@@ -426,10 +426,12 @@ final class FileStoreTests: XCTestCase {
         try fm.createDirectory(atPath: noMeta + "/metrics", withIntermediateDirectories: true)
         let badYAML = try runPath(root, "run-5") + "/meta.yaml"
         try Data("run_id: 'unterminated\n".utf8).write(to: URL(fileURLWithPath: badYAML))
-        // A file that cannot be read (a socket: even root gets ENXIO), and a FIFO that must not hang.
+        // Neither a socket nor a FIFO is a param file: skipped with a warning, never opened (a
+        // FIFO's open would wait for a writer).
         let socketParam = try runPath(root, "run-0") + "/params/socket"
         try makeUnixSocket(socketParam)
-        XCTAssertEqual(mkfifo(try runPath(root, "run-0") + "/params/fifo", 0o644), 0)
+        let fifoParam = try runPath(root, "run-0") + "/params/fifo"
+        XCTAssertEqual(mkfifo(fifoParam, 0o644), 0)
         let brokenExperiment = root + "/" + f.experimentIDs["日本語 🚀 beta"]! + "/meta.yaml"
         try Data().write(to: URL(fileURLWithPath: brokenExperiment))
 
@@ -447,7 +449,7 @@ final class FileStoreTests: XCTestCase {
         XCTAssertNotNil(run3.data.metric("loss"))
         let run0 = try XCTUnwrap(runs.first { $0.info.runName == "run-0" })
         XCTAssertEqual(run0.data.param("model"), "cnn")
-        XCTAssertEqual(run0.data.param("fifo"), "")
+        XCTAssertNil(run0.data.param("fifo"))
         XCTAssertNil(run0.data.param("socket"))
         let run4 = try XCTUnwrap(runs.first { $0.info.runName == "run-4" })
         XCTAssertEqual(run4.data.metric("bad")?.step, 7)
@@ -455,7 +457,7 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(Set(experiments.map(\.name)), ["alpha", "gone", "Default"])
 
         let warnings = log.messages
-        for path in [emptyMeta, truncated, zeroLines, badLine, stray, noMeta, badYAML, brokenExperiment, socketParam] {
+        for path in [emptyMeta, truncated, zeroLines, badLine, stray, noMeta, badYAML, brokenExperiment, socketParam, fifoParam] {
             XCTAssertTrue(warnings.contains { $0.contains(path) || $0.contains(path.replacingOccurrences(of: "/meta.yaml", with: "")) },
                           "no warning names \(path): \(warnings)")
         }

@@ -243,8 +243,27 @@ final class SQLiteStoreTests: XCTestCase {
         // One without latest_metrics (before 89d4b8295536) is refused with the upgrade hint.
         let ancient = try copy(s, sql: "DROP TABLE latest_metrics; UPDATE alembic_version SET version_num = '90e64c465722'")
         assertError(.invalidState, containing: "schema version 90e64c465722") { _ = try self.open(ancient) }
-        assertError(.invalidState, containing: "is older than mltui supports; run 'mlflow db upgrade sqlite:////") {
+        assertError(.invalidState, containing: "is older than mltui supports (no table 'latest_metrics'); run 'mlflow db upgrade sqlite:////") {
             _ = try self.open(ancient)
+        }
+
+        // A table or column missing from a schema version that has it is damage, not age: the
+        // message names it and offers no upgrade (issue 11).
+        for table in ["runs", "experiments", "alembic_version", "tags", "params", "metrics", "latest_metrics", "experiment_tags"] {
+            let dropped = try copy(s, sql: "PRAGMA foreign_keys = OFF; DROP TABLE \(table);")
+            assertError(.invalidState, containing: "has no table '\(table)'") { _ = try self.open(dropped) }
+            do {
+                _ = try open(dropped)
+            } catch let e as MLflowError {
+                XCTAssertFalse(e.message.contains("older"), e.message)
+                XCTAssertFalse(e.message.contains("upgrade"), e.message)
+                XCTAssertTrue(e.message.contains("damaged"), e.message)
+            }
+        }
+        let noColumn = try copy(s, sql: "ALTER TABLE params DROP COLUMN value;")
+        assertError(.invalidState, containing: "table 'params' of sqlite:////") { _ = try self.open(noColumn) }
+        assertError(.invalidState, containing: "has no column 'value', which its MLflow schema version dc11669786a5 has: the database is damaged") {
+            _ = try self.open(noColumn)
         }
 
         // Missing optional pieces (no datasets tables, no runs.name) are read around.
@@ -270,6 +289,51 @@ final class SQLiteStoreTests: XCTestCase {
         let experiments = try old.searchExperiments(ExperimentSearch(viewType: .all), parsedFilter: [], orderBy: [])
         XCTAssertEqual(experiments.items.count, 4)
         XCTAssertNil(experiments.items.first?.creationTime)
+    }
+
+    /// Cells MLflow would never write (text in a metric value, a blob as a param, text as a
+    /// start time, an integer column holding a real number) are not shown as 0 or as garbage:
+    /// the row is left out, or the field read as absent, with one warning per column naming it
+    /// and a run that has such a cell (issue 11). MLflow's own client returns the raw value
+    /// ('abc' as a metric value) and its server fails the whole request serializing it.
+    func testCellsOfTheWrongTypeAreLeftOutWithOneWarningPerColumn() async throws {
+        let s = try SQLiteFixture.store()
+        let a = s.ids["a"]!, hist = s.ids["hist"]!
+        let db = try copy(s, sql: """
+            UPDATE latest_metrics SET value = 'abc' WHERE run_uuid = '\(a)' AND "key" = 'm';
+            UPDATE latest_metrics SET step = 1.5 WHERE run_uuid = '\(a)' AND "key" = 'acc';
+            UPDATE params SET value = X'0102' WHERE run_uuid = '\(a)' AND "key" = 'lr';
+            UPDATE runs SET start_time = 'soon' WHERE run_uuid = '\(a)';
+            UPDATE metrics SET value = 'xyz' WHERE run_uuid = '\(hist)' AND "key" = 'loss' AND step = 3;
+            """)
+        let warnings = SQLiteWarningLog()
+        let store = try SQLiteStore(path: db, warn: { warnings.append($0) })
+        let run = try await store.getRun(id: a)
+        XCTAssertNil(run.data.metric("m"), "text in latest_metrics.value is not a value")
+        XCTAssertNil(run.data.metric("acc"), "a real number in latest_metrics.step is not a step")
+        XCTAssertNil(run.data.param("lr"))
+        XCTAssertEqual(run.data.param("opt"), "adam", "the run's other cells still read")
+        XCTAssertNil(run.info.startTime)
+        XCTAssertEqual(run.info.endTime, 1_700_000_000_501)
+        let history = try await store.fullMetricHistory(runID: hist, key: "loss", pageSize: 50)
+        XCTAssertEqual(history.count, 119, "the row with text as its value is left out")
+        XCTAssertFalse(history.contains { $0.step == 3 })
+        XCTAssertFalse(history.contains { $0.value == 0 })
+
+        for (column, held) in [("latest_metrics.value", "the text 'abc'"), ("latest_metrics.step", "the real number 1.5"),
+                               ("params.value", "a blob of 2 bytes"), ("runs.start_time", "the text 'soon'"),
+                               ("metrics.value", "the text 'xyz'")] {
+            let lines = warnings.all.filter { $0.contains("column \(column) holds") }
+            XCTAssertEqual(lines.count, 1, "\(column): \(warnings.all)")
+            XCTAssertTrue(lines.first?.contains(held) ?? false, "\(lines)")
+            XCTAssertTrue(lines.first?.contains(db) ?? false, "\(lines)")
+        }
+        XCTAssertFalse(warnings.all.contains { $0.contains("\n") })
+        // Once per column, however often it is read.
+        let count = warnings.all.count
+        _ = try await store.getRun(id: a)
+        _ = try store.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!], viewType: .all), filter: [], orderBy: [])
+        XCTAssertEqual(warnings.all.count, count, "\(warnings.all)")
     }
 
     // MARK: Read-only
