@@ -187,22 +187,7 @@ public struct MLflowResponder: HTTPResponder {
         } else {
             parameters = RequestParameters(jsonBody: try await jsonBody(request))
         }
-        return try await MLflowResponder.retryingTransient { try await tracking.handle(name, parameters) }
-    }
-
-    /// A file store read while MLflow rewrites a run's meta.yaml (it truncates, then writes) sees a
-    /// half-written file and reports INVALID_STATE; a busy SQLite database reports
-    /// TEMPORARILY_UNAVAILABLE. Both pass in milliseconds, so a read is retried a few times
-    /// before the error reaches the client.
-    static func retryingTransient(_ read: () async throws -> Response) async throws -> Response {
-        for delay in [10, 40, 150] {
-            do {
-                return try await read()
-            } catch let error as MLflowError where error.code == .invalidState || error.code == .temporarilyUnavailable {
-                try? await Task.sleep(for: .milliseconds(delay))
-            }
-        }
-        return try await read()
+        return try await tracking.handle(name, parameters)
     }
 
     /// A POST body, refused unless it is JSON (MLflow's `_validate_content_type`) and within the size limit.
