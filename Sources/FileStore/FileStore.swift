@@ -2,9 +2,10 @@ import Foundation
 import Artifacts
 import Tracking
 
-/// Reads an MLflow file store (`mlruns/`) laid out as reference §2 describes, answering as
-/// MLflow 3.17.2's `FileStore` does. Corrupt or half-written files are skipped with a warning
-/// naming the path (through `warn`, once per message) instead of failing the whole store.
+/// Reads an MLflow file store (`mlruns/`) as MLflow 3.17.2's `FileStore`
+/// (`mlflow/store/tracking/file_store.py`) lays it out and answers. Corrupt or half-written files
+/// are skipped with a warning naming the path (through `warn`, once per message) instead of failing
+/// the whole store.
 ///
 /// Speed (10k runs = ~400k small files): POSIX I/O only; run directory listings and parsed run
 /// meta.yaml files are cached for the life of the object and revalidated with one stat each;
@@ -73,7 +74,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     /// Active experiments are the folders of the root except `.trash` and `models` (the model
-    /// registry); deleted ones the folders of `.trash` (reference §2, `_get_active_experiments`).
+    /// registry); deleted ones the folders of `.trash` (`FileStore._get_active_experiments`,
+    /// `_get_deleted_experiments`).
     func experimentDirectories(_ view: ViewType) -> [ExperimentDirectory] {
         var out: [ExperimentDirectory] = []
         if view != .deletedOnly, let entries = listing(root) {
@@ -507,7 +509,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     /// A metric's full history in file (insertion) order with duplicates, as the file store
-    /// returns it (reference §2.3, gotcha 12); an unknown run is RESOURCE_DOES_NOT_EXIST, an
+    /// returns it (`FileStore.get_metric_history`); an unknown run is RESOURCE_DOES_NOT_EXIST, an
     /// unknown key an empty page.
     public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
         if let maxResults, maxResults <= 0 {

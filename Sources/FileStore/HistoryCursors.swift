@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Where history pages of metric files start: page token `{"offset": N}` (reference §4.3) means
-/// "the Nth well-formed line", which costs a parse from line 1; remembering the byte each page
-/// ended at makes following the tokens one pass over the file. Not thread-safe (the store locks).
+/// Where history pages of metric files start: page token `{"offset": N}` (`SearchUtils.paginate`)
+/// means "the Nth well-formed line", which costs a parse from line 1; remembering the byte each
+/// page ended at makes following the tokens one pass over the file. Not thread-safe (store locks).
 struct HistoryCursors {
     struct Cursor {
         var item: Int          // index of the first line (well-formed lines only) at `byte`
@@ -41,8 +41,9 @@ struct HistoryCursors {
     }
 
     /// Whether `cursor` still marks the same line start in the file open at `fd`: the same inode
-    /// and the same bytes before it. MLflow only appends to metric files (reference §2.3), which
-    /// keeps every earlier position valid; a replaced or rewritten file fails the check.
+    /// and the same bytes before it. MLflow only appends to metric files
+    /// (`FileStore._log_run_metric`), which keeps every earlier position valid; a replaced or
+    /// rewritten file fails the check.
     static func isValid(_ cursor: Cursor, fd: Int32, inode: UInt64, size: Int) -> Bool {
         guard cursor.inode == inode, cursor.byte <= size else { return false }
         let count = cursor.fingerprint.count

@@ -1,8 +1,8 @@
 /// A reader for exactly the YAML that PyYAML's `safe_dump(default_flow_style=False)` writes for
-/// MLflow's meta.yaml files (reference §2.1, §2.2, §2.5): a block mapping (sorted keys) of plain,
-/// single-quoted and double-quoted scalars (possibly folded over indented continuation lines),
-/// `{}` / `[]`, and nested block mappings or sequences (the `tags:` of an input meta.yaml).
-/// A full YAML library is avoided on purpose: reading 10k run meta files must be fast.
+/// MLflow's meta.yaml files (`mlflow/utils/yaml_utils.py` `write_yaml`): a block mapping (sorted
+/// keys) of plain, single-quoted and double-quoted scalars (possibly folded over indented
+/// continuation lines), `{}` / `[]`, and nested block mappings or sequences (the `tags:` of an
+/// input meta.yaml). A full YAML library is avoided on purpose: 10k run meta files must read fast.
 enum YAMLNode: Equatable, Sendable {
     enum Style: Sendable { case plain, singleQuoted, doubleQuoted }
     case scalar(String, Style)

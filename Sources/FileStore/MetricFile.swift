@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Parsing of `metrics/<key>` files (reference §2.3): one `\n`-terminated line per logged value,
+/// Parsing of `metrics/<key>` files as `FileStore._log_run_metric` appends them and
+/// `FileStore._get_metric_from_line` reads them: one `\n`-terminated line per logged value,
 /// `<timestamp> <value> <step> [<dataset_name> <dataset_digest>]`, or `<timestamp> <value>` in very
 /// old stores (step 0). Works on the raw bytes so a long history costs no per-line allocation.
 enum MetricFile {

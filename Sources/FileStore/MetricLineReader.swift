@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a metric file's well-formed lines (reference §2.3) from any byte position onwards, in
-/// growing chunks: a page of history costs the bytes of that page, and the next page can start
-/// at the byte where this one stopped instead of re-parsing the file from line 1.
+/// Reads a metric file's well-formed lines (`FileStore._get_metric_from_line`) from any byte
+/// position onwards, in growing chunks: a page of history costs the bytes of that page, and the
+/// next page can start at the byte where this one stopped instead of re-parsing from line 1.
 struct MetricLineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []

@@ -5,11 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads the files of one run directory `<experiment>/<run_id>/` (reference §2.2-§2.5). Each
-/// reader touches only the files it needs, so a search can read just what its filter uses.
-/// Files are opened relative to the run folder's descriptor `fd` (see `FileStore.withRunDirectory`);
-/// `path` names them in warnings. Problems with single files are reported through `warn` and
-/// the file skipped.
+/// Reads the files of one run directory `<experiment>/<run_id>/` as `FileStore._get_run_info`,
+/// `_get_all_metrics`, `_get_all_params`, `_get_all_tags` and `_get_all_inputs` do. Each reader
+/// touches only the files it needs, so a search can read just what its filter uses. Files are
+/// opened relative to the run folder's descriptor `fd` (see `FileStore.withRunDirectory`); `path`
+/// names them in warnings. Problems with single files are reported through `warn` and the file
+/// skipped.
 struct RunDirectory {
     let path: String
     let experimentPath: String
@@ -120,7 +121,8 @@ struct RunDirectory {
         return out.sorted { $0.key < $1.key }
     }
 
-    /// A file's content verbatim (reference §2.4: no trailing newline is added or removed).
+    /// A file's content verbatim: `FileStore._log_run_param` writes no trailing newline and
+    /// `_get_param_from_file` reads the whole file back.
     func value(folder: String, key: String) -> String? {
         guard RunDirectory.isSafeKey(key) else { return nil }
         let opened = PosixFiles.openKeyFile(at: fd, folder: folder, key: key, path: path, links: links)
@@ -260,7 +262,8 @@ struct RunDirectory {
         readMeta(PosixFiles.readRegular(at: AT_FDCWD, file, path: { file }, links: links), path: file, warn: warn)
     }
 
-    /// `readMeta` of `name` relative to the directory open at `base` (`path` for warnings and links).
+    /// `readMeta` of `name` relative to the directory open at `base` (`path` for warnings and
+    /// links).
     static func readMeta(at base: Int32, _ name: String, path: String, links: PosixFiles.LinkPolicy, warn: (String) -> Void) -> [String: YAMLNode]? {
         readMeta(PosixFiles.readRegular(at: base, name, path: { path }, links: links), path: path, warn: warn)
     }

@@ -1,8 +1,8 @@
 import XCTest
 @testable import FileStore
 
-/// `metrics/<key>` line parsing (reference §2.3), compared with what MLflow's
-/// `_get_metric_from_line` / `_get_metric_from_file` compute for the same lines.
+/// `metrics/<key>` line parsing, compared with what MLflow's
+/// `FileStore._get_metric_from_line` / `_get_metric_from_file` compute for the same lines.
 final class FileStoreMetricFileTests: XCTestCase {
     func lines(_ text: String) -> (lines: [MetricFile.Line], bad: [MetricFile.BadLine]) {
         var bad: [MetricFile.BadLine] = []
@@ -46,7 +46,8 @@ final class FileStoreMetricFileTests: XCTestCase {
     }
 
     func testLatestIsMaxOfStepTimestampValue() {
-        // Verified in reference §2.3: step 3/ts 10 beats step 3/ts 5 and step 1/ts 30.
+        // `_get_metric_from_file` takes the max of (step, timestamp, value): step 3/ts 10 beats
+        // step 3/ts 5 and step 1/ts 30.
         XCTAssertEqual(latest("30 5.0 1\n10 7.0 3\n5 6.0 3\n40 1.0 2\n")?.value, 7.0)
         // Same step and timestamp: the greater value; equal tuples keep the first line.
         XCTAssertEqual(latest("10 1.0 3\n10 2.0 3\n10 0.5 3\n")?.value, 2.0)

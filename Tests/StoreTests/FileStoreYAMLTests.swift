@@ -3,7 +3,7 @@ import XCTest
 import Tracking
 @testable import FileStore
 
-/// The meta.yaml reader against what PyYAML writes (reference §2.1, §2.5).
+/// The meta.yaml reader against what PyYAML writes (`mlflow/utils/yaml_utils.py` `write_yaml`).
 final class FileStoreYAMLTests: XCTestCase {
     func parse(_ text: String) throws -> [String: YAMLNode] { try MetaYAML.parse(text) }
 
@@ -104,7 +104,8 @@ final class FileStoreYAMLTests: XCTestCase {
     }
 }
 
-/// Run meta.yaml fields as MLflow's `_read_persisted_run_info_dict` reads them (reference §2.2).
+/// Run meta.yaml fields as `mlflow/store/tracking/file_store.py` `_read_persisted_run_info_dict`
+/// reads them.
 final class FileStoreRunMetaTests: XCTestCase {
     func info(_ yaml: String, directory: String = "d1") throws -> RunInfo {
         try RunDirectory.info(from: try MetaYAML.parse(yaml), directoryName: directory)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes a large file store directly in MLflow's exact layout (reference §2), for timing the
-file store reader only (the official benchmark uses the real mlflow client; this is ~100x faster
-to produce). Verify a sample with the real MLflow: the script prints a `get_run` of one run.
+"""Writes a large file store directly in MLflow's exact layout (as
+`mlflow/store/tracking/file_store.py` writes it), for timing the file store reader only (the
+official benchmark uses the real mlflow client; this is ~100x faster to produce). Verify a sample
+with the real MLflow: the script prints a `get_run` of one run.
 
     make_bench_store.py OUTDIR [RUNS=10000] [HISTORY=20]
 """
