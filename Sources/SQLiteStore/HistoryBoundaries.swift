@@ -1,9 +1,10 @@
-/// Where history pages end, so that following page tokens (`{"offset": N}`, reference §4.3) is
-/// one pass over the rows instead of MLflow's `LIMIT/OFFSET`, which re-reads every earlier row.
+/// Where history pages end, so that following page tokens (`{"offset": N}`,
+/// `SearchUtils.create_page_token`) is one pass over the rows instead of MLflow's `LIMIT/OFFSET`,
+/// which re-reads every earlier row.
 ///
-/// The history order is `timestamp, step, value` (reference §3.3), which is not unique: the
-/// metrics PK also holds `is_nan`, and NaN is stored as value 0.0, so a NaN and a 0.0 logged at
-/// the same timestamp and step tie. A boundary therefore keeps the last row's sort key and how
+/// The history order is `timestamp, step, value` (`SqlAlchemyStore.get_metric_history`), which is
+/// not unique: the metrics PK also holds `is_nan`, and NaN is stored as value 0.0, so a NaN and a
+/// 0.0 logged at the same timestamp and step tie. A boundary therefore keeps the last row's sort key and how
 /// many rows with that key earlier pages returned: the next page is the query from that key
 /// (`>=`) with `OFFSET ties`. Only used while the database is unchanged (`PRAGMA data_version`),
 /// so pages are exactly the ones `OFFSET` gives. A value type: the store shares it in a `Locked`.

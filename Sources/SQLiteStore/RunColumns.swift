@@ -93,7 +93,8 @@ final class RunColumns {
     private func test(_ c: Comparison, _ db: SQLiteConnection) throws -> ((Int) -> Bool)? {
         if c.key.kind == .metric {
             guard case .number(let d) = c.value, let column = try metricColumn(c.key.key, db) else { return nil }
-            // NaN is stored as 0 with is_nan = 1: it satisfies "!=" only (reference §3.3).
+            // NaN is stored as 0 with is_nan = 1: it satisfies "!=" only
+            // (`sqlalchemy_store.py` `_get_sqlalchemy_filter_clauses`).
             let compare: (Double) -> Bool
             switch c.comparator {
             case .equal: compare = { $0 == d }

@@ -44,7 +44,8 @@ final class SQLiteConnection {
 
     /// Opens `path` read-only (`mode=ro`, never `immutable`: a training job may be writing the
     /// file and we must see its commits). Opening read-only can never create, journal or
-    /// alter the file (reference §3, §8.21).
+    /// alter the file, so MLflow's own schema check (`mlflow/store/db/utils.py` `_verify_schema`)
+    /// keeps finding what MLflow wrote.
     init(readOnlyPath path: String, busyTimeoutMs: Int32) throws {
         var db: OpaquePointer?
         let uri = "file:" + SQLiteConnection.uriEscaped(path) + "?mode=ro"

@@ -3,8 +3,9 @@ import Foundation
 import Tracking
 import Artifacts
 
-/// Reads an MLflow SQLite database (reference §3) the way MLflow 3.17.2's SqlAlchemyStore
-/// answers, without ever writing to or holding a lock on it beyond one short read.
+/// Reads an MLflow SQLite database (schema: `mlflow/store/tracking/dbmodels/models.py`) the way
+/// MLflow 3.17.2's SqlAlchemyStore answers, without ever writing to or holding a lock on it beyond
+/// one short read.
 public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public let uri: String
     public let path: String
@@ -273,7 +274,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     }
 
     /// Loads latest metrics, params, tags, dataset inputs and model outputs of a page of runs
-    /// with one IN (...) query per table (reference §3.3).
+    /// with one IN (...) query per table, as `SqlAlchemyStore._get_eager_run_query_options`'s
+    /// `selectinload`s do.
     private func loadRuns(_ infos: [RunInfo], _ db: SQLiteConnection, _ bad: inout BadCells, modelInputs: Bool) throws -> [Run] {
         guard !infos.isEmpty else { return [] }
         let ids = infos.map { SQLValue.text($0.runID) }
@@ -371,7 +373,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let isNaN = features.metricIsNaN ? "is_nan" : "0"
         let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
         let cacheKey = HistoryBoundaries.Key(runID: runID, key: key, offset: offset)
-        // An unknown run gives an empty page, as a SQL-backed server answers {} (reference §8.13).
+        // An unknown run gives an empty page, as a SQL-backed server answers {}:
+        // `SqlAlchemyStore.get_metric_history` does not look the run up.
         return try read { db, bad in
             let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? 0
             let index = try runIndexFitsHistory(runID: runID, key: key, db).map { " INDEXED BY \($0)" } ?? ""
@@ -453,7 +456,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     /// The run's artifact URI and, when it is local, its directory. A store copied from another
     /// machine keeps the old absolute path; then `<db dir>/mlruns/<exp>/<run>/artifacts` (the
-    /// default layout next to mlflow.db, reference §8.2) is used if it exists.
+    /// default `./mlruns` next to mlflow.db, `DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH` in
+    /// `mlflow/store/tracking/__init__.py`) is used if it exists.
     private func artifactRoot(runID: String) throws -> (String, LocalArtifacts?) {
         let rows = try read { db, bad in
             try db.query("SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?", [.text(runID)]) {

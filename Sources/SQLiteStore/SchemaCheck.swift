@@ -1,7 +1,8 @@
 import Tracking
 
 /// What the database offers beyond the columns every supported schema has. Older MLflow
-/// schemas lack some columns; we read around them rather than refuse (reference §3).
+/// schemas lack some columns (added by `mlflow/store/db_migrations/versions/`); we read around
+/// them rather than refuse.
 struct SchemaFeatures: Equatable {
     var runName = true          // runs.name (NULL in rows written by MLflow <= 1.29)
     var metricIsNaN = true      // metrics.is_nan, latest_metrics.is_nan

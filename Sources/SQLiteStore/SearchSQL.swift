@@ -39,7 +39,8 @@ struct SQLFragment {
 
 /// `column <op> ?` for one comparison, as SearchUtils.get_sql_comparison_func renders it on
 /// SQLite: LIKE stays case-sensitive (the connection sets case_sensitive_like), ILIKE is
-/// `lower(x) LIKE lower(?)` (reference §3.3, §8.18).
+/// `lower(x) LIKE lower(?)` (SQLAlchemy's `ilike`; the PRAGMA is in `mlflow/store/db/utils.py`
+/// `_get_managed_session_maker`).
 func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchValue, numeric: Bool) -> SQLFragment {
     func bound(_ value: SearchValue) -> SQLValue {
         switch value {
@@ -81,7 +82,8 @@ func numberBinding(_ d: Double) -> SQLValue {
 }
 
 /// The SQL SqlAlchemyStore._search_runs generates, rewritten as EXISTS subqueries with the same
-/// answers (reference §3.3): one statement that filters, orders and pages in the database.
+/// answers (`_get_sqlalchemy_filter_clauses`, `_get_orderby_clauses` in `sqlalchemy_store.py`):
+/// one statement that filters, orders and pages in the database.
 struct RunSearchSQL {
     var experimentIDs: [Int64]
     var stages: [LifecycleStage]
@@ -119,7 +121,8 @@ struct RunSearchSQL {
                 joins.append(SQLFragment("LEFT JOIN \(table) \(alias) ON \(alias).run_uuid = r.run_uuid AND \(alias).\"key\" = ?",
                                          [.text(key.key)]))
                 value = "\(alias).value"
-                // NaN and missing sort after real values whatever the direction (reference §5.4).
+                // NaN and missing sort after real values whatever the direction (the CASE in
+                // `_get_orderby_clauses`).
                 group = key.kind == .metric
                     ? "CASE WHEN \(alias).is_nan = 1 THEN 1 WHEN \(alias).value IS NULL THEN 2 ELSE 0 END"
                     : "CASE WHEN \(alias).value IS NULL THEN 1 ELSE 0 END"
@@ -214,7 +217,7 @@ struct RunSearchSQL {
         let test = comparisonSQL("\(x).value", c.comparator, c.value, numeric: false)
         guard c.key.kind == .metric else { return test }
         // NaN is stored as 0 with is_nan = 1: it never satisfies a comparison except
-        // "!=", which it always satisfies (reference §3.3).
+        // "!=", which it always satisfies (`_get_sqlalchemy_filter_clauses`).
         return c.comparator == .notEqual
             ? SQLFragment("(") + test + SQLFragment(" OR \(x).is_nan = 1)")
             : SQLFragment("(") + test + SQLFragment(" AND \(x).is_nan = 0)")
@@ -258,7 +261,7 @@ struct RunSearchSQL {
         switch key.kind {
         case .attribute where key.key == "run_name":
             // Filtering by run name reads the mlflow.runName tag, because runs.name is empty
-            // for runs logged by MLflow <= 1.29 (reference §3.3, §8.10).
+            // for runs logged by MLflow <= 1.29 (`_get_sqlalchemy_filter_clauses` does the same).
             return SQLFragment("EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND t.\"key\" = ? AND ",
                                [.text("mlflow.runName")])
                 + comparisonSQL("t.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
@@ -290,7 +293,8 @@ struct RunSearchSQL {
     }
 }
 
-/// The SQL of SqlAlchemyStore._search_experiments (reference §3.3, §5.5).
+/// The SQL of SqlAlchemyStore._search_experiments (`_get_search_experiments_filter_clauses`,
+/// `_get_search_experiments_order_by_clauses`).
 struct ExperimentSearchSQL {
     var stages: [LifecycleStage]
     var filter: Filter
