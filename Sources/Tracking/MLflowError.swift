@@ -1,4 +1,5 @@
-/// MLflow's error codes with the HTTP status a tracking server answers them with (reference §4.2).
+/// MLflow's error codes with the HTTP status a tracking server answers them with
+/// (`mlflow/exceptions.py` `ERROR_CODE_TO_HTTP_STATUS`).
 public enum ErrorCode: String, Sendable, CaseIterable {
     case invalidParameterValue = "INVALID_PARAMETER_VALUE"
     case badRequest = "BAD_REQUEST"

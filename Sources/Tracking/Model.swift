@@ -1,4 +1,5 @@
-// MLflow's tracking entities, named and shaped as in MLflow's REST API (reference §4.4).
+// MLflow's tracking entities, named and shaped as in MLflow's REST API (`mlflow/entities/`,
+// `to_proto`).
 // All times are integer milliseconds since the Unix epoch; experiment ids are strings in every store.
 
 public enum ViewType: String, Sendable, CaseIterable {
@@ -26,7 +27,8 @@ public enum RunStatus: String, Sendable, CaseIterable {
     case failed = "FAILED"
     case killed = "KILLED"
 
-    /// The integer the file store writes in run meta.yaml (reference §2.2); missing means RUNNING.
+    /// The integer the file store writes in run meta.yaml; missing means RUNNING
+    /// (`file_store.py` `_read_persisted_run_info_dict`, `RunStatus.to_string`).
     public init(fileStoreCode: Int) {
         switch fileStoreCode {
         case 2: self = .scheduled
@@ -98,7 +100,9 @@ public struct Metric: Sendable, Equatable {
     }
 
     /// MLflow's "latest" value is the one with the greatest (step, timestamp, value), not the last
-    /// logged (reference §2.3); NaN compares as 0 there, as SQL stores NaN as 0.0 with is_nan.
+    /// logged (`FileStore._get_metric_from_file`,
+    /// `SqlAlchemyStore._update_latest_metrics_if_necessary`); NaN compares as 0 there, as SQL
+    /// stores NaN as 0.0 with is_nan.
     public func isLater(than other: Metric) -> Bool {
         if step != other.step { return step > other.step }
         if timestamp != other.timestamp { return timestamp > other.timestamp }
@@ -223,7 +227,8 @@ public struct Run: Sendable, Equatable {
 }
 
 /// One entry of an artifact listing; `path` is relative to the run's artifact root and
-/// includes the listed directory (as `artifacts/list` returns it, reference §4.4).
+/// includes the listed directory (as `artifacts/list` returns it, `handlers.py`
+/// `list_artifacts_impl`).
 public struct ArtifactEntry: Sendable, Equatable {
     public var path: String
     public var isDir: Bool

@@ -1,7 +1,8 @@
 import Foundation
 
-/// MLflow's page token: base64 of `{"offset": N}` in both stores (reference §4.3). We emit the
-/// same bytes so tokens can be compared with `mlflow server` and handed back to it.
+/// MLflow's page token: base64 of `{"offset": N}` in both stores (`SearchUtils.create_page_token`,
+/// `parse_start_offset_from_page_token`). We emit the same bytes so tokens can be compared with
+/// `mlflow server` and handed back to it.
 public enum PageToken {
     public static func encode(offset: Int) -> String {
         Data("{\"offset\": \(offset)}".utf8).base64EncodedString()

@@ -1,4 +1,5 @@
-/// A request for `runs/search` (reference §4.4): the same fields as MLflow's REST body.
+/// A request for `runs/search`: the same fields as MLflow's REST body (`mlflow/server/handlers.py`
+/// `_search_runs`).
 public struct RunSearch: Sendable, Equatable {
     public var experimentIDs: [String]
     public var filter: String
@@ -22,7 +23,8 @@ public struct RunSearch: Sendable, Equatable {
     }
 }
 
-/// A request for `experiments/search`; the experiment grammar differs from the runs one (reference §5.5).
+/// A request for `experiments/search`; the experiment grammar differs from the runs one
+/// (`SearchExperimentsUtils`).
 public struct ExperimentSearch: Sendable, Equatable {
     public var filter: String
     public var orderBy: [String]
@@ -97,7 +99,8 @@ public protocol TrackingStore: Sendable {
     /// Finds deleted runs too; a missing id is RESOURCE_DOES_NOT_EXIST.
     func getRun(id: String) async throws -> Run
 
-    /// One page of a metric's full history, in the store's own order (reference §2.3, §3.3).
+    /// One page of a metric's full history, in the store's own order: log order in
+    /// `FileStore.get_metric_history`, `timestamp, step, value` in `SqlAlchemyStore`'s.
     /// `maxResults == nil` returns everything.
     func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric>
 

@@ -1,4 +1,6 @@
-/// Where the tracking data lives, after MLflow's resolution rules (reference §1.1, §1.2).
+/// Where the tracking data lives, after MLflow's resolution rules
+/// (`mlflow/tracking/_tracking_service/utils.py` `get_tracking_uri`, `_get_default_tracking_uri`,
+/// `_register_tracking_stores`).
 public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     /// An `mlruns` directory, as an absolute path.
     case fileStore(path: String)

@@ -33,7 +33,8 @@ public enum JSONValue: Equatable, Sendable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
 
-    /// An int64 field: MLflow accepts both numbers and numeric strings on input (reference §4.1).
+    /// An int64 field: MLflow accepts both numbers and numeric strings on input (protobuf's
+    /// `ParseDict`, through `mlflow/utils/proto_json_utils.py` `parse_dict`).
     public var int64Value: Int64? {
         switch self {
         case .int(let i): return i

@@ -1,7 +1,7 @@
 /// A streaming JSON writer producing the bytes `mlflow server` produces: Python's
-/// `json.dumps(indent=2)` layout with non-ASCII escaped as `\uXXXX` (reference §4.1), or compact
-/// one-line JSON as MLflow uses for error bodies. Streaming because a 10,000-run answer must not
-/// build a tree of a million nodes first.
+/// `json.dumps(indent=2)` layout with non-ASCII escaped as `\uXXXX` (`proto_json_utils.py`
+/// `message_to_json`), or compact one-line JSON as MLflow uses for error bodies. Streaming because
+/// a 10,000-run answer must not build a tree of a million nodes first.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     public let pretty: Bool

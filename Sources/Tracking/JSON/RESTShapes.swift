@@ -1,6 +1,7 @@
-/// MLflow's REST JSON shapes (reference §4.4): how every entity is written by the server and
-/// scripting output, and read back by the REST client. Unset fields and empty lists are omitted,
-/// as proto JSON does; an empty search answer is literally `{}`.
+/// MLflow's REST JSON shapes (each entity's `to_proto`, written by `proto_json_utils.py`
+/// `message_to_json`): how every entity is written by the server and scripting output, and read
+/// back by the REST client. Unset fields and empty lists are omitted, as proto JSON does; an empty
+/// search answer is literally `{}`.
 
 extension JSONWriter {
     public mutating func write(_ tag: KeyValue) {
@@ -103,7 +104,7 @@ extension JSONWriter {
         endObject()
     }
 
-    /// MLflow's error body: compact, one line (reference §4.2).
+    /// MLflow's error body: compact, one line (`MlflowException.serialize_as_json`).
     public static func errorBody(_ error: MLflowError) -> String {
         var writer = JSONWriter(pretty: false)
         writer.beginObject()

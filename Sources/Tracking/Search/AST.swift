@@ -1,5 +1,6 @@
-/// The parsed form of MLflow's search grammar (reference §5), shared by every backend:
-/// the file store evaluates it in memory, SQLite translates it to SQL, the server passes it on.
+/// The parsed form of MLflow's search grammar (`SearchUtils.parse_search_filter`), shared by every
+/// backend: the file store evaluates it in memory, SQLite translates it to SQL, the server passes
+/// it on.
 
 public enum EntityKind: String, Sendable {
     case metric, param, tag, attribute, dataset
@@ -8,7 +9,7 @@ public enum EntityKind: String, Sendable {
 /// A searchable field after alias resolution: `metric.x` -> (.metric, "x"), `created` ->
 /// (.attribute, "start_time"), `` `Run name` `` -> (.attribute, "run_name"). In filters the
 /// parser turns run_name into (.tag, "mlflow.runName"), the field MLflow filters on; in
-/// order_by it stays the attribute (the runs.name column) (reference §3.3).
+/// order_by it stays the attribute (the runs.name column, `_get_orderby_clauses`).
 public struct SearchKey: Sendable, Hashable, CustomStringConvertible {
     public var kind: EntityKind
     public var key: String
@@ -70,7 +71,8 @@ public struct Comparison: Sendable, Equatable {
     }
 }
 
-/// A filter is comparisons joined by AND; MLflow has no OR (reference §5).
+/// A filter is comparisons joined by AND; MLflow has no OR
+/// (`SearchUtils._invalid_statement_token_search_runs`).
 public typealias Filter = [Comparison]
 
 public struct OrderClause: Sendable, Equatable {

@@ -68,7 +68,7 @@ extension Experiment: SearchableExperiment {
 /// In-memory evaluation of a parsed filter and ordering with the semantics of MLflow's file
 /// store (SearchUtils.filter/sort and SearchExperimentsUtils), which is what a store that
 /// searches in memory must reproduce. Where MLflow's SQL store answers differently the doc
-/// comments say so; the SQLite backend runs its own SQL (reference §3.3).
+/// comments say so; the SQLite backend runs its own SQL (see `SQLiteStore/SearchSQL.swift`).
 public enum SearchEvaluator {
     public static func matches(_ run: some SearchableRun, _ filter: Filter) -> Bool {
         filter.allSatisfy { matches(run, $0, PreparedValue($0)) }
@@ -118,7 +118,8 @@ public enum SearchEvaluator {
         let comparator = comparison.comparator
         switch comparison.key {
         case SearchKey(.attribute, "run_name"):
-            // Filters on run_name read the tag (reference §3.3); the parser already rewrites it.
+            // Filters on run_name read the tag (`sqlalchemy_store.py`
+            // `_get_sqlalchemy_filter_clauses`); the parser already rewrites it.
             return compare(run.fieldValue(SearchKey(.tag, "mlflow.runName")), comparator, value)
         case SearchKey(.dataset, "context"):
             return run.searchDatasets.contains { input in
@@ -186,10 +187,11 @@ public enum SearchEvaluator {
         }
     }
 
-    /// Sorts by the clauses, then MLflow's implicit `start_time DESC` (unless ordered by
-    /// start_time already) and `run_id ASC` (reference §5.4). Per clause, runs with a value come
-    /// first, then NaN, then runs lacking the field, in both directions; params and tags sort as
-    /// strings. Each run's keys are read once, so sorting 100k runs costs one pass of fieldValue.
+    /// Sorts by the clauses, then MLflow's implicit `start_time DESC` (unless ordered by start_time
+    /// already) and `run_id ASC` (`SearchUtils.sort`, `_get_value_for_sort`). Per clause, runs with
+    /// a value come first, then NaN, then runs lacking the field, in both directions; params and
+    /// tags sort as strings. Each run's keys are read once, so sorting 100k runs costs one pass of
+    /// fieldValue.
     public static func sort<R: SearchableRun>(_ runs: inout [R], by clauses: [OrderClause]) {
         var order = clauses
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "start_time") }) {
@@ -212,7 +214,8 @@ public enum SearchEvaluator {
         case text, numeric
     }
 
-    /// Default order `creation_time DESC, experiment_id ASC` (reference §3.3). With explicit
+    /// Default order `creation_time DESC, experiment_id ASC` (`FileStore.search_experiments`,
+    /// `sqlalchemy_store.py` `_get_search_experiments_order_by_clauses`). With explicit
     /// clauses MLflow appends `experiment_id DESC` (both stores) unless experiment_id is ordered
     /// already. A missing time sorts last in both directions (the file store; SQL puts NULL
     /// first in ascending order).

@@ -1,4 +1,5 @@
-/// MLflow's search grammar (reference §5): one parser for every backend.
+/// MLflow's search grammar (`mlflow/utils/search_utils.py` `SearchUtils.parse_search_filter`,
+/// `SearchExperimentsUtils`): one parser for every backend.
 /// Every function throws MLflowError(.invalidParameterValue) whose message points at the
 /// offending token: the token quoted, and its 1-based column as a trailing "(column N)".
 /// Where MLflow has a message for the error, ours starts with MLflow's wording.
@@ -6,7 +7,8 @@ public enum SearchGrammar {
     /// `runs/search` filter: comparisons joined by AND. "" is no filter.
     ///
     /// `attributes.run_name` comparisons come back as `tags.mlflow.runName`, which is what both
-    /// MLflow stores filter on (reference §3.3; ordering by run_name uses the attribute).
+    /// MLflow stores filter on (`_get_sqlalchemy_filter_clauses`; ordering by run_name uses the
+    /// attribute).
     public static func parseRunFilter(_ text: String) throws -> Filter {
         try FilterParser(text, rules: .runs).parsedFilter()
     }
@@ -19,7 +21,7 @@ public enum SearchGrammar {
         return parsed
     }
 
-    /// `experiments/search` filter (reference §5.5: different prefixes and attributes).
+    /// `experiments/search` filter (`SearchExperimentsUtils`: different prefixes and attributes).
     public static func parseExperimentFilter(_ text: String) throws -> Filter {
         try FilterParser(text, rules: .experiments).parsedFilter()
     }
@@ -38,7 +40,8 @@ public enum SearchGrammar {
 }
 
 /// What differs between the run and the experiment grammar: prefixes, attribute keys and the
-/// comparators and value types each key takes (reference §5.1, §5.2, §5.5).
+/// comparators and value types each key takes (`SearchUtils._get_identifier`,
+/// `_validate_comparison`, `_get_value`, and their `SearchExperimentsUtils` overrides).
 struct EntityRules {
     let prefixes: [String: EntityKind]
     /// Checked on the prefix as written: runs allow `` `tags` ``, experiments do not.
