@@ -38,7 +38,8 @@ public struct ArtifactDownload: Sendable {
         var files = try await allFiles(under: normalized.isEmpty ? nil : normalized)
         var folderOnly = false
         if files.isEmpty && !normalized.isEmpty {
-            // Nothing listed: a single file, an empty folder, or nothing at all (reference §7.1).
+            // Nothing listed: a single file, an empty folder, or nothing at all
+            // (MLflow's `ArtifactRepository._is_directory` also reads an empty listing as no folder).
             let listing = try await store.listArtifacts(runID: runID, path: normalized)
             if listing.files.isEmpty {
                 do {

@@ -3,7 +3,8 @@ import HTTPClient
 import Tracking
 
 /// Where a run's artifacts live, chosen from its artifact URI as MLflow chooses an artifact
-/// repository (reference §7.1). Paths are relative to the run's artifact root.
+/// repository (`artifact_repository_registry.py` `get_artifact_repository`). Paths are relative to
+/// the run's artifact root.
 public protocol ArtifactRepository: Sendable {
     /// The artifact URI this repository reads, for display and errors.
     var rootURI: String { get }
@@ -31,7 +32,8 @@ public func artifactRepository(for artifactURI: String, trackingURI: TrackingURI
         return try S3Artifacts(artifactURI: artifactURI, environment: environment, client: client ?? HTTPClient())
     }
     if lower.hasPrefix("http://") || lower.hasPrefix("https://"), artifactURI.contains("/api/2.0/mlflow-artifacts/artifacts") {
-        // An explicit artifacts-only host (reference §7.2 --artifacts-only).
+        // An explicit artifacts-only host (`mlflow server --artifacts-only`;
+        // `HttpArtifactRepository`).
         return try ProxiedArtifacts(explicitURL: artifactURI, client: client ?? HTTPClient(), headers: trackingHeaders)
     }
     let scheme = artifactURI.split(separator: ":", maxSplits: 1).first.map(String.init) ?? artifactURI
@@ -41,7 +43,8 @@ public func artifactRepository(for artifactURI: String, trackingURI: TrackingURI
 
 extension ArtifactRepository {
     /// Every file under `path` (a folder, or the root), depth first, as the Python client's
-    /// directory download does (reference §7.1: recursive list + per-file download).
+    /// directory download does (`ArtifactRepository.download_artifacts`,
+    /// `_iter_artifacts_recursive`).
     public func allFiles(under path: String?) async throws -> [ArtifactEntry] {
         var files: [ArtifactEntry] = []
         var pending = [path]

@@ -2,8 +2,9 @@ import Foundation
 import HTTPClient
 import Tracking
 
-/// `mlflow-artifacts:/...` read through the tracking server's proxy endpoints (reference §4.6,
-/// §7.1): list = `GET .../mlflow-artifacts/artifacts?path=<p>` (basenames), read = `GET
+/// `mlflow-artifacts:/...` read through the tracking server's proxy endpoints, as
+/// `mlflow_artifacts_repo.py` `MlflowArtifactsRepository` does: list = `GET
+/// .../mlflow-artifacts/artifacts?path=<p>` (basenames), read = `GET
 /// .../mlflow-artifacts/artifacts/<p>` with Range (the server sends `Accept-Ranges: bytes`).
 public struct ProxiedArtifacts: ArtifactRepository {
     public let rootURI: String

@@ -3,9 +3,9 @@ import HTTPClient
 import Tracking
 
 /// `s3://bucket/key` read directly, signed by libcurl's AWS SigV4 (CURLOPT_AWS_SIGV4), with the
-/// environment boto3 and MLflow read (reference §7.1): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-/// AWS_SESSION_TOKEN, AWS_DEFAULT_REGION / AWS_REGION, and MLFLOW_S3_ENDPOINT_URL for MinIO and
-/// other S3-compatible stores (addressed path-style, as those need).
+/// environment boto3 and MLflow read (`s3_artifact_repo.py` `_get_s3_client`): AWS_ACCESS_KEY_ID,
+/// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_DEFAULT_REGION / AWS_REGION, and
+/// MLFLOW_S3_ENDPOINT_URL for MinIO and other S3-compatible stores (addressed path-style).
 public struct S3Artifacts: ArtifactRepository {
     public let rootURI: String
     let bucket: String

@@ -17,7 +17,8 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
     case .sqlite(let path):
         return try SQLiteStore(path: path, warn: warn)
     case .rest(let url):
-        // Auth, TLS, timeouts and retries from MLflow's environment variables (reference §1.3).
+        // Auth, TLS, timeouts and retries from MLflow's environment variables
+        // (`mlflow/environment_variables.py`; see `RESTConfiguration`).
         return RESTStore(url: url, configuration: try RESTConfiguration.current())
     }
 }

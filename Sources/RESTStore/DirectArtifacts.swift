@@ -3,9 +3,10 @@ import Foundation
 import Tracking
 
 /// Which runs' artifacts this machine reads itself instead of through the server, as MLflow's
-/// client does (reference §7.1): `mlflow-artifacts:` through the proxy endpoints, `s3://` with
-/// AWS credentials in the environment. Everything else (a path local to the server, s3 without
-/// credentials here, other clouds) goes through the server's artifacts/list and /get-artifact.
+/// client does (`artifact_repository_registry.py` `get_artifact_repository`, by URI scheme):
+/// `mlflow-artifacts:` through the proxy endpoints, `s3://` with AWS credentials in the
+/// environment. Everything else (a path local to the server, s3 without credentials here, other
+/// clouds) goes through the server's artifacts/list and /get-artifact.
 extension RESTStore {
     func directArtifacts(runID: String) async throws -> (any ArtifactRepository)? {
         let uri: String

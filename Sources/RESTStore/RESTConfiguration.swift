@@ -3,7 +3,9 @@ import HTTPClient
 import Tracking
 
 /// How the REST client talks to a server, read from the same environment variables as MLflow's
-/// Python client with the same defaults and checks (reference §1.3).
+/// Python client with the same defaults and checks (`mlflow/environment_variables.py`,
+/// `mlflow/utils/credentials.py` `get_default_host_creds`, `mlflow/utils/rest_utils.py`
+/// `http_request`).
 public struct RESTConfiguration: Sendable {
     public var http: HTTPOptions
     public var credentials: Credentials?

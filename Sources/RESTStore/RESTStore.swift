@@ -2,9 +2,10 @@ import Foundation
 import HTTPClient
 import Tracking
 
-/// The tracking store of a remote MLflow server, over its REST API 2.0 (reference §4). Safe for
-/// concurrent use: independent requests issued from a TaskGroup run in parallel, each on its own
-/// pooled libcurl handle (and kept-alive connection).
+/// The tracking store of a remote MLflow server, over its REST API 2.0 (as MLflow's
+/// `mlflow/store/tracking/rest_store.py` `RestStore` calls it). Safe for concurrent use:
+/// independent requests issued from a TaskGroup run in parallel, each on its own pooled libcurl
+/// handle (and kept-alive connection).
 public final class RESTStore: TrackingStore, @unchecked Sendable {
     /// The server URL as given, userinfo included (libcurl sends it as Basic auth).
     let baseURL: String
@@ -34,7 +35,8 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> {
         var body = JSONWriter(pretty: false)
         body.beginObject()
-        // max_results has no server default (400 without it, reference §4.4 and gotcha 5).
+        // max_results has no server default: `handlers.py` `_search_experiments` hands the unset
+        // field's 0 to the store, which answers 400.
         body.field("max_results", Int64(clampedPageSize(request.maxResults)))
         body.field("view_type", request.viewType.rawValue)
         if !request.filter.isEmpty { body.field("filter", request.filter) }
@@ -68,10 +70,10 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     /// One page of runs. A page larger than `configuration.runsSubPage` is fetched as sub-pages,
     /// several at once: mlflow server spends ~1.5 ms of CPU per run, and its thread pool serves
     /// concurrent requests in parallel (10,000 runs: 15 s in one request, 7 s in 10 concurrent
-    /// ones). Concurrent sub-pages need their tokens before the previous page arrives, so they
-    /// are only used when the server's first token is MLflow's own offset token (reference §4.3),
-    /// and every page's returned token is checked against the one expected; on any mismatch the
-    /// rest is fetched sequentially with the server's tokens.
+    /// ones). Concurrent sub-pages need their tokens before the previous page arrives, so they are
+    /// only used when the server's first token is MLflow's own offset token
+    /// (`SearchUtils.create_page_token`), and every page's returned token is checked against the
+    /// one expected; on any mismatch the rest is fetched sequentially with the server's tokens.
     public func searchRuns(_ request: RunSearch) async throws -> Page<Run> {
         let limit = clampedPageSize(request.maxResults)
         let subPage = configuration.runsSubPage
@@ -154,8 +156,9 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
 
     // MARK: Artifacts
 
-    /// Server-side listing (reference §7.1 option 2): works for every artifact store the server
-    /// reaches, and its paths are already relative to the run's root with the prefix included.
+    /// Server-side listing (`handlers.py` `list_artifacts_impl`): works for every artifact store
+    /// the server reaches, and its paths are already relative to the run's root with the prefix
+    /// included.
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         if let direct = try await directArtifacts(runID: runID) {
             return ArtifactListing(rootURI: direct.rootURI, files: try await direct.list(path: path))
@@ -176,7 +179,8 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     }
 
     /// Reads through the server's `/get-artifact` route, which resolves the run's artifact URI on
-    /// the server for every store kind, proxied `mlflow-artifacts:` included (reference §4.7).
+    /// the server for every store kind, proxied `mlflow-artifacts:` included (`handlers.py`
+    /// `get_artifact_handler`).
     /// Reads are HTTP Range requests (mlflow server answers them with 206).
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
         if let direct = try await directArtifacts(runID: runID) { return try await direct.open(path: path) }
@@ -186,7 +190,8 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     // MARK: Requests
 
     func clampedPageSize(_ requested: Int) -> Int {
-        // MLflow caps pages at 50000 (reference §4.4); larger requests are a 400.
+        // MLflow caps pages at 50000 (`SEARCH_MAX_RESULTS_THRESHOLD` in
+        // `mlflow/store/tracking/__init__.py`); larger requests are a 400.
         min(requested, RunSearch.maxResultsLimit)
     }
 

@@ -1,9 +1,9 @@
 import Foundation
 import Tracking
 
-/// A request's fields, from the query string (GET) or the JSON body (POST), read the way
-/// MLflow's proto parsing reads them (reference §4.1): repeated query parameters are lists,
-/// int64 fields accept numbers and numeric strings, and a field of the wrong type reads as
+/// A request's fields, from the query string (GET) or the JSON body (POST), read the way MLflow's
+/// proto parsing reads them (`handlers.py` `_get_request_message`): repeated query parameters are
+/// lists, int64 fields accept numbers and numeric strings, and a field of the wrong type reads as
 /// unset rather than failing the request.
 struct RequestParameters: Sendable {
     private enum Source: Sendable {
@@ -60,7 +60,8 @@ struct RequestParameters: Sendable {
         case .query(let fields): return fields[name] ?? []
         case .json(let object):
             guard let items = object[name]?.arrayValue else { return [] }
-            // One non-string item makes the whole proto parse fail (reference §4.1): no items.
+            // One non-string item makes the whole proto parse fail (`_get_request_message`
+            // swallows the ParseError): no items.
             let strings = items.compactMap(\.stringValue)
             return strings.count == items.count ? strings : []
         }

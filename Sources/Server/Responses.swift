@@ -1,7 +1,9 @@
 import Hummingbird
 import Tracking
 
-/// The answers `mlflow server` gives, byte for byte where it matters to clients (reference §4.2, §8.22).
+/// The answers `mlflow server` gives, byte for byte where it matters to clients: JSON errors from
+/// `handlers.py` `catch_mlflow_exception`, Flask's HTML for unknown routes, plain text for
+/// disabled features.
 enum Responses {
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         json(bytes: writer.bytes, status: status)
@@ -29,7 +31,7 @@ enum Responses {
     }
 
     /// Flask's HTML pages for unknown routes and wrong methods; clients rely on them being
-    /// non-JSON (reference §4.1).
+    /// non-JSON (`mlflow/utils/rest_utils.py` `verify_rest_response` then raises by HTTP status).
     static func notFoundPage() -> Response {
         html(.notFound, "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n")
     }

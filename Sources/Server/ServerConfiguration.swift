@@ -3,14 +3,16 @@ public struct ServerConfiguration: Sendable {
     /// 127.0.0.1 by default, as `mlflow server`: reachable from this machine only.
     public var host: String
     public var port: Int
-    /// Host-header patterns (MLflow's fnmatch syntax); `["*"]` disables the check (reference §7.2).
+    /// Host-header patterns (MLflow's fnmatch syntax, `mlflow/server/security_utils.py`
+    /// `is_allowed_host_header`); `["*"]` disables the check.
     public var allowedHosts: [String]
     /// nil = no authentication.
     public var credentials: Credentials?
     /// Where `mlflow-artifacts:/...` URIs and the proxy endpoints point (MLflow's
     /// `--artifacts-destination`, default ./mlartifacts); nil with `--no-serve-artifacts`.
     public var artifactsDestination: String?
-    /// Largest request body accepted; MLflow's own log-batch limit is 1,000,000 bytes (reference §4.5).
+    /// Largest request body accepted; MLflow's own log-batch limit is 1,000,000 bytes
+    /// (`mlflow/utils/validation.py` `MAX_BATCH_LOG_REQUEST_SIZE`).
     public var maxBodyBytes: Int
     /// Largest `max_results` accepted by the search and history endpoints: MLflow's 50,000 for searches.
     public var maxPageSize: Int

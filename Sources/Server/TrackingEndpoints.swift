@@ -1,8 +1,8 @@
 import Hummingbird
 import Tracking
 
-/// MLflow's tracking endpoints (`/api/2.0/mlflow/<name>`, reference §4.4, §4.5) mapped onto
-/// the `TrackingStore` protocol. Reads are served; writes answer as a read-only MLflow server.
+/// MLflow's tracking endpoints (`/api/2.0/mlflow/<name>`, `handlers.py` `get_endpoints`) mapped
+/// onto the `TrackingStore` protocol. Reads are served; writes answer as a read-only MLflow server.
 struct TrackingEndpoints: Sendable {
     let store: any TrackingStore
     let artifacts: RunArtifacts
@@ -57,7 +57,8 @@ struct TrackingEndpoints: Sendable {
             let listing = try await artifacts.list(runID: id, path: p.string("path"))
             return Responses.json(RESTResponse.artifacts(listing))
         case "logged-models/search":
-            // mltui reads no logged models; an empty answer is what the client needs (reference §8.7).
+            // mltui reads no logged models; an empty answer is what the client needs
+            // (`RunsArtifactRepository.list_artifacts` searches logged models and fails on a 404).
             return Responses.json(bytes: Responses.emptyObject)
         default:
             throw MLflowError(.endpointNotFound, "No endpoint \(name)")
@@ -65,7 +66,8 @@ struct TrackingEndpoints: Sendable {
     }
 
     private func searchExperiments(_ p: RequestParameters) async throws -> Response {
-        // No server default: MLflow answers 0 (unset) as invalid (reference §8.5).
+        // No server default: MLflow answers 0 (unset) as invalid (`handlers.py`
+        // `_search_experiments`).
         let maxResults = try p.integer("max_results") ?? 0
         guard maxResults > 0 else {
             throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer")
@@ -86,7 +88,8 @@ struct TrackingEndpoints: Sendable {
             throw RequestParameters.invalidValue("max_results", String(maxResults), type: "int")
         }
         let experimentIDs = p.strings("experiment_ids")
-        // MLflow searches no experiments when none are named, and answers `{}` (reference §4.4).
+        // MLflow searches no experiments when none are named, and answers `{}`
+        // (`handlers.py` `search_runs_impl`).
         if experimentIDs.isEmpty { return Responses.json(bytes: Responses.emptyObject) }
         let request = RunSearch(experimentIDs: experimentIDs, filter: p.string("filter") ?? "",
                                 orderBy: p.strings("order_by"), viewType: try viewType(p, "run_view_type"),

@@ -801,7 +801,8 @@ func filterIdentifiers(_ state: AppState) -> [String] {
     return attributes + keys.map(\.description).sorted() + ["datasets.name", "datasets.digest", "datasets.context"]
 }
 
-/// `metrics.f1`, ``params.`a b` ``, `status` -> a search key (reference §5.1 prefixes).
+/// `metrics.f1`, ``params.`a b` ``, `status` -> a search key (prefixes as in
+/// `SearchUtils._valid_entity_type`).
 func parseSearchKey(_ text: String) -> SearchKey? {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { return nil }

@@ -5,7 +5,7 @@ import Server
 import Tracking
 
 /// `mltui serve`: a local store over MLflow's REST API, with `mlflow server`'s flag names and
-/// defaults (reference §7.2). See docs/serve.md.
+/// defaults (`mlflow/cli/__init__.py` `server`). See docs/serve.md.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",

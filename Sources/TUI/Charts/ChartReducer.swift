@@ -271,7 +271,8 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, inbox: ActionInb
             for id in runIDs {
                 do {
                     var metrics = try await store.fullMetricHistory(runID: id, key: key)
-                    // File stores keep log order (reference §2.3); a sparkline reads by step.
+                    // File stores keep log order (`FileStore.get_metric_history`); a sparkline
+                    // reads by step.
                     if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
                         metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
                     }

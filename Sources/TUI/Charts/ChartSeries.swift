@@ -121,8 +121,8 @@ extension ChartSeries {
         }
     }
 
-    /// Sorted by x (file stores keep log order, reference §2.3), ties by the other clock, so
-    /// the line runs left to right. Skips the sort when already in order, the common case.
+    /// Sorted by x (file stores keep log order, `FileStore.get_metric_history`), ties by the other
+    /// clock, so the line runs left to right. Skips the sort when already in order (the usual case).
     public func prepared(_ transform: PlotTransform) -> PlotSeries {
         var xs = xValues(transform.xMode)
         var raw = values
