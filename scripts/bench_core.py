@@ -10,8 +10,9 @@ the SQLite copy by `mlflow migrate-filestore`), then measures wall time and peak
             for the file store without the run cache, filling an empty one, and with it filled)
   mlflow    python -c "mlflow.search_runs(...)"  (whole process, import included; the time of the
             search_runs call alone is printed too)
-  floor     sqlite3 CLI running the SQL MLflow generates (reference 3.3) plus loading the
-            params/tags/latest metrics of the result; for the file store `cat` of every file
+  floor     sqlite3 CLI running the SQL MLflow generates (SqlAlchemyStore._search_runs) plus
+            loading the params/tags/latest metrics of the result; for the file store `cat` of
+            every file
   syscalls  file store only: scripts/read_floor.c (compiled here with cc), which opens, reads and
             closes every file of every run once on all cores and does nothing else: the least
             any reader must spend, so mlflow/syscalls bounds the speed-up any reader can reach

@@ -6,7 +6,8 @@
 Writes the same logical content twice:
   OUTDIR/fs/mlruns          file store (tracking URI = plain absolute path)
   OUTDIR/sqlite/mlflow.db   SQLite store; artifacts in OUTDIR/sqlite/mlruns (cwd-relative
-                            default artifact root, reference section 1.1)
+                            default artifact root, `DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH` in
+                            mlflow/store/tracking/__init__.py)
 
 Everything we control is deterministic: a fixed random seed, fixed start/end times and metric
 timestamps. Run ids, experiment ids (random in the file store) and the timestamps MLflow sets
@@ -217,7 +218,8 @@ class Writer:
                                    Metric("out_of_order", 6.0, t0 + 5, 3), Metric("out_of_order", 1.0, t0 + 40, 2),
                                    Metric("mixed_nan", 1.0, t0, 0), Metric("mixed_nan", float("nan"), t0 + 1, 1),
                                    Metric("mixed_nan", float("inf"), t0 + 2, 2), Metric("mixed_nan", 2.0, t0 + 3, 3)])
-        # One exact duplicate line: the file store keeps it, SQL drops it (gotcha 12).
+        # One exact duplicate line: the file store keeps it, SQL drops it (the metrics primary key
+        # in mlflow/store/tracking/dbmodels/models.py `SqlMetric` covers every column).
         c.log_batch(edge, metrics=[Metric("dup_metric", 1.5, t0, 0)])
         c.log_batch(edge, metrics=[Metric("dup_metric", 1.5, t0, 0)])
         nan_only = self.run(jp, "nan-run", metrics={"loss": float("nan"), "accuracy": float("nan")})

@@ -5,8 +5,8 @@ import Tracking
 import Glibc
 #endif
 
-/// Downloads a run's artifact file or folder as MLflow's `download_artifacts` does (reference
-/// §7.1: recursive list + per-file download): `path` lands at `<destination>/<path>`. Each file
+/// Downloads a run's artifact file or folder as MLflow's `ArtifactRepository.download_artifacts`
+/// does (recursive list + per-file download): `path` lands at `<destination>/<path>`. Each file
 /// streams into a temporary file beside its target and is renamed into place when complete, so
 /// an interrupted download never leaves a half file under the real name. Paths from the store
 /// are checked component by component and no symlink under the destination is followed, so a
@@ -39,7 +39,7 @@ public struct ArtifactDownload: Sendable {
         var folderOnly = false
         if files.isEmpty && !normalized.isEmpty {
             // Nothing listed: a single file, an empty folder, or nothing at all
-            // (MLflow's `ArtifactRepository._is_directory` also reads an empty listing as no folder).
+            // (MLflow's `ArtifactRepository._is_directory` reads an empty listing the same way).
             let listing = try await store.listArtifacts(runID: runID, path: normalized)
             if listing.files.isEmpty {
                 do {

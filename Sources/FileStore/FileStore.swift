@@ -577,7 +577,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
 
     // MARK: artifacts
 
-    /// The repository of a run's artifacts, chosen from its artifact URI as MLflow does (§7.1).
+    /// The repository of a run's artifacts, chosen from its artifact URI as MLflow does
+    /// (`artifact_repository_registry.py` `get_artifact_repository`).
     /// When a local location is missing but the run's own `artifacts/` folder exists (a store
     /// copied from another machine), that folder is used.
     func artifactRepository(_ run: IndexedRun) throws -> any ArtifactRepository {

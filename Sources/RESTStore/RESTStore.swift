@@ -123,7 +123,8 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
     private func runsPage(_ request: RunSearch, size: Int, token: String?) async throws -> Page<Run> {
         var body = JSONWriter(pretty: false, reserve: 512)
         body.beginObject()
-        // Ids must be strings: numbers make the server silently search nothing (gotcha 6).
+        // Ids must be strings: numbers make the server silently search nothing (the proto parse in
+        // `handlers.py` `_get_request_message` fails and leaves the list empty).
         body.key("experiment_ids")
         body.beginArray()
         request.experimentIDs.forEach { body.value($0) }

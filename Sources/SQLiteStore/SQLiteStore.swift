@@ -442,7 +442,8 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         let (uri, artifacts) = try artifactRoot(runID: runID)
         _ = try LocalArtifacts.components(of: path)
-        // Non-local roots (s3://, mlflow-artifacts:) go through the repository MLflow would pick (§7.1).
+        // Non-local roots (s3://, mlflow-artifacts:) go through the repository MLflow would pick
+        // (`artifact_repository_registry.py` `get_artifact_repository`).
         let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
         return ArtifactListing(rootURI: uri, files: try await repository.list(path: path))
     }

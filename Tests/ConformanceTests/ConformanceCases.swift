@@ -1,4 +1,6 @@
-/// The requests compared against `mlflow server`. Grammar facts: reference §5; orderings §5.4.
+/// The requests compared against `mlflow server`. Grammar facts: `mlflow/utils/search_utils.py`
+/// `SearchUtils.parse_search_filter`; orderings: `SearchUtils.sort` and `sqlalchemy_store.py`
+/// `_get_orderby_clauses`.
 enum ConformanceCases {
     static let bench = ["llm-benchmark"]
     static let japanese = ["日本語-実験"]
@@ -110,7 +112,8 @@ enum ConformanceCases {
         RunsCase("invalid order entity", orderBy: ["foo.bar"]),
         RunsCase("invalid order experiment_id", orderBy: ["attributes.experiment_id"]),
         RunsCase("invalid order two directions", orderBy: ["metrics.loss ASC DESC"]),
-        // The file store accepts a repeated key, SQL rejects it (§5.4): mltui must follow its store.
+        // The file store accepts a repeated key, SQL rejects it (`_get_orderby_clauses`:
+        // "`order_by` contains duplicate fields"): mltui must follow its store.
         RunsCase("order same key twice", orderBy: ["metrics.loss", "metrics.loss DESC"]),
     ]
 

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// One fixture store served by a real `mlflow server`, and the comparisons of `mltui ... --format
-/// json` against that server's REST answers for the same request (reference §4.4).
+/// json` against that server's REST answers for the same request (`mlflow/server/handlers.py`).
 final class ConformanceHarness: @unchecked Sendable {
     let format: StoreFormat
     let trackingURI: String

@@ -189,7 +189,8 @@ final class FileStoreTests: XCTestCase {
                 XCTAssertEqual(metric.runID, parts[0])
             }
         }
-        // The exact duplicate line is kept (gotcha 12); the 5-field line has step 0 as MLflow reads it.
+        // The exact duplicate line is kept (`FileStore.get_metric_history`); the 5-field line has
+        // step 0 as MLflow reads it.
         let edge = f.runIDs["edge: 'quoted' \"name\""]!
         let dup = try await store.metricHistory(runID: edge, key: "dup", maxResults: nil, pageToken: nil)
         XCTAssertEqual(dup.items.count, 2)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A parsed JSON value that keeps booleans, numbers and strings apart (NaN arrives as the string
-/// "NaN" from MLflow, reference §4.1) and prints itself with sorted keys.
+/// "NaN" from MLflow: protobuf's `MessageToDict` in `proto_json_utils.py` `message_to_json`) and
+/// prints itself with sorted keys.
 public indirect enum JSONDocument: Equatable, Sendable, Decodable {
     case null
     case bool(Bool)
