@@ -3,7 +3,7 @@ import Tracking
 
 /// What one run folder held when it was last read, with the stamps (inode, size, mtime) that
 /// prove each part unchanged. Like git's index: checking a stamp is one `fstatat`, reading a
-/// file is open, read and close, and a 10k-run store is 400k files (issue 2's benchmark).
+/// file is open, read and close, and a 10k-run store is 400k files (BENCHMARKS.md, "Core").
 struct CachedRun {
     /// meta.yaml's stamp and what it said.
     var meta: (stamp: PosixFiles.Stamp, info: RunInfo)?

@@ -14,7 +14,7 @@ public enum Action: Sendable {
     case runCounted(experimentID: String, count: Int, lastActivity: Int64?)
     case detailsLoaded(request: Int, Result<RunWithChildren, MLflowError>)
     case compareLoaded(request: Int, Result<[Run], MLflowError>)
-    // metrics (issue 4): a page of a chart history; a reduced history for a sparkline.
+    // Metrics: a page of a chart history; a reduced history for a sparkline.
     case historyPage(request: Int, runID: String, Result<HistoryPage, MLflowError>)
     case sparklineLoaded(key: String, runID: String, Result<[Double], MLflowError>)
     case themeLoaded(Result<Theme, ThemeError>)

@@ -170,7 +170,7 @@ public enum PickerPurpose: Equatable, Sendable {
     case tagKey
     case tagValue(String)
     case column
-    case chartMetric, sparklineMetric  // metrics (issue 4)
+    case chartMetric, sparklineMetric
 }
 
 public struct PickerItem: Equatable, Sendable {
@@ -259,7 +259,7 @@ public struct AppState: Equatable, Sendable {
     public var filterError: FilterError?
     public var details: RunDetails?
     public var compare: CompareView?
-    // metrics (issue 4): the chart pane, the sparkline cache, glyphs the terminal can show.
+    // Metrics: the chart pane, the sparkline cache, glyphs the terminal can show.
     public var chart: ChartView?
     public var sparklines = SparklineCache()
     public var chartGlyphs: ChartGlyphs = .braille

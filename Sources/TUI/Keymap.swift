@@ -14,7 +14,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
-    // metrics (issue 4): Charts/ChartReducer.swift performs these.
+    // Metrics: Charts/ChartReducer.swift performs these.
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case openArtifacts, closeFolder, download, openPager, openEditor
@@ -105,7 +105,7 @@ public enum Keymap {
         bind([.enter], .picker, .open, "choose", footer: "choose")
         bind([.escape], .picker, .back, "close", footer: "close")
         bind([.escape], .help, .back, "close help", footer: "close")
-        table += chartBindings  // metrics (issue 4)
+        table += chartBindings
         return table
     }()
 

@@ -86,7 +86,7 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .command(let line):
         return runCommand(&state, line)
     case .historyPage, .sparklineLoaded:
-        return []  // metrics (issue 4): handled by `reduce` in Charts/ChartReducer.swift
+        return []  // handled by `reduce` in Charts/ChartReducer.swift
     case .browser(let event):
         return reduceBrowser(&state, event)
     }
@@ -410,7 +410,7 @@ private func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect]
         return []
     case .chart, .sparklineColumn, .metricPicker, .xMode, .logScale, .smoothLess, .smoothMore,
          .zoomIn, .zoomOut, .zoomReset, .panLeft, .panRight, .cursorLeft, .cursorRight:
-        return performChart(&state, command)  // metrics (issue 4)
+        return performChart(&state, command)
     case .openParent:
         let run = state.pane == .details ? state.details?.run : state.selectedRun
         guard let parent = run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
@@ -632,7 +632,7 @@ private func choosePickerItem(_ state: inout AppState) -> [Effect] {
         clampAll(&state)
         return []
     case .chartMetric, .sparklineMetric:
-        return chooseMetric(&state, item.label)  // metrics (issue 4)
+        return chooseMetric(&state, item.label)
     }
 }
 

@@ -22,7 +22,7 @@ public func render(_ state: AppState) -> Buffer {
         }
     case .details: renderDetails(&buffer, state, layout.body)
     case .compare: renderCompare(&buffer, state, layout.body)
-    case .chart: renderChartPane(&buffer, state, layout.body)  // metrics (issue 4)
+    case .chart: renderChartPane(&buffer, state, layout.body)
     }
     if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }

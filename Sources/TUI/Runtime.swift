@@ -89,7 +89,7 @@ struct EffectRunner: Sendable {
             do { inbox.post(.themeLoaded(.success(try ThemeLoader.load(name, directories: dirs)))) }
             catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
         case .loadHistory, .loadSparklines:
-            runChartEffect(effect, store: store, inbox: inbox)  // metrics (issue 4)
+            runChartEffect(effect, store: store, inbox: inbox)
         case .copy:
             break  // handled by the loop, which owns the terminal
         case .artifacts(let browserEffect):
@@ -153,7 +153,7 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
-    state.chartGlyphs = ChartGlyphs.detect(options.environment)  // metrics (issue 4)
+    state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let initialState = state
     let inbox = ActionInbox()
     let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories)

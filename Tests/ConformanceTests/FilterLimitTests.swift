@@ -80,7 +80,7 @@ final class FilterLimitTests: XCTestCase {
         }
     }
 
-    /// The 790 KB `IN` list of 100,000 values kept a server busy for 10 minutes: now it
+    /// A 790 KB `IN` list of 100,000 values once kept a server busy for 10 minutes: now it
     /// is refused at once, and /health answers right after it.
     func testHugeInListThroughTheServer() throws {
         let stores = try FixtureStores.shared()

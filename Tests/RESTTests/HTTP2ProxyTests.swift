@@ -5,7 +5,7 @@ import TestSupport
 import Tracking
 import XCTest
 
-/// Issue 6's transport promises against real middlemen on 127.0.0.1: HTTP/2 where the server
+/// The REST transport's promises against real middlemen on 127.0.0.1: HTTP/2 where the server
 /// offers it (Debian's nghttpx as a TLS reverse proxy with h2 in front of a real `mlflow server`),
 /// and proxies from the usual environment variables (Debian's tinyproxy as a forward proxy,
 /// with the mltui binary run under http_proxy / HTTP_PROXY / HTTPS_PROXY / NO_PROXY).

@@ -2,11 +2,11 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Issue 7's acceptance checks, driven by the Python scripts beside this file against the real
-/// MLflow over the shared fixture stores: the conformance battery (`mlflow server` vs `mltui serve`,
-/// field by field), the real Python client against both servers, mltui's REST backend through
-/// `mltui serve` vs the store read directly, concurrency with graceful shutdown, and reads during
-/// live writes by the real client.
+/// The acceptance checks of `mltui serve`, driven by the Python scripts beside this file against
+/// the real MLflow over the shared fixture stores: the conformance battery (`mlflow server` vs
+/// `mltui serve`, field by field), the real Python client against both servers, mltui's REST
+/// backend through `mltui serve` vs the store read directly, concurrency with graceful shutdown,
+/// and reads during live writes by the real client.
 final class ServeAcceptanceTests: XCTestCase {
     private func script(_ name: String, _ arguments: [String], timeout: TimeInterval = 900) throws {
         let python = try RepoLayout.mlflowPython()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark: `mltui serve` against `mlflow server` over the same store, in the same run
-(issue 7, acceptance 5). Prints requests/s, p50 and p99 latency from wrk, and each server's
+(the figures in BENCHMARKS.md). Prints requests/s, p50 and p99 latency from wrk, and each server's
 resident memory (whole process tree: mlflow server runs uvicorn workers and helper processes).
 
     bench_serve.py --mltui PATH/TO/release/mltui --store URI [--duration 10] [--connections 16]

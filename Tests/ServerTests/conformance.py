@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Conformance battery: the same requests against the real `mlflow server` and `mltui serve`
-over the same store, responses compared field by field (issue 7, acceptance 1).
+over the same store, responses compared field by field (one of run_acceptance.sh's checks).
 
     conformance.py --mltui PATH/TO/mltui --store URI [--mlflow PATH/TO/mlflow] [--keep-going]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The real `mlflow` Python client against `mltui serve` and against `mlflow server`, over the same
-store (issue 7, acceptance 2): search_experiments, search_runs (to a pandas frame), get_run,
+store (one of run_acceptance.sh's checks): search_experiments, search_runs (to a pandas frame), get_run,
 get_metric_history, list_artifacts and download_artifacts must give the same results.
 
     python_client.py --mltui PATH/TO/mltui --store URI      (run with the MLflow venv's python)

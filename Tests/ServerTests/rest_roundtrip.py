@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """mltui's own REST backend against `mltui serve` must show the same data as mltui reading the
-store directly (issue 7, acceptance 3): `mltui experiments|runs|history|artifacts --format json`
+store directly (one of run_acceptance.sh's checks): `mltui experiments|runs|history|artifacts --format json`
 with `--tracking-uri http://127.0.0.1:PORT` and with the store's own URI, outputs compared.
 
     rest_roundtrip.py --mltui PATH/TO/mltui --store URI

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Issue 7's acceptance checks for `mltui serve`, on fresh fixture stores in both formats, against the
+# The acceptance checks for `mltui serve`, on fresh fixture stores in both formats, against the
 # real MLflow (for CI): conformance battery, the Python client, mltui's REST backend round trip,
 # concurrency + graceful shutdown, reads during live writes. Exits non-zero on the first failure.
 #   Tests/ServerTests/run_acceptance.sh [PYTHON]   (default: .venv-mlflow/bin/python)

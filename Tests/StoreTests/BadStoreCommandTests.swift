@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import TestSupport
 
-/// The real binary over stores a user can break (issue 11): under a memory and descriptor cap,
+/// The real binary over stores a user can break: under a memory and descriptor cap,
 /// as another user, while the MLflow client rewrites a run, over a damaged database. Bad files
 /// give one warning line each and the command goes on (exit 0, as for any corrupt file); a store
 /// that cannot be read at all gives one error line and a non-zero exit.
@@ -130,8 +130,8 @@ final class BadStoreCommandTests: XCTestCase {
     }
 
     /// The MLflow client rewrites a run's meta.yaml on every update (truncate, then write); the
-    /// CLI's `history` read it in between and failed (2 of 252 calls in the issue, 120 of 300
-    /// here before the fix). The store now reads such a file again, so no call fails.
+    /// CLI's `history` read it in between and failed (2 of 252 calls in the first report, 120 of
+    /// 300 here before the fix). The store now reads such a file again, so no call fails.
     func testHistoryWhileTheMLflowClientRewritesTheRun() throws {
         let s = try makeStore()
         let writer = Process()

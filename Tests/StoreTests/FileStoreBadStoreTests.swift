@@ -3,7 +3,7 @@ import XCTest
 import Tracking
 @testable import FileStore
 
-/// What a damaged or hostile file store can do to a reader (issue 11): link loops, links out of
+/// What a damaged or hostile file store can do to a reader: link loops, links out of
 /// the store, special files, files far larger than MLflow writes, a meta.yaml caught while MLflow
 /// rewrites it. Each bad file is skipped with one warning naming it; the rest reads as before.
 final class FileStoreBadStoreTests: XCTestCase {

@@ -248,7 +248,7 @@ final class SQLiteStoreTests: XCTestCase {
         }
 
         // A table or column missing from a schema version that has it is damage, not age: the
-        // message names it and offers no upgrade (issue 11).
+        // message names it and offers no upgrade.
         for table in ["runs", "experiments", "alembic_version", "tags", "params", "metrics", "latest_metrics", "experiment_tags"] {
             let dropped = try copy(s, sql: "PRAGMA foreign_keys = OFF; DROP TABLE \(table);")
             assertError(.invalidState, containing: "has no table '\(table)'") { _ = try self.open(dropped) }
@@ -294,7 +294,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// Cells MLflow would never write (text in a metric value, a blob as a param, text as a
     /// start time, an integer column holding a real number) are not shown as 0 or as garbage:
     /// the row is left out, or the field read as absent, with one warning per column naming it
-    /// and a run that has such a cell (issue 11). MLflow's own client returns the raw value
+    /// and a run that has such a cell. MLflow's own client returns the raw value
     /// ('abc' as a metric value) and its server fails the whole request serializing it.
     func testCellsOfTheWrongTypeAreLeftOutWithOneWarningPerColumn() async throws {
         let s = try SQLiteFixture.store()

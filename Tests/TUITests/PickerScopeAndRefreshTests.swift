@@ -4,8 +4,8 @@ import Tracking
 @testable import TUI
 import XCTest
 
-/// Picker counts say which runs they cover (issue 3), and the live refresh drops the store's
-/// session cache before reloading (issue 6).
+/// Picker counts say which runs they cover, and the live refresh drops the store's session cache
+/// before reloading.
 final class PickerScopeAndRefreshTests: XCTestCase {
     func testPickerTitlesSayTheCountsCoverOnlyTheLoadedPages() {
         let many = (0..<300).map { i in

@@ -412,7 +412,7 @@ final class SearchGrammarSizeTests: XCTestCase {
         }
     }
 
-    /// The inputs: 1,000 to 10,000 quoted clauses and a 100,000-value IN list (790 KB)
+    /// Hostile inputs: 1,000 to 10,000 quoted clauses and a 100,000-value IN list (790 KB)
     /// are answered or refused at once. The bound is generous; the timings are printed.
     func testLargeFiltersParseInLinearTime() throws {
         for n in [1000, 4000, 10_000] {

@@ -265,7 +265,7 @@ final class TUIEndToEndTests: XCTestCase {
         try tui.waitFor("EXITED 0")
     }
 
-    // MARK: a real `mlflow server` (issue 6): the same scenario over REST, and a dead server
+    // MARK: a real `mlflow server`: the same scenario over REST, and a dead server
 
     var server: MLflowServer?
 
