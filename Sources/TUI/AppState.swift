@@ -38,7 +38,8 @@ public enum Pane: Equatable, Sendable { case experiments, runs, details, compare
 public enum RunColumn: Hashable, Sendable {
     case name, started, duration, user, source
     case param(String), metric(String), tag(String)
-    /// The latest value and a sparkline of the metric's history (Charts/SparklineColumn.swift).
+    /// The latest value and a sparkline of the metric's history (`sparklineCellText` in
+    /// Charts/ChartReducer.swift).
     case sparkline(String)
 
     public var title: String {

@@ -5,7 +5,7 @@ import XCTest
 /// Runs the real MLflow (Python venv) for the file store tests: to write stores and to ask
 /// MLflow for its own answers over them.
 enum MLflowPython {
-    /// The venv with MLflow 3.17.2 (TEAM.md); MLTUI_PYTHON overrides it.
+    /// The venv with MLflow 3.17.2 (`.venv-mlflow`, docs/testing.md); MLTUI_PYTHON overrides it.
     static var executable: String {
         ProcessInfo.processInfo.environment["MLTUI_PYTHON"] ?? RepoLayout.mlflowPythonPath
     }

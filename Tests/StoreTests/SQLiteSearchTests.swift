@@ -12,8 +12,8 @@ final class SQLiteSearchTests: XCTestCase {
     private func a(_ k: String) -> SearchKey { SearchKey(.attribute, k) }
     private func d(_ k: String) -> SearchKey { SearchKey(.dataset, k) }
 
-    /// One search: the strings MLflow gets, and the parsed form our store gets (the grammar
-    /// is built on another branch; `testFilterStringsThroughGrammar` covers the strings path).
+    /// One search: the strings MLflow gets, and the parsed form our store gets
+    /// (`testRunSearchMatchesMLflow` also sends the strings through the grammar).
     struct Case {
         var filter: String
         var ast: Filter

@@ -145,8 +145,8 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("params.a-b = 'x'", column: 9, "'-'", "'params.a'")
         assertRejects("tags.a b = 'y'", column: 8, "'b'", "'tags.a'")
         assertRejects("tags.x.1 = 'y'", column: 8, "expected a key after '.'", "'1'")
-        // sqlparse groups a dot no name follows into the identifier (grouping.py, group_period):
-        // MLflow reads `params..x` as key ".x" and `params.x.` as key "x.".
+        // sqlparse groups a dot no name follows into the identifier (sqlparse/engine/grouping.py,
+        // group_period): MLflow reads `params..x` as key ".x" and `params.x.` as key "x.".
         XCTAssertEqual(one("params..x = 'a'")?.key, SearchKey(.param, ".x"))
         XCTAssertEqual(one("metrics..m > 1")?.key, SearchKey(.metric, ".m"))
         XCTAssertEqual(one("params...x='a'")?.key, SearchKey(.param, "..x"))
