@@ -200,7 +200,7 @@ def main(argv):
                 with open(sql, "w") as fh:
                     fh.write(sql_for(bool(flt), exp))
                 wall_f, rss_f, code_f, err_f = measure(["sh", "-c", f"sqlite3 -readonly '{uri[len('sqlite:///'):]}' < '{sql}'"])
-                f = (wall_f, rss_f, "", "sqlite3 CLI, reference 3.3 SQL + params/tags/latest metrics" + ("" if code_f == 0 else f" FAILED {err_f[-80:]}"))
+                f = (wall_f, rss_f, "", "sqlite3 CLI, _search_runs SQL + params/tags/latest metrics" + ("" if code_f == 0 else f" FAILED {err_f[-80:]}"))
             else:
                 wall_f, rss_f, code_f, err_f = measure(["sh", "-c", f"find '{uri}' -type f -exec cat {{}} + > /dev/null"])
                 f = (wall_f, rss_f, "", "cat of every file of the file store")
