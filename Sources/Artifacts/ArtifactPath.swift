@@ -11,7 +11,9 @@ public enum ArtifactPath {
     /// Windows (`C:/x`, `C:\x`, `\\server\share\x`). A `file:` URI is reduced to its path first
     /// (`local_file_uri_to_path`), so any `file:` URI with a path is absolute and refused.
     /// A backslash is an ordinary character on POSIX (`_OS_ALT_SEPS` is empty there), and a
-    /// drive without a root (`C:x`) is not absolute.
+    /// drive without a root (`C:x`) is not absolute. The decoding round trip drops an empty
+    /// fragment, query or params (`a#`, `a?`, `a;` become `a`) and lowercases a scheme (`C:x`
+    /// becomes `c:x`).
     public static func validated(_ raw: String) throws -> String {
         let invalid = MLflowError.invalidParameter("Invalid path")
         guard var path = decoded(raw) else { throw invalid }
