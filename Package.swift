@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "TUI", dependencies: ["Tracking", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
         .target(name: "Server", dependencies: [
-            "Tracking",
+            "Tracking", "Artifacts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,7 +64,7 @@ let package = Package(
                     exclude: ["log_artifacts.py", "preview_store.py"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Terminal", "Tracking", "TestSupport"], exclude: ["E2E/make_store.py"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Tracking", "Server", "Backends", "TestSupport",
+            "Tracking", "Server", "Artifacts", "Backends", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
                      "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py", "soak.py"]),

@@ -5,8 +5,8 @@ import Tracking
 import Glibc
 #endif
 
-/// A run's artifact directory on the local filesystem, read as MLflow's
-/// LocalArtifactRepository and `artifacts/list` do (reference §4.4, §7.1).
+/// A run's artifact directory on the local filesystem (or the server's artifacts destination),
+/// read as MLflow's `LocalArtifactRepository` reads it (mlflow/store/artifact/local_artifact_repo.py).
 public struct LocalArtifacts: ArtifactRepository {
     /// Absolute directory holding the run's artifacts.
     public let root: String
@@ -38,65 +38,101 @@ public struct LocalArtifacts: ArtifactRepository {
         MLflowError(.notImplemented, "artifacts at '\(uri)' are served by the tracking server; open the server's URI (http://...) to browse them")
     }
 
-    /// A request path as MLflow's validate_path_is_safe accepts it, normalised to its
-    /// components ("" = the root). `..`, absolute paths, `#` and backslashes are
-    /// INVALID_PARAMETER_VALUE "Invalid path", also when percent-encoded.
+    /// A request path checked as MLflow checks it (`ArtifactPath.validated`) and split into its
+    /// components ("" = the root), with empty and `.` components dropped as `os.path.normpath`
+    /// drops them in mlflow/store/artifact/local_artifact_repo.py.
     public static func components(of path: String?) throws -> [String] {
-        guard var path, !path.isEmpty else { return [] }
-        for _ in 0..<4 {   // MLflow decodes repeatedly, so %252e%252e is caught too
-            guard let decoded = path.removingPercentEncoding, decoded != path else { break }
-            path = decoded
-        }
-        let invalid = MLflowError.invalidParameter("Invalid path")
-        let windowsDrive = path.count >= 2 && path.dropFirst().first == ":"
-        if path.contains("#") || path.contains("\\") || path.hasPrefix("/") || windowsDrive { throw invalid }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        if parts.contains("..") { throw invalid }
-        return parts.filter { !$0.isEmpty && $0 != "." }
+        guard let path, !path.isEmpty else { return [] }
+        return try ArtifactPath.validated(path).split(separator: "/").map(String.init).filter { $0 != "." }
     }
 
     /// Entries directly under `path`, relative to the root and including the `path` prefix,
     /// sorted by path; directories carry no size. A missing path or a file gives no entries.
+    /// MLflow's `LocalArtifactRepository.list_artifacts`: the directory must resolve inside the
+    /// root, and `.artifact.uploading.` staging files are not listed.
     public func list(path: String?) throws -> [ArtifactEntry] {
         let parts = try LocalArtifacts.components(of: path)
         let dir = ([root] + parts).joined(separator: "/")
-        guard isDirectory(dir) else { return [] }
         try requireInsideRoot(dir)
+        guard isDirectory(dir) else { return [] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         let prefix = parts.joined(separator: "/")
-        // An entry that a symlink leads out of the root is left out: it could not be opened anyway.
+        let realRoot = realPath(root)
+        // Stricter than MLflow, which lists them: an entry that a symlink leads out of the root
+        // is left out, never followed (it could not be opened anyway).
         return names.compactMap { name -> ArtifactEntry? in
+            if name.hasPrefix(".artifact.uploading.") { return nil }
             let relative = prefix.isEmpty ? name : prefix + "/" + name
             let full = dir + "/" + name
-            guard (try? requireInsideRoot(full)) != nil else { return nil }
-            if isDirectory(full) { return ArtifactEntry(path: relative, isDir: true) }
-            return ArtifactEntry(path: relative, isDir: false, fileSize: fileSize(full))
+            guard let real = realPath(full), let realRoot, LocalArtifacts.isInside(real, realRoot) else { return nil }
+            if isDirectory(real) { return ArtifactEntry(path: relative, isDir: true) }
+            return ArtifactEntry(path: relative, isDir: false, fileSize: fileSize(real))
         }.sorted { $0.path < $1.path }
     }
 
-    /// Random access to one file; a symlink may not lead outside the root.
-    public func open(path: String) throws -> any ArtifactContent {
+    /// What a path names, in MLflow's order (`LocalArtifactRepository.get_local_path`): the
+    /// path check, then the resolved path inside the root, then existence; a file comes open.
+    public enum Lookup {
+        case file(LocalFileContent)
+        case directory
+        case missing
+    }
+
+    public func lookup(path: String) throws -> Lookup {
         let parts = try LocalArtifacts.components(of: path)
-        guard !parts.isEmpty else { throw MLflowError.invalidParameter("'\(path)' is a directory, not an artifact file") }
         let full = ([root] + parts).joined(separator: "/")
-        var info = stat()
-        guard stat(full, &info) == 0 else { throw MLflowError.notFound("No artifact '\(path)' under \(root)") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw MLflowError.invalidParameter("'\(path)' is a directory, not an artifact file")
-        }
         try requireInsideRoot(full)
+        var info = stat()
+        guard stat(full, &info) == 0 else { return .missing }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return .directory }
         let fd = Glibc.open(full, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw MLflowError.internal("cannot open \(full): \(String(cString: strerror(errno)))")
         }
-        return LocalFileContent(fd: fd, size: Int64(info.st_size), path: full)
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { close(fd); return .missing }
+        return .file(LocalFileContent(fd: fd, size: Int64(info.st_size), path: full))
     }
 
-    private func requireInsideRoot(_ path: String) throws {
-        guard let realRoot = realPath(root), let real = realPath(path),
-              real == realRoot || real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
-            throw MLflowError.invalidParameter("Invalid path")
+    /// Random access to one file; a symlink may not lead outside the root.
+    public func open(path: String) throws -> any ArtifactContent {
+        switch try lookup(path: path) {
+        case .file(let content): return content
+        case .directory: throw LocalArtifacts.notAFile(path)
+        case .missing: throw MLflowError.notFound("No artifact '\(path)' under \(root)")
         }
+    }
+
+    /// The error for opening a directory as a file, shared by every repository.
+    public static func notAFile(_ path: String) -> MLflowError {
+        MLflowError.invalidParameter("'\(path)' is a directory, not an artifact file")
+    }
+
+    /// MLflow's `validate_path_within_directory`: the path, with its symlinks resolved, lies in
+    /// the root; a path that does not exist is judged by its nearest existing ancestor.
+    private func requireInsideRoot(_ path: String) throws {
+        // No root, nothing under it: the caller finds the path missing.
+        guard let realRoot = realPath(root) else { return }
+        var existing = path
+        var missing: [Substring] = []
+        var real = realPath(existing)
+        while real == nil, lstatSucceeds(existing) == false, let slash = existing.lastIndex(of: "/"), slash > existing.startIndex {
+            missing.insert(existing[existing.index(after: slash)...], at: 0)
+            existing = String(existing[..<slash])
+            real = realPath(existing)
+        }
+        // A link that resolves nowhere (dangling, or a loop) is refused: it cannot be checked.
+        guard let real, LocalArtifacts.isInside(([real] + missing.map(String.init)).joined(separator: "/"), realRoot) else {
+            throw MLflowError.invalidParameter("Invalid path: resolved path is outside the artifact directory")
+        }
+    }
+
+    private static func isInside(_ real: String, _ realRoot: String) -> Bool {
+        real == realRoot || real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/")
+    }
+
+    private func lstatSucceeds(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     private func realPath(_ path: String) -> String? {

@@ -82,7 +82,7 @@ public struct ProxiedArtifacts: ArtifactRepository {
 
     public func open(path: String) async throws -> any ArtifactContent {
         let parts = try LocalArtifacts.components(of: path)
-        guard !parts.isEmpty else { throw MLflowError.invalidParameter("'\(path)' is a directory, not an artifact file") }
+        guard !parts.isEmpty else { throw LocalArtifacts.notAFile(path) }
         let url = endpoint + "/" + encodePath((rootPath + parts).joined(separator: "/"))
         let client = client, headers = headers, this = self
         return try await RangedHTTPContent.open { window in

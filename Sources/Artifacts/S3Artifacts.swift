@@ -94,7 +94,7 @@ public struct S3Artifacts: ArtifactRepository {
 
     public func open(path: String) async throws -> any ArtifactContent {
         let parts = try LocalArtifacts.components(of: path)
-        guard !parts.isEmpty else { throw MLflowError.invalidParameter("'\(path)' is a directory, not an artifact file") }
+        guard !parts.isEmpty else { throw LocalArtifacts.notAFile(path) }
         let key = ([rootKey] + parts).filter { !$0.isEmpty }.joined(separator: "/")
         let url = bucketURL + "/" + encodePath(key)
         let this = self

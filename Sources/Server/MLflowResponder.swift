@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,12 +29,12 @@ public struct MLflowResponder: HTTPResponder {
     let hosts: HostAllowList
     let tracking: TrackingEndpoints
     let runArtifacts: RunArtifacts
-    let destination: LocalArtifactRoot?
+    let destination: LocalArtifacts?
 
     public init(store: any TrackingStore, configuration: ServerConfiguration) {
         self.configuration = configuration
         hosts = HostAllowList(configuration.allowedHosts)
-        destination = configuration.artifactsDestination.map(LocalArtifactRoot.init)
+        destination = configuration.artifactsDestination.map { LocalArtifacts(root: $0) }
         runArtifacts = RunArtifacts(store: store, destination: destination)
         tracking = TrackingEndpoints(store: store, artifacts: runArtifacts, maxPageSize: configuration.maxPageSize)
     }
@@ -215,18 +216,22 @@ public struct MLflowResponder: HTTPResponder {
 
     // MARK: artifacts
 
-    /// `GET /api/2.0/mlflow-artifacts/artifacts?path=dir`: basenames, `{}` for a file or a missing path.
+    /// `GET /api/2.0/mlflow-artifacts/artifacts?path=dir`: basenames, `{}` for a file or a missing path
+    /// (mlflow/server/handlers.py `_list_artifacts_mlflow_artifacts`).
     private func proxiedList(_ p: RequestParameters) throws -> Response {
         guard let destination else { return artifactsDisabled(list: true) }
-        let entries = try destination.list(p.string("path") ?? "") ?? []
+        let entries = try destination.list(path: try p.string("path").map(ArtifactPath.validated))
         var w = JSONWriter()
         w.beginObject()
-        w.list("files", entries) { w, e in w.write(ArtifactEntry(path: e.name, isDir: e.isDir, fileSize: e.size)) }
+        w.list("files", entries) { w, e in
+            w.write(ArtifactEntry(path: (e.path as NSString).lastPathComponent, isDir: e.isDir, fileSize: e.fileSize))
+        }
         w.endObject()
         return Responses.json(w)
     }
 
-    /// `/api/2.0/mlflow-artifacts/artifacts/<path>`: download (streamed); uploads and deletes are refused.
+    /// `/api/2.0/mlflow-artifacts/artifacts/<path>`: download (streamed) as `_download_artifact`
+    /// does, its errors naming the checked path; uploads and deletes are refused.
     private func proxiedFile(_ request: Request, path: String) async throws -> Response {
         let method = request.method
         guard method == .get else {
@@ -235,8 +240,9 @@ public struct MLflowResponder: HTTPResponder {
         }
         guard let destination else { return artifactsDisabled(list: false) }
         do {
-            switch try destination.file(path) {
-            case .file(let content, let name): return download(content, name: name)
+            let path = try ArtifactPath.validated(path)
+            switch try destination.lookup(path: path) {
+            case .file(let content): return download(content, name: (path as NSString).lastPathComponent)
             case .directory: return Responses.detail(.badRequest, "Artifact path refers to a directory, not a file: '\(path)'")
             case .missing: return Responses.error(.notFound("No such artifact: '\(path)'"), compact: true)
             }
@@ -245,14 +251,15 @@ public struct MLflowResponder: HTTPResponder {
         }
     }
 
-    /// `GET /get-artifact?path=&run_uuid=`: one run artifact wherever the run keeps it (reference §4.7).
+    /// `GET /get-artifact?path=&run_uuid=`: one run artifact wherever the run keeps it
+    /// (mlflow/server/handlers.py `get_artifact_handler`).
     private func getArtifact(_ p: RequestParameters) async throws -> Response {
         guard let runID = p.string("run_uuid") ?? p.string("run_id") else { throw RequestParameters.missing("run_uuid") }
         guard let path = p.string("path") else { throw RequestParameters.missing("path") }
         switch try await runArtifacts.open(runID: runID, path: path) {
         case .content(let content, let name): return download(content, name: name)
-        case .directory: throw MLflowError.invalidParameter("Artifact path refers to a directory, not a file: '\(path)'")
-        case .missing: throw MLflowError.notFound("No such artifact: '\(path)'")
+        case .directory(let path): throw MLflowError.invalidParameter("Artifact path refers to a directory, not a file: '\(path)'")
+        case .missing(let path): throw MLflowError.notFound("No such artifact: '\(path)'")
         }
     }
 

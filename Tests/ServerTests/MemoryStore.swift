@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import Tracking
 
@@ -51,35 +52,14 @@ struct MemoryStore: TrackingStore {
         return Page(items: Array(all[window.range]), nextPageToken: window.next)
     }
 
+    /// Artifacts are read as the real stores read a local root: through `LocalArtifacts`.
     func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
         let run = try await getRun(id: runID)
-        let directory = run.info.artifactURI + (path.map { "/" + $0 } ?? "")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let files = names.sorted().map { name -> ArtifactEntry in
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDir)
-            let size = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int).flatMap { $0 }
-            return ArtifactEntry(path: (path.map { $0 + "/" } ?? "") + name, isDir: isDir.boolValue,
-                                 fileSize: isDir.boolValue ? nil : size.map(Int64.init))
-        }
-        return ArtifactListing(rootURI: run.info.artifactURI, files: files)
+        return ArtifactListing(rootURI: run.info.artifactURI, files: try LocalArtifacts(root: run.info.artifactURI).list(path: path))
     }
 
     func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
-        let run = try await getRun(id: runID)
-        guard let data = FileManager.default.contents(atPath: run.info.artifactURI + "/" + path) else {
-            throw MLflowError.notFound("No such artifact: '\(path)'")
-        }
-        return BytesContent(bytes: Array(data))
-    }
-}
-
-struct BytesContent: ArtifactContent {
-    let bytes: [UInt8]
-    var size: Int64? { Int64(bytes.count) }
-    func read(offset: Int64, count: Int) async throws -> [UInt8] {
-        let start = min(Int(offset), bytes.count)
-        return Array(bytes[start..<min(start + count, bytes.count)])
+        try LocalArtifacts(root: try await getRun(id: runID).info.artifactURI).open(path: path)
     }
 }
 
