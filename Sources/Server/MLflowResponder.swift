@@ -19,9 +19,9 @@ public struct ServerRequestContext: RequestContext {
 }
 
 /// Answers every request as `mlflow server` would over the same store: host check, then
-/// authentication, then body limits, then the route (reference §4). Routing is a table lookup
-/// on the path, so `/api/...` and `/ajax-api/...` share one table and unknown paths get
-/// Flask's HTML 404 exactly as MLflow answers them.
+/// authentication, then body limits, then the route (mlflow/server/handlers.py
+/// `get_endpoints`). Routing is a table lookup on the path, so `/api/...` and `/ajax-api/...`
+/// share one table and unknown paths get Flask's HTML 404 exactly as MLflow answers them.
 public struct MLflowResponder: HTTPResponder {
     public typealias Context = ServerRequestContext
 

@@ -533,7 +533,8 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try LocalArtifacts.components(of: "a..b"), ["a..b"])
         XCTAssertThrowsError(try LocalArtifacts.components(of: "%252e%252e/x"))
         XCTAssertThrowsError(try LocalArtifacts.components(of: "C:/x"))
-        XCTAssertThrowsError(try LocalArtifacts.components(of: "a\\b"))
+        // A backslash separates nothing on Linux, where MLflow's validate_path_is_safe accepts it.
+        XCTAssertEqual(try LocalArtifacts.components(of: "a\\b"), ["a\\b"])
     }
 
     private func assertAsyncError(_ code: ErrorCode, _ text: String, _ body: () async throws -> Void,
