@@ -139,7 +139,6 @@ public final class ConnectionRegistry: Sendable {
 
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
-        var evicted = 0
     }
 
     public let capacity: Int
@@ -149,8 +148,6 @@ public final class ConnectionRegistry: Sendable {
 
     /// Connections open now.
     public var count: Int { state.withLock { $0.entries.count } }
-    /// Idle connections closed to make room since start.
-    public var evicted: Int { state.withLock { $0.evicted } }
 
     func opened(_ channel: any Channel) {
         let victims: [any Channel] = state.withLock { state in
@@ -161,7 +158,6 @@ public final class ConnectionRegistry: Sendable {
                 let idle = state.entries.filter { $0.value.requestsInFlight == 0 && $0.key != ObjectIdentifier(channel) }
                 guard let oldest = idle.min(by: { $0.value.lastActive < $1.value.lastActive }) else { break }
                 state.entries[oldest.key] = nil
-                state.evicted += 1
                 victims.append(oldest.value.channel)
                 over -= 1
             }
