@@ -12,7 +12,7 @@ public func startApp(_ state: inout AppState) -> [Effect] {
 }
 
 /// The one place state changes. Pure: no I/O, no clock; it returns the effects to run.
-/// (Wrapped by `reduce` in Charts/ChartReducer.swift, which adds the chart and sparklines.)
+/// (Wrapped by `reduce` in Panes/Chart/ChartReducer.swift, which adds the chart and sparklines.)
 func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .key(let key):
@@ -86,7 +86,7 @@ func reduceApp(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .command(let line):
         return runCommand(&state, line)
     case .historyPage, .sparklineLoaded:
-        return []  // handled by `reduce` in Charts/ChartReducer.swift
+        return []  // handled by `reduce` in Panes/Chart/ChartReducer.swift
     case .browser(let event):
         return reduceBrowser(&state, event)
     }

@@ -240,52 +240,6 @@ func sparklineCellText(_ state: AppState, _ run: Run, _ column: RunColumn, width
     return DisplayWidth.padded(latest, to: 9, alignRight: true) + " " + DisplayWidth.padded(spark, to: sparkWidth)
 }
 
-// MARK: - effects (run by the runtime, off the input loop)
-
-/// Histories page through the store (`metricHistory` with page tokens, as the REST client
-/// pages through get-history); each page of a first load is posted as it arrives so the pane
-/// shows progress and a partial curve.
-func runChartEffect(_ effect: Effect, store: any TrackingStore, inbox: ActionInbox) {
-    switch effect {
-    case .loadHistory(let request, let runID, let key, let refresh):
-        Task.detached {
-            var token: String?
-            var all: [Metric] = []
-            var first = true
-            do {
-                repeat {
-                    let page = try await store.metricHistory(runID: runID, key: key, maxResults: 25_000, pageToken: token)
-                    token = page.nextPageToken
-                    if refresh { all += page.items; continue }
-                    inbox.post(.historyPage(request: request, runID: runID,
-                                            .success(HistoryPage(metrics: page.items, first: first, done: token == nil))))
-                    first = false
-                } while token != nil
-                if refresh { inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: all, first: true, done: true)))) }
-            } catch {
-                inbox.post(.historyPage(request: request, runID: runID, .failure(error.asMLflowError)))
-            }
-        }
-    case .loadSparklines(let key, let runIDs):
-        Task.detached {
-            for id in runIDs {
-                do {
-                    var metrics = try await store.fullMetricHistory(runID: id, key: key)
-                    // File stores keep log order (`FileStore.get_metric_history`); a sparkline
-                    // reads by step.
-                    if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
-                        metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
-                    }
-                    inbox.post(.sparklineLoaded(key: key, runID: id, .success(Sparkline.reduced(metrics.map(\.value)))))
-                } catch {
-                    inbox.post(.sparklineLoaded(key: key, runID: id, .failure(error.asMLflowError)))
-                }
-            }
-        }
-    default: break
-    }
-}
-
 // MARK: - keys
 
 /// The chart's rows of the key table (appended to `Keymap.bindings`).

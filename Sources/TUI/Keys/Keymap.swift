@@ -14,7 +14,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
-    // Metrics: Charts/ChartReducer.swift performs these.
+    // Metrics: Panes/Chart/ChartReducer.swift performs these.
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case openArtifacts, closeFolder, download, openPager, openEditor

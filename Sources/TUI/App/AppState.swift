@@ -39,7 +39,7 @@ public enum RunColumn: Hashable, Sendable {
     case name, started, duration, user, source
     case param(String), metric(String), tag(String)
     /// The latest value and a sparkline of the metric's history (`sparklineCellText` in
-    /// Charts/ChartReducer.swift).
+    /// Panes/Chart/ChartReducer.swift).
     case sparkline(String)
 
     public var title: String {

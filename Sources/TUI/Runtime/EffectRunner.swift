@@ -1,0 +1,102 @@
+import Foundation
+import Tracking
+
+/// Actions produced off the input loop (backend results), collected for the loop to drain.
+final class ActionInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [Action] = []
+    func post(_ action: Action) { lock.lock(); pending.append(action); lock.unlock() }
+    func drain() -> [Action] {
+        lock.lock(); defer { lock.unlock() }
+        let out = pending
+        pending = []
+        return out
+    }
+}
+
+/// Performs effects against the store as Swift tasks; every answer comes back as an Action.
+struct EffectRunner: Sendable {
+    let store: any TrackingStore
+    let inbox: ActionInbox
+    let themeDirectories: [String]
+
+    func run(_ effect: Effect) {
+        let store = self.store, inbox = self.inbox, dirs = themeDirectories
+        switch effect {
+        case .refreshStore:
+            store.refresh()  // synchronous, so the loads that follow it read past the cache
+        case .loadExperiments(let request):
+            Task.detached {
+                let result = await capture { try await store.allExperiments(ExperimentSearch(viewType: .all)) }
+                inbox.post(.experimentsLoaded(request: request, result))
+            }
+        case .searchRuns(let request, let search, let mode):
+            Task.detached {
+                let result = await capture { try await store.searchRuns(search) }
+                inbox.post(.runsLoaded(request: request, mode: mode, result))
+            }
+        case .countRuns(let ids):
+            // Counts one experiment at a time, in the background, after the first screen.
+            Task.detached(priority: .background) {
+                for id in ids {
+                    var search = RunSearch(experimentIDs: [id], maxResults: RunSearch.maxResultsLimit)
+                    var count = 0
+                    var last: Int64?
+                    do {
+                        while true {
+                            let page = try await store.searchRuns(search)
+                            count += page.items.count
+                            for run in page.items {
+                                let t = max(run.info.startTime ?? 0, run.info.endTime ?? 0)
+                                if t > 0 { last = max(last ?? 0, t) }
+                            }
+                            guard let token = page.nextPageToken else { break }
+                            search.pageToken = token
+                        }
+                    } catch { continue }
+                    inbox.post(.runCounted(experimentID: id, count: count, lastActivity: last))
+                }
+            }
+        case .loadDetails(let request, let runID):
+            Task.detached {
+                let result = await capture { () async throws -> RunWithChildren in
+                    let run = try await store.getRun(id: runID)
+                    let filter = "tags.mlflow.parentRunId = '\(runID)'"
+                    let children = (try? await store.allRuns(RunSearch(experimentIDs: [run.info.experimentID], filter: filter))) ?? []
+                    // Min/max only where one page of history holds it all: never page through a
+                    // million-point history just for the details pane.
+                    var ranges: [String: MetricRange] = [:]
+                    for metric in run.data.metrics.prefix(50) {
+                        guard let page = try? await store.metricHistory(runID: runID, key: metric.key, maxResults: 5000, pageToken: nil),
+                              page.nextPageToken == nil, let range = MetricRange(page.items.map(\.value)) else { continue }
+                        ranges[metric.key] = range
+                    }
+                    return RunWithChildren(run: run, children: children, metricRanges: ranges)
+                }
+                inbox.post(.detailsLoaded(request: request, result))
+            }
+        case .loadCompare(let request, let ids):
+            Task.detached {
+                let result = await capture { () async throws -> [Run] in
+                    var runs: [Run] = []
+                    for id in ids { runs.append(try await store.getRun(id: id)) }
+                    return runs
+                }
+                inbox.post(.compareLoaded(request: request, result))
+            }
+        case .loadTheme(let name):
+            do { inbox.post(.themeLoaded(.success(try ThemeLoader.load(name, directories: dirs)))) }
+            catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
+        case .loadHistory, .loadSparklines:
+            runChartEffect(effect, store: store, inbox: inbox)
+        case .copy:
+            break  // handled by the loop, which owns the terminal
+        case .artifacts(let browserEffect):
+            performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
+        }
+    }
+}
+
+private func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowError> {
+    do { return .success(try await body()) } catch { return .failure(error.asMLflowError) }
+}
