@@ -85,17 +85,6 @@ public enum Keymap {
         bind([.char("Y")], .details, .yankArtifactURI, "copy artifact URI")
         bind([.char("a")], .details, .openArtifacts, "browse the run's artifacts", footer: "artifacts")
         bind([.char("a")], .runs, .openArtifacts, "browse the selected run's artifacts")
-        bind([.enter, .char("l"), .right], .artifacts, .open, "open folder / preview file (in the preview: fold JSON)", footer: "open")
-        bind([.char("h"), .left], .artifacts, .closeFolder, "close folder / go to parent")
-        bind([.tab], .artifacts, .focusNext, "switch between tree and preview", footer: "preview")
-        bind([.char("d")], .artifacts, .download, "download to the current directory", footer: "download")
-        bind([.char("y")], .artifacts, .yankArtifactURI, "copy the artifact URI", footer: "copy URI")
-        bind([.char("o")], .artifacts, .openPager, "open the file in $PAGER", footer: "pager")
-        bind([.char("e")], .artifacts, .openEditor, "open a copy of the file in $EDITOR")
-        bind([.char("/")], .artifacts, .previewSearch, "search in the previewed file", footer: "search")
-        bind([.char("n")], .artifacts, .nextMatch, "next match of the search")
-        bind([.char("N")], .artifacts, .previousMatch, "previous match of the search")
-        bind([.escape], .artifacts, .back, "close the browser", footer: "back")
 
         bind([.escape, .backspace], .compare, .back, "back", footer: "back")
         bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: "only diffs")
@@ -105,7 +94,7 @@ public enum Keymap {
         bind([.enter], .picker, .open, "choose", footer: "choose")
         bind([.escape], .picker, .back, "close", footer: "close")
         bind([.escape], .help, .back, "close help", footer: "close")
-        table += chartBindings
+        table += chartBindings + artifactBindings
         return table
     }()
 
