@@ -2,7 +2,7 @@ import TestSupport
 import Foundation
 import Terminal
 import Tracking
-import TUI
+@testable import TUI
 import XCTest
 
 /// The browser pane: the reducer and render on the buffer, then the real binary under tmux

@@ -3,7 +3,7 @@ import Backends
 import Foundation
 import Terminal
 import Tracking
-import TUI
+@testable import TUI
 import XCTest
 
 /// Every preview kind over a SQLite store written by the real MLflow client (one artifact of

@@ -14,12 +14,18 @@ final class KeymapTests: XCTestCase {
         XCTAssertFalse(Keymap.collisions(in: table).isEmpty)
     }
 
-    func testMarkdownTableListsEveryBinding() {
+    func testMarkdownTableListsEveryBindingOnceGroupedByPane() {
         let table = Keymap.markdownTable()
-        let rows = table.split(separator: "\n")
-        XCTAssertEqual(rows.count, Keymap.bindings.count + 2)
-        XCTAssertTrue(table.contains("| `/` | runs | filter (MLflow search syntax) |"))
-        XCTAssertTrue(table.contains("| `Space` | runs | mark run for compare |"))
+        let rows = table.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        // List movement is listed once for every list; every other binding once under its pane.
+        let movement = Keymap.bindings.filter { $0.command.isListMovement }
+        XCTAssertEqual(rows.count, Keymap.bindings.count - movement.count + 6)
+        XCTAssertTrue(table.contains("**Runs**\n\n| Key | Action |\n|---|---|\n| `Enter` | run details |"))
+        XCTAssertTrue(table.contains("| `Space` | mark run for compare |"))
+        XCTAssertEqual(rows.filter { $0.hasSuffix("| down |") }.count, 1)
+        for binding in Keymap.bindings where !binding.command.isListMovement {
+            XCTAssertTrue(rows.contains { $0.hasSuffix("| \(binding.help) |") }, binding.help)
+        }
     }
 
     func testEveryPaneHasFooterHintsAndCommandsResolve() {

@@ -22,7 +22,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(effects.compactMap(\.runSearch).first?.viewType, .activeOnly)
         XCTAssertTrue(effects.contains(.countRuns(experimentIDs: ["1", "2", "3", "0"])))
         XCTAssertEqual(state.pane, .runs)
-        XCTAssertEqual(state.visibleExperiments.map(\.experiment.name), ["vision-模型", "empty one", "Default"], "deleted hidden")
+        XCTAssertEqual(state.experiments.visible.map(\.experiment.name), ["vision-模型", "empty one", "Default"], "deleted hidden")
     }
 
     func testAnEmptyFirstExperimentGivesWayToOneWithRuns() {
@@ -34,7 +34,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertTrue(reduce(&state, .runCounted(experimentID: "2", count: 0, lastActivity: nil)).isEmpty)
         let effects = reduce(&state, .runCounted(experimentID: "1", count: 6, lastActivity: nil))
         XCTAssertEqual(effects.compactMap(\.runSearch).first?.experimentIDs, ["1"])
-        XCTAssertEqual(state.visibleExperiments[state.experimentCursor.index].experiment.experimentID, "1")
+        XCTAssertEqual(state.experiments.visible[state.experiments.cursor.index].experiment.experimentID, "1")
         // Once the user has pressed a key, counts never move them.
         var pressed = AppState(source: "x", now: Fixtures.now)
         _ = startApp(&pressed)
@@ -239,7 +239,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(state.table.rows.count, 6)
         state.press(.tab, .char("/"))
         state.type("def")
-        XCTAssertEqual(state.visibleExperiments[state.experimentCursor.index].experiment.name, "Default")
+        XCTAssertEqual(state.experiments.visible[state.experiments.cursor.index].experiment.name, "Default")
     }
 
     func testYankCopiesRunIDAndRemembersIt() {

@@ -2,7 +2,7 @@ import Terminal
 import Tracking
 
 /// Everything that can change the state: input, time, and backend results.
-public enum Action: Sendable {
+enum Action: Sendable {
     case key(Key)
     case resize(Size)
     /// Wall-clock seconds; drives the spinner, relative times and live refresh.
@@ -25,27 +25,27 @@ public enum Action: Sendable {
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
 /// keeps the cursor on the same run.
-public enum RunsLoad: Equatable, Sendable { case replace, append, refresh }
+enum RunsLoad: Equatable, Sendable { case replace, append, refresh }
 
-public struct RunWithChildren: Sendable, Equatable {
-    public var run: Run
-    public var children: [Run]
+struct RunWithChildren: Sendable, Equatable {
+    var run: Run
+    var children: [Run]
     /// Min/max over each metric's history, for the metrics whose history fits in one page.
-    public var metricRanges: [String: MetricRange]
-    public init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:]) {
+    var metricRanges: [String: MetricRange]
+    init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:]) {
         self.run = run
         self.children = children
         self.metricRanges = metricRanges
     }
 }
 
-public struct MetricRange: Sendable, Equatable {
-    public var min: Double
-    public var max: Double
-    public var count: Int
+struct MetricRange: Sendable, Equatable {
+    var min: Double
+    var max: Double
+    var count: Int
 
     /// NaN is left out of min/max (it compares with nothing); nil when no value is a number.
-    public init?(_ values: [Double]) {
+    init?(_ values: [Double]) {
         let numbers = values.filter { !$0.isNaN }
         guard let lo = numbers.min(), let hi = numbers.max() else { return nil }
         min = lo
@@ -55,7 +55,7 @@ public struct MetricRange: Sendable, Equatable {
 }
 
 /// Work the reducer asks for; the runtime performs it off the input loop and answers with an Action.
-public enum Effect: Equatable, Sendable {
+enum Effect: Equatable, Sendable {
     /// Before a refresh reloads: the store forgets its session cache (TrackingStore.refresh).
     case refreshStore
     case loadExperiments(request: Int)

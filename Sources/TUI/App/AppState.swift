@@ -32,259 +32,97 @@ public struct TUIOptions: Sendable {
     }
 }
 
-public enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart }
+/// The pane that has focus. Overlays (picker, help, input line, artifact browser) sit above it.
+enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart }
 
-/// A table column of the runs pane. `name` is frozen at the left.
-public enum RunColumn: Hashable, Sendable {
-    case name, started, duration, user, source
-    case param(String), metric(String), tag(String)
-    /// The latest value and a sparkline of the metric's history (`sparklineCellText` in
-    /// Panes/Chart/ChartReducer.swift).
-    case sparkline(String)
-
-    public var title: String {
-        switch self {
-        case .name: return "Run"
-        case .started: return "Started"
-        case .duration: return "Duration"
-        case .user: return "User"
-        case .source: return "Source"
-        case .param(let k): return "p:" + k
-        case .metric(let k): return "m:" + k
-        case .tag(let k): return "t:" + k
-        case .sparkline(let k): return "~" + k
-        }
-    }
-
-    /// The order_by key MLflow sorts this column with; nil when MLflow cannot sort by it.
-    public var sortKey: SearchKey? {
-        switch self {
-        case .name: return SearchKey(.attribute, "run_name")
-        case .started: return SearchKey(.attribute, "start_time")
-        case .duration: return nil
-        case .user: return SearchKey(.attribute, "user_id")
-        case .source: return SearchKey(.tag, "mlflow.source.name")
-        case .param(let k): return SearchKey(.param, k)
-        case .metric(let k): return SearchKey(.metric, k)
-        case .tag(let k): return SearchKey(.tag, k)
-        case .sparkline(let k): return SearchKey(.metric, k)
-        }
-    }
-}
-
-public struct SortOrder: Equatable, Sendable {
-    public var key: SearchKey
-    public var ascending: Bool
-    public var orderBy: String { "\(key.description) \(ascending ? "ASC" : "DESC")" }
-}
-
-/// A `tags.key = 'value'` filter added from the tag picker; chips AND together.
-public struct TagChip: Equatable, Sendable {
-    public var key: String
-    public var value: String
-    public var clause: String { "\(SearchKey(.tag, key).description) = '\(value.replacingOccurrences(of: "'", with: "\\'"))'" }
-}
-
-/// The filter of one experiment; kept per experiment while the app runs.
-public struct RunFilter: Equatable, Sendable {
-    public var text = ""
-    public var chips: [TagChip] = []
-    /// Quick fuzzy search over run names, applied to loaded rows on the client.
-    public var fuzzy = ""
-    /// The filter string sent to the store: the typed text AND every chip.
-    public var searchString: String {
-        ([text.trimmingCharacters(in: .whitespaces)].filter { !$0.isEmpty } + chips.map(\.clause)).joined(separator: " and ")
-    }
-    public var isEmpty: Bool { text.isEmpty && chips.isEmpty && fuzzy.isEmpty }
+enum Connection: Equatable, Sendable {
+    case connecting, connected, failed(String)
 }
 
 /// A scrollable list position.
-public struct ListCursor: Equatable, Sendable {
-    public var index = 0
-    public var top = 0
+struct ListCursor: Equatable, Sendable {
+    var index = 0
+    var top = 0
 
     /// Clamps to `count` rows and scrolls so the cursor stays inside `visible` rows.
-    public mutating func clamp(count: Int, visible: Int) {
+    mutating func clamp(count: Int, visible: Int) {
         index = max(0, min(index, count - 1))
         if index < top { top = index }
         if visible > 0 && index >= top + visible { top = index - visible + 1 }
         top = max(0, min(top, max(0, count - visible)))
     }
-}
 
-public struct ExperimentRow: Equatable, Sendable {
-    public var experiment: Experiment
-    public var runCount: Int?
-    public var lastActivity: Int64?
-}
-
-/// One visible row of the runs table: an index into `runs` and its depth in the tree view.
-public struct RunRow: Equatable, Sendable {
-    public var index: Int
-    public var depth: Int
-    public var childCount: Int
-}
-
-public struct RunsTable: Equatable, Sendable {
-    public var experimentID: String?
-    public var runs: [Run] = []
-    /// The rows shown, in order (flat, tree and fuzzy search all rearrange these).
-    public var rows: [RunRow] = []
-    public var nextPageToken: String?
-    public var loading = false
-    public var loadingMore = false
-    public var cursor = ListCursor()
-    public var marks: [String] = []
-    public var columns: [RunColumn] = [.name, .started, .duration, .user, .source]
-    /// The highlighted column (index into `columns`); sorting and scrolling act on it.
-    public var selectedColumn = 0
-    /// The first scrollable column shown after the frozen name column.
-    public var scrollColumn = 1
-    public var sort: SortOrder?
-    public var showDeleted = false
-    public var tree = false
-    public var collapsed: Set<String> = []
-    public var error: String?
-}
-
-public struct RunDetails: Equatable, Sendable {
-    public var runID: String
-    public var run: Run?
-    public var children: [Run] = []
-    public var metricRanges: [String: MetricRange] = [:]
-    public var loading = true
-    public var error: String?
-    public var cursor = ListCursor()
-}
-
-public struct CompareView: Equatable, Sendable {
-    public var runIDs: [String]
-    public var runs: [Run] = []
-    public var loading = true
-    public var error: String?
-    public var onlyDifferences = false
-    public var firstRun = 0
-    public var cursor = ListCursor()
-}
-
-public enum PickerPurpose: Equatable, Sendable {
-    case tagKey
-    case tagValue(String)
-    case column
-    case chartMetric, sparklineMetric
-}
-
-public struct PickerItem: Equatable, Sendable {
-    public var label: String
-    public var count: Int
-    public var checked = false
-    public var column: RunColumn?
-}
-
-/// A list overlay (tag keys, tag values, columns) with type-to-narrow.
-public struct Picker: Equatable, Sendable {
-    public var purpose: PickerPurpose
-    public var title: String
-    public var items: [PickerItem]
-    public var query = ""
-    public var cursor = ListCursor()
-
-    public var visibleItems: [PickerItem] {
-        query.isEmpty ? items : items.filter { fuzzyMatch(query, $0.label) }
+    /// Moved by `delta` rows, saturating (top and bottom move by ±Int.max / 2).
+    func moved(by delta: Int) -> ListCursor {
+        var c = self
+        c.index = delta > 0 ? (c.index > Int.max - delta ? Int.max : c.index + delta) : max(0, c.index + delta)
+        return c
     }
 }
 
-/// The single-line text field at the bottom (filter, command, jump, fuzzy search, search in
-/// an artifact preview).
-public enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch }
-
-public struct TextInput: Equatable, Sendable {
-    public var kind: InputKind
-    public var text: String
-    /// Cursor position in characters.
-    public var cursor: Int
-    public var completions: [String] = []
-    public init(kind: InputKind, text: String = "") {
-        self.kind = kind
-        self.text = text
-        self.cursor = text.count
-    }
-}
-
-/// A filter error shown under the filter bar, pointing at a column when the grammar names one.
-public struct FilterError: Equatable, Sendable {
-    public var message: String
-    /// 1-based column in the filter text, when known.
-    public var column: Int?
-}
-
-public enum Connection: Equatable, Sendable {
-    case connecting, connected, failed(String)
-}
-
-public struct AppState: Equatable, Sendable {
-    public var source: String
-    public var theme: Theme
-    public var size: Size
+/// The whole UI state. What every pane shares lives here (size, theme, clock, connection,
+/// message, request ids, focus); each pane and overlay keeps its own state in its own type,
+/// defined in its folder under Panes/ or Overlays/.
+struct AppState: Equatable, Sendable {
+    var source: String
+    var theme: Theme
+    var size: Size
     /// Wall-clock seconds, advanced by ticks; rendering uses it for relative times.
-    public var now: Double
+    var now: Double
     /// Seconds east of UTC for absolute times.
-    public var utcOffset: Int
-    public var refreshInterval: Double
-    public var lastRefresh: Double = 0
+    var utcOffset: Int
+    var refreshInterval: Double
+    var lastRefresh: Double = 0
     /// Request ids of the last refresh not answered yet. The next tick's refresh waits for them:
     /// were it to start anyway, a refresh slower than the interval (a dead server retrying, a
     /// slow one) would be superseded every tick and its answer, or error, never shown.
-    public var refreshAwaiting: Set<Int> = []
-    public var pageSize: Int
-    public var initialExperiment: String?
+    var refreshAwaiting: Set<Int> = []
+    var pageSize: Int
+    var initialExperiment: String?
 
-    public var pane: Pane = .experiments
+    /// Focus: the pane shown, and the run ids Esc walks back through in details.
+    var pane: Pane = .experiments
+    var detailsStack: [String] = []
     /// Set while the experiment opened at startup (none was asked for) shows no runs: the first
     /// experiment found to have runs is opened instead, unless the user pressed a key meanwhile.
-    public var preferExperimentWithRuns = false
-    /// Where Esc from details/compare goes back to.
-    public var detailsStack: [String] = []
-    public var connection: Connection = .connecting
-    public var spinnerFrame = 0
-    public var message: String?
-    public var messageIsError = false
-
-    public var experiments: [ExperimentRow] = []
-    public var experimentCursor = ListCursor()
-    public var showDeletedExperiments = false
-    public var experimentsLoading = false
-
-    public var table = RunsTable()
-    public var filters: [String: RunFilter] = [:]
-    public var filterError: FilterError?
-    public var details: RunDetails?
-    public var compare: CompareView?
-    // Metrics: the chart pane, the sparkline cache, glyphs the terminal can show.
-    public var chart: ChartView?
-    public var sparklines = SparklineCache()
-    public var chartGlyphs: ChartGlyphs = .braille
-    public var chartRequest = 0
-    public var picker: Picker?
-    /// The artifact browser of a run, drawn over the body while open.
-    public var browser: ArtifactBrowser?
-    public var input: TextInput?
-    public var showHelp = false
-    public var helpCursor = ListCursor()
-    public var shouldQuit = false
+    var preferExperimentWithRuns = false
+    var connection: Connection = .connecting
+    var spinnerFrame = 0
+    var message: String?
+    var messageIsError = false
+    var shouldQuit = false
     /// Texts yanked this session, printed on exit in case the terminal ignored OSC 52.
-    public var yanked: [String] = []
+    var yanked: [String] = []
+
+    // Panes.
+    var experiments = ExperimentList()
+    var table = RunsTable()
+    var filters: [String: RunFilter] = [:]
+    var details: RunDetails?
+    var compare: CompareView?
+    var chart: ChartView?
+    var sparklines = SparklineCache()
+    var chartGlyphs: ChartGlyphs = .braille
+    /// The artifact browser of a run, drawn over the body while open.
+    var browser: ArtifactBrowser?
+
+    // Overlays.
+    var picker: Picker?
+    var input: TextInput?
+    var filterError: FilterError?
+    var help: HelpOverlay?
 
     /// Request ids per channel; a result whose id is not the latest is stale and dropped.
-    public var requestCounter = 0
-    public var experimentsRequest = 0
-    public var runsRequest = 0
-    public var detailsRequest = 0
-    public var compareRequest = 0
+    var requestCounter = 0
+    var experimentsRequest = 0
+    var runsRequest = 0
+    var detailsRequest = 0
+    var compareRequest = 0
+    var chartRequest = 0
 
-    public init(source: String, theme: Theme = .defaultTheme, size: Size = Size(width: 80, height: 24),
-                now: Double = 0, utcOffset: Int = 0, refreshInterval: Double = 5, pageSize: Int = 500,
-                initialExperiment: String? = nil) {
+    init(source: String, theme: Theme = .defaultTheme, size: Size = Size(width: 80, height: 24),
+         now: Double = 0, utcOffset: Int = 0, refreshInterval: Double = 5, pageSize: Int = 500,
+         initialExperiment: String? = nil) {
         self.source = source
         self.theme = theme
         self.size = size
@@ -295,25 +133,41 @@ public struct AppState: Equatable, Sendable {
         self.initialExperiment = initialExperiment
     }
 
-    public var currentFilter: RunFilter {
+    /// The filter of the open experiment.
+    var currentFilter: RunFilter {
         get { table.experimentID.flatMap { filters[$0] } ?? RunFilter() }
         set { if let id = table.experimentID { filters[id] = newValue } }
     }
 
-    public var visibleExperiments: [ExperimentRow] {
-        showDeletedExperiments ? experiments : experiments.filter { $0.experiment.lifecycleStage == .active }
-    }
+    var selectedRun: Run? { table.selectedRun }
 
-    public var selectedRun: Run? {
-        guard table.rows.indices.contains(table.cursor.index) else { return nil }
-        return table.runs[table.rows[table.cursor.index].index]
-    }
-
-    public var keyContext: KeyContext {
-        if showHelp { return .help }
+    /// The context whose bindings apply: the topmost overlay, else the focused pane.
+    var keyContext: KeyContext {
+        if help != nil { return .help }
         if picker != nil { return .picker }
         if browser != nil { return .artifacts }
-        switch pane {
+        return pane.context
+    }
+
+    var isLoading: Bool {
+        experiments.loading || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
+            || (chart?.isLoading ?? false)
+    }
+
+    mutating func nextRequest() -> Int {
+        requestCounter += 1
+        return requestCounter
+    }
+
+    mutating func showMessage(_ text: String, isError: Bool = false) {
+        message = text
+        messageIsError = isError
+    }
+}
+
+extension Pane {
+    var context: KeyContext {
+        switch self {
         case .experiments: return .experiments
         case .runs: return .runs
         case .details: return .details
@@ -321,15 +175,14 @@ public struct AppState: Equatable, Sendable {
         case .chart: return .chart
         }
     }
+}
 
-    var isLoading: Bool {
-        experimentsLoading || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
-            || (chart?.isLoading ?? false)
-    }
+func showMessage(_ state: inout AppState, _ text: String, isError: Bool = false) {
+    state.showMessage(text, isError: isError)
 }
 
 /// Case-insensitive subsequence match, as fuzzy finders do.
-public func fuzzyMatch(_ query: String, _ text: String) -> Bool {
+func fuzzyMatch(_ query: String, _ text: String) -> Bool {
     var it = text.lowercased().makeIterator()
     outer: for q in query.lowercased() {
         while let c = it.next() { if c == q { continue outer } }

@@ -1,26 +1,18 @@
 import Terminal
 
-public struct Rect: Equatable, Sendable {
-    public var x: Int, y: Int, width: Int, height: Int
-    public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x; self.y = y; self.width = max(0, width); self.height = max(0, height)
-    }
-    public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < x + width && py >= y && py < y + height }
-}
-
 /// Where each part of the screen goes for a state and size; shared by render and the reducer
 /// (page sizes, mouse hit-testing) so both agree.
-public struct Layout: Equatable, Sendable {
-    public var header: Rect
-    public var body: Rect
-    public var experiments: Rect?
-    public var runs: Rect?
-    public var inputLine: Rect?
-    public var messageLine: Rect?
-    public var statusLine: Rect
-    public var footer: Rect
+struct Layout: Equatable, Sendable {
+    var header: Rect
+    var body: Rect
+    var experiments: Rect?
+    var runs: Rect?
+    var inputLine: Rect?
+    var messageLine: Rect?
+    var statusLine: Rect
+    var footer: Rect
 
-    public init(_ state: AppState) {
+    init(_ state: AppState) {
         let w = state.size.width, h = state.size.height
         header = Rect(x: 0, y: 0, width: w, height: 1)
         footer = Rect(x: 0, y: h - 1, width: w, height: 1)
@@ -57,8 +49,8 @@ public struct Layout: Equatable, Sendable {
     }
 
     /// Rows of the runs table below its title and column header.
-    public var runRows: Int { max(1, (runs?.height ?? body.height) - 2) }
-    public var experimentRows: Int { max(1, (experiments?.height ?? body.height) - 1) }
-    public var detailRows: Int { max(1, body.height - 1) }
-    public var compareRows: Int { max(1, body.height - 2) }
+    var runRows: Int { max(1, (runs?.height ?? body.height) - 2) }
+    var experimentRows: Int { max(1, (experiments?.height ?? body.height) - 1) }
+    var detailRows: Int { max(1, body.height - 1) }
+    var compareRows: Int { max(1, body.height - 2) }
 }

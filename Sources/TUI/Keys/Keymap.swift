@@ -1,12 +1,12 @@
 import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
-public enum KeyContext: String, CaseIterable, Sendable {
+enum KeyContext: String, CaseIterable, Sendable {
     case global, experiments, runs, details, compare, chart, picker, help, artifacts
 }
 
-/// What a key does; the reducer interprets these.
-public enum KeyCommand: String, Sendable, CaseIterable {
+/// What a key does; the slice whose context has focus performs it.
+enum KeyCommand: String, Sendable, CaseIterable {
     case quit, help, commandLine, refresh, focusNext
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case open, back, toggleDeleted, jump
@@ -14,99 +14,90 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case toggleTree, toggleExpand, openParent
-    // Metrics: Panes/Chart/ChartReducer.swift performs these.
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case openArtifacts, closeFolder, download, openPager, openEditor
     case previewSearch, nextMatch, previousMatch
+
+    /// The commands every list shares; `Keymap.listBindings` binds them.
+    var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
 }
 
-public struct KeyBinding: Sendable {
-    public var keys: [Key]
-    public var context: KeyContext
-    public var command: KeyCommand
-    public var help: String
+struct KeyBinding: Sendable {
+    var keys: [Key]
+    var context: KeyContext
+    var command: KeyCommand
+    var help: String
     /// The short hint shown in the footer of its context; nil keeps it to the `?` overlay.
-    public var footer: String?
+    var footer: String?
 }
 
-/// The one key table: the reducer dispatches on it, the footer, the `?` overlay and the
-/// README's key table (`mltui keys`) are generated from it.
+/// Builds a slice's rows of the key table.
+func keyRows(_ context: KeyContext, _ rows: (inout KeyRows) -> Void) -> [KeyBinding] {
+    var table = KeyRows(context: context)
+    rows(&table)
+    return table.bindings
+}
+
+struct KeyRows {
+    let context: KeyContext
+    var bindings: [KeyBinding] = []
+    mutating func bind(_ keys: [Key], _ command: KeyCommand, _ help: String, footer: String? = nil) {
+        bindings.append(KeyBinding(keys: keys, context: context, command: command, help: help, footer: footer))
+    }
+}
+
+/// The one key table, made by concatenating each slice's bindings: the router dispatches on it;
+/// the footer, the `?` overlay and the README's key table (`mltui keys`) are generated from it.
 public enum Keymap {
-    public static let bindings: [KeyBinding] = {
-        var table: [KeyBinding] = []
-        func bind(_ keys: [Key], _ context: KeyContext, _ command: KeyCommand, _ help: String, footer: String? = nil) {
-            table.append(KeyBinding(keys: keys, context: context, command: command, help: help, footer: footer))
+    static let global = keyRows(.global) { t in
+        t.bind([.char("q"), .ctrl("c")], .quit, "quit", footer: "quit")
+        t.bind([.char("?")], .help, "help: all keys", footer: "help")
+        t.bind([.char(":")], .commandLine, "command line (:sort, :theme, :filter, :q)")
+        t.bind([.ctrl("r")], .refresh, "refresh now")
+    }
+
+    /// The contexts that are lists, in the order the README lists them.
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help]
+
+    /// Movement, the same in every list. In the picker letters narrow the list, so it moves
+    /// with arrows and paging keys only.
+    static func listBindings(_ context: KeyContext) -> [KeyBinding] {
+        let letters = context != .picker
+        return keyRows(context) { t in
+            t.bind(letters ? [.char("j"), .down] : [.down], .moveDown, "down")
+            t.bind(letters ? [.char("k"), .up] : [.up], .moveUp, "up")
+            t.bind([.pageDown, .ctrl("d")], .pageDown, "page down")
+            t.bind([.pageUp, .ctrl("u")], .pageUp, "page up")
+            t.bind(letters ? [.char("g"), .home] : [.home], .top, "first")
+            t.bind(letters ? [.char("G"), .end] : [.end], .bottom, "last")
         }
-        bind([.char("q"), .ctrl("c")], .global, .quit, "quit", footer: "quit")
-        bind([.char("?")], .global, .help, "help: all keys", footer: "help")
-        bind([.char(":")], .global, .commandLine, "command line (:sort, :theme, :filter, :q)")
-        bind([.ctrl("r")], .global, .refresh, "refresh now")
-        // Movement is the same in every list-like context.
-        // In the picker, letters narrow the list, so it moves with arrows and paging keys only.
-        for context in [KeyContext.experiments, .runs, .details, .compare, .picker, .help, .artifacts] {
-            let letters = context != .picker
-            bind(letters ? [.char("j"), .down] : [.down], context, .moveDown, "down")
-            bind(letters ? [.char("k"), .up] : [.up], context, .moveUp, "up")
-            bind([.pageDown, .ctrl("d")], context, .pageDown, "page down")
-            bind([.pageUp, .ctrl("u")], context, .pageUp, "page up")
-            bind(letters ? [.char("g"), .home] : [.home], context, .top, "first")
-            bind(letters ? [.char("G"), .end] : [.end], context, .bottom, "last")
-        }
-        bind([.enter, .char("l"), .right], .experiments, .open, "open experiment", footer: "open")
-        bind([.tab], .experiments, .focusNext, "focus runs")
-        bind([.char("/")], .experiments, .jump, "jump to experiment by name", footer: "jump")
-        bind([.char("d")], .experiments, .toggleDeleted, "show/hide deleted experiments", footer: "deleted")
+    }
 
-        bind([.enter], .runs, .open, "run details", footer: "details")
-        bind([.tab, .escape], .runs, .focusNext, "focus experiments")
-        bind([.char("/")], .runs, .filter, "filter (MLflow search syntax)", footer: "filter")
-        bind([.char("t")], .runs, .tagPicker, "add a tag filter chip", footer: "tags")
-        bind([.char("x")], .runs, .removeChip, "remove the last tag chip")
-        bind([.char("X")], .runs, .clearFilter, "clear filter and chips")
-        bind([.char("f")], .runs, .fuzzySearch, "quick fuzzy search on names")
-        bind([.char("s")], .runs, .sort, "sort by column (again: flip)", footer: "sort")
-        bind([.char("h"), .left], .runs, .columnLeft, "column left")
-        bind([.char("l"), .right], .runs, .columnRight, "column right", footer: "columns")
-        bind([.char("o")], .runs, .columnPicker, "add/remove columns")
-        bind([.char(" ")], .runs, .mark, "mark run for compare", footer: "mark")
-        bind([.char("c")], .runs, .compare, "compare marked runs", footer: "compare")
-        bind([.char("y")], .runs, .yankRunID, "copy run id")
-        bind([.char("Y")], .runs, .yankArtifactURI, "copy artifact URI")
-        bind([.char("n")], .runs, .toggleTree, "nested runs as a tree")
-        bind([.char("z")], .runs, .toggleExpand, "expand/collapse children")
-        bind([.char("p")], .runs, .openParent, "go to parent run")
-        bind([.char("d")], .runs, .toggleDeleted, "show/hide deleted runs")
+    /// Each slice's own bindings, in the order of the README.
+    static let slices: [(title: String, bindings: [KeyBinding])] = [
+        ("Experiments", ExperimentsPane.bindings),
+        ("Runs", RunsPane.bindings),
+        ("Run details", DetailsPane.bindings),
+        ("Compare", ComparePane.bindings),
+        ("Chart", chartBindings),
+        ("Artifact browser", artifactBindings),
+        ("Picker", PickerOverlay.bindings),
+        ("Help", HelpOverlay.bindings),
+    ]
 
-        bind([.escape, .backspace, .char("h"), .left], .details, .back, "back", footer: "back")
-        bind([.enter], .details, .open, "follow link (parent/child)", footer: "follow link")
-        bind([.char("p")], .details, .openParent, "open parent run", footer: "parent")
-        bind([.char("y")], .details, .yankRunID, "copy run id", footer: "copy id")
-        bind([.char("Y")], .details, .yankArtifactURI, "copy artifact URI")
-        bind([.char("a")], .details, .openArtifacts, "browse the run's artifacts", footer: "artifacts")
-        bind([.char("a")], .runs, .openArtifacts, "browse the selected run's artifacts")
-
-        bind([.escape, .backspace], .compare, .back, "back", footer: "back")
-        bind([.char("d")], .compare, .toggleDiffOnly, "only rows that differ", footer: "only diffs")
-        bind([.char("h"), .left], .compare, .columnLeft, "scroll runs left")
-        bind([.char("l"), .right], .compare, .columnRight, "scroll runs right", footer: "scroll")
-
-        bind([.enter], .picker, .open, "choose", footer: "choose")
-        bind([.escape], .picker, .back, "close", footer: "close")
-        bind([.escape], .help, .back, "close help", footer: "close")
-        table += chartBindings + artifactBindings
-        return table
-    }()
+    static let bindings: [KeyBinding] =
+        global + listContexts.flatMap(listBindings) + slices.flatMap(\.bindings)
 
     /// The binding for `key` in `context`, falling back to global bindings.
-    public static func command(for key: Key, in context: KeyContext) -> KeyCommand? {
+    static func command(for key: Key, in context: KeyContext) -> KeyCommand? {
         if let b = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) { return b.command }
         return bindings.first(where: { $0.context == .global && $0.keys.contains(key) })?.command
     }
 
     /// Pairs of bindings that claim the same key in one context (global ones count in every
     /// context). Must be empty; a test checks it.
-    public static func collisions(in bindings: [KeyBinding] = Keymap.bindings) -> [String] {
+    static func collisions(in bindings: [KeyBinding] = Keymap.bindings) -> [String] {
         var found: [String] = []
         for context in KeyContext.allCases {
             var seen: [Key: KeyBinding] = [:]
@@ -123,12 +114,12 @@ public enum Keymap {
         return found
     }
 
-    public static func keysLabel(_ binding: KeyBinding) -> String {
+    static func keysLabel(_ binding: KeyBinding) -> String {
         binding.keys.map(\.description).joined(separator: "/")
     }
 
     /// Footer hints for a context: its footer bindings, then the global ones.
-    public static func footerHints(for context: KeyContext) -> [(keys: String, help: String)] {
+    static func footerHints(for context: KeyContext) -> [(keys: String, help: String)] {
         let own = bindings.filter { $0.context == context && $0.footer != nil }
         let global = context == .picker || context == .help ? [] : bindings.filter { $0.context == .global && $0.footer != nil }
         return (own + global).map { (shortLabel($0), $0.footer!) }
@@ -139,13 +130,20 @@ public enum Keymap {
         return binding.keys.first.map(\.description) ?? ""
     }
 
-    /// The key table as Markdown, for the README and `mltui keys`.
+    /// The key table as Markdown, for the README and `mltui keys`: the keys that work
+    /// everywhere and in every list once, then what each pane adds.
     public static func markdownTable() -> String {
-        var lines = ["| Key | Where | Action |", "|---|---|---|"]
-        for binding in bindings {
-            let keys = binding.keys.map { "`\($0.description == "`" ? "``" : $0.description)`" }.joined(separator: " ")
-            lines.append("| \(keys) | \(binding.context.rawValue) | \(binding.help) |")
+        func cell(_ keys: [Key]) -> String {
+            keys.map { "`\($0.description == "`" ? "``" : $0.description)`" }.joined(separator: " ")
         }
-        return lines.joined(separator: "\n") + "\n"
+        func table(_ title: String, _ rows: [KeyBinding]) -> [String] {
+            ["", "**\(title)**", "", "| Key | Action |", "|---|---|"] + rows.map { "| \(cell($0.keys)) | \($0.help) |" }
+        }
+        var lines = table("Everywhere", global)
+        let lists = listContexts.filter { $0 != .picker }.map(\.rawValue).joined(separator: ", ")
+        lines += table("In every list (\(lists); the picker moves with the arrows and paging keys only, letters narrow it)",
+                       listBindings(.runs))
+        for slice in slices where !slice.bindings.isEmpty { lines += table(slice.title, slice.bindings) }
+        return lines.dropFirst().joined(separator: "\n") + "\n"
     }
 }

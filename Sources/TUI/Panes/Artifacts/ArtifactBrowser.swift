@@ -5,39 +5,39 @@ import Tracking
 
 /// The artifact browser of one run: a lazily expanded tree (a folder is listed when first
 /// opened) with sizes, and the preview of the selected file beside it.
-public struct ArtifactBrowser: Equatable, Sendable {
-    public struct Row: Equatable, Sendable {
-        public var entry: ArtifactEntry
-        public var depth: Int
+struct ArtifactBrowser: Equatable, Sendable {
+    struct Row: Equatable, Sendable {
+        var entry: ArtifactEntry
+        var depth: Int
     }
 
-    public var runID: String
-    public var artifactURI: String
+    var runID: String
+    var artifactURI: String
     /// Listed folders: "" is the root.
-    public var children: [String: [ArtifactEntry]] = [:]
-    public var expanded: Set<String> = [""]
-    public var errors: [String: String] = [:]
-    public var cursor = ListCursor()
-    public var focusPreview = false
-    public var preview: [PreviewLine] = []
-    public var previewPath: String?
-    public var previewTop = 0
-    public var previewError: String?
-    public var previewRequest = 0
-    public var folded: Set<String> = []
+    var children: [String: [ArtifactEntry]] = [:]
+    var expanded: Set<String> = [""]
+    var errors: [String: String] = [:]
+    var cursor = ListCursor()
+    var focusPreview = false
+    var preview: [PreviewLine] = []
+    var previewPath: String?
+    var previewTop = 0
+    var previewError: String?
+    var previewRequest = 0
+    var folded: Set<String> = []
     /// The search typed with `/`, highlighted in the preview; `n`/`N` move between its matches.
-    public var search = ""
+    var search = ""
     /// Where the last `/`, `n` or `N` landed (nil until one answers).
-    public var match: PreviewMatch?
-    public var searchRequest = 0
+    var match: PreviewMatch?
+    var searchRequest = 0
 
-    public init(runID: String, artifactURI: String) {
+    init(runID: String, artifactURI: String) {
         self.runID = runID
         self.artifactURI = artifactURI
     }
 
     /// The visible tree, depth first, children of expanded folders only.
-    public var rows: [Row] {
+    var rows: [Row] {
         var rows: [Row] = []
         func visit(_ path: String, _ depth: Int) {
             for entry in children[path] ?? [] {
@@ -49,14 +49,14 @@ public struct ArtifactBrowser: Equatable, Sendable {
         return rows
     }
 
-    public var selected: ArtifactEntry? {
+    var selected: ArtifactEntry? {
         let rows = self.rows
         return rows.indices.contains(cursor.index) ? rows[cursor.index].entry : nil
     }
 }
 
 /// Results for the browser, posted by the runtime.
-public enum BrowserEvent: Sendable {
+enum BrowserEvent: Sendable {
     case listed(path: String, Result<ArtifactListing, MLflowError>)
     case previewed(request: Int, path: String, Result<[PreviewLine], MLflowError>)
     case downloaded(path: String, Result<[String], MLflowError>)
@@ -64,7 +64,7 @@ public enum BrowserEvent: Sendable {
 }
 
 /// Work the browser asks the runtime for.
-public enum BrowserEffect: Equatable, Sendable {
+enum BrowserEffect: Equatable, Sendable {
     case list(runID: String, path: String)
     case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>,
                  search: String?, theme: Theme)
@@ -76,14 +76,6 @@ public enum BrowserEffect: Equatable, Sendable {
 }
 
 // MARK: - reducer
-
-/// Opens the browser on the run shown in details (or selected in the runs table).
-func openArtifactBrowser(_ state: inout AppState) -> [Effect] {
-    let run = state.pane == .details ? state.details?.run : state.selectedRun
-    guard let run else { return [] }
-    state.browser = ArtifactBrowser(runID: run.info.runID, artifactURI: run.info.artifactURI)
-    return [.artifacts(.list(runID: run.info.runID, path: ""))]
-}
 
 func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
     guard var browser = state.browser else { return [] }

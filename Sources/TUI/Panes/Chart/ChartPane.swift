@@ -3,7 +3,8 @@ import Terminal
 private let loadingFrames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
 /// The chart pane: a title with the metric, scale and load progress, then the line chart.
-func renderChartPane(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
+extension ChartPane {
+static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     guard let chart = state.chart, rect.height > 1 else { return }
     let theme = state.theme
     var title = "Chart · \(chart.key) · \(chart.runIDs.count) run\(chart.runIDs.count == 1 ? "" : "s") · x \(chart.transform.xMode.rawValue)"
@@ -31,4 +32,5 @@ func renderChartPane(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let options = LineChartOptions(transform: chart.transform, xRange: chart.xRange, cursor: chart.cursor,
                                    glyphs: chart.glyphs, utcOffset: state.utcOffset)
     renderLineChart(&buffer, body, series, options, ChartStyles.from(theme))
+}
 }

@@ -4,238 +4,225 @@ import Tracking
 
 /// One page of a metric history for the chart. The first page of a load replaces what was
 /// there; a live refresh arrives as one page holding the whole history.
-public struct HistoryPage: Equatable, Sendable {
-    public var metrics: [Metric]
-    public var first: Bool
-    public var done: Bool
-    public init(metrics: [Metric], first: Bool, done: Bool) {
+struct HistoryPage: Equatable, Sendable {
+    var metrics: [Metric]
+    var first: Bool
+    var done: Bool
+    init(metrics: [Metric], first: Bool, done: Bool) {
         self.metrics = metrics
         self.first = first
         self.done = done
     }
 }
 
-/// The app's reducer: the TUI's (`reduceApp`) plus the chart pane and the sparkline column.
-/// Pure, as `reduceApp` is.
-public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
-    var effects: [Effect]
-    let refreshedAt = state.lastRefresh
-    switch action {
-    case .historyPage(let request, let runID, let result):
-        effects = historyPageLoaded(&state, request: request, runID: runID, result)
-    case .sparklineLoaded(let key, let runID, let result):
+/// One metric of the selected or marked runs, overlaid: its state is `ChartView`
+/// (ChartState.swift), its keys `chartBindings` (ChartKeys.swift), its render ChartPane.swift.
+enum ChartPane: Slice {
+    static var bindings: [KeyBinding] { chartBindings }
+
+    static func sparklineLoaded(_ state: inout AppState, key: String, runID: String, _ result: Result<[Double], MLflowError>) {
         state.sparklines.pending.remove(key + "\u{0}" + runID)
-        let values = (try? result.get()) ?? []
-        state.sparklines.values[key, default: [:]][runID] = values
-        effects = []
-    default:
-        effects = reduceApp(&state, action)
+        state.sparklines.values[key, default: [:]][runID] = (try? result.get()) ?? []
     }
-    // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
-    if state.lastRefresh != refreshedAt { effects += liveEffects(&state) }
-    return effects + sparklineEffects(&state)
-}
 
-// MARK: - chart
+    // MARK: - chart
 
-private func nextChartRequest(_ state: inout AppState) -> Int {
-    state.requestCounter += 1
-    state.chartRequest = state.requestCounter
-    return state.chartRequest
-}
-
-/// Every metric key among `runs` with how many of them have it.
-func metricKeyCounts(_ runs: [Run]) -> [(key: String, count: Int)] {
-    var counts: [String: Int] = [:]
-    for run in runs { for m in run.data.metrics { counts[m.key, default: 0] += 1 } }
-    return counts.map { ($0.key, $0.value) }.sorted { $0.key < $1.key }
-}
-
-func openChart(_ state: inout AppState) -> [Effect] {
-    let ids = state.table.marks.isEmpty ? (state.selectedRun.map { [$0.info.runID] } ?? []) : state.table.marks
-    guard !ids.isEmpty else { showMessage(&state, "no run selected", isError: true); return [] }
-    let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
-    let runs = ids.compactMap { byID[$0] }
-    let keys = metricKeyCounts(runs).map(\.key)
-    guard !keys.isEmpty else { showMessage(&state, "the \(ids.count == 1 ? "run has" : "runs have") no metrics", isError: true); return [] }
-    // The metric the table is sorted by or sparklines, else the first key.
-    var key = keys[0]
-    if let sort = state.table.sort, sort.key.kind == .metric, keys.contains(sort.key.key) { key = sort.key.key }
-    for case .sparkline(let k) in state.table.columns where keys.contains(k) { key = k }
-    var names: [String: String] = [:]
-    for run in runs { names[run.info.runID] = run.info.runName.isEmpty ? String(run.info.runID.prefix(8)) : run.info.runName }
-    let running = Set(runs.filter { $0.info.status == .running }.map(\.info.runID))
-    state.chart = ChartView(runIDs: ids, runNames: names, running: running, keys: keys, key: key, glyphs: state.chartGlyphs)
-    state.pane = .chart
-    return loadChart(&state)
-}
-
-private func loadChart(_ state: inout AppState) -> [Effect] {
-    guard var chart = state.chart else { return [] }
-    let request = nextChartRequest(&state)
-    chart.histories = [:]
-    chart.preparedByRun = [:]
-    chart.errors = [:]
-    chart.xRange = nil
-    chart.cursor = nil
-    chart.pending = Set(chart.runIDs)
-    state.chart = chart
-    return chart.runIDs.map { .loadHistory(request: request, runID: $0, key: chart.key, refresh: false) }
-}
-
-private func historyPageLoaded(_ state: inout AppState, request: Int, runID: String,
-                               _ result: Result<HistoryPage, MLflowError>) -> [Effect] {
-    guard request == state.chartRequest, var chart = state.chart else { return [] }
-    switch result {
-    case .failure(let error):
-        chart.errors[runID] = error.message
-        chart.pending.remove(runID)
-    case .success(let page):
-        if page.first || chart.histories[runID] == nil {
-            chart.histories[runID] = ChartSeries(label: chart.runNames[runID] ?? runID, metrics: page.metrics)
-        } else {
-            chart.histories[runID]!.append(page.metrics)
-        }
-        if page.done { chart.pending.remove(runID) }
-        chart.reprepare(runID)
+    private static func nextChartRequest(_ state: inout AppState) -> Int {
+        state.chartRequest = state.nextRequest()
+        return state.chartRequest
     }
-    state.chart = chart
-    return []
-}
 
-private func liveEffects(_ state: inout AppState) -> [Effect] {
-    var effects: [Effect] = []
-    let status = Dictionary(state.table.runs.map { ($0.info.runID, $0.info.status) }, uniquingKeysWith: { a, _ in a })
-    if var chart = state.chart {
-        // A run that finished since gets one last reload to pick up its final points.
-        let reload = chart.runIDs.filter { chart.running.contains($0) && !chart.pending.contains($0) }
-        for id in chart.runIDs { if let s = status[id] { if s == .running { chart.running.insert(id) } else { chart.running.remove(id) } } }
-        state.chart = chart
-        effects += reload.map { .loadHistory(request: state.chartRequest, runID: $0, key: chart.key, refresh: true) }
+    /// Every metric key among `runs` with how many of them have it.
+    static func metricKeyCounts(_ runs: [Run]) -> [(key: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for run in runs { for m in run.data.metrics { counts[m.key, default: 0] += 1 } }
+        return counts.map { ($0.key, $0.value) }.sorted { $0.key < $1.key }
     }
-    for (key, cached) in state.sparklines.values {
-        for id in cached.keys where status[id] == .running { state.sparklines.values[key]![id] = nil }
-    }
-    return effects
-}
 
-/// Keys of the chart pane and the runs table's chart/sparkline keys.
-func performChart(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
-    switch command {
-    case .chart: return openChart(&state)
-    case .sparklineColumn:
-        let items = metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }
-        state.picker = Picker(purpose: .sparklineMetric, title: "Sparkline column: metric (Enter)", items: items)
-        return []
-    default: break
-    }
-    guard var chart = state.chart else { return [] }
-    defer { state.chart = chart }
-    let full = chartXExtent(chart.prepared)
-    let range = chart.visibleRange
-    switch command {
-    case .metricPicker:
+    static func open(_ state: inout AppState) -> [Effect] {
+        let ids = state.table.marks.isEmpty ? (state.selectedRun.map { [$0.info.runID] } ?? []) : state.table.marks
+        guard !ids.isEmpty else { showMessage(&state, "no run selected", isError: true); return [] }
         let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
-        let counts = Dictionary(uniqueKeysWithValues: metricKeyCounts(chart.runIDs.compactMap { byID[$0] }).map { ($0.key, $0.count) })
-        state.picker = Picker(purpose: .chartMetric, title: "Metric to chart (\(chart.keys.count) keys)",
-                              items: chart.keys.map { PickerItem(label: $0, count: counts[$0] ?? 0, checked: $0 == chart.key) })
-    case .xMode:
-        chart.transform.xMode = chart.transform.xMode.next
+        let runs = ids.compactMap { byID[$0] }
+        let keys = metricKeyCounts(runs).map(\.key)
+        guard !keys.isEmpty else { showMessage(&state, "the \(ids.count == 1 ? "run has" : "runs have") no metrics", isError: true); return [] }
+        // The metric the table is sorted by or sparklines, else the first key.
+        var key = keys[0]
+        if let sort = state.table.sort, sort.key.kind == .metric, keys.contains(sort.key.key) { key = sort.key.key }
+        for case .sparkline(let k) in state.table.columns where keys.contains(k) { key = k }
+        var names: [String: String] = [:]
+        for run in runs { names[run.info.runID] = run.info.runName.isEmpty ? String(run.info.runID.prefix(8)) : run.info.runName }
+        let running = Set(runs.filter { $0.info.status == .running }.map(\.info.runID))
+        state.chart = ChartView(runIDs: ids, runNames: names, running: running, keys: keys, key: key, glyphs: state.chartGlyphs)
+        state.pane = .chart
+        return loadChart(&state)
+    }
+
+    private static func loadChart(_ state: inout AppState) -> [Effect] {
+        guard var chart = state.chart else { return [] }
+        let request = nextChartRequest(&state)
+        chart.histories = [:]
+        chart.preparedByRun = [:]
+        chart.errors = [:]
         chart.xRange = nil
         chart.cursor = nil
-        chart.reprepare()
-        showMessage(&state, "x axis: \(chart.transform.xMode.rawValue)")
-    case .logScale:
-        chart.transform.logY.toggle()
-        chart.reprepare()
-        showMessage(&state, chart.transform.logY ? "log y axis" : "linear y axis")
-    case .smoothLess, .smoothMore:
-        let levels: [Double] = [0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99]
-        let i = levels.lastIndex { $0 <= chart.transform.smoothing + 1e-9 } ?? 0
-        let next = command == .smoothMore ? min(levels.count - 1, i + 1) : max(0, i - 1)
-        chart.transform.smoothing = levels[next]
-        chart.reprepare()
-        showMessage(&state, "smoothing \(levels[next])")
-    case .zoomIn, .zoomOut, .panLeft, .panRight:
-        guard let full, let range else { break }
-        let span = range.upperBound - range.lowerBound
-        var lo = range.lowerBound, hi = range.upperBound
-        switch command {
-        case .zoomIn:
-            let center = chart.cursor ?? (lo + hi) / 2
-            let half = max(span / 4, chart.transform.xMode == .step ? 1 : 1e-3)
-            (lo, hi) = (center - half, center + half)
-        case .zoomOut: (lo, hi) = (lo - span / 2, hi + span / 2)
-        case .panLeft: (lo, hi) = (lo - span / 4, hi - span / 4)
-        default: (lo, hi) = (lo + span / 4, hi + span / 4)
-        }
-        // Keep the window inside the data, shifting rather than shrinking when panning.
-        let width = min(hi - lo, full.upperBound - full.lowerBound)
-        if lo < full.lowerBound { lo = full.lowerBound; hi = lo + width }
-        if hi > full.upperBound { hi = full.upperBound; lo = hi - width }
-        chart.xRange = (lo <= full.lowerBound && hi >= full.upperBound) || hi <= lo ? nil : lo...hi
-        if let c = chart.cursor, let r = chart.visibleRange { chart.cursor = min(max(c, r.lowerBound), r.upperBound) }
-    case .zoomReset:
-        chart.xRange = nil
-    case .cursorLeft, .cursorRight:
-        guard let range else { break }
-        // One plot column per key press (the plot is about the pane's width minus the axis).
-        let step = (range.upperBound - range.lowerBound) / Double(max(10, state.size.width - 10))
-        let current = chart.cursor ?? (range.lowerBound + range.upperBound) / 2
-        let moved = chart.cursor == nil ? current : current + (command == .cursorLeft ? -step : step)
-        chart.cursor = min(max(moved, range.lowerBound), range.upperBound)
-    default: break
+        chart.pending = Set(chart.runIDs)
+        state.chart = chart
+        return chart.runIDs.map { .loadHistory(request: request, runID: $0, key: chart.key, refresh: false) }
     }
-    return []
-}
 
-/// Enter in the metric pickers.
-func chooseMetric(_ state: inout AppState, _ key: String) -> [Effect] {
-    let purpose = state.picker?.purpose
-    state.picker = nil
-    if purpose == .sparklineMetric {
-        state.table.columns.removeAll { if case .sparkline = $0 { return true } else { return false } }
-        state.table.columns.append(.sparkline(key))
-        state.table.selectedColumn = state.table.columns.count - 1
-        clampAll(&state)
+    static func historyPageLoaded(_ state: inout AppState, request: Int, runID: String,
+                            _ result: Result<HistoryPage, MLflowError>) -> [Effect] {
+        guard request == state.chartRequest, var chart = state.chart else { return [] }
+        switch result {
+        case .failure(let error):
+            chart.errors[runID] = error.message
+            chart.pending.remove(runID)
+        case .success(let page):
+            if page.first || chart.histories[runID] == nil {
+                chart.histories[runID] = ChartSeries(label: chart.runNames[runID] ?? runID, metrics: page.metrics)
+            } else {
+                chart.histories[runID]!.append(page.metrics)
+            }
+            if page.done { chart.pending.remove(runID) }
+            chart.reprepare(runID)
+        }
+        state.chart = chart
         return []
     }
-    guard state.chart != nil, state.chart!.key != key else { return [] }
-    state.chart!.key = key
-    return loadChart(&state)
-}
 
-// MARK: - sparklines
-
-/// Loads sparklines for the visible rows that have none cached (the lazy part).
-func sparklineEffects(_ state: inout AppState) -> [Effect] {
-    guard state.pane == .runs || state.pane == .experiments else { return [] }
-    var effects: [Effect] = []
-    let top = state.table.cursor.top
-    let visible = state.table.rows[min(top, state.table.rows.count)..<min(state.table.rows.count, top + Layout(state).runRows)]
-    for case .sparkline(let key) in state.table.columns {
-        var missing: [String] = []
-        for row in visible {
-            let run = state.table.runs[row.index]
-            let id = run.info.runID
-            guard !state.sparklines.has(key, id) else { continue }
-            if run.data.metric(key) == nil { state.sparklines.values[key, default: [:]][id] = []; continue }
-            state.sparklines.pending.insert(key + "\u{0}" + id)
-            missing.append(id)
+    static func liveEffects(_ state: inout AppState) -> [Effect] {
+        var effects: [Effect] = []
+        let status = Dictionary(state.table.runs.map { ($0.info.runID, $0.info.status) }, uniquingKeysWith: { a, _ in a })
+        if var chart = state.chart {
+            // A run that finished since gets one last reload to pick up its final points.
+            let reload = chart.runIDs.filter { chart.running.contains($0) && !chart.pending.contains($0) }
+            for id in chart.runIDs { if let s = status[id] { if s == .running { chart.running.insert(id) } else { chart.running.remove(id) } } }
+            state.chart = chart
+            effects += reload.map { .loadHistory(request: state.chartRequest, runID: $0, key: chart.key, refresh: true) }
         }
-        if !missing.isEmpty { effects.append(.loadSparklines(key: key, runIDs: missing)) }
+        for (key, cached) in state.sparklines.values {
+            for id in cached.keys where status[id] == .running { state.sparklines.values[key]![id] = nil }
+        }
+        return effects
     }
-    return effects
-}
 
-/// The text of a sparkline cell: latest value, then the curve; nil for other columns.
-func sparklineCellText(_ state: AppState, _ run: Run, _ column: RunColumn, width: Int) -> String? {
-    guard case .sparkline(let key) = column else { return nil }
-    let latest = run.data.metric(key).map { legendNumber($0.value) } ?? ""
-    let sparkWidth = max(0, width - 10)
-    let spark: String
-    if let values = state.sparklines.values[key]?[run.info.runID] { spark = Sparkline.render(values, width: sparkWidth) }
-    else if state.sparklines.pending.contains(key + "\u{0}" + run.info.runID) { spark = "…" }
-    else { spark = "" }
-    return DisplayWidth.padded(latest, to: 9, alignRight: true) + " " + DisplayWidth.padded(spark, to: sparkWidth)
+    /// The chart pane's own commands (`v` in the runs table opens it: `open`).
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        if command == .back {
+            state.chart = nil
+            state.pane = .runs
+            clampAll(&state)
+            return []
+        }
+        guard var chart = state.chart else { return [] }
+        defer { state.chart = chart }
+        let full = chartXExtent(chart.prepared)
+        let range = chart.visibleRange
+        switch command {
+        case .metricPicker:
+            let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
+            let counts = Dictionary(uniqueKeysWithValues: metricKeyCounts(chart.runIDs.compactMap { byID[$0] }).map { ($0.key, $0.count) })
+            state.picker = Picker(purpose: .chartMetric, title: "Metric to chart (\(chart.keys.count) keys)",
+                                  items: chart.keys.map { PickerItem(label: $0, count: counts[$0] ?? 0, checked: $0 == chart.key) })
+        case .xMode:
+            chart.transform.xMode = chart.transform.xMode.next
+            chart.xRange = nil
+            chart.cursor = nil
+            chart.reprepare()
+            showMessage(&state, "x axis: \(chart.transform.xMode.rawValue)")
+        case .logScale:
+            chart.transform.logY.toggle()
+            chart.reprepare()
+            showMessage(&state, chart.transform.logY ? "log y axis" : "linear y axis")
+        case .smoothLess, .smoothMore:
+            let levels: [Double] = [0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99]
+            let i = levels.lastIndex { $0 <= chart.transform.smoothing + 1e-9 } ?? 0
+            let next = command == .smoothMore ? min(levels.count - 1, i + 1) : max(0, i - 1)
+            chart.transform.smoothing = levels[next]
+            chart.reprepare()
+            showMessage(&state, "smoothing \(levels[next])")
+        case .zoomIn, .zoomOut, .panLeft, .panRight:
+            guard let full, let range else { break }
+            let span = range.upperBound - range.lowerBound
+            var lo = range.lowerBound, hi = range.upperBound
+            switch command {
+            case .zoomIn:
+                let center = chart.cursor ?? (lo + hi) / 2
+                let half = max(span / 4, chart.transform.xMode == .step ? 1 : 1e-3)
+                (lo, hi) = (center - half, center + half)
+            case .zoomOut: (lo, hi) = (lo - span / 2, hi + span / 2)
+            case .panLeft: (lo, hi) = (lo - span / 4, hi - span / 4)
+            default: (lo, hi) = (lo + span / 4, hi + span / 4)
+            }
+            // Keep the window inside the data, shifting rather than shrinking when panning.
+            let width = min(hi - lo, full.upperBound - full.lowerBound)
+            if lo < full.lowerBound { lo = full.lowerBound; hi = lo + width }
+            if hi > full.upperBound { hi = full.upperBound; lo = hi - width }
+            chart.xRange = (lo <= full.lowerBound && hi >= full.upperBound) || hi <= lo ? nil : lo...hi
+            if let c = chart.cursor, let r = chart.visibleRange { chart.cursor = min(max(c, r.lowerBound), r.upperBound) }
+        case .zoomReset:
+            chart.xRange = nil
+        case .cursorLeft, .cursorRight:
+            guard let range else { break }
+            // One plot column per key press (the plot is about the pane's width minus the axis).
+            let step = (range.upperBound - range.lowerBound) / Double(max(10, state.size.width - 10))
+            let current = chart.cursor ?? (range.lowerBound + range.upperBound) / 2
+            let moved = chart.cursor == nil ? current : current + (command == .cursorLeft ? -step : step)
+            chart.cursor = min(max(moved, range.lowerBound), range.upperBound)
+        default: break
+        }
+        return []
+    }
+
+    /// Enter in the metric pickers.
+    static func chooseMetric(_ state: inout AppState, _ key: String) -> [Effect] {
+        let purpose = state.picker?.purpose
+        state.picker = nil
+        if purpose == .sparklineMetric {
+            state.table.columns.removeAll { if case .sparkline = $0 { return true } else { return false } }
+            state.table.columns.append(.sparkline(key))
+            state.table.selectedColumn = state.table.columns.count - 1
+            clampAll(&state)
+            return []
+        }
+        guard state.chart != nil, state.chart!.key != key else { return [] }
+        state.chart!.key = key
+        return loadChart(&state)
+    }
+
+    // MARK: - sparklines
+
+    /// Loads sparklines for the visible rows that have none cached (the lazy part).
+    static func sparklineEffects(_ state: inout AppState) -> [Effect] {
+        guard state.pane == .runs || state.pane == .experiments else { return [] }
+        var effects: [Effect] = []
+        let top = state.table.cursor.top
+        let visible = state.table.rows[min(top, state.table.rows.count)..<min(state.table.rows.count, top + Layout(state).runRows)]
+        for case .sparkline(let key) in state.table.columns {
+            var missing: [String] = []
+            for row in visible {
+                let run = state.table.runs[row.index]
+                let id = run.info.runID
+                guard !state.sparklines.has(key, id) else { continue }
+                if run.data.metric(key) == nil { state.sparklines.values[key, default: [:]][id] = []; continue }
+                state.sparklines.pending.insert(key + "\u{0}" + id)
+                missing.append(id)
+            }
+            if !missing.isEmpty { effects.append(.loadSparklines(key: key, runIDs: missing)) }
+        }
+        return effects
+    }
+
+    /// The text of a sparkline cell: latest value, then the curve; nil for other columns.
+    static func sparklineCellText(_ state: AppState, _ run: Run, _ column: RunColumn, width: Int) -> String? {
+        guard case .sparkline(let key) = column else { return nil }
+        let latest = run.data.metric(key).map { legendNumber($0.value) } ?? ""
+        let sparkWidth = max(0, width - 10)
+        let spark: String
+        if let values = state.sparklines.values[key]?[run.info.runID] { spark = Sparkline.render(values, width: sparkWidth) }
+        else if state.sparklines.pending.contains(key + "\u{0}" + run.info.runID) { spark = "…" }
+        else { spark = "" }
+        return DisplayWidth.padded(latest, to: 9, alignRight: true) + " " + DisplayWidth.padded(spark, to: sparkWidth)
+    }
 }

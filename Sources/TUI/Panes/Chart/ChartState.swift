@@ -3,35 +3,35 @@ import Terminal
 import Tracking
 
 /// The chart pane: one metric of the selected or marked runs, overlaid.
-public struct ChartView: Equatable, Sendable {
-    public var runIDs: [String]
-    public var runNames: [String: String]
+struct ChartView: Equatable, Sendable {
+    var runIDs: [String]
+    var runNames: [String: String]
     /// Runs still RUNNING when last seen; their curves are reloaded on the refresh tick.
-    public var running: Set<String>
+    var running: Set<String>
     /// Every metric key across the runs, for the picker.
-    public var keys: [String]
-    public var key: String
+    var keys: [String]
+    var key: String
     /// Histories as loaded so far (pages arrive one by one), by run id.
-    public var histories: [String: ChartSeries] = [:]
+    var histories: [String: ChartSeries] = [:]
     /// Runs whose history is still loading (first load, not live refreshes).
-    public var pending: Set<String> = []
-    public var errors: [String: String] = [:]
-    public var transform = PlotTransform()
+    var pending: Set<String> = []
+    var errors: [String: String] = [:]
+    var transform = PlotTransform()
     /// Zoom: the shown x range; nil shows everything.
-    public var xRange: ClosedRange<Double>?
+    var xRange: ClosedRange<Double>?
     /// The cursor's x, nil when hidden.
-    public var cursor: Double?
-    public var glyphs: ChartGlyphs
+    var cursor: Double?
+    var glyphs: ChartGlyphs
     /// Series ready to draw for `transform`, by run id; recomputed when a history or the
     /// transform changes, never while rendering.
-    public var preparedByRun: [String: PlotSeries] = [:]
+    var preparedByRun: [String: PlotSeries] = [:]
     /// The drawable series in `runIDs` order.
-    public var prepared: [PlotSeries] { runIDs.compactMap { preparedByRun[$0] } }
+    var prepared: [PlotSeries] { runIDs.compactMap { preparedByRun[$0] } }
 
-    public var isLoading: Bool { !pending.isEmpty }
-    public var loadedPoints: Int { histories.values.reduce(0) { $0 + $1.count } }
+    var isLoading: Bool { !pending.isEmpty }
+    var loadedPoints: Int { histories.values.reduce(0) { $0 + $1.count } }
 
-    public init(runIDs: [String], runNames: [String: String], running: Set<String>, keys: [String], key: String, glyphs: ChartGlyphs) {
+    init(runIDs: [String], runNames: [String: String], running: Set<String>, keys: [String], key: String, glyphs: ChartGlyphs) {
         self.runIDs = runIDs
         self.runNames = runNames
         self.running = running
@@ -54,13 +54,13 @@ public struct ChartView: Equatable, Sendable {
 }
 
 /// Sparklines of one metric for the runs table, loaded for visible rows only and cached.
-public struct SparklineCache: Equatable, Sendable {
+struct SparklineCache: Equatable, Sendable {
     /// Reduced histories (at most `SparklineCache.points` values) by metric key, then run id.
-    public var values: [String: [String: [Double]]] = [:]
-    public var pending: Set<String> = []
+    var values: [String: [String: [Double]]] = [:]
+    var pending: Set<String> = []
 
     /// Points kept per run: min and max of 64 buckets, enough for any cell width.
-    public static let buckets = 64
+    static let buckets = 64
 
     func has(_ key: String, _ runID: String) -> Bool { values[key]?[runID] != nil || pending.contains(key + "\u{0}" + runID) }
 }
@@ -69,7 +69,7 @@ extension Sparkline {
     /// A history reduced for the cache: for each of `buckets` buckets its min then max (or max
     /// then min, in the order they occur), NaN for a bucket with no finite value, so spikes
     /// and gaps survive the reduction.
-    public static func reduced(_ values: [Double], buckets: Int = SparklineCache.buckets) -> [Double] {
+    static func reduced(_ values: [Double], buckets: Int = SparklineCache.buckets) -> [Double] {
         guard values.count > buckets * 2 else { return values }
         var out: [Double] = []
         out.reserveCapacity(buckets * 2)

@@ -5,19 +5,19 @@ import Tracking
 /// scrolls: text-like kinds keep a `PagedText` so only visible lines are read; JSON, tables and
 /// MLmodel read at most `wholeFileLimit` bytes; images at most `imageLimit`; binaries show the
 /// hex dump of the window scrolled to.
-public struct ArtifactPreview: Sendable {
-    public static let wholeFileLimit = 4 << 20
-    public static let imageLimit = 64 << 20
-    public static let hexPage = 64 * 1024
+struct ArtifactPreview: Sendable {
+    static let wholeFileLimit = 4 << 20
+    static let imageLimit = 64 << 20
+    static let hexPage = 64 * 1024
 
-    public let name: String
-    public let kind: PreviewKind
-    public let size: Int64?
+    let name: String
+    let kind: PreviewKind
+    let size: Int64?
     let content: any ArtifactContent
     let text: PagedText
 
     /// Sniffs the first bytes to choose the kind.
-    public static func open(name: String, content: any ArtifactContent) async throws -> ArtifactPreview {
+    static func open(name: String, content: any ArtifactContent) async throws -> ArtifactPreview {
         let head = try await content.read(offset: 0, count: PreviewKind.sniffLength)
         let kind = PreviewKind.detect(name: name, head: head, size: content.size)
         return ArtifactPreview(name: name, kind: kind, size: content.size, content: content, text: PagedText(content: content))
@@ -26,7 +26,7 @@ public struct ArtifactPreview: Sendable {
     /// Lines for a pane of `width` × `height` scrolled to `top` (a line for text, a row of 16
     /// bytes for hex), with `search` highlighted and JSON nodes in `folded` closed. Errors (a
     /// corrupt image, invalid JSON) fall back to a readable form with the reason on top.
-    public func lines(top: Int, width: Int, height: Int, search: String? = nil, folded: Set<String> = [],
+    func lines(top: Int, width: Int, height: Int, search: String? = nil, folded: Set<String> = [],
                       theme: Theme) async throws -> [PreviewLine] {
         switch kind {
         case .empty:
@@ -76,7 +76,7 @@ public struct ArtifactPreview: Sendable {
 
     /// The next (previous) line after `line` holding `query`, in the lines `lines(top:...)`
     /// shows: rendered lines for JSON/tables/MLmodel, the file's lines (read in pages) for text.
-    public func find(_ query: String, after line: Int, backward: Bool, folded: Set<String> = [],
+    func find(_ query: String, after line: Int, backward: Bool, folded: Set<String> = [],
                      theme: Theme) async throws -> PreviewMatch {
         switch kind {
         case .text:
@@ -102,7 +102,7 @@ public struct ArtifactPreview: Sendable {
     }
 
     /// Lines of a text file known so far and whether the index has reached the end.
-    public func textExtent() async -> (lines: Int, complete: Bool) { await text.extent }
+    func textExtent() async -> (lines: Int, complete: Bool) { await text.extent }
 
     private func wholeFile(limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []

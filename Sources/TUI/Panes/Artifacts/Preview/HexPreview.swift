@@ -2,7 +2,7 @@ import Terminal
 
 /// A classic hex dump: offset, 16 bytes in two groups of 8, and the printable ASCII.
 /// `offset` is where `bytes` start in the file, so any page of a huge binary can be shown.
-public func renderHexDump(_ bytes: [UInt8], offset: Int64, theme: Theme) -> [PreviewLine] {
+func renderHexDump(_ bytes: [UInt8], offset: Int64, theme: Theme) -> [PreviewLine] {
     stride(from: 0, to: bytes.count, by: 16).map { start in
         let row = bytes[start..<min(start + 16, bytes.count)]
         var hex = ""

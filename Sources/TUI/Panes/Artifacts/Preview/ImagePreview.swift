@@ -4,19 +4,19 @@ import Foundation
 import Terminal
 
 /// A decoded image as 8-bit RGBA rows.
-public struct RGBAImage: Equatable, Sendable {
-    public var width: Int
-    public var height: Int
-    public var pixels: [UInt8]
+struct RGBAImage: Equatable, Sendable {
+    var width: Int
+    var height: Int
+    var pixels: [UInt8]
 
-    public init(width: Int, height: Int, pixels: [UInt8]) {
+    init(width: Int, height: Int, pixels: [UInt8]) {
         self.width = width
         self.height = height
         self.pixels = pixels
     }
 
     /// Decodes a PNG (libpng's simplified API) or JPEG (libjpeg-turbo); the error names what failed.
-    public static func decode(_ bytes: [UInt8], kind: PreviewKind) -> Result<RGBAImage, PreviewError> {
+    static func decode(_ bytes: [UInt8], kind: PreviewKind) -> Result<RGBAImage, PreviewError> {
         var width: UInt32 = 0, height: UInt32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let decoded: UnsafeMutablePointer<UInt8>? = bytes.withUnsafeBytes { raw in
@@ -46,16 +46,16 @@ public struct RGBAImage: Equatable, Sendable {
     }
 }
 
-public struct PreviewError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+struct PreviewError: Error, Equatable, Sendable, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The image scaled to fit `width` columns × `height` rows, keeping its aspect ratio, drawn with
 /// upper half blocks: each cell shows two pixels, the top one as foreground and the bottom one
 /// as background, in true colour (the terminal adapter maps it down where needed).
 /// Transparent pixels are blended over black.
-public func renderImage(_ image: RGBAImage, width: Int, height: Int) -> [PreviewLine] {
+func renderImage(_ image: RGBAImage, width: Int, height: Int) -> [PreviewLine] {
     guard image.width > 0, image.height > 0, width > 0, height > 0 else { return [] }
     let scale = min(Double(width) / Double(image.width), Double(height * 2) / Double(image.height), 1)
     let columns = max(1, Int((Double(image.width) * scale).rounded()))

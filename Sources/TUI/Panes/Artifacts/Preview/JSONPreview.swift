@@ -5,14 +5,14 @@ import Tracking
 /// JSON pretty-printed with two-space indents; objects and arrays whose path is in `folded`
 /// show as one line (`{…} 3 keys`). Each opening line carries its path so a key can fold it.
 /// Paths are JSON-pointer-like: "" is the root, "/config/layers/0" a nested value.
-public func renderJSON(_ value: JSONValue, folded: Set<String>, theme: Theme) -> [PreviewLine] {
+func renderJSON(_ value: JSONValue, folded: Set<String>, theme: Theme) -> [PreviewLine] {
     var lines: [PreviewLine] = []
     appendJSON(value, key: nil, path: "", indent: 0, last: true, folded: folded, theme: theme, into: &lines)
     return lines
 }
 
 /// Parses a JSON artifact for preview; nil when it is not valid JSON (shown as text instead).
-public func parseJSONPreview(_ bytes: [UInt8]) -> JSONValue? { try? JSONValue.parse(bytes) }
+func parseJSONPreview(_ bytes: [UInt8]) -> JSONValue? { try? JSONValue.parse(bytes) }
 
 private func appendJSON(_ value: JSONValue, key: String?, path: String, indent: Int, last: Bool,
                         folded: Set<String>, theme: Theme, into lines: inout [PreviewLine]) {

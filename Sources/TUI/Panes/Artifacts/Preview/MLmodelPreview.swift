@@ -5,7 +5,7 @@ import Tracking
 /// An MLmodel file summarised: model facts, flavors (with their versions and loader), and the
 /// signature's inputs/outputs (MLflow stores them as JSON strings inside the YAML). Only the
 /// simple YAML MLflow writes is read (yaml.safe_dump of a dict: two-space indents).
-public func renderMLmodel(_ text: String, theme: Theme) -> [PreviewLine] {
+func renderMLmodel(_ text: String, theme: Theme) -> [PreviewLine] {
     let yaml = SimpleYAML(text)
     var lines: [PreviewLine] = [PreviewLine("MLmodel", theme[.section])]
     for key in ["model_id", "run_id", "artifact_path", "name", "utc_time_created", "mlflow_version", "model_uuid"] {

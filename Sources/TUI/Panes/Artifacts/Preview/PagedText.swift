@@ -2,18 +2,18 @@ import Tracking
 
 /// A text artifact read in pages through `ArtifactContent`: the line index grows only as far as
 /// the viewer scrolls (or searches), and only the visible lines' bytes are read.
-public actor PagedText {
-    public static let pageSize = 1 << 20
+actor PagedText {
+    static let pageSize = 1 << 20
     /// A longer line is shown cut (a minified 1 GB line must not be read whole to draw it).
-    public static let maxLineBytes = 16 * 1024
+    static let maxLineBytes = 16 * 1024
 
     let content: any ArtifactContent
-    public private(set) var index = LineIndex()
+    private(set) var index = LineIndex()
 
-    public init(content: any ArtifactContent) { self.content = content }
+    init(content: any ArtifactContent) { self.content = content }
 
     /// Lines `range` (fewer at the end of the file), each capped at `maxLineBytes`.
-    public func lines(_ range: Range<Int>) async throws -> [[UInt8]] {
+    func lines(_ range: Range<Int>) async throws -> [[UInt8]] {
         while index.needsMore(forLine: range.upperBound) {
             index.consume(try await content.read(offset: index.scanned, count: PagedText.pageSize))
         }
@@ -39,7 +39,7 @@ public actor PagedText {
     }
 
     /// Known line count and whether the whole file has been indexed.
-    public var extent: (lines: Int, complete: Bool) { (index.lineCount, index.complete) }
+    var extent: (lines: Int, complete: Bool) { (index.lineCount, index.complete) }
 
     // Search state of the last query: matching lines among lines 0..<searchedLines, found by
     // scanning forward a chunk at a time, so `n` on a 1 GB log reads only up to the next match.
@@ -52,7 +52,7 @@ public actor PagedText {
     /// The next (or previous) line after `line` containing `query`, case-insensitively as the
     /// highlight shows it, wrapping at the ends. Wrapping backwards (or finding nothing) scans to
     /// the end of the file; forwards stops at the first match.
-    public func find(_ query: String, after line: Int, backward: Bool) async throws -> PreviewMatch {
+    func find(_ query: String, after line: Int, backward: Bool) async throws -> PreviewMatch {
         if query != searchQuery { searchQuery = query; matchLines = []; searchedLines = 0; searchDone = false }
         func scanChunk() async throws {
             let chunk = try await lines(searchedLines..<searchedLines + PagedText.searchChunk)
@@ -84,12 +84,12 @@ public actor PagedText {
 
 /// Where a preview search landed: the line (nil: no match), its 1-based position among the
 /// matches found so far, and whether the whole file was scanned (so `count` is final).
-public struct PreviewMatch: Equatable, Sendable {
-    public var line: Int?
-    public var ordinal: Int
-    public var count: Int
-    public var complete: Bool
-    public init(line: Int?, ordinal: Int, count: Int, complete: Bool) {
+struct PreviewMatch: Equatable, Sendable {
+    var line: Int?
+    var ordinal: Int
+    var count: Int
+    var complete: Bool
+    init(line: Int?, ordinal: Int, count: Int, complete: Bool) {
         self.line = line
         self.ordinal = ordinal
         self.count = count
@@ -97,7 +97,7 @@ public struct PreviewMatch: Equatable, Sendable {
     }
 
     /// "match 3/12", "match 3/12+" while the rest of the file is unscanned.
-    public var label: String {
+    var label: String {
         guard line != nil else { return "no match" }
         return "match \(ordinal)/\(count)\(complete ? "" : "+")"
     }

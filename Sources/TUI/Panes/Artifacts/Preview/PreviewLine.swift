@@ -2,30 +2,30 @@ import Terminal
 
 /// One line of a preview: styled spans, drawn left to right. Previews are pure functions from
 /// bytes (read in pages) to lines; the browser pane draws the visible window of them.
-public struct PreviewLine: Equatable, Sendable {
-    public struct Span: Equatable, Sendable {
-        public var text: String
-        public var style: Style
-        public init(_ text: String, _ style: Style) { self.text = text; self.style = style }
+struct PreviewLine: Equatable, Sendable {
+    struct Span: Equatable, Sendable {
+        var text: String
+        var style: Style
+        init(_ text: String, _ style: Style) { self.text = text; self.style = style }
     }
-    public var spans: [Span]
+    var spans: [Span]
     /// For foldable previews (JSON): the node this line opens, so a key can fold it.
-    public var foldPath: String?
+    var foldPath: String?
 
-    public init(_ spans: [Span], foldPath: String? = nil) {
+    init(_ spans: [Span], foldPath: String? = nil) {
         self.spans = spans
         self.foldPath = foldPath
     }
 
-    public init(_ text: String, _ style: Style) { self.init([Span(text, style)]) }
+    init(_ text: String, _ style: Style) { self.init([Span(text, style)]) }
 
     /// The text without styles (tests, search, yank).
-    public var text: String { spans.map(\.text).joined() }
+    var text: String { spans.map(\.text).joined() }
 }
 
 extension Buffer {
     /// Draws `lines[top...]` into the rectangle, clipped; rows past the end are left blank.
-    public mutating func drawPreview(_ lines: [PreviewLine], top: Int, x: Int, y: Int, width: Int, height: Int) {
+    mutating func drawPreview(_ lines: [PreviewLine], top: Int, x: Int, y: Int, width: Int, height: Int) {
         guard width > 0, height > 0 else { return }
         for row in 0..<height {
             let index = top + row
@@ -41,13 +41,13 @@ extension Buffer {
 }
 
 /// What the preview of one artifact shows, chosen from its name and first bytes.
-public enum PreviewKind: Equatable, Sendable {
+enum PreviewKind: Equatable, Sendable {
     case empty, text, json, table(separator: Character), mlmodel, png, jpeg, binary
 
     /// Bytes sniffed before choosing (images and binaries are told by content, not name).
-    public static let sniffLength = 8192
+    static let sniffLength = 8192
 
-    public static func detect(name: String, head: [UInt8], size: Int64?) -> PreviewKind {
+    static func detect(name: String, head: [UInt8], size: Int64?) -> PreviewKind {
         if size == 0 || (size == nil && head.isEmpty) { return .empty }
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }

@@ -4,7 +4,7 @@ import Terminal
 /// CSV/TSV as an aligned table: the first row is the header (bold), columns as wide as their
 /// widest cell up to `maxColumnWidth`, cells cut with `…`. Quoting as RFC 4180 (and Python's
 /// csv module, which MLflow users write with): `"a,b"`, `""` for a quote, newlines in quotes.
-public func renderTable(_ text: String, separator: Character, maxColumnWidth: Int = 40, theme: Theme) -> [PreviewLine] {
+func renderTable(_ text: String, separator: Character, maxColumnWidth: Int = 40, theme: Theme) -> [PreviewLine] {
     let rows = parseDelimited(text, separator: separator)
     guard !rows.isEmpty else { return [] }
     let columns = rows.map(\.count).max() ?? 0
@@ -30,7 +30,7 @@ public func renderTable(_ text: String, separator: Character, maxColumnWidth: In
 }
 
 /// Rows of cells. A final line cut off mid-file (a page boundary) is kept as it is.
-public func parseDelimited(_ text: String, separator: Character) -> [[String]] {
+func parseDelimited(_ text: String, separator: Character) -> [[String]] {
     var rows: [[String]] = []
     var row: [String] = []
     var cell = ""

@@ -3,17 +3,17 @@ import Terminal
 
 /// Byte offsets of line starts in a file, built page by page as the viewer reads on, so a 1 GB
 /// log opens at once: the first page is indexed immediately and the rest only when scrolled to.
-public struct LineIndex: Equatable, Sendable {
+struct LineIndex: Equatable, Sendable {
     /// `starts[i]` is the byte offset where line i begins; starts[0] == 0.
-    public private(set) var starts: [Int64] = [0]
+    private(set) var starts: [Int64] = [0]
     /// Bytes indexed so far (everything before this offset has been scanned).
-    public private(set) var scanned: Int64 = 0
-    public private(set) var complete = false
+    private(set) var scanned: Int64 = 0
+    private(set) var complete = false
 
-    public init() {}
+    init() {}
 
     /// Feeds the page that starts at `scanned`; an empty page marks the end of the file.
-    public mutating func consume(_ page: [UInt8]) {
+    mutating func consume(_ page: [UInt8]) {
         guard !complete else { return }
         if page.isEmpty { complete = true; return }
         for (i, byte) in page.enumerated() where byte == UInt8(ascii: "\n") {
@@ -23,13 +23,13 @@ public struct LineIndex: Equatable, Sendable {
     }
 
     /// Lines known so far (a last line without a newline counts once the end is reached).
-    public var lineCount: Int {
+    var lineCount: Int {
         guard complete else { return starts.count - 1 }
         return starts.last == scanned ? starts.count - 1 : starts.count
     }
 
     /// The byte range of line `i`, when it is fully indexed (end excludes the newline).
-    public func range(ofLine i: Int) -> Range<Int64>? {
+    func range(ofLine i: Int) -> Range<Int64>? {
         guard i >= 0, i < lineCount else { return nil }
         let start = starts[i]
         let end = i + 1 < starts.count ? starts[i + 1] - 1 : scanned
@@ -37,12 +37,12 @@ public struct LineIndex: Equatable, Sendable {
     }
 
     /// Whether the viewer needs more pages to show lines up to `line`.
-    public func needsMore(forLine line: Int) -> Bool { !complete && line >= lineCount }
+    func needsMore(forLine line: Int) -> Bool { !complete && line >= lineCount }
 }
 
 /// Text lines with a line-number gutter and search matches highlighted; tabs expand to 4
 /// spaces, control characters show as `·` (they would break the terminal), invalid UTF-8 as `�`.
-public func renderTextLines(_ lines: [[UInt8]], firstLineNumber: Int, totalLines: Int, search: String?,
+func renderTextLines(_ lines: [[UInt8]], firstLineNumber: Int, totalLines: Int, search: String?,
                             theme: Theme) -> [PreviewLine] {
     let gutter = String(max(totalLines, firstLineNumber + lines.count)).count
     return lines.enumerated().map { offset, bytes in
@@ -80,7 +80,7 @@ func displayable(_ bytes: [UInt8]) -> String {
 
 /// Finds the next line (from `after`, wrapping) containing `query`, case-insensitively, among
 /// the lines given; the viewer feeds it the lines it has indexed.
-public func findLine(_ query: String, in lines: [[UInt8]], after: Int) -> Int? {
+func findLine(_ query: String, in lines: [[UInt8]], after: Int) -> Int? {
     guard !query.isEmpty, !lines.isEmpty else { return nil }
     for step in 1...lines.count {
         let index = (after + step) % lines.count

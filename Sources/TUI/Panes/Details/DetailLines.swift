@@ -3,12 +3,12 @@ import Terminal
 import Tracking
 
 /// One line of the run details pane. Links (parent, children) can be followed with Enter.
-public struct DetailLine: Equatable, Sendable {
-    public var label: String
-    public var value: String
-    public var role: ThemeRole
-    public var link: String?
-    public var isSection: Bool
+struct DetailLine: Equatable, Sendable {
+    var label: String
+    var value: String
+    var role: ThemeRole
+    var link: String?
+    var isSection: Bool
 
     static func section(_ title: String) -> DetailLine { DetailLine(label: title, value: "", role: .section, link: nil, isSection: true) }
     static func field(_ label: String, _ value: String, _ role: ThemeRole = .base, link: String? = nil) -> DetailLine {
@@ -18,7 +18,7 @@ public struct DetailLine: Equatable, Sendable {
 
 /// The details pane content of a run: info, description, params, metrics, tags (system tags
 /// grouped last and dimmed), parent and children links, inputs.
-public func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int) -> [DetailLine] {
+func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int) -> [DetailLine] {
     guard let run = details.run else { return [] }
     var lines: [DetailLine] = [.section("Run")]
     let info = run.info
@@ -85,31 +85,3 @@ public func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, widt
 }
 
 /// One row of the compare view.
-public struct CompareRow: Equatable, Sendable {
-    public var key: String
-    public var values: [String]
-    public var isSection: Bool
-    public var differs: Bool
-}
-
-/// Params, latest metrics and user tags of the compared runs side by side. A row differs when
-/// any two runs disagree (a missing value counts as a value).
-public func compareRows(_ view: CompareView) -> [CompareRow] {
-    var rows: [CompareRow] = []
-    func section(_ title: String, _ keys: [String], _ value: (Run, String) -> String?) {
-        let body: [CompareRow] = keys.map { key in
-            let values = view.runs.map { value($0, key) ?? "—" }
-            return CompareRow(key: key, values: values, isSection: false, differs: Set(values).count > 1)
-        }
-        let shown = view.onlyDifferences ? body.filter(\.differs) : body
-        rows.append(CompareRow(key: "\(title) (\(shown.count))", values: [], isSection: true, differs: false))
-        rows += shown
-    }
-    let paramKeys = Set(view.runs.flatMap { $0.data.params.map(\.key) }).sorted()
-    let metricKeys = Set(view.runs.flatMap { $0.data.metrics.map(\.key) }).sorted()
-    let tagKeys = Set(view.runs.flatMap { $0.data.tags.map(\.key) }).filter { !$0.hasPrefix("mlflow.") }.sorted()
-    section("Params", paramKeys) { $0.data.param($1) }
-    section("Metrics", metricKeys) { run, key in run.data.metric(key).map { formatNumber($0.value) } }
-    section("Tags", tagKeys) { $0.data.tag($1) }
-    return rows
-}

@@ -1,0 +1,125 @@
+import Foundation
+import Terminal
+import Tracking
+
+/// The effects to run when the app starts: load the experiment list.
+func startApp(_ state: inout AppState) -> [Effect] {
+    state.experiments.loading = true
+    state.lastRefresh = state.now
+    state.experimentsRequest = state.nextRequest()
+    return [.loadExperiments(request: state.experimentsRequest)]
+}
+
+/// The one place state changes. Pure: no I/O, no clock; it returns the effects to run.
+/// It routes: keys to the focused slice, backend results to the slice that asked.
+func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    let refreshedAt = state.lastRefresh
+    var effects = route(&state, action)
+    // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
+    if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }
+    return effects + ChartPane.sparklineEffects(&state)
+}
+
+private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
+    switch action {
+    case .key(let key):
+        return handleKey(&state, key)
+    case .resize(let size):
+        state.size = size
+        clampAll(&state)
+        return []
+    case .tick(let now):
+        state.now = now
+        if state.isLoading { state.spinnerFrame += 1 }
+        guard state.refreshInterval > 0, now - state.lastRefresh >= state.refreshInterval, !state.isLoading,
+              state.refreshAwaiting.isEmpty else { return [] }
+        return Commands.refresh(&state)
+    case .click(let x, let y):
+        return handleClick(&state, x: x, y: y)
+    case .wheel(_, _, let delta):
+        return slice(for: state.keyContext)?.move(&state, by: delta * 3) ?? []
+    case .experimentsLoaded(let request, let result):
+        state.refreshAwaiting.remove(request)
+        guard request == state.experimentsRequest else { return [] }
+        return ExperimentsPane.loaded(&state, result)
+    case .runsLoaded(let request, let mode, let result):
+        state.refreshAwaiting.remove(request)
+        guard request == state.runsRequest else { return [] }
+        return RunsPane.loaded(&state, mode, result)
+    case .runCounted(let id, let count, let last):
+        return ExperimentsPane.counted(&state, id: id, count: count, lastActivity: last)
+    case .detailsLoaded(let request, let result):
+        state.refreshAwaiting.remove(request)
+        guard request == state.detailsRequest else { return [] }
+        return DetailsPane.loaded(&state, result)
+    case .compareLoaded(let request, let result):
+        guard request == state.compareRequest else { return [] }
+        return ComparePane.loaded(&state, result)
+    case .historyPage(let request, let runID, let result):
+        return ChartPane.historyPageLoaded(&state, request: request, runID: runID, result)
+    case .sparklineLoaded(let key, let runID, let result):
+        ChartPane.sparklineLoaded(&state, key: key, runID: runID, result)
+        return []
+    case .themeLoaded(let result):
+        switch result {
+        case .success(let theme): state.theme = theme; showMessage(&state, "theme \(theme.name)")
+        case .failure(let error): showMessage(&state, error.description, isError: true)
+        }
+        return []
+    case .command(let line):
+        return Commands.run(&state, line)
+    case .browser(let event):
+        return reduceBrowser(&state, event)
+    }
+}
+
+/// A key goes to the input line when it is open, else to the picker's query, else to the
+/// topmost context's bindings; global bindings answer what the context does not bind.
+private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    state.preferExperimentWithRuns = false
+    if state.input != nil { return InputLine.handleKey(&state, key) }
+    if state.picker != nil, let effects = PickerOverlay.edit(&state, key) { return effects }
+    state.message = nil
+    let context = state.keyContext
+    if context == .artifacts, let effects = handleBrowserKey(&state, key) { return effects }
+    guard let command = Keymap.command(for: key, in: context) else { return [] }
+    switch command {
+    case .quit: state.shouldQuit = true; return []
+    case .help: HelpOverlay.toggle(&state); clampAll(&state); return []
+    case .commandLine: state.input = TextInput(kind: .command); return []
+    case .refresh: return Commands.refresh(&state)
+    default: break
+    }
+    guard let slice = slice(for: context) else { return [] }
+    switch command {
+    case .moveDown: return slice.move(&state, by: 1)
+    case .moveUp: return slice.move(&state, by: -1)
+    case .pageDown: return slice.move(&state, by: slice.pageRows(state))
+    case .pageUp: return slice.move(&state, by: -slice.pageRows(state))
+    case .top: return slice.move(&state, by: -Int.max / 2)
+    case .bottom: return slice.move(&state, by: Int.max / 2)
+    default: return slice.perform(&state, command)
+    }
+}
+
+/// A click focuses the experiments or runs pane and selects the row under it.
+private func handleClick(_ state: inout AppState, x: Int, y: Int) -> [Effect] {
+    guard state.input == nil, state.picker == nil, state.help == nil else { return [] }
+    let layout = Layout(state)
+    if let rect = layout.experiments, rect.contains(x: x, y: y) {
+        state.pane = .experiments
+        let row = y - rect.y - 1
+        guard row >= 0 else { return [] }
+        state.experiments.cursor.index = state.experiments.cursor.top + row
+        clampAll(&state)
+        return ExperimentsPane.openSelected(&state)
+    }
+    if let rect = layout.runs, rect.contains(x: x, y: y) {
+        state.pane = .runs
+        let row = y - rect.y - 2
+        guard row >= 0 else { return [] }
+        state.table.cursor.index = state.table.cursor.top + row
+        clampAll(&state)
+    }
+    return []
+}

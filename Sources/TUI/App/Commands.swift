@@ -1,0 +1,89 @@
+import Tracking
+
+/// The `:` command line.
+enum Commands {
+    static let usage = "try :sort KEY [asc|desc], :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :q"
+
+    static func run(_ state: inout AppState, _ line: String) -> [Effect] {
+        let words = line.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let name = words.first?.lowercased() else { return [] }
+        let argument = words.count > 1 ? words[1].trimmingCharacters(in: .whitespaces) : ""
+        switch name {
+        case "q", "quit", "exit": state.shouldQuit = true; return []
+        case "help": state.help = HelpOverlay(context: state.keyContext); return []
+        case "refresh": return refresh(&state)
+        case "theme":
+            guard !argument.isEmpty else {
+                showMessage(&state, "usage: :theme NAME|PATH (dark, light, high-contrast, colorblind, mono)", isError: true)
+                return []
+            }
+            return [.loadTheme(argument)]
+        case "filter": return filter(&state, argument)
+        case "sort": return sort(&state, argument)
+        case "deleted":
+            return state.pane == .experiments ? ExperimentsPane.perform(&state, .toggleDeleted) : RunsPane.perform(&state, .toggleDeleted)
+        case "tree": return RunsPane.perform(&state, .toggleTree)
+        case "compare": return RunsPane.perform(&state, .compare)
+        default:
+            showMessage(&state, "unknown command '\(name)' (\(usage))", isError: true)
+            return []
+        }
+    }
+
+    private static func filter(_ state: inout AppState, _ argument: String) -> [Effect] {
+        if let problem = filterProblem(argument) {
+            state.filterError = problem
+            state.input = TextInput(kind: .filter, text: argument)
+            return []
+        }
+        state.currentFilter.text = argument
+        state.filterError = nil
+        state.pane = .runs
+        return [RunsPane.searchRuns(&state, mode: .replace)]
+    }
+
+    /// `:sort KEY [asc|desc]`: adds the key's column when missing and selects it.
+    private static func sort(_ state: inout AppState, _ argument: String) -> [Effect] {
+        var parts = argument.split(separator: " ").map(String.init)
+        var ascending: Bool?
+        if let last = parts.last?.lowercased(), last == "asc" || last == "desc" {
+            ascending = last == "asc"
+            parts.removeLast()
+        }
+        guard let key = parseSearchKey(parts.joined(separator: " ")) else {
+            showMessage(&state, "usage: :sort KEY [asc|desc], e.g. :sort metrics.f1 desc", isError: true)
+            return []
+        }
+        let column: RunColumn?
+        switch key.kind {
+        case .metric: column = .metric(key.key)
+        case .param: column = .param(key.key)
+        case .tag: column = .tag(key.key)
+        default: column = nil
+        }
+        if let column, !state.table.columns.contains(column) { state.table.columns.append(column) }
+        if let column, let i = state.table.columns.firstIndex(of: column) { state.table.selectedColumn = i }
+        state.pane = .runs
+        clampAll(&state)
+        return RunsPane.setSort(&state, key, ascending: ascending ?? !(key.kind == .metric || key.isNumericAttribute))
+    }
+
+    /// Ctrl-R and `:refresh`: the store forgets its session cache and every shown list reloads.
+    static func refresh(_ state: inout AppState) -> [Effect] {
+        state.lastRefresh = state.now
+        state.experimentsRequest = state.nextRequest()
+        var effects: [Effect] = [.refreshStore, .loadExperiments(request: state.experimentsRequest)]
+        if state.table.experimentID != nil { effects.append(RunsPane.searchRuns(&state, mode: .refresh)) }
+        if let details = state.details, state.pane == .details {
+            state.detailsRequest = state.nextRequest()
+            effects.append(.loadDetails(request: state.detailsRequest, runID: details.runID))
+        }
+        state.refreshAwaiting = Set(effects.compactMap { effect -> Int? in
+            switch effect {
+            case .loadExperiments(let request), .searchRuns(let request, _, _), .loadDetails(let request, _): return request
+            default: return nil
+            }
+        })
+        return effects
+    }
+}

@@ -1,0 +1,152 @@
+import Terminal
+import Tracking
+
+enum PickerPurpose: Equatable, Sendable {
+    case tagKey
+    case tagValue(String)
+    case column
+    case chartMetric, sparklineMetric
+}
+
+struct PickerItem: Equatable, Sendable {
+    var label: String
+    var count: Int
+    var checked = false
+    var column: RunColumn?
+}
+
+/// A list overlay (tag keys, tag values, columns, metrics) with type-to-narrow.
+struct Picker: Equatable, Sendable {
+    var purpose: PickerPurpose
+    var title: String
+    var items: [PickerItem]
+    var query = ""
+    var cursor = ListCursor()
+
+    var visibleItems: [PickerItem] {
+        query.isEmpty ? items : items.filter { fuzzyMatch(query, $0.label) }
+    }
+}
+
+enum PickerOverlay: Slice {
+    static let bindings = keyRows(.picker) { t in
+        t.bind([.enter], .open, "choose", footer: "choose")
+        t.bind([.escape], .back, "close", footer: "close")
+    }
+
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        switch command {
+        case .open: return choose(&state)
+        case .back: state.picker = nil; return []
+        default: return []
+        }
+    }
+
+    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
+        moveCursor(&state, \.picker, \.cursor, by: delta)
+    }
+
+    static func clamp(_ state: inout AppState) {
+        guard let picker = state.picker else { return }
+        state.picker!.cursor.clamp(count: picker.visibleItems.count, visible: max(1, min(picker.items.count, state.size.height - 6)))
+    }
+
+    /// Letters narrow the list; Backspace widens it, and closes the picker once the query is empty.
+    /// Returns nil for keys the picker does not take as text.
+    static func edit(_ state: inout AppState, _ key: Key) -> [Effect]? {
+        guard var picker = state.picker else { return nil }
+        switch key {
+        case .char(let c) where Keymap.command(for: key, in: .picker) == nil || c == "q":
+            picker.query.append(c)
+            picker.cursor = ListCursor()
+        case .backspace:
+            if picker.query.isEmpty { state.picker = nil; return [] }
+            picker.query.removeLast()
+        default:
+            return nil
+        }
+        state.picker = picker
+        return []
+    }
+
+    // MARK: - pickers
+
+    /// Which runs the picker counts cover. Pickers count the runs loaded so far (pages load as the
+    /// cursor nears the end); while more exist the title says so and, when the experiment's run
+    /// count is known (the background count), how many there are in all, so a key missing from
+    /// the list is not taken as absent from the experiment.
+    static func scope(_ state: AppState) -> String {
+        let loaded = state.table.runs.count
+        guard state.table.nextPageToken != nil else { return "all \(loaded) runs" }
+        let total = state.currentFilter.isEmpty && !state.table.showDeleted
+            ? state.experiments.row(state.table.experimentID)?.runCount : nil
+        if let total, total > loaded { return "the first \(loaded) of \(total) runs" }
+        return "the first \(loaded) runs (more not loaded)"
+    }
+
+    static func tagKeys(_ state: AppState) -> Picker {
+        var counts: [String: Int] = [:]
+        for run in state.table.runs { for tag in run.data.tags where tag.key != "mlflow.note.content" { counts[tag.key, default: 0] += 1 } }
+        let items = counts.map { PickerItem(label: $0.key, count: $0.value) }.sorted {
+            let (a, b) = ($0.label.hasPrefix("mlflow."), $1.label.hasPrefix("mlflow."))
+            if a != b { return !a }
+            return $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label
+        }
+        return Picker(purpose: .tagKey, title: "Tag keys in \(scope(state))", items: items)
+    }
+
+    static func tagValues(_ state: AppState, key: String) -> Picker {
+        var counts: [String: Int] = [:]
+        for run in state.table.runs { if let v = run.data.tag(key) { counts[v, default: 0] += 1 } }
+        let items = counts.map { PickerItem(label: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label }
+        return Picker(purpose: .tagValue(key), title: "Values of tag \(key) in \(scope(state))", items: items)
+    }
+
+    static func columns(_ state: AppState) -> Picker {
+        var params: [String: Int] = [:], metrics: [String: Int] = [:], tags: [String: Int] = [:]
+        for run in state.table.runs {
+            for p in run.data.params { params[p.key, default: 0] += 1 }
+            for m in run.data.metrics { metrics[m.key, default: 0] += 1 }
+            for t in run.data.tags where t.key != "mlflow.note.content" { tags[t.key, default: 0] += 1 }
+        }
+        func items(_ counts: [String: Int], _ make: (String) -> RunColumn) -> [PickerItem] {
+            counts.keys.sorted().map { key in
+                let column = make(key)
+                return PickerItem(label: column.title, count: counts[key]!, checked: state.table.columns.contains(column), column: column)
+            }
+        }
+        let all = items(metrics, RunColumn.metric) + items(params, RunColumn.param) + items(tags, RunColumn.tag)
+        return Picker(purpose: .column, title: "Columns in \(scope(state)) (Enter toggles; m: metric, p: param, t: tag)", items: all)
+    }
+
+    private static func choose(_ state: inout AppState) -> [Effect] {
+        guard let picker = state.picker else { return [] }
+        let items = picker.visibleItems
+        guard items.indices.contains(picker.cursor.index) else { return [] }
+        let item = items[picker.cursor.index]
+        switch picker.purpose {
+        case .tagKey:
+            state.picker = tagValues(state, key: item.label)
+            return []
+        case .tagValue(let key):
+            state.picker = nil
+            let chip = TagChip(key: key, value: item.label)
+            if !state.currentFilter.chips.contains(chip) { state.currentFilter.chips.append(chip) }
+            return [RunsPane.searchRuns(&state, mode: .replace)]
+        case .column:
+            guard let column = item.column else { return [] }
+            if let i = state.table.columns.firstIndex(of: column) {
+                state.table.columns.remove(at: i)
+                state.table.selectedColumn = min(state.table.selectedColumn, state.table.columns.count - 1)
+            } else {
+                state.table.columns.append(column)
+            }
+            if let i = state.picker!.items.firstIndex(where: { $0.column == column }) { state.picker!.items[i].checked.toggle() }
+            clampAll(&state)
+            return []
+        case .chartMetric, .sparklineMetric:
+            return ChartPane.chooseMetric(&state, item.label)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Terminal
+import Tracking
+
+/// The compare pane's state: the marked runs side by side.
+struct CompareView: Equatable, Sendable {
+    var runIDs: [String]
+    var runs: [Run] = []
+    var loading = true
+    var error: String?
+    var onlyDifferences = false
+    var firstRun = 0
+    var cursor = ListCursor()
+}
+
+/// Marked runs side by side, params, metrics and tags as rows; differing rows highlighted.
+enum ComparePane: Slice {
+    static let bindings = keyRows(.compare) { t in
+        t.bind([.escape, .backspace], .back, "back", footer: "back")
+        t.bind([.char("d")], .toggleDiffOnly, "only rows that differ", footer: "only diffs")
+        t.bind([.char("h"), .left], .columnLeft, "scroll runs left")
+        t.bind([.char("l"), .right], .columnRight, "scroll runs right", footer: "scroll")
+    }
+
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        guard var view = state.compare else { return [] }
+        switch command {
+        case .back:
+            state.compare = nil
+            state.pane = .runs
+            clampAll(&state)
+            return []
+        case .toggleDiffOnly:
+            view.onlyDifferences.toggle()
+            view.cursor = ListCursor()
+        case .columnLeft, .columnRight:
+            view.firstRun = max(0, min(view.runs.count - 1, view.firstRun + (command == .columnLeft ? -1 : 1)))
+        default: return []
+        }
+        state.compare = view
+        return []
+    }
+
+    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
+        moveCursor(&state, \.compare, \.cursor, by: delta)
+    }
+
+    static func pageRows(_ state: AppState) -> Int { Layout(state).compareRows }
+
+    static func clamp(_ state: inout AppState) {
+        guard let view = state.compare else { return }
+        state.compare!.cursor.clamp(count: compareRows(view).count, visible: Layout(state).compareRows)
+    }
+
+    static func open(_ state: inout AppState, runIDs: [String]) -> [Effect] {
+        guard runIDs.count >= 2 else { showMessage(&state, "mark 2 to 20 runs with Space, then press c", isError: true); return [] }
+        state.compare = CompareView(runIDs: runIDs)
+        state.compareRequest = state.nextRequest()
+        state.pane = .compare
+        return [.loadCompare(request: state.compareRequest, runIDs: runIDs)]
+    }
+
+    static func loaded(_ state: inout AppState, _ result: Result<[Run], MLflowError>) -> [Effect] {
+        guard state.compare != nil else { return [] }
+        state.compare!.loading = false
+        switch result {
+        case .success(let runs): state.compare!.runs = runs
+        case .failure(let error): state.compare!.error = error.message
+        }
+        return []
+    }
+}

@@ -1,0 +1,91 @@
+import Terminal
+import Tracking
+
+/// The details pane's state: one run, its children and metric ranges.
+struct RunDetails: Equatable, Sendable {
+    var runID: String
+    var run: Run?
+    var children: [Run] = []
+    var metricRanges: [String: MetricRange] = [:]
+    var loading = true
+    var error: String?
+    var cursor = ListCursor()
+}
+
+/// One run in full: info, params, metrics, tags, parent and children as links.
+enum DetailsPane: Slice {
+    static let bindings = keyRows(.details) { t in
+        t.bind([.escape, .backspace, .char("h"), .left], .back, "back", footer: "back")
+        t.bind([.enter], .open, "follow link (parent/child)", footer: "follow link")
+        t.bind([.char("p")], .openParent, "open parent run", footer: "parent")
+        t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
+        t.bind([.char("y")], .yankRunID, "copy run id", footer: "copy id")
+        t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
+    }
+
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        switch command {
+        case .back: return back(&state)
+        case .open:
+            guard let details = state.details else { return [] }
+            let lines = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: state.size.width)
+            guard lines.indices.contains(details.cursor.index), let link = lines[details.cursor.index].link else { return [] }
+            return open(&state, link, push: true)
+        case .openParent:
+            guard let parent = state.details?.run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
+            return open(&state, parent, push: true)
+        case .openArtifacts: return RunActions.openArtifacts(&state, state.details?.run)
+        case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.details?.run, command)
+        default: return []
+        }
+    }
+
+    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
+        moveCursor(&state, \.details, \.cursor, by: delta)
+    }
+
+    static func pageRows(_ state: AppState) -> Int { Layout(state).detailRows }
+
+    static func clamp(_ state: inout AppState) {
+        guard let details = state.details else { return }
+        let count = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: state.size.width).count
+        state.details!.cursor.clamp(count: count, visible: Layout(state).detailRows)
+    }
+
+    /// Shows a run; `push` keeps the one shown now for Esc to come back to.
+    static func open(_ state: inout AppState, _ runID: String, push: Bool) -> [Effect] {
+        if push, let current = state.details?.runID { state.detailsStack.append(current) }
+        state.details = RunDetails(runID: runID)
+        state.detailsRequest = state.nextRequest()
+        state.pane = .details
+        return [.loadDetails(request: state.detailsRequest, runID: runID)]
+    }
+
+    private static func back(_ state: inout AppState) -> [Effect] {
+        if let previous = state.detailsStack.popLast() {
+            state.details = RunDetails(runID: previous)
+            state.detailsRequest = state.nextRequest()
+            return [.loadDetails(request: state.detailsRequest, runID: previous)]
+        }
+        state.details = nil
+        state.pane = .runs
+        clampAll(&state)
+        return []
+    }
+
+    static func loaded(_ state: inout AppState, _ result: Result<RunWithChildren, MLflowError>) -> [Effect] {
+        guard state.details != nil else { return [] }
+        state.details!.loading = false
+        switch result {
+        case .success(let loaded):
+            state.details!.run = loaded.run
+            state.details!.children = loaded.children
+            state.details!.metricRanges = loaded.metricRanges
+            state.details!.error = nil
+        case .failure(let error):
+            state.details!.error = error.message
+        }
+        clampAll(&state)
+        return []
+    }
+}

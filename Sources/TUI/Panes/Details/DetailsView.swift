@@ -1,0 +1,42 @@
+import Terminal
+import Tracking
+
+extension DetailsPane {
+static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
+    let theme = state.theme
+    guard let details = state.details else { return }
+    let name = details.run?.info.runName ?? details.runID
+    let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
+    paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
+    if let error = details.error {
+        buffer.write("error: \(error)", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.error])
+        return
+    }
+    if details.run == nil {
+        buffer.write("loading run \(details.runID)…", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.dim])
+        return
+    }
+    let lines = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: rect.width)
+    let labelWidth = min(32, max(12, rect.width / 4))
+    for i in 0..<max(0, rect.height - 1) {
+        let index = details.cursor.top + i
+        guard lines.indices.contains(index) else { break }
+        let line = lines[index]
+        let y = rect.y + 1 + i
+        let isCursor = index == details.cursor.index
+        let rowStyle = isCursor ? theme[.selected] : theme[.base]
+        buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: rowStyle)
+        if line.isSection {
+            var style = theme[.section]
+            if isCursor { style.bg = rowStyle.bg }
+            buffer.write(line.label, x: rect.x, y: y, maxWidth: rect.width, style: style)
+            continue
+        }
+        var labelStyle = line.role == .dim ? theme[.dim] : theme[.label]
+        var valueStyle = theme[line.role]
+        if isCursor { labelStyle = rowStyle; valueStyle = rowStyle }
+        buffer.write(DisplayWidth.padded(line.label, to: labelWidth), x: rect.x + 2, y: y, style: labelStyle)
+        buffer.write(line.value, x: rect.x + 3 + labelWidth, y: y, maxWidth: rect.width - labelWidth - 3, style: valueStyle)
+    }
+}
+}

@@ -1,0 +1,152 @@
+import Terminal
+import Tracking
+
+/// The runs table of the open experiment: filter, sort, columns, marks, tree, and the ways
+/// into the other panes (details, compare, chart, artifacts).
+enum RunsPane: Slice {
+    static let bindings = keyRows(.runs) { t in
+        t.bind([.enter], .open, "run details", footer: "details")
+        t.bind([.tab, .escape], .focusNext, "focus experiments")
+        t.bind([.char("/")], .filter, "filter (MLflow search syntax)", footer: "filter")
+        t.bind([.char("t")], .tagPicker, "add a tag filter chip", footer: "tags")
+        t.bind([.char("x")], .removeChip, "remove the last tag chip")
+        t.bind([.char("X")], .clearFilter, "clear filter and chips")
+        t.bind([.char("f")], .fuzzySearch, "quick fuzzy search on names")
+        t.bind([.char("s")], .sort, "sort by column (again: flip)", footer: "sort")
+        t.bind([.char("h"), .left], .columnLeft, "column left")
+        t.bind([.char("l"), .right], .columnRight, "column right", footer: "columns")
+        t.bind([.char("o")], .columnPicker, "add/remove columns")
+        t.bind([.char(" ")], .mark, "mark run for compare", footer: "mark")
+        t.bind([.char("c")], .compare, "compare marked runs", footer: "compare")
+        t.bind([.char("v")], .chart, "chart a metric of the marked (or selected) runs", footer: "chart")
+        t.bind([.char("S")], .sparklineColumn, "sparkline column for a metric")
+        t.bind([.char("a")], .openArtifacts, "browse the selected run's artifacts")
+        t.bind([.char("y")], .yankRunID, "copy run id")
+        t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
+        t.bind([.char("n")], .toggleTree, "nested runs as a tree")
+        t.bind([.char("z")], .toggleExpand, "expand/collapse children")
+        t.bind([.char("p")], .openParent, "go to parent run")
+        t.bind([.char("d")], .toggleDeleted, "show/hide deleted runs")
+    }
+
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        switch command {
+        case .open:
+            guard let run = state.selectedRun else { return [] }
+            state.detailsStack = []
+            return DetailsPane.open(&state, run.info.runID, push: false)
+        case .focusNext: state.pane = .experiments; return []
+        case .toggleDeleted:
+            state.table.showDeleted.toggle()
+            showMessage(&state, state.table.showDeleted ? "showing deleted runs" : "hiding deleted runs")
+            return [searchRuns(&state, mode: .replace)]
+        case .filter:
+            state.input = TextInput(kind: .filter, text: state.currentFilter.text)
+            state.filterError = filterProblem(state.currentFilter.text)
+            return []
+        case .fuzzySearch: state.input = TextInput(kind: .fuzzy, text: state.currentFilter.fuzzy); return []
+        case .tagPicker: state.picker = PickerOverlay.tagKeys(state); return []
+        case .removeChip:
+            guard !state.currentFilter.chips.isEmpty else { showMessage(&state, "no tag chips to remove"); return [] }
+            state.currentFilter.chips.removeLast()
+            return [searchRuns(&state, mode: .replace)]
+        case .clearFilter:
+            state.currentFilter = RunFilter()
+            state.filterError = nil
+            return [searchRuns(&state, mode: .replace)]
+        case .sort:
+            guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
+            let column = state.table.columns[state.table.selectedColumn]
+            guard let key = column.sortKey else {
+                showMessage(&state, "MLflow cannot order runs by \(column.title.lowercased())", isError: true)
+                return []
+            }
+            return setSort(&state, key, ascending: nil)
+        case .columnLeft, .columnRight:
+            let delta = command == .columnLeft ? -1 : 1
+            state.table.selectedColumn = max(0, min(state.table.columns.count - 1, state.table.selectedColumn + delta))
+            keepSelectedColumnVisible(&state)
+            return []
+        case .columnPicker: state.picker = PickerOverlay.columns(state); return []
+        case .mark: return toggleMark(&state)
+        case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
+        case .chart: return ChartPane.open(&state)
+        case .sparklineColumn:
+            let items = ChartPane.metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }
+            state.picker = Picker(purpose: .sparklineMetric, title: "Sparkline column: metric (Enter)", items: items)
+            return []
+        case .openArtifacts: return RunActions.openArtifacts(&state, state.selectedRun)
+        case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.selectedRun, command)
+        case .toggleTree:
+            let id = state.selectedRun?.info.runID
+            state.table.tree.toggle()
+            rebuildRows(&state)
+            if let id, let row = state.table.row(ofRun: id) { state.table.cursor.index = row }
+            clampAll(&state)
+            showMessage(&state, state.table.tree ? "nested runs shown as a tree (z: expand/collapse)" : "flat list")
+            return []
+        case .toggleExpand:
+            guard state.table.tree, let run = state.selectedRun else { return [] }
+            let id = run.info.runID
+            if state.table.collapsed.contains(id) { state.table.collapsed.remove(id) } else { state.table.collapsed.insert(id) }
+            rebuildRows(&state)
+            clampAll(&state)
+            return []
+        case .openParent:
+            guard let parent = state.selectedRun?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
+            if let row = state.table.row(ofRun: parent) {
+                state.table.cursor.index = row
+                clampAll(&state)
+                return []
+            }
+            return DetailsPane.open(&state, parent, push: false)
+        default: return []
+        }
+    }
+
+    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
+        state.table.cursor = state.table.cursor.moved(by: delta)
+        clampAll(&state)
+        return pageIfNeeded(&state)
+    }
+
+    static func pageRows(_ state: AppState) -> Int { Layout(state).runRows }
+
+    static func clamp(_ state: inout AppState) {
+        state.table.cursor.clamp(count: state.table.rows.count, visible: Layout(state).runRows)
+        keepSelectedColumnVisible(&state)
+    }
+
+    private static func toggleMark(_ state: inout AppState) -> [Effect] {
+        guard let run = state.selectedRun else { return [] }
+        let id = run.info.runID
+        if let i = state.table.marks.firstIndex(of: id) { state.table.marks.remove(at: i) }
+        else if state.table.marks.count >= 20 { showMessage(&state, "compare takes at most 20 runs", isError: true); return [] }
+        else { state.table.marks.append(id) }
+        return move(&state, by: 1)
+    }
+
+    static func setSort(_ state: inout AppState, _ key: SearchKey, ascending: Bool?) -> [Effect] {
+        let numeric = key.kind == .metric || key.isNumericAttribute
+        if let ascending {
+            state.table.sort = SortOrder(key: key, ascending: ascending)
+        } else if let current = state.table.sort, current.key == key {
+            state.table.sort!.ascending.toggle()
+        } else {
+            state.table.sort = SortOrder(key: key, ascending: !numeric)
+        }
+        return [searchRuns(&state, mode: .replace)]
+    }
+
+    /// Scrolls the non-frozen columns so the selected one is on screen.
+    private static func keepSelectedColumnVisible(_ state: inout AppState) {
+        let selected = state.table.selectedColumn
+        guard selected > 0 else { return }
+        if selected < state.table.scrollColumn { state.table.scrollColumn = selected; return }
+        let width = (Layout(state).runs?.width ?? state.size.width)
+        while state.table.scrollColumn < selected {
+            if visibleColumns(state.table, width: width).contains(selected) { break }
+            state.table.scrollColumn += 1
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Tracking
+
+/// A table column of the runs pane. `name` is frozen at the left.
+enum RunColumn: Hashable, Sendable {
+    case name, started, duration, user, source
+    case param(String), metric(String), tag(String)
+    /// The latest value and a sparkline of the metric's history (`ChartPane.sparklineCellText` in
+    /// Panes/Chart/ChartReducer.swift).
+    case sparkline(String)
+
+    var title: String {
+        switch self {
+        case .name: return "Run"
+        case .started: return "Started"
+        case .duration: return "Duration"
+        case .user: return "User"
+        case .source: return "Source"
+        case .param(let k): return "p:" + k
+        case .metric(let k): return "m:" + k
+        case .tag(let k): return "t:" + k
+        case .sparkline(let k): return "~" + k
+        }
+    }
+
+    /// The order_by key MLflow sorts this column with; nil when MLflow cannot sort by it.
+    var sortKey: SearchKey? {
+        switch self {
+        case .name: return SearchKey(.attribute, "run_name")
+        case .started: return SearchKey(.attribute, "start_time")
+        case .duration: return nil
+        case .user: return SearchKey(.attribute, "user_id")
+        case .source: return SearchKey(.tag, "mlflow.source.name")
+        case .param(let k): return SearchKey(.param, k)
+        case .metric(let k): return SearchKey(.metric, k)
+        case .tag(let k): return SearchKey(.tag, k)
+        case .sparkline(let k): return SearchKey(.metric, k)
+        }
+    }
+}
+
+struct SortOrder: Equatable, Sendable {
+    var key: SearchKey
+    var ascending: Bool
+    var orderBy: String { "\(key.description) \(ascending ? "ASC" : "DESC")" }
+}
+
+/// A `tags.key = 'value'` filter added from the tag picker; chips AND together.
+struct TagChip: Equatable, Sendable {
+    var key: String
+    var value: String
+    var clause: String { "\(SearchKey(.tag, key).description) = '\(value.replacingOccurrences(of: "'", with: "\\'"))'" }
+}
+
+/// The filter of one experiment; kept per experiment while the app runs.
+struct RunFilter: Equatable, Sendable {
+    var text = ""
+    var chips: [TagChip] = []
+    /// Quick fuzzy search over run names, applied to loaded rows on the client.
+    var fuzzy = ""
+    /// The filter string sent to the store: the typed text AND every chip.
+    var searchString: String {
+        ([text.trimmingCharacters(in: .whitespaces)].filter { !$0.isEmpty } + chips.map(\.clause)).joined(separator: " and ")
+    }
+    var isEmpty: Bool { text.isEmpty && chips.isEmpty && fuzzy.isEmpty }
+}
+
+/// One visible row of the runs table: an index into `runs` and its depth in the tree view.
+struct RunRow: Equatable, Sendable {
+    var index: Int
+    var depth: Int
+    var childCount: Int
+}
+
+/// The runs pane's state: the open experiment's runs as loaded so far, and how they are shown.
+struct RunsTable: Equatable, Sendable {
+    var experimentID: String?
+    var runs: [Run] = []
+    /// The rows shown, in order (flat, tree and fuzzy search all rearrange these).
+    var rows: [RunRow] = []
+    var nextPageToken: String?
+    var loading = false
+    var loadingMore = false
+    var cursor = ListCursor()
+    var marks: [String] = []
+    var columns: [RunColumn] = [.name, .started, .duration, .user, .source]
+    /// The highlighted column (index into `columns`); sorting and scrolling act on it.
+    var selectedColumn = 0
+    /// The first scrollable column shown after the frozen name column.
+    var scrollColumn = 1
+    var sort: SortOrder?
+    var showDeleted = false
+    var tree = false
+    var collapsed: Set<String> = []
+    var error: String?
+
+    var selectedRun: Run? {
+        guard rows.indices.contains(cursor.index) else { return nil }
+        return runs[rows[cursor.index].index]
+    }
+
+    func row(ofRun id: String) -> Int? { rows.firstIndex { runs[$0.index].info.runID == id } }
+}
