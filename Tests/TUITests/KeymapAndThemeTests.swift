@@ -28,6 +28,16 @@ final class KeymapTests: XCTestCase {
         }
     }
 
+    func testEachSliceBindsOnlyInItsOwnContextAndMovementComesFromTheListRows() {
+        for slice in Keymap.slices {
+            let contexts = Set(slice.bindings.map(\.context))
+            XCTAssertEqual(contexts.count, 1, "\(slice.title) binds in \(contexts)")
+            XCTAssertFalse(slice.bindings.contains { $0.command.isListMovement }, slice.title)
+        }
+        XCTAssertEqual(Keymap.command(for: .char("j"), in: .details), .moveDown)
+        XCTAssertEqual(Keymap.command(for: .down, in: .picker), .moveDown)
+    }
+
     func testEveryPaneHasFooterHintsAndCommandsResolve() {
         for context in [KeyContext.experiments, .runs, .details, .compare, .picker] {
             XCTAssertFalse(Keymap.footerHints(for: context).isEmpty, "\(context)")
