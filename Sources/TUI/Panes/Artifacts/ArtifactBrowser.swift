@@ -272,6 +272,15 @@ extension AppState {
     fileprivate func requestCounterForBrowser(_ browser: inout ArtifactBrowser) { browser.previewRequest += 1 }
 }
 
+/// After a resize the preview is asked again for the new width (the hex dump's bytes per row,
+/// an image's scale) and height.
+func browserResized(_ state: inout AppState) -> [Effect] {
+    guard var browser = state.browser, let path = browser.previewPath else { return [] }
+    let effects = previewEffects(&browser, state, path: path, keepTop: true)
+    state.browser = browser
+    return effects
+}
+
 func browserRows(_ state: AppState) -> Int { max(1, Layout(state).body.height - 1) }
 
 /// The preview's share of the body: the right 60%.
