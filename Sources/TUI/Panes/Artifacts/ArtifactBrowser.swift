@@ -32,6 +32,8 @@ public struct ArtifactBrowser: Equatable, Sendable {
     public var searchRequest = 0
     /// A find is on its way for the file shown (the title says "…" until it answers).
     public var searching = false
+    /// A download that would replace local files, waiting for y/n on the message line.
+    public var pendingOverwrite: PendingOverwrite?
 
     public init(runID: String, artifactURI: String) {
         self.runID = runID
@@ -63,6 +65,8 @@ public enum BrowserEvent: Sendable {
     case previewed(request: Int, path: String, Result<[PreviewLine], MLflowError>)
     case downloaded(path: String, Result<[String], MLflowError>)
     case found(request: Int, path: String, Result<PreviewMatch, MLflowError>)
+    /// The download of `path` was not started: it would replace these existing local files.
+    case wouldOverwrite(path: String, existing: [String])
 }
 
 /// Work the browser asks the runtime for.
@@ -72,7 +76,9 @@ public enum BrowserEffect: Equatable, Sendable {
                  search: String?, theme: Theme)
     /// The next (`backward`: previous) line after `after` holding `query`, in the preview's lines.
     case find(request: Int, runID: String, path: String, query: String, after: Int, backward: Bool, folded: Set<String>, theme: Theme)
-    case download(runID: String, path: String, destination: String)
+    /// Unless `overwrite`, a download that would replace an existing local file is not started
+    /// and answers `wouldOverwrite` instead.
+    case download(runID: String, path: String, destination: String, overwrite: Bool)
     /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
     case openExternal(runID: String, path: String, editor: Bool)
 }
@@ -124,16 +130,15 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
             browser.match = nil
             showMessage(&state, error.message, isError: true)
         }
-    case .downloaded(let path, .success(let files)):
-        showMessage(&state, "downloaded \(path.isEmpty ? "all artifacts" : path): \(files.count) file\(files.count == 1 ? "" : "s") under \(FileManager.default.currentDirectoryPath)")
-    case .downloaded(let path, .failure(let error)):
-        showMessage(&state, "download of \(path) failed: \(error.message)", isError: true)
+    case .downloaded, .wouldOverwrite:
+        downloadAnswered(&browser, &state, event)
     }
     return []
 }
 
 /// Keys while the browser is open; nil lets the global bindings (quit, help) have the key.
 func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
+    if let pending = state.browser?.pendingOverwrite { return answerOverwrite(&state, pending, key) }
     guard var browser = state.browser, let command = Keymap.command(for: key, in: .artifacts) else { return nil }
     defer { if state.browser != nil { state.browser = browser } }
     let visible = browserRows(state)
@@ -186,8 +191,7 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
         return followCursor(&browser, state)
     case .download:
         guard let entry = browser.selected else { return [] }
-        showMessage(&state, "downloading \(entry.path)…")
-        return [.artifacts(.download(runID: browser.runID, path: entry.path, destination: "."))]
+        return startDownload(&state, runID: browser.runID, path: entry.path, overwrite: false)
     case .openPager, .openEditor:
         guard let entry = browser.selected, !entry.isDir else { return [] }
         return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
