@@ -27,7 +27,7 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .resize(let size):
         state.size = size
         clampAll(&state)
-        return []
+        return browserResized(&state)
     case .tick(let now):
         state.now = now
         if state.isLoading { state.spinnerFrame += 1 }

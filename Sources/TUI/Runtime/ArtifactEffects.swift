@@ -41,14 +41,38 @@ func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, pos
                 result = .success(try await preview.find(query, after: after, backward: backward, folded: folded, theme: theme))
             } catch { result = .failure(error.asMLflowError) }
             post(.browser(.found(request: request, path: path, result)))
-        case .download(let runID, let path, let destination):
+        case .download(let runID, let path, let destination, let overwrite):
             let result: Result<[String], MLflowError>
-            do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination)) }
-            catch { result = .failure(error.asMLflowError) }
-            post(.browser(.downloaded(path: path, result)))
+            do {
+                // Checked first, and a failed check downloads nothing: no file is replaced without a yes.
+                if !overwrite {
+                    let existing = try await filesReplaced(store: store, runID: runID, path: path, destination: destination)
+                    if !existing.isEmpty { post(.browser(.wouldOverwrite(path: path, existing: existing))); return }
+                }
+                result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination))
+            } catch { result = .failure(error.asMLflowError) }
+            post(.browser(.downloaded(path: path, folder: URL(fileURLWithPath: destination).standardizedFileURL.path, result)))
         case .openExternal:
             break  // run by the loop (openExternally), which owns the terminal
         }
+    }
+}
+
+/// The local files a download of `path` into `destination` would replace: every file the store
+/// lists under `path` (`path` itself when nothing is listed, as `ArtifactDownload` reads an empty
+/// listing) that exists at `<destination>/<file>` as anything but a folder.
+func filesReplaced(store: any TrackingStore, runID: String, path: String, destination: String) async throws -> [String] {
+    var files: [String] = [], folders = [path], listed = Set<String>()
+    while let folder = folders.popLast() {
+        let entries = try await store.listArtifacts(runID: runID, path: folder.isEmpty ? nil : folder).files
+        if entries.isEmpty, folder == path, !path.isEmpty { files.append(path) }
+        for entry in entries where !entry.isDir { files.append(entry.path) }
+        // A store answering a folder with itself would loop forever.
+        for entry in entries where entry.isDir && listed.insert(entry.path).inserted && entry.path != folder { folders.append(entry.path) }
+    }
+    return files.sorted().map { destination + "/" + $0 }.filter { target in
+        var info = stat()
+        return lstat(target, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR
     }
 }
 

@@ -27,9 +27,13 @@ struct ArtifactBrowser: Equatable, Sendable {
     var folded: Set<String> = []
     /// The search typed with `/`, highlighted in the preview; `n`/`N` move between its matches.
     var search = ""
-    /// Where the last `/`, `n` or `N` landed (nil until one answers).
+    /// Where the last `/`, `n` or `N` landed in the file shown (nil until one answers there).
     var match: PreviewMatch?
     var searchRequest = 0
+    /// A find is on its way for the file shown (the title says "…" until it answers).
+    var searching = false
+    /// A download that would replace local files, waiting for y/n on the message line.
+    var pendingOverwrite: PendingOverwrite?
 
     init(runID: String, artifactURI: String) {
         self.runID = runID
@@ -59,8 +63,11 @@ struct ArtifactBrowser: Equatable, Sendable {
 enum BrowserEvent: Sendable {
     case listed(path: String, Result<ArtifactListing, MLflowError>)
     case previewed(request: Int, path: String, Result<[PreviewLine], MLflowError>)
-    case downloaded(path: String, Result<[String], MLflowError>)
+    /// `folder`: the destination as an absolute path, resolved by the runtime (the reducer reads no working directory).
+    case downloaded(path: String, folder: String, Result<[String], MLflowError>)
     case found(request: Int, path: String, Result<PreviewMatch, MLflowError>)
+    /// The download of `path` was not started: it would replace these existing local files.
+    case wouldOverwrite(path: String, existing: [String])
 }
 
 /// Work the browser asks the runtime for.
@@ -70,7 +77,9 @@ enum BrowserEffect: Equatable, Sendable {
                  search: String?, theme: Theme)
     /// The next (`backward`: previous) line after `after` holding `query`, in the preview's lines.
     case find(request: Int, runID: String, path: String, query: String, after: Int, backward: Bool, folded: Set<String>, theme: Theme)
-    case download(runID: String, path: String, destination: String)
+    /// Unless `overwrite`, a download that would replace an existing local file is not started
+    /// and answers `wouldOverwrite` instead.
+    case download(runID: String, path: String, destination: String, overwrite: Bool)
     /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
     case openExternal(runID: String, path: String, editor: Bool)
 }
@@ -89,9 +98,8 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
         }
         browser.errors[path] = nil
         browser.cursor.clamp(count: browser.rows.count, visible: browserRows(state))
-        if path.isEmpty, browser.previewPath == nil, let first = browser.rows.first, !first.entry.isDir {
-            return previewEffects(&browser, state, path: first.entry.path)
-        }
+        // The first listing shows what the cursor starts on.
+        if path.isEmpty, browser.previewPath == nil { return followCursor(&browser, state) }
     case .listed(let path, .failure(let error)):
         browser.errors[path] = error.message
         if path.isEmpty { browser.previewError = error.message }
@@ -103,6 +111,7 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
         }
     case .found(let request, let path, let result):
         guard request == browser.searchRequest, path == browser.previewPath else { return [] }
+        browser.searching = false
         switch result {
         case .success(let match):
             browser.match = match
@@ -114,16 +123,15 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
             browser.match = nil
             showMessage(&state, error.message, isError: true)
         }
-    case .downloaded(let path, .success(let files)):
-        showMessage(&state, "downloaded \(path.isEmpty ? "all artifacts" : path): \(files.count) file\(files.count == 1 ? "" : "s") under \(FileManager.default.currentDirectoryPath)")
-    case .downloaded(let path, .failure(let error)):
-        showMessage(&state, "download of \(path) failed: \(error.message)", isError: true)
+    case .downloaded, .wouldOverwrite:
+        downloadAnswered(&browser, &state, event)
     }
     return []
 }
 
 /// Keys while the browser is open; nil lets the global bindings (quit, help) have the key.
 func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
+    if let pending = state.browser?.pendingOverwrite { return answerOverwrite(&state, pending, key) }
     guard var browser = state.browser, let command = Keymap.command(for: key, in: .artifacts) else { return nil }
     defer { if state.browser != nil { state.browser = browser } }
     let visible = browserRows(state)
@@ -134,7 +142,7 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
         }
         browser.cursor.index += delta
         browser.cursor.clamp(count: browser.rows.count, visible: visible)
-        return []
+        return followCursor(&browser, state)
     }
     switch command {
     case .moveDown: return move(1)
@@ -173,11 +181,10 @@ func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
             browser.cursor.index = index
             browser.cursor.clamp(count: browser.rows.count, visible: visible)
         }
-        return []
+        return followCursor(&browser, state)
     case .download:
         guard let entry = browser.selected else { return [] }
-        showMessage(&state, "downloading \(entry.path)…")
-        return [.artifacts(.download(runID: browser.runID, path: entry.path, destination: "."))]
+        return startDownload(&state, runID: browser.runID, path: entry.path, overwrite: false)
     case .openPager, .openEditor:
         guard let entry = browser.selected, !entry.isDir else { return [] }
         return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
@@ -209,6 +216,7 @@ private func findEffects(_ browser: inout ArtifactBrowser, _ state: AppState, ba
     if let line = browser.match?.line, line >= browser.previewTop, line < browser.previewTop + height { from = line }
     else { from = backward ? browser.previewTop : browser.previewTop - 1 }
     browser.searchRequest += 1
+    browser.searching = true
     return [.artifacts(.find(request: browser.searchRequest, runID: browser.runID, path: path, query: browser.search,
                              after: from, backward: backward, folded: browser.folded, theme: state.theme))]
 }
@@ -238,6 +246,7 @@ func previewSearchCancelled(_ state: inout AppState) -> [Effect] {
     guard var browser = state.browser, let path = browser.previewPath, !browser.search.isEmpty else { return [] }
     browser.search = ""
     browser.match = nil
+    browser.searching = false
     browser.searchRequest += 1  // an answer still on its way is stale
     let effects = previewEffects(&browser, state, path: path, keepTop: true)
     state.browser = browser
@@ -245,12 +254,7 @@ func previewSearchCancelled(_ state: inout AppState) -> [Effect] {
 }
 
 private func previewEffects(_ browser: inout ArtifactBrowser, _ state: AppState, path: String, keepTop: Bool = false) -> [Effect] {
-    if !keepTop || browser.previewPath != path {
-        browser.previewTop = 0
-        browser.folded = []
-        browser.preview = []
-        browser.match = nil
-    }
+    if !keepTop || browser.previewPath != path { browser.clearPreview() }
     browser.previewPath = path
     browser.previewError = nil
     state.requestCounterForBrowser(&browser)
@@ -262,6 +266,43 @@ private func previewEffects(_ browser: inout ArtifactBrowser, _ state: AppState,
 
 extension AppState {
     fileprivate func requestCounterForBrowser(_ browser: inout ArtifactBrowser) { browser.previewRequest += 1 }
+}
+
+/// The preview follows the tree's cursor: a file is previewed as the cursor lands on it (each
+/// move asks anew, and `previewed` drops the answers of files passed over); a folder shows its
+/// summary, drawn from its listing (asked for here when missing).
+private func followCursor(_ browser: inout ArtifactBrowser, _ state: AppState) -> [Effect] {
+    guard let entry = browser.selected else { return [] }
+    if entry.isDir {
+        browser.clearPreview()
+        browser.previewPath = nil
+        browser.previewError = nil
+        browser.previewRequest += 1
+        return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
+    }
+    return entry.path == browser.previewPath ? [] : previewEffects(&browser, state, path: entry.path)
+}
+
+extension ArtifactBrowser {
+    /// Another file (or a folder) is shown: its scroll, folds and match start afresh. The search
+    /// itself is kept for `n`, as less keeps its pattern for the next file.
+    mutating func clearPreview() {
+        previewTop = 0
+        folded = []
+        preview = []
+        match = nil
+        searching = false
+        searchRequest += 1  // a find still on its way was for the file left
+    }
+}
+
+/// After a resize the preview is asked again for the new width (the hex dump's bytes per row,
+/// an image's scale) and height.
+func browserResized(_ state: inout AppState) -> [Effect] {
+    guard var browser = state.browser, let path = browser.previewPath else { return [] }
+    let effects = previewEffects(&browser, state, path: path, keepTop: true)
+    state.browser = browser
+    return effects
 }
 
 func browserRows(_ state: AppState) -> Int { max(1, Layout(state).body.height - 1) }
@@ -302,11 +343,12 @@ func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     }
     for y in rect.y..<(rect.y + rect.height) { buffer.write("│", x: rect.x + left, y: y, style: theme[.dim]) }
     let px = rect.x + left + 1, pw = rect.width - left - 1
-    // The search and where it stands sit at the right of the preview's title: "/loss · match 3/12".
-    let status = browser.search.isEmpty ? "" : "/\(browser.search) · \(browser.match?.label ?? "…")"
+    let status = searchStatus(browser)
     let statusWidth = min(DisplayWidth.of(status), max(0, pw - 10))
     let titleWidth = max(0, pw - (statusWidth > 0 ? statusWidth + 1 : 0))
-    buffer.write(DisplayWidth.truncated(browser.previewPath ?? "", to: titleWidth), x: px, y: rect.y, maxWidth: titleWidth,
+    let folder = browser.previewPath == nil ? browser.selected.flatMap { $0.isDir ? $0 : nil } : nil
+    let previewTitle = browser.previewPath ?? folder.map { $0.path + "/" } ?? ""
+    buffer.write(DisplayWidth.truncated(previewTitle, to: titleWidth), x: px, y: rect.y, maxWidth: titleWidth,
                  style: browser.focusPreview ? theme[.pane_title_focus] : theme[.pane_title])
     if statusWidth > 0 {
         buffer.write(DisplayWidth.truncated(status, to: statusWidth), x: px + pw - statusWidth, y: rect.y, maxWidth: statusWidth,
@@ -314,11 +356,37 @@ func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     }
     if let error = browser.previewError {
         buffer.write(error, x: px, y: rect.y + 1, maxWidth: pw, style: theme[.error])
+    } else if let folder {
+        let (text, style) = folderSummary(browser, folder.path, theme: theme)
+        buffer.write(text, x: px, y: rect.y + 1, maxWidth: pw, style: style)
     } else if browser.previewPath != nil, browser.preview.isEmpty {
         buffer.write("loading…", x: px, y: rect.y + 1, maxWidth: pw, style: theme[.dim])
     } else {
         buffer.drawPreview(browser.preview, top: 0, x: px, y: rect.y + 1, width: pw, height: rect.height - 1)
     }
+}
+
+/// The search and where it stands, at the right of the preview's title: "/loss · match 3/12";
+/// just "/loss" in a file not searched yet (the pattern waits for `n`), nothing on a folder.
+private func searchStatus(_ browser: ArtifactBrowser) -> String {
+    guard !browser.search.isEmpty, browser.previewPath != nil else { return "" }
+    if browser.searching { return "/\(browser.search) · …" }
+    return "/\(browser.search)" + (browser.match.map { " · " + $0.label } ?? "")
+}
+
+/// A folder under the cursor: "3 files · 1 folder · 12 K" once listed (sizes of its own files).
+private func folderSummary(_ browser: ArtifactBrowser, _ path: String, theme: Theme) -> (String, Style) {
+    if let error = browser.errors[path] { return (error, theme[.error]) }
+    guard let entries = browser.children[path] else { return ("listing…", theme[.dim]) }
+    let files = entries.filter { !$0.isDir }, folders = entries.count - files.count
+    guard !entries.isEmpty else { return ("(empty folder)", theme[.dim]) }
+    let size = files.reduce(Int64(0)) { $0 + ($1.fileSize ?? 0) }
+    let parts = [counted(files.count, "file"), counted(folders, "folder")].compactMap { $0 } + (files.isEmpty ? [] : [formatSize(size)])
+    return (parts.joined(separator: " · "), theme[.base])
+}
+
+private func counted(_ count: Int, _ noun: String) -> String? {
+    count == 0 ? nil : "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 func formatSize(_ bytes: Int64) -> String {

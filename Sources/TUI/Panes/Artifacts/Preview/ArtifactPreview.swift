@@ -23,8 +23,8 @@ struct ArtifactPreview: Sendable {
         return ArtifactPreview(name: name, kind: kind, size: content.size, content: content, text: PagedText(content: content))
     }
 
-    /// Lines for a pane of `width` × `height` scrolled to `top` (a line for text, a row of 16
-    /// bytes for hex), with `search` highlighted and JSON nodes in `folded` closed. Errors (a
+    /// Lines for a pane of `width` × `height` scrolled to `top` (a line for text, a row of as
+    /// many bytes as `width` fits for hex), with `search` highlighted and JSON nodes in `folded` closed. Errors (a
     /// corrupt image, invalid JSON) fall back to a readable form with the reason on top.
     func lines(top: Int, width: Int, height: Int, search: String? = nil, folded: Set<String> = [],
                       theme: Theme) async throws -> [PreviewLine] {
@@ -32,9 +32,10 @@ struct ArtifactPreview: Sendable {
         case .empty:
             return [PreviewLine("(empty file)", theme[.dim])]
         case .binary:
-            let offset = Int64(max(top, 0)) * 16
-            let bytes = try await content.read(offset: offset, count: min(height, 4096) * 16)
-            return renderHexDump(bytes, offset: offset, theme: theme)
+            let perRow = hexBytesPerRow(width: width)
+            let offset = Int64(max(top, 0)) * Int64(perRow)
+            let bytes = try await content.read(offset: offset, count: min(height, 4096) * perRow)
+            return renderHexDump(bytes, offset: offset, bytesPerRow: perRow, theme: theme)
         case .png, .jpeg:
             if let size, size > Int64(ArtifactPreview.imageLimit) {
                 return [PreviewLine("image of \(size) bytes is too large to preview", theme[.warning])]
@@ -44,8 +45,10 @@ struct ArtifactPreview: Sendable {
                 let caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
                 return [caption] + renderImage(image, width: width, height: max(height - 1, 1))
             case .failure(let error):
-                let bytes = try await content.read(offset: 0, count: min(height, 256) * 16)
-                return [PreviewLine(error.description, theme[.error])] + renderHexDump(bytes, offset: 0, theme: theme)
+                let perRow = hexBytesPerRow(width: width)
+                let bytes = try await content.read(offset: 0, count: min(height, 256) * perRow)
+                return [PreviewLine(error.description, theme[.error])]
+                    + renderHexDump(bytes, offset: 0, bytesPerRow: perRow, theme: theme)
             }
         case .json, .table, .mlmodel:
             if let all = try await wholeRendering(folded: folded, theme: theme) {
