@@ -19,6 +19,23 @@ final class FormattingTests: XCTestCase {
         XCTAssertEqual(formatShortDate(march2026, now: Double(newYear2026 + 300 * 86400), utcOffset: 0), "03-04 05:06")
     }
 
+    func testChartDateLabelsNameTheYearOutsideTheCurrentOne() {
+        let now2026 = Double(newYear2026 + 86400 * 40)
+        let lastDay2025 = Double(newYear2026 - 86400)   // 2025-12-31 00:00 UTC
+        XCTAssertEqual(wallClockLabel(lastDay2025, step: 86400, utcOffset: 0, now: now2026), "2025-12-31")
+        XCTAssertEqual(wallClockLabel(lastDay2025, step: 86400, utcOffset: 0, now: lastDay2025), "12-31")
+        XCTAssertEqual(wallClockLabel(lastDay2025 + 6 * 3600, step: 6 * 3600, utcOffset: 0, now: now2026), "2025-12-31 06:00")
+        XCTAssertEqual(wallClockLabel(lastDay2025 + 90, step: 60, utcOffset: 0, now: now2026), "00:01", "times of day need no date")
+        // A week of 2025 on the time axis, drawn in 2026.
+        let days = (0..<8).map { Int64(lastDay2025 * 1000) - Int64($0) * 86_400_000 }.reversed()
+        let series = ChartSeries(label: "r", steps: (0..<8).map(Int64.init), timestamps: Array(days), values: (0..<8).map(Double.init))
+        let transform = PlotTransform(xMode: .time)
+        var buffer = Buffer(size: Size(width: 80, height: 12))
+        renderLineChart(&buffer, Rect(x: 0, y: 0, width: 80, height: 12), [series.prepared(transform)],
+                        LineChartOptions(transform: transform, now: now2026), ChartStyles(series: [Style(fg: .ansi(1))]))
+        XCTAssertTrue(buffer.text.contains("2025-12-2"), buffer.text)
+    }
+
     func testRunsTableStartedCellOfAnOldRunNamesItsYear() {
         let start = (newYear2026 - 365 * 86400 + 2 * 3600 + 20 * 60) * 1000   // 2025-01-01 02:20 UTC
         let now = Double(newYear2026 + 86400)                                  // 2026-01-02

@@ -45,10 +45,21 @@ public func formatAbsolute(_ millis: Int64, utcOffset: Int) -> String {
 /// A date in a narrow column: "12-05 04:20" within the current year, "2024-01-01" otherwise
 /// (the year matters more than the minute once a run is that old).
 public func formatShortDate(_ millis: Int64, now: Double, utcOffset: Int) -> String {
+    let thisYear = isCurrentYear(millis, now: now, utcOffset: utcOffset)
+    return formatDate(millis, now: now, utcOffset: utcOffset, time: thisYear)
+}
+
+/// "MM-DD", or "MM-DD HH:MM" with `time`; "YYYY-" in front when the year is not `now`'s.
+public func formatDate(_ millis: Int64, now: Double, utcOffset: Int, time: Bool) -> String {
     let t = calendarParts(millis, utcOffset: utcOffset)
-    let thisYear = calendarParts(Int64(now * 1000), utcOffset: utcOffset).tm_year
-    if t.tm_year != thisYear { return String(format: "%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday) }
-    return String(format: "%02d-%02d %02d:%02d", t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min)
+    var text = String(format: "%02d-%02d", t.tm_mon + 1, t.tm_mday)
+    if !isCurrentYear(millis, now: now, utcOffset: utcOffset) { text = String(format: "%04d-", t.tm_year + 1900) + text }
+    if time { text += String(format: " %02d:%02d", t.tm_hour, t.tm_min) }
+    return text
+}
+
+private func isCurrentYear(_ millis: Int64, now: Double, utcOffset: Int) -> Bool {
+    calendarParts(millis, utcOffset: utcOffset).tm_year == calendarParts(Int64(now * 1000), utcOffset: utcOffset).tm_year
 }
 
 /// The runs table's "Started" cell: age right-aligned, then the short date ("   3h 12-05 04:20").
@@ -57,7 +68,8 @@ public func formatStarted(_ millis: Int64, now: Double, utcOffset: Int) -> Strin
     return DisplayWidth.padded(age, to: 6, alignRight: true) + " " + formatShortDate(millis, now: now, utcOffset: utcOffset)
 }
 
-private func calendarParts(_ millis: Int64, utcOffset: Int) -> tm {
+/// The calendar fields of a UTC time shifted by `utcOffset` seconds.
+func calendarParts(_ millis: Int64, utcOffset: Int) -> tm {
     var t = time_t(millis / 1000 + Int64(utcOffset))
     var parts = tm()
     gmtime_r(&t, &parts)

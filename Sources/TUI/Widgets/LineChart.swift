@@ -11,14 +11,17 @@ public struct LineChartOptions: Equatable, Sendable {
     public var glyphs: ChartGlyphs
     /// Seconds east of UTC for wall-time labels.
     public var utcOffset: Int
+    /// The current time (seconds): date labels name their year only when it is not this one's.
+    public var now: Double
 
     public init(transform: PlotTransform = PlotTransform(), xRange: ClosedRange<Double>? = nil, cursor: Double? = nil,
-                glyphs: ChartGlyphs = .braille, utcOffset: Int = 0) {
+                glyphs: ChartGlyphs = .braille, utcOffset: Int = 0, now: Double = Date().timeIntervalSince1970) {
         self.transform = transform
         self.xRange = xRange
         self.cursor = cursor
         self.glyphs = glyphs
         self.utcOffset = utcOffset
+        self.now = now
     }
 }
 
@@ -207,7 +210,7 @@ private func xAxisTicks(_ range: ClosedRange<Double>, _ options: LineChartOption
         return t.values.map { ($0, tickLabel($0, step: t.step)) }
     case .time:
         let t = timeTicks(lo, hi, target: target, utcOffset: options.utcOffset)
-        return t.values.map { ($0, wallClockLabel($0, step: t.step, utcOffset: options.utcOffset)) }
+        return t.values.map { ($0, wallClockLabel($0, step: t.step, utcOffset: options.utcOffset, now: options.now)) }
     case .relative:
         let t = timeTicks(lo, hi, target: target)
         return t.values.map { ($0, durationLabel($0)) }
