@@ -76,7 +76,8 @@ struct RunsCommand: AsyncParsableCommand {
     /// `--order-by` keys not already shown (the rows' order should be visible in them).
     static func summary(_ runs: [Run], orderBy: [String]) -> (header: [String], rows: [[String]]) {
         let header = ["run_id", "run_name", "status", "start_time", "duration", "user_id"]
-        let extra = RunField.ordering(orderBy).filter { !header.contains($0.header) }
+        var extra: [RunField] = []
+        for field in RunField.ordering(orderBy) where !header.contains(field.header) && !extra.contains(field) { extra.append(field) }
         let now = Date().timeIntervalSince1970
         let rows = runs.map { run in
             [run.info.runID, run.info.runName, run.info.status.rawValue, TimeText.local(run.info.startTime),

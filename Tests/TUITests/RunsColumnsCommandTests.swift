@@ -50,6 +50,9 @@ final class RunsColumnsCommandTests: XCTestCase {
             }
             let values = shown.map { Double($0[6])! }
             XCTAssertEqual(values, values.sorted(by: >), "rows come in the order asked for, visible in the column")
+            let byStart = try mltui(["runs", "--tracking-uri", uri, "--experiment-name", "llm-benchmark", "--order-by", "attributes.start_time"])
+            XCTAssertEqual(tableRows(byStart.stdoutText).first, ["run_id", "run_name", "status", "start_time", "duration", "user_id"],
+                           "a key already shown is not repeated")
         }
     }
 
