@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "mltui", dependencies: [
             "Tracking", "Backends", "Artifacts", "TUI", "Terminal", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),

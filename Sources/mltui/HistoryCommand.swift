@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tracking
+import TUI
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,11 @@ struct HistoryCommand: AsyncParsableCommand {
             switch format {
             case .json: Output.json(RESTResponse.metrics(metrics))
             case .csv, .table:
-                let rows = metrics.map { [String($0.step), format == .csv ? String($0.timestamp) : TimeText.local($0.timestamp), JSONWriter.pythonRepr($0.value)] }
+                // CSV is read back by programs: full precision; the table is read by people.
+                let rows = metrics.map { m in
+                    format == .csv ? [String(m.step), String(m.timestamp), JSONWriter.pythonRepr(m.value)]
+                        : [String(m.step), TimeText.local(m.timestamp), formatNumber(m.value)]
+                }
                 let header = ["step", "timestamp", "value"]
                 format == .csv ? Output.csv(header: header, rows: rows) : Output.table(header: header, rows: rows)
             }

@@ -85,14 +85,6 @@ enum TimeText {
         let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    static func duration(from start: Int64?, to end: Int64?) -> String {
-        guard let start, let end, end >= start else { return "" }
-        let seconds = (end - start) / 1000
-        if seconds < 60 { return String(format: "%.1fs", Double(end - start) / 1000) }
-        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
-        return "\(seconds / 3600)h\(seconds % 3600 / 60)m"
-    }
 }
 
 /// Table cells are one line: line breaks shown as ⏎.

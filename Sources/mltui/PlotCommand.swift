@@ -7,14 +7,17 @@ import TUI
 extension ChartXMode: ExpressibleByArgument {}
 extension ChartGlyphs: ExpressibleByArgument {}
 
-/// `mltui plot RUN_ID... --metric KEY`: the chart pane's line chart printed to stdout, for a
+/// `mltui plot RUN... --metric KEY`: the chart pane's line chart printed to stdout, for a
 /// shell or a CI log. Plain text unless stdout is a terminal and NO_COLOR is unset.
 struct PlotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot", abstract: "Draw a metric's history of one or more runs as a text chart.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Run ids; each run is one line of the chart.") var runIDs: [String]
+    @Argument(help: ArgumentHelp("Run ids or names; each run is one line of the chart.", valueName: "run"))
+    var runs: [String]
+    @Option(help: "Experiment (id or name) in which run names are looked up (default: every active experiment).")
+    var experiment: String?
     @Option(help: "Metric key, e.g. train/loss.") var metric: String
     @Option(help: "Columns (default: the terminal's width, else 80).") var width: Int?
     @Option(help: "Rows.") var height: Int = 20
@@ -25,7 +28,7 @@ struct PlotCommand: AsyncParsableCommand {
     @Option(help: "braille (2x4 dots per cell) or blocks (1x2).") var glyphs: ChartGlyphs?
 
     func validate() throws {
-        guard !runIDs.isEmpty else { throw ValidationError("give at least one run id") }
+        guard !runs.isEmpty else { throw ValidationError("give at least one run id or name") }
         guard (0..<1).contains(smooth) else { throw ValidationError("--smooth must be in [0, 1), got \(smooth)") }
         if let width, width < 20 { throw ValidationError("--width must be at least 20") }
         guard height >= 5 else { throw ValidationError("--height must be at least 5") }
@@ -35,8 +38,11 @@ struct PlotCommand: AsyncParsableCommand {
         try await Output.reporting(.table) {
             let store = try store.open()
             var series: [ChartSeries] = []
-            for id in runIDs {
-                let run = try await store.getRun(id: id)
+            var experimentIDs: [String]?
+            if let experiment { experimentIDs = [try await RunLookup.experiment(experiment, in: store).experimentID] }
+            for idOrName in runs {
+                let run = try await RunLookup.run(idOrName, in: store, experimentIDs: experimentIDs)
+                let id = run.info.runID
                 let metrics = try await store.fullMetricHistory(runID: id, key: metric)
                 if metrics.isEmpty { Diagnostics.warn("run \(id) has no metric '\(metric)'") }
                 series.append(ChartSeries(label: "\(run.info.runName) (\(id.prefix(8)))", metrics: metrics))

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a SIGTERM or SIGINT waits for requests in flight before closing their connections.")
     var shutdownTimeout: Double = 20
 
-    @Option(name: .long, help: "Print an auth-file line for USER (password read from stdin) and exit.")
+    @Option(name: .long, help: ArgumentHelp("Print an auth-file line for USER (password read from stdin) and exit.", valueName: "user"))
     var hashPassword: String?
 
     func validate() throws {

@@ -155,14 +155,14 @@ final class ChartRenderTests: XCTestCase {
         XCTAssertTrue(smooth.lines.last!.contains("z 0 ~"), smooth.text)
     }
 
-    func testCursorReadsOutExactValuesOfEachSeries() {
+    func testCursorReadsOutEachSeriesValueAsTheTableShowsIt() {
         let a = ChartSeries(label: "run-a", steps: [0, 10, 20], timestamps: [0, 1000, 2000], values: [0.1, 0.123456789, 0.3])
         let b = ChartSeries(label: "run-b", steps: [0, 5, 12, 20], timestamps: [0, 500, 1200, 2000], values: [1, 2, 3, 4])
         let (buffer, g) = chart([a, b], width: 70, height: 14, cursor: 11)
         XCTAssertNotNil(g)
         let readout = buffer.lines.last!
         XCTAssertTrue(readout.contains("▲ step 11"), readout)
-        XCTAssertTrue(readout.contains("run-a 0.123456789 @10"), readout)
+        XCTAssertTrue(readout.contains("run-a 0.123457 @10"), readout)  // 6 significant digits, as formatNumber
         XCTAssertTrue(readout.contains("run-b 3 @12"), readout)
         XCTAssertTrue(buffer.text.contains("━━ run-a"))
         XCTAssertTrue(buffer.text.contains("━━ run-b"))

@@ -24,7 +24,9 @@ func statusRole(_ status: RunStatus) -> ThemeRole {
     }
 }
 
-/// Metric values: NaN and infinities spelled as MLflow prints them, others with 6 significant digits.
+/// Numbers shown to a person (tables, legends, the chart readout, CLI tables): NaN and
+/// infinities spelled as MLflow prints them, others with 6 significant digits. Full precision
+/// is for output meant to be read back (CSV, JSON).
 public func formatNumber(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }
@@ -34,11 +36,44 @@ public func formatNumber(_ value: Double) -> String {
     return String(format: "%.6g", value)
 }
 
+/// "2024-01-01 02:20:00": a full date and time, as the run detail and the chart readout show it.
 public func formatAbsolute(_ millis: Int64, utcOffset: Int) -> String {
+    let t = calendarParts(millis, utcOffset: utcOffset)
+    return String(format: "%04d-%02d-%02d %02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+}
+
+/// A date in a narrow column: "12-05 04:20" within the current year, "2024-01-01" otherwise
+/// (the year matters more than the minute once a run is that old).
+public func formatShortDate(_ millis: Int64, now: Double, utcOffset: Int) -> String {
+    let thisYear = isCurrentYear(millis, now: now, utcOffset: utcOffset)
+    return formatDate(millis, now: now, utcOffset: utcOffset, time: thisYear)
+}
+
+/// "MM-DD", or "MM-DD HH:MM" with `time`; "YYYY-" in front when the year is not `now`'s.
+public func formatDate(_ millis: Int64, now: Double, utcOffset: Int, time: Bool) -> String {
+    let t = calendarParts(millis, utcOffset: utcOffset)
+    var text = String(format: "%02d-%02d", t.tm_mon + 1, t.tm_mday)
+    if !isCurrentYear(millis, now: now, utcOffset: utcOffset) { text = String(format: "%04d-", t.tm_year + 1900) + text }
+    if time { text += String(format: " %02d:%02d", t.tm_hour, t.tm_min) }
+    return text
+}
+
+private func isCurrentYear(_ millis: Int64, now: Double, utcOffset: Int) -> Bool {
+    calendarParts(millis, utcOffset: utcOffset).tm_year == calendarParts(Int64(now * 1000), utcOffset: utcOffset).tm_year
+}
+
+/// The runs table's "Started" cell: age right-aligned, then the short date ("   3h 12-05 04:20").
+public func formatStarted(_ millis: Int64, now: Double, utcOffset: Int) -> String {
+    let age = formatRelative(millis, now: now).replacingOccurrences(of: " ago", with: "")
+    return DisplayWidth.padded(age, to: 6, alignRight: true) + " " + formatShortDate(millis, now: now, utcOffset: utcOffset)
+}
+
+/// The calendar fields of a UTC time shifted by `utcOffset` seconds.
+func calendarParts(_ millis: Int64, utcOffset: Int) -> tm {
     var t = time_t(millis / 1000 + Int64(utcOffset))
-    var tm = tm()
-    gmtime_r(&t, &tm)
-    return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    return parts
 }
 
 /// "12s ago", "5m ago", "3h ago", "4d ago".
@@ -52,19 +87,30 @@ public func formatRelative(_ millis: Int64, now: Double) -> String {
     return "\(seconds / (86400 * 365))y ago"
 }
 
-/// Wall time from start to end, or to now for a RUNNING run (marked with "…").
+/// Wall time from start to end, or to now for a RUNNING run (marked with "…"); the UI and the
+/// scripting commands both show run durations through this.
 public func formatDuration(_ run: Run, now: Double) -> String {
     guard let start = run.info.startTime else { return "-" }
-    let running = run.info.endTime == nil
-    let end = run.info.endTime ?? (run.info.status == .running ? Int64(now * 1000) : start)
-    let ms = max(0, end - start)
-    let text: String
-    if ms < 1000 { text = "\(ms)ms" }
-    else if ms < 60_000 { text = String(format: "%.1fs", Double(ms) / 1000) }
-    else if ms < 3_600_000 { text = "\(ms / 60_000)m\(String(format: "%02d", (ms / 1000) % 60))s" }
-    else { text = "\(ms / 3_600_000)h\(String(format: "%02d", (ms / 60_000) % 60))m" }
-    return running && run.info.status == .running ? text + "…" : text
+    let running = run.info.endTime == nil && run.info.status == .running
+    let end = run.info.endTime ?? (running ? Int64(now * 1000) : start)
+    let text = formatDuration(milliseconds: end - start)
+    return running ? text + "…" : text
 }
+
+/// The one duration format: "850ms", "59.9s", "1m00s", "59m59s", "1h00m", "2d03h". Each unit
+/// keeps two digits under the larger one so a column of durations lines up; cut, not rounded,
+/// so 59.99 s never reads "60.0s".
+public func formatDuration(milliseconds: Int64) -> String {
+    let ms = max(0, milliseconds)
+    let seconds = ms / 1000
+    if ms < 1000 { return "\(ms)ms" }
+    if seconds < 60 { return "\(seconds).\(ms % 1000 / 100)s" }
+    if seconds < 3600 { return "\(seconds / 60)m" + twoDigits(seconds % 60) + "s" }
+    if seconds < 86400 { return "\(seconds / 3600)h" + twoDigits(seconds % 3600 / 60) + "m" }
+    return "\(seconds / 86400)d" + twoDigits(seconds % 86400 / 3600) + "h"
+}
+
+private func twoDigits(_ n: Int64) -> String { n < 10 ? "0\(n)" : String(n) }
 
 /// Greedy word wrap by display width; words longer than a line are cut.
 public func wrap(_ text: String, width: Int) -> [String] {

@@ -135,13 +135,13 @@ func timeTicks(_ lo: Double, _ hi: Double, target: Int, utcOffset: Int = 0) -> A
     return AxisTicks(lower: lo, upper: hi, values: values, step: step)
 }
 
-/// A wall-clock label whose precision follows the step: HH:MM:SS, HH:MM, or MM-DD HH:MM.
-func wallClockLabel(_ seconds: Double, step: Double, utcOffset: Int) -> String {
-    var t = time_t(Int64(seconds.rounded(.down)) + Int64(utcOffset))
-    var parts = tm()
-    gmtime_r(&t, &parts)
-    if step >= 86400 { return String(format: "%02d-%02d", parts.tm_mon + 1, parts.tm_mday) }
-    if step >= 3600 * 6 { return String(format: "%02d-%02d %02d:%02d", parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min) }
+/// A wall-clock label whose precision follows the step: HH:MM:SS, HH:MM, MM-DD HH:MM or MM-DD,
+/// dates with their year when it is not `now`'s.
+func wallClockLabel(_ seconds: Double, step: Double, utcOffset: Int, now: Double) -> String {
+    let millis = Int64(seconds.rounded(.down)) * 1000
+    if step >= 86400 { return formatDate(millis, now: now, utcOffset: utcOffset, time: false) }
+    if step >= 3600 * 6 { return formatDate(millis, now: now, utcOffset: utcOffset, time: true) }
+    let parts = calendarParts(millis, utcOffset: utcOffset)
     if step >= 60 { return String(format: "%02d:%02d", parts.tm_hour, parts.tm_min) }
     return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
 }

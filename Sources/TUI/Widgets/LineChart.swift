@@ -11,14 +11,17 @@ public struct LineChartOptions: Equatable, Sendable {
     public var glyphs: ChartGlyphs
     /// Seconds east of UTC for wall-time labels.
     public var utcOffset: Int
+    /// The current time (seconds): date labels name their year only when it is not this one's.
+    public var now: Double
 
     public init(transform: PlotTransform = PlotTransform(), xRange: ClosedRange<Double>? = nil, cursor: Double? = nil,
-                glyphs: ChartGlyphs = .braille, utcOffset: Int = 0) {
+                glyphs: ChartGlyphs = .braille, utcOffset: Int = 0, now: Double = Date().timeIntervalSince1970) {
         self.transform = transform
         self.xRange = xRange
         self.cursor = cursor
         self.glyphs = glyphs
         self.utcOffset = utcOffset
+        self.now = now
     }
 }
 
@@ -207,7 +210,7 @@ private func xAxisTicks(_ range: ClosedRange<Double>, _ options: LineChartOption
         return t.values.map { ($0, tickLabel($0, step: t.step)) }
     case .time:
         let t = timeTicks(lo, hi, target: target, utcOffset: options.utcOffset)
-        return t.values.map { ($0, wallClockLabel($0, step: t.step, utcOffset: options.utcOffset)) }
+        return t.values.map { ($0, wallClockLabel($0, step: t.step, utcOffset: options.utcOffset, now: options.now)) }
     case .relative:
         let t = timeTicks(lo, hi, target: target)
         return t.values.map { ($0, durationLabel($0)) }
@@ -222,7 +225,7 @@ private func drawLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, 
     x += buffer.write("━━ ", x: x, y: y, maxWidth: end - x, style: style)
     // Most important first, as the end is cut on narrow screens: last value, gaps, range.
     var last = ""
-    if let value = s.stats.last { last = "  last " + legendNumber(value) + (s.stats.lastStep.map { " @\($0)" } ?? "") }
+    if let value = s.stats.last { last = "  last " + formatNumber(value) + (s.stats.lastStep.map { " @\($0)" } ?? "") }
     if s.count == 0 { last = "  no points" }
     var gaps: [String] = []
     if s.stats.nanCount > 0 { gaps.append("\(s.stats.nanCount) NaN") }
@@ -230,7 +233,7 @@ private func drawLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, 
     if transform.logY && s.stats.nonPositive > 0 { gaps.append("\(s.stats.nonPositive) ≤0 not on log") }
     let gapText = gaps.isEmpty ? "" : "  · " + gaps.joined(separator: " · ")
     var range = ""
-    if let mn = s.stats.min, let mx = s.stats.max { range = "  min " + legendNumber(mn) + "  max " + legendNumber(mx) }
+    if let mn = s.stats.min, let mx = s.stats.max { range = "  min " + formatNumber(mn) + "  max " + formatNumber(mx) }
     let room = end - x - DisplayWidth.of(last) - DisplayWidth.of(gapText) - DisplayWidth.of(range)
     let name = DisplayWidth.truncated(s.label, to: max(12, room))
     x += buffer.write(name, x: x, y: y, maxWidth: end - x, style: style)
@@ -248,8 +251,8 @@ private func drawReadout(_ buffer: inout Buffer, x: Int, y: Int, width: Int, _ s
     for (i, s) in series.enumerated() {
         guard x < end, let p = s.nearest(to: cursor) else { continue }
         x += buffer.write("│ ", x: x, y: y, maxWidth: end - x, style: styles.dim)
-        var text = DisplayWidth.truncated(s.label, to: 16) + " " + exactNumber(s.raw[p])
-        if options.transform.smoothing > 0 { text += " ~" + legendNumber(s.smoothed[p]) }
+        var text = DisplayWidth.truncated(s.label, to: 16) + " " + formatNumber(s.raw[p])
+        if options.transform.smoothing > 0 { text += " ~" + formatNumber(s.smoothed[p]) }
         text += " @\(s.steps[p]) "
         x += buffer.write(text, x: x, y: y, maxWidth: end - x, style: styleOf(i))
     }
@@ -259,22 +262,6 @@ private func xValueText(_ x: Double, _ options: LineChartOptions) -> String {
     switch options.transform.xMode {
     case .step: return "step " + String(Int64(x.rounded()))
     case .time: return formatAbsolute(Int64(x * 1000), utcOffset: options.utcOffset)
-    case .relative: return "+" + durationLabel(x)
+    case .relative: return "+" + formatDuration(milliseconds: Int64((x * 1000).rounded()))
     }
-}
-
-/// Compact for the legend: 4 significant digits.
-func legendNumber(_ v: Double) -> String {
-    if v.isNaN { return "NaN" }
-    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-    if v == v.rounded(), abs(v) < 1e7 { return String(Int64(v)) }
-    return String(format: "%.4g", v)
-}
-
-/// Exact: the shortest text that reads back as the same double.
-func exactNumber(_ v: Double) -> String {
-    if v.isNaN { return "NaN" }
-    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    return "\(v)"
 }

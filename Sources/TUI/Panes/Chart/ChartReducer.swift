@@ -217,7 +217,7 @@ enum ChartPane: Slice {
     /// The text of a sparkline cell: latest value, then the curve; nil for other columns.
     static func sparklineCellText(_ state: AppState, _ run: Run, _ column: RunColumn, width: Int) -> String? {
         guard case .sparkline(let key) = column else { return nil }
-        let latest = run.data.metric(key).map { legendNumber($0.value) } ?? ""
+        let latest = run.data.metric(key).map { formatNumber($0.value) } ?? ""
         let sparkWidth = max(0, width - 10)
         let spark: String
         if let values = state.sparklines.values[key]?[run.info.runID] { spark = Sparkline.render(values, width: sparkWidth) }

@@ -33,10 +33,7 @@ func visibleColumns(_ table: RunsTable, width: Int) -> [Int] {
 func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> String {
     switch column {
     case .name: return run.info.runName
-    case .started:
-        guard let start = run.info.startTime else { return "-" }
-        let relative = formatRelative(start, now: now).replacingOccurrences(of: " ago", with: "")
-        return DisplayWidth.padded(relative, to: 6, alignRight: true) + " " + String(formatAbsolute(start, utcOffset: utcOffset).dropFirst(5).prefix(11))
+    case .started: return run.info.startTime.map { formatStarted($0, now: now, utcOffset: utcOffset) } ?? "-"
     case .duration: return formatDuration(run, now: now)
     case .user: return run.info.userID
     case .source:
