@@ -21,7 +21,7 @@ final class KeymapTests: XCTestCase {
         let movement = Keymap.bindings.filter { $0.command.isListMovement }
         XCTAssertEqual(rows.count, Keymap.bindings.count - movement.count + 6)
         XCTAssertTrue(table.contains("**Runs**\n\n| Key | Action |\n|---|---|\n| `Enter` | run details |"))
-        XCTAssertTrue(table.contains("| `Space` | mark run for compare |"))
+        XCTAssertTrue(table.contains("| `Space` | mark/unmark run (c and v then act on the marked runs) |"))
         XCTAssertEqual(rows.filter { $0.hasSuffix("| down |") }.count, 1)
         for binding in Keymap.bindings where !binding.command.isListMovement {
             XCTAssertTrue(rows.contains { $0.hasSuffix("| \(binding.help) |") }, binding.help)

@@ -254,7 +254,7 @@ final class ReducerTests: XCTestCase {
         state.press(.char("/"))
         state.type("metrics.la")
         state.press(.tab)
-        XCTAssertEqual(state.input?.text, "metrics.latency_p95")
+        XCTAssertEqual(state.input?.text, "metrics.latency_p95 ")
         state.press(.ctrl("u"))
         state.type("params.model = 'gp")
         state.press(.tab)

@@ -225,7 +225,7 @@ final class SearchGrammarTests: XCTestCase {
         XCTAssertEqual(one("params.p = \"a\\\"b\"")?.value, .string("a\\\"b"))
         XCTAssertEqual(one("params.p = 'say \"hi\"'")?.value, .string("say \"hi\""))
         assertRejects("params.lr = 0.01", column: 13, "Expected a quoted string value for param 'lr'", "'0.01'")
-        assertRejects("tags.stage = dev", column: 14, "Expected a quoted string value for tag 'stage'", "'dev'")
+        assertRejects("tags.stage = dev", column: 14, "Parameter value is either not quoted or unidentified quote types used for string value dev.")
         assertRejects("params.p = `x`", column: 12, "'`x`'")
         assertRejects("tags.x = 'unterminated", column: 10, "the quoted string 'unterminated is never closed")
         assertRejects("tags.x = \"open", column: 10, "the quoted string \"open is never closed")
@@ -250,7 +250,7 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("run_id IN ('a' 'b'", column: 11, "found no ')'")
         assertRejects("run_id IN ('a' x)", column: 16, "expected ',' or ')', got 'x'")
         assertRejects("run_id IN 'a'", column: 11, "Expected a parenthesized list", "''a''")
-        assertRejects("run_id IN", column: 10, "Expected a parenthesized list")
+        assertRejects("run_id IN", column: 10, "Invalid clause(s) in filter string: 'run_id', 'IN'. Expected a parenthesized list")
     }
 
     // MARK: structure
@@ -271,7 +271,7 @@ final class SearchGrammarTests: XCTestCase {
         assertRejects("metrics.x = 1, metrics.y = 2", column: 14, "','")
         assertRejects("   ", column: 1, "Invalid filter '   '. Could not be parsed")
         assertRejects("metrics.x", column: 10, "'metrics.x' has no comparator")
-        assertRejects("metrics.x >", column: 12, "Missing value after '>'")
+        assertRejects("metrics.x >", column: 12, "Invalid clause(s) in filter string: 'metrics.x', '>'. Missing value after '>'")
     }
 
     func testInvalidComparators() {

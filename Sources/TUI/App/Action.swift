@@ -21,6 +21,8 @@ enum Action: Sendable {
     /// Runs a `:` command line as if typed.
     case command(String)
     case browser(BrowserEvent)
+    /// A sample of an experiment's runs for filter completion (`Effect.sampleRuns`).
+    case runsSampled(experimentID: String, Result<Page<Run>, MLflowError>)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -68,4 +70,7 @@ enum Effect: Equatable, Sendable {
     case loadTheme(String)
     case copy(String)
     case artifacts(BrowserEffect)
+    /// One unfiltered page of an experiment's runs, whose keys and values filter completion
+    /// offers (FilterVocabulary.swift); the table is left alone.
+    case sampleRuns(experimentID: String, RunSearch)
 }

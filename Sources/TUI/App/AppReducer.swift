@@ -70,6 +70,9 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return Commands.run(&state, line)
     case .browser(let event):
         return reduceBrowser(&state, event)
+    case .runsSampled(let id, let result):
+        RunsPane.sampled(&state, experimentID: id, result)
+        return []
     }
 }
 

@@ -98,6 +98,8 @@ struct AppState: Equatable, Sendable {
     var experiments = ExperimentList()
     var table = RunsTable()
     var filters: [String: RunFilter] = [:]
+    /// Keys and values seen per experiment, for filter completion (FilterVocabulary.swift).
+    var filterVocabulary: [String: FilterVocabulary] = [:]
     var details: RunDetails?
     var compare: CompareView?
     var chart: ChartView?

@@ -59,6 +59,13 @@ func paneTitle(_ buffer: inout Buffer, _ state: AppState, _ text: String, _ rect
 /// The active filter, always visible: typed text, tag chips and the fuzzy search.
 private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let theme = state.theme
+    var rect = rect
+    // The mark count, always visible at the right (the filter text is cut before it).
+    if let marks = RunsPane.markCount(state) {
+        let text = marks + " (U unmarks) "
+        rect.width = max(0, rect.width - DisplayWidth.of(text))
+        buffer.write(text, x: rect.x + rect.width, y: rect.y, style: theme[.marked])
+    }
     let filter = state.currentFilter
     var x = buffer.write("filter: ", x: rect.x, y: rect.y, style: theme[.dim])
     if filter.isEmpty {
@@ -92,7 +99,7 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
         hints = [("Enter", input.kind == .filter ? "apply" : input.kind == .previewSearch ? "find" : "ok"), ("Esc", "cancel")]
             + (input.kind == .filter ? [("Tab", "complete keys/values")] : [])
     } else {
-        hints = Keymap.footerHints(for: state.keyContext)
+        hints = state.keyContext == .runs ? RunsPane.footerHints(state, Keymap.footerHints(for: .runs)) : Keymap.footerHints(for: state.keyContext)
     }
     // Global hints (help, quit) keep their place at the right; the pane's own fill the left.
     let global = state.input == nil ? hints.filter { h in Keymap.bindings.contains { $0.context == .global && $0.footer == h.help } } : []

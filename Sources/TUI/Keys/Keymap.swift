@@ -13,6 +13,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case filter, tagPicker, removeChip, clearFilter, fuzzySearch
     case sort, columnLeft, columnRight, columnPicker
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
+    case clearMarks
     case toggleTree, toggleExpand, openParent
     case chart, sparklineColumn, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
@@ -60,15 +61,15 @@ public enum Keymap {
     /// The contexts that are lists, in the order the README lists them.
     static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help]
 
-    /// Movement, the same in every list. In the picker letters narrow the list, so it moves
-    /// with arrows and paging keys only.
+    /// Movement, the same in every list. In the picker letters narrow the list and control
+    /// keys edit the query (readline), so it moves with arrows and paging keys only.
     static func listBindings(_ context: KeyContext) -> [KeyBinding] {
         let letters = context != .picker
         return keyRows(context) { t in
             t.bind(letters ? [.char("j"), .down] : [.down], .moveDown, "down")
             t.bind(letters ? [.char("k"), .up] : [.up], .moveUp, "up")
-            t.bind([.pageDown, .ctrl("d")], .pageDown, "page down")
-            t.bind([.pageUp, .ctrl("u")], .pageUp, "page up")
+            t.bind(letters ? [.pageDown, .ctrl("d")] : [.pageDown], .pageDown, "page down")
+            t.bind(letters ? [.pageUp, .ctrl("u")] : [.pageUp], .pageUp, "page up")
             t.bind(letters ? [.char("g"), .home] : [.home], .top, "first")
             t.bind(letters ? [.char("G"), .end] : [.end], .bottom, "last")
         }
@@ -141,7 +142,7 @@ public enum Keymap {
         }
         var lines = table("Everywhere", global)
         let lists = listContexts.filter { $0 != .picker }.map(\.rawValue).joined(separator: ", ")
-        lines += table("In every list (\(lists); the picker moves with the arrows and paging keys only, letters narrow it)",
+        lines += table("In every list (\(lists); the picker moves with ↑↓, paging keys, Home and End only: letters and readline's keys (Ctrl-U/W/K/A/E, ←→) edit its query)",
                        listBindings(.runs))
         for slice in slices where !slice.bindings.isEmpty { lines += table(slice.title, slice.bindings) }
         return lines.dropFirst().joined(separator: "\n") + "\n"

@@ -35,6 +35,11 @@ struct EffectRunner: Sendable {
                 let result = await capture { try await store.searchRuns(search) }
                 inbox.post(.runsLoaded(request: request, mode: mode, result))
             }
+        case .sampleRuns(let experimentID, let search):
+            Task.detached {
+                let result = await capture { try await store.searchRuns(search) }
+                inbox.post(.runsSampled(experimentID: experimentID, result))
+            }
         case .countRuns(let ids):
             // Counts one experiment at a time, in the background, after the first screen.
             Task.detached(priority: .background) {

@@ -131,6 +131,8 @@ struct FilterParser {
     private var unterminatedQuote: UnterminatedQuote?
     private var sqlparseTokenCount = 0
     private var columnPastTokenCap: Int?
+    /// The comparison being parsed: its identifier as written and the index of the next token.
+    private var clause: (identifier: String, next: Int)?
 
     /// `location` prefixes the column in messages ("order_by entry 2, ").
     init(_ text: String, rules: EntityRules, location: String = "") {
@@ -189,6 +191,7 @@ struct FilterParser {
 
     private mutating func parseComparison() throws -> Comparison {
         let (raw, first) = try parseIdentifier()
+        clause = (raw, position)
         let key = try resolveKey(raw, at: first, attributes: rules.filterAttributes)
         let (comparator, comparatorToken) = try parseComparator(after: raw)
         try check(comparator, for: key, at: comparatorToken)
@@ -264,7 +267,8 @@ struct FilterParser {
         default: break
         }
         guard let token = next() else {
-            throw error("Missing value after '\(comparator.rawValue)' for \(key.kind.rawValue) '\(key.key)'", column: chars.count + 1)
+            throw error(incompleteClause("Missing value after '\(comparator.rawValue)' for \(key.kind.rawValue) '\(key.key)'"),
+                        column: chars.count + 1)
         }
         if rules.takesNumber(key) {
             let what = key.kind == .metric ? "metric '\(key.key)'" : "numeric attribute: \(key.key)"
@@ -275,6 +279,11 @@ struct FilterParser {
                 throw error("Invalid value for numeric attribute '\(key.key)': \(display(token)) (integers only)", at: token)
             }
             return .number(number)
+        }
+        if token.kind == .word, key.kind == .param || key.kind == .tag {
+            // `SearchUtils._strip_quotes` (expect_quoted_value) on a bare word.
+            throw error("Parameter value is either not quoted or unidentified quote types used for string value \(token.text). "
+                        + "Use either single or double quotes.", at: token)
         }
         guard token.kind == .singleQuoted || token.kind == .doubleQuoted else {
             throw error("Expected a quoted string value for \(key.kind.rawValue) '\(key.key)' (e.g. 'my-value'). "
@@ -289,6 +298,10 @@ struct FilterParser {
     private mutating func parseList() throws -> [String] {
         let comparator = tokens[position - 1]
         guard let open = peek(), open.kind == .openParen else {
+            if peek() == nil {
+                throw error(incompleteClause("Expected a parenthesized list of quoted strings after \(comparator.quoted)"),
+                            column: chars.count + 1)
+            }
             throw error("Expected a parenthesized list of quoted strings after \(comparator.quoted)"
                         + (peek().map { ", got \($0.quoted)" } ?? ""), column: peek()?.column ?? chars.count + 1)
         }
@@ -296,7 +309,7 @@ struct FilterParser {
         var items: [String] = []
         while true {
             guard let token = peek() else {
-                throw error("While parsing a list in the query, found no ')' for '('", at: open)
+                throw error(incompleteClause("While parsing a list in the query, found no ')' for '('"), at: open)
             }
             if token.kind == .closeParen {
                 position += 1
@@ -473,6 +486,14 @@ struct FilterParser {
         guard let token = peek() else { return nil }
         position += 1
         return token
+    }
+
+    /// A comparison cut short: MLflow's words for it (`SearchUtils._process_statement`: the
+    /// clause's tokens, each quoted), then what is missing.
+    private func incompleteClause(_ missing: String) -> String {
+        let identifier = clause?.identifier ?? ""
+        let rest = tokens[min(clause?.next ?? position, tokens.count)...].map(\.quoted)
+        return "Invalid clause(s) in filter string: " + (["'\(identifier)'"] + rest).joined(separator: ", ") + ". " + missing
     }
 
     /// Quoted strings are shown as written; other tokens get quotes.

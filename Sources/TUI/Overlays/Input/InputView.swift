@@ -13,19 +13,24 @@ func renderInput(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     }
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: theme[.input])
     let px = buffer.write(prompt, x: rect.x, y: rect.y, style: theme[.filter])
-    let chars = Array(input.text)
-    // Scroll the text so the cursor stays visible.
-    let available = rect.width - px - 1
+    writeEditedLine(&buffer, input.text, cursor: input.cursor, x: rect.x + px, y: rect.y, width: rect.width - px, style: theme[.input])
+}
+
+/// A line being edited, scrolled so the cursor stays visible, the cursor cell reversed. The
+/// input line and the picker's query draw with it.
+func writeEditedLine(_ buffer: inout Buffer, _ text: String, cursor: Int, x: Int, y: Int, width: Int, style: Style) {
+    let chars = Array(text)
+    let cursor = max(0, min(cursor, chars.count))
+    let available = width - 1
     var start = 0
-    while DisplayWidth.of(String(chars[start..<input.cursor])) > available { start += 1 }
-    let shownText = String(chars[start...])
-    buffer.write(shownText, x: rect.x + px, y: rect.y, maxWidth: available + 1, style: theme[.input])
-    let cursorX = rect.x + px + DisplayWidth.of(String(chars[start..<input.cursor]))
-    if cursorX < rect.x + rect.width {
-        var cell = buffer[cursorX, rect.y]
+    while start < cursor, DisplayWidth.of(String(chars[start..<cursor])) > available { start += 1 }
+    buffer.write(String(chars[start...]), x: x, y: y, maxWidth: available + 1, style: style)
+    let cursorX = x + DisplayWidth.of(String(chars[start..<cursor]))
+    if cursorX < x + width {
+        var cell = buffer[cursorX, y]
         cell.style.attributes.insert(.reverse)
         if cell.isContinuation { cell = Cell(" ", style: cell.style) }
-        buffer[cursorX, rect.y] = cell
+        buffer[cursorX, y] = cell
     }
 }
 

@@ -13,6 +13,14 @@ struct PickerItem: Equatable, Sendable {
     var count: Int
     var checked = false
     var column: RunColumn?
+
+    /// What a query matches: the label, and a column's bare key (`f1` finds `m:f1` exactly).
+    var matchTexts: [String] {
+        switch column {
+        case .param(let key)?, .metric(let key)?, .tag(let key)?, .sparkline(let key)?: return [label, key]
+        default: return [label]
+        }
+    }
 }
 
 /// A list overlay (tag keys, tag values, columns, metrics) with type-to-narrow.
@@ -21,10 +29,13 @@ struct Picker: Equatable, Sendable {
     var title: String
     var items: [PickerItem]
     var query = ""
+    /// The text cursor in `query`, in characters (readline editing, `editLine`).
+    var queryCursor = 0
     var cursor = ListCursor()
 
+    /// The items matching the query, best match first (`rankMatches`).
     var visibleItems: [PickerItem] {
-        query.isEmpty ? items : items.filter { fuzzyMatch(query, $0.label) }
+        rankMatches(query, items, label: \.label, texts: \.matchTexts)
     }
 }
 
@@ -51,21 +62,18 @@ enum PickerOverlay: Slice {
         state.picker!.cursor.clamp(count: picker.visibleItems.count, visible: max(1, min(picker.items.count, state.size.height - 6)))
     }
 
-    /// Letters narrow the list; Backspace widens it, and closes the picker once the query is empty.
-    /// Returns nil for keys the picker does not take as text.
+    /// The query is a readline line like the input line (`editLine`: every character, Ctrl-U,
+    /// Ctrl-W, Ctrl-K, Ctrl-A/E, ←→); Backspace on an empty query closes the picker. Returns
+    /// nil for the keys the picker binds (Enter, Esc, ↑↓, paging) and the rest.
     static func edit(_ state: inout AppState, _ key: Key) -> [Effect]? {
         guard var picker = state.picker else { return nil }
-        switch key {
-        case .char(let c) where Keymap.command(for: key, in: .picker) == nil || c == "q":
-            picker.query.append(c)
-            picker.cursor = ListCursor()
-        case .backspace:
-            if picker.query.isEmpty { state.picker = nil; return [] }
-            picker.query.removeLast()
-        default:
-            return nil
-        }
+        if key == .backspace, picker.query.isEmpty { state.picker = nil; return [] }
+        guard !bindings.contains(where: { $0.keys.contains(key) }),
+              !Keymap.listBindings(.picker).contains(where: { $0.keys.contains(key) }),
+              let edit = editLine(&picker.query, cursor: &picker.queryCursor, key) else { return nil }
+        if edit == .edited { picker.cursor = ListCursor() }
         state.picker = picker
+        clampAll(&state)
         return []
     }
 
@@ -142,7 +150,13 @@ enum PickerOverlay: Slice {
             } else {
                 state.table.columns.append(column)
             }
-            if let i = state.picker!.items.firstIndex(where: { $0.column == column }) { state.picker!.items[i].checked.toggle() }
+            // The whole list again, the cursor on the item just toggled, ready for the next query.
+            if let i = state.picker!.items.firstIndex(where: { $0.column == column }) {
+                state.picker!.items[i].checked.toggle()
+                state.picker!.cursor.index = i
+            }
+            state.picker!.query = ""
+            state.picker!.queryCursor = 0
             clampAll(&state)
             return []
         case .chartMetric, .sparklineMetric:

@@ -6,7 +6,8 @@ static func render(_ buffer: inout Buffer, _ state: AppState) {
     let theme = state.theme
     let items = picker.visibleItems
     let rect = overlayBox(&buffer, state, width: 64, height: max(6, min(items.count, 30) + 4), title: picker.title)
-    buffer.write("› " + picker.query, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.input])
+    let px = buffer.write("› ", x: rect.x, y: rect.y, style: theme[.input])
+    writeEditedLine(&buffer, picker.query, cursor: picker.queryCursor, x: rect.x + px, y: rect.y, width: rect.width - px, style: theme[.input])
     if items.isEmpty {
         buffer.write(picker.items.isEmpty ? "nothing in the loaded runs" : "no match", x: rect.x, y: rect.y + 1, style: theme[.dim])
         return

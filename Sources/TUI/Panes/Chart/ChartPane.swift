@@ -11,6 +11,7 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     if chart.transform.logY { title += " · log" }
     if chart.transform.smoothing > 0 { title += " · smoothing \(chart.transform.smoothing)" }
     if chart.xRange != nil { title += " · zoomed" }
+    title += (chart.marked ? " · marked: " : " · selected: ") + chart.runIDs.map { chart.runNames[$0] ?? $0 }.joined(separator: ", ")
     var x = buffer.write(title, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.pane_title_focus])
     if chart.isLoading {
         let done = chart.runIDs.count - chart.pending.count

@@ -54,6 +54,7 @@ enum ChartPane: Slice {
         for run in runs { names[run.info.runID] = run.info.runName.isEmpty ? String(run.info.runID.prefix(8)) : run.info.runName }
         let running = Set(runs.filter { $0.info.status == .running }.map(\.info.runID))
         state.chart = ChartView(runIDs: ids, runNames: names, running: running, keys: keys, key: key, glyphs: state.chartGlyphs)
+        state.chart!.marked = !state.table.marks.isEmpty
         state.pane = .chart
         return loadChart(&state)
     }

@@ -22,6 +22,8 @@ struct ChartView: Equatable, Sendable {
     /// The cursor's x, nil when hidden.
     var cursor: Double?
     var glyphs: ChartGlyphs
+    /// Whether the runs are the marked ones (else the selected run); the title says which.
+    var marked = false
     /// Series ready to draw for `transform`, by run id; recomputed when a history or the
     /// transform changes, never while rendering.
     var preparedByRun: [String: PlotSeries] = [:]

@@ -5,7 +5,8 @@ extension ComparePane {
 static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let theme = state.theme
     guard let view = state.compare else { return }
-    paneTitle(&buffer, state, "Compare \(view.runIDs.count) runs · d: only differences \(view.onlyDifferences ? "on" : "off")", rect, focused: true)
+    paneTitle(&buffer, state, "Compare \(view.runIDs.count) runs · d: only differences \(view.onlyDifferences ? "on" : "off")"
+              + " · marked: " + RunsPane.runNames(state, view.runIDs), rect, focused: true)
     if let error = view.error {
         buffer.write("error: \(error)", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.error])
         return

@@ -42,14 +42,12 @@ enum ExperimentsPane: Slice {
         return id == state.table.experimentID ? [] : RunsPane.openExperiment(&state, id)
     }
 
-    /// The jump line: the first experiment whose name starts with the text, else contains it.
+    /// The jump line: the best-ranked name, as the pickers rank (`rankMatches`).
     static func jump(_ state: inout AppState, _ text: String) {
-        guard !text.isEmpty else { return }
         let visible = state.experiments.visible
-        let lower = text.lowercased()
-        if let i = visible.firstIndex(where: { $0.experiment.name.lowercased().hasPrefix(lower) })
-            ?? visible.firstIndex(where: { $0.experiment.name.lowercased().contains(lower) }) {
-            state.experiments.cursor.index = i
+        let name = { (i: Int) in visible[i].experiment.name }
+        if let best = rankMatches(text, Array(visible.indices), label: name, texts: { [name($0)] }).first, !text.isEmpty {
+            state.experiments.cursor.index = best
         }
     }
 

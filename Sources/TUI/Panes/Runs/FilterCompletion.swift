@@ -19,43 +19,72 @@ func errorColumn(_ message: String) -> Int? {
     return Int(digits)
 }
 
-/// Tab in the filter bar: completes the identifier or the quoted value at the cursor from the
-/// keys and values seen in the loaded runs.
+/// Tab in the filter bar: completes what fits where the cursor is (`completionSlot`): a key,
+/// a comparator after a key, a quoted value after a comparator or inside `IN (`, `AND` after a
+/// value. Keys and values come from the experiment's vocabulary (FilterVocabulary.swift), not
+/// only from the rows the current filter let through.
 func completeFilter(_ state: inout AppState) {
     guard var input = state.input else { return }
     let chars = Array(input.text)
-    var start = input.cursor
-    var inQuote = false
-    // A value: the cursor is after an opening quote that is not closed.
-    let before = String(chars[0..<input.cursor])
-    if before.filter({ $0 == "'" }).count % 2 == 1, let q = before.lastIndex(of: "'") {
-        inQuote = true
-        start = before.distance(from: before.startIndex, to: q) + 1
-    } else {
-        while start > 0, !" ()".contains(chars[start - 1]) { start -= 1 }
+    let cursor = max(0, min(input.cursor, chars.count))
+    let point = completionPoint(Array(chars[0..<cursor]))
+    let vocabulary = state.table.experimentID.flatMap { state.filterVocabulary[$0] } ?? FilterVocabulary()
+    let candidates: [String]
+    // What a unique candidate gets after it, so the next Tab moves on to what follows.
+    var finish: (String) -> String = { $0 + " " }
+    var none = "no completion for '\(point.partial)'"
+    switch point.slot {
+    case .identifier:
+        candidates = filterIdentifiers(vocabulary).filter { $0.lowercased().hasPrefix(point.partial.lowercased()) }
+    case .comparator(let key):
+        candidates = comparators(for: key).filter { $0.hasPrefix(point.partial.uppercased()) }
+        finish = { $0.hasSuffix("IN") ? $0 + " (" : $0 + " " }
+    case .conjunction:
+        candidates = "AND".hasPrefix(point.partial.uppercased()) ? ["AND"] : []
+    case .value(let key):
+        candidates = valueCandidates(key, vocabulary, typed: point.partial, quote: point.quote)
+        finish = { $0 }
+        if key.kind == .metric || key.isNumericAttribute { none = "\(key) compares with a number" }
+        else if candidates.isEmpty && point.partial.isEmpty { none = "no values of \(key) seen in this experiment" }
     }
-    let token = String(chars[start..<input.cursor])
-    var candidates: [String]
-    if inQuote {
-        // The identifier is the token before the comparator before the quote.
-        let head = before[..<before.index(before.startIndex, offsetBy: start - 1)]
-        let words = head.split(separator: " ")
-        guard words.count >= 2, let key = parseSearchKey(String(words[words.count - 2])) else { return }
-        var values = Set<String>()
-        for run in state.table.runs { if case .string(let v)? = run.fieldValue(key) { values.insert(v) } }
-        candidates = values.sorted().filter { $0.hasPrefix(token) }.map { $0 + "'" }
-    } else {
-        candidates = filterIdentifiers(state).filter { $0.lowercased().hasPrefix(token.lowercased()) }
-    }
-    guard !candidates.isEmpty else { input.completions = ["no completion for '\(token)'"]; state.input = input; return }
-    let replacement = candidates.count == 1 ? candidates[0] : commonPrefix(candidates)
+    guard !candidates.isEmpty else { input.completions = [none]; state.input = input; return }
+    let replacement = candidates.count == 1 ? finish(candidates[0]) : commonPrefix(candidates)
     var newChars = chars
-    newChars.replaceSubrange(start..<input.cursor, with: Array(replacement))
+    newChars.replaceSubrange(point.start..<cursor, with: Array(replacement))
     input.text = String(newChars)
-    input.cursor = start + replacement.count
+    input.cursor = point.start + replacement.count
     input.completions = candidates.count == 1 ? [] : Array(candidates.prefix(50))
     state.input = input
     state.filterError = filterProblem(input.text)
+}
+
+/// The comparators MLflow accepts for a key (`SearchUtils`: numeric comparators for metrics and
+/// time attributes, string ones for the rest, `IN` for `run_id` and dataset fields).
+func comparators(for key: SearchKey) -> [String] {
+    if key.kind == .metric || key.isNumericAttribute { return ["=", "!=", "<", "<=", ">", ">="] }
+    let strings = ["=", "!=", "LIKE", "ILIKE"]
+    if key.kind == .dataset || key == SearchKey(.attribute, "run_id") { return strings + ["IN", "NOT IN"] }
+    return strings
+}
+
+/// Values of `key` that start with what is typed, quoted as MLflow reads them back.
+private func valueCandidates(_ key: SearchKey, _ vocabulary: FilterVocabulary, typed: String, quote: Character?) -> [String] {
+    guard key.kind != .metric, !key.isNumericAttribute else { return [] }
+    var values = vocabulary.values[key] ?? []
+    if key == SearchKey(.attribute, "status") { values.formUnion(RunStatus.allCases.map(\.rawValue)) }
+    // A value over several lines cannot be typed on the filter line.
+    let sorted = values.filter { !$0.contains("\n") }.sorted()
+    var matching = sorted.filter { $0.hasPrefix(typed) }
+    if matching.isEmpty { matching = sorted.filter { $0.lowercased().hasPrefix(typed.lowercased()) } }
+    return matching.compactMap { quotedFilterValue($0, preferring: quote ?? "'") }
+}
+
+/// A string literal of `value` for a filter. MLflow takes the text between the quotes as it is
+/// (`SearchUtils._strip_quotes`: no escapes), so a value holding one kind of quote goes in the
+/// other; one holding both cannot be written (nil).
+func quotedFilterValue(_ value: String, preferring quote: Character = "'") -> String? {
+    for q in [quote, quote == "'" ? "\"" : "'"] where !value.contains(q) { return "\(q)\(value)\(q)" }
+    return nil
 }
 
 private func commonPrefix(_ items: [String]) -> String {
@@ -65,15 +94,9 @@ private func commonPrefix(_ items: [String]) -> String {
 }
 
 /// Every identifier a filter could use in this experiment, canonical spelling.
-func filterIdentifiers(_ state: AppState) -> [String] {
-    var keys = Set<SearchKey>()
-    for run in state.table.runs.prefix(5000) {
-        for p in run.data.params { keys.insert(SearchKey(.param, p.key)) }
-        for m in run.data.metrics { keys.insert(SearchKey(.metric, m.key)) }
-        for t in run.data.tags { keys.insert(SearchKey(.tag, t.key)) }
-    }
+func filterIdentifiers(_ vocabulary: FilterVocabulary) -> [String] {
     let attributes = ["run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time"].map { "attributes.\($0)" }
-    return attributes + keys.map(\.description).sorted() + ["datasets.name", "datasets.digest", "datasets.context"]
+    return attributes + vocabulary.keys.map(\.description).sorted() + ["datasets.name", "datasets.digest", "datasets.context"]
 }
 
 /// `metrics.f1`, ``params.`a b` ``, `status` -> a search key (prefixes as in

@@ -59,6 +59,7 @@ extension RunsPane {
             case .append: state.table.runs += page.items
             case .replace, .refresh: state.table.runs = page.items
             }
+            learnFilterVocabulary(&state, page.items, unfiltered: state.currentFilter.searchString.isEmpty)
             state.table.nextPageToken = page.nextPageToken
             rebuildRows(&state)
             if !page.items.isEmpty { state.preferExperimentWithRuns = false }

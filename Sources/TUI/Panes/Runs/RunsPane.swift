@@ -16,9 +16,10 @@ enum RunsPane: Slice {
         t.bind([.char("h"), .left], .columnLeft, "column left")
         t.bind([.char("l"), .right], .columnRight, "column right", footer: "columns")
         t.bind([.char("o")], .columnPicker, "add/remove columns")
-        t.bind([.char(" ")], .mark, "mark run for compare", footer: "mark")
-        t.bind([.char("c")], .compare, "compare marked runs", footer: "compare")
-        t.bind([.char("v")], .chart, "chart a metric of the marked (or selected) runs", footer: "chart")
+        t.bind([.char(" ")], .mark, "mark/unmark run (c and v then act on the marked runs)", footer: "mark")
+        t.bind([.char("U")], .clearMarks, "unmark all runs (as htop's U)")
+        t.bind([.char("c")], .compare, "compare the marked runs", footer: "compare")
+        t.bind([.char("v")], .chart, "chart a metric of the marked runs, or of the selected run when none is marked", footer: "chart")
         t.bind([.char("S")], .sparklineColumn, "sparkline column for a metric")
         t.bind([.char("a")], .openArtifacts, "browse the selected run's artifacts")
         t.bind([.char("y")], .yankRunID, "copy run id")
@@ -43,7 +44,7 @@ enum RunsPane: Slice {
         case .filter:
             state.input = TextInput(kind: .filter, text: state.currentFilter.text)
             state.filterError = filterProblem(state.currentFilter.text)
-            return []
+            return sampleForCompletion(&state)
         case .fuzzySearch: state.input = TextInput(kind: .fuzzy, text: state.currentFilter.fuzzy); return []
         case .tagPicker: state.picker = PickerOverlay.tagKeys(state); return []
         case .removeChip:
@@ -69,6 +70,7 @@ enum RunsPane: Slice {
             return []
         case .columnPicker: state.picker = PickerOverlay.columns(state); return []
         case .mark: return toggleMark(&state)
+        case .clearMarks: clearMarks(&state); return []
         case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
         case .chart: return ChartPane.open(&state)
         case .sparklineColumn:
@@ -115,15 +117,6 @@ enum RunsPane: Slice {
     static func clamp(_ state: inout AppState) {
         state.table.cursor.clamp(count: state.table.rows.count, visible: Layout(state).runRows)
         keepSelectedColumnVisible(&state)
-    }
-
-    private static func toggleMark(_ state: inout AppState) -> [Effect] {
-        guard let run = state.selectedRun else { return [] }
-        let id = run.info.runID
-        if let i = state.table.marks.firstIndex(of: id) { state.table.marks.remove(at: i) }
-        else if state.table.marks.count >= 20 { showMessage(&state, "compare takes at most 20 runs", isError: true); return [] }
-        else { state.table.marks.append(id) }
-        return move(&state, by: 1)
     }
 
     static func setSort(_ state: inout AppState, _ key: SearchKey, ascending: Bool?) -> [Effect] {

@@ -48,7 +48,8 @@ struct SortOrder: Equatable, Sendable {
 struct TagChip: Equatable, Sendable {
     var key: String
     var value: String
-    var clause: String { "\(SearchKey(.tag, key).description) = '\(value.replacingOccurrences(of: "'", with: "\\'"))'" }
+    /// Quoted as completion quotes values (`quotedFilterValue`): MLflow reads no escapes.
+    var clause: String { "\(SearchKey(.tag, key).description) = " + (quotedFilterValue(value) ?? "'\(value)'") }
 }
 
 /// The filter of one experiment; kept per experiment while the app runs.

@@ -58,8 +58,15 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     if table.nextPageToken != nil { title += "+" }
     if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
     if table.tree { title += " · tree" }
-    if !table.marks.isEmpty { title += " · \(table.marks.count) marked" }
-    paneTitle(&buffer, state, title, rect, focused: focused)
+    // The mark count at the right end of the title, so a narrow pane truncates the title, not it.
+    if let marks = markCount(state) {
+        let badge = " · " + marks
+        let x = rect.x + rect.width - DisplayWidth.of(badge)
+        paneTitle(&buffer, state, title, Rect(x: rect.x, y: rect.y, width: max(0, x - rect.x), height: 1), focused: focused)
+        buffer.write(badge, x: max(rect.x, x), y: rect.y, maxWidth: rect.width, style: theme[.marked])
+    } else {
+        paneTitle(&buffer, state, title, rect, focused: focused)
+    }
 
     let nameWidth = nameColumnWidth(rect.width)
     let shown = visibleColumns(table, width: rect.width)
