@@ -57,15 +57,27 @@ extension TUIEndToEndTests {
         return started
     }
 
+    /// The UI on the SQLite store with the vision experiment's runs shown.
+    func openVision(width: Int) throws -> TmuxSession {
+        let tui = try launch("sqlite:///" + (try store()) + "/sqlite/mlflow.db", width: width, height: 30,
+                             extra: "--experiment 'vision-模型'")
+        do { try tui.waitFor("Runs · vision-模型 · 7") } catch { tui.close(); throw error }
+        return tui
+    }
+
+    /// Presses `key`, waits for `prompt` when given, types `text` and Enter.
+    func answer(_ tui: TmuxSession, _ key: String, _ text: String, after prompt: String? = nil) throws {
+        try tui.send(key)
+        if let prompt { try tui.waitFor(prompt) }
+        try tui.type(text)
+        try tui.send("Enter")
+    }
+
     /// At 200 columns a param column grows to show a whole value the 80-column layout cuts.
     func testWideTerminalShowsWholeValues() throws {
-        let uri = "sqlite:///" + (try store()) + "/sqlite/mlflow.db"
-        let tui = try launch(uri, width: 200, height: 30, extra: "--experiment 'vision-模型'")
+        let tui = try openVision(width: 200)
         defer { tui.close() }
-        try tui.waitFor("Runs · vision-模型 · 7")
-        try tui.send(":")
-        try tui.type("sort params.checkpoint asc")
-        try tui.send("Enter")
+        try answer(tui, ":", "sort params.checkpoint asc")
         let screen = try tui.waitUntil("the checkpoint column") { $0.contains("p:checkpoint ▲") && !$0.contains("loading") }
         for i in 0..<3 {
             XCTAssertTrue(screen.contains("gpt-4o-mini-2024-07-18-ckpt\(i)"), "whole value of child-\(i)\n\(screen)")
@@ -78,14 +90,9 @@ extension TUIEndToEndTests {
     /// Two runs logged the same curve shape on ranges far apart: on the shared scale one draws
     /// low and one high; `~` puts each on its own scale, where they look alike.
     func testSparklinesShareOneScaleAcrossRuns() throws {
-        let uri = "sqlite:///" + (try store()) + "/sqlite/mlflow.db"
-        let tui = try launch(uri, width: 140, height: 30, extra: "--experiment 'vision-模型'")
+        let tui = try openVision(width: 140)
         defer { tui.close() }
-        try tui.waitFor("Runs · vision-模型 · 7")
-        try tui.send("S")
-        try tui.waitFor("Sparkline column")
-        try tui.type("loss")
-        try tui.send("Enter")
+        try answer(tui, "S", "loss", after: "Sparkline column")
         func curve(_ screen: String, _ run: String) -> String {
             let line = screen.split(separator: "\n").first { $0.contains(run) }.map(String.init) ?? ""
             return String(line.filter { "▁▂▃▄▅▆▇█".contains($0) })
