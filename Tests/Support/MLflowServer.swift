@@ -22,20 +22,21 @@ public final class MLflowServer: @unchecked Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    /// `mlflow server --backend-store-uri URI`.
-    public convenience init(backendStoreURI: String, startupTimeout: TimeInterval = 90) throws {
-        try self.init(arguments: ["--backend-store-uri", backendStoreURI], startupTimeout: startupTimeout)
+    /// `mlflow server --backend-store-uri URI`; `port` nil picks a free one (a given port lets
+    /// a test start a server again where a stopped one listened).
+    public convenience init(backendStoreURI: String, port: Int? = nil, startupTimeout: TimeInterval = 90) throws {
+        try self.init(arguments: ["--backend-store-uri", backendStoreURI], port: port, startupTimeout: startupTimeout)
     }
 
     /// Starts `mlflow server ARGUMENTS` on a free 127.0.0.1 port, in `directory` (its default
     /// ./mlartifacts lands there; a scratch folder by default), and waits (bounded) until
     /// `/health` answers.
     public init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory,
-                environment: [String: String] = [:], startupTimeout: TimeInterval = 90) throws {
+                environment: [String: String] = [:], port: Int? = nil, startupTimeout: TimeInterval = 90) throws {
         let mlflow = try RepoLayout.mlflowCLI()
-        port = try MLflowServer.freePort()
-        baseURL = URL(string: "http://127.0.0.1:\(port)")!
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-mlflow-server-\(port).log")
+        self.port = try port ?? MLflowServer.freePort()
+        baseURL = URL(string: "http://127.0.0.1:\(self.port)")!
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-mlflow-server-\(self.port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
 
@@ -47,7 +48,7 @@ public final class MLflowServer: @unchecked Sendable {
         process.executableURL = try RepoLayout.mlflowPython()
         process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.getpgrp() == os.getpid() or os.setsid(); os.execv(sys.argv[1], sys.argv[1:])",
                              mlflow.path, "server"] + arguments
-            + ["--host", "127.0.0.1", "--port", String(port), "--workers", "1"]
+            + ["--host", "127.0.0.1", "--port", String(self.port), "--workers", "1"]
         var env = ProcessInfo.processInfo.environment
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"
         env.removeValue(forKey: "MLFLOW_TRACKING_URI")

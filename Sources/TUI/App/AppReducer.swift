@@ -14,7 +14,10 @@ func startApp(_ state: inout AppState) -> [Effect] {
 /// It routes: keys to the focused slice, backend results to the slice that asked.
 func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     let refreshedAt = state.lastRefresh
+    let wasFailed = state.connection.isFailed
+    Reconnect.note(&state, action)
     var effects = route(&state, action)
+    if wasFailed, state.connection == .connected { effects += Reconnect.reloadFailed(&state) }
     // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
     if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }
     return effects + ChartPane.sparklineEffects(&state)
@@ -31,9 +34,11 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .tick(let now):
         state.now = now
         if state.isLoading { state.spinnerFrame += 1 }
-        guard state.refreshInterval > 0, now - state.lastRefresh >= state.refreshInterval, !state.isLoading,
+        let disconnected = state.connection.isFailed
+        let interval = disconnected && state.refreshInterval <= 0 ? Reconnect.probeInterval : state.refreshInterval
+        guard interval > 0, now - state.lastRefresh >= interval, !state.isLoading,
               state.refreshAwaiting.isEmpty else { return [] }
-        return Commands.refresh(&state)
+        return disconnected ? Reconnect.probe(&state) : Commands.refresh(&state)
     case .click(let x, let y):
         return handleClick(&state, x: x, y: y)
     case .wheel(_, _, let delta):

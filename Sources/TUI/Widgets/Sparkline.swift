@@ -5,11 +5,13 @@ public enum Sparkline {
     /// At most `width` glyphs: one per point when they fit, else one per bucket of points.
     /// A bucket shows its min or its max, whichever lies further from the previous glyph, so a
     /// single spike (up or down) survives. Buckets with no finite value are spaces (gaps).
-    /// A constant series draws mid-height.
-    public static func render(_ values: [Double], width: Int) -> String {
+    /// A constant series draws mid-height. `scale` is the range the glyphs span (shared by the
+    /// cells of a column so runs compare by height); nil spans the series' own min and max.
+    public static func render(_ values: [Double], width: Int, scale: ClosedRange<Double>? = nil) -> String {
         guard width > 0, !values.isEmpty else { return "" }
         var lo = Double.infinity, hi = -Double.infinity
         for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        if let scale, lo <= hi { lo = scale.lowerBound; hi = scale.upperBound }
         guard lo <= hi else { return String(repeating: " ", count: min(width, values.count)) }
         let columns = min(width, values.count)
         var out = ""

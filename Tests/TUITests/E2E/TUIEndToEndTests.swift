@@ -268,6 +268,8 @@ final class TUIEndToEndTests: XCTestCase {
     // MARK: a real `mlflow server`: the same scenario over REST, and a dead server
 
     var server: MLflowServer?
+    /// The backend store of `startServer`'s server, for starting it again.
+    var serverStoreURI: String?
 
     override func tearDown() {
         server?.stop()  // TERM, then KILL, to the server's own process group
@@ -283,7 +285,8 @@ final class TUIEndToEndTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: copy) }
         try FileManager.default.copyItem(atPath: source, toPath: copy + "/mlflow.db")
-        let started = try MLflowServer(backendStoreURI: "sqlite:///" + copy + "/mlflow.db")
+        serverStoreURI = "sqlite:///" + copy + "/mlflow.db"
+        let started = try MLflowServer(backendStoreURI: serverStoreURI!)
         server = started
         return started
     }

@@ -31,6 +31,12 @@ def fill(uri, artifact_root):
                 mlflow.log_metric("latency_p95", 900 + 300 * i)
                 mlflow.set_tag("stage", "dev" if i else "prod")
                 mlflow.set_tag("team", "vision")
+                # A value wider than a column's default width; loss curves of the same shape on
+                # ranges far apart (a shared sparkline scale draws them at different heights).
+                mlflow.log_param("checkpoint", f"gpt-4o-mini-2024-07-18-ckpt{i}")
+                if i < 2:
+                    for step in range(8):
+                        mlflow.log_metric("loss", (0.10 if i == 0 else 0.90) + 0.01 * step, step=step)
     with mlflow.start_run(run_name="日本語の実験-run"):
         mlflow.log_metric("f1", float("inf"))
         mlflow.log_param("model", "gpt-4o")

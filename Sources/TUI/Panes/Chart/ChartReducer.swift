@@ -23,6 +23,41 @@ enum ChartPane: Slice {
     static func sparklineLoaded(_ state: inout AppState, key: String, runID: String, _ result: Result<[Double], MLflowError>) {
         state.sparklines.pending.remove(key + "\u{0}" + runID)
         state.sparklines.values[key, default: [:]][runID] = (try? result.get()) ?? []
+        if case .failure = result { state.sparklines.failed.insert(key + "\u{0}" + runID) }
+        else { state.sparklines.failed.remove(key + "\u{0}" + runID) }
+        updateSparklineRanges(&state)
+    }
+
+    /// The shared scale of each sparkline column: min and max of the finite values loaded for
+    /// the table's runs. Kept in the state so a frame does not scan the histories.
+    static func updateSparklineRanges(_ state: inout AppState) {
+        var ranges: [String: ClosedRange<Double>] = [:]
+        defer { state.sparklines.ranges = ranges }
+        let keys = state.table.columns.compactMap { if case .sparkline(let key) = $0 { return key } else { return nil } }
+        guard !keys.isEmpty else { return }
+        let ids = Set(state.table.runs.map(\.info.runID))
+        for key in keys {
+            var lo = Double.infinity, hi = -Double.infinity
+            for (id, values) in state.sparklines.values[key] ?? [:] where ids.contains(id) {
+                for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+            }
+            if lo <= hi { ranges[key] = lo...hi }
+        }
+    }
+
+    /// After the store came back: the runs whose history failed load again, and failed
+    /// sparklines leave the cache so the visible ones load again.
+    static func reloadFailed(_ state: inout AppState) -> [Effect] {
+        for id in state.sparklines.failed {
+            let parts = id.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+            if parts.count == 2 { state.sparklines.values[parts[0]]?[parts[1]] = nil }
+        }
+        state.sparklines.failed = []
+        guard var chart = state.chart, !chart.errors.isEmpty else { return [] }
+        let failed = chart.runIDs.filter { chart.errors[$0] != nil }
+        for id in failed { chart.errors[id] = nil; chart.pending.insert(id) }
+        state.chart = chart
+        return failed.map { .loadHistory(request: state.chartRequest, runID: $0, key: chart.key, refresh: false) }
     }
 
     // MARK: - chart
@@ -184,6 +219,7 @@ enum ChartPane: Slice {
             state.table.columns.removeAll { if case .sparkline = $0 { return true } else { return false } }
             state.table.columns.append(.sparkline(key))
             state.table.selectedColumn = state.table.columns.count - 1
+            updateSparklineRanges(&state)
             clampAll(&state)
             return []
         }
@@ -221,7 +257,10 @@ enum ChartPane: Slice {
         let latest = run.data.metric(key).map { formatNumber($0.value) } ?? ""
         let sparkWidth = max(0, width - 10)
         let spark: String
-        if let values = state.sparklines.values[key]?[run.info.runID] { spark = Sparkline.render(values, width: sparkWidth) }
+        if let values = state.sparklines.values[key]?[run.info.runID] {
+            let scale = state.table.sparklinePerRun ? nil : state.sparklines.ranges[key]
+            spark = Sparkline.render(values, width: sparkWidth, scale: scale)
+        }
         else if state.sparklines.pending.contains(key + "\u{0}" + run.info.runID) { spark = "…" }
         else { spark = "" }
         return DisplayWidth.padded(latest, to: 9, alignRight: true) + " " + DisplayWidth.padded(spark, to: sparkWidth)

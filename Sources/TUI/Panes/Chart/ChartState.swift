@@ -60,6 +60,10 @@ struct SparklineCache: Equatable, Sendable {
     /// Reduced histories (at most `SparklineCache.points` values) by metric key, then run id.
     var values: [String: [String: [Double]]] = [:]
     var pending: Set<String> = []
+    /// Loads that failed (cached as empty), loaded again when the store comes back.
+    var failed: Set<String> = []
+    /// One scale per metric across the table's runs (`ChartPane.updateSparklineRanges`).
+    var ranges: [String: ClosedRange<Double>] = [:]
 
     /// Points kept per run: min and max of 64 buckets, enough for any cell width.
     static let buckets = 64

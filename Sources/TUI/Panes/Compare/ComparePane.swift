@@ -63,7 +63,7 @@ enum ComparePane: Slice {
         guard state.compare != nil else { return [] }
         state.compare!.loading = false
         switch result {
-        case .success(let runs): state.compare!.runs = runs
+        case .success(let runs): state.compare!.runs = runs; state.compare!.error = nil
         case .failure(let error): state.compare!.error = error.message
         }
         return []

@@ -57,11 +57,9 @@ enum ExperimentsPane: Slice {
         state.experiments.loading = false
         switch result {
         case .failure(let error):
-            state.connection = .failed(error.oneLineMessage)
             showMessage(&state, error.oneLineMessage, isError: true)
             return []
         case .success(let experiments):
-            state.connection = .connected
             let previous = Dictionary(state.experiments.rows.map { ($0.experiment.experimentID, $0) }, uniquingKeysWith: { a, _ in a })
             let selectedID = state.experiments.selectedID
             state.experiments.rows = experiments.map {

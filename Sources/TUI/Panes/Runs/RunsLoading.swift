@@ -47,12 +47,10 @@ extension RunsPane {
                 if state.input == nil { state.input = TextInput(kind: .filter, text: state.currentFilter.text) }
             } else {
                 state.table.error = error.oneLineMessage
-                state.connection = .failed(error.oneLineMessage)
             }
             if mode == .replace { state.table.runs = []; state.table.rows = []; state.table.nextPageToken = nil }
             return []
         case .success(let page):
-            state.connection = .connected
             state.table.error = nil
             let selectedID = state.selectedRun?.info.runID
             switch mode {
@@ -75,6 +73,8 @@ extension RunsPane {
 
     /// Recomputes the visible rows: fuzzy search, then tree or flat order.
     static func rebuildRows(_ state: inout AppState) {
+        state.table.contentWidths = [:]
+        defer { ChartPane.updateSparklineRanges(&state) }
         let runs = state.table.runs
         let fuzzy = state.currentFilter.fuzzy
         if !fuzzy.isEmpty {

@@ -21,6 +21,7 @@ enum RunsPane: Slice {
         t.bind([.char("c")], .compare, "compare the marked runs", footer: "compare")
         t.bind([.char("v")], .chart, "chart a metric of the marked runs, or of the selected run when none is marked", footer: "chart")
         t.bind([.char("S")], .sparklineColumn, "sparkline column for a metric")
+        t.bind([.char("~")], .sparklineScale, "sparklines: one scale across the runs / one per run")
         t.bind([.char("a")], .openArtifacts, "browse the selected run's artifacts")
         t.bind([.char("y")], .yankRunID, "copy run id")
         t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
@@ -77,6 +78,10 @@ enum RunsPane: Slice {
             let items = ChartPane.metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }
             state.picker = Picker(purpose: .sparklineMetric, title: "Sparkline column: metric (Enter)", items: items)
             return []
+        case .sparklineScale:
+            state.table.sparklinePerRun.toggle()
+            showMessage(&state, state.table.sparklinePerRun ? "sparklines: each run on its own scale" : "sparklines: one scale across the runs")
+            return []
         case .openArtifacts: return RunActions.openArtifacts(&state, state.selectedRun)
         case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.selectedRun, command)
         case .toggleTree:
@@ -115,6 +120,7 @@ enum RunsPane: Slice {
     static func pageRows(_ state: AppState) -> Int { Layout(state).runRows }
 
     static func clamp(_ state: inout AppState) {
+        measureColumns(&state)
         state.table.cursor.clamp(count: state.table.rows.count, visible: Layout(state).runRows)
         keepSelectedColumnVisible(&state)
     }

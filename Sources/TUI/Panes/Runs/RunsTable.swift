@@ -93,6 +93,11 @@ struct RunsTable: Equatable, Sendable {
     var tree = false
     var collapsed: Set<String> = []
     var error: String?
+    /// The widest value of each measured column among the rows shown, header included
+    /// (`RunsPane.measureColumns`); frames share the spare width out by it (`tableColumns`).
+    var contentWidths: [RunColumn: Int] = [:]
+    /// Sparklines on one scale per run instead of one scale across the runs.
+    var sparklinePerRun = false
 
     var selectedRun: Run? {
         guard rows.indices.contains(cursor.index) else { return nil }

@@ -1,35 +1,6 @@
 import Terminal
 import Tracking
 
-func nameColumnWidth(_ totalWidth: Int) -> Int { min(32, max(14, totalWidth / 4)) }
-
-func columnWidth(_ column: RunColumn) -> Int {
-    switch column {
-    case .name: return 20
-    case .started: return 19
-    case .duration: return 9
-    case .user: return 10
-    case .source: return 16
-    case .param, .metric, .tag: return max(10, min(20, DisplayWidth.of(column.title) + 2))
-    case .sparkline: return 26
-    }
-}
-
-/// The scrollable columns (indices into `table.columns`) that fit after the frozen name column.
-func visibleColumns(_ table: RunsTable, width: Int) -> [Int] {
-    var x = 3 + nameColumnWidth(width) + 1
-    var shown: [Int] = []
-    var i = max(1, table.scrollColumn)
-    while i < table.columns.count {
-        let w = columnWidth(table.columns[i])
-        if x + w > width && !shown.isEmpty { break }
-        shown.append(i)
-        x += w + 1
-        i += 1
-    }
-    return shown
-}
-
 func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> String {
     switch column {
     case .name: return run.info.runName
@@ -68,23 +39,25 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         paneTitle(&buffer, state, title, rect, focused: focused)
     }
 
-    let nameWidth = nameColumnWidth(rect.width)
-    let shown = visibleColumns(table, width: rect.width)
+    let layout = tableColumns(table, width: rect.width)
+    let nameWidth = layout.name
+    let shown = layout.shown
     // Column header.
     let headerY = rect.y + 1
     var x = rect.x + 3
     func header(_ index: Int, _ width: Int) {
         let column = table.columns[index]
         var text = column.title
+        if case .sparkline = column { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
         if let sort = table.sort, sort.key == column.sortKey { text += sort.ascending ? " ▲" : " ▼" }
         let style = index == table.selectedColumn && focused ? theme[.column_selected] : theme[.column_header]
         buffer.write(DisplayWidth.padded(text, to: width), x: x, y: headerY, maxWidth: rect.x + rect.width - x, style: style)
         x += width + 1
     }
     header(0, nameWidth)
-    for i in shown { header(i, columnWidth(table.columns[i])) }
-    if shown.first.map({ $0 > 1 }) ?? false { buffer.write("«", x: rect.x + 3 + nameWidth, y: headerY, style: theme[.dim]) }
-    if let last = shown.last, last < table.columns.count - 1 { buffer.write("»", x: rect.x + rect.width - 1, y: headerY, style: theme[.dim]) }
+    for column in shown { header(column.index, column.width) }
+    if shown.first.map({ $0.index > 1 }) ?? false { buffer.write("«", x: rect.x + 3 + nameWidth, y: headerY, style: theme[.dim]) }
+    if let last = shown.last, last.index < table.columns.count - 1 { buffer.write("»", x: rect.x + rect.width - 1, y: headerY, style: theme[.dim]) }
 
     let top = rect.y + 2
     let rows = rect.height - 2
@@ -128,8 +101,8 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         buffer.write(DisplayWidth.padded(name, to: nameWidth), x: rect.x + 3, y: y, style: nameStyle)
         var cx = rect.x + 3 + nameWidth + 1
         for c in shown {
-            let column = table.columns[c]
-            let w = columnWidth(column)
+            let column = table.columns[c.index]
+            let w = c.width
             let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset)
             let numeric: Bool
             if case .metric = column { numeric = true } else { numeric = column == .duration }
