@@ -129,3 +129,58 @@ public struct Buffer: Equatable, Sendable {
         }.joined(separator: "\n")
     }
 }
+
+/// A horizontal run of cells to write: one style, `text` covering `width` columns from (x, y).
+public struct CellRun: Equatable, Sendable {
+    public var x: Int
+    public var y: Int
+    public var text: String
+    public var width: Int
+    public var style: Style
+    public init(x: Int, y: Int, text: String, width: Int, style: Style) {
+        self.x = x; self.y = y; self.text = text; self.width = width; self.style = style
+    }
+}
+
+/// What must be written to turn one screen into another, like ratatui's `Buffer::diff`.
+public struct BufferDiff: Equatable, Sendable {
+    /// The screen must be cleared and every run written (first frame, or a new size).
+    public var fullRedraw: Bool
+    public var runs: [CellRun]
+}
+
+extension Buffer {
+    /// The runs of cells of `next` that differ from `previous` (every cell when there is no
+    /// previous screen of the same size). A wide glyph is written whole, with its continuation;
+    /// adjacent changed cells of one style share a run, so the adapter writes each run once.
+    public static func diff(from previous: Buffer?, to next: Buffer) -> BufferDiff {
+        let old = previous.flatMap { $0.size == next.size ? $0 : nil }
+        var runs: [CellRun] = []
+        for y in 0..<next.size.height {
+            var x = 0
+            var run: CellRun?
+            while x < next.size.width {
+                let cell = next[x, y]
+                let span = cell.isContinuation ? 1 : max(1, min(Int(cell.width), next.size.width - x))
+                let changed = old.map { o in (x..<(x + span)).contains { o[$0, y] != next[$0, y] } } ?? true
+                if changed && !cell.isContinuation {
+                    let glyph = cell.text.isEmpty ? " " : cell.text
+                    if var current = run, current.style == cell.style, current.x + current.width == x {
+                        current.text += glyph
+                        current.width += span
+                        run = current
+                    } else {
+                        if let done = run { runs.append(done) }
+                        run = CellRun(x: x, y: y, text: glyph, width: span, style: cell.style)
+                    }
+                } else if !changed, let done = run {
+                    runs.append(done)
+                    run = nil
+                }
+                x += span
+            }
+            if let done = run { runs.append(done) }
+        }
+        return BufferDiff(fullRedraw: old == nil, runs: runs)
+    }
+}
