@@ -154,32 +154,37 @@ extension Buffer {
     /// previous screen of the same size). A wide glyph is written whole, with its continuation;
     /// adjacent changed cells of one style share a run, so the adapter writes each run once.
     public static func diff(from previous: Buffer?, to next: Buffer) -> BufferDiff {
-        let old = previous.flatMap { $0.size == next.size ? $0 : nil }
+        let old = previous.flatMap { $0.size == next.size ? $0.cells : nil }
+        let cells = next.cells, width = next.size.width
         var runs: [CellRun] = []
+        // The open run, kept in locals so its text grows in place.
+        var open = false, runX = 0, runY = 0, runWidth = 0, runStyle = Style.plain, runText = ""
+        func close() {
+            if open { runs.append(CellRun(x: runX, y: runY, text: runText, width: runWidth, style: runStyle)) }
+            open = false
+        }
         for y in 0..<next.size.height {
+            let row = y * width
             var x = 0
-            var run: CellRun?
-            while x < next.size.width {
-                let cell = next[x, y]
-                let span = cell.isContinuation ? 1 : max(1, min(Int(cell.width), next.size.width - x))
-                let changed = old.map { o in (x..<(x + span)).contains { o[$0, y] != next[$0, y] } } ?? true
-                if changed && !cell.isContinuation {
-                    let glyph = cell.text.isEmpty ? " " : cell.text
-                    if var current = run, current.style == cell.style, current.x + current.width == x {
-                        current.text += glyph
-                        current.width += span
-                        run = current
-                    } else {
-                        if let done = run { runs.append(done) }
-                        run = CellRun(x: x, y: y, text: glyph, width: span, style: cell.style)
-                    }
-                } else if !changed, let done = run {
-                    runs.append(done)
-                    run = nil
+            while x < width {
+                let cell = cells[row + x]
+                if cell.isContinuation { x += 1; continue }  // written with its wide glyph
+                let span = cell.width == 2 && x + 1 < width ? 2 : 1
+                var changed = true
+                if let old { changed = old[row + x] != cell || (span == 2 && old[row + x + 1] != cells[row + x + 1]) }
+                if !changed {
+                    close()
+                } else if open && runStyle == cell.style && runX + runWidth == x {
+                    runText += cell.text.isEmpty ? " " : cell.text
+                    runWidth += span
+                } else {
+                    close()
+                    open = true
+                    (runX, runY, runWidth, runStyle, runText) = (x, y, span, cell.style, cell.text.isEmpty ? " " : cell.text)
                 }
                 x += span
             }
-            if let done = run { runs.append(done) }
+            close()
         }
         return BufferDiff(fullRedraw: old == nil, runs: runs)
     }

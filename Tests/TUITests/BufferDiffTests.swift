@@ -12,6 +12,14 @@ final class BufferDiffTests: XCTestCase {
         return buffer
     }
 
+    /// The runs that turn `a` into `b`.
+    func changes(_ a: Buffer?, _ b: Buffer) -> [CellRun] { Buffer.diff(from: a, to: b).runs }
+
+    /// A run at (x, y) as wide as its text's display width.
+    func run(_ x: Int, _ text: String, y: Int = 0, _ style: Style = .plain) -> CellRun {
+        CellRun(x: x, y: y, text: text, width: text.reduce(0) { $0 + DisplayWidth.of($1) }, style: style)
+    }
+
     func testIdenticalBuffersHaveNoChanges() {
         let a = frame("hello", "world"), b = frame("hello", "world")
         let diff = Buffer.diff(from: a, to: b)
@@ -21,22 +29,19 @@ final class BufferDiffTests: XCTestCase {
 
     func testOneChangedCellIsOneRunOfOneCell() {
         let a = frame("hello", "world"), b = frame("hello", "wOrld")
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [CellRun(x: 1, y: 1, text: "O", width: 1, style: .plain)])
+        XCTAssertEqual(changes(a, b), [run(1, "O", y: 1)])
     }
 
     func testAdjacentChangesOfOneStyleShareARunAndGapsSplitIt() {
         let a = frame("abcdefghij"), b = frame("aXYdefZhij")
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [
-            CellRun(x: 1, y: 0, text: "XY", width: 2, style: .plain),
-            CellRun(x: 6, y: 0, text: "Z", width: 1, style: .plain),
-        ])
+        XCTAssertEqual(changes(a, b), [run(1, "XY"), run(6, "Z")])
     }
 
     func testAStyleOnlyChangeRewritesTheSameTextInTheNewStyle() {
         let a = frame("abc")
         var b = a
         b.restyle(x: 1, y: 0, width: 2) { $0 = self.red }
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [CellRun(x: 1, y: 0, text: "bc", width: 2, style: red)])
+        XCTAssertEqual(changes(a, b), [run(1, "bc", red)])
     }
 
     func testARunSplitsWhereTheStyleChanges() {
@@ -44,31 +49,26 @@ final class BufferDiffTests: XCTestCase {
         var b = a
         b.write("ab", x: 0, y: 0, style: .plain)
         b.write("cd", x: 2, y: 0, style: red)
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [
-            CellRun(x: 0, y: 0, text: "ab", width: 2, style: .plain),
-            CellRun(x: 2, y: 0, text: "cd", width: 2, style: red),
-        ])
+        XCTAssertEqual(changes(a, b), [run(0, "ab"), run(2, "cd", red)])
     }
 
     func testAWideCharacterIsWrittenWholeAndCoversTwoColumns() {
         let a = frame("ab cd"), b = frame("ab模d")
         // 模 takes columns 2-3 (its continuation replaces "c"); "d" at 4 is unchanged.
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [CellRun(x: 2, y: 0, text: "模", width: 2, style: .plain)])
+        XCTAssertEqual(changes(a, b), [run(2, "模")])
+        XCTAssertEqual(changes(a, b).first?.width, 2)
         let emoji = frame("ab🚀d")
-        XCTAssertEqual(Buffer.diff(from: b, to: emoji).runs, [CellRun(x: 2, y: 0, text: "🚀", width: 2, style: .plain)])
+        XCTAssertEqual(changes(b, emoji), [run(2, "🚀")])
     }
 
     func testReplacingAWideCharacterByNarrowOnesWritesBothColumns() {
         let a = frame("x模y"), b = frame("xABy")
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [CellRun(x: 1, y: 0, text: "AB", width: 2, style: .plain)])
+        XCTAssertEqual(changes(a, b), [run(1, "AB")])
     }
 
     func testAnUnchangedWideCharacterBetweenChangesSplitsTheRun() {
         let a = frame("a模b"), b = frame("A模B")
-        XCTAssertEqual(Buffer.diff(from: a, to: b).runs, [
-            CellRun(x: 0, y: 0, text: "A", width: 1, style: .plain),
-            CellRun(x: 3, y: 0, text: "B", width: 1, style: .plain),
-        ])
+        XCTAssertEqual(changes(a, b), [run(0, "A"), run(3, "B")])
     }
 
     func testASizeChangeOrNoPreviousFrameRedrawsEverything() {
