@@ -82,6 +82,19 @@ private func restoreTerminalNow() {
     }
 }
 
+/// The write end of the resize pipe and ncurses' own SIGWINCH action, for `handleResize`.
+nonisolated(unsafe) private var resizeWakeFD: Int32 = -1
+nonisolated(unsafe) private var ncursesResizeAction = sigaction()
+
+/// SIGWINCH lands on whichever thread does not block it, usually not the UI loop's (Foundation
+/// threads block most signals), so it interrupts no poll(2) there: after ncurses' handler has
+/// noted the new size, a byte on the resize pipe wakes the loop, which then reads KEY_RESIZE.
+private func handleResize(_ signal: Int32) {
+    if let ncursesHandler = ncursesResizeAction.__sigaction_handler.sa_handler { ncursesHandler(signal) }
+    var byte: UInt8 = 1
+    _ = write(resizeWakeFD, &byte, 1)
+}
+
 /// Restores the terminal on a fatal signal, then lets the signal do what it would have done.
 private func handleFatalSignal(_ signal: Int32) {
     restoreTerminalNow()
@@ -96,6 +109,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     public let colorMode: ColorMode
     private var lastFrame: Buffer?
     private var pairs: [Int64: Int32] = [:]
+    private let resized = WakeSignal()
 
     /// Takes over the terminal. Restores it on `close()`, at exit, and on SIGINT, SIGTERM,
     /// SIGHUP, SIGQUIT and crash signals.
@@ -124,6 +138,16 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         colorMode = ColorMode.detect(environment: environment, colors: Int(mltui_colors()), hasColors: hasColors)
         if mouse { mousemask(mltui_mouse_mask(), nil); mouseinterval(0) }
         size = Size(width: Int(mltui_cols()), height: Int(mltui_lines()))
+        watchResizes()
+    }
+
+    private func watchResizes() {
+        resizeWakeFD = resized.writeEnd
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { handleResize($0) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGWINCH, &action, &ncursesResizeAction)
     }
 
     public func close() { restoreTerminalNow() }
@@ -150,12 +174,16 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             // ncurses may hold bytes it has read already (the rest of a sequence); ask it first.
             if let event = readPending() { return event }
             var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, MonotonicClock.pollTimeout(until: deadline))
-            if ready < 0 && errno == EINTR { continue }  // SIGWINCH: ncurses reports KEY_RESIZE next
+                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: resized.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 3, MonotonicClock.pollTimeout(until: deadline))
+            if ready < 0 && errno == EINTR { continue }
+            if fds[2].revents != 0 { resized.drain(); continue }  // ncurses reports KEY_RESIZE next
             if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
-                // The terminal is gone (SIGHUP follows): do not spin on it, wait for the rest.
-                _ = wake.wait(until: deadline ?? MonotonicClock.now + 1)
+                // The terminal hung up. The kernel's SIGHUP went to its foreground group, which
+                // was not ours if a pager had it then: end as that signal ends us (sent to the
+                // process, since this thread blocks it).
+                kill(getpid(), SIGHUP)
                 return nil
             }
             if fds[0].revents != 0, let event = readPending() { return event }

@@ -46,7 +46,8 @@ public enum MonotonicClock {
 public final class WakeSignal: Sendable {
     /// The read end, to poll for readability.
     public let fd: Int32
-    private let writeEnd: Int32
+    /// The write end; a signal handler may write to it (write(2) is async-signal-safe).
+    let writeEnd: Int32
 
     public init() {
         var ends: [Int32] = [-1, -1]

@@ -63,6 +63,24 @@ extension TUIEndToEndTests {
         try tui.waitFor("EXITED 0")
     }
 
+    /// The terminal hangs up while less has it (tmux killed): the kernel's SIGHUP reaches less's
+    /// group only, and mltui must still end rather than wait on a dead terminal.
+    func testAHangupWhileThePagerRunsEndsTheUI() throws {
+        let tui = try launchOnNotes("env -u PAGER")
+        defer { tui.close() }
+        let pid = try XCTUnwrap(try tui.programPID(), "no mltui under tmux")
+        try tui.send("o")
+        try tui.waitUntil("less showing the file", timeout: 15) { $0.contains("(END)") }
+        tui.close()
+        var alive = true
+        for _ in 0..<100 where alive {  // up to 10 s
+            alive = kill(pid, 0) == 0 && !((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+            if alive { usleep(100_000) }
+        }
+        if alive { kill(pid, SIGKILL) }
+        XCTAssertFalse(alive, "mltui (pid \(pid)) outlived its terminal")
+    }
+
     /// The binary under tmux (`environment` prefixes it), its artifact browser open on
     /// parent-sweep with notes.txt, the second file, previewed.
     private func launchOnNotes(_ environment: String) throws -> TmuxSession {
