@@ -4,7 +4,8 @@
 # same first page from the same store (the floor). Prints figures and the ratio; asserts nothing.
 #   scripts/bench_tui.sh URI EXPERIMENT [PAGE_SIZE]
 # e.g. scripts/bench_tui.sh bench-out/store-10000-v1/fs/mlruns bench   (bench_core.sh makes that store)
-# CONFIG=release (default) or debug. Needs tmux.
+# CONFIG=release (default) or debug; BIN=path/to/mltui measures that binary instead of building
+# (e.g. one built from an older commit, for a before/after comparison). Needs tmux.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -13,11 +14,16 @@ experiment="${2:?usage: bench_tui.sh URI EXPERIMENT [PAGE_SIZE]}"
 page="${3:-500}"
 config="${CONFIG:-release}"
 command -v tmux >/dev/null || { echo "bench_tui.sh: needs tmux" >&2; exit 1; }
-swift build -c "$config" --product mltui >&2
-swift build -c "$config" --product mltui >&2
-bin="$(swift build -c "$config" --show-bin-path)"
+if [ -n "${BIN:-}" ]; then
+    bin="$(cd "$(dirname "$BIN")" && pwd)"
+    exe="$bin/$(basename "$BIN")"
+else
+    swift build -c "$config" --product mltui >&2
+    bin="$(swift build -c "$config" --show-bin-path)"
+    exe="$bin/mltui"
+fi
 
-exp_id="$("$bin/mltui" experiments --tracking-uri "$uri" --format json | python3 -c "
+exp_id="$("$exe" experiments --tracking-uri "$uri" --format json | python3 -c "
 import json,sys
 d=json.load(sys.stdin); e=d.get('experiments', d) if isinstance(d, dict) else d
 print(next(x['experiment_id'] for x in e if x['name']==sys.argv[1] or x['experiment_id']==sys.argv[1]))" "$experiment")"
@@ -27,7 +33,7 @@ floor_ms() {
     for _ in 1 2 3; do
         local t0 t1
         t0=$(date +%s%N)
-        "$bin/mltui" runs --tracking-uri "$uri" --experiment-id "$exp_id" --max-results "$page" --format json >/dev/null
+        "$exe" runs --tracking-uri "$uri" --experiment-id "$exp_id" --max-results "$page" --format json >/dev/null
         t1=$(date +%s%N)
         local ms=$(( (t1 - t0) / 1000000 ))
         if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
@@ -40,7 +46,7 @@ socket="mltui-bench-$$"
 report="$(mktemp)"
 trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -f "$report"' EXIT
 tmux -L "$socket" -f /dev/null new-session -d -x 120 -y 40 \
-    "MLTUI_BENCH=1 TERM=xterm-256color '$bin/mltui' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
+    "MLTUI_BENCH=1 TERM=xterm-256color '$exe' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
 for _ in $(seq 1 600); do
     tmux -L "$socket" capture-pane -p | grep -q "Runs · .* · [0-9]" && break
     sleep 0.05

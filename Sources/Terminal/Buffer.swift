@@ -129,3 +129,63 @@ public struct Buffer: Equatable, Sendable {
         }.joined(separator: "\n")
     }
 }
+
+/// A horizontal run of cells to write: one style, `text` covering `width` columns from (x, y).
+public struct CellRun: Equatable, Sendable {
+    public var x: Int
+    public var y: Int
+    public var text: String
+    public var width: Int
+    public var style: Style
+    public init(x: Int, y: Int, text: String, width: Int, style: Style) {
+        self.x = x; self.y = y; self.text = text; self.width = width; self.style = style
+    }
+}
+
+/// What must be written to turn one screen into another, like ratatui's `Buffer::diff`.
+public struct BufferDiff: Equatable, Sendable {
+    /// The screen must be cleared and every run written (first frame, or a new size).
+    public var fullRedraw: Bool
+    public var runs: [CellRun]
+}
+
+extension Buffer {
+    /// The runs of cells of `next` that differ from `previous` (every cell when there is no
+    /// previous screen of the same size). A wide glyph is written whole, with its continuation;
+    /// adjacent changed cells of one style share a run, so the adapter writes each run once.
+    public static func diff(from previous: Buffer?, to next: Buffer) -> BufferDiff {
+        let old = previous.flatMap { $0.size == next.size ? $0.cells : nil }
+        let cells = next.cells, width = next.size.width
+        var runs: [CellRun] = []
+        // The open run, kept in locals so its text grows in place.
+        var open = false, runX = 0, runY = 0, runWidth = 0, runStyle = Style.plain, runText = ""
+        func close() {
+            if open { runs.append(CellRun(x: runX, y: runY, text: runText, width: runWidth, style: runStyle)) }
+            open = false
+        }
+        for y in 0..<next.size.height {
+            let row = y * width
+            var x = 0
+            while x < width {
+                let cell = cells[row + x]
+                if cell.isContinuation { x += 1; continue }  // written with its wide glyph
+                let span = cell.width == 2 && x + 1 < width ? 2 : 1
+                var changed = true
+                if let old { changed = old[row + x] != cell || (span == 2 && old[row + x + 1] != cells[row + x + 1]) }
+                if !changed {
+                    close()
+                } else if open && runStyle == cell.style && runX + runWidth == x {
+                    runText += cell.text.isEmpty ? " " : cell.text
+                    runWidth += span
+                } else {
+                    close()
+                    open = true
+                    (runX, runY, runWidth, runStyle, runText) = (x, y, span, cell.style, cell.text.isEmpty ? " " : cell.text)
+                }
+                x += span
+            }
+            close()
+        }
+        return BufferDiff(fullRedraw: old == nil, runs: runs)
+    }
+}

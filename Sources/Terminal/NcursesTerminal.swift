@@ -82,6 +82,19 @@ private func restoreTerminalNow() {
     }
 }
 
+/// The write end of the resize pipe and ncurses' own SIGWINCH action, for `handleResize`.
+nonisolated(unsafe) private var resizeWakeFD: Int32 = -1
+nonisolated(unsafe) private var ncursesResizeAction = sigaction()
+
+/// SIGWINCH lands on whichever thread does not block it, usually not the UI loop's (Foundation
+/// threads block most signals), so it interrupts no poll(2) there: after ncurses' handler has
+/// noted the new size, a byte on the resize pipe wakes the loop, which then reads KEY_RESIZE.
+private func handleResize(_ signal: Int32) {
+    if let ncursesHandler = ncursesResizeAction.__sigaction_handler.sa_handler { ncursesHandler(signal) }
+    var byte: UInt8 = 1
+    _ = write(resizeWakeFD, &byte, 1)
+}
+
 /// Restores the terminal on a fatal signal, then lets the signal do what it would have done.
 private func handleFatalSignal(_ signal: Int32) {
     restoreTerminalNow()
@@ -91,11 +104,12 @@ private func handleFatalSignal(_ signal: Int32) {
 
 /// The ncurses adapter: the only code that talks to the terminal. It knows cells and keys,
 /// nothing of the app.
-public final class NcursesTerminal: @unchecked Sendable {
+public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     public private(set) var size: Size
     public let colorMode: ColorMode
     private var lastFrame: Buffer?
     private var pairs: [Int64: Int32] = [:]
+    private let resized = WakeSignal()
 
     /// Takes over the terminal. Restores it on `close()`, at exit, and on SIGINT, SIGTERM,
     /// SIGHUP, SIGQUIT and crash signals.
@@ -124,24 +138,64 @@ public final class NcursesTerminal: @unchecked Sendable {
         colorMode = ColorMode.detect(environment: environment, colors: Int(mltui_colors()), hasColors: hasColors)
         if mouse { mousemask(mltui_mouse_mask(), nil); mouseinterval(0) }
         size = Size(width: Int(mltui_cols()), height: Int(mltui_lines()))
+        watchResizes()
+    }
+
+    private func watchResizes() {
+        resizeWakeFD = resized.writeEnd
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { handleResize($0) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGWINCH, &action, &ncursesResizeAction)
     }
 
     public func close() { restoreTerminalNow() }
 
-    /// Hands the terminal to another program (a pager, an editor) and takes it back with a full redraw.
-    public func runOutside(_ body: () -> Void) {
+    /// Hands the terminal to another program (a pager, an editor) in the foreground, then takes
+    /// it back: whatever reached the terminal meanwhile (keys meant for the program, replies to
+    /// its queries such as vim's ESC [ > c) is dropped, not read as our keys.
+    public func runOutside(_ arguments: [String]) -> ProgramOutcome {
         def_prog_mode()
         endwin()
-        body()
+        let outcome = ForegroundProgram.run(arguments)
         reset_prog_mode()
+        tcflush(STDIN_FILENO, TCIFLUSH)
+        flushinp()
         lastFrame = nil
         clearok(stdscr, true)
         refresh()
+        return outcome
     }
 
-    /// Waits up to `timeoutMs` for input; nil on timeout.
-    public func readEvent(timeoutMs: Int32) -> InputEvent? {
-        timeout(timeoutMs)
+    /// Waits for a key, a resize or a click on the terminal, for `wake`, or for `deadline`.
+    public func waitForEvent(until deadline: Double?, wake: WakeSignal) -> InputEvent? {
+        while true {
+            // ncurses may hold bytes it has read already (the rest of a sequence); ask it first.
+            if let event = readPending() { return event }
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: resized.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 3, MonotonicClock.pollTimeout(until: deadline))
+            if ready < 0 && errno == EINTR { continue }
+            if fds[2].revents != 0 { resized.drain(); continue }  // ncurses reports KEY_RESIZE next
+            if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                // The terminal hung up. The kernel's SIGHUP went to its foreground group, which
+                // was not ours if a pager had it then: end as that signal ends us (sent to the
+                // process, since this thread blocks it).
+                kill(getpid(), SIGHUP)
+                return nil
+            }
+            if fds[0].revents != 0, let event = readPending() { return event }
+            if ready <= 0 || fds[1].revents != 0 { return nil }
+            // Input that was not a whole event yet (half an escape sequence): wait for the rest.
+            if let deadline, MonotonicClock.now >= deadline { return nil }
+        }
+    }
+
+    /// The next event ncurses can decode without waiting (beyond ESCDELAY inside a sequence).
+    private func readPending() -> InputEvent? {
+        timeout(0)
         var ch: wint_t = 0
         let kind = wget_wch(stdscr, &ch)
         if kind == ERR { return nil }
@@ -190,39 +244,31 @@ public final class NcursesTerminal: @unchecked Sendable {
         }
     }
 
-    /// Writes the cells that differ from the previous frame, then refreshes once.
+    /// Writes the cells that differ from the previous frame (`Buffer.diff`), then refreshes once.
     public func draw(_ frame: Buffer) {
-        if frame.size != size || lastFrame?.size != frame.size { lastFrame = nil; clearok(stdscr, true) }
-        let previous = lastFrame
-        let width = min(frame.size.width, size.width), height = min(frame.size.height, size.height)
-        for y in 0..<height {
-            var x = 0
-            while x < width {
-                let cell = frame[x, y]
-                if cell.isContinuation || previous?[x, y] == cell { x += 1; continue }
-                // Batch a run of changed cells with one style into one addstr.
-                var run = ""
-                var end = x
-                while end < width {
-                    let c = frame[end, y]
-                    if c.style != cell.style { break }
-                    if !c.isContinuation {
-                        if previous?[end, y] == c && (end + 1 >= width || !frame[end + 1, y].isContinuation) { break }
-                        run += c.text.isEmpty ? " " : c.text
-                    }
-                    end += 1
-                }
-                if end == x { end = x + 1; run = cell.text }
-                // The bottom-right cell makes ncurses scroll on some terminals: never write it.
-                if y == size.height - 1 && end >= size.width { run = String(run.dropLast()); if run.isEmpty { x = end; continue } }
-                apply(cell.style)
-                move(Int32(y), Int32(x))
-                addstr(run)
-                x = end
-            }
+        let previous = frame.size == size ? lastFrame : nil
+        let changes = Buffer.diff(from: previous, to: frame)
+        if changes.fullRedraw { clearok(stdscr, true) }
+        for run in changes.runs where run.y < size.height && run.x < size.width {
+            // The bottom-right cell makes ncurses scroll on some terminals: never write it.
+            let limit = size.width - run.x - (run.y == size.height - 1 ? 1 : 0)
+            let text = run.width <= limit ? run.text : Self.prefix(of: run.text, columns: limit)
+            if text.isEmpty { continue }
+            apply(run.style)
+            move(Int32(run.y), Int32(run.x))
+            addstr(text)
         }
         lastFrame = frame
         refresh()
+    }
+
+    /// The leading characters of `text` that fit in `columns` (a frame wider than the screen).
+    static func prefix(of text: String, columns: Int) -> String {
+        var used = 0
+        return String(text.prefix { c in
+            used += max(1, DisplayWidth.of(c))
+            return used <= columns
+        })
     }
 
     private func apply(_ style: Style) {

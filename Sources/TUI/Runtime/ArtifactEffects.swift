@@ -76,38 +76,70 @@ func filesReplaced(store: any TrackingStore, runID: String, path: String, destin
     }
 }
 
-/// Downloads one artifact to a private temporary folder and runs $PAGER (less) or $EDITOR (vi)
-/// on it with the terminal handed over; returns an error line, or nil. Called on the UI loop's
-/// own thread (not the cooperative pool), which waits for the download.
-func openExternally(store: any TrackingStore, runID: String, path: String, editor: Bool, terminal: NcursesTerminal) -> String? {
+/// Downloads one artifact to a private temporary folder and runs the pager or the editor on it
+/// in the foreground (`TerminalDevice.runOutside`); returns an error line, or nil. Called on the
+/// UI loop's own thread (not the cooperative pool), which waits for the download.
+func openExternally(store: any TrackingStore, runID: String, path: String, editor: Bool,
+                    environment: [String: String], device: any TerminalDevice) -> String? {
+    let command: ExternalCommand
+    switch externalCommand(editor: editor, environment: environment) {
+    case .success(let found): command = found
+    case .failure(let missing): return missing.message
+    }
     let folder = NSTemporaryDirectory() + "mltui-open-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     guard mkdir(folder, 0o700) == 0 else { return "cannot create \(folder)" }
-    final class Outcome: @unchecked Sendable { var result: Result<[String], MLflowError> = .success([]) }
-    let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+    // A temporary copy: the artifact store itself is never written.
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let outcome = Locked<Result<[String], MLflowError>>(.success([]))
+    let done = DispatchSemaphore(value: 0)
     Task.detached {
-        do { outcome.result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: folder)) }
-        catch { outcome.result = .failure(error.asMLflowError) }
+        let result: Result<[String], MLflowError>
+        do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: folder)) }
+        catch { result = .failure(error.asMLflowError) }
+        outcome.withLock { $0 = result }
         done.signal()
     }
     done.wait()
-    let files: [String]
-    switch outcome.result {
-    case .success(let written): files = written
+    let file: String
+    switch outcome.current {
+    case .success(let written):
+        guard let first = written.first else { return "cannot open \(path): nothing downloaded" }
+        file = first
     case .failure(let error): return "cannot open \(path): \(error.message)"
     }
-    guard let file = files.first else { return "cannot open \(path): nothing downloaded" }
-    let environment = ProcessInfo.processInfo.environment
-    let program = (editor ? environment["VISUAL"] ?? environment["EDITOR"] : environment["PAGER"]).flatMap { $0.isEmpty ? nil : $0 }
-        ?? (editor ? "vi" : "less")
-    var failure: String?
-    terminal.runOutside {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // The program may carry arguments ("less -R"), as shells read $PAGER; the file is "$1".
-        process.arguments = ["-c", program + " \"$1\"", "sh", file]
-        do { try process.run(); process.waitUntilExit() } catch { failure = "cannot run \(program): \(error)" }
+    switch device.runOutside(command.arguments + [file]) {
+    case .exited(0): return nil
+    case .exited(let status): return "\(command.name) exited with status \(status)"
+    case .signalled(let signal): return "\(command.name) was killed by signal \(signal)"
+    case .failedToStart(let reason): return "cannot run \(command.name): \(reason)"
     }
-    // A temporary copy: the artifact store itself is never written.
-    try? FileManager.default.removeItem(atPath: folder)
-    return failure
+}
+
+/// A program to run on a file (appended to `arguments`), and how to name it on the message line.
+struct ExternalCommand: Equatable {
+    let name: String
+    let arguments: [String]
+}
+
+struct MissingProgram: Error { let message: String }
+
+/// The command `o` (pager) or `e` (editor) runs, the file to be appended. $PAGER, $VISUAL or
+/// $EDITOR go through sh, which splits them as shells do ("less -R"; the file is "$1");
+/// without one: less, else more; vi for the editor.
+func externalCommand(editor: Bool, environment: [String: String]) -> Result<ExternalCommand, MissingProgram> {
+    let chosen = (editor ? [environment["VISUAL"], environment["EDITOR"]] : [environment["PAGER"]])
+        .compactMap { $0 }.first { !$0.isEmpty }
+    if let chosen { return .success(ExternalCommand(name: chosen, arguments: ["/bin/sh", "-c", chosen + " \"$1\"", "sh"])) }
+    let fallbacks = editor ? ["vi"] : ["less", "more"]
+    for name in fallbacks {
+        if let path = findInPath(name, environment["PATH"] ?? "/usr/bin:/bin") { return .success(ExternalCommand(name: name, arguments: [path])) }
+    }
+    return .failure(MissingProgram(message: editor
+        ? "no editor: set VISUAL or EDITOR (vi is not installed)"
+        : "no pager: set PAGER (neither less nor more is installed)"))
+}
+
+/// The first executable `name` in the colon-separated `path`, as execvp looks it up.
+func findInPath(_ name: String, _ path: String) -> String? {
+    path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
 }

@@ -1,16 +1,25 @@
 import Foundation
+import Terminal
 import Tracking
 
 /// Actions produced off the input loop (backend results), collected for the loop to drain.
-final class ActionInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending: [Action] = []
-    func post(_ action: Action) { lock.lock(); pending.append(action); lock.unlock() }
+/// Posting wakes the loop through `wake`, which its terminal wait polls.
+final class ActionInbox: Sendable {
+    let wake = WakeSignal()
+    private let pending = Locked<[Action]>([])
+
+    func post(_ action: Action) {
+        pending.withLock { $0.append(action) }
+        wake.signal()
+    }
+
     func drain() -> [Action] {
-        lock.lock(); defer { lock.unlock() }
-        let out = pending
-        pending = []
-        return out
+        // The pipe first: a post that lands after it signals again, so nothing waits unseen.
+        wake.drain()
+        return pending.withLock { actions in
+            defer { actions = [] }
+            return actions
+        }
     }
 }
 

@@ -5,7 +5,7 @@ import Tracking
 /// Startup and latency figures, written to stderr on exit when MLTUI_BENCH is set.
 struct FrameTimings {
     /// Process start on the monotonic clock, so the first-frame figure includes startup.
-    var startedAt = processStartSeconds() ?? monotonicSeconds()
+    var startedAt = processStartSeconds() ?? MonotonicClock.now
     var firstRunsFrame: Double?
     var keyLatencies: [Double] = []
 
@@ -34,18 +34,13 @@ func processStartSeconds() -> Double? {
     clock_gettime(CLOCK_BOOTTIME, &boot)
     let bootNow = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9
     // Express the start on the monotonic clock: now(monotonic) - (now(boot) - start(boot)).
-    return monotonicSeconds() - (bootNow - ticks / hz)
+    return MonotonicClock.now - (bootNow - ticks / hz)
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
-/// Runs the terminal UI until the user quits. The input loop runs on its own thread (ncurses
-/// is single-threaded); store calls run as tasks and come back through the inbox, so a slow
-/// or dead backend shows a spinner and an error line instead of freezing the screen.
+/// Runs the terminal UI until the user quits. Store calls run as tasks and come back through
+/// the inbox, so a slow or dead backend shows a spinner and an error line instead of freezing
+/// the screen.
 public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
     let (theme, warning) = ThemeLoader.resolve(options)
     let terminal = try NcursesTerminal(environment: options.environment, mouse: options.mouse)
@@ -54,62 +49,100 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
-    let initialState = state
-    let inbox = ActionInbox()
-    let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories)
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
+    let finalState = await runApp(state, store: store, device: terminal, themeDirectories: options.themeDirectories,
+                                  environment: options.environment, reportTimings: bench)
+    // OSC 52 may be ignored (no tmux set-clipboard, some terminals): print what was copied.
+    for text in finalState.yanked { print("copied: \(text)") }
+}
 
-    let finalState: AppState = await withCheckedContinuation { continuation in
+/// Runs the UI loop against `device` on a thread of its own (ncurses is single-threaded, and
+/// the loop blocks in poll(2)) until the state says quit; returns that final state.
+func runApp(_ initial: AppState, store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String],
+            environment: [String: String], reportTimings: Bool = false) async -> AppState {
+    await withCheckedContinuation { continuation in
         let thread = Thread {
-            var state = initialState
-            var timings = FrameTimings()
-            for effect in startApp(&state) { runner.run(effect) }
-            terminal.draw(render(state))
-            var lastTick = 0.0
-            while !state.shouldQuit {
-                // Poll quickly while loading: a store's answer arrives through the inbox, which is
-                // only looked at between reads (10 ms, not 50: startup waits on two answers).
-                let event = terminal.readEvent(timeoutMs: state.isLoading ? 10 : 200)
-                let keyTime = monotonicSeconds()
-                var actions: [Action] = []
-                var isKey = false
-                switch event {
-                case .key(let key)?: actions.append(.key(key)); isKey = true
-                case .resize(let size)?: actions.append(.resize(size))
-                case .mouseClick(let x, let y)?: actions.append(.click(x: x, y: y))
-                case .wheel(let x, let y, let delta)?: actions.append(.wheel(x: x, y: y, delta: delta))
-                case nil: break
-                }
-                actions += inbox.drain()
-                let now = Date().timeIntervalSince1970
-                if now - lastTick >= (state.isLoading ? 0.1 : 1) { actions.append(.tick(now)); lastTick = now }
-                if actions.isEmpty { continue }
-                for action in actions {
-                    for effect in reduce(&state, action) {
-                        if case .copy(let text) = effect { terminal.copyToClipboard(text) }
-                        else if case .artifacts(.openExternal(let runID, let path, let editor)) = effect {
-                            // Needs the terminal itself: fetched to a temporary file, then $PAGER/$EDITOR runs in the foreground.
-                            if let error = openExternally(store: store, runID: runID, path: path, editor: editor, terminal: terminal) {
-                                showMessage(&state, error, isError: true)
-                            }
-                        } else { runner.run(effect) }
-                    }
-                }
-                if state.shouldQuit { break }
-                terminal.draw(render(state))
-                if timings.firstRunsFrame == nil && !state.table.rows.isEmpty {
-                    timings.firstRunsFrame = monotonicSeconds() - timings.startedAt
-                }
-                if isKey { timings.keyLatencies.append(monotonicSeconds() - keyTime) }
-            }
-            terminal.close()
+            var loop = UILoop(store: store, device: device, themeDirectories: themeDirectories, environment: environment)
+            let state = loop.run(initial)
             // stderr, so the figures can be collected while stdout is the terminal.
-            if bench { FileHandle.standardError.write(Data((timings.report() + "\n").utf8)) }
+            if reportTimings { FileHandle.standardError.write(Data((loop.timings.report() + "\n").utf8)) }
             continuation.resume(returning: state)
         }
         thread.stackSize = 8 << 20
         thread.start()
     }
-    // OSC 52 may be ignored (no tmux set-clipboard, some terminals): print what was copied.
-    for text in finalState.yanked { print("copied: \(text)") }
+}
+
+/// Sleeps until something happens: input on the terminal, an action posted to the inbox (its
+/// wake pipe is in the terminal's poll set), or the next tick (the spinner's 100 ms while
+/// loading, else the 1 s clock for relative times and live refresh). Then reduces and draws.
+struct UILoop {
+    let store: any TrackingStore
+    let device: any TerminalDevice
+    let inbox: ActionInbox
+    let runner: EffectRunner
+    let environment: [String: String]
+    var timings = FrameTimings()
+
+    init(store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String], environment: [String: String]) {
+        self.store = store
+        self.device = device
+        self.environment = environment
+        let inbox = ActionInbox()
+        self.inbox = inbox
+        runner = EffectRunner(store: store, inbox: inbox, themeDirectories: themeDirectories)
+    }
+
+    mutating func run(_ initial: AppState) -> AppState {
+        var state = initial
+        for effect in startApp(&state) { perform(effect, &state) }
+        device.draw(render(state))
+        var lastTick = MonotonicClock.now
+        while !state.shouldQuit {
+            let nextTick = lastTick + (state.isLoading ? 0.1 : 1)
+            let event = device.waitForEvent(until: nextTick, wake: inbox.wake)
+            let woke = MonotonicClock.now
+            var actions = event.map { [Self.action(for: $0)] } ?? []
+            actions += inbox.drain()
+            if woke >= nextTick {
+                actions.append(.tick(Date().timeIntervalSince1970))
+                lastTick = woke
+            }
+            if actions.isEmpty { continue }
+            for action in actions {
+                for effect in reduce(&state, action) { perform(effect, &state) }
+            }
+            if state.shouldQuit { break }
+            device.draw(render(state))
+            if timings.firstRunsFrame == nil && !state.table.rows.isEmpty {
+                timings.firstRunsFrame = MonotonicClock.now - timings.startedAt
+            }
+            if case .key? = event { timings.keyLatencies.append(MonotonicClock.now - woke) }
+        }
+        device.close()
+        return state
+    }
+
+    static func action(for event: InputEvent) -> Action {
+        switch event {
+        case .key(let key): return .key(key)
+        case .resize(let size): return .resize(size)
+        case .mouseClick(let x, let y): return .click(x: x, y: y)
+        case .wheel(let x, let y, let delta): return .wheel(x: x, y: y, delta: delta)
+        }
+    }
+
+    /// Effects that need the terminal run here, on the loop's thread; the rest go to the runner.
+    private func perform(_ effect: Effect, _ state: inout AppState) {
+        switch effect {
+        case .copy(let text):
+            device.copyToClipboard(text)
+        case .artifacts(.openExternal(let runID, let path, let editor)):
+            let error = openExternally(store: store, runID: runID, path: path, editor: editor,
+                                       environment: environment, device: device)
+            if let error { showMessage(&state, error, isError: true) }
+        default:
+            runner.run(effect)
+        }
+    }
 }

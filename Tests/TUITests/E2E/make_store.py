@@ -23,6 +23,9 @@ def fill(uri, artifact_root):
         mlflow.set_tag("team", "vision")
         mlflow.set_tag("mlflow.note.content", "Sweep over learning rates.\nSecond line of the note.")
         mlflow.log_param("model", "resnet")
+        # Text artifacts for the browser's pager and editor (`o`, `e`).
+        mlflow.log_text("first file\n", "a-first.txt")
+        mlflow.log_text("notes line one\nnotes line two\n", "notes.txt")
         for i, (model, lr, f1) in enumerate([("gpt-4o", "0.01", 0.91), ("llama", "0.1", 0.72), ("gpt-4o", "0.001", float("nan"))]):
             with mlflow.start_run(run_name=f"child-{i}-λ", nested=True):
                 mlflow.log_param("model", model)
