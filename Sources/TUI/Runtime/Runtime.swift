@@ -56,7 +56,8 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let initialState = state
     let inbox = ActionInbox()
-    let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories)
+    let runner = EffectRunner(store: store, inbox: inbox, themeDirectories: options.themeDirectories,
+                              memoryFile: StoreMemoryFile.directory(environment: options.environment).map(StoreMemoryFile.init))
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
 
     let finalState: AppState = await withCheckedContinuation { continuation in
