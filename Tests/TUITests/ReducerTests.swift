@@ -65,10 +65,24 @@ final class ReducerTests: XCTestCase {
         _ = reduce(&state, .memoryLoaded(.none))
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         guard case .findingLatest(let request) = state.experiments.startup else { return XCTFail("not searching") }
-        state.press(.char("j"), .enter)
+        state.press(.tab, .char("j"), .enter)
         XCTAssertEqual(state.table.experimentID, "2")
         XCTAssertTrue(reduce(&state, .latestRunsLoaded(request: request, .success([Fixtures.runs[0]]))).compactMap(\.runSearch).isEmpty)
         XCTAssertEqual(state.table.experimentID, "2")
+
+        // Typing on the jump line when the answer comes: it opens, but the cursor stays on the match.
+        var jumping = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&jumping)
+        _ = reduce(&jumping, .memoryLoaded(.none))
+        _ = reduce(&jumping, .experimentsLoaded(request: jumping.experimentsRequest, .success(Fixtures.experiments)))
+        guard case .findingLatest(let second) = jumping.experiments.startup else { return XCTFail("not searching") }
+        jumping.press(.tab, .char("/"))
+        jumping.type("Def")
+        _ = reduce(&jumping, .latestRunsLoaded(request: second, .success([Fixtures.runs[0]])))
+        XCTAssertEqual(jumping.table.experimentID, "1")
+        XCTAssertEqual(jumping.experiments.selectedID, "0")
+        jumping.press(.enter)
+        XCTAssertEqual(jumping.table.experimentID, "0")
     }
 
     func testInitialExperimentByName() {

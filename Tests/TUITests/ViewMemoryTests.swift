@@ -41,7 +41,7 @@ final class ViewMemoryTests: XCTestCase {
         var state = AppState(source: "x", now: Fixtures.now)
         _ = startApp(&state)
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
-        state.press(.char("j"), .enter)
+        state.press(.tab, .char("j"), .enter)
         XCTAssertNil(saved(state.press(.char("s"))), "the file is not read yet: nothing is written over it")
         let afterLoad = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "1",
                                                                          views: ["2": ExperimentView(tree: true)]))))

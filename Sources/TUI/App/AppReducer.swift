@@ -5,6 +5,9 @@ import Tracking
 /// The effects to run when the app starts: read the store's state file, load the experiment list.
 func startApp(_ state: inout AppState) -> [Effect] {
     state.experiments.loading = true
+    // Focus is where the experiment opened at start-up shows, from the first frame: keys typed
+    // before it is chosen (Tab, /) mean the same as after.
+    state.pane = .runs
     state.lastRefresh = state.now
     state.experimentsRequest = state.nextRequest()
     return [.loadMemory(store: state.source), .loadExperiments(request: state.experimentsRequest)]

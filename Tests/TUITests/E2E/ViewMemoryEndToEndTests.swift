@@ -123,6 +123,8 @@ final class ViewMemoryEndToEndTests: XCTestCase {
         for sqlite in [true, false] {
             let uri = try makeStore(sqlite: sqlite)
             let tui = try launch(uri, stateHome: try temporaryDirectory("state"))
+            try tui.waitFor("● connected")
+            try open(tui, "alpha")
             try tui.waitFor("Runs · alpha · 3")
             try tui.waitUntil("alpha counted") { $0.range(of: #"▸alpha +3 "#, options: .regularExpression) != nil }
             try python(["--log-run", uri, "alpha", "fresh-run"])

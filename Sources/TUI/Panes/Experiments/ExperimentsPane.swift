@@ -111,8 +111,8 @@ enum ExperimentsPane: Slice {
     private static func openAtStartup(_ state: inout AppState, _ id: String) -> [Effect] {
         state.experiments.startup = .done
         guard let row = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == id }) else { return [] }
-        state.experiments.cursor.index = row
-        state.pane = .runs
+        // A cursor the user is moving (in the list, or by the jump line) stays where they put it.
+        if state.pane != .experiments && state.input == nil { state.experiments.cursor.index = row }
         clampAll(&state)
         return RunsPane.openExperiment(&state, id)
     }
