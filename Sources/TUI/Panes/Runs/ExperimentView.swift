@@ -60,38 +60,29 @@ extension ExperimentView: Codable {
 }
 
 extension RunColumn {
-    /// `name`, `param:lr`, `metric:f1`, `sparkline:loss`, ...
+    private static let fixed: [RunColumn] = [.name, .started, .duration, .user, .source]
+
+    /// `name`, `started`, ..., `param:lr`, `metric:f1`, `tag:stage`, `sparkline:loss`.
     var storageName: String {
         switch self {
-        case .name: return "name"
-        case .started: return "started"
-        case .duration: return "duration"
-        case .user: return "user"
-        case .source: return "source"
         case .param(let k): return "param:" + k
         case .metric(let k): return "metric:" + k
         case .tag(let k): return "tag:" + k
         case .sparkline(let k): return "sparkline:" + k
+        default: return "\(self)"
         }
     }
 
     init?(storageName: String) {
-        switch storageName {
-        case "name": self = .name
-        case "started": self = .started
-        case "duration": self = .duration
-        case "user": self = .user
-        case "source": self = .source
-        default:
-            guard let colon = storageName.firstIndex(of: ":") else { return nil }
-            let key = String(storageName[storageName.index(after: colon)...])
-            switch storageName[..<colon] {
-            case "param": self = .param(key)
-            case "metric": self = .metric(key)
-            case "tag": self = .tag(key)
-            case "sparkline": self = .sparkline(key)
-            default: return nil
-            }
+        if let column = Self.fixed.first(where: { "\($0)" == storageName }) { self = column; return }
+        guard let colon = storageName.firstIndex(of: ":") else { return nil }
+        let key = String(storageName[storageName.index(after: colon)...])
+        switch storageName[..<colon] {
+        case "param": self = .param(key)
+        case "metric": self = .metric(key)
+        case "tag": self = .tag(key)
+        case "sparkline": self = .sparkline(key)
+        default: return nil
         }
     }
 }
