@@ -44,9 +44,10 @@ floor=$(floor_ms)
 
 socket="mltui-bench-$$"
 report="$(mktemp)"
-trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -f "$report"' EXIT
+state="$(mktemp -d)"  # no remembered view (sort, filter) changes what is measured
+trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -rf "$report" "$state"' EXIT
 tmux -L "$socket" -f /dev/null new-session -d -x 120 -y 40 \
-    "MLTUI_BENCH=1 TERM=xterm-256color '$exe' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
+    "MLTUI_BENCH=1 TERM=xterm-256color XDG_STATE_HOME='$state' '$exe' --refresh 0 --experiment '$exp_id' '$uri' 2> '$report'; echo BENCH-DONE >> '$report'"
 for _ in $(seq 1 600); do
     tmux -L "$socket" capture-pane -p | grep -q "Runs · .* · [0-9]" && break
     sleep 0.05

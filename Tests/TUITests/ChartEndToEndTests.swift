@@ -21,7 +21,10 @@ final class ChartEndToEndTests: XCTestCase {
     }
 
     func scenario(_ uri: String) throws {
-        let command = "TERM=xterm-256color LANG=C.UTF-8 \(try binary()) --refresh 0 --experiment '日本語-実験' '\(uri)'"
+        // A state directory of its own: a view remembered by an earlier run would keep its filter.
+        let state = NSTemporaryDirectory() + "mltui-chart-e2e-state-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
+        let command = "TERM=xterm-256color LANG=C.UTF-8 XDG_STATE_HOME='\(state)' \(try binary()) --refresh 0 --experiment '日本語-実験' '\(uri)'"
         let tui = try ChartTmux(command: command, width: 140, height: 40)
         defer { tui.close() }
         try tui.waitFor("Runs · 日本語-実験")

@@ -44,6 +44,7 @@ enum Fixtures {
     static func loadedState(width: Int = 80, height: Int = 24, runs: [Run] = runs) -> AppState {
         var state = AppState(source: "file:///store/mlruns", size: Size(width: width, height: height), now: now)
         _ = startApp(&state)
+        _ = reduce(&state, .memoryLoaded(.found(StoreMemory(store: state.source, lastExperiment: "1"))))
         let effects = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(experiments)))
         precondition(effects.contains { if case .searchRuns = $0 { return true } else { return false } })
         _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: runs))))

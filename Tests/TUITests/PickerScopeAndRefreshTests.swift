@@ -13,6 +13,7 @@ final class PickerScopeAndRefreshTests: XCTestCase {
         }
         var state = AppState(source: "x", now: Fixtures.now, pageSize: 300)
         _ = startApp(&state)
+        _ = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "1"))))
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: many, nextPageToken: "tok"))))
 

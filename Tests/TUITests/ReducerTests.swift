@@ -13,35 +13,76 @@ final class ReducerTests: XCTestCase {
         XCTAssertNotNil(filterProblem("   ")?.message)
     }
 
-    func testStartupOpensFirstExperimentAndSearchesItsRuns() {
+    func testStartupReadsTheStateFileThenOpensTheExperimentUsedLast() {
         var state = AppState(source: "x", now: Fixtures.now)
         let startEffects = startApp(&state)
-        XCTAssertEqual(startEffects, [.loadExperiments(request: state.experimentsRequest)])
+        XCTAssertEqual(startEffects, [.loadMemory(store: "x"), .loadExperiments(request: state.experimentsRequest)])
         let effects = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
-        XCTAssertEqual(effects.compactMap(\.runSearch).first?.experimentIDs, ["1"])
-        XCTAssertEqual(effects.compactMap(\.runSearch).first?.viewType, .activeOnly)
+        XCTAssertNil(effects.compactMap(\.runSearch).first, "waits for the state file")
         XCTAssertTrue(effects.contains(.countRuns(experimentIDs: ["1", "2", "3", "0"])))
+        let opened = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "0"))))
+        XCTAssertEqual(opened.compactMap(\.runSearch).first?.experimentIDs, ["0"])
+        XCTAssertEqual(opened.compactMap(\.runSearch).first?.viewType, .activeOnly)
         XCTAssertEqual(state.pane, .runs)
         XCTAssertEqual(state.experiments.visible.map(\.experiment.name), ["vision-模型", "empty one", "Default"], "deleted hidden")
     }
 
-    func testAnEmptyFirstExperimentGivesWayToOneWithRuns() {
+    /// Nothing remembered: the experiment whose newest run started last, asked once; the same
+    /// start time goes to the lowest experiment id, whatever order the store answers in.
+    func testNothingRememberedOpensTheExperimentWithTheNewestRun() {
         var state = AppState(source: "x", now: Fixtures.now)
         _ = startApp(&state)
-        let experiments = [Experiment(experimentID: "2", name: "empty one")] + Fixtures.experiments.filter { $0.experimentID != "2" }
-        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(experiments)))
-        _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: []))))
-        XCTAssertTrue(reduce(&state, .runCounted(experimentID: "2", count: 0, lastActivity: nil)).isEmpty)
-        let effects = reduce(&state, .runCounted(experimentID: "1", count: 6, lastActivity: nil))
-        XCTAssertEqual(effects.compactMap(\.runSearch).first?.experimentIDs, ["1"])
-        XCTAssertEqual(state.experiments.visible[state.experiments.cursor.index].experiment.experimentID, "1")
-        // Once the user has pressed a key, counts never move them.
-        var pressed = AppState(source: "x", now: Fixtures.now)
-        _ = startApp(&pressed)
-        _ = reduce(&pressed, .experimentsLoaded(request: pressed.experimentsRequest, .success(experiments)))
-        _ = reduce(&pressed, .runsLoaded(request: pressed.runsRequest, mode: .replace, .success(Page(items: []))))
-        pressed.press(.char("?"))
-        XCTAssertTrue(reduce(&pressed, .runCounted(experimentID: "1", count: 6, lastActivity: nil)).isEmpty)
+        _ = reduce(&state, .memoryLoaded(.none))
+        let effects = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        guard case .findLatestRuns(let request, let ids)? = effects.first(where: { if case .findLatestRuns = $0 { return true } else { return false } }) else {
+            return XCTFail("no search for the newest runs: \(effects)")
+        }
+        XCTAssertEqual(ids, ["1", "2", "0"], "active experiments only")
+        let newest = [Fixtures.run("a", "a", offset: 9000, experiment: "2"), Fixtures.run("b", "b", offset: 9000, experiment: "10"),
+                      Fixtures.run("c", "c", offset: 1000, experiment: "1")]
+        XCTAssertEqual(ExperimentsPane.experimentOfLatestRun(newest), "2")
+        XCTAssertEqual(ExperimentsPane.experimentOfLatestRun(newest.reversed()), "2")
+        XCTAssertNil(ExperimentsPane.experimentOfLatestRun([]))
+        let opened = reduce(&state, .latestRunsLoaded(request: request, .success(newest)))
+        XCTAssertEqual(opened.compactMap(\.runSearch).first?.experimentIDs, ["2"])
+        XCTAssertEqual(state.experiments.selectedID, "2")
+        XCTAssertTrue(reduce(&state, .latestRunsLoaded(request: request, .success(newest))).compactMap(\.runSearch).isEmpty, "answered once")
+
+        // No runs anywhere, or the search failed: the first experiment listed.
+        var empty = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&empty)
+        _ = reduce(&empty, .memoryLoaded(.none))
+        _ = reduce(&empty, .experimentsLoaded(request: empty.experimentsRequest, .success(Fixtures.experiments)))
+        guard case .findingLatest(let second) = empty.experiments.startup else { return XCTFail("not searching") }
+        let fallback = reduce(&empty, .latestRunsLoaded(request: second, .failure(MLflowError(.internalError, "boom"))))
+        XCTAssertEqual(fallback.compactMap(\.runSearch).first?.experimentIDs, ["1"])
+    }
+
+    /// A key that opens an experiment before the newest runs arrive wins over them.
+    func testTheUsersChoiceWinsOverTheNewestRunsAnswer() {
+        var state = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&state)
+        _ = reduce(&state, .memoryLoaded(.none))
+        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        guard case .findingLatest(let request) = state.experiments.startup else { return XCTFail("not searching") }
+        state.press(.tab, .char("j"), .enter)
+        XCTAssertEqual(state.table.experimentID, "2")
+        XCTAssertTrue(reduce(&state, .latestRunsLoaded(request: request, .success([Fixtures.runs[0]]))).compactMap(\.runSearch).isEmpty)
+        XCTAssertEqual(state.table.experimentID, "2")
+
+        // Typing on the jump line when the answer comes: it opens, but the cursor stays on the match.
+        var jumping = AppState(source: "x", now: Fixtures.now)
+        _ = startApp(&jumping)
+        _ = reduce(&jumping, .memoryLoaded(.none))
+        _ = reduce(&jumping, .experimentsLoaded(request: jumping.experimentsRequest, .success(Fixtures.experiments)))
+        guard case .findingLatest(let second) = jumping.experiments.startup else { return XCTFail("not searching") }
+        jumping.press(.tab, .char("/"))
+        jumping.type("Def")
+        _ = reduce(&jumping, .latestRunsLoaded(request: second, .success([Fixtures.runs[0]])))
+        XCTAssertEqual(jumping.table.experimentID, "1")
+        XCTAssertEqual(jumping.experiments.selectedID, "0")
+        jumping.press(.enter)
+        XCTAssertEqual(jumping.table.experimentID, "0")
     }
 
     func testInitialExperimentByName() {
@@ -192,6 +233,7 @@ final class ReducerTests: XCTestCase {
         let many = (0..<300).map { Fixtures.run(String(format: "r%05d", $0), "run-\($0)", offset: Int64($0)) }
         var state = AppState(source: "x", now: Fixtures.now, pageSize: 300)
         _ = startApp(&state)
+        _ = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "1"))))
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: many, nextPageToken: "tok"))))
         XCTAssertTrue(state.press(.pageDown).isEmpty)

@@ -12,6 +12,10 @@ enum Action: Sendable {
     case experimentsLoaded(request: Int, Result<[Experiment], MLflowError>)
     case runsLoaded(request: Int, mode: RunsLoad, Result<Page<Run>, MLflowError>)
     case runCounted(experimentID: String, count: Int, lastActivity: Int64?)
+    /// The store's state file was read (`Effect.loadMemory`).
+    case memoryLoaded(MemoryLoad)
+    /// The newest runs of the store, to choose the experiment opened at start-up.
+    case latestRunsLoaded(request: Int, Result<[Run], MLflowError>)
     case detailsLoaded(request: Int, Result<RunWithChildren, MLflowError>)
     case compareLoaded(request: Int, Result<[Run], MLflowError>)
     // Metrics: a page of a chart history; a reduced history for a sparkline.
@@ -63,6 +67,12 @@ enum Effect: Equatable, Sendable {
     case loadExperiments(request: Int)
     case searchRuns(request: Int, RunSearch, mode: RunsLoad)
     case countRuns(experimentIDs: [String])
+    /// The newest runs over these experiments (`latestRunsLoaded`).
+    case findLatestRuns(request: Int, experimentIDs: [String])
+    /// Reads the store's state file (views per experiment, the last one used).
+    case loadMemory(store: String)
+    /// Writes it, atomically.
+    case saveMemory(StoreMemory)
     case loadDetails(request: Int, runID: String)
     case loadCompare(request: Int, runIDs: [String])
     case loadHistory(request: Int, runID: String, key: String, refresh: Bool)

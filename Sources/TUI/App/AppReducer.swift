@@ -2,12 +2,15 @@ import Foundation
 import Terminal
 import Tracking
 
-/// The effects to run when the app starts: load the experiment list.
+/// The effects to run when the app starts: read the store's state file, load the experiment list.
 func startApp(_ state: inout AppState) -> [Effect] {
     state.experiments.loading = true
+    // Focus is where the experiment opened at start-up shows, from the first frame: keys typed
+    // before it is chosen (Tab, /) mean the same as after.
+    state.pane = .runs
     state.lastRefresh = state.now
     state.experimentsRequest = state.nextRequest()
-    return [.loadExperiments(request: state.experimentsRequest)]
+    return [.loadMemory(store: state.source), .loadExperiments(request: state.experimentsRequest)]
 }
 
 /// The one place state changes. Pure: no I/O, no clock; it returns the effects to run.
@@ -16,10 +19,14 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     let refreshedAt = state.lastRefresh
     let wasFailed = state.connection.isFailed
     Reconnect.note(&state, action)
+    let awaited = state.refreshAwaiting
+    let remembered = state.memoryLoaded ? RunsPane.MemoryStamp(state) : nil
     var effects = route(&state, action)
     if wasFailed, state.connection == .connected { effects += Reconnect.reloadFailed(&state) }
     // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
     if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }
+    RefreshFeedback.settle(&state, action, awaited: awaited)
+    effects += RunsPane.saveIfChanged(state, since: remembered)
     return effects + ChartPane.sparklineEffects(&state)
 }
 
@@ -38,7 +45,7 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         let interval = disconnected && state.refreshInterval <= 0 ? Reconnect.probeInterval : state.refreshInterval
         guard interval > 0, now - state.lastRefresh >= interval, !state.isLoading,
               state.refreshAwaiting.isEmpty else { return [] }
-        return disconnected ? Reconnect.probe(&state) : Commands.refresh(&state)
+        return disconnected ? Reconnect.probe(&state) : Commands.refresh(&state, manual: false)
     case .click(let x, let y):
         return handleClick(&state, x: x, y: y)
     case .wheel(_, _, let delta):
@@ -53,6 +60,10 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return RunsPane.loaded(&state, mode, result)
     case .runCounted(let id, let count, let last):
         return ExperimentsPane.counted(&state, id: id, count: count, lastActivity: last)
+    case .memoryLoaded(let load):
+        return RunsPane.memoryLoaded(&state, load)
+    case .latestRunsLoaded(let request, let result):
+        return ExperimentsPane.latestRunsLoaded(&state, request: request, result)
     case .detailsLoaded(let request, let result):
         state.refreshAwaiting.remove(request)
         guard request == state.detailsRequest else { return [] }
@@ -84,7 +95,6 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
 /// A key goes to the input line when it is open, else to the picker's query, else to the
 /// topmost context's bindings; global bindings answer what the context does not bind.
 private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    state.preferExperimentWithRuns = false
     if state.input != nil { return InputLine.handleKey(&state, key) }
     if state.picker != nil, let effects = PickerOverlay.edit(&state, key) { return effects }
     state.message = nil

@@ -10,7 +10,7 @@ public struct TUIOptions: Sendable {
     public var themeDirectories: [String]
     /// Seconds between live refreshes; 0 turns live refresh off.
     public var refreshInterval: Double
-    /// An experiment id or name to open first; nil opens the first experiment.
+    /// An experiment id or name to open first; nil opens the one used last, else the one with the newest run.
     public var initialExperiment: String?
     /// Environment (NO_COLOR, MLTUI_THEME, HOME, ...), injectable for tests.
     public var environment: [String: String]
@@ -83,9 +83,6 @@ struct AppState: Equatable, Sendable {
     /// Focus: the pane shown, and the run ids Esc walks back through in details.
     var pane: Pane = .experiments
     var detailsStack: [String] = []
-    /// Set while the experiment opened at startup (none was asked for) shows no runs: the first
-    /// experiment found to have runs is opened instead, unless the user pressed a key meanwhile.
-    var preferExperimentWithRuns = false
     var connection: Connection = .connecting
     var spinnerFrame = 0
     var message: String?
@@ -97,9 +94,14 @@ struct AppState: Equatable, Sendable {
     // Panes.
     var experiments = ExperimentList()
     var table = RunsTable()
-    var filters: [String: RunFilter] = [:]
     /// Keys and values seen per experiment, for filter completion (FilterVocabulary.swift).
     var filterVocabulary: [String: FilterVocabulary] = [:]
+    /// Every experiment's view and the one used last, kept in the store's state file.
+    var memory: StoreMemory
+    /// Set once the state file was read (or found missing): until then nothing is saved.
+    var memoryLoaded = false
+    /// Set from Ctrl-R until what it reloads has answered, for its line on the message bar.
+    var refreshFeedback: RefreshFeedback?
     var details: RunDetails?
     var compare: CompareView?
     var chart: ChartView?
@@ -126,6 +128,7 @@ struct AppState: Equatable, Sendable {
          now: Double = 0, utcOffset: Int = 0, refreshInterval: Double = 5, pageSize: Int = 500,
          initialExperiment: String? = nil) {
         self.source = source
+        self.memory = StoreMemory(store: source)
         self.theme = theme
         self.size = size
         self.now = now
@@ -137,8 +140,8 @@ struct AppState: Equatable, Sendable {
 
     /// The filter of the open experiment.
     var currentFilter: RunFilter {
-        get { table.experimentID.flatMap { filters[$0] } ?? RunFilter() }
-        set { if let id = table.experimentID { filters[id] = newValue } }
+        get { table.view.filter }
+        set { table.view.filter = newValue }
     }
 
     var selectedRun: Run? { table.selectedRun }
@@ -152,7 +155,7 @@ struct AppState: Equatable, Sendable {
     }
 
     var isLoading: Bool {
-        experiments.loading || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
+        experiments.loading || experiments.findingLatest || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
             || (chart?.isLoading ?? false)
     }
 

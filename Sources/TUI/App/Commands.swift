@@ -68,8 +68,9 @@ enum Commands {
         return RunsPane.setSort(&state, key, ascending: ascending ?? !(key.kind == .metric || key.isNumericAttribute))
     }
 
-    /// Ctrl-R and `:refresh`: the store forgets its session cache and every shown list reloads.
-    static func refresh(_ state: inout AppState) -> [Effect] {
+    /// Ctrl-R and `:refresh` (`manual`), and the live tick: the store forgets its session cache
+    /// and every shown list reloads. Run counts: all on Ctrl-R, the open experiment's on a tick.
+    static func refresh(_ state: inout AppState, manual: Bool = true) -> [Effect] {
         state.lastRefresh = state.now
         state.experimentsRequest = state.nextRequest()
         var effects: [Effect] = [.refreshStore, .loadExperiments(request: state.experimentsRequest)]
@@ -84,6 +85,11 @@ enum Commands {
             default: return nil
             }
         })
+        // A table holding all of its experiment's runs counts them as it reloads (RunsLoading.swift).
+        let open = RunsPane.holdsWholeExperiment(state) ? [] : state.table.experimentID.map { [$0] } ?? []
+        let recount = manual ? state.experiments.rows.map(\.experiment.experimentID) : open
+        if !recount.isEmpty { effects.append(.countRuns(experimentIDs: recount)) }
+        if manual { RefreshFeedback.start(&state) }
         return effects
     }
 }

@@ -28,6 +28,8 @@ struct EffectRunner: Sendable {
     let store: any TrackingStore
     let inbox: ActionInbox
     let themeDirectories: [String]
+    /// Where the state files are kept; nil remembers nothing between sessions.
+    var memoryFile: StoreMemoryFile? = nil
 
     func run(_ effect: Effect) {
         let store = self.store, inbox = self.inbox, dirs = themeDirectories
@@ -71,6 +73,17 @@ struct EffectRunner: Sendable {
                     inbox.post(.runCounted(experimentID: id, count: count, lastActivity: last))
                 }
             }
+        case .findLatestRuns(let request, let ids):
+            Task.detached {
+                let search = RunSearch(experimentIDs: ids, orderBy: ["attributes.start_time DESC"], maxResults: 50)
+                let result = await capture { try await store.searchRuns(search).items }
+                inbox.post(.latestRunsLoaded(request: request, result))
+            }
+        case .loadMemory(let uri):
+            // A small local file, read in place: its answer is in the inbox before any store's.
+            inbox.post(.memoryLoaded(memoryFile?.load(store: uri) ?? .none))
+        case .saveMemory(let memory):
+            memoryFile?.save(memory)  // in place too, so saves land in order and before exit
         case .loadDetails(let request, let runID):
             Task.detached {
                 let result = await capture { () async throws -> RunWithChildren in

@@ -90,7 +90,8 @@ struct UILoop {
         self.environment = environment
         let inbox = ActionInbox()
         self.inbox = inbox
-        runner = EffectRunner(store: store, inbox: inbox, themeDirectories: themeDirectories)
+        runner = EffectRunner(store: store, inbox: inbox, themeDirectories: themeDirectories,
+                              memoryFile: StoreMemoryFile.directory(environment: environment).map(StoreMemoryFile.init))
     }
 
     mutating func run(_ initial: AppState) -> AppState {

@@ -12,6 +12,12 @@ struct ExperimentList: Equatable, Sendable {
     var cursor = ListCursor()
     var showDeleted = false
     var loading = false
+    /// Set once the list has arrived.
+    var listed = false
+    var startup = StartupOpen.waiting
+
+    /// Waiting for the newest runs to choose what to open.
+    var findingLatest: Bool { if case .findingLatest = startup { return true } else { return false } }
 
     var visible: [ExperimentRow] {
         showDeleted ? rows : rows.filter { $0.experiment.lifecycleStage == .active }
@@ -24,4 +30,13 @@ struct ExperimentList: Equatable, Sendable {
     }
 
     func row(_ id: String?) -> ExperimentRow? { rows.first { $0.experiment.experimentID == id } }
+}
+
+/// Choosing the experiment opened at start-up (`ExperimentsPane.openAtStartup`).
+enum StartupOpen: Equatable, Sendable {
+    /// For the list and the state file.
+    case waiting
+    /// For the newest runs of the store, asked with this request id.
+    case findingLatest(request: Int)
+    case done
 }

@@ -67,9 +67,10 @@ enum ExperimentsPane: Slice {
                               lastActivity: previous[$0.experimentID]?.lastActivity)
             }
             var effects: [Effect] = []
-            if state.table.experimentID == nil {
-                effects += openFirst(&state)
+            if !state.experiments.listed {
+                state.experiments.listed = true
                 effects.append(.countRuns(experimentIDs: experiments.map(\.experimentID)))
+                effects += openAtStartup(&state)
             } else if let selectedID, let i = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == selectedID }) {
                 state.experiments.cursor.index = i
             }
@@ -78,22 +79,58 @@ enum ExperimentsPane: Slice {
         }
     }
 
-    /// First load: open the requested experiment, else the first one (list order).
-    private static func openFirst(_ state: inout AppState) -> [Effect] {
+    /// The experiment opened at start-up: `--experiment`, else the one used last in this store
+    /// (the state file), else the one whose newest run started last. Waits for the list and
+    /// the state file; the newest runs are one search over the active experiments.
+    static func openAtStartup(_ state: inout AppState) -> [Effect] {
+        guard state.experiments.startup == .waiting, state.experiments.listed else { return [] }
         let visible = state.experiments.visible
-        var index = 0
         if let wanted = state.initialExperiment {
-            if let i = visible.firstIndex(where: { $0.experiment.experimentID == wanted || $0.experiment.name == wanted }) {
-                index = i
-            } else {
-                showMessage(&state, "experiment '\(wanted)' not found", isError: true)
+            if let row = visible.first(where: { $0.experiment.experimentID == wanted || $0.experiment.name == wanted }) {
+                return openAtStartup(&state, row.experiment.experimentID)
             }
+            showMessage(&state, "experiment '\(wanted)' not found", isError: true)
+            state.initialExperiment = nil  // said once; the rules below choose instead
         }
-        state.experiments.cursor.index = index
-        state.preferExperimentWithRuns = state.initialExperiment == nil
-        guard visible.indices.contains(index) else { return [] }
-        state.pane = .runs
-        return RunsPane.openExperiment(&state, visible[index].experiment.experimentID)
+        guard state.memoryLoaded else { return [] }
+        guard state.table.experimentID == nil else { state.experiments.startup = .done; return [] }
+        if let last = state.memory.lastExperiment, visible.contains(where: { $0.experiment.experimentID == last }) {
+            return openAtStartup(&state, last)
+        }
+        let active = state.experiments.rows.filter { $0.experiment.lifecycleStage == .active }.map(\.experiment.experimentID)
+        guard !active.isEmpty else { state.experiments.startup = .done; return [] }
+        let request = state.nextRequest()
+        state.experiments.startup = .findingLatest(request: request)
+        return [.findLatestRuns(request: request, experimentIDs: active)]
+    }
+
+    private static func openAtStartup(_ state: inout AppState, _ id: String) -> [Effect] {
+        state.experiments.startup = .done
+        guard let row = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == id }) else { return [] }
+        // A cursor the user is moving (in the list, or by the jump line) stays where they put it.
+        if state.pane != .experiments && state.input == nil { state.experiments.cursor.index = row }
+        clampAll(&state)
+        return RunsPane.openExperiment(&state, id)
+    }
+
+    /// The newest runs of the store arrived: open the experiment of the one started last, unless
+    /// the user opened one meanwhile. No runs, or an error: the first experiment listed.
+    static func latestRunsLoaded(_ state: inout AppState, request: Int, _ result: Result<[Run], MLflowError>) -> [Effect] {
+        guard state.experiments.startup == .findingLatest(request: request) else { return [] }
+        state.experiments.startup = .done
+        guard state.table.experimentID == nil else { return [] }
+        let id = (try? result.get()).flatMap(experimentOfLatestRun) ?? state.experiments.visible.first?.experiment.experimentID
+        return id.map { openAtStartup(&state, $0) } ?? []
+    }
+
+    /// The experiment whose run started last; runs started in the same millisecond go to the
+    /// lowest experiment id (numerically when both are numbers), so every launch agrees.
+    static func experimentOfLatestRun(_ runs: [Run]) -> String? {
+        guard let newest = runs.compactMap(\.info.startTime).max() else { return nil }
+        return runs.filter { $0.info.startTime == newest }.map(\.info.experimentID).min { a, b in
+            if let x = Int(a), let y = Int(b) { return x < y }
+            return a < b
+        }
     }
 
     static func counted(_ state: inout AppState, id: String, count: Int, lastActivity: Int64?) -> [Effect] {
@@ -101,12 +138,6 @@ enum ExperimentsPane: Slice {
             state.experiments.rows[i].runCount = count
             state.experiments.rows[i].lastActivity = lastActivity
         }
-        guard state.preferExperimentWithRuns, count > 0, state.table.runs.isEmpty, !state.table.loading,
-              state.table.experimentID != id, state.currentFilter.isEmpty,
-              let row = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == id }) else { return [] }
-        state.preferExperimentWithRuns = false
-        state.experiments.cursor.index = row
-        clampAll(&state)
-        return RunsPane.openExperiment(&state, id)
+        return []
     }
 }

@@ -1,10 +1,15 @@
 import Tracking
 
 extension RunsPane {
+    /// Opens an experiment with the view it had (this session or a former one), keeping the
+    /// view of the one it leaves.
     static func openExperiment(_ state: inout AppState, _ id: String) -> [Effect] {
+        if let current = state.table.experimentID { state.memory.views[current] = state.table.view }
         var table = RunsTable()
         table.experimentID = id
+        table.view = state.memory.views[id] ?? ExperimentView()
         state.table = table
+        state.memory.lastExperiment = id
         state.filterError = nil
         return [searchRuns(&state, mode: .replace)]
     }
@@ -60,7 +65,7 @@ extension RunsPane {
             learnFilterVocabulary(&state, page.items, unfiltered: state.currentFilter.searchString.isEmpty)
             state.table.nextPageToken = page.nextPageToken
             rebuildRows(&state)
-            if !page.items.isEmpty { state.preferExperimentWithRuns = false }
+            countFromTable(&state)
             if mode == .replace {
                 state.table.cursor = ListCursor()
             } else if let selectedID, let row = state.table.row(ofRun: selectedID) {
@@ -69,6 +74,21 @@ extension RunsPane {
             clampAll(&state)
             return []
         }
+    }
+
+    /// True when the table holds every active run of its experiment: its length is the run count.
+    static func holdsWholeExperiment(_ state: AppState) -> Bool {
+        let t = state.table
+        return t.experimentID != nil && t.nextPageToken == nil && !t.loading && !t.showDeleted
+            && state.currentFilter.searchString.isEmpty
+    }
+
+    /// The experiments pane's count of the open experiment, from the table when it holds them all:
+    /// new runs show in the count without another query.
+    private static func countFromTable(_ state: inout AppState) {
+        guard holdsWholeExperiment(state), let id = state.table.experimentID else { return }
+        let last = state.table.runs.map { max($0.info.startTime ?? 0, $0.info.endTime ?? 0) }.filter { $0 > 0 }.max()
+        _ = ExperimentsPane.counted(&state, id: id, count: state.table.runs.count, lastActivity: last)
     }
 
     /// Recomputes the visible rows: fuzzy search, then tree or flat order.

@@ -45,14 +45,14 @@ struct SortOrder: Equatable, Sendable {
 }
 
 /// A `tags.key = 'value'` filter added from the tag picker; chips AND together.
-struct TagChip: Equatable, Sendable {
+struct TagChip: Equatable, Sendable, Codable {
     var key: String
     var value: String
     /// Quoted as completion quotes values (`quotedFilterValue`): MLflow reads no escapes.
     var clause: String { "\(SearchKey(.tag, key).description) = " + (quotedFilterValue(value) ?? "'\(value)'") }
 }
 
-/// The filter of one experiment; kept per experiment while the app runs.
+/// The filter of one experiment, part of its `ExperimentView`.
 struct RunFilter: Equatable, Sendable {
     var text = ""
     var chips: [TagChip] = []
@@ -83,14 +83,8 @@ struct RunsTable: Equatable, Sendable {
     var loadingMore = false
     var cursor = ListCursor()
     var marks: [String] = []
-    var columns: [RunColumn] = [.name, .started, .duration, .user, .source]
-    /// The highlighted column (index into `columns`); sorting and scrolling act on it.
-    var selectedColumn = 0
-    /// The first scrollable column shown after the frozen name column.
-    var scrollColumn = 1
-    var sort: SortOrder?
-    var showDeleted = false
-    var tree = false
+    /// Columns, sort, filter and modes: kept per experiment (ExperimentView.swift).
+    var view = ExperimentView()
     var collapsed: Set<String> = []
     var error: String?
     /// The widest value of each measured column among the rows shown, header included
@@ -105,4 +99,12 @@ struct RunsTable: Equatable, Sendable {
     }
 
     func row(ofRun id: String) -> Int? { rows.firstIndex { runs[$0.index].info.runID == id } }
+
+    // The view's parts, where the pane's code reads and sets them.
+    var columns: [RunColumn] { get { view.columns } set { view.columns = newValue } }
+    var selectedColumn: Int { get { view.selectedColumn } set { view.selectedColumn = newValue } }
+    var scrollColumn: Int { get { view.scrollColumn } set { view.scrollColumn = newValue } }
+    var sort: SortOrder? { get { view.sort } set { view.sort = newValue } }
+    var showDeleted: Bool { get { view.showDeleted } set { view.showDeleted = newValue } }
+    var tree: Bool { get { view.tree } set { view.tree = newValue } }
 }

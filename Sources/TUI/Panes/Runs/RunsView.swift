@@ -65,7 +65,7 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         let text: String
         let role: ThemeRole
         if let error = table.error { text = "error: \(error)"; role = .error }
-        else if table.loading { text = "loading runs…"; role = .dim }
+        else if table.loading || state.experiments.findingLatest { text = "loading runs…"; role = .dim }
         else if table.experimentID == nil { text = "no experiment open"; role = .dim }
         else if !state.currentFilter.isEmpty { text = "no runs match the filter (X clears it)"; role = .dim }
         else { text = "no runs in this experiment"; role = .dim }
