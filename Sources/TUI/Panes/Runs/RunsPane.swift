@@ -16,6 +16,7 @@ enum RunsPane: Slice {
         t.bind([.char("h"), .left], .columnLeft, "column left")
         t.bind([.char("l"), .right], .columnRight, "column right", footer: "columns")
         t.bind([.char("o")], .columnPicker, "add/remove columns")
+        t.bind([.char("i")], .showValue, "inspect the selected cell in full (wrapped, scrollable, y copies)")
         t.bind([.char(" ")], .mark, "mark run for compare", footer: "mark")
         t.bind([.char("c")], .compare, "compare marked runs", footer: "compare")
         t.bind([.char("v")], .chart, "chart a metric of the marked (or selected) runs", footer: "chart")
@@ -68,6 +69,7 @@ enum RunsPane: Slice {
             keepSelectedColumnVisible(&state)
             return []
         case .columnPicker: state.picker = PickerOverlay.columns(state); return []
+        case .showValue: return showCell(&state)
         case .mark: return toggleMark(&state)
         case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
         case .chart: return ChartPane.open(&state)
