@@ -277,14 +277,31 @@ final class ValueViewerTests: XCTestCase {
         XCTAssertTrue(render(state).text.contains("Messages (0)"))
     }
 
-    func testDetailsErrorIsWrappedAndLogged() {
+    func testDetailsAndCompareErrorsAreWrappedAndLogged() {
+        let message = "Run 'zzz' not found in the store; it may have been deleted permanently by mlflow gc, check the id and try again."
+        let failure = MLflowError(.resourceDoesNotExist, message)
         var state = Fixtures.loadedState()
         _ = DetailsPane.open(&state, "zzz", push: false)
-        let message = "Run 'zzz' not found in the store; it may have been deleted permanently by mlflow gc, check the id and try again."
-        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest, .failure(MLflowError(.resourceDoesNotExist, message))))
-        let text = render(state).text
-        XCTAssertTrue(text.contains("try again."), text)
+        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest, .failure(failure)))
+        XCTAssertTrue(render(state).text.contains("try again."), render(state).text)
         XCTAssertEqual(state.messageLog.last?.text, message)
+
+        state = Fixtures.loadedState()
+        state.press(.char(" "), .char(" "), .char("c"))
+        _ = reduce(&state, .compareLoaded(request: state.compareRequest, .failure(failure)))
+        XCTAssertTrue(render(state).text.contains("try again."), render(state).text)
+        XCTAssertEqual(state.messageLog.last, LoggedMessage(time: state.now, text: message, isError: true))
+    }
+
+    func testShortValueGetsABoxItsSize() {
+        var state = detailsState(Fixtures.runs[1])
+        state.press(.char("1"), .char("v"))
+        let lines = render(state).lines
+        let box = lines.indices.filter { lines[$0].contains("┌─ Params · lr · 4 chars") || lines[$0].contains("└") }
+        XCTAssertEqual(box.count, 2, lines.joined(separator: "\n"))
+        XCTAssertEqual(box[1] - box[0], 2, "one line of value between the borders")
+        XCTAssertTrue(lines[box[0] + 1].contains("│ 0.01 "), lines[box[0] + 1])
+        XCTAssertFalse(lines[box[1]].contains("lines "), "no position when it all shows")
     }
 
     func testNoKeyCollisionsWithTheNewBindings() {

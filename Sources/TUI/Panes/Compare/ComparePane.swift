@@ -81,7 +81,9 @@ enum ComparePane: Slice {
         state.compare!.loading = false
         switch result {
         case .success(let runs): state.compare!.runs = runs
-        case .failure(let error): state.compare!.error = error.message
+        case .failure(let error):
+            state.compare!.error = error.message
+            ValueOverlay.log(&state, error.message, isError: true)
         }
         return []
     }

@@ -19,7 +19,7 @@ enum DetailsPane: Slice {
     static let bindings = keyRows(.details) { t in
         t.bind([.escape, .backspace, .char("h"), .left], .back, "back", footer: "back")
         t.bind([.enter], .open, "follow link (parent/child), else show the value in full", footer: "open")
-        t.bind([.char("v"), .char("o")], .showValue, "show the value in full (wrapped, scrollable, y copies)", footer: "view")
+        t.bind([.char("v"), .char("o")], .showValue, "show the value in full (wrapped, scrollable, y copies)")
         t.bind([.char("]"), .char("}"), .tab], .nextSection, "next section", footer: "sections")
         t.bind([.char("["), .char("{"), .backTab], .previousSection, "previous section")
         t.bind([.char("1")], .jumpParams, "jump to params")

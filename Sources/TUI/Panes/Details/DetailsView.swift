@@ -9,10 +9,8 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
     paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
     if let error = details.error {
-        // Wrapped, not cut: the end of an error often says what to do.
-        for (i, line) in wrap(DisplayWidth.sanitized("error: \(error)"), width: rect.width - 2).prefix(max(1, rect.height - 1)).enumerated() {
-            buffer.write(line, x: rect.x + 1, y: rect.y + 1 + i, maxWidth: rect.width - 1, style: theme[.error])
-        }
+        writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
+                     style: theme[.error])
         return
     }
     if details.run == nil {
