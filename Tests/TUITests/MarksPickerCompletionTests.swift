@@ -233,6 +233,7 @@ final class MarksPickerCompletionTests: XCTestCase {
     func testWithoutAnUnfilteredLoadTheFilterLineAsksForASample() {
         var state = AppState(source: "x", size: Size(width: 80, height: 24), now: Fixtures.now)
         _ = startApp(&state)
+        _ = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "1"))))
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         // A filter applied before the first load answered: that answer is stale, dropped.
         _ = reduce(&state, .command("filter tags.pipeline = 'nothing'"))

@@ -38,10 +38,13 @@ struct RunWithChildren: Sendable, Equatable {
     var children: [Run]
     /// Min/max over each metric's history, for the metrics whose history fits in one page.
     var metricRanges: [String: MetricRange]
-    init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:]) {
+    /// The parent run, for its name on the parent link; nil without one or when it cannot be read.
+    var parent: Run?
+    init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:], parent: Run? = nil) {
         self.run = run
         self.children = children
         self.metricRanges = metricRanges
+        self.parent = parent
     }
 }
 

@@ -106,6 +106,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .help: HelpOverlay.toggle(&state); clampAll(&state); return []
     case .commandLine: state.input = TextInput(kind: .command); return []
     case .refresh: return Commands.refresh(&state)
+    case .messages: ValueOverlay.showMessages(&state); return []
     default: break
     }
     guard let slice = slice(for: context) else { return [] }
@@ -122,7 +123,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 
 /// A click focuses the experiments or runs pane and selects the row under it.
 private func handleClick(_ state: inout AppState, x: Int, y: Int) -> [Effect] {
-    guard state.input == nil, state.picker == nil, state.help == nil else { return [] }
+    guard state.input == nil, state.picker == nil, state.help == nil, state.value == nil else { return [] }
     let layout = Layout(state)
     if let rect = layout.experiments, rect.contains(x: x, y: y) {
         state.pane = .experiments

@@ -87,6 +87,8 @@ struct AppState: Equatable, Sendable {
     var spinnerFrame = 0
     var message: String?
     var messageIsError = false
+    /// Every message shown, newest last (`M`, `:messages`): the footer holds one line until the next key.
+    var messageLog: [LoggedMessage] = []
     var shouldQuit = false
     /// Texts yanked this session, printed on exit in case the terminal ignored OSC 52.
     var yanked: [String] = []
@@ -115,6 +117,8 @@ struct AppState: Equatable, Sendable {
     var input: TextInput?
     var filterError: FilterError?
     var help: HelpOverlay?
+    /// A value or the message history in full, over everything but help.
+    var value: ValueViewer?
 
     /// Request ids per channel; a result whose id is not the latest is stale and dropped.
     var requestCounter = 0
@@ -149,6 +153,7 @@ struct AppState: Equatable, Sendable {
     /// The context whose bindings apply: the topmost overlay, else the focused pane.
     var keyContext: KeyContext {
         if help != nil { return .help }
+        if value != nil { return .value }
         if picker != nil { return .picker }
         if browser != nil { return .artifacts }
         return pane.context
@@ -167,6 +172,7 @@ struct AppState: Equatable, Sendable {
     mutating func showMessage(_ text: String, isError: Bool = false) {
         message = text
         messageIsError = isError
+        ValueOverlay.log(&self, text, isError: isError)
     }
 }
 

@@ -2,7 +2,7 @@ import Tracking
 
 /// The `:` command line.
 enum Commands {
-    static let usage = "try :sort KEY [asc|desc], :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :q"
+    static let usage = "try :sort KEY [asc|desc], :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
 
     static func run(_ state: inout AppState, _ line: String) -> [Effect] {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
@@ -24,6 +24,7 @@ enum Commands {
             return state.pane == .experiments ? ExperimentsPane.perform(&state, .toggleDeleted) : RunsPane.perform(&state, .toggleDeleted)
         case "tree": return RunsPane.perform(&state, .toggleTree)
         case "compare": return RunsPane.perform(&state, .compare)
+        case "messages", "mes": ValueOverlay.showMessages(&state); return []
         default:
             showMessage(&state, "unknown command '\(name)' (\(usage))", isError: true)
             return []

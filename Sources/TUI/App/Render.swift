@@ -29,6 +29,7 @@ func render(_ state: AppState) -> Buffer {
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
     renderStatusLine(&buffer, state, layout.statusLine)
     renderFooter(&buffer, state, layout.footer)
+    if state.value != nil { ValueOverlay.render(&buffer, state) }
     if state.picker != nil { PickerOverlay.render(&buffer, state) }
     if state.help != nil { HelpOverlay.render(&buffer, state) }
     return buffer
@@ -48,7 +49,7 @@ private func renderHeader(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     if state.isLoading { right = spinner[state.spinnerFrame % spinner.count] + " loading  " + right }
     let rightWidth = DisplayWidth.of(right) + 1
     var x = buffer.write(" mltui ", x: 0, y: rect.y, style: theme[.header])
-    x += buffer.write(state.source, x: x, y: rect.y, maxWidth: rect.width - x - rightWidth - 1, style: theme[.header_dim])
+    x += buffer.write(middleElided(state.source, to: rect.width - x - rightWidth - 1), x: x, y: rect.y, style: theme[.header_dim])
     buffer.write(right, x: rect.width - rightWidth, y: rect.y, style: theme[.header])
 }
 
@@ -87,7 +88,9 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     let theme = state.theme
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: theme[.footer])
     if let message = state.message {
-        buffer.write(" " + message, x: rect.x, y: rect.y, maxWidth: rect.width, style: state.messageIsError ? theme[.error] : theme[.footer])
+        // Terminals leave the bottom-right cell alone (writing it would scroll): one column spare.
+        buffer.write(" " + footerMessage(message, width: rect.width - 2), x: rect.x, y: rect.y, maxWidth: rect.width,
+                     style: state.messageIsError ? theme[.error] : theme[.footer])
         return
     }
     if let error = state.filterError, state.input != nil {
@@ -118,6 +121,14 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
         x += buffer.write(hint.keys, x: x, y: rect.y, style: theme[.footer_key])
         x += buffer.write(" " + hint.help + "  ", x: x, y: rect.y, style: theme[.footer])
     }
+}
+
+/// A message as the footer shows it: whole when it fits, else cut with a pointer to the history.
+func footerMessage(_ message: String, width: Int) -> String {
+    let text = DisplayWidth.sanitized(message)
+    guard DisplayWidth.of(text) > width else { return text }
+    let more = " (press M for more)"
+    return DisplayWidth.truncated(text, to: max(1, width - DisplayWidth.of(more))) + more
 }
 
 func overlayBox(_ buffer: inout Buffer, _ state: AppState, width: Int, height: Int, title: String) -> Rect {

@@ -33,6 +33,7 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .chart: return ChartPane.self
     case .picker: return PickerOverlay.self
     case .help: return HelpOverlay.self
+    case .value: return ValueOverlay.self
     case .global, .artifacts: return nil
     }
 }
@@ -45,6 +46,7 @@ func clampAll(_ state: inout AppState) {
     ComparePane.clamp(&state)
     PickerOverlay.clamp(&state)
     HelpOverlay.clamp(&state)
+    ValueOverlay.clamp(&state)
 }
 
 /// Moves the cursor of a pane or overlay that may be closed (nil), then clamps.

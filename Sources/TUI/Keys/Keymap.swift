@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, picker, help, artifacts
+    case global, experiments, runs, details, compare, chart, picker, help, artifacts, value
 }
 
 /// What a key does; the slice whose context has focus performs it.
@@ -19,6 +19,8 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case openArtifacts, closeFolder, download, openPager, openEditor
     case previewSearch, nextMatch, previousMatch
+    case showValue, copyValue, messages
+    case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -56,10 +58,11 @@ public enum Keymap {
         t.bind([.char("?")], .help, "help: all keys", footer: "help")
         t.bind([.char(":")], .commandLine, "command line (:sort, :theme, :filter, :q)")
         t.bind([.ctrl("r")], .refresh, "refresh now")
+        t.bind([.char("M")], .messages, "message history: every message and error in full (also :messages)")
     }
 
     /// The contexts that are lists, in the order the README lists them.
-    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help]
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help, .value]
 
     /// Movement, the same in every list. In the picker letters narrow the list and control
     /// keys edit the query (readline), so it moves with arrows and paging keys only.
@@ -85,6 +88,7 @@ public enum Keymap {
         ("Artifact browser", artifactBindings),
         ("Picker", PickerOverlay.bindings),
         ("Help", HelpOverlay.bindings),
+        ("Value viewer", ValueOverlay.bindings),
     ]
 
     static let bindings: [KeyBinding] =

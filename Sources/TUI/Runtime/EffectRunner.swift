@@ -98,7 +98,10 @@ struct EffectRunner: Sendable {
                               page.nextPageToken == nil, let range = MetricRange(page.items.map(\.value)) else { continue }
                         ranges[metric.key] = range
                     }
-                    return RunWithChildren(run: run, children: children, metricRanges: ranges)
+                    // The parent's name for its link; a deleted or unreadable parent keeps the id alone.
+                    var parent: Run?
+                    if let parentID = run.parentRunID { parent = try? await store.getRun(id: parentID) }
+                    return RunWithChildren(run: run, children: children, metricRanges: ranges, parent: parent)
                 }
                 inbox.post(.detailsLoaded(request: request, result))
             }

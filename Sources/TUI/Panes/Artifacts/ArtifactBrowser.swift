@@ -321,7 +321,7 @@ func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let theme = state.theme
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, style: theme[.base])
     let left = treeWidth(state)
-    let title = "Artifacts · \(browser.artifactURI)"
+    let title = "Artifacts · \(middleElided(browser.artifactURI, to: left - 12))"
     buffer.write(DisplayWidth.truncated(title, to: left), x: rect.x, y: rect.y, maxWidth: left,
                  style: browser.focusPreview ? theme[.pane_title] : theme[.pane_title_focus])
     let rows = browser.rows

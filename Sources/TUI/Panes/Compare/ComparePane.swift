@@ -19,6 +19,7 @@ enum ComparePane: Slice {
         t.bind([.char("d")], .toggleDiffOnly, "only rows that differ", footer: "only diffs")
         t.bind([.char("h"), .left], .columnLeft, "scroll runs left")
         t.bind([.char("l"), .right], .columnRight, "scroll runs right", footer: "scroll")
+        t.bind([.enter, .char("v"), .char("o")], .showValue, "show the row's values in full, run by run", footer: "view")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -34,6 +35,7 @@ enum ComparePane: Slice {
             view.cursor = ListCursor()
         case .columnLeft, .columnRight:
             view.firstRun = max(0, min(view.runs.count - 1, view.firstRun + (command == .columnLeft ? -1 : 1)))
+        case .showValue: return showRow(&state, view)
         default: return []
         }
         state.compare = view
@@ -51,6 +53,21 @@ enum ComparePane: Slice {
         state.compare!.cursor.clamp(count: compareRows(view).count, visible: Layout(state).compareRows)
     }
 
+    /// The row under the cursor in the value viewer: each run's name, then its value in full.
+    private static func showRow(_ state: inout AppState, _ view: CompareView) -> [Effect] {
+        let rows = compareRows(view)
+        guard rows.indices.contains(view.cursor.index), !rows[view.cursor.index].isSection else { return [] }
+        let row = rows[view.cursor.index]
+        let paragraphs = zip(view.runs, row.values).flatMap { run, value in
+            [ValueParagraph(text: "\(run.info.runName)  \(run.info.runID)", role: .section), ValueParagraph(text: value),
+             ValueParagraph(text: "")]
+        }
+        let copy = zip(view.runs, row.values).map { "\($0.info.runName)\t\($1)" }.joined(separator: "\n")
+        state.value = ValueViewer(title: row.key, paragraphs: Array(paragraphs.dropLast()), copyText: copy)
+        clampAll(&state)
+        return []
+    }
+
     static func open(_ state: inout AppState, runIDs: [String]) -> [Effect] {
         guard runIDs.count >= 2 else { showMessage(&state, "mark 2 to 20 runs with Space, then press c", isError: true); return [] }
         state.compare = CompareView(runIDs: runIDs)
@@ -64,7 +81,9 @@ enum ComparePane: Slice {
         state.compare!.loading = false
         switch result {
         case .success(let runs): state.compare!.runs = runs; state.compare!.error = nil
-        case .failure(let error): state.compare!.error = error.message
+        case .failure(let error):
+            state.compare!.error = error.message
+            ValueOverlay.log(&state, error.message, isError: true)
         }
         return []
     }

@@ -8,7 +8,8 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     paneTitle(&buffer, state, "Compare \(view.runIDs.count) runs · d: only differences \(view.onlyDifferences ? "on" : "off")"
               + " · marked: " + RunsPane.runNames(state, view.runIDs), rect, focused: true)
     if let error = view.error {
-        buffer.write("error: \(error)", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.error])
+        writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
+                     style: theme[.error])
         return
     }
     if view.loading {

@@ -2,57 +2,91 @@ import Foundation
 import Terminal
 import Tracking
 
-/// One line of the run details pane. Links (parent, children) can be followed with Enter.
+/// The sections of the details pane that `]`/`[` and the number keys jump between.
+enum DetailSection: Equatable, Sendable {
+    case run, links, description, params, metrics, tags, systemTags, datasets, models
+
+    /// The number key that jumps to the section, shown on its heading.
+    var jumpKey: Character? {
+        switch self {
+        case .params: return "1"
+        case .metrics: return "2"
+        case .tags: return "3"
+        case .links: return "4"
+        default: return nil
+        }
+    }
+}
+
+/// One line of the run details pane. Links (parent, children) can be followed with Enter; any
+/// other line opens in the value viewer.
 struct DetailLine: Equatable, Sendable {
     var label: String
     var value: String
     var role: ThemeRole
     var link: String?
     var isSection: Bool
+    /// On a heading: which section it starts.
+    var heading: DetailSection?
+    /// Paths are shortened in the middle, where they say the least.
+    var isPath = false
+    /// The text the value viewer shows when `value` is only part of it (a wrapped description).
+    var full: String?
 
-    static func section(_ title: String) -> DetailLine { DetailLine(label: title, value: "", role: .section, link: nil, isSection: true) }
+    static func section(_ title: String, _ kind: DetailSection) -> DetailLine {
+        DetailLine(label: title, value: "", role: .section, link: nil, isSection: true, heading: kind)
+    }
     static func field(_ label: String, _ value: String, _ role: ThemeRole = .base, link: String? = nil) -> DetailLine {
         DetailLine(label: label, value: value, role: role, link: link, isSection: false)
+    }
+    static func path(_ label: String, _ value: String) -> DetailLine {
+        DetailLine(label: label, value: value, role: .base, link: nil, isSection: false, isPath: true)
     }
 }
 
 /// The details pane content of a run: info, description, params, metrics, tags (system tags
 /// grouped last and dimmed), parent and children links, inputs.
-func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int) -> [DetailLine] {
+func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int, experimentName: String? = nil) -> [DetailLine] {
     guard let run = details.run else { return [] }
-    var lines: [DetailLine] = [.section("Run")]
+    var lines: [DetailLine] = [.section("Run", .run)]
     let info = run.info
     lines.append(.field("name", info.runName))
     lines.append(.field("run id", info.runID))
     lines.append(.field("status", "\(statusGlyph(info.status)) \(info.status.rawValue)", statusRole(info.status)))
-    lines.append(.field("experiment", info.experimentID))
+    lines.append(.field("experiment", experimentName.map { "\($0) (\(info.experimentID))" } ?? info.experimentID))
     lines.append(.field("user", info.userID))
     lines.append(.field("started", info.startTime.map { "\(formatAbsolute($0, utcOffset: utcOffset)) (\(formatRelative($0, now: now)))" } ?? "-"))
     lines.append(.field("ended", info.endTime.map { formatAbsolute($0, utcOffset: utcOffset) } ?? "-"))
     lines.append(.field("duration", formatDuration(run, now: now)))
-    if let source = run.data.tag("mlflow.source.name") { lines.append(.field("source", source)) }
-    lines.append(.field("artifacts", info.artifactURI))
+    if let source = run.data.tag("mlflow.source.name") { lines.append(.path("source", source)) }
+    lines.append(.path("artifacts", info.artifactURI))
     if info.lifecycleStage == .deleted { lines.append(.field("lifecycle", "deleted", .warning)) }
 
     if let parent = run.parentRunID {
-        lines.append(.section("Parent"))
-        lines.append(.field("↑ parent", parent, .link, link: parent))
+        lines.append(.section("Parent", .links))
+        // The name, as the children's links show it; the id alone when the parent could not be read.
+        let name = details.parent.map { "\($0.info.runName)  \(parent)" } ?? parent
+        lines.append(.field("↑ parent", name, .link, link: parent))
     }
     if !details.children.isEmpty {
-        lines.append(.section("Children (\(details.children.count))"))
+        lines.append(.section("Children (\(details.children.count))", .links))
         for child in details.children {
             lines.append(.field("↳ " + statusGlyph(child.info.status), "\(child.info.runName)  \(child.info.runID)", .link, link: child.info.runID))
         }
     }
     if let note = run.description, !note.isEmpty {
-        lines.append(.section("Description"))
+        lines.append(.section("Description", .description))
         for paragraph in note.split(separator: "\n", omittingEmptySubsequences: false) {
-            for wrapped in wrap(String(paragraph), width: max(20, width - 4)) { lines.append(.field("", wrapped)) }
+            for wrapped in wrap(String(paragraph), width: max(20, width - 4)) {
+                var line = DetailLine.field("", wrapped)
+                line.full = note
+                lines.append(line)
+            }
         }
     }
-    lines.append(.section("Params (\(run.data.params.count))"))
+    lines.append(.section("Params (\(run.data.params.count))", .params))
     for p in run.data.params.sorted(by: { $0.key < $1.key }) { lines.append(.field(p.key, p.value)) }
-    lines.append(.section("Metrics (\(run.data.metrics.count), latest value)"))
+    lines.append(.section("Metrics (\(run.data.metrics.count), latest value)", .metrics))
     for m in run.data.metrics.sorted(by: { $0.key < $1.key }) {
         var text = "\(formatNumber(m.value))   step \(m.step)"
         if let range = details.metricRanges[m.key], range.count > 1 {
@@ -62,14 +96,14 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int)
     }
     let userTags = run.data.tags.filter { !$0.key.hasPrefix("mlflow.") }.sorted { $0.key < $1.key }
     let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != "mlflow.note.content" }.sorted { $0.key < $1.key }
-    lines.append(.section("Tags (\(userTags.count))"))
+    lines.append(.section("Tags (\(userTags.count))", .tags))
     for t in userTags { lines.append(.field(t.key, t.value)) }
     if !systemTags.isEmpty {
-        lines.append(.section("System tags (\(systemTags.count))"))
+        lines.append(.section("System tags (\(systemTags.count))", .systemTags))
         for t in systemTags { lines.append(.field(t.key, t.value, .dim)) }
     }
     if !run.inputs.datasetInputs.isEmpty {
-        lines.append(.section("Datasets (\(run.inputs.datasetInputs.count))"))
+        lines.append(.section("Datasets (\(run.inputs.datasetInputs.count))", .datasets))
         for input in run.inputs.datasetInputs {
             let d = input.dataset
             let context = input.context.map { " [\($0)]" } ?? ""
@@ -77,7 +111,7 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int)
         }
     }
     if !run.inputs.modelInputs.isEmpty || !run.outputs.modelOutputs.isEmpty {
-        lines.append(.section("Models"))
+        lines.append(.section("Models", .models))
         for m in run.inputs.modelInputs { lines.append(.field("input", m.modelID)) }
         for m in run.outputs.modelOutputs { lines.append(.field("output", m.modelID + (m.step.map { " (step \($0))" } ?? ""))) }
     }

@@ -6,6 +6,8 @@ struct RunDetails: Equatable, Sendable {
     var runID: String
     var run: Run?
     var children: [Run] = []
+    /// The parent run, read with the details for its name.
+    var parent: Run?
     var metricRanges: [String: MetricRange] = [:]
     var loading = true
     var error: String?
@@ -16,7 +18,14 @@ struct RunDetails: Equatable, Sendable {
 enum DetailsPane: Slice {
     static let bindings = keyRows(.details) { t in
         t.bind([.escape, .backspace, .char("h"), .left], .back, "back", footer: "back")
-        t.bind([.enter], .open, "follow link (parent/child)", footer: "follow link")
+        t.bind([.enter], .open, "follow link (parent/child), else show the value in full", footer: "open")
+        t.bind([.char("v"), .char("o")], .showValue, "show the value in full (wrapped, scrollable, y copies)")
+        t.bind([.char("]"), .char("}"), .tab], .nextSection, "next section", footer: "sections")
+        t.bind([.char("["), .char("{"), .backTab], .previousSection, "previous section")
+        t.bind([.char("1")], .jumpParams, "jump to params")
+        t.bind([.char("2")], .jumpMetrics, "jump to metrics")
+        t.bind([.char("3")], .jumpTags, "jump to tags")
+        t.bind([.char("4")], .jumpLinks, "jump to the parent and children links")
         t.bind([.char("p")], .openParent, "open parent run", footer: "parent")
         t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
         t.bind([.char("y")], .yankRunID, "copy run id", footer: "copy id")
@@ -28,9 +37,14 @@ enum DetailsPane: Slice {
         case .back: return back(&state)
         case .open:
             guard let details = state.details else { return [] }
-            let lines = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: state.size.width)
-            guard lines.indices.contains(details.cursor.index), let link = lines[details.cursor.index].link else { return [] }
+            let lines = DetailsPane.lines(state)
+            guard lines.indices.contains(details.cursor.index) else { return [] }
+            guard let link = lines[details.cursor.index].link else { return showValue(&state) }
             return open(&state, link, push: true)
+        case .showValue: return showValue(&state)
+        case .nextSection, .previousSection, .jumpParams, .jumpMetrics, .jumpTags, .jumpLinks:
+            jump(&state, command)
+            return []
         case .openParent:
             guard let parent = state.details?.run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
             return open(&state, parent, push: true)
@@ -47,9 +61,16 @@ enum DetailsPane: Slice {
     static func pageRows(_ state: AppState) -> Int { Layout(state).detailRows }
 
     static func clamp(_ state: inout AppState) {
-        guard let details = state.details else { return }
-        let count = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: state.size.width).count
-        state.details!.cursor.clamp(count: count, visible: Layout(state).detailRows)
+        guard state.details != nil else { return }
+        state.details!.cursor.clamp(count: lines(state).count, visible: Layout(state).detailRows)
+    }
+
+    /// The lines of the run shown, with its experiment's name from the experiment list.
+    static func lines(_ state: AppState, width: Int? = nil) -> [DetailLine] {
+        guard let details = state.details else { return [] }
+        let experiment = details.run.flatMap { state.experiments.row($0.info.experimentID)?.experiment.name }
+        return detailLines(details, now: state.now, utcOffset: state.utcOffset, width: width ?? state.size.width,
+                           experimentName: experiment)
     }
 
     /// Shows a run; `push` keeps the one shown now for Esc to come back to.
@@ -80,10 +101,12 @@ enum DetailsPane: Slice {
         case .success(let loaded):
             state.details!.run = loaded.run
             state.details!.children = loaded.children
+            state.details!.parent = loaded.parent
             state.details!.metricRanges = loaded.metricRanges
             state.details!.error = nil
         case .failure(let error):
             state.details!.error = error.message
+            ValueOverlay.log(&state, error.message, isError: true)
         }
         clampAll(&state)
         return []

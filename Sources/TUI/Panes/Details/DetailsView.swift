@@ -9,14 +9,15 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
     paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
     if let error = details.error {
-        buffer.write("error: \(error)", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.error])
+        writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
+                     style: theme[.error])
         return
     }
     if details.run == nil {
         buffer.write("loading run \(details.runID)…", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.dim])
         return
     }
-    let lines = detailLines(details, now: state.now, utcOffset: state.utcOffset, width: rect.width)
+    let lines = DetailsPane.lines(state, width: rect.width)
     let labelWidth = min(32, max(12, rect.width / 4))
     for i in 0..<max(0, rect.height - 1) {
         let index = details.cursor.top + i
@@ -30,13 +31,20 @@ static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
             var style = theme[.section]
             if isCursor { style.bg = rowStyle.bg }
             buffer.write(line.label, x: rect.x, y: y, maxWidth: rect.width, style: style)
+            if let key = line.heading?.jumpKey, rect.width > DisplayWidth.of(line.label) + 4 {
+                var hint = theme[.dim]
+                if isCursor { hint.bg = rowStyle.bg }
+                buffer.write(String(key), x: rect.x + rect.width - 2, y: y, style: hint)
+            }
             continue
         }
         var labelStyle = line.role == .dim ? theme[.dim] : theme[.label]
         var valueStyle = theme[line.role]
         if isCursor { labelStyle = rowStyle; valueStyle = rowStyle }
         buffer.write(DisplayWidth.padded(line.label, to: labelWidth), x: rect.x + 2, y: y, style: labelStyle)
-        buffer.write(line.value, x: rect.x + 3 + labelWidth, y: y, maxWidth: rect.width - labelWidth - 3, style: valueStyle)
+        let valueWidth = rect.width - labelWidth - 3
+        buffer.write(line.isPath ? middleElided(line.value, to: valueWidth) : line.value, x: rect.x + 3 + labelWidth, y: y,
+                     maxWidth: valueWidth, style: valueStyle)
     }
 }
 }

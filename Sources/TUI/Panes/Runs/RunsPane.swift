@@ -16,6 +16,7 @@ enum RunsPane: Slice {
         t.bind([.char("h"), .left], .columnLeft, "column left")
         t.bind([.char("l"), .right], .columnRight, "column right", footer: "columns")
         t.bind([.char("o")], .columnPicker, "add/remove columns")
+        t.bind([.char("i")], .showValue, "inspect the selected cell in full (wrapped, scrollable, y copies)")
         t.bind([.char(" ")], .mark, "mark/unmark run (c and v then act on the marked runs)", footer: "mark")
         t.bind([.char("U")], .clearMarks, "unmark all runs (as htop's U)")
         t.bind([.char("c")], .compare, "compare the marked runs", footer: "compare")
@@ -70,6 +71,7 @@ enum RunsPane: Slice {
             keepSelectedColumnVisible(&state)
             return []
         case .columnPicker: state.picker = PickerOverlay.columns(state); return []
+        case .showValue: return showCell(&state)
         case .mark: return toggleMark(&state)
         case .clearMarks: clearMarks(&state); return []
         case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
