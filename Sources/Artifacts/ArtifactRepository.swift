@@ -59,7 +59,7 @@ extension ArtifactRepository {
 
 /// Shared by the HTTP repositories: the first window read at open proves the file exists and
 /// tells its size; later reads are Range requests (both mlflow server and S3 answer 206).
-final class RangedHTTPContent: ArtifactContent, @unchecked Sendable {
+final class RangedHTTPContent: ArtifactContent, Sendable {
     static let firstWindow = 256 * 1024
     typealias Fetch = @Sendable (ByteWindow) async throws -> (bytes: [UInt8], total: Int64?)
 
