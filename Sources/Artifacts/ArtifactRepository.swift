@@ -45,7 +45,7 @@ extension ArtifactRepository {
     /// Every file under `path` (a folder, or the root), depth first, as the Python client's
     /// directory download does (`ArtifactRepository.download_artifacts`,
     /// `_iter_artifacts_recursive`).
-    public func allFiles(under path: String?) async throws -> [ArtifactEntry] {
+    func allFiles(under path: String?) async throws -> [ArtifactEntry] {
         var files: [ArtifactEntry] = []
         var pending = [path]
         while let next = pending.popLast() {

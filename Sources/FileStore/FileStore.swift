@@ -537,7 +537,7 @@ public final class FileStore: TrackingStore, Sendable {
             return (run.info, try self.artifactRepository(run))
         }
         _ = try LocalArtifacts.components(of: path)
-        return ArtifactListing(rootURI: run.artifactURI, files: try await repository.list(path: path))
+        return ArtifactListing(rootURI: run.artifactURI, files: try await repository.listOffThePool(path: path))
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {

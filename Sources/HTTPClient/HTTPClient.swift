@@ -12,7 +12,7 @@ public struct HTTPOptions: Sendable, Equatable {
     public var caBundlePath: String?
     /// A PEM holding the client certificate and its key, for mutual TLS.
     public var clientCertificatePath: String?
-    public var userAgent: String
+    var userAgent: String
     /// Idle easy handles kept for reuse; each keeps its own live connections.
     public var poolSize: Int
 
@@ -59,14 +59,14 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends one request on the calling thread.
-    public func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws -> HTTPResponse {
+    func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws -> HTTPResponse {
         let handle = borrow()
         defer { giveBack(handle) }
         return try handle.perform(request, options: options, cancel: cancel)
     }
 
     /// How many idle handles the pool holds (tests check that handles are reused).
-    public var idleHandles: Int { idle.withLock { $0.count } }
+    var idleHandles: Int { idle.withLock { $0.count } }
 
     private func borrow() -> EasyHandle {
         idle.withLock { $0.popLast() } ?? EasyHandle()
@@ -78,11 +78,11 @@ public final class HTTPClient: Sendable {
 }
 
 /// Set from any thread to abort a transfer at libcurl's next progress callback.
-public final class CancelFlag: Sendable {
+final class CancelFlag: Sendable {
     private let value = Locked(false)
     public init() {}
     public func set() { value.withLock { $0 = true } }
-    public var isSet: Bool { value.current }
+    var isSet: Bool { value.current }
 }
 
 /// One libcurl easy handle. Used by one thread at a time (the pool guarantees it).

@@ -463,7 +463,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
         // Non-local roots (s3://, mlflow-artifacts:) go through the repository MLflow would pick
         // (`artifact_repository_registry.py` `get_artifact_repository`).
         let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
-        return ArtifactListing(rootURI: uri, files: try await repository.list(path: path))
+        return ArtifactListing(rootURI: uri, files: try await repository.listOffThePool(path: path))
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {

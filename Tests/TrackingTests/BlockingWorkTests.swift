@@ -6,7 +6,8 @@ final class BlockingWorkTests: XCTestCase {
     /// The work runs on a blocking-work thread, not on the caller's (a cooperative-pool thread).
     func testRunsOnItsOwnThreads() async throws {
         XCTAssertFalse(BlockingWork.isCurrentThread)
-        XCTAssertTrue(try await BlockingWork.run { BlockingWork.isCurrentThread })
+        let onPoolThread = try await BlockingWork.run { BlockingWork.isCurrentThread }
+        XCTAssertTrue(onPoolThread)
     }
 
     func testResultsAndErrorsComeBack() async throws {
