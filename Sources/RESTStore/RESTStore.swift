@@ -6,7 +6,7 @@ import Tracking
 /// `mlflow/store/tracking/rest_store.py` `RestStore` calls it). Safe for concurrent use:
 /// independent requests issued from a TaskGroup run in parallel, each on its own pooled libcurl
 /// handle (and kept-alive connection).
-public final class RESTStore: TrackingStore, @unchecked Sendable {
+public final class RESTStore: TrackingStore, Sendable {
     /// The server URL as given, userinfo included (libcurl sends it as Basic auth).
     let baseURL: String
     /// The server URL without userinfo: the only form shown in messages.
