@@ -18,7 +18,7 @@ public struct ArtifactDownload: Sendable {
         public var bytesTotal: Int64?
         public var filesDone: Int
         public var filesTotal: Int
-        public var currentPath: String
+        var currentPath: String
     }
 
     public let store: any TrackingStore

@@ -45,7 +45,7 @@ extension ArtifactRepository {
     /// Every file under `path` (a folder, or the root), depth first, as the Python client's
     /// directory download does (`ArtifactRepository.download_artifacts`,
     /// `_iter_artifacts_recursive`).
-    public func allFiles(under path: String?) async throws -> [ArtifactEntry] {
+    func allFiles(under path: String?) async throws -> [ArtifactEntry] {
         var files: [ArtifactEntry] = []
         var pending = [path]
         while let next = pending.popLast() {
@@ -59,7 +59,7 @@ extension ArtifactRepository {
 
 /// Shared by the HTTP repositories: the first window read at open proves the file exists and
 /// tells its size; later reads are Range requests (both mlflow server and S3 answer 206).
-final class RangedHTTPContent: ArtifactContent, @unchecked Sendable {
+final class RangedHTTPContent: ArtifactContent, Sendable {
     static let firstWindow = 256 * 1024
     typealias Fetch = @Sendable (ByteWindow) async throws -> (bytes: [UInt8], total: Int64?)
 

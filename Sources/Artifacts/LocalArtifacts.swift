@@ -34,7 +34,7 @@ public struct LocalArtifacts: ArtifactRepository {
     }
 
     /// The error for an artifact root this reader cannot reach on its own.
-    public static func unreachable(_ uri: String) -> MLflowError {
+    static func unreachable(_ uri: String) -> MLflowError {
         MLflowError(.notImplemented, "artifacts at '\(uri)' are served by the tracking server; open the server's URI (http://...) to browse them")
     }
 
@@ -152,6 +152,15 @@ public struct LocalArtifacts: ArtifactRepository {
     }
 }
 
+extension ArtifactRepository {
+    /// `list(path:)`, with a local folder read on BlockingWork's threads (its `list` blocks in
+    /// the file system; a remote repository's waits on HTTPClient's own threads).
+    public func listOffThePool(path: String?) async throws -> [ArtifactEntry] {
+        guard let local = self as? LocalArtifacts else { return try await list(path: path) }
+        return try await BlockingWork.run { try local.list(path: path) }
+    }
+}
+
 /// An open artifact file read with pread, so concurrent readers need no shared offset and a
 /// viewer can page through a huge file without loading it.
 public final class LocalFileContent: ArtifactContent {
@@ -167,7 +176,12 @@ public final class LocalFileContent: ArtifactContent {
 
     deinit { close(fd) }
 
+    /// Reads on BlockingWork's threads: pread blocks in the file system.
     public func read(offset: Int64, count: Int) async throws -> [UInt8] {
+        try await BlockingWork.run { try self.readNow(offset: offset, count: count) }
+    }
+
+    private func readNow(offset: Int64, count: Int) throws -> [UInt8] {
         guard count > 0, offset >= 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: count)
         var filled = 0

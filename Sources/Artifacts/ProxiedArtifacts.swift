@@ -6,7 +6,7 @@ import Tracking
 /// `mlflow_artifacts_repo.py` `MlflowArtifactsRepository` does: list = `GET
 /// .../mlflow-artifacts/artifacts?path=<p>` (basenames), read = `GET
 /// .../mlflow-artifacts/artifacts/<p>` with Range (the server sends `Accept-Ranges: bytes`).
-public struct ProxiedArtifacts: ArtifactRepository {
+struct ProxiedArtifacts: ArtifactRepository {
     public let rootURI: String
     /// `<scheme>://<host>[/prefix]/api/2.0/mlflow-artifacts/artifacts`, userinfo stripped.
     let endpoint: String

@@ -6,7 +6,7 @@ import Tracking
 /// environment boto3 and MLflow read (`s3_artifact_repo.py` `_get_s3_client`): AWS_ACCESS_KEY_ID,
 /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_DEFAULT_REGION / AWS_REGION, and
 /// MLFLOW_S3_ENDPOINT_URL for MinIO and other S3-compatible stores (addressed path-style).
-public struct S3Artifacts: ArtifactRepository {
+struct S3Artifacts: ArtifactRepository {
     public let rootURI: String
     let bucket: String
     /// The key prefix of the run's root, without a trailing slash ("" = the bucket root).

@@ -10,8 +10,7 @@ import Tracking
 /// Speed (10k runs = ~400k small files): POSIX I/O only; run directory listings and parsed run
 /// meta.yaml files are cached for the life of the object and revalidated with one stat each;
 /// a search reads only the files its filter and order touch, then loads full runs for the page.
-public final class FileStore: TrackingStore, @unchecked Sendable {
-    // @unchecked: the mutable caches below are only touched under `lock`.
+public final class FileStore: TrackingStore, Sendable {
     public let root: String
     public var uri: String { "file://" + root }
     /// `root` with every link resolved: links inside the store may only lead below it (or below
@@ -19,12 +18,8 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     let resolvedRoot: String
 
     private let warnSink: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var warned: Set<String> = []
-    private var listings: [String: (stamp: PosixFiles.Stamp, runs: [String])] = [:]
-    private var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
-    private var datasets: [String: Dataset] = [:]
-    private var historyCursors = HistoryCursors()
+    /// What this object read before, each entry checked by its stamp before use.
+    let memo = Locked(Memo())
     /// What earlier reads found in each run folder, checked by stamps before use (see RunCache).
     private let runCache: RunCache
 
@@ -53,12 +48,18 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
         RunCache.defaultDirectory(environment: environment)
     }
 
+    struct Memo {
+        /// Problems already reported.
+        var warned: Set<String> = []
+        var listings: [String: (stamp: PosixFiles.Stamp, runs: [String])] = [:]
+        var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
+        var datasets: [String: Dataset] = [:]
+        var historyCursors = HistoryCursors()
+    }
+
     /// Reports each distinct problem once: the UI searches again on every keystroke.
     func warn(_ message: String) {
-        lock.lock()
-        let isNew = warned.insert(message).inserted
-        lock.unlock()
-        if isNew { warnSink(message) }
+        if memo.withLock({ $0.warned.insert(message).inserted }) { warnSink(message) }
     }
 
     /// Where links below the experiment folder `experimentPath` may lead.
@@ -150,6 +151,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> {
+        try await BlockingWork.run { try self.searchExperiments(request) }
+    }
+
+    private func searchExperiments(_ request: ExperimentSearch) throws -> Page<Experiment> {
         guard request.maxResults >= 1 else {
             throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be a positive integer")
         }
@@ -167,6 +172,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     public func getExperiment(id: String) async throws -> Experiment {
+        try await BlockingWork.run { try self.experiment(id: id) }
+    }
+
+    private func experiment(id: String) throws -> Experiment {
         guard let dir = experimentDirectory(id: id), let experiment = readExperiment(dir) else {
             throw MLflowError.notFound("Could not find experiment with ID \(id)")  // the file store's own wording
         }
@@ -174,6 +183,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     public func getExperimentByName(_ name: String) async throws -> Experiment {
+        try await BlockingWork.run { try self.experiment(named: name) }
+    }
+
+    private func experiment(named name: String) throws -> Experiment {
         // MLflow searches ALL view types with `name = '<name>'` in the default order.
         var found = experimentDirectories(.all).compactMap(readExperiment).filter { $0.name == name }
         found.sort { a, b in
@@ -193,10 +206,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     /// where a run folder should be is reported.
     func runDirectoryNames(_ experimentPath: String) -> [String] {
         guard let stamp = PosixFiles.stamp(experimentPath) else { return [] }
-        lock.lock()
-        let cached = listings[experimentPath]
-        lock.unlock()
-        if let cached, cached.stamp == stamp { return cached.runs }
+        if let cached = memo.withLock({ $0.listings[experimentPath] }), cached.stamp == stamp { return cached.runs }
         var runs: [String] = []
         // A folder that could not be listed is not remembered as empty (a chmod does not change
         // the stamp).
@@ -213,9 +223,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
                 warn("Skipping \(experimentPath)/\(entry.name): a file where a run folder is expected")
             }
         }
-        lock.lock()
-        listings[experimentPath] = (stamp, runs)
-        lock.unlock()
+        memo.withLock { $0.listings[experimentPath] = (stamp, runs) }
         return runs
     }
 
@@ -242,16 +250,14 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
                      name: String) -> (info: RunInfo?, problem: String?, missing: Bool) {
         let runPath = experimentPath + "/" + name
         let metaName = relativeRun + "/meta.yaml"
-        lock.lock()
-        let cached = metas[runPath]
-        lock.unlock()
+        let cached = memo.withLock { $0.metas[runPath] }
         // Revalidating a known file is one stat; reading it anew only when it changed.
         if let cached, let stamp = PosixFiles.stamp(at: base, metaName), cached.stamp == stamp {
             return (cached.info, cached.info == nil ? "\(runPath)/meta.yaml cannot be read" : nil, false)
         }
         if cached == nil, let kept = runCache.run(name, in: experimentPath)?.meta,
            let stamp = PosixFiles.stamp(at: base, metaName), kept.stamp == stamp {
-            lock.withLock { metas[runPath] = (stamp, kept.info) }
+            memo.withLock { $0.metas[runPath] = (stamp, kept.info) }
             runCache.noteHit()
             return (kept.info, nil, false)
         }
@@ -267,7 +273,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
             guard let stamp = read.stamp else { return (nil, read.problem, read.missing) }
             // An empty file is most likely being written right now: do not cache that.
             if read.info != nil || stamp.size > 0 {
-                lock.withLock { metas[runPath] = (stamp, read.info) }
+                memo.withLock { $0.metas[runPath] = (stamp, read.info) }
             }
             if let info = read.info, stamp.mtimeSeconds < RunCache.settledBefore() {
                 runCache.update(name, in: experimentPath) { $0.meta = (stamp, info) }
@@ -372,18 +378,13 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     func cachedDataset(_ metaPath: String) -> Dataset? {
-        lock.lock()
-        let cached = datasets[metaPath]
-        lock.unlock()
-        if let cached { return cached }
+        if let cached = memo.withLock({ $0.datasets[metaPath] }) { return cached }
         let experiment = metaPath.range(of: "/datasets/", options: .backwards).map { String(metaPath[..<$0.lowerBound]) }
         guard let meta = RunDirectory.readMeta(metaPath, links: links(experiment), warn: warn),
               let dataset = RunDirectory.dataset(from: meta) else {
             return nil
         }
-        lock.lock()
-        datasets[metaPath] = dataset
-        lock.unlock()
+        memo.withLock { $0.datasets[metaPath] = dataset }
         return dataset
     }
 
@@ -443,6 +444,10 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     // MARK: runs
 
     public func searchRuns(_ request: RunSearch) async throws -> Page<Run> {
+        try await BlockingWork.run { try self.searchRuns(request) }
+    }
+
+    private func searchRuns(_ request: RunSearch) throws -> Page<Run> {
         guard request.maxResults >= 1 else {
             throw MLflowError.invalidParameter("Invalid value \(request.maxResults) for parameter 'max_results' supplied. It must be a positive integer")
         }
@@ -505,74 +510,7 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     public func getRun(id: String) async throws -> Run {
-        loadRun(try locateRun(id))
-    }
-
-    /// A metric's full history in file (insertion) order with duplicates, as the file store
-    /// returns it (`FileStore.get_metric_history`); an unknown run is RESOURCE_DOES_NOT_EXIST, an
-    /// unknown key an empty page.
-    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
-        if let maxResults, maxResults <= 0 {
-            throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer.")
-        }
-        let run = try locateRun(runID)
-        let offset = try PageToken.offset(pageToken)
-        guard RunDirectory.isSafeKey(key) else { return Page(items: []) }
-        let file = run.path + "/metrics/" + key
-        let runFD = PosixFiles.openDirectory(run.path)
-        defer { if runFD >= 0 { close(runFD) } }
-        let fd: Int32
-        let info: stat
-        switch PosixFiles.openKeyFile(at: runFD, folder: "metrics", key: key, path: run.path, links: links(run.experimentPath)) {
-        case .file(let opened, let status):
-            (fd, info) = (opened, status)
-        case .failed(.refused(let reason)):
-            warn("Skipping metric file \(file): \(reason)")
-            return Page(items: [])
-        case .failed(.failed(let reason)):
-            warn("Skipping unreadable metric file \(file): \(reason)")
-            return Page(items: [])
-        case .failed:
-            return Page(items: [])
-        }
-        defer { close(fd) }
-        let inode = UInt64(info.st_ino)
-        var reader = historyReader(file: file, fd: fd, inode: inode, size: Int(info.st_size), item: offset)
-        func bad(_ line: MetricFile.BadLine) {
-            warn("Skipping malformed line \(line.number) of metric file \(file): \(line.reason)")
-        }
-        func cursor(at item: Int) -> HistoryCursors.Cursor {
-            HistoryCursors.Cursor(item: item, byte: reader.reader.position, lineNumber: reader.reader.lineNumber,
-                                  inode: inode, fingerprint: reader.reader.bytesBefore(32))
-        }
-        // Skip to the page's first line (nothing to skip when a remembered cursor is exact).
-        while reader.item < offset, reader.reader.next(bad: bad) != nil { reader.item += 1 }
-        defer { if let error = reader.reader.readError { warn("Skipping unreadable metric file \(file): \(error)") } }
-        guard reader.item == offset else { return Page(items: []) }
-        var items: [Metric] = []
-        if let maxResults { items.reserveCapacity(min(maxResults, 1 << 16)) }
-        while items.count < maxResults ?? .max, let line = reader.reader.next(bad: bad) {
-            items.append(line.metric(key: key, runID: runID))
-        }
-        guard let maxResults, items.count == maxResults else { return Page(items: items) }
-        let end = cursor(at: offset + maxResults)
-        // One line past the page tells whether another page follows.
-        guard reader.reader.next(bad: bad) != nil else { return Page(items: items) }
-        lock.withLock { historyCursors.remember(file: file, end) }
-        return Page(items: items, nextPageToken: PageToken.encode(offset: offset + maxResults))
-    }
-
-    /// A reader at the remembered page start nearest at or before `item` that is still valid
-    /// for this file, or at the file's start; `item` of the result is the line index it is at.
-    private func historyReader(file: String, fd: Int32, inode: UInt64, size: Int, item: Int) -> (reader: MetricLineReader, item: Int) {
-        let candidates = item > 0 ? lock.withLock { historyCursors.candidates(file: file, upTo: item) } : []
-        for candidate in candidates {
-            if HistoryCursors.isValid(candidate, fd: fd, inode: inode, size: size) {
-                return (MetricLineReader(fd: fd, position: candidate.byte, lineNumber: candidate.lineNumber), candidate.item)
-            }
-            lock.withLock { historyCursors.forget(file: file, item: candidate.item) }
-        }
-        return (MetricLineReader(fd: fd, position: 0, lineNumber: 0), 0)
+        try await BlockingWork.run { self.loadRun(try self.locateRun(id)) }
     }
 
     // MARK: artifacts
@@ -594,14 +532,17 @@ public final class FileStore: TrackingStore, @unchecked Sendable {
     }
 
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
-        let run = try locateRun(runID)
+        let (run, repository) = try await BlockingWork.run {
+            let run = try self.locateRun(runID)
+            return (run.info, try self.artifactRepository(run))
+        }
         _ = try LocalArtifacts.components(of: path)
-        let files = try await artifactRepository(run).list(path: path)
-        return ArtifactListing(rootURI: run.info.artifactURI, files: files)
+        return ArtifactListing(rootURI: run.artifactURI, files: try await repository.listOffThePool(path: path))
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
         _ = try LocalArtifacts.components(of: path)
-        return try await artifactRepository(try locateRun(runID)).open(path: path)
+        let repository = try await BlockingWork.run { try self.artifactRepository(try self.locateRun(runID)) }
+        return try await repository.open(path: path)
     }
 }

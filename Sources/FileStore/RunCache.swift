@@ -76,13 +76,15 @@ struct CachedFolder {
 /// when the store has a cache directory, in one file per experiment folder there (never in the
 /// store: reading never writes to it). Entries are only trusted after their stamps are checked,
 /// so a stale or foreign cache file costs speed, never correctness; a damaged one is ignored.
-final class RunCache: @unchecked Sendable {
-    // @unchecked: `experiments` is only touched under `lock`.
+final class RunCache: Sendable {
     private let directory: String?
-    private let lock = NSLock()
-    private var experiments: [String: Experiment] = [:]
-    /// Entries used after their stamps matched (for tests).
-    private(set) var hits = 0
+    private let state = Locked(State())
+
+    private struct State {
+        var experiments: [String: Experiment] = [:]
+        /// Entries used after their stamps matched (for tests).
+        var hits = 0
+    }
 
     private struct Experiment {
         var runs: [String: CachedRun]
@@ -103,26 +105,27 @@ final class RunCache: @unchecked Sendable {
     }
 
     func run(_ name: String, in experimentPath: String) -> CachedRun? {
-        lock.withLock {
-            _ = loaded(experimentPath)
-            return experiments[experimentPath]!.runs[name]
+        state.withLock {
+            load(experimentPath, into: &$0.experiments)
+            return $0.experiments[experimentPath]!.runs[name]
         }
     }
 
-    func noteHit() { lock.withLock { hits += 1 } }
+    var hits: Int { state.withLock { $0.hits } }
+    func noteHit() { state.withLock { $0.hits += 1 } }
 
     func update(_ name: String, in experimentPath: String, _ change: (inout CachedRun) -> Void) {
-        lock.withLock {
-            _ = loaded(experimentPath)
+        state.withLock {
+            load(experimentPath, into: &$0.experiments)
             // In place: copying the experiment's dictionary per update would be quadratic.
-            change(&experiments[experimentPath]!.runs[name, default: CachedRun()])
-            experiments[experimentPath]!.dirty = true
+            change(&$0.experiments[experimentPath]!.runs[name, default: CachedRun()])
+            $0.experiments[experimentPath]!.dirty = true
         }
     }
 
-    /// The experiment's entries, read from the cache file the first time.
-    private func loaded(_ experimentPath: String) -> Experiment {
-        if let known = experiments[experimentPath] { return known }
+    /// Reads the experiment's entries from its cache file, the first time only.
+    private func load(_ experimentPath: String, into experiments: inout [String: Experiment]) {
+        if experiments[experimentPath] != nil { return }
         var runs: [String: CachedRun] = [:]
         if let file = cacheFile(experimentPath), case .content(let bytes) = PosixFiles.readFile(file) {
             runs = RunCacheCoding.decode(bytes, experimentPath: experimentPath) ?? [:]
@@ -130,22 +133,20 @@ final class RunCache: @unchecked Sendable {
             if !runs.isEmpty { utimensat(AT_FDCWD, file, nil, 0) }
         }
 
-        let experiment = Experiment(runs: runs)
-        experiments[experimentPath] = experiment
-        return experiment
+        experiments[experimentPath] = Experiment(runs: runs)
     }
 
     /// Writes the experiment's cache file when it changed, dropping runs no longer in `liveRuns`.
     func persist(_ experimentPath: String, liveRuns: [String]) {
         guard let file = cacheFile(experimentPath) else { return }
-        let snapshot: [String: CachedRun]? = lock.withLock {
-            guard var experiment = experiments[experimentPath], experiment.dirty else { return nil }
+        let snapshot: [String: CachedRun]? = state.withLock { state in
+            guard var experiment = state.experiments[experimentPath], experiment.dirty else { return nil }
             if let written = experiment.written, Date().timeIntervalSince(written) < Self.persistInterval { return nil }
             let live = Set(liveRuns)
             experiment.runs = experiment.runs.filter { live.contains($0.key) }
             experiment.dirty = false
             experiment.written = Date()
-            experiments[experimentPath] = experiment
+            state.experiments[experimentPath] = experiment
             return experiment.runs
         }
         guard let snapshot, let directory else { return }

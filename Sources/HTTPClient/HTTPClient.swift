@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import Tracking
 
 /// Transport settings. `timeout` is requests' meaning of MLflow's MLFLOW_HTTP_REQUEST_TIMEOUT:
 /// a connect timeout and a read timeout (no byte for that long), not a cap on a whole download.
@@ -11,7 +12,7 @@ public struct HTTPOptions: Sendable, Equatable {
     public var caBundlePath: String?
     /// A PEM holding the client certificate and its key, for mutual TLS.
     public var clientCertificatePath: String?
-    public var userAgent: String
+    var userAgent: String
     /// Idle easy handles kept for reuse; each keeps its own live connections.
     public var poolSize: Int
 
@@ -31,10 +32,9 @@ public struct HTTPOptions: Sendable, Equatable {
 /// (keep-alive, HTTP/2) connection and concurrent ones get a lane each. Proxies come from the
 /// environment (http_proxy, https_proxy, all_proxy, no_proxy) as libcurl reads them, plus
 /// HTTP_PROXY, which requests honours and libcurl does not.
-public final class HTTPClient: @unchecked Sendable {
+public final class HTTPClient: Sendable {
     public let options: HTTPOptions
-    private let lock = NSLock()
-    private var idle: [EasyHandle] = []
+    private let idle = Locked<[EasyHandle]>([])
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -59,40 +59,35 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// Sends one request on the calling thread.
-    public func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws -> HTTPResponse {
+    func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws -> HTTPResponse {
         let handle = borrow()
         defer { giveBack(handle) }
         return try handle.perform(request, options: options, cancel: cancel)
     }
 
     /// How many idle handles the pool holds (tests check that handles are reused).
-    public var idleHandles: Int { lock.lock(); defer { lock.unlock() }; return idle.count }
+    var idleHandles: Int { idle.withLock { $0.count } }
 
     private func borrow() -> EasyHandle {
-        lock.lock()
-        if let handle = idle.popLast() { lock.unlock(); return handle }
-        lock.unlock()
-        return EasyHandle()
+        idle.withLock { $0.popLast() } ?? EasyHandle()
     }
 
     private func giveBack(_ handle: EasyHandle) {
-        lock.lock()
-        defer { lock.unlock() }
-        if idle.count < max(options.poolSize, 1) { idle.append(handle) }
+        idle.withLock { if $0.count < max(options.poolSize, 1) { $0.append(handle) } }
     }
 }
 
 /// Set from any thread to abort a transfer at libcurl's next progress callback.
-public final class CancelFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class CancelFlag: Sendable {
+    private let value = Locked(false)
     public init() {}
-    public func set() { lock.lock(); value = true; lock.unlock() }
-    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    public func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.current }
 }
 
 /// One libcurl easy handle. Used by one thread at a time (the pool guarantees it).
-final class EasyHandle {
+// @unchecked: a CURL* may move between threads but is used by one at a time (HTTPClient's pool lends it out).
+final class EasyHandle: @unchecked Sendable {
     let curl: UnsafeMutableRawPointer
     let errorBuffer: UnsafeMutablePointer<CChar>
 

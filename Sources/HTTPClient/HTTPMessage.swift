@@ -30,7 +30,7 @@ public struct AWSSigV4: Sendable, Equatable {
     public var accessKeyID: String
     public var secretAccessKey: String
     public var region: String
-    public var service: String
+    var service: String
 
     public init(accessKeyID: String, secretAccessKey: String, region: String, service: String = "s3") {
         self.accessKeyID = accessKeyID
@@ -50,7 +50,7 @@ public struct ByteWindow: Sendable, Equatable {
     public init(offset: Int64, count: Int) { self.offset = offset; self.count = count }
 
     /// The `Range` header asking for this window (RFC 9110 §14.1.2; the end is inclusive).
-    public var rangeHeader: String { "Range: bytes=\(offset)-\(offset + Int64(max(count, 1)) - 1)" }
+    var rangeHeader: String { "Range: bytes=\(offset)-\(offset + Int64(max(count, 1)) - 1)" }
 }
 
 public struct HTTPResponse: Sendable {
@@ -59,7 +59,7 @@ public struct HTTPResponse: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
     /// 1 for HTTP/1.x, 2 for HTTP/2, as negotiated.
-    public var httpVersion: Int
+    var httpVersion: Int
 
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = [], httpVersion: Int = 1) {
         self.status = status

@@ -34,9 +34,8 @@ extension RESTStore {
 }
 
 /// Run id -> artifact URI; a run's artifact URI never changes.
-final class ArtifactURICache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var uris: [String: String] = [:]
-    func uri(_ runID: String) -> String? { lock.lock(); defer { lock.unlock() }; return uris[runID] }
-    func store(_ runID: String, _ uri: String) { lock.lock(); uris[runID] = uri; lock.unlock() }
+final class ArtifactURICache: Sendable {
+    private let uris = Locked([String: String]())
+    func uri(_ runID: String) -> String? { uris.withLock { $0[runID] } }
+    func store(_ runID: String, _ uri: String) { uris.withLock { $0[runID] = uri } }
 }

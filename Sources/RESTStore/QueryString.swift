@@ -27,9 +27,9 @@ enum QueryString {
 }
 
 /// Keeps credentials out of everything mltui prints (URLs in messages, echoed server text).
-public enum Redaction {
+enum Redaction {
     /// `http://user:pw@host:5000/p` -> `http://host:5000/p`.
-    public static func withoutUserinfo(_ url: String) -> String {
+    static func withoutUserinfo(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let authorityStart = schemeEnd.upperBound
         let authorityEnd = url[authorityStart...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? url.endIndex
@@ -47,7 +47,7 @@ public enum Redaction {
     }
 
     /// `text` with every secret (and every URL's userinfo) replaced.
-    public static func scrub(_ text: String, secrets: [String]) -> String {
+    static func scrub(_ text: String, secrets: [String]) -> String {
         var out = text
         for secret in secrets where secret.count >= 1 && out.contains(secret) {
             out = out.replacingOccurrences(of: secret, with: "***")

@@ -6,7 +6,7 @@ import Tracking
 /// `mlflow/store/tracking/rest_store.py` `RestStore` calls it). Safe for concurrent use:
 /// independent requests issued from a TaskGroup run in parallel, each on its own pooled libcurl
 /// handle (and kept-alive connection).
-public final class RESTStore: TrackingStore, @unchecked Sendable {
+public final class RESTStore: TrackingStore, Sendable {
     /// The server URL as given, userinfo included (libcurl sends it as Basic auth).
     let baseURL: String
     /// The server URL without userinfo: the only form shown in messages.
@@ -354,39 +354,37 @@ public final class RESTStore: TrackingStore, @unchecked Sendable {
 
 /// Experiments by id and by name, kept briefly: they change rarely, and the UI and `runs
 /// --experiment-name` ask for the same ones again and again.
-final class ExperimentCache: @unchecked Sendable {
-    private let lock = NSLock()
+final class ExperimentCache: Sendable {
     private let lifetime: Double
-    private var byID: [String: (Experiment, Double)] = [:]
-    private var byName: [String: (Experiment, Double)] = [:]
+    private let entries = Locked(Entries())
+
+    /// Each experiment with the time it was stored.
+    private struct Entries {
+        var byID: [String: (Experiment, Double)] = [:]
+        var byName: [String: (Experiment, Double)] = [:]
+    }
 
     init(lifetime: Double) { self.lifetime = lifetime }
 
     private var now: Double { Date().timeIntervalSinceReferenceDate }
 
-    func experiment(id: String) -> Experiment? {
-        lock.lock(); defer { lock.unlock() }
-        guard let (experiment, time) = byID[id], now - time < lifetime else { return nil }
-        return experiment
-    }
+    func experiment(id: String) -> Experiment? { fresh(entries.withLock { $0.byID[id] }) }
 
-    func experiment(name: String) -> Experiment? {
-        lock.lock(); defer { lock.unlock() }
-        guard let (experiment, time) = byName[name], now - time < lifetime else { return nil }
+    func experiment(name: String) -> Experiment? { fresh(entries.withLock { $0.byName[name] }) }
+
+    private func fresh(_ entry: (Experiment, Double)?) -> Experiment? {
+        guard let (experiment, time) = entry, now - time < lifetime else { return nil }
         return experiment
     }
 
     func store(_ experiment: Experiment) {
         guard lifetime > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
         let time = now
-        byID[experiment.experimentID] = (experiment, time)
-        byName[experiment.name] = (experiment, time)
+        entries.withLock {
+            $0.byID[experiment.experimentID] = (experiment, time)
+            $0.byName[experiment.name] = (experiment, time)
+        }
     }
 
-    func clear() {
-        lock.lock(); defer { lock.unlock() }
-        byID = [:]
-        byName = [:]
-    }
+    func clear() { entries.withLock { $0 = Entries() } }
 }

@@ -4,7 +4,7 @@ import Tracking
 /// One artifact file on a server, read in windows with HTTP Range requests so a viewer can page
 /// through a huge file without downloading it. Opening fetches the first window, which proves
 /// the file exists (errors surface at open) and tells its size from `Content-Range`.
-final class RemoteArtifact: ArtifactContent, @unchecked Sendable {
+final class RemoteArtifact: ArtifactContent, Sendable {
     static let firstWindow = 256 * 1024
     static let endpoint = "/get-artifact"
 

@@ -18,72 +18,71 @@ struct BadCells {
     /// "table.column" -> the first such cell seen.
     private(set) var found: [String: Problem] = [:]
 
-    mutating func note(_ column: String, _ row: SQLiteRow, _ i: Int32, expected: String, run: String?, outcome: String) {
+    mutating func note(_ column: String, _ row: SQLiteRow, _ c: SQLiteColumn, expected: String, run: String?, outcome: String) {
         guard found[column] == nil else { return }
-        found[column] = Problem(held: row.describe(i), expected: expected, run: run, outcome: outcome)
+        found[column] = Problem(held: row.describe(c), expected: expected, run: run, outcome: outcome)
     }
 
     /// A metric row's value, timestamp, step and is_nan (columns of `table`), or nil when one of
     /// them is not a number or an integer as MLflow writes them (`value` FLOAT NOT NULL, the
     /// others BIGINT / BOOLEAN NOT NULL). Old schemas select literals for missing columns.
-    mutating func metric(_ row: SQLiteRow, value: Int32, timestamp: Int32, step: Int32, isNaN: Int32,
-                         _ table: String, run: String) -> HistoryBoundaries.Row? {
+    mutating func metric(_ row: SQLiteRow, _ c: MetricColumns, _ table: String, run: String) -> HistoryBoundaries.Row? {
         let outcome = "such metric rows are left out"
-        guard let v = row.number(value) else {
-            note(table + ".value", row, value, expected: "a number", run: run, outcome: outcome)
+        guard let v = row.number(c.value) else {
+            note(table + ".value", row, c.value, expected: "a number", run: run, outcome: outcome)
             return nil
         }
-        guard let t = row.integer(timestamp) else {
-            note(table + ".timestamp", row, timestamp, expected: "an integer", run: run, outcome: outcome)
+        guard let t = row.integer(c.timestamp) else {
+            note(table + ".timestamp", row, c.timestamp, expected: "an integer", run: run, outcome: outcome)
             return nil
         }
-        guard let s = row.integer(step) else {
-            note(table + ".step", row, step, expected: "an integer", run: run, outcome: outcome)
+        guard let s = row.integer(c.step) else {
+            note(table + ".step", row, c.step, expected: "an integer", run: run, outcome: outcome)
             return nil
         }
-        guard let n = row.integer(isNaN), n == 0 || n == 1 else {
-            note(table + ".is_nan", row, isNaN, expected: "0 or 1", run: run, outcome: outcome)
+        guard let n = row.integer(c.isNaN), n == 0 || n == 1 else {
+            note(table + ".is_nan", row, c.isNaN, expected: "0 or 1", run: run, outcome: outcome)
             return nil
         }
         return HistoryBoundaries.Row(value: v, timestamp: t, step: s, isNaN: n != 0)
     }
 
     /// A NOT NULL text cell (params.value), or nil when it is NULL or not text.
-    mutating func text(_ row: SQLiteRow, _ i: Int32, _ column: String, run: String?) -> String? {
-        if let text = row.textCell(i) { return text }
-        note(column, row, i, expected: "text", run: run, outcome: "such rows are left out")
+    mutating func text(_ row: SQLiteRow, _ c: SQLiteColumn, _ column: String, run: String?) -> String? {
+        if let text = row.textCell(c) { return text }
+        note(column, row, c, expected: "text", run: run, outcome: "such rows are left out")
         return nil
     }
 
     /// A nullable text cell (tags.value): NULL reads as "" as before; a blob or a number, which
     /// MLflow never writes there, leaves the row out.
-    mutating func tagValue(_ row: SQLiteRow, _ i: Int32, _ column: String, run: String? = nil) -> String? {
-        if row.isNull(i) { return "" }
-        return text(row, i, column, run: run)
+    mutating func tagValue(_ row: SQLiteRow, _ c: SQLiteColumn, _ column: String, run: String? = nil) -> String? {
+        if row.isNull(c) { return "" }
+        return text(row, c, column, run: run)
     }
 
     /// A nullable BIGINT (times): nil when NULL, and nil with a note when not an integer.
-    mutating func optionalInteger(_ row: SQLiteRow, _ i: Int32, _ column: String, run: String? = nil) -> Int64? {
-        if row.isNull(i) { return nil }
-        if let value = row.integer(i) { return value }
-        note(column, row, i, expected: "an integer or NULL", run: run, outcome: "read as absent")
+    mutating func optionalInteger(_ row: SQLiteRow, _ c: SQLiteColumn, _ column: String, run: String? = nil) -> Int64? {
+        if row.isNull(c) { return nil }
+        if let value = row.integer(c) { return value }
+        note(column, row, c, expected: "an integer or NULL", run: run, outcome: "read as absent")
         return nil
     }
 
     /// runs.status, one of the names MLflow's CHECK constraint allows; RUNNING, with a note, else.
-    mutating func status(_ row: SQLiteRow, _ i: Int32, run: String) -> RunStatus {
-        if row.isText(i), let status = RunStatus(rawValue: row.text(i)) { return status }
-        note("runs.status", row, i, expected: "one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED", run: run,
+    mutating func status(_ row: SQLiteRow, _ c: SQLiteColumn, run: String) -> RunStatus {
+        if row.isText(c), let status = RunStatus(rawValue: row.text(c)) { return status }
+        note("runs.status", row, c, expected: "one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED", run: run,
              outcome: "read as RUNNING")
         return .running
     }
 
     /// `lifecycle_stage` of runs or experiments: active or deleted; active, with a note, else.
-    mutating func stage(_ row: SQLiteRow, _ i: Int32, _ table: String, run: String? = nil) -> LifecycleStage {
-        if row.isText(i), let stage = LifecycleStage(rawValue: row.text(i)) { return stage }
+    mutating func stage(_ row: SQLiteRow, _ c: SQLiteColumn, _ table: String, run: String? = nil) -> LifecycleStage {
+        if row.isText(c), let stage = LifecycleStage(rawValue: row.text(c)) { return stage }
         // Very old rows may hold NULL (the column has no NOT NULL): MLflow reads them as active too.
-        if row.isNull(i) { return .active }
-        note(table + ".lifecycle_stage", row, i, expected: "'active' or 'deleted'", run: run, outcome: "read as active")
+        if row.isNull(c) { return .active }
+        note(table + ".lifecycle_stage", row, c, expected: "'active' or 'deleted'", run: run, outcome: "read as active")
         return .active
     }
 }

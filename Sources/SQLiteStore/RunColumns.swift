@@ -34,8 +34,9 @@ final class RunColumns {
 
     init(version: Int64, _ db: SQLiteConnection) throws {
         self.version = version
-        let rows = try db.query("SELECT rowid, run_uuid, experiment_id, lifecycle_stage FROM runs ORDER BY start_time DESC, run_uuid") {
-            ($0.int(0), $0.text(1), $0.optionalInt(2), $0.text(3))
+        let rows = try db.query("SELECT rowid, run_uuid, experiment_id, lifecycle_stage FROM runs ORDER BY start_time DESC, run_uuid",
+                                columns: { try (rowID: $0["rowid"], run: $0["run_uuid"], experiment: $0["experiment_id"], stage: $0["lifecycle_stage"]) }) { row, c in
+            (row.int(c.rowID), row.text(c.run), row.optionalInt(c.experiment), row.text(c.stage))
         }
         rowIDs.reserveCapacity(rows.count)
         positions.reserveCapacity(rows.count)
@@ -126,8 +127,9 @@ final class RunColumns {
         if let known = metricColumns[key] { return known }
         var column = [MetricCell?](repeating: nil, count: rowIDs.count)
         var usable = true
-        let rows = try db.query("SELECT run_uuid, value, is_nan FROM latest_metrics WHERE \"key\" = ?", [.text(key)]) {
-            ($0.text(0), $0.isNumber(1) && $0.isNumber(2) ? MetricCell(value: $0.double(1), isNaN: $0.int(2) != 0) : nil)
+        let rows = try db.query("SELECT run_uuid, value, is_nan FROM latest_metrics WHERE \"key\" = ?", [.text(key)],
+                                columns: { try (run: $0["run_uuid"], value: $0["value"], isNaN: $0["is_nan"]) }) { row, c in
+            (row.text(c.run), row.isNumber(c.value) && row.isNumber(c.isNaN) ? MetricCell(value: row.double(c.value), isNaN: row.int(c.isNaN) != 0) : nil)
         }
         for (run, cell) in rows {
             guard let cell else { usable = false; break }
@@ -143,8 +145,9 @@ final class RunColumns {
         var column = [String?](repeating: nil, count: rowIDs.count)
         var usable = true
         // Only text SQLite holds as valid UTF-8 compares here bytewise as it does in SQL.
-        let rows = try db.query("SELECT run_uuid, value FROM \(table) WHERE \"key\" = ?", [.text(key)]) {
-            ($0.text(0), $0.isText(1) ? $0.validText(1) : nil)
+        let rows = try db.query("SELECT run_uuid, value FROM \(table) WHERE \"key\" = ?", [.text(key)],
+                                columns: { try (run: $0["run_uuid"], value: $0["value"]) }) { row, c in
+            (row.text(c.run), row.isText(c.value) ? row.validText(c.value) : nil)
         }
         for (run, value) in rows {
             guard let value else { usable = false; break }

@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 /// A value bound to a `?` placeholder or read from a column.
-enum SQLValue: Equatable, CustomStringConvertible {
+enum SQLValue: Equatable, Sendable, CustomStringConvertible {
     case int(Int64)
     case double(Double)
     case text(String)
@@ -31,9 +31,10 @@ struct SQLiteError: Error, CustomStringConvertible {
 // sqlite3_bind_text needs SQLITE_TRANSIENT (copy the bytes), a macro Swift cannot import.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// One read-only connection to a database file through the sqlite3 C API. Not thread-safe:
-/// callers serialise access (SQLiteStore holds a lock around every use).
-final class SQLiteConnection {
+/// One read-only connection to a database file through the sqlite3 C API (opened NOMUTEX: not
+/// thread-safe by itself).
+// @unchecked: one thread at a time uses a connection (ReadConnections lends each to one reader).
+final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Answers computed on this connection, for its user (see SQLiteStore.searchRuns).
     var pages = PageCache()
@@ -83,13 +84,21 @@ final class SQLiteConnection {
         return SQLiteStatement(stmt, connection: self)
     }
 
-    /// Runs `sql` with `bindings` and collects every row through `row`.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], row: (SQLiteRow) throws -> T) throws -> [T] {
+    /// Runs `sql` with `bindings` and collects every row through `row`. `columns` finds, once
+    /// per statement, the columns `row` reads, by name (see `SQLiteColumns`).
+    func query<Columns, T>(_ sql: String, _ bindings: [SQLValue] = [], columns: (SQLiteColumns) throws -> Columns,
+                           row: (SQLiteRow, Columns) throws -> T) throws -> [T] {
         let stmt = try prepare(sql)
         try stmt.bind(bindings)
+        let found = try columns(SQLiteColumns(stmt.handle))
         var out: [T] = []
-        while try stmt.step() { out.append(try row(SQLiteRow(stmt: stmt.handle))) }
+        while try stmt.step() { out.append(try row(SQLiteRow(stmt: stmt.handle), found)) }
         return out
+    }
+
+    /// `query` for a statement whose result has exactly one column (a count, a PRAGMA value).
+    func values<T>(_ sql: String, _ bindings: [SQLValue] = [], _ read: (SQLiteRow, SQLiteColumn) throws -> T) throws -> [T] {
+        try query(sql, bindings, columns: { try $0.only() }, row: read)
     }
 
     /// Runs a statement that returns no rows we need (PRAGMA, BEGIN, COMMIT).
@@ -141,57 +150,92 @@ final class SQLiteStatement {
     }
 }
 
+/// Where one result column of a statement sits; only `SQLiteColumns` makes one, from its name.
+struct SQLiteColumn {
+    fileprivate let index: Int32
+}
+
+/// The result columns of one prepared statement by name (`sqlite3_column_name`: the AS alias,
+/// else the column's own name), looked up once per statement. Rows are read through these, never
+/// by position, so a reordered SELECT cannot silently swap fields.
+struct SQLiteColumns {
+    private let names: [String]
+
+    fileprivate init(_ stmt: OpaquePointer) {
+        names = (0..<sqlite3_column_count(stmt)).map { String(cString: sqlite3_column_name(stmt, $0)) }
+    }
+
+    /// The column called `name`; an error when the result has none or several of that name.
+    subscript(_ name: String) -> SQLiteColumn {
+        get throws {
+            let matches = names.indices.filter { names[$0] == name }
+            guard matches.count == 1 else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "the result has \(matches.count) columns named \(name) (columns: \(names))")
+            }
+            return SQLiteColumn(index: Int32(matches[0]))
+        }
+    }
+
+    /// The one column of a result that has exactly one.
+    func only() throws -> SQLiteColumn {
+        guard names.count == 1 else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "expected one result column, got \(names)")
+        }
+        return SQLiteColumn(index: 0)
+    }
+}
+
 /// The current row of a statement; valid only until the next `step()`.
 struct SQLiteRow {
     fileprivate let stmt: OpaquePointer
 
-    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
-    func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
-    func optionalInt(_ i: Int32) -> Int64? { isNull(i) ? nil : int(i) }
-    func double(_ i: Int32) -> Double { sqlite3_column_double(stmt, i) }
-    func isText(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_TEXT }
-    func isNumber(_ i: Int32) -> Bool {
-        let type = sqlite3_column_type(stmt, i)
+    func isNull(_ c: SQLiteColumn) -> Bool { sqlite3_column_type(stmt, c.index) == SQLITE_NULL }
+    func int(_ c: SQLiteColumn) -> Int64 { sqlite3_column_int64(stmt, c.index) }
+    func optionalInt(_ c: SQLiteColumn) -> Int64? { isNull(c) ? nil : int(c) }
+    func double(_ c: SQLiteColumn) -> Double { sqlite3_column_double(stmt, c.index) }
+    func isText(_ c: SQLiteColumn) -> Bool { sqlite3_column_type(stmt, c.index) == SQLITE_TEXT }
+    func isNumber(_ c: SQLiteColumn) -> Bool {
+        let type = sqlite3_column_type(stmt, c.index)
         return type == SQLITE_FLOAT || type == SQLITE_INTEGER
     }
     /// The text of a column when it is valid UTF-8, else nil (no replacement characters).
-    func validText(_ i: Int32) -> String? {
-        guard let bytes = sqlite3_column_text(stmt, i) else { return nil }
-        let count = Int(sqlite3_column_bytes(stmt, i))
+    func validText(_ c: SQLiteColumn) -> String? {
+        guard let bytes = sqlite3_column_text(stmt, c.index) else { return nil }
+        let count = Int(sqlite3_column_bytes(stmt, c.index))
         return String(validating: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
-    func text(_ i: Int32) -> String { optionalText(i) ?? "" }
-    func optionalText(_ i: Int32) -> String? {
-        guard let bytes = sqlite3_column_text(stmt, i) else { return nil }
-        let count = Int(sqlite3_column_bytes(stmt, i))
+    func text(_ c: SQLiteColumn) -> String { optionalText(c) ?? "" }
+    func optionalText(_ c: SQLiteColumn) -> String? {
+        guard let bytes = sqlite3_column_text(stmt, c.index) else { return nil }
+        let count = Int(sqlite3_column_bytes(stmt, c.index))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
     /// A REAL or INTEGER cell as a Double; nil for anything else (text, a blob, NULL).
-    func number(_ i: Int32) -> Double? { isNumber(i) ? double(i) : nil }
+    func number(_ c: SQLiteColumn) -> Double? { isNumber(c) ? double(c) : nil }
     /// An INTEGER cell; nil for anything else (a REAL such as 1.5, text, a blob, NULL).
-    func integer(_ i: Int32) -> Int64? { sqlite3_column_type(stmt, i) == SQLITE_INTEGER ? int(i) : nil }
+    func integer(_ c: SQLiteColumn) -> Int64? { sqlite3_column_type(stmt, c.index) == SQLITE_INTEGER ? int(c) : nil }
     /// A TEXT cell; nil for anything else.
-    func textCell(_ i: Int32) -> String? { isText(i) ? text(i) : nil }
+    func textCell(_ c: SQLiteColumn) -> String? { isText(c) ? text(c) : nil }
 
     /// What a cell holds, for a warning about a value MLflow does not write there.
-    func describe(_ i: Int32) -> String {
-        switch sqlite3_column_type(stmt, i) {
+    func describe(_ c: SQLiteColumn) -> String {
+        switch sqlite3_column_type(stmt, c.index) {
         case SQLITE_NULL: return "NULL"
-        case SQLITE_INTEGER: return "the integer \(int(i))"
-        case SQLITE_FLOAT: return "the real number \(double(i))"
-        case SQLITE_TEXT: return "the text '\(String(text(i).prefix(40)))'"
-        default: return "a blob of \(sqlite3_column_bytes(stmt, i)) bytes"
+        case SQLITE_INTEGER: return "the integer \(int(c))"
+        case SQLITE_FLOAT: return "the real number \(double(c))"
+        case SQLITE_TEXT: return "the text '\(String(text(c).prefix(40)))'"
+        default: return "a blob of \(sqlite3_column_bytes(stmt, c.index)) bytes"
         }
     }
 
-    func value(_ i: Int32) -> SQLValue {
-        switch sqlite3_column_type(stmt, i) {
-        case SQLITE_INTEGER: return .int(int(i))
-        case SQLITE_FLOAT: return .double(double(i))
+    func value(_ c: SQLiteColumn) -> SQLValue {
+        switch sqlite3_column_type(stmt, c.index) {
+        case SQLITE_INTEGER: return .int(int(c))
+        case SQLITE_FLOAT: return .double(double(c))
         case SQLITE_NULL: return .null
-        default: return .text(text(i))
+        default: return .text(text(c))
         }
     }
 }

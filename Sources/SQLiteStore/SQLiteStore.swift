@@ -6,7 +6,7 @@ import Artifacts
 /// Reads an MLflow SQLite database (schema: `mlflow/store/tracking/dbmodels/models.py`) the way
 /// MLflow 3.17.2's SqlAlchemyStore answers, without ever writing to or holding a lock on it beyond
 /// one short read.
-public final class SQLiteStore: TrackingStore, @unchecked Sendable {
+public final class SQLiteStore: TrackingStore, Sendable {
     public let uri: String
     public let path: String
     private let connections: ReadConnections
@@ -112,7 +112,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         try validateMaxResults(request.maxResults)
         let filter = try SearchGrammar.parseExperimentFilter(request.filter)
         let orderBy = try SearchGrammar.parseExperimentOrderBy(request.orderBy)
-        return try searchExperiments(request, parsedFilter: filter, orderBy: orderBy)
+        return try await BlockingWork.run { try self.searchExperiments(request, parsedFilter: filter, orderBy: orderBy) }
     }
 
     /// `searchExperiments` over an already parsed filter and ordering.
@@ -123,7 +123,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
                                             limit: request.maxResults + 1, offset: offset)
             .build(experimentTimes: features.experimentTimes, workspace: features.workspace)
         return try read { db, bad in
-            var experiments = try db.query(query.sql, query.bindings) { experiment($0, &bad) }
+            var experiments = try db.query(query.sql, query.bindings, columns: ExperimentColumns.init) { experiment($0, $1, &bad) }
             let next = experiments.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
             experiments = Array(experiments.prefix(request.maxResults))
             try attachTags(&experiments, db, &bad)
@@ -134,20 +134,19 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     public func getExperiment(id: String) async throws -> Experiment {
         // MLflow reads an empty id as the Default experiment "0".
         let number = try parseExperimentID(id.isEmpty ? "0" : id)
-        return try read { db, bad in
-            var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.experiment_id = ?",
-                                     [.int(number)]) { experiment($0, &bad) }
-            guard !found.isEmpty else { throw MLflowError.notFound("No Experiment with id=\(number) exists") }
-            try attachTags(&found, db, &bad)
-            return found[0]
-        }
+        return try await BlockingWork.run { try self.experiment(where: "e.experiment_id = ?", .int(number), notFound: "No Experiment with id=\(number) exists") }
     }
 
     public func getExperimentByName(_ name: String) async throws -> Experiment {
+        try await BlockingWork.run { try self.experiment(where: "e.name = ?", .text(name), notFound: "Could not find experiment with name '\(name)'") }
+    }
+
+    /// The one experiment matching `condition` (with one placeholder for `value`), with its tags.
+    private func experiment(where condition: String, _ value: SQLValue, notFound: String) throws -> Experiment {
         try read { db, bad in
-            var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE e.name = ?",
-                                     [.text(name)]) { experiment($0, &bad) }
-            guard !found.isEmpty else { throw MLflowError.notFound("Could not find experiment with name '\(name)'") }
+            var found = try db.query("SELECT \(experimentColumns) FROM experiments e WHERE \(condition)", [value],
+                                     columns: ExperimentColumns.init) { experiment($0, $1, &bad) }
+            guard !found.isEmpty else { throw MLflowError.notFound(notFound) }
             try attachTags(&found, db, &bad)
             return found[0]
         }
@@ -155,16 +154,16 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     private var experimentColumns: String {
         (features.experimentTimes ? ExperimentSearchSQL.columns
-            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL, NULL")
-            + (features.workspace ? ", e.workspace" : ", NULL")
+            : "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, NULL AS creation_time, NULL AS last_update_time")
+            + (features.workspace ? ", e.workspace" : ", NULL AS workspace")
     }
 
-    private func experiment(_ row: SQLiteRow, _ bad: inout BadCells) -> Experiment {
-        Experiment(experimentID: String(row.int(0)), name: row.text(1), artifactLocation: row.optionalText(2),
-                   lifecycleStage: bad.stage(row, 3, "experiments"),
-                   creationTime: bad.optionalInteger(row, 4, "experiments.creation_time"),
-                   lastUpdateTime: bad.optionalInteger(row, 5, "experiments.last_update_time"),
-                   workspace: row.optionalText(6))
+    private func experiment(_ row: SQLiteRow, _ c: ExperimentColumns, _ bad: inout BadCells) -> Experiment {
+        Experiment(experimentID: String(row.int(c.id)), name: row.text(c.name), artifactLocation: row.optionalText(c.artifactLocation),
+                   lifecycleStage: bad.stage(row, c.stage, "experiments"),
+                   creationTime: bad.optionalInteger(row, c.creationTime, "experiments.creation_time"),
+                   lastUpdateTime: bad.optionalInteger(row, c.lastUpdateTime, "experiments.last_update_time"),
+                   workspace: row.optionalText(c.workspace))
     }
 
     private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection, _ bad: inout BadCells) throws {
@@ -172,8 +171,9 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         var tags: [String: [Tag]] = [:]
         for chunk in chunked(ids) {
             let sql = "SELECT experiment_id, \"key\", value FROM experiment_tags WHERE experiment_id IN (\(marks(chunk.count))) ORDER BY rowid"
-            for (id, tag) in try db.query(sql, chunk, row: { row -> (String, Tag?) in
-                (String(row.int(0)), bad.tagValue(row, 2, "experiment_tags.value").map { Tag(row.text(1), $0) })
+            for (id, tag) in try db.query(sql, chunk, columns: { try (id: $0["experiment_id"], key: $0["key"], value: $0["value"]) },
+                                          row: { row, c -> (String, Tag?) in
+                (String(row.int(c.id)), bad.tagValue(row, c.value, "experiment_tags.value").map { Tag(row.text(c.key), $0) })
             }) {
                 if let tag { tags[id, default: []].append(tag) }
             }
@@ -188,7 +188,7 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         try validateMaxResults(request.maxResults)
         let filter = try SearchGrammar.parseRunFilter(request.filter)
         let orderBy = try SearchGrammar.parseRunOrderBy(request.orderBy)
-        return try searchRuns(request, filter: filter, orderBy: orderBy)
+        return try await BlockingWork.run { try self.searchRuns(request, filter: filter, orderBy: orderBy) }
     }
 
     /// `searchRuns` over an already parsed filter and ordering.
@@ -204,11 +204,11 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         let key = PageCache.key(query.sql, query.bindings, maxResults: request.maxResults)
         return try read { db, bad in
             // Taken first, it also starts the read transaction: the version is this snapshot's.
-            let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? -1
+            let version = try db.values("PRAGMA data_version") { $0.int($1) }.first ?? -1
             if let page = db.pages.page(key, version: version) { return page }
             // The page's runs in order first, then their columns (one snapshot: same transaction).
             let rowIDs = try columnSearch(sql, filter: filter, orderBy: orderBy, version: version, db)
-                ?? db.query(query.sql, query.bindings) { $0.int(0) }
+                ?? db.values(query.sql, query.bindings) { $0.int($1) }
             let next = rowIDs.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
             let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db, &bad)
             let runs = try loadRuns(infos, db, &bad, modelInputs: false)
@@ -220,7 +220,11 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
 
     /// How `searchRuns` finds a page's rowids; tests force each path to compare them.
     enum RunSearchPath { case automatic, sql, columns }
-    var runSearchPath = RunSearchPath.automatic
+    var runSearchPath: RunSearchPath {
+        get { searchPath.current }
+        set { searchPath.withLock { $0 = newValue } }
+    }
+    private let searchPath = Locked(RunSearchPath.automatic)
     /// Searches answered from `RunColumns` (for tests).
     var columnSearches: Int { columnSearchCount.current }
     private let columnSearchCount = Locked(0)
@@ -249,28 +253,35 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
         var byRowID: [Int64: RunInfo] = [:]
         for chunk in chunked(rowIDs.map { SQLValue.int($0) }) {
             let sql = "SELECT \(RunSearchSQL.runColumns(features)), r.rowid FROM runs r WHERE r.rowid IN (\(marks(chunk.count)))"
-            for (rowID, info) in try db.query(sql, chunk, row: { ($0.int(9), runInfo($0, &bad)) }) { byRowID[rowID] = info }
+            for (rowID, info) in try db.query(sql, chunk, columns: { try ($0["rowid"], RunInfoColumns($0)) },
+                                              row: { row, c in (row.int(c.0), runInfo(row, c.1, &bad)) }) {
+                byRowID[rowID] = info
+            }
         }
         return rowIDs.compactMap { byRowID[$0] }
     }
 
     public func getRun(id: String) async throws -> Run {
+        try await BlockingWork.run { try self.run(id: id) }
+    }
+
+    private func run(id: String) throws -> Run {
         try read { db, bad in
             let infos = try db.query("SELECT \(RunSearchSQL.runColumns(features)) FROM runs r WHERE r.run_uuid = ?",
-                                     [.text(id)]) { runInfo($0, &bad) }
+                                     [.text(id)], columns: RunInfoColumns.init) { runInfo($0, $1, &bad) }
             guard let info = infos.first else { throw MLflowError.notFound("Run with id=\(id) not found") }
             return try loadRuns([info], db, &bad, modelInputs: true)[0]
         }
     }
 
-    private func runInfo(_ row: SQLiteRow, _ bad: inout BadCells) -> RunInfo {
-        let runID = row.text(0)
-        return RunInfo(runID: runID, experimentID: row.optionalInt(2).map { String($0) } ?? "",
-                       runName: row.text(1), userID: row.text(3),
-                       status: bad.status(row, 4, run: runID),
-                       startTime: bad.optionalInteger(row, 5, "runs.start_time", run: runID),
-                       endTime: bad.optionalInteger(row, 6, "runs.end_time", run: runID), artifactURI: row.text(7),
-                       lifecycleStage: bad.stage(row, 8, "runs", run: runID))
+    private func runInfo(_ row: SQLiteRow, _ c: RunInfoColumns, _ bad: inout BadCells) -> RunInfo {
+        let runID = row.text(c.runID)
+        return RunInfo(runID: runID, experimentID: row.optionalInt(c.experimentID).map { String($0) } ?? "",
+                       runName: row.text(c.name), userID: row.text(c.userID),
+                       status: bad.status(row, c.status, run: runID),
+                       startTime: bad.optionalInteger(row, c.startTime, "runs.start_time", run: runID),
+                       endTime: bad.optionalInteger(row, c.endTime, "runs.end_time", run: runID), artifactURI: row.text(c.artifactURI),
+                       lifecycleStage: bad.stage(row, c.stage, "runs", run: runID))
     }
 
     /// Loads latest metrics, params, tags, dataset inputs and model outputs of a page of runs
@@ -289,60 +300,63 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             let list = marks(chunk.count)
             for (run, metric) in try db.query(
                 "SELECT run_uuid, \"key\", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                chunk, row: { row -> (String, Metric?) in
-                    let run = row.text(0)
-                    guard let metric = bad.metric(row, value: 2, timestamp: 3, step: 4, isNaN: 5, "latest_metrics", run: run) else {
+                chunk, columns: { try (run: $0["run_uuid"], key: $0["key"], metric: MetricColumns($0)) },
+                row: { row, c -> (String, Metric?) in
+                    let run = row.text(c.run)
+                    guard let metric = bad.metric(row, c.metric, "latest_metrics", run: run) else {
                         return (run, nil)
                     }
-                    return (run, Metric(key: row.text(1), value: metric.isNaN ? .nan : metric.value,
+                    return (run, Metric(key: row.text(c.key), value: metric.isNaN ? .nan : metric.value,
                                         timestamp: metric.timestamp, step: metric.step))
                 }) {
                 if let metric { metrics[run, default: []].append(metric) }
             }
             for (run, param) in try db.query("SELECT run_uuid, \"key\", value FROM params WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                                             chunk, row: { row -> (String, Param?) in
-                                                 (row.text(0), bad.text(row, 2, "params.value", run: row.text(0)).map { Param(row.text(1), $0) })
+                                             chunk, columns: KeyValueColumns.init, row: { row, c -> (String, Param?) in
+                                                 (row.text(c.run), bad.text(row, c.value, "params.value", run: row.text(c.run)).map { Param(row.text(c.key), $0) })
                                              }) {
                 if let param { params[run, default: []].append(param) }
             }
             for (run, tag) in try db.query("SELECT run_uuid, \"key\", value FROM tags WHERE run_uuid IN (\(list)) ORDER BY rowid",
-                                           chunk, row: { row -> (String, Tag?) in
-                                               (row.text(0), bad.tagValue(row, 2, "tags.value", run: row.text(0)).map { Tag(row.text(1), $0) })
+                                           chunk, columns: KeyValueColumns.init, row: { row, c -> (String, Tag?) in
+                                               (row.text(c.run), bad.tagValue(row, c.value, "tags.value", run: row.text(c.run)).map { Tag(row.text(c.key), $0) })
                                            }) {
                 if let tag { tags[run, default: []].append(tag) }
             }
             guard features.datasets else { continue }
             let datasetSQL = """
                 SELECT i.destination_id, d.dataset_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
-                       d.dataset_schema, d.dataset_profile, it.name, it.value
+                       d.dataset_schema, d.dataset_profile, it.name AS tag_key, it.value AS tag_value
                 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid
                 LEFT JOIN input_tags it ON it.input_uuid = i.input_uuid
                 WHERE i.destination_type = 'RUN' AND i.destination_id IN (\(list))
                 ORDER BY i.destination_id, i.rowid, it.rowid
                 """
-            _ = try db.query(datasetSQL, chunk) { row in
-                let run = row.text(0), uuid = row.text(1)
+            _ = try db.query(datasetSQL, chunk, columns: DatasetColumns.init) { row, c in
+                let run = row.text(c.run), uuid = row.text(c.uuid)
                 var list = datasets[run, default: []]
                 if !list.contains(where: { $0.uuid == uuid }) {
-                    let dataset = Dataset(name: row.text(2), digest: row.text(3), sourceType: row.text(4),
-                                          source: row.text(5), schema: row.optionalText(6), profile: row.optionalText(7))
+                    let dataset = Dataset(name: row.text(c.name), digest: row.text(c.digest), sourceType: row.text(c.sourceType),
+                                          source: row.text(c.source), schema: row.optionalText(c.schema), profile: row.optionalText(c.profile))
                     list.append((uuid, DatasetInput(tags: [], dataset: dataset)))
                 }
-                if let name = row.optionalText(8), let index = list.firstIndex(where: { $0.uuid == uuid }) {
-                    list[index].input.tags.append(Tag(name, row.text(9)))
+                if let name = row.optionalText(c.tagKey), let index = list.firstIndex(where: { $0.uuid == uuid }) {
+                    list[index].input.tags.append(Tag(name, row.text(c.tagValue)))
                 }
                 datasets[run] = list
             }
-            let step = features.inputStep ? "step" : "NULL"
+            let step = features.inputStep ? "step" : "NULL AS step"
             for (run, model) in try db.query(
                 "SELECT source_id, destination_id, \(step) FROM inputs WHERE source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT' AND source_id IN (\(list)) ORDER BY rowid",
-                chunk, row: { ($0.text(0), ModelIO(modelID: $0.text(1), step: $0.optionalInt(2))) }) {
+                chunk, columns: { try (run: $0["source_id"], model: $0["destination_id"], step: $0["step"]) },
+                row: { row, c in (row.text(c.run), ModelIO(modelID: row.text(c.model), step: row.optionalInt(c.step))) }) {
                 outputs[run, default: []].append(model)
             }
             if modelInputs {
                 for (run, model) in try db.query(
                     "SELECT source_id, destination_id FROM inputs WHERE source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' AND source_id IN (\(list)) ORDER BY rowid",
-                    chunk, row: { ($0.text(0), ModelIO(modelID: $0.text(1))) }) {
+                    chunk, columns: { try (run: $0["source_id"], model: $0["destination_id"]) },
+                    row: { row, c in (row.text(c.run), ModelIO(modelID: row.text(c.model))) }) {
                     inputs[run, default: []].append(model)
                 }
             }
@@ -369,14 +383,18 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             throw MLflowError.invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer")
         }
         let offset = try PageToken.offset(pageToken)
-        let step = features.metricStep ? "step" : "0"
-        let isNaN = features.metricIsNaN ? "is_nan" : "0"
+        return try await BlockingWork.run { try self.metricHistory(runID: runID, key: key, maxResults: maxResults, offset: offset) }
+    }
+
+    private func metricHistory(runID: String, key: String, maxResults: Int?, offset: Int) throws -> Page<Metric> {
+        let step = features.metricStep ? "step" : "0 AS step"
+        let isNaN = features.metricIsNaN ? "is_nan" : "0 AS is_nan"
         let order = features.metricStep ? "timestamp, step, value" : "timestamp, value"
         let cacheKey = HistoryBoundaries.Key(runID: runID, key: key, offset: offset)
         // An unknown run gives an empty page, as a SQL-backed server answers {}:
         // `SqlAlchemyStore.get_metric_history` does not look the run up.
         return try read { db, bad in
-            let version = try db.query("PRAGMA data_version") { $0.int(0) }.first ?? 0
+            let version = try db.values("PRAGMA data_version") { $0.int($1) }.first ?? 0
             let index = try runIndexFitsHistory(runID: runID, key: key, db).map { " INDEXED BY \($0)" } ?? ""
             var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics\(index) WHERE run_uuid = ? AND \"key\" = ?"
             var bindings: [SQLValue] = [.text(runID), .text(key)]
@@ -403,10 +421,10 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
             // A row with a cell MLflow would not write is left out of the page but still counts
             // for paging, so the next page starts where MLflow's would.
             var usable: [Bool] = []
-            var rows = try db.query(sql, bindings) { row -> HistoryBoundaries.Row in
-                let metric = bad.metric(row, value: 0, timestamp: 1, step: 2, isNaN: 3, "metrics", run: runID)
+            var rows = try db.query(sql, bindings, columns: MetricColumns.init) { row, c -> HistoryBoundaries.Row in
+                let metric = bad.metric(row, c, "metrics", run: runID)
                 usable.append(metric != nil)
-                return metric ?? HistoryBoundaries.Row(value: row.double(0), timestamp: row.int(1), step: row.int(2), isNaN: false)
+                return metric ?? HistoryBoundaries.Row(value: row.double(c.value), timestamp: row.int(c.timestamp), step: row.int(c.step), isNaN: false)
             }
             var next: String?
             if let maxResults, rows.count > maxResults {
@@ -432,24 +450,24 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     private func runIndexFitsHistory(runID: String, key: String, _ db: SQLiteConnection) throws -> String? {
         guard let index = features.metricHistoryIndex else { return nil }
         let limit = 10_000
-        let count = try db.query("SELECT count(*) FROM (SELECT 1 FROM metrics INDEXED BY \(index) WHERE run_uuid = ? AND \"key\" = ? LIMIT ?)",
-                                 [.text(runID), .text(key), .int(Int64(limit) + 1)]) { $0.int(0) }.first ?? 0
+        let count = try db.values("SELECT count(*) FROM (SELECT 1 FROM metrics INDEXED BY \(index) WHERE run_uuid = ? AND \"key\" = ? LIMIT ?)",
+                                  [.text(runID), .text(key), .int(Int64(limit) + 1)]) { $0.int($1) }.first ?? 0
         return count <= limit ? index : nil
     }
 
     // MARK: Artifacts
 
     public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
-        let (uri, artifacts) = try artifactRoot(runID: runID)
+        let (uri, artifacts) = try await BlockingWork.run { try self.artifactRoot(runID: runID) }
         _ = try LocalArtifacts.components(of: path)
         // Non-local roots (s3://, mlflow-artifacts:) go through the repository MLflow would pick
         // (`artifact_repository_registry.py` `get_artifact_repository`).
         let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
-        return ArtifactListing(rootURI: uri, files: try await repository.list(path: path))
+        return ArtifactListing(rootURI: uri, files: try await repository.listOffThePool(path: path))
     }
 
     public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
-        let (uri, artifacts) = try artifactRoot(runID: runID)
+        let (uri, artifacts) = try await BlockingWork.run { try self.artifactRoot(runID: runID) }
         _ = try LocalArtifacts.components(of: path)
         let repository: any ArtifactRepository = try artifacts ?? artifactRepository(for: uri, trackingURI: nil)
         return try await repository.open(path: path)
@@ -461,8 +479,9 @@ public final class SQLiteStore: TrackingStore, @unchecked Sendable {
     /// `mlflow/store/tracking/__init__.py`) is used if it exists.
     private func artifactRoot(runID: String) throws -> (String, LocalArtifacts?) {
         let rows = try read { db, bad in
-            try db.query("SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?", [.text(runID)]) {
-                ($0.text(0), $0.optionalInt(1).map { String($0) } ?? "")
+            try db.query("SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?", [.text(runID)],
+                         columns: { try (uri: $0["artifact_uri"], experiment: $0["experiment_id"]) }) { row, c in
+                (row.text(c.uri), row.optionalInt(c.experiment).map { String($0) } ?? "")
             }
         }
         guard let (uri, experimentID) = rows.first else { throw MLflowError.notFound("Run with id=\(runID) not found") }

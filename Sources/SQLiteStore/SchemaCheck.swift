@@ -58,14 +58,14 @@ enum SchemaCheck {
     static let createdAt = ["experiment_tags": "df50e92ffc5e", "latest_metrics": "89d4b8295536"]
 
     static func check(_ db: SQLiteConnection, uri: String) throws -> (SchemaFeatures, String) {
-        let tables = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
+        let tables = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text($1) })
         guard tables.contains("alembic_version") || tables.contains("runs") || tables.contains("experiments") else {
             throw MLflowError.invalidParameter("\(uri) is an SQLite database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
         }
         for table in ["alembic_version", "experiments", "runs"] where !tables.contains(table) {
             throw MLflowError(.invalidState, "\(uri) has no table '\(table)': not an MLflow tracking store, or a damaged one")
         }
-        let versions = try db.query("SELECT version_num FROM alembic_version") { $0.text(0) }
+        let versions = try db.values("SELECT version_num FROM alembic_version") { $0.text($1) }
         guard let version = versions.first, versions.count == 1 else {
             throw MLflowError(.invalidState, "\(uri) has \(versions.count) rows in alembic_version; expected one MLflow schema version")
         }
@@ -76,7 +76,7 @@ enum SchemaCheck {
         for table in tables {
             // Table names come from sqlite_master, not from input; PRAGMA takes no parameters.
             let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            columns[table] = Set(try db.query("PRAGMA table_info(\(quoted))") { $0.text(1) })
+            columns[table] = Set(try db.query("PRAGMA table_info(\(quoted))", columns: { try $0["name"] }) { $0.text($1) })
         }
         let age = knownRevisions.firstIndex(of: version)!
         for (table, needed) in required.sorted(by: { $0.key < $1.key }) {
@@ -99,7 +99,7 @@ enum SchemaCheck {
         features.workspace = columns["experiments"]!.contains("workspace")
         features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
         features.inputStep = columns["inputs"]?.contains("step") ?? false
-        let indexes = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text(0) })
+        let indexes = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text($1) })
         features.metricHistoryIndex = ["index_metrics_run_uuid_key_step", "index_metrics_run_uuid"].first(where: indexes.contains)
         return (features, version)
     }

@@ -100,7 +100,7 @@ struct RunSearchSQL {
 
     /// The RunInfo columns; `runs.name` is absent in the oldest schemas (the tag stands in).
     static func runColumns(_ features: SchemaFeatures) -> String {
-        "r.run_uuid, \(features.runName ? "r.name" : "NULL"), r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
+        "r.run_uuid, \(features.runName ? "r.name" : "NULL AS name"), r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage"
     }
 
     func build() throws -> SQLFragment {
@@ -337,7 +337,7 @@ struct ExperimentSearchSQL {
         if !clauses.contains(where: { $0.key == SearchKey(.attribute, "experiment_id") }) {
             terms.append("e.experiment_id DESC")
         }
-        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")), \(try column("last_update_time")), \(workspace ? "e.workspace" : "NULL")"
+        let selected = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, \(try column("creation_time")) AS creation_time, \(try column("last_update_time")) AS last_update_time, \(workspace ? "e.workspace" : "NULL AS workspace")"
         return SQLFragment("SELECT \(selected) FROM experiments e WHERE ")
             + SQLFragment.conjunction(conditions)
             + SQLFragment(" ORDER BY " + terms.joined(separator: ", ") + " LIMIT ? OFFSET ?",

@@ -6,7 +6,7 @@ import NIOCore
 import Tracking
 
 /// The request context: Hummingbird's core plus the peer address for the access log.
-public struct ServerRequestContext: RequestContext {
+struct ServerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: String
     let channel: any Channel
@@ -22,7 +22,7 @@ public struct ServerRequestContext: RequestContext {
 /// authentication, then body limits, then the route (mlflow/server/handlers.py
 /// `get_endpoints`). Routing is a table lookup on the path, so `/api/...` and `/ajax-api/...`
 /// share one table and unknown paths get Flask's HTML 404 exactly as MLflow answers them.
-public struct MLflowResponder: HTTPResponder {
+struct MLflowResponder: HTTPResponder {
     public typealias Context = ServerRequestContext
 
     let configuration: ServerConfiguration

@@ -52,5 +52,5 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// The MLflow version `/version` reports: the one whose REST API this server speaks.
-    public static let mlflowVersion = "3.17.2"
+    static let mlflowVersion = "3.17.2"
 }

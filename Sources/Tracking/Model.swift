@@ -103,7 +103,7 @@ public struct Metric: Sendable, Equatable {
     /// logged (`FileStore._get_metric_from_file`,
     /// `SqlAlchemyStore._update_latest_metrics_if_necessary`); NaN compares as 0 there, as SQL
     /// stores NaN as 0.0 with is_nan.
-    public func isLater(than other: Metric) -> Bool {
+    func isLater(than other: Metric) -> Bool {
         if step != other.step { return step > other.step }
         if timestamp != other.timestamp { return timestamp > other.timestamp }
         let a = value.isNaN ? 0 : value, b = other.value.isNaN ? 0 : other.value

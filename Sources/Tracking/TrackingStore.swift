@@ -74,11 +74,11 @@ public protocol ArtifactContent: Sendable {
 extension ArtifactContent {
     /// The whole content as a stream of chunks, read one chunk ahead of the consumer.
     public func chunks(size chunkSize: Int = 1 << 20) -> AsyncThrowingStream<[UInt8], Error> {
-        var offset: Int64 = 0
+        let offset = Locked<Int64>(0)
         return AsyncThrowingStream {
-            let chunk = try await self.read(offset: offset, count: chunkSize)
+            let chunk = try await self.read(offset: offset.current, count: chunkSize)
             if chunk.isEmpty { return nil }
-            offset += Int64(chunk.count)
+            offset.withLock { $0 += Int64(chunk.count) }
             return chunk
         }
     }

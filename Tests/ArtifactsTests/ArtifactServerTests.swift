@@ -1,4 +1,4 @@
-import Artifacts
+@testable import Artifacts
 import Backends
 import Foundation
 import HTTPClient

@@ -9,12 +9,19 @@ import XCTest
 /// Every preview kind over a SQLite store written by the real MLflow client (one artifact of
 /// each kind, an MLmodel saved by mlflow.pyfunc), read through the store as the UI reads it.
 final class PreviewTests: XCTestCase {
-    struct Fixture: @unchecked Sendable { let dir: String; let runID: String; let store: any TrackingStore }
-    nonisolated(unsafe) static var shared: Fixture?
+    struct Fixture: Sendable { let dir: String; let runID: String; let store: any TrackingStore }
+    /// Made by the first test that asks for it (tests run one at a time).
+    static let shared = Locked<Fixture?>(nil)
     let theme = Theme.defaultTheme
 
     func fixture() throws -> Fixture {
-        if let shared = Self.shared { return shared }
+        if let shared = Self.shared.current { return shared }
+        let fixture = try Self.makeFixture()
+        Self.shared.withLock { $0 = fixture }
+        return fixture
+    }
+
+    private static func makeFixture() throws -> Fixture {
         let dir = try Support.temporaryDirectory("preview")
         let result = try Support.run(Support.venv + "python", [Support.packageRoot + "/Tests/ArtifactsTests/preview_store.py", dir])
         guard result.status == 0, let line = result.stdout.split(separator: "\n").last,
@@ -22,13 +29,11 @@ final class PreviewTests: XCTestCase {
             throw NSError(domain: "preview_store", code: 1, userInfo: [NSLocalizedDescriptionKey: String(result.stderr.suffix(3000))])
         }
         let store = try openStore(.sqlite(path: json["db"]!)) { _ in }
-        let fixture = Fixture(dir: dir, runID: json["run_id"]!, store: store)
-        Self.shared = fixture
-        return fixture
+        return Fixture(dir: dir, runID: json["run_id"]!, store: store)
     }
 
     override class func tearDown() {
-        if let dir = shared?.dir { try? FileManager.default.removeItem(atPath: dir) }
+        if let dir = shared.current?.dir { try? FileManager.default.removeItem(atPath: dir) }
         super.tearDown()
     }
 

@@ -1,14 +1,18 @@
 import Foundation
 import TestSupport
+import Tracking
 
 /// One fixture store served by a real `mlflow server`, and the comparisons of `mltui ... --format
 /// json` against that server's REST answers for the same request (`mlflow/server/handlers.py`).
-final class ConformanceHarness: @unchecked Sendable {
+final class ConformanceHarness: Sendable {
     let format: StoreFormat
     let trackingURI: String
     let server: MLflowServer
-    private(set) var experimentIDs: [String: String] = [:]  // name -> id (ids are random in the file store)
-    private(set) var runIDs: [String: String] = [:]         // run name -> id (names are unique in the fixtures)
+    /// Experiment name -> id (ids are random in the file store), run name -> id (names are unique
+    /// in the fixtures); learnt from the server once, at init.
+    private let ids = Locked<(experiments: [String: String], runs: [String: String])>(([:], [:]))
+    var experimentIDs: [String: String] { ids.current.experiments }
+    var runIDs: [String: String] { ids.current.runs }
 
     /// Experiments that exist and are active in the fixtures.
     static let activeExperiments = ["Default", "llm-benchmark", "日本語-実験", "émoji 🚀 runs", "empty-experiment"]
@@ -26,13 +30,13 @@ final class ConformanceHarness: @unchecked Sendable {
             throw SupportError("experiments/search failed on the fixture store:\n\(server.logTail())")
         }
         for experiment in experiments["experiments"]?.arrayValue ?? [] {
-            if let name = experiment["name"]?.stringValue, let id = experiment["experiment_id"]?.stringValue { experimentIDs[name] = id }
+            if let name = experiment["name"]?.stringValue, let id = experiment["experiment_id"]?.stringValue { ids.withLock { $0.experiments[name] = id } }
         }
         guard case .document(let runs) = try serverRuns(RunsCase("ids", experiments: Array(experimentIDs.keys), viewType: "ALL")) else {
             throw SupportError("runs/search failed on the fixture store:\n\(server.logTail())")
         }
         for run in runs["runs"]?.arrayValue ?? [] {
-            if let name = run["info"]?["run_name"]?.stringValue, let id = run["info"]?["run_id"]?.stringValue { runIDs[name] = id }
+            if let name = run["info"]?["run_name"]?.stringValue, let id = run["info"]?["run_id"]?.stringValue { ids.withLock { $0.runs[name] = id } }
         }
         guard runIDs.count >= 40, experimentIDs.count >= 6 else {
             throw SupportError("fixture store looks incomplete: \(experimentIDs.count) experiments, \(runIDs.count) runs")

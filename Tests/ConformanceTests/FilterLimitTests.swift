@@ -119,13 +119,7 @@ final class FilterLimitTests: XCTestCase {
         }
     }
 
-    struct Answer {
-        var status: Int
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    private func request(_ url: URL, body: Data? = nil) throws -> Answer {
+    private func request(_ url: URL, body: Data? = nil) throws -> HTTPAnswer {
         var request = URLRequest(url: url)
         request.timeoutInterval = 60
         if let body {
@@ -133,14 +127,6 @@ final class FilterLimitTests: XCTestCase {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = body
         }
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<Answer, Error> = .failure(SupportError("no answer"))
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            outcome = error.map { .failure($0) }
-                ?? .success(Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data ?? Data()))
-            done.signal()
-        }.resume()
-        done.wait()
-        return try outcome.get()
+        return try HTTPAnswer.fetch(request)
     }
 }

@@ -1,26 +1,29 @@
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// `mltui` reading a store directly must answer exactly as `mlflow server` over the same store.
 /// One server per store format, started once per class and stopped (by process group) after it.
 class StoreConformanceTests: XCTestCase {
     class var format: StoreFormat { .file }
-    nonisolated(unsafe) static var harnesses: [StoreFormat: Result<ConformanceHarness, Error>] = [:]
+    static let harnesses = Locked<[StoreFormat: Result<ConformanceHarness, Error>]>([:])
 
     override class func setUp() {
         super.setUp()
-        if self != StoreConformanceTests.self { harnesses[format] = Result { try ConformanceHarness(format: format) } }
+        guard self != StoreConformanceTests.self else { return }
+        let harness = Result { try ConformanceHarness(format: format) }
+        harnesses.withLock { $0[format] = harness }
     }
 
     override class func tearDown() {
-        if let harness = try? harnesses[format]?.get() { harness.server.stop() }
-        harnesses[format] = nil
+        let harness = harnesses.withLock { $0.removeValue(forKey: format) }
+        if let harness = try? harness?.get() { harness.server.stop() }
         super.tearDown()
     }
 
     func harness() throws -> ConformanceHarness {
-        guard let result = Self.harnesses[Self.format] else { throw SupportError("conformance harness was not set up") }
+        guard let result = Self.harnesses.withLock({ $0[Self.format] }) else { throw SupportError("conformance harness was not set up") }
         return try result.get()
     }
 

@@ -1,4 +1,4 @@
-import HTTPClient
+@testable import HTTPClient
 @testable import RESTStore
 import Tracking
 import XCTest

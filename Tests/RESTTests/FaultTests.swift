@@ -7,20 +7,20 @@ import XCTest
 /// The REST backend against a misbehaving server: every failure is one MLflowError line naming
 /// the server and the endpoint, within bounded time, never a crash or a hang.
 final class FaultTests: XCTestCase {
-    static var stub: StubServer?
+    /// The class's stub server, started in setUp and stopped in tearDown.
+    static let server = Locked<StubServer?>(nil)
 
     override class func setUp() {
-        stub = try? StubServer()
+        server.withLock { $0 = try? StubServer() }
     }
 
     override class func tearDown() {
-        stub?.stop()
-        stub = nil
+        server.withLock { $0?.stop(); $0 = nil }
     }
 
     var stub: StubServer {
         get throws {
-            guard let stub = FaultTests.stub else { XCTFail("no stub server (needs \(StubServer.python))"); throw XCTSkip("no stub server (needs \(StubServer.python))") }
+            guard let stub = FaultTests.server.current else { XCTFail("no stub server (needs \(StubServer.python))"); throw XCTSkip("no stub server (needs \(StubServer.python))") }
             return stub
         }
     }

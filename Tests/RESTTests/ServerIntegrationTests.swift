@@ -1,6 +1,6 @@
 import TestSupport
 import Foundation
-import HTTPClient
+@testable import HTTPClient
 import RESTStore
 import Tracking
 import XCTest

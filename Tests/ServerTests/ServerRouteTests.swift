@@ -160,7 +160,7 @@ final class ServerRouteTests: XCTestCase {
     }
 
     func testWritesAreRefusedAsByAReadOnlyServer() async throws {
-        try await withServer { client in
+        try await withServer { [scratch] client in
             for endpoint in TrackingEndpoints.writes.keys.sorted() {
                 try await client.execute(uri: "/api/2.0/mlflow/" + endpoint, method: .post, headers: Self.json,
                                          body: ByteBuffer(string: #"{"experiment_id": "1", "name": "x"}"#)) { r in
@@ -174,7 +174,7 @@ final class ServerRouteTests: XCTestCase {
             try await client.execute(uri: "/api/2.0/mlflow-artifacts/artifacts/1/r2/artifacts/new.txt", method: .put, body: ByteBuffer(string: "data")) { r in
                 XCTAssertEqual(r.status, .forbidden)
             }
-            XCTAssertFalse(FileManager.default.fileExists(atPath: self.scratch.path + "/dest/1/r2/artifacts/new.txt"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch!.path + "/dest/1/r2/artifacts/new.txt"))
         }
     }
 
@@ -212,10 +212,10 @@ final class ServerRouteTests: XCTestCase {
 
     func testArtifactsListAndDownloadStreamed() async throws {
         let weights = (0..<3_000_000).map { UInt8($0 % 251) }
-        try await withServer { client in
+        try await withServer { [scratch] client in
             try await client.execute(uri: "/api/2.0/mlflow/artifacts/list?run_id=r1&path=dir", method: .get) { r in
                 let json = try JSONValue.parse(String(buffer: r.body))
-                XCTAssertEqual(json["root_uri"]?.stringValue, self.scratch.path + "/runs/r1/artifacts")
+                XCTAssertEqual(json["root_uri"]?.stringValue, scratch!.path + "/runs/r1/artifacts")
                 XCTAssertEqual(json["files"]?.arrayValue?.first?["path"]?.stringValue, "dir/hello.txt")
                 XCTAssertEqual(json["files"]?.arrayValue?.first?["file_size"]?.int64Value, 12)
             }
@@ -281,11 +281,10 @@ final class ServerRouteTests: XCTestCase {
     }
 }
 
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.withLock { stored } }
-    func append(_ line: String) { lock.withLock { stored.append(line) } }
+final class LogLines: Sendable {
+    private let stored = Locked<[String]>([])
+    var lines: [String] { stored.current }
+    func append(_ line: String) { stored.withLock { $0.append(line) } }
 }
 
 /// A store whose `getRun` meets a half-written file the first `failures` times.

@@ -7,7 +7,7 @@ import Tracking
 /// MLflow client), compared run by run and search by search with MLflow's own answers.
 /// MLTUI_FIXTURE_SCRIPT may point at another copy of the script.
 final class FileStoreFixtureTests: XCTestCase {
-    static let searches: [[String: Any]] = [
+    static var searches: [[String: Any]] { [
         ["experiments": ["llm-benchmark"], "filter": "params.model = 'gpt-4o' and metrics.latency_p95 < 1200"],
         ["experiments": ["llm-benchmark"], "order_by": ["metrics.latency_p95 DESC"], "view": "ALL"],
         ["experiments": ["llm-benchmark"], "filter": "attributes.status != 'FINISHED'", "order_by": ["params.temperature"]],
@@ -18,7 +18,7 @@ final class FileStoreFixtureTests: XCTestCase {
         ["experiments": ["日本語-実験"], "order_by": ["metrics.mixed_nan DESC", "run_name"]],
         ["experiments": ["archived-2024"], "view": "ALL"],
         ["experiments": ["Default", "émoji 🚀 runs", "empty-experiment"], "view": "ALL", "order_by": ["attributes.end_time"]],
-    ]
+    ] }
 
     func testFixtureStoreMatchesMLflow() async throws {
         let script = ProcessInfo.processInfo.environment["MLTUI_FIXTURE_SCRIPT"]

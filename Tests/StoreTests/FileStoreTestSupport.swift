@@ -1,4 +1,5 @@
 import TestSupport
+import Tracking
 import Foundation
 import XCTest
 
@@ -57,11 +58,10 @@ struct ScriptError: Error, CustomStringConvertible {
 }
 
 /// Collects store warnings (the `warn` callback) for assertions.
-final class StoreWarnings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    var messages: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-    func append(_ message: String) { lock.lock(); lines.append(message); lock.unlock() }
+final class StoreWarnings: Sendable {
+    private let lines = Locked<[String]>([])
+    var messages: [String] { lines.current }
+    func append(_ message: String) { lines.withLock { $0.append(message) } }
     var sink: @Sendable (String) -> Void { { [self] in self.append($0) } }
 }
 

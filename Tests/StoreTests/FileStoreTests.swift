@@ -9,17 +9,19 @@ final class FileStoreTests: XCTestCase {
     /// One generated store and MLflow's answers, shared by the tests of this class.
     struct Fixture {
         var root: String
-        var oracle: [String: Any]
+        /// MLflow's answers as the oracle script printed them (JSON).
+        var oracleJSON: Data
+        var oracle: [String: Any] { try! JSONSerialization.jsonObject(with: oracleJSON) as! [String: Any] }
         var experimentIDs: [String: String]  // name -> id
         var runIDs: [String: String]  // run name -> id
     }
 
     static let oracleScript = MLflowPython.scripts.appendingPathComponent("filestore_oracle.py").path
-    nonisolated(unsafe) static var shared: Fixture?
-    nonisolated(unsafe) static var setupError: String?
+    /// Made by the first test that asks for it.
+    static let shared = Result { try makeFixture(requests: ["searches": searches, "experiment_searches": experimentSearches]) }
 
     /// The searches compared with MLflow; experiments by name (see the oracle script).
-    static let searches: [[String: Any]] = [
+    static var searches: [[String: Any]] { [
         ["experiments": ["alpha"]],
         ["experiments": ["alpha"], "view": "ALL"],
         ["experiments": ["alpha"], "view": "DELETED_ONLY"],
@@ -46,9 +48,9 @@ final class FileStoreTests: XCTestCase {
         ["experiments": ["alpha"], "max_results": 4],
         ["experiments": ["alpha"], "max_results": 3, "order_by": ["metrics.loss DESC"], "filter": "metrics.loss > 0"],
         ["experiments": ["alpha"], "filter": "metrics.nosuch > 1"],
-    ]
+    ] }
 
-    static let experimentSearches: [[String: Any]] = [
+    static var experimentSearches: [[String: Any]] { [
         [:],
         ["view": "ALL"],
         ["view": "DELETED_ONLY"],
@@ -56,16 +58,7 @@ final class FileStoreTests: XCTestCase {
         ["filter": "tags.team = 'ml'"],
         ["order_by": ["name ASC"], "view": "ALL"],
         ["max_results": 2],
-    ]
-
-    override class func setUp() {
-        super.setUp()
-        do {
-            shared = try makeFixture(requests: ["searches": searches, "experiment_searches": experimentSearches])
-        } catch {
-            setupError = "\(error)"
-        }
-    }
+    ] }
 
     static func makeFixture(requests: [String: Any]) throws -> Fixture {
         let dir = try temporaryDirectory("fs")
@@ -78,7 +71,8 @@ final class FileStoreTests: XCTestCase {
         for (id, run) in oracle["runs"] as! [String: [String: Any]] {
             runIDs[(run["info"] as! [String: Any])["run_name"] as! String] = id
         }
-        return Fixture(root: root, oracle: oracle, experimentIDs: experimentIDs, runIDs: runIDs)
+        return Fixture(root: root, oracleJSON: try JSONSerialization.data(withJSONObject: oracle),
+                       experimentIDs: experimentIDs, runIDs: runIDs)
     }
 
     static func answers(root: String, requests: [String: Any]) throws -> [String: Any] {
@@ -88,8 +82,7 @@ final class FileStoreTests: XCTestCase {
     }
 
     func fixture() throws -> Fixture {
-        if let error = FileStoreTests.setupError { XCTFail("fixture: \(error)") }
-        return try XCTUnwrap(FileStoreTests.shared)
+        do { return try FileStoreTests.shared.get() } catch { XCTFail("fixture: \(error)"); throw error }
     }
 
     func store(_ root: String, _ log: StoreWarnings = StoreWarnings()) throws -> FileStore {

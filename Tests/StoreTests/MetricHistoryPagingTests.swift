@@ -11,14 +11,15 @@ import SQLiteStore
 final class MetricHistoryPagingTests: XCTestCase {
     struct Fixture {
         var dir: String
-        var answers: [String: Any]   // "fs"/"sqlite" -> {"run", "full", "pages": {size: {tokens, rows}}}
+        /// "fs"/"sqlite" -> {"run", "full", "pages": {size: {tokens, rows}}}, as the script printed it.
+        var answersJSON: Data
+        var answers: [String: Any] { try! JSONSerialization.jsonObject(with: answersJSON) as! [String: Any] }
     }
 
     static let shared: Result<Fixture, Error> = Result {
         let dir = try temporaryDirectory("history-paging")
         let script = MLflowPython.scripts.appendingPathComponent("history_paging.py").path
-        let answers = try JSONSerialization.jsonObject(with: try MLflowPython.run(script, ["make", dir])) as! [String: Any]
-        return Fixture(dir: dir, answers: answers)
+        return Fixture(dir: dir, answersJSON: try MLflowPython.run(script, ["make", dir]))
     }
 
     func fixture() throws -> Fixture { try Self.shared.get() }

@@ -80,22 +80,21 @@ final class SQLiteConcurrentReadTests: XCTestCase {
     func testPoolNeverOpensMoreThanItsCapacity() throws {
         let opened = Counter()
         let fixture = try SQLiteFixture.store()
-        let open = { () throws -> SQLiteConnection in
+        let open = { @Sendable () throws -> SQLiteConnection in
             opened.add()
             return try SQLiteConnection(readOnlyPath: fixture.db, busyTimeoutMs: 100)
         }
         let pool = ReadConnections(first: try open(), capacity: 2, open: open)
         DispatchQueue.concurrentPerform(iterations: 16) { _ in
-            _ = try? pool.with { db in try db.query("SELECT count(*) FROM runs") { $0.int(0) } }
+            _ = try? pool.with { db in try db.values("SELECT count(*) FROM runs") { $0.int($1) } }
         }
         XCTAssertLessThanOrEqual(opened.value, 2)
         XCTAssertGreaterThanOrEqual(opened.value, 1)
     }
 }
 
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+private final class Counter: Sendable {
+    private let count = Locked(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.current }
 }

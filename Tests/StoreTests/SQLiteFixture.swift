@@ -1,4 +1,5 @@
 import TestSupport
+import Tracking
 import Foundation
 import XCTest
 
@@ -7,7 +8,7 @@ import XCTest
 /// questions. Replace `generator` with scripts/make_fixtures.py once it is on main: only the
 /// path of mlflow.db and the artifact layout are used by the tests.
 /// Removed when the test process exits.
-nonisolated(unsafe) private var fixtureDir: String?
+private let fixtureDir = Locked<String?>(nil)
 
 enum SQLiteFixture {
     static let python = RepoLayout.mlflowPythonPath
@@ -29,8 +30,8 @@ enum SQLiteFixture {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let out = try run(python, ["-c", generator, dir], cwd: dir)
         let ids = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: String]
-        fixtureDir = dir
-        atexit { if let dir = fixtureDir { try? FileManager.default.removeItem(atPath: dir) } }
+        fixtureDir.withLock { $0 = dir }
+        atexit { if let dir = fixtureDir.current { try? FileManager.default.removeItem(atPath: dir) } }
         let db = dir + "/mlflow.db", oracleDB = dir + "/oracle.db"
         try FileManager.default.copyItem(atPath: db, toPath: oracleDB)
         return Store(dir: dir, db: db, oracleDB: oracleDB, ids: ids)

@@ -383,18 +383,16 @@ final class SQLiteStoreTests: XCTestCase {
         let done = DispatchSemaphore(value: 0)
         let outcome = WriterOutcome()
         DispatchQueue.global().async {
-            do { outcome.output = try SQLiteFixture.run(SQLiteFixture.python, ["-c", writer, path, run], cwd: NSTemporaryDirectory()) }
-            catch { outcome.failure = error }
+            outcome.finish { try SQLiteFixture.run(SQLiteFixture.python, ["-c", writer, path, run], cwd: NSTemporaryDirectory()) }
             done.signal()
         }
         var reads = 0
         var seen = 0
-        let box = UnsafeSendable(store)
         while done.wait(timeout: .now()) == .timedOut {
-            let page = try box.value.searchRuns(RunSearch(experimentIDs: ["1"]), filter: [],
+            let page = try store.searchRuns(RunSearch(experimentIDs: ["1"]), filter: [],
                                                 orderBy: [OrderClause(SearchKey(.metric, "m"), ascending: true)])
             XCTAssertEqual(page.items.count, 10)
-            seen = try syncWait { try await box.value.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }.items.count
+            seen = try syncWait { try await store.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }.items.count
             reads += 1
             usleep(2000)
         }
@@ -403,7 +401,7 @@ final class SQLiteStoreTests: XCTestCase {
         print("concurrent writer: 300 commits, worst commit \(worstMs) ms, \(reads) reads by mltui meanwhile")
         XCTAssertLessThan(worstMs, 2000)
         XCTAssertGreaterThan(reads, 0)
-        let final = try syncWait { try await box.value.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }
+        let final = try syncWait { try await store.metricHistory(runID: run, key: "w", maxResults: nil, pageToken: nil) }
         XCTAssertEqual(final.items.count, 300, "reads must see the writer's commits")
         XCTAssertLessThanOrEqual(seen, 300)
     }
@@ -416,7 +414,7 @@ final class SQLiteStoreTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/mlflow.db"
         try FileManager.default.copyItem(atPath: s.db, toPath: path)
-        let store = UnsafeSendable(try open(path))
+        let store = try open(path)
         let client = """
             import sys, time
             import mlflow
@@ -435,13 +433,12 @@ final class SQLiteStoreTests: XCTestCase {
         let done = DispatchSemaphore(value: 0)
         let outcome = WriterOutcome()
         DispatchQueue.global().async {
-            do { outcome.output = try SQLiteFixture.run(SQLiteFixture.python, ["-c", client, path, s.ids["e1"]!], cwd: dir) }
-            catch { outcome.failure = error }
+            outcome.finish { try SQLiteFixture.run(SQLiteFixture.python, ["-c", client, path, s.ids["e1"]!], cwd: dir) }
             done.signal()
         }
         var reads = 0
         while done.wait(timeout: .now()) == .timedOut {
-            _ = try store.value.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!], viewType: .all), filter: [],
+            _ = try store.searchRuns(RunSearch(experimentIDs: [s.ids["e1"]!], viewType: .all), filter: [],
                                            orderBy: [OrderClause(SearchKey(.metric, "live"), ascending: false)])
             reads += 1
             usleep(5000)   // a UI refresh rate, not a busy loop on a shared machine
@@ -450,7 +447,7 @@ final class SQLiteStoreTests: XCTestCase {
         let parts = outcome.output.split(separator: " ")
         XCTAssertEqual(parts.count, 2)
         print("mlflow client: 60 log_batch calls, slowest \(parts.last ?? "?") ms, \(reads) searches by mltui meanwhile")
-        let live = try syncWait { try await store.value.getRun(id: String(parts[0])) }
+        let live = try syncWait { try await store.getRun(id: String(parts[0])) }
         XCTAssertEqual(live.data.metric("live")?.value, 59)
         XCTAssertEqual(live.info.status, .finished)
     }
@@ -551,30 +548,30 @@ final class SQLiteStoreTests: XCTestCase {
     }
 }
 
-private final class WriterOutcome: @unchecked Sendable {
-    var output = ""
-    var failure: Error?
+/// What a writer process printed, or why it failed.
+private final class WriterOutcome: Sendable {
+    private let state = Locked<(output: String, failure: Error?)>(("", nil))
+    var output: String { state.current.output }
+    var failure: Error? { state.current.failure }
+    func finish(_ run: () throws -> String) {
+        do { let output = try run(); state.withLock { $0.output = output } } catch { state.withLock { $0.failure = error } }
+    }
 }
 
-final class SQLiteWarningLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+final class SQLiteWarningLog: Sendable {
+    private let items = Locked<[String]>([])
+    func append(_ s: String) { items.withLock { $0.append(s) } }
+    var all: [String] { items.current }
 }
-
-struct UnsafeSendable<T>: @unchecked Sendable { let value: T; init(_ v: T) { value = v } }
 
 /// Runs an async call to completion from synchronous test code.
-func syncWait<T>(_ body: @escaping () async throws -> T) throws -> T {
+func syncWait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
-    let box = ResultBox<T>()
+    let result = Locked<Result<T, Error>?>(nil)
     Task.detached {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        do { let value = try await body(); result.withLock { $0 = .success(value) } } catch { result.withLock { $0 = .failure(error) } }
         done.signal()
     }
     done.wait()
-    return try box.result!.get()
+    return try result.current!.get()
 }
-
-private final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }

@@ -18,16 +18,11 @@ public struct FixtureStores: Sendable {
         }
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var cached: Result<FixtureStores, SupportError>?
+    /// Generated once, by the first caller (a static's initializer runs once, other callers wait).
+    private static let generated = Result { try generate() }.mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
 
     /// The fixture stores for this run, generating them on first use.
-    public static func shared() throws -> FixtureStores {
-        lock.lock()
-        defer { lock.unlock() }
-        if cached == nil { cached = Result { try generate() }.mapError { ($0 as? SupportError) ?? SupportError("\($0)") } }
-        return try cached!.get()
-    }
+    public static func shared() throws -> FixtureStores { try generated.get() }
 
     private static func generate() throws -> FixtureStores {
         let script = RepoLayout.root.appendingPathComponent("scripts/make_fixtures.py")

@@ -1,4 +1,5 @@
 import Foundation
+import Tracking
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -8,12 +9,26 @@ public struct HTTPAnswer: Sendable {
     public var status: Int
     public var body: Data
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// Sends `request` with URLSession and waits for the answer (tests are synchronous).
+    public static func fetch(_ request: URLRequest) throws -> HTTPAnswer {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Locked<Result<HTTPAnswer, Error>>(.failure(SupportError("no answer")))
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            let answer: Result<HTTPAnswer, Error> = error.map { .failure($0) }
+                ?? .success(HTTPAnswer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data ?? Data()))
+            outcome.withLock { $0 = answer }
+            done.signal()
+        }.resume()
+        done.wait()
+        return try outcome.current.get()
+    }
 }
 
 /// A real `mlflow server` on 127.0.0.1 and a free port, over one backend store. Started in its own
 /// process group (it forks uvicorn and a job runner) so `stop()` ends all of it by that id:
 /// Foundation's Process makes every child the leader of a new process group.
-public final class MLflowServer: @unchecked Sendable {
+public final class MLflowServer: Sendable {
     public let baseURL: URL
     public let logURL: URL
     private let process: Process
@@ -113,21 +128,7 @@ public final class MLflowServer: @unchecked Sendable {
         return try send(request)
     }
 
-    private func send(_ request: URLRequest) throws -> HTTPAnswer {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<HTTPAnswer, Error> = .failure(SupportError("no answer"))
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error {
-                outcome = .failure(error)
-            } else {
-                outcome = .success(HTTPAnswer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data ?? Data()))
-            }
-            done.signal()
-        }
-        task.resume()
-        done.wait()
-        return try outcome.get()
-    }
+    private func send(_ request: URLRequest) throws -> HTTPAnswer { try HTTPAnswer.fetch(request) }
 
     /// A port nobody listens on right now (bind to port 0 and read back what the kernel chose).
     public static func freePort() throws -> Int {

@@ -45,7 +45,7 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// A double field: numbers, or the strings "NaN", "Infinity", "-Infinity" and numeric text.
-    public var doubleValue: Double? {
+    var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d

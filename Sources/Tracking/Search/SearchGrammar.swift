@@ -42,11 +42,11 @@ public enum SearchGrammar {
 /// What differs between the run and the experiment grammar: prefixes, attribute keys and the
 /// comparators and value types each key takes (`SearchUtils._get_identifier`,
 /// `_validate_comparison`, `_get_value`, and their `SearchExperimentsUtils` overrides).
-struct EntityRules {
+struct EntityRules: Sendable {
     let prefixes: [String: EntityKind]
     /// Checked on the prefix as written: runs allow `` `tags` ``, experiments do not.
     let prefixMayBeBackticked: Bool
-    let invalidPrefixMessage: (String) -> String
+    let invalidPrefixMessage: @Sendable (String) -> String
     /// Filterable attribute spellings mapped to canonical names (aliases included).
     let filterAttributes: [String: String]
     let orderAttributes: [String: String]
@@ -58,7 +58,7 @@ struct EntityRules {
     let listAttributeComparators: [Comparator]
     let stringAttributeComparators: [Comparator]
     let orderableKinds: Set<EntityKind>
-    let invalidOrderKindMessage: (EntityKind) -> String
+    let invalidOrderKindMessage: @Sendable (EntityKind) -> String
 
     static let numericComparators: [Comparator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
     static let keyValueComparators: [Comparator] = [.equal, .notEqual, .like, .ilike, .isNull, .isNotNull]
