@@ -18,6 +18,9 @@ static inline attr_t mltui_a_italic(void) { return A_ITALIC; }
 static inline int mltui_set_attr(attr_t attrs, int pair) {
     return attr_set(attrs, (short)(pair > 32767 ? 0 : pair), &pair);
 }
+// C globals are shared mutable state to Swift 6; the UI thread reads them through these.
+static inline WINDOW *mltui_stdscr(void) { return stdscr; }
+static inline int mltui_write_stdout(const char *text) { int r = fputs(text, stdout); fflush(stdout); return r; }
 static inline int mltui_lines(void) { return LINES; }
 static inline int mltui_cols(void) { return COLS; }
 static inline int mltui_colors(void) { return COLORS; }

@@ -73,6 +73,8 @@ public enum ColorMode: String, Sendable {
 }
 
 /// Whether ncurses currently owns the terminal; read by the signal and atexit handlers.
+/// nonisolated(unsafe), as the two globals below: a signal handler may take no lock, and these
+/// are set by the UI thread before the handlers are installed.
 nonisolated(unsafe) private var terminalActive = false
 
 private func restoreTerminalNow() {
@@ -104,6 +106,7 @@ private func handleFatalSignal(_ signal: Int32) {
 
 /// The ncurses adapter: the only code that talks to the terminal. It knows cells and keys,
 /// nothing of the app.
+/// @unchecked Sendable: ncurses is single-threaded, and only the UI loop's thread calls it.
 public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     public private(set) var size: Size
     public let colorMode: ColorMode
@@ -128,7 +131,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         raw()
         noecho()
         nonl()
-        keypad(stdscr, true)
+        keypad(mltui_stdscr(), true)
         curs_set(0)
         let hasColors = has_colors()
         if hasColors && (environment["NO_COLOR"] ?? "").isEmpty {
@@ -163,7 +166,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         tcflush(STDIN_FILENO, TCIFLUSH)
         flushinp()
         lastFrame = nil
-        clearok(stdscr, true)
+        clearok(mltui_stdscr(), true)
         refresh()
         return outcome
     }
@@ -197,7 +200,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     private func readPending() -> InputEvent? {
         timeout(0)
         var ch: wint_t = 0
-        let kind = wget_wch(stdscr, &ch)
+        let kind = wget_wch(mltui_stdscr(), &ch)
         if kind == ERR { return nil }
         if kind == KEY_CODE_YES { return decodeFunctionKey(Int32(ch)) }
         return decodeCharacter(UInt32(ch))
@@ -248,7 +251,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     public func draw(_ frame: Buffer) {
         let previous = frame.size == size ? lastFrame : nil
         let changes = Buffer.diff(from: previous, to: frame)
-        if changes.fullRedraw { clearok(stdscr, true) }
+        if changes.fullRedraw { clearok(mltui_stdscr(), true) }
         for run in changes.runs where run.y < size.height && run.x < size.width {
             // The bottom-right cell makes ncurses scroll on some terminals: never write it.
             let limit = size.width - run.x - (run.y == size.height - 1 ? 1 : 0)
@@ -299,8 +302,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     /// Sends an OSC 52 clipboard sequence (tmux forwards it with `set-clipboard on`).
     public func copyToClipboard(_ text: String) {
         let sequence = "\u{1B}]52;c;\(Base64.encode(Array(text.utf8)))\u{07}"
-        fputs(sequence, stdout)
-        fflush(stdout)
+        mltui_write_stdout(sequence)
     }
 }
 

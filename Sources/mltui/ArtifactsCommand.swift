@@ -60,18 +60,22 @@ struct ArtifactsGetCommand: AsyncParsableCommand {
 }
 
 /// A one-line progress bar redrawn on stderr (only when stderr is a terminal).
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     let enabled: Bool
-    private var lastDraw = Date.distantPast
-    private var drawn = false
+    /// When the bar was last drawn, and whether it ever was (progress may arrive from any thread).
+    private let drawState = Locked<(last: Date, drawn: Bool)>((.distantPast, false))
 
     init(enabled: Bool) { self.enabled = enabled }
 
     func update(_ progress: ArtifactDownload.Progress) {
         guard enabled else { return }
         let now = Date()
-        guard now.timeIntervalSince(lastDraw) > 0.1 || progress.filesDone == progress.filesTotal else { return }
-        lastDraw = now
+        let due = drawState.withLock { state -> Bool in
+            guard now.timeIntervalSince(state.last) > 0.1 || progress.filesDone == progress.filesTotal else { return false }
+            state = (now, true)
+            return true
+        }
+        guard due else { return }
         let width = 30
         let fraction = progress.bytesTotal.map { $0 > 0 ? Double(progress.bytesDone) / Double($0) : 1 }
             ?? Double(progress.filesDone) / Double(max(progress.filesTotal, 1))
@@ -80,11 +84,10 @@ final class ProgressBar: @unchecked Sendable {
         let size = progress.bytesTotal.map { "\(Self.bytes(progress.bytesDone))/\(Self.bytes($0))" } ?? Self.bytes(progress.bytesDone)
         let line = "\r\u{1B}[2K\(bar) \(Int(fraction * 100))% \(size) \(progress.filesDone)/\(progress.filesTotal) files"
         FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
     }
 
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drawState.current.drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     static func bytes(_ count: Int64) -> String {

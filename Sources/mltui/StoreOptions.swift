@@ -29,14 +29,13 @@ enum Diagnostics {
 }
 
 /// Warnings held back while the terminal UI owns the screen, printed once it has been restored.
-final class WarningLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+final class WarningLog: Sendable {
+    private let held = Locked<[String]>([])
 
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    func append(_ line: String) { held.withLock { $0.append(line) } }
 
     func report() {
-        lock.lock(); defer { lock.unlock() }
+        let lines = held.current
         for line in lines.prefix(20) { Diagnostics.warn(line) }
         if lines.count > 20 { Diagnostics.warn("\(lines.count - 20) more warnings not shown") }
     }

@@ -79,12 +79,11 @@ final class PickerScopeAndRefreshTests: XCTestCase {
     }
 
     /// A store that counts `refresh()` calls, reached through `any TrackingStore` as the runtime holds it.
-    final class CountingStore: TrackingStore, @unchecked Sendable {
+    final class CountingStore: TrackingStore, Sendable {
         let uri = "counting://"
-        private let lock = NSLock()
-        private var count = 0
-        var refreshes: Int { lock.lock(); defer { lock.unlock() }; return count }
-        func refresh() { lock.lock(); count += 1; lock.unlock() }
+        private let count = Locked(0)
+        var refreshes: Int { count.current }
+        func refresh() { count.withLock { $0 += 1 } }
         func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> { Page(items: []) }
         func getExperiment(id: String) async throws -> Experiment { throw MLflowError.notFound(id) }
         func getExperimentByName(_ name: String) async throws -> Experiment { throw MLflowError.notFound(name) }

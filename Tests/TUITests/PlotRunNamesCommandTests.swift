@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// `mltui plot` takes run names as well as ids (the real binary, on a store the real MLflow
@@ -20,7 +21,7 @@ final class PlotRunNamesCommandTests: XCTestCase {
             print(run_id)
         """
 
-    nonisolated(unsafe) static var store: (uri: String, twinAlpha: String, twinBeta: String, solo: String)?
+    static let store = Locked<(uri: String, twinAlpha: String, twinBeta: String, solo: String)?>(nil)
     static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mltui-plot-names-\(getpid())")
 
     override class func tearDown() {
@@ -29,7 +30,7 @@ final class PlotRunNamesCommandTests: XCTestCase {
     }
 
     func makeStore() throws -> (uri: String, twinAlpha: String, twinBeta: String, solo: String) {
-        if let store = Self.store { return store }
+        if let store = Self.store.current { return store }
         let dir = Self.directory
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -38,8 +39,9 @@ final class PlotRunNamesCommandTests: XCTestCase {
         XCTAssertEqual(made.status, 0, made.stderrText)
         let ids = made.stdoutText.split(separator: "\n").map(String.init)
         guard ids.count == 3 else { throw XCTSkip("store script printed \(ids)") }
-        Self.store = (uri, ids[0], ids[1], ids[2])
-        return Self.store!
+        let store = (uri: uri, twinAlpha: ids[0], twinBeta: ids[1], solo: ids[2])
+        Self.store.withLock { $0 = store }
+        return store
     }
 
     func plot(_ args: [String]) throws -> CommandResult {

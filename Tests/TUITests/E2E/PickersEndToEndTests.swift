@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// The real binary under tmux against a store written by the real MLflow client
@@ -7,15 +8,15 @@ import XCTest
 /// the column picker (exact key first, Ctrl-U clears the query), and Tab in the filter line
 /// (values after a comparator, and completion while the filter matches nothing).
 final class PickersEndToEndTests: XCTestCase {
-    static var storeDirectory: String?
+    static let storeDirectory = Locked<String?>(nil)
 
     func store() throws -> String {
-        if let dir = Self.storeDirectory { return dir }
+        if let dir = Self.storeDirectory.current { return dir }
         let dir = NSTemporaryDirectory() + "mltui-pickers-e2e-\(getpid())"
         let script = RepoLayout.root.appendingPathComponent("Tests/TUITests/E2E/make_pickers_store.py")
         let result = try CommandRunner.run(try RepoLayout.mlflowPython(), [script.path, dir], timeout: 300)
         XCTAssertEqual(result.status, 0, "make_pickers_store.py failed:\n\(result.stderrText.suffix(2000))")
-        Self.storeDirectory = dir
+        Self.storeDirectory.withLock { $0 = dir }
         return dir
     }
 

@@ -1,6 +1,7 @@
 import TestSupport
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// The real binary under tmux against stores written by the real MLflow client (both formats):
@@ -9,14 +10,14 @@ import XCTest
 final class TUIEndToEndTests: XCTestCase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static var storeDirectory: String?
+    static let storeDirectory = Locked<String?>(nil)
 
     /// MLTUI_E2E_STORE (a directory holding fs/mlruns and sqlite/mlflow.db) or a store written now
     /// by the real mlflow client (MLFLOW_PYTHON, default the MLflow venv of RepoLayout).
     func store() throws -> String {
-        if let dir = Self.storeDirectory { return dir }
+        if let dir = Self.storeDirectory.current { return dir }
         let env = ProcessInfo.processInfo.environment
-        if let dir = env["MLTUI_E2E_STORE"] { Self.storeDirectory = dir; return dir }
+        if let dir = env["MLTUI_E2E_STORE"] { Self.storeDirectory.withLock { $0 = dir }; return dir }
         let python = env["MLFLOW_PYTHON"] ?? RepoLayout.mlflowPythonPath
         guard FileManager.default.isExecutableFile(atPath: python) else {
             XCTFail("no MLflow python at \(python); set MLFLOW_PYTHON or MLTUI_E2E_STORE"); throw XCTSkip("no MLflow python at \(python); set MLFLOW_PYTHON or MLTUI_E2E_STORE")
@@ -30,7 +31,7 @@ final class TUIEndToEndTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, "make_store.py failed")
-        Self.storeDirectory = dir
+        Self.storeDirectory.withLock { $0 = dir }
         return dir
     }
 

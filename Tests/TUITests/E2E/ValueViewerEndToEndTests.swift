@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// Writes, with the real mlflow client, a file store with a run holding a 6,000-character param
@@ -25,14 +26,14 @@ with mlflow.start_run(run_name="sweep-parent"):
         mlflow.log_param("lr", "0.1")
 """#
 
-nonisolated(unsafe) private var valuesStore: String?
+private let valuesStore = Locked<String?>(nil)
 
 /// The value viewer, the message history and the details pane's names and section jumps, on
 /// the real binary.
 extension TUIEndToEndTests {
     /// A store made under a long directory name, so the header has to shorten it.
     func valuesStoreURI() throws -> String {
-        if let dir = valuesStore { return dir + "/mlruns" }
+        if let dir = valuesStore.current { return dir + "/mlruns" }
         let python = ProcessInfo.processInfo.environment["MLFLOW_PYTHON"] ?? RepoLayout.mlflowPythonPath
         let dir = NSTemporaryDirectory() + "mltui-values-e2e-a-deliberately-long-folder-name-for-the-header-\(getpid())"
         let process = Process()
@@ -42,7 +43,7 @@ extension TUIEndToEndTests {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw SupportError("writing the values store with \(python) failed") }
-        valuesStore = dir
+        valuesStore.withLock { $0 = dir }
         return dir + "/mlruns"
     }
 
