@@ -99,7 +99,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     if state.picker != nil, let effects = PickerOverlay.edit(&state, key) { return effects }
     state.message = nil
     let context = state.keyContext
-    if context == .artifacts, let effects = handleBrowserKey(&state, key) { return effects }
+    if context == .artifacts, let effects = ArtifactsPane.answerPending(&state, key) { return effects }
     guard let command = Keymap.command(for: key, in: context) else { return [] }
     switch command {
     case .quit: state.shouldQuit = true; return []

@@ -22,8 +22,7 @@ extension Slice {
     static func clamp(_ state: inout AppState) {}
 }
 
-/// The slice a key context routes to; nil for global keys and the artifact browser, which
-/// handles its own keys (`handleBrowserKey`).
+/// The slice a key context routes to; nil for global keys, which the router performs itself.
 func slice(for context: KeyContext) -> (any Slice.Type)? {
     switch context {
     case .experiments: return ExperimentsPane.self
@@ -34,7 +33,8 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .picker: return PickerOverlay.self
     case .help: return HelpOverlay.self
     case .value: return ValueOverlay.self
-    case .global, .artifacts: return nil
+    case .artifacts: return ArtifactsPane.self
+    case .global: return nil
     }
 }
 

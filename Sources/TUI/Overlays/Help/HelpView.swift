@@ -1,22 +1,22 @@
 import Terminal
 
 extension HelpOverlay {
-static func render(_ buffer: inout Buffer, _ state: AppState) {
-    guard let help = state.help else { return }
-    let theme = state.theme
-    let lines = help.lines
-    let rect = overlayBox(&buffer, state, width: 72, height: lines.count + 2, title: "Keys (Esc closes)")
-    let keyWidth = min(26, rect.width / 3)
-    for i in 0..<rect.height {
-        let index = help.cursor.top + i
-        guard lines.indices.contains(index) else { break }
-        let line = lines[index]
-        if line.isSection {
-            buffer.write(line.keys, x: rect.x, y: rect.y + i, maxWidth: rect.width, style: theme[.section])
-        } else {
-            buffer.write(DisplayWidth.padded(line.keys, to: keyWidth), x: rect.x, y: rect.y + i, style: theme[.footer_key])
-            buffer.write(line.help, x: rect.x + keyWidth + 1, y: rect.y + i, maxWidth: rect.width - keyWidth - 1, style: theme[.overlay])
+    static func render(_ buffer: inout Buffer, _ state: AppState) {
+        guard let help = state.help else { return }
+        let theme = state.theme
+        let lines = help.lines
+        let rect = overlayBox(&buffer, state, width: 72, height: lines.count + 2, title: "Keys (Esc closes)")
+        let keyWidth = min(26, rect.width / 3)
+        for i in 0..<rect.height {
+            let index = help.cursor.top + i
+            guard lines.indices.contains(index) else { break }
+            let line = lines[index]
+            if line.isSection {
+                buffer.write(line.keys, x: rect.x, y: rect.y + i, maxWidth: rect.width, style: theme[.section])
+            } else {
+                buffer.write(DisplayWidth.padded(line.keys, to: keyWidth), x: rect.x, y: rect.y + i, style: theme[.footer_key])
+                buffer.write(line.help, x: rect.x + keyWidth + 1, y: rect.y + i, maxWidth: rect.width - keyWidth - 1, style: theme[.overlay])
+            }
         }
     }
-}
 }

@@ -129,81 +129,92 @@ func reduceBrowser(_ state: inout AppState, _ event: BrowserEvent) -> [Effect] {
     return []
 }
 
-/// Keys while the browser is open; nil lets the global bindings (quit, help) have the key.
-func handleBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect]? {
-    if let pending = state.browser?.pendingOverwrite { return answerOverwrite(&state, pending, key) }
-    guard var browser = state.browser, let command = Keymap.command(for: key, in: .artifacts) else { return nil }
-    defer { if state.browser != nil { state.browser = browser } }
-    let visible = browserRows(state)
-    func move(_ delta: Int) -> [Effect] {
+/// The artifact browser as a slice: its keys while it is open over a pane.
+enum ArtifactsPane: Slice {
+    static var bindings: [KeyBinding] { artifactBindings }
+
+    static func pageRows(_ state: AppState) -> Int { browserRows(state) }
+
+    /// In the tree the cursor moves; in the preview the text scrolls (by a screen at most for
+    /// `G`: how long a lazily read file is, is not known).
+    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
+        guard var browser = state.browser else { return [] }
+        defer { state.browser = browser }
+        let visible = browserRows(state)
         if browser.focusPreview {
-            browser.previewTop = max(0, browser.previewTop + delta)
+            browser.previewTop = max(0, browser.previewTop + (delta >= Int.max / 4 ? visible : delta))
             return browser.previewPath.map { previewEffects(&browser, state, path: $0, keepTop: true) } ?? []
         }
-        browser.cursor.index += delta
+        browser.cursor = browser.cursor.moved(by: delta)
         browser.cursor.clamp(count: browser.rows.count, visible: visible)
         return followCursor(&browser, state)
     }
-    switch command {
-    case .moveDown: return move(1)
-    case .moveUp: return move(-1)
-    case .pageDown: return move(visible)
-    case .pageUp: return move(-visible)
-    case .top: return move(-Int.max / 4)
-    case .bottom: return move(browser.focusPreview ? visible : Int.max / 4)
-    case .focusNext:
-        browser.focusPreview.toggle()
-        return []
-    case .back:
-        state.browser = nil
-        return []
-    case .open:
-        if browser.focusPreview {
-            // Folds the first foldable JSON node on screen.
-            if let path = browser.preview.compactMap(\.foldPath).first, let file = browser.previewPath {
-                if browser.folded.contains(path) { browser.folded.remove(path) } else { browser.folded.insert(path) }
-                return previewEffects(&browser, state, path: file, keepTop: true)
+
+    /// A download waiting for y/n takes the next key, whatever it is.
+    static func answerPending(_ state: inout AppState, _ key: Key) -> [Effect]? {
+        guard let pending = state.browser?.pendingOverwrite else { return nil }
+        return answerOverwrite(&state, pending, key)
+    }
+
+    static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        guard var browser = state.browser else { return [] }
+        defer { if state.browser != nil { state.browser = browser } }
+        let visible = browserRows(state)
+        switch command {
+        case .focusNext:
+            browser.focusPreview.toggle()
+            return []
+        case .back:
+            state.browser = nil
+            return []
+        case .open:
+            if browser.focusPreview {
+                // Folds the first foldable JSON node on screen.
+                if let path = browser.preview.compactMap(\.foldPath).first, let file = browser.previewPath {
+                    if browser.folded.contains(path) { browser.folded.remove(path) } else { browser.folded.insert(path) }
+                    return previewEffects(&browser, state, path: file, keepTop: true)
+                }
+                return []
             }
+            guard let entry = browser.selected else { return [] }
+            if entry.isDir {
+                if browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
+                browser.expanded.insert(entry.path)
+                return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
+            }
+            return previewEffects(&browser, state, path: entry.path)
+        case .closeFolder:
+            guard let entry = browser.selected else { return [] }
+            if entry.isDir, browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
+            let parent = entry.path.split(separator: "/").dropLast().joined(separator: "/")
+            if let index = browser.rows.firstIndex(where: { $0.entry.path == parent }) {
+                browser.cursor.index = index
+                browser.cursor.clamp(count: browser.rows.count, visible: visible)
+            }
+            return followCursor(&browser, state)
+        case .download:
+            guard let entry = browser.selected else { return [] }
+            return startDownload(&state, runID: browser.runID, path: entry.path, overwrite: false)
+        case .openPager, .openEditor:
+            guard let entry = browser.selected, !entry.isDir else { return [] }
+            return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
+        case .previewSearch:
+            guard browser.previewPath != nil else { showMessage(&state, "open a file to search in it"); return [] }
+            browser.focusPreview = true
+            state.input = TextInput(kind: .previewSearch, text: browser.search)
+            return []
+        case .nextMatch, .previousMatch:
+            guard !browser.search.isEmpty else { showMessage(&state, "no search yet: / searches the preview"); return [] }
+            return findEffects(&browser, state, backward: command == .previousMatch)
+        case .yankArtifactURI:
+            let path = browser.selected?.path ?? ""
+            let uri = path.isEmpty ? browser.artifactURI : browser.artifactURI + "/" + path
+            state.yanked.append(uri)
+            showMessage(&state, "copied artifact URI: \(uri)")
+            return [.copy(uri)]
+        default:
             return []
         }
-        guard let entry = browser.selected else { return [] }
-        if entry.isDir {
-            if browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
-            browser.expanded.insert(entry.path)
-            return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
-        }
-        return previewEffects(&browser, state, path: entry.path)
-    case .closeFolder:
-        guard let entry = browser.selected else { return [] }
-        if entry.isDir, browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
-        let parent = entry.path.split(separator: "/").dropLast().joined(separator: "/")
-        if let index = browser.rows.firstIndex(where: { $0.entry.path == parent }) {
-            browser.cursor.index = index
-            browser.cursor.clamp(count: browser.rows.count, visible: visible)
-        }
-        return followCursor(&browser, state)
-    case .download:
-        guard let entry = browser.selected else { return [] }
-        return startDownload(&state, runID: browser.runID, path: entry.path, overwrite: false)
-    case .openPager, .openEditor:
-        guard let entry = browser.selected, !entry.isDir else { return [] }
-        return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
-    case .previewSearch:
-        guard browser.previewPath != nil else { showMessage(&state, "open a file to search in it"); return [] }
-        browser.focusPreview = true
-        state.input = TextInput(kind: .previewSearch, text: browser.search)
-        return []
-    case .nextMatch, .previousMatch:
-        guard !browser.search.isEmpty else { showMessage(&state, "no search yet: / searches the preview"); return [] }
-        return findEffects(&browser, state, backward: command == .previousMatch)
-    case .yankArtifactURI:
-        let path = browser.selected?.path ?? ""
-        let uri = path.isEmpty ? browser.artifactURI : browser.artifactURI + "/" + path
-        state.yanked.append(uri)
-        showMessage(&state, "copied artifact URI: \(uri)")
-        return [.copy(uri)]
-    default:
-        return nil
     }
 }
 

@@ -2,49 +2,49 @@ import Terminal
 import Tracking
 
 extension DetailsPane {
-static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
-    let theme = state.theme
-    guard let details = state.details else { return }
-    let name = details.run?.info.runName ?? details.runID
-    let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
-    paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
-    if let error = details.error {
-        writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
-                     style: theme[.error])
-        return
-    }
-    if details.run == nil {
-        buffer.write("loading run \(details.runID)…", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.dim])
-        return
-    }
-    let lines = DetailsPane.lines(state, width: rect.width)
-    let labelWidth = min(32, max(12, rect.width / 4))
-    for i in 0..<max(0, rect.height - 1) {
-        let index = details.cursor.top + i
-        guard lines.indices.contains(index) else { break }
-        let line = lines[index]
-        let y = rect.y + 1 + i
-        let isCursor = index == details.cursor.index
-        let rowStyle = isCursor ? theme[.selected] : theme[.base]
-        buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: rowStyle)
-        if line.isSection {
-            var style = theme[.section]
-            if isCursor { style.bg = rowStyle.bg }
-            buffer.write(line.label, x: rect.x, y: y, maxWidth: rect.width, style: style)
-            if let key = line.heading?.jumpKey, rect.width > DisplayWidth.of(line.label) + 4 {
-                var hint = theme[.dim]
-                if isCursor { hint.bg = rowStyle.bg }
-                buffer.write(String(key), x: rect.x + rect.width - 2, y: y, style: hint)
-            }
-            continue
+    static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
+        let theme = state.theme
+        guard let details = state.details else { return }
+        let name = details.run?.info.runName ?? details.runID
+        let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
+        paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
+        if let error = details.error {
+            writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
+                         style: theme[.error])
+            return
         }
-        var labelStyle = line.role == .dim ? theme[.dim] : theme[.label]
-        var valueStyle = theme[line.role]
-        if isCursor { labelStyle = rowStyle; valueStyle = rowStyle }
-        buffer.write(DisplayWidth.padded(line.label, to: labelWidth), x: rect.x + 2, y: y, style: labelStyle)
-        let valueWidth = rect.width - labelWidth - 3
-        buffer.write(line.isPath ? middleElided(line.value, to: valueWidth) : line.value, x: rect.x + 3 + labelWidth, y: y,
-                     maxWidth: valueWidth, style: valueStyle)
+        if details.run == nil {
+            buffer.write("loading run \(details.runID)…", x: rect.x + 1, y: rect.y + 1, maxWidth: rect.width - 1, style: theme[.dim])
+            return
+        }
+        let lines = DetailsPane.lines(state, width: rect.width)
+        let labelWidth = min(32, max(12, rect.width / 4))
+        for i in 0..<max(0, rect.height - 1) {
+            let index = details.cursor.top + i
+            guard lines.indices.contains(index) else { break }
+            let line = lines[index]
+            let y = rect.y + 1 + i
+            let isCursor = index == details.cursor.index
+            let rowStyle = isCursor ? theme[.selected] : theme[.base]
+            buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: rowStyle)
+            if line.isSection {
+                var style = theme[.section]
+                if isCursor { style.bg = rowStyle.bg }
+                buffer.write(line.label, x: rect.x, y: y, maxWidth: rect.width, style: style)
+                if let key = line.heading?.jumpKey, rect.width > DisplayWidth.of(line.label) + 4 {
+                    var hint = theme[.dim]
+                    if isCursor { hint.bg = rowStyle.bg }
+                    buffer.write(String(key), x: rect.x + rect.width - 2, y: y, style: hint)
+                }
+                continue
+            }
+            var labelStyle = line.role == .dim ? theme[.dim] : theme[.label]
+            var valueStyle = theme[line.role]
+            if isCursor { labelStyle = rowStyle; valueStyle = rowStyle }
+            buffer.write(DisplayWidth.padded(line.label, to: labelWidth), x: rect.x + 2, y: y, style: labelStyle)
+            let valueWidth = rect.width - labelWidth - 3
+            buffer.write(line.isPath ? middleElided(line.value, to: valueWidth) : line.value, x: rect.x + 3 + labelWidth, y: y,
+                         maxWidth: valueWidth, style: valueStyle)
+        }
     }
-}
 }

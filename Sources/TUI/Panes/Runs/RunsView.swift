@@ -18,101 +18,101 @@ func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> S
 }
 
 extension RunsPane {
-/// The table: a title with counts, sort and marks; the column header; the visible rows only.
-static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
-    let theme = state.theme
-    let table = state.table
-    let focused = state.pane == .runs
-    let experimentName = state.experiments.row(table.experimentID)?.experiment.name ?? "-"
-    var title = "Runs · \(experimentName) · \(table.rows.count)"
-    if table.rows.count != table.runs.count { title += " of \(table.runs.count)" }
-    if table.nextPageToken != nil { title += "+" }
-    if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
-    if table.tree { title += " · tree" }
-    // The mark count at the right end of the title, so a narrow pane truncates the title, not it.
-    if let marks = markCount(state) {
-        let badge = " · " + marks
-        let x = rect.x + rect.width - DisplayWidth.of(badge)
-        paneTitle(&buffer, state, title, Rect(x: rect.x, y: rect.y, width: max(0, x - rect.x), height: 1), focused: focused)
-        buffer.write(badge, x: max(rect.x, x), y: rect.y, maxWidth: rect.width, style: theme[.marked])
-    } else {
-        paneTitle(&buffer, state, title, rect, focused: focused)
-    }
+    /// The table: a title with counts, sort and marks; the column header; the visible rows only.
+    static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
+        let theme = state.theme
+        let table = state.table
+        let focused = state.pane == .runs
+        let experimentName = state.experiments.row(table.experimentID)?.experiment.name ?? "-"
+        var title = "Runs · \(experimentName) · \(table.rows.count)"
+        if table.rows.count != table.runs.count { title += " of \(table.runs.count)" }
+        if table.nextPageToken != nil { title += "+" }
+        if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
+        if table.tree { title += " · tree" }
+        // The mark count at the right end of the title, so a narrow pane truncates the title, not it.
+        if let marks = markCount(state) {
+            let badge = " · " + marks
+            let x = rect.x + rect.width - DisplayWidth.of(badge)
+            paneTitle(&buffer, state, title, Rect(x: rect.x, y: rect.y, width: max(0, x - rect.x), height: 1), focused: focused)
+            buffer.write(badge, x: max(rect.x, x), y: rect.y, maxWidth: rect.width, style: theme[.marked])
+        } else {
+            paneTitle(&buffer, state, title, rect, focused: focused)
+        }
 
-    let layout = tableColumns(table, width: rect.width)
-    let nameWidth = layout.name
-    let shown = layout.shown
-    // Column header.
-    let headerY = rect.y + 1
-    var x = rect.x + 3
-    func header(_ index: Int, _ width: Int) {
-        let column = table.columns[index]
-        var text = column.title
-        if case .sparkline = column { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
-        if let sort = table.sort, sort.key == column.sortKey { text += sort.ascending ? " ▲" : " ▼" }
-        let style = index == table.selectedColumn && focused ? theme[.column_selected] : theme[.column_header]
-        buffer.write(DisplayWidth.padded(text, to: width), x: x, y: headerY, maxWidth: rect.x + rect.width - x, style: style)
-        x += width + 1
-    }
-    header(0, nameWidth)
-    for column in shown { header(column.index, column.width) }
-    if shown.first.map({ $0.index > 1 }) ?? false { buffer.write("«", x: rect.x + 3 + nameWidth, y: headerY, style: theme[.dim]) }
-    if let last = shown.last, last.index < table.columns.count - 1 { buffer.write("»", x: rect.x + rect.width - 1, y: headerY, style: theme[.dim]) }
+        let layout = tableColumns(table, width: rect.width)
+        let nameWidth = layout.name
+        let shown = layout.shown
+        // Column header.
+        let headerY = rect.y + 1
+        var x = rect.x + 3
+        func header(_ index: Int, _ width: Int) {
+            let column = table.columns[index]
+            var text = column.title
+            if case .sparkline = column { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
+            if let sort = table.sort, sort.key == column.sortKey { text += sort.ascending ? " ▲" : " ▼" }
+            let style = index == table.selectedColumn && focused ? theme[.column_selected] : theme[.column_header]
+            buffer.write(DisplayWidth.padded(text, to: width), x: x, y: headerY, maxWidth: rect.x + rect.width - x, style: style)
+            x += width + 1
+        }
+        header(0, nameWidth)
+        for column in shown { header(column.index, column.width) }
+        if shown.first.map({ $0.index > 1 }) ?? false { buffer.write("«", x: rect.x + 3 + nameWidth, y: headerY, style: theme[.dim]) }
+        if let last = shown.last, last.index < table.columns.count - 1 { buffer.write("»", x: rect.x + rect.width - 1, y: headerY, style: theme[.dim]) }
 
-    let top = rect.y + 2
-    let rows = rect.height - 2
-    if table.rows.isEmpty {
-        let text: String
-        let role: ThemeRole
-        if let error = table.error { text = "error: \(error)"; role = .error }
-        else if table.loading || state.experiments.findingLatest { text = "loading runs…"; role = .dim }
-        else if table.experimentID == nil { text = "no experiment open"; role = .dim }
-        else if !state.currentFilter.isEmpty { text = "no runs match the filter (X clears it)"; role = .dim }
-        else { text = "no runs in this experiment"; role = .dim }
-        for (i, line) in wrap(text, width: rect.width - 2).prefix(max(1, rows)).enumerated() {
-            buffer.write(line, x: rect.x + 1, y: top + i, maxWidth: rect.width - 1, style: theme[role])
+        let top = rect.y + 2
+        let rows = rect.height - 2
+        if table.rows.isEmpty {
+            let text: String
+            let role: ThemeRole
+            if let error = table.error { text = "error: \(error)"; role = .error }
+            else if table.loading || state.experiments.findingLatest { text = "loading runs…"; role = .dim }
+            else if table.experimentID == nil { text = "no experiment open"; role = .dim }
+            else if !state.currentFilter.isEmpty { text = "no runs match the filter (X clears it)"; role = .dim }
+            else { text = "no runs in this experiment"; role = .dim }
+            for (i, line) in wrap(text, width: rect.width - 2).prefix(max(1, rows)).enumerated() {
+                buffer.write(line, x: rect.x + 1, y: top + i, maxWidth: rect.width - 1, style: theme[role])
+            }
+            return
         }
-        return
-    }
-    let marks = Set(table.marks)
-    // Virtualized: only the rows on screen are formatted.
-    for i in 0..<max(0, rows) {
-        let rowIndex = table.cursor.top + i
-        guard table.rows.indices.contains(rowIndex) else { break }
-        let row = table.rows[rowIndex]
-        let run = table.runs[row.index]
-        let y = top + i
-        let isCursor = rowIndex == table.cursor.index
-        var style = run.info.lifecycleStage == .deleted ? theme[.dim] : theme[.base]
-        if isCursor { style = focused ? theme[.selected] : theme[.selected_inactive] }
-        buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: style)
-        let marked = marks.contains(run.info.runID)
-        buffer.write(marked ? "*" : " ", x: rect.x, y: y, style: marked && !isCursor ? theme[.marked] : style)
-        var glyphStyle = theme[statusRole(run.info.status)]
-        if isCursor { glyphStyle.bg = style.bg }
-        buffer.write(statusGlyph(run.info.status), x: rect.x + 1, y: y, style: glyphStyle)
-        var name = run.info.runName
-        if table.tree {
-            let twisty = row.childCount > 0 ? (table.collapsed.contains(run.info.runID) ? "▸ " : "▾ ") : "  "
-            name = String(repeating: "  ", count: row.depth) + twisty + name
+        let marks = Set(table.marks)
+        // Virtualized: only the rows on screen are formatted.
+        for i in 0..<max(0, rows) {
+            let rowIndex = table.cursor.top + i
+            guard table.rows.indices.contains(rowIndex) else { break }
+            let row = table.rows[rowIndex]
+            let run = table.runs[row.index]
+            let y = top + i
+            let isCursor = rowIndex == table.cursor.index
+            var style = run.info.lifecycleStage == .deleted ? theme[.dim] : theme[.base]
+            if isCursor { style = focused ? theme[.selected] : theme[.selected_inactive] }
+            buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: style)
+            let marked = marks.contains(run.info.runID)
+            buffer.write(marked ? "*" : " ", x: rect.x, y: y, style: marked && !isCursor ? theme[.marked] : style)
+            var glyphStyle = theme[statusRole(run.info.status)]
+            if isCursor { glyphStyle.bg = style.bg }
+            buffer.write(statusGlyph(run.info.status), x: rect.x + 1, y: y, style: glyphStyle)
+            var name = run.info.runName
+            if table.tree {
+                let twisty = row.childCount > 0 ? (table.collapsed.contains(run.info.runID) ? "▸ " : "▾ ") : "  "
+                name = String(repeating: "  ", count: row.depth) + twisty + name
+            }
+            var nameStyle = marked && !isCursor ? theme[.marked] : style
+            if marked && !isCursor { nameStyle.bg = style.bg }
+            buffer.write(DisplayWidth.padded(name, to: nameWidth), x: rect.x + 3, y: y, style: nameStyle)
+            var cx = rect.x + 3 + nameWidth + 1
+            for c in shown {
+                let column = table.columns[c.index]
+                let w = c.width
+                let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset)
+                let numeric: Bool
+                if case .metric = column { numeric = true } else { numeric = column == .duration }
+                buffer.write(DisplayWidth.padded(text, to: w, alignRight: numeric), x: cx, y: y,
+                             maxWidth: rect.x + rect.width - cx, style: style)
+                cx += w + 1
+            }
         }
-        var nameStyle = marked && !isCursor ? theme[.marked] : style
-        if marked && !isCursor { nameStyle.bg = style.bg }
-        buffer.write(DisplayWidth.padded(name, to: nameWidth), x: rect.x + 3, y: y, style: nameStyle)
-        var cx = rect.x + 3 + nameWidth + 1
-        for c in shown {
-            let column = table.columns[c.index]
-            let w = c.width
-            let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset)
-            let numeric: Bool
-            if case .metric = column { numeric = true } else { numeric = column == .duration }
-            buffer.write(DisplayWidth.padded(text, to: w, alignRight: numeric), x: cx, y: y,
-                         maxWidth: rect.x + rect.width - cx, style: style)
-            cx += w + 1
+        if table.loadingMore, rows > 0 {
+            buffer.write(" loading more… ", x: rect.x + rect.width - 16, y: rect.y + rect.height - 1, style: theme[.dim])
         }
     }
-    if table.loadingMore, rows > 0 {
-        buffer.write(" loading more… ", x: rect.x + rect.width - 16, y: rect.y + rect.height - 1, style: theme[.dim])
-    }
-}
 }
