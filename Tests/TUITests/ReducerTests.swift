@@ -19,10 +19,14 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(startEffects, [.loadMemory(store: "x"), .loadExperiments(request: state.experimentsRequest)])
         let effects = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         XCTAssertNil(effects.compactMap(\.runSearch).first, "waits for the state file")
-        XCTAssertTrue(effects.contains(.countRuns(experimentIDs: ["1", "2", "3", "0"])))
         let opened = reduce(&state, .memoryLoaded(.found(StoreMemory(store: "x", lastExperiment: "0"))))
         XCTAssertEqual(opened.compactMap(\.runSearch).first?.experimentIDs, ["0"])
         XCTAssertEqual(opened.compactMap(\.runSearch).first?.viewType, .activeOnly)
+        // The background count reads every run: it waits until the first page has answered.
+        XCTAssertFalse((effects + opened).contains(.countRuns(experimentIDs: ["1", "2", "3", "0"])))
+        let answered = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .replace, .success(Page(items: []))))
+        XCTAssertEqual(answered.filter { if case .countRuns = $0 { return true } else { return false } },
+                       [.countRuns(experimentIDs: ["1", "2", "3", "0"])])
         XCTAssertEqual(state.pane, .runs)
         XCTAssertEqual(state.experiments.visible.map(\.experiment.name), ["vision-模型", "empty one", "Default"], "deleted hidden")
     }

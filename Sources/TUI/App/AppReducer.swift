@@ -27,6 +27,7 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }
     RefreshFeedback.settle(&state, action, awaited: awaited)
     effects += RunsPane.saveIfChanged(state, since: remembered)
+    effects += ExperimentsPane.countWhenSettled(&state)
     return effects + ChartPane.sparklineEffects(&state)
 }
 

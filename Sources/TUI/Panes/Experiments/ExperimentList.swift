@@ -15,6 +15,9 @@ struct ExperimentList: Equatable, Sendable {
     /// Set once the list has arrived.
     var listed = false
     var startup = StartupOpen.waiting
+    /// Experiments whose runs the background count waits to count until the first screen of
+    /// runs has answered: the count reads every run and would slow that first page.
+    var uncounted: [String]?
 
     /// Waiting for the newest runs to choose what to open.
     var findingLatest: Bool { if case .findingLatest = startup { return true } else { return false } }

@@ -69,7 +69,7 @@ enum ExperimentsPane: Slice {
             var effects: [Effect] = []
             if !state.experiments.listed {
                 state.experiments.listed = true
-                effects.append(.countRuns(experimentIDs: experiments.map(\.experimentID)))
+                state.experiments.uncounted = experiments.map(\.experimentID)
                 effects += openAtStartup(&state)
             } else if let selectedID, let i = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == selectedID }) {
                 state.experiments.cursor.index = i
@@ -111,6 +111,14 @@ enum ExperimentsPane: Slice {
         if state.pane != .experiments && state.input == nil { state.experiments.cursor.index = row }
         clampAll(&state)
         return RunsPane.openExperiment(&state, id)
+    }
+
+    /// The deferred background count, once start-up has opened its experiment and that
+    /// experiment's first page has answered (or nothing was opened).
+    static func countWhenSettled(_ state: inout AppState) -> [Effect] {
+        guard let ids = state.experiments.uncounted, state.experiments.startup == .done, !state.table.loading else { return [] }
+        state.experiments.uncounted = nil
+        return [.countRuns(experimentIDs: ids)]
     }
 
     /// The newest runs of the store arrived: open the experiment of the one started last, unless
