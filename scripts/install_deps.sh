@@ -4,7 +4,7 @@
 set -euo pipefail
 mltui_install_deps() {
     local packages=(libncursesw5-dev libsqlite3-dev libcurl4-openssl-dev libpng-dev libjpeg62-turbo-dev pkg-config)
-    [ "${1:-build}" = "test" ] && packages+=(tmux sqlite3 openssl nghttp2-proxy tinyproxy)
+    [ "${1:-build}" = "test" ] && packages+=(tmux less vim sqlite3 openssl nghttp2-proxy tinyproxy)
     local missing=()
     for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
