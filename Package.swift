@@ -33,6 +33,8 @@ let package = Package(
         // getdents64(2) for the file store's folder walks (Glibc does not export it to Swift).
         .target(name: "CDirents", path: "Sources/CDirents"),
         .target(name: "Tracking"),
+        // Grouping, aggregates, best-of columns and table output over runs: shared by the CLI and the UI.
+        .target(name: "Analysis", dependencies: ["Tracking"]),
         .target(name: "HTTPClient", dependencies: ["CCurl", "Tracking"]),
         // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
@@ -42,7 +44,7 @@ let package = Package(
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
-        .target(name: "TUI", dependencies: ["Tracking", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
+        .target(name: "TUI", dependencies: ["Tracking", "Analysis", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
         .target(name: "Server", dependencies: [
             "Tracking", "Artifacts",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -51,12 +53,13 @@ let package = Package(
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
         .executableTarget(name: "mltui", dependencies: [
-            "Tracking", "Backends", "Artifacts", "TUI", "Terminal", "Server",
+            "Tracking", "Analysis", "Backends", "Artifacts", "TUI", "Terminal", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.
         .target(name: "TestSupport", dependencies: ["Tracking"], path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Tracking"]),
         .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts", "TestSupport"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Tracking"]),

@@ -104,6 +104,11 @@ public protocol TrackingStore: Sendable {
     /// `maxResults == nil` returns everything.
     func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric>
 
+    /// For best-of columns: per run that has the metric, its min, max and values at `steps` over
+    /// the whole history (`MetricSummary`). The default reads each history through
+    /// `metricHistory`; local stores answer from their files and tables in one pass.
+    func metricSummaries(runIDs: [String], key: String, steps: Set<Int64>) async throws -> [String: MetricSummary]
+
     /// Entries directly under `path` (nil = the root) of a run's artifacts.
     func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing
     func openArtifact(runID: String, path: String) async throws -> any ArtifactContent
