@@ -1,3 +1,4 @@
+import Analysis
 import Tracking
 
 /// How the runs table shows one experiment: columns, sort, filter and modes. The runs pane keeps
@@ -15,6 +16,8 @@ struct ExperimentView: Equatable, Sendable {
     var showDeleted = false
     var tree = false
     var filter = RunFilter()
+    /// Keys the runs are grouped by (empty: one row per run), as `mltui runs --group-by` takes them.
+    var groupBy: [ColumnKey] = []
 
     /// What the state file keeps: the quick fuzzy search is for the moment, not remembered.
     var persisted: ExperimentView {
@@ -28,7 +31,7 @@ struct ExperimentView: Equatable, Sendable {
 // added later (grouping) read as absent by older files.
 extension ExperimentView: Codable {
     private enum CodingKeys: String, CodingKey {
-        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips
+        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy
     }
 
     init(from decoder: any Decoder) throws {
@@ -44,6 +47,7 @@ extension ExperimentView: Codable {
         tree = try c.decodeIfPresent(Bool.self, forKey: .tree) ?? false
         filter.text = try c.decodeIfPresent(String.self, forKey: .filter) ?? ""
         filter.chips = try c.decodeIfPresent([TagChip].self, forKey: .chips) ?? []
+        groupBy = (try c.decodeIfPresent([String].self, forKey: .groupBy) ?? []).compactMap { try? ColumnKey.parse($0) }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -56,6 +60,7 @@ extension ExperimentView: Codable {
         try c.encode(tree, forKey: .tree)
         try c.encode(filter.text, forKey: .filter)
         try c.encode(filter.chips, forKey: .chips)
+        try c.encode(groupBy.map(\.header), forKey: .groupBy)
     }
 }
 
