@@ -19,15 +19,22 @@ public struct FixtureStores: Sendable {
     }
 
     /// Generated once, by the first caller (a static's initializer runs once, other callers wait).
-    private static let generated = Result { try generate() }.mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
+    private static let generated = Result { try generate("make_fixtures.py", into: "fixtures") }
+        .mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
+    private static let analysis = Result { try generate("make_analysis_store.py", into: "fixtures-analysis") }
+        .mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
 
     /// The fixture stores for this run, generating them on first use.
     public static func shared() throws -> FixtureStores { try generated.get() }
 
-    private static func generate() throws -> FixtureStores {
-        let script = RepoLayout.root.appendingPathComponent("scripts/make_fixtures.py")
+    /// The analysis stores (`scripts/make_analysis_store.py`: experiments "sweep" and "tiny"), in
+    /// the same layout, shared by the grouping, best-of, chart and export tests.
+    public static func analysis() throws -> FixtureStores { try analysis.get() }
+
+    private static func generate(_ scriptName: String, into folder: String) throws -> FixtureStores {
+        let script = RepoLayout.root.appendingPathComponent("scripts/" + scriptName)
         let source = try Data(contentsOf: script)
-        let parent = RepoLayout.root.appendingPathComponent(".build/fixtures")
+        let parent = RepoLayout.root.appendingPathComponent(".build/" + folder)
         let dir = parent.appendingPathComponent(fnv1a(source))
         let marker = dir.appendingPathComponent(".complete")
         let fm = FileManager.default
@@ -42,7 +49,7 @@ public struct FixtureStores: Sendable {
         let python = try RepoLayout.mlflowPython()
         let result = try CommandRunner.run(python, [script.path, dir.path], timeout: 300)
         guard result.status == 0, !result.timedOut else {
-            throw SupportError("scripts/make_fixtures.py failed (exit \(result.status)\(result.timedOut ? ", timed out" : "")):\n\(result.stderrText.suffix(4000))")
+            throw SupportError("scripts/\(scriptName) failed (exit \(result.status)\(result.timedOut ? ", timed out" : "")):\n\(result.stderrText.suffix(4000))")
         }
         _ = fm.createFile(atPath: marker.path, contents: Data())
         return FixtureStores(root: dir)
