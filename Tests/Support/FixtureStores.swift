@@ -21,7 +21,7 @@ public struct FixtureStores: Sendable {
     /// Generated once, by the first caller (a static's initializer runs once, other callers wait).
     private static let generated = Result { try generate("make_fixtures.py", into: "fixtures") }
         .mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
-    private static let analysis = Result { try generate("make_analysis_store.py", into: "fixtures-analysis") }
+    private static let analysisGenerated = Result { try generate("make_analysis_store.py", into: "fixtures-analysis") }
         .mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
 
     /// The fixture stores for this run, generating them on first use.
@@ -29,7 +29,7 @@ public struct FixtureStores: Sendable {
 
     /// The analysis stores (`scripts/make_analysis_store.py`: experiments "sweep" and "tiny"), in
     /// the same layout, shared by the grouping, best-of, chart and export tests.
-    public static func analysis() throws -> FixtureStores { try analysis.get() }
+    public static func analysis() throws -> FixtureStores { try analysisGenerated.get() }
 
     private static func generate(_ scriptName: String, into folder: String) throws -> FixtureStores {
         let script = RepoLayout.root.appendingPathComponent("scripts/" + scriptName)
