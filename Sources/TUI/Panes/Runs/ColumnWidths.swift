@@ -12,7 +12,7 @@ func columnWidth(_ column: RunColumn) -> Int {
     case .duration: return 9
     case .user: return 10
     case .source: return 16
-    case .param, .metric, .tag: return max(10, min(20, DisplayWidth.of(column.title) + 2))
+    case .param, .metric, .tag, .best: return max(10, min(20, DisplayWidth.of(column.title) + 2))
     case .sparkline: return 26
     }
 }
@@ -26,7 +26,7 @@ func contentCap(_ column: RunColumn) -> Int {
 /// formats; a sparkline draws into whatever width it gets.
 func growsToContent(_ column: RunColumn) -> Bool {
     switch column {
-    case .name, .user, .source, .param, .metric, .tag: return true
+    case .name, .user, .source, .param, .metric, .tag, .best: return true
     case .started, .duration, .sparkline: return false
     }
 }
@@ -89,7 +89,7 @@ extension RunsPane {
             let cap = contentCap(column)
             for row in table.rows where widest < cap {
                 let run = table.runs[row.index]
-                var w = DisplayWidth.of(cellText(run, column, now: state.now, utcOffset: state.utcOffset))
+                var w = DisplayWidth.of(cellText(run, column, now: state.now, utcOffset: state.utcOffset, summaries: state.table.summaries))
                 if column == .name && table.tree { w += 2 * row.depth + 2 }
                 widest = max(widest, w)
             }

@@ -74,6 +74,7 @@ extension RunColumn {
         case .metric(let k): return "metric:" + k
         case .tag(let k): return "tag:" + k
         case .sparkline(let k): return "sparkline:" + k
+        case .best(let best, let k): return "best:" + ColumnKey.best(best, metric: k).header
         default: return "\(self)"
         }
     }
@@ -87,6 +88,9 @@ extension RunColumn {
         case "metric": self = .metric(key)
         case "tag": self = .tag(key)
         case "sparkline": self = .sparkline(key)
+        case "best":
+            guard case .best(let best, let k)? = try? ColumnKey.parse(key) else { return nil }
+            self = .best(best, k)
         default: return nil
         }
     }

@@ -1,3 +1,4 @@
+import Analysis
 import Tracking
 
 /// A table column of the runs pane. `name` is frozen at the left.
@@ -7,6 +8,9 @@ enum RunColumn: Hashable, Sendable {
     /// The latest value and a sparkline of the metric's history (`ChartPane.sparklineCellText` in
     /// Panes/Chart/ChartReducer.swift).
     case sparkline(String)
+    /// A best-of metric column over the run's whole history: `min(loss)`, `max(acc)`, `loss@100`
+    /// (values in `RunsTable.summaries`, loaded for the rows shown).
+    case best(ColumnKey.BestOf, String)
 
     var title: String {
         switch self {
@@ -19,6 +23,9 @@ enum RunColumn: Hashable, Sendable {
         case .metric(let k): return "m:" + k
         case .tag(let k): return "t:" + k
         case .sparkline(let k): return "~" + k
+        case .best(.min, let k): return "min(\(k))"
+        case .best(.max, let k): return "max(\(k))"
+        case .best(.atStep(let step), let k): return "\(k)@\(step)"
         }
     }
 
@@ -34,6 +41,22 @@ enum RunColumn: Hashable, Sendable {
         case .metric(let k): return SearchKey(.metric, k)
         case .tag(let k): return SearchKey(.tag, k)
         case .sparkline(let k): return SearchKey(.metric, k)
+        case .best: return nil
+        }
+    }
+
+    /// The column as `mltui runs --columns` names it, for export and grouping aggregates.
+    var columnKey: ColumnKey {
+        switch self {
+        case .name: return .attribute("run_name")
+        case .started: return .attribute("start_time")
+        case .duration: return .duration
+        case .user: return .attribute("user_id")
+        case .source: return .tag("mlflow.source.name")
+        case .param(let k): return .param(k)
+        case .metric(let k), .sparkline(let k): return .metric(k)
+        case .tag(let k): return .tag(k)
+        case .best(let best, let k): return .best(best, metric: k)
         }
     }
 }
@@ -90,6 +113,9 @@ struct RunsTable: Equatable, Sendable {
     /// The widest value of each measured column among the rows shown, header included
     /// (`RunsPane.measureColumns`); frames share the spare width out by it (`tableColumns`).
     var contentWidths: [RunColumn: Int] = [:]
+    /// Best-of values (min, max, value at a step over whole histories) loaded so far, per metric
+    /// and run; best-of columns and grouped aggregates read them.
+    var summaries = HistorySummaries()
     /// Sparklines on one scale per run instead of one scale across the runs.
     var sparklinePerRun = false
 

@@ -1,7 +1,9 @@
+import Analysis
 import Terminal
 import Tracking
 
-func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> String {
+func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int,
+              summaries: HistorySummaries = HistorySummaries()) -> String {
     switch column {
     case .name: return run.info.runName
     case .started: return run.info.startTime.map { formatStarted($0, now: now, utcOffset: utcOffset) } ?? "-"
@@ -14,6 +16,8 @@ func cellText(_ run: Run, _ column: RunColumn, now: Double, utcOffset: Int) -> S
     case .metric(let k): return run.data.metric(k).map { formatNumber($0.value) } ?? ""
     case .tag(let k): return run.data.tag(k) ?? ""
     case .sparkline(let k): return run.data.metric(k).map { formatNumber($0.value) } ?? ""
+    case .best:
+        return column.columnKey.cell(of: run, summaries: summaries).number.map(formatNumber) ?? ""
     }
 }
 
@@ -103,7 +107,7 @@ extension RunsPane {
             for c in shown {
                 let column = table.columns[c.index]
                 let w = c.width
-                let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset)
+                let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
                 let numeric: Bool
                 if case .metric = column { numeric = true } else { numeric = column == .duration }
                 buffer.write(DisplayWidth.padded(text, to: w, alignRight: numeric), x: cx, y: y,
