@@ -74,19 +74,6 @@ enum Output {
     }
 }
 
-/// Times as people read them in a table: local time, to the second.
-enum TimeText {
-    static func local(_ milliseconds: Int64?) -> String {
-        guard let milliseconds else { return "" }
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
 /// Table cells are one line: line breaks shown as ⏎.
 private func singleLine(_ text: String) -> String {
     guard text.contains(where: \.isNewline) else { return text }
