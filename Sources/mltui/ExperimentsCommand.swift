@@ -1,4 +1,5 @@
 import ArgumentParser
+import TUI
 import Tracking
 
 extension ViewType: ExpressibleByArgument {}
