@@ -9,12 +9,42 @@ mltui_install_deps() {
     for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    echo "==> installing ${missing[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> installing ${missing[*]}"
+        $sudo apt-get update -q
+        # policy-rc.d answering 101 keeps Debian's maintainer scripts from starting the daemons
+        # these packages ship (tinyproxy, nghttpx) while they install.
+        local policy=/usr/sbin/policy-rc.d ours=""
+        if [ ! -e "$policy" ]; then
+            printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && ours=1
+        fi
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" || { [ -n "$ours" ] && $sudo rm -f "$policy"; return 1; }
+        [ -n "$ours" ] && $sudo rm -f "$policy"
+    fi
+    mltui_disable_daemons
+}
+
+# The tests start tinyproxy and nghttpx as user processes on free ports; the system services the
+# packages install stay disabled and stopped, so testing leaves no service behind.
+mltui_disable_daemons() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    local unit
+    for unit in tinyproxy nghttpx; do
+        if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled "$unit.service" >/dev/null 2>&1; then
+            echo "==> disabling the $unit system service (the tests run their own)"
+            $sudo systemctl disable "$unit.service" >/dev/null 2>&1 || true
+        fi
+        if [ -d /run/systemd/system ] && systemctl is-active "$unit.service" >/dev/null 2>&1; then
+            $sudo systemctl stop "$unit.service" || true
+        fi
+        if [ -x "/etc/init.d/$unit" ] && command -v update-rc.d >/dev/null 2>&1 \
+            && ls /etc/rc[2-5].d/S*"$unit" >/dev/null 2>&1; then
+            $sudo update-rc.d "$unit" disable >/dev/null 2>&1 || true
+        fi
+    done
 }
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
     export PATH="/opt/swift/usr/bin:$PATH"
