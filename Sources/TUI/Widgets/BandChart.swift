@@ -16,15 +16,8 @@ public func renderBandChart(_ buffer: inout Buffer, _ rect: Rect, _ bands: [Band
     let styleOf = { (i: Int) in styles.series[i % styles.series.count] }
     let faintOf = { (i: Int) -> Style in var s = styleOf(i); s.attributes.insert(.dim); s.attributes.remove(.bold); return s }
 
-    let legendRows = min(bands.count, max(1, (rect.height - 4) / 3))
-    var y = rect.y
-    for i in 0..<legendRows {
-        if i == legendRows - 1 && bands.count > legendRows {
-            buffer.write("+\(bands.count - legendRows + 1) more groups", x: rect.x, y: y, maxWidth: rect.width, style: styles.dim)
-        } else {
-            drawBandLegendLine(&buffer, x: rect.x, y: y, width: rect.width, bands[i], styleOf(i), faintOf(i), styles)
-        }
-        y += 1
+    let y = drawLegend(&buffer, rect, count: bands.count, noun: "groups", styles) { legend, i, y in
+        drawBandLegendLine(&legend, x: rect.x, y: y, width: rect.width, bands[i], styleOf(i), faintOf(i), styles)
     }
     // The y range holds the bands (and the mean, which a log axis may keep where an edge is ≤ 0)
     // and the member lines when shown.
@@ -113,13 +106,12 @@ struct BandShade {
 }
 
 /// "━━░ model=cnn (9)  last 0.25 [0.2…0.3] @20  · 2 NaN  min 0.1  max 0.9": the mean at the
-/// last step with the band there, the points left out, the band's extremes over all steps.
+/// last step with the band there, the points left out, the band's extremes over all steps. The
+/// group's name and size keep 24 columns before the numbers are given room.
 private func drawBandLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, _ band: BandSeries,
                                 _ style: Style, _ faint: Style, _ styles: ChartStyles) {
-    var x = x
-    let end = x + width
-    x += buffer.write("━━", x: x, y: y, maxWidth: end - x, style: style)
-    x += buffer.write("░ ", x: x, y: y, maxWidth: end - x, style: faint)
+    var glyph = buffer.write("━━", x: x, y: y, maxWidth: width, style: style)
+    glyph += buffer.write("░ ", x: x + glyph, y: y, maxWidth: width - glyph, style: faint)
     var last = "  no points"
     if let i = band.steps.indices.last {
         last = "  last " + formatNumber(band.mean[i])
@@ -129,34 +121,24 @@ private func drawBandLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: I
     var gaps: [String] = []
     if band.nanPoints > 0 { gaps.append("\(band.nanPoints) NaN") }
     if band.infPoints > 0 { gaps.append("\(band.infPoints) inf") }
-    let gapText = gaps.isEmpty ? "" : "  · " + gaps.joined(separator: " · ")
-    let range = band.range.map { "  min " + formatNumber($0.0) + "  max " + formatNumber($0.1) } ?? ""
-    // The group's name and size come first: the numbers after it are cut on narrow screens.
-    let room = end - x - DisplayWidth.of(last) - DisplayWidth.of(gapText) - DisplayWidth.of(range)
-    x += buffer.write(DisplayWidth.truncated(band.label, to: max(24, room)), x: x, y: y, maxWidth: end - x, style: style)
-    x += buffer.write(last, x: x, y: y, maxWidth: end - x, style: styles.label)
-    x += buffer.write(gapText, x: x, y: y, maxWidth: end - x, style: styles.warning)
-    buffer.write(range, x: x, y: y, maxWidth: end - x, style: styles.label)
+    LegendText(name: band.label, minName: 24, last: last, gaps: gaps, range: band.range)
+        .draw(&buffer, x: x + glyph, y: y, end: x + width, style, styles)
 }
 
 /// "▲ step 10 │ cnn 0.25 [0.1…0.4] │ mlp 0.31 [0.3…0.33] n=2": each group's mean and band at the
 /// step nearest the cursor, with how many members count there when not all do; four significant
 /// digits, so several groups fit on the line.
-private func short(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : formatNumber(v) }
-
 private func drawBandReadout(_ buffer: inout Buffer, x: Int, y: Int, width: Int, _ bands: [BandSeries], at cursor: Double,
                              _ options: LineChartOptions, _ styleOf: (Int) -> Style, _ styles: ChartStyles) {
-    var x = x
-    let end = x + width
-    x += buffer.write("▲ " + xValueText(cursor, options) + " ", x: x, y: y, maxWidth: end - x, style: styles.warning)
-    for (g, band) in bands.enumerated() {
-        guard x < end, let i = band.nearest(to: cursor) else { continue }
-        x += buffer.write("│ ", x: x, y: y, maxWidth: end - x, style: styles.dim)
+    func short(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : formatNumber(v) }
+    let entries = bands.enumerated().compactMap { (g, band) -> (String, Style)? in
+        guard let i = band.nearest(to: cursor) else { return nil }
         var text = DisplayWidth.truncated(band.name, to: 14) + " " + short(band.mean[i])
         if options.transform.smoothing > 0 { text += " ~" + short(band.line.smoothed[i]) }
         if band.lo[i] < band.hi[i] { text += " [" + short(band.lo[i]) + "…" + short(band.hi[i]) + "]" }
         if options.transform.xMode != .step { text += " @\(band.steps[i])" }
         if band.counts[i] < band.members { text += " n=\(band.counts[i])" }
-        x += buffer.write(text + " ", x: x, y: y, maxWidth: end - x, style: styleOf(g))
+        return (text + " ", styleOf(g))
     }
+    drawReadoutLine(&buffer, x: x, y: y, width: width, at: cursor, options, entries, styles)
 }

@@ -96,16 +96,8 @@ public func renderLineChart(_ buffer: inout Buffer, _ rect: Rect, _ series: [Plo
     guard let xRange = chartXRange(&buffer, rect, chartXExtent(series), options, styles) else { return nil }
     let styleOf = { (i: Int) in styles.series[i % styles.series.count] }
 
-    // Legend: one line per series, as many as fit in a third of the height.
-    let legendRows = min(series.count, max(1, (rect.height - 4) / 3))
-    var y = rect.y
-    for i in 0..<legendRows {
-        if i == legendRows - 1 && series.count > legendRows {
-            buffer.write("+\(series.count - legendRows + 1) more series", x: rect.x, y: y, maxWidth: rect.width, style: styles.dim)
-        } else {
-            drawLegendLine(&buffer, x: rect.x, y: y, width: rect.width, series[i], options.transform, styleOf(i), styles)
-        }
-        y += 1
+    let y = drawLegend(&buffer, rect, count: series.count, noun: "series", styles) { legend, i, y in
+        drawLegendLine(&legend, x: rect.x, y: y, width: rect.width, series[i], options.transform, styleOf(i), styles)
     }
     // The y range is the min/max of the visible points; one column gives it in one pass.
     var lo = Double.infinity, hi = -Double.infinity
@@ -123,6 +115,21 @@ public func renderLineChart(_ buffer: inout Buffer, _ rect: Rect, _ series: [Plo
         drawReadout(&buffer, x: rect.x, y: axisY + 2, width: rect.width, series, at: cursor, options, styleOf, styles)
     }
     return frame.geometry
+}
+
+/// The legend: one line per entry, as many as fit in a third of the height, the last saying how
+/// many more there are when not all fit. Returns the row below it.
+func drawLegend(_ buffer: inout Buffer, _ rect: Rect, count: Int, noun: String, _ styles: ChartStyles,
+                line: (inout Buffer, Int, Int) -> Void) -> Int {
+    let rows = min(count, max(1, (rect.height - 4) / 3))
+    for i in 0..<rows {
+        if i == rows - 1 && count > rows {
+            buffer.write("+\(count - rows + 1) more \(noun)", x: rect.x, y: rect.y + i, maxWidth: rect.width, style: styles.dim)
+        } else {
+            line(&buffer, i, rect.y + i)
+        }
+    }
+    return rect.y + rows
 }
 
 /// The x range a chart shows (the zoom, else everything), widened when it is a single x; nil
@@ -263,10 +270,7 @@ private func xAxisTicks(_ range: ClosedRange<Double>, _ options: LineChartOption
 /// "━━ name  last 0.25 (step 99)  min 0.1  max 0.9  · 2 NaN · 1 inf"
 private func drawLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, _ s: PlotSeries,
                             _ transform: PlotTransform, _ style: Style, _ styles: ChartStyles) {
-    var x = x
-    let end = x + width
-    x += buffer.write("━━ ", x: x, y: y, maxWidth: end - x, style: style)
-    // Most important first, as the end is cut on narrow screens: last value, gaps, range.
+    let glyph = buffer.write("━━ ", x: x, y: y, maxWidth: width, style: style)
     var last = ""
     if let value = s.stats.last { last = "  last " + formatNumber(value) + (s.stats.lastStep.map { " @\($0)" } ?? "") }
     if s.count == 0 { last = "  no points" }
@@ -274,30 +278,54 @@ private func drawLegendLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, 
     if s.stats.nanCount > 0 { gaps.append("\(s.stats.nanCount) NaN") }
     if s.stats.infCount > 0 { gaps.append("\(s.stats.infCount) inf") }
     if transform.logY && s.stats.nonPositive > 0 { gaps.append("\(s.stats.nonPositive) ≤0 not on log") }
-    let gapText = gaps.isEmpty ? "" : "  · " + gaps.joined(separator: " · ")
-    var range = ""
-    if let mn = s.stats.min, let mx = s.stats.max { range = "  min " + formatNumber(mn) + "  max " + formatNumber(mx) }
-    let room = end - x - DisplayWidth.of(last) - DisplayWidth.of(gapText) - DisplayWidth.of(range)
-    let name = DisplayWidth.truncated(s.label, to: max(12, room))
-    x += buffer.write(name, x: x, y: y, maxWidth: end - x, style: style)
-    x += buffer.write(last, x: x, y: y, maxWidth: end - x, style: styles.label)
-    x += buffer.write(gapText, x: x, y: y, maxWidth: end - x, style: styles.warning)
-    buffer.write(range, x: x, y: y, maxWidth: end - x, style: styles.label)
+    let range = s.stats.min.flatMap { mn in s.stats.max.map { (mn, $0) } }
+    LegendText(name: s.label, minName: 12, last: last, gaps: gaps, range: range)
+        .draw(&buffer, x: x + glyph, y: y, end: x + width, style, styles)
+}
+
+/// The text of a legend line after its glyph, most important first as the end is cut on narrow
+/// screens: the name (cut to what the numbers leave, never below `minName`), the last value, the
+/// points that could not be drawn, the range.
+struct LegendText {
+    var name: String
+    var minName: Int
+    var last: String
+    var gaps: [String]
+    var range: (Double, Double)?
+
+    func draw(_ buffer: inout Buffer, x: Int, y: Int, end: Int, _ style: Style, _ styles: ChartStyles) {
+        var x = x
+        let gapText = gaps.isEmpty ? "" : "  · " + gaps.joined(separator: " · ")
+        let rangeText = range.map { "  min " + formatNumber($0.0) + "  max " + formatNumber($0.1) } ?? ""
+        let room = end - x - DisplayWidth.of(last) - DisplayWidth.of(gapText) - DisplayWidth.of(rangeText)
+        x += buffer.write(DisplayWidth.truncated(name, to: max(minName, room)), x: x, y: y, maxWidth: end - x, style: style)
+        x += buffer.write(last, x: x, y: y, maxWidth: end - x, style: styles.label)
+        x += buffer.write(gapText, x: x, y: y, maxWidth: end - x, style: styles.warning)
+        buffer.write(rangeText, x: x, y: y, maxWidth: end - x, style: styles.label)
+    }
 }
 
 /// "step 120 │ run-a 0.25 @120 │ run-b 0.31 ~0.30 @119": each series' point nearest the cursor.
 private func drawReadout(_ buffer: inout Buffer, x: Int, y: Int, width: Int, _ series: [PlotSeries], at cursor: Double,
                          _ options: LineChartOptions, _ styleOf: (Int) -> Style, _ styles: ChartStyles) {
+    let entries = series.enumerated().compactMap { (i, s) -> (String, Style)? in
+        guard let p = s.nearest(to: cursor) else { return nil }
+        var text = DisplayWidth.truncated(s.label, to: 16) + " " + formatNumber(s.raw[p])
+        if options.transform.smoothing > 0 { text += " ~" + formatNumber(s.smoothed[p]) }
+        return (text + " @\(s.steps[p]) ", styleOf(i))
+    }
+    drawReadoutLine(&buffer, x: x, y: y, width: width, at: cursor, options, entries, styles)
+}
+
+/// The cursor readout: "▲ <x> ", then each entry after a dim "│ ", cut at the width.
+func drawReadoutLine(_ buffer: inout Buffer, x: Int, y: Int, width: Int, at cursor: Double, _ options: LineChartOptions,
+                     _ entries: [(text: String, style: Style)], _ styles: ChartStyles) {
     var x = x
     let end = x + width
     x += buffer.write("▲ " + xValueText(cursor, options) + " ", x: x, y: y, maxWidth: end - x, style: styles.warning)
-    for (i, s) in series.enumerated() {
-        guard x < end, let p = s.nearest(to: cursor) else { continue }
+    for entry in entries where x < end {
         x += buffer.write("│ ", x: x, y: y, maxWidth: end - x, style: styles.dim)
-        var text = DisplayWidth.truncated(s.label, to: 16) + " " + formatNumber(s.raw[p])
-        if options.transform.smoothing > 0 { text += " ~" + formatNumber(s.smoothed[p]) }
-        text += " @\(s.steps[p]) "
-        x += buffer.write(text, x: x, y: y, maxWidth: end - x, style: styleOf(i))
+        x += buffer.write(entry.text, x: x, y: y, maxWidth: end - x, style: entry.style)
     }
 }
 
