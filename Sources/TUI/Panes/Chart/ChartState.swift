@@ -32,7 +32,7 @@ struct ChartView: Equatable, Sendable {
     /// A grouped chart (the runs table is grouped): the groups charted, their members making up
     /// `runIDs`; empty for a chart of runs (ChartGroups.swift).
     var groups: [ChartGroup] = []
-    /// Per group, its mean line and band, recomputed once a member's history is complete.
+    /// Per group, its mean line and band, recomputed once all its members' histories are loaded.
     var bands: [BandSeries] = []
     /// Groups beyond `ChartGroup.maxGroups`, not charted.
     var hiddenGroups = 0
