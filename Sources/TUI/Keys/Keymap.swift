@@ -17,6 +17,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case toggleTree, toggleExpand, openParent
     case chart, sparklineColumn, sparklineScale, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
+    case toggleMembers
     case openArtifacts, closeFolder, download, openPager, openEditor
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages

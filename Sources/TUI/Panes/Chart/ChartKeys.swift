@@ -15,4 +15,5 @@ let chartBindings = keyRows(.chart) { t in
     t.bind([.char(">"), .char(".")], .panRight, "pan right")
     t.bind([.char("h"), .left], .cursorLeft, "cursor left (reads out each run)")
     t.bind([.char("l"), .right], .cursorRight, "cursor right", footer: "cursor")
+    t.bind([.char("r")], .toggleMembers, "grouped chart: member runs' lines under the bands on/off", footer: "runs")
 }

@@ -7,11 +7,16 @@ extension ChartPane {
     static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         guard let chart = state.chart, rect.height > 1 else { return }
         let theme = state.theme
-        var title = "Chart · \(chart.key) · \(chart.runIDs.count) run\(chart.runIDs.count == 1 ? "" : "s") · x \(chart.transform.xMode.rawValue)"
+        let runs = "\(chart.runIDs.count) run\(chart.runIDs.count == 1 ? "" : "s")"
+        var title = "Chart · \(chart.key) · \(chart.isGrouped ? chart.groupsSummary : runs) · x \(chart.transform.xMode.rawValue)"
         if chart.transform.logY { title += " · log" }
         if chart.transform.smoothing > 0 { title += " · smoothing \(chart.transform.smoothing)" }
         if chart.xRange != nil { title += " · zoomed" }
-        title += (chart.marked ? " · marked: " : " · selected: ") + chart.runIDs.map { chart.runNames[$0] ?? $0 }.joined(separator: ", ")
+        if chart.isGrouped {
+            title += (chart.marked ? " · of the marked runs" : "") + (chart.showMembers ? " · members shown" : "")
+        } else {
+            title += (chart.marked ? " · marked: " : " · selected: ") + chart.runIDs.map { chart.runNames[$0] ?? $0 }.joined(separator: ", ")
+        }
         var x = buffer.write(title, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.pane_title_focus])
         if chart.isLoading {
             let done = chart.runIDs.count - chart.pending.count
@@ -32,6 +37,10 @@ extension ChartPane {
         }
         let options = LineChartOptions(transform: chart.transform, xRange: chart.xRange, cursor: chart.cursor,
                                        glyphs: chart.glyphs, utcOffset: state.utcOffset, now: state.now)
-        renderLineChart(&buffer, body, series, options, ChartStyles.from(theme))
+        if chart.isGrouped {
+            renderBandChart(&buffer, body, chart.bands, members: chart.memberLines, options, ChartStyles.from(theme))
+        } else {
+            renderLineChart(&buffer, body, series, options, ChartStyles.from(theme))
+        }
     }
 }

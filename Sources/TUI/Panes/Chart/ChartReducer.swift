@@ -75,8 +75,11 @@ enum ChartPane: Slice {
     }
 
     static func open(_ state: inout AppState) -> [Effect] {
-        let ids = state.table.marks.isEmpty ? (state.selectedRun.map { [$0.info.runID] } ?? []) : state.table.marks
-        guard !ids.isEmpty else { showMessage(&state, "no run selected", isError: true); return [] }
+        // A grouped table charts its groups: the marked runs' groups, else every run's.
+        let groupBy = state.table.view.groupBy
+        let single = groupBy.isEmpty ? state.selectedRun.map { [$0.info.runID] } ?? [] : state.table.runs.map(\.info.runID)
+        var ids = state.table.marks.isEmpty ? single : state.table.marks
+        guard !ids.isEmpty else { showMessage(&state, groupBy.isEmpty ? "no run selected" : "no runs loaded", isError: true); return [] }
         let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
         let runs = ids.compactMap { byID[$0] }
         let keys = metricKeyCounts(runs).map(\.key)
@@ -88,8 +91,12 @@ enum ChartPane: Slice {
         var names: [String: String] = [:]
         for run in runs { names[run.info.runID] = run.info.runName.isEmpty ? String(run.info.runID.prefix(8)) : run.info.runName }
         let running = Set(runs.filter { $0.info.status == .running }.map(\.info.runID))
+        let (groups, hidden): ([ChartGroup], Int) = groupBy.isEmpty ? ([], 0) : ChartGroup.make(runs, by: groupBy)
+        if !groups.isEmpty { ids = groups.flatMap(\.runIDs) }
         state.chart = ChartView(runIDs: ids, runNames: names, running: running, keys: keys, key: key, glyphs: state.chartGlyphs)
         state.chart!.marked = !state.table.marks.isEmpty
+        state.chart!.groups = groups
+        state.chart!.hiddenGroups = hidden
         state.pane = .chart
         return loadChart(&state)
     }
@@ -99,6 +106,7 @@ enum ChartPane: Slice {
         let request = nextChartRequest(&state)
         chart.histories = [:]
         chart.preparedByRun = [:]
+        chart.bands = []
         chart.errors = [:]
         chart.xRange = nil
         chart.cursor = nil
@@ -114,6 +122,7 @@ enum ChartPane: Slice {
         case .failure(let error):
             chart.errors[runID] = error.message
             chart.pending.remove(runID)
+            chart.rebandGroups(of: runID)
         case .success(let page):
             if page.first || chart.histories[runID] == nil {
                 chart.histories[runID] = ChartSeries(label: chart.runNames[runID] ?? runID, metrics: page.metrics)
@@ -199,6 +208,10 @@ enum ChartPane: Slice {
             if let c = chart.cursor, let r = chart.visibleRange { chart.cursor = min(max(c, r.lowerBound), r.upperBound) }
         case .zoomReset:
             chart.xRange = nil
+        case .toggleMembers:
+            guard chart.isGrouped else { showMessage(&state, "member runs: group the runs table first (:group KEY)"); break }
+            chart.showMembers.toggle()
+            showMessage(&state, chart.showMembers ? "member runs shown under the bands" : "member runs hidden")
         case .cursorLeft, .cursorRight:
             guard let range else { break }
             // One plot column per key press (the plot is about the pane's width minus the axis).

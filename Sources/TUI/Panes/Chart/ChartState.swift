@@ -29,6 +29,16 @@ struct ChartView: Equatable, Sendable {
     var preparedByRun: [String: PlotSeries] = [:]
     /// The drawable series in `runIDs` order.
     var prepared: [PlotSeries] { runIDs.compactMap { preparedByRun[$0] } }
+    /// A grouped chart (the runs table is grouped): the groups charted, their members making up
+    /// `runIDs`; empty for a chart of runs (ChartGroups.swift).
+    var groups: [ChartGroup] = []
+    /// Per group, its mean line and band, recomputed once all its members' histories are loaded.
+    var bands: [BandSeries] = []
+    /// Groups beyond `ChartGroup.maxGroups`, not charted.
+    var hiddenGroups = 0
+    /// Whether a grouped chart draws its member runs' lines under the bands.
+    var showMembers = false
+    var isGrouped: Bool { !groups.isEmpty }
 
     var isLoading: Bool { !pending.isEmpty }
     var loadedPoints: Int { histories.values.reduce(0) { $0 + $1.count } }
@@ -49,6 +59,7 @@ struct ChartView: Equatable, Sendable {
             series.label = runNames[id] ?? id
             preparedByRun[id] = series.prepared(transform)
         }
+        rebandGroups(of: runID)
     }
 
     /// The range the chart shows now.
