@@ -12,9 +12,12 @@ import XCTest
 /// checked against the client's `get_metric_history`, then a local sort; on SQLite directly and
 /// through `mltui serve` over the file store.
 final class BestOfEndToEndTests: XCTestCase {
-    /// Per run name of sweep: min of loss's history (NaN skipped) and the value MLflow calls
-    /// latest at step 10 (greatest timestamp, then value), from the real client.
-    func expected(_ uri: String) throws -> [String: (min: Double, at10: Double)] {
+    typealias Expected = [(name: String, min: Double, at10: Double)]
+
+    /// Per run of sweep, in search_runs' order (newest first, as the table): min of loss's history
+    /// (NaN skipped) and the value MLflow calls latest at step 10 (greatest timestamp, then
+    /// value), from the real client.
+    func expected(_ uri: String) throws -> Expected {
         let script = """
         import sys, math, warnings, os
         warnings.filterwarnings("ignore")
@@ -30,11 +33,11 @@ final class BestOfEndToEndTests: XCTestCase {
         """
         let result = try CommandRunner.run(try RepoLayout.mlflowPython(), ["-c", script, uri], timeout: 120)
         XCTAssertEqual(result.status, 0, result.stderrText.suffix(2000).description)
-        var values: [String: (Double, Double)] = [:]
+        var values: Expected = []
         for line in result.stdoutText.split(separator: "\n") {
             let parts = line.split(separator: "\t").map(String.init)
             guard parts.count == 3, let low = Double(parts[1]), let at = Double(parts[2]) else { continue }
-            values[parts[0]] = (low, at)
+            values.append((parts[0], low, at))
         }
         XCTAssertEqual(values.count, 30, result.stdoutText)
         return values
@@ -51,7 +54,7 @@ final class BestOfEndToEndTests: XCTestCase {
     func lines(_ screen: String) -> [String] { screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
 
     /// Adds both columns, checks every run's values on screen, then sorts by min(loss).
-    func addCheckAndSort(_ tui: TmuxSession, _ expected: [String: (min: Double, at10: Double)]) throws {
+    func addCheckAndSort(_ tui: TmuxSession, _ expected: Expected) throws {
         try tui.waitFor("Runs · sweep · 30", timeout: 30)
         // The picker: min(loss) right after m:loss.
         try tui.send("o")
@@ -69,25 +72,34 @@ final class BestOfEndToEndTests: XCTestCase {
             guard let row = lines(screen).first(where: { $0.contains(name + " ") }) else { return [] }
             return Array(row.split(separator: " ").map(String.init).suffix(2))
         }
-        func wanted(_ value: (min: Double, at10: Double)) -> [String] { [formatNumber(value.min), formatNumber(value.at10)] }
+        func wanted(_ run: (name: String, min: Double, at10: Double)) -> [String] { [formatNumber(run.min), formatNumber(run.at10)] }
         // Bounded: on a timeout the assertions below say which values differ.
         let loaded = try? tui.waitUntil("every run's values shown") { screen in
-            expected.allSatisfy { shown(screen, $0.key) == wanted($0.value) }
+            expected.allSatisfy { shown(screen, $0.name) == wanted($0) }
         }
         var screen = try loaded ?? tui.capture()
         XCTAssertTrue(screen.contains("min(loss)") && screen.contains("loss@10"), screen)
-        for (name, value) in expected { XCTAssertEqual(shown(screen, name), wanted(value), "\(name)\n\(screen)") }
+        for run in expected { XCTAssertEqual(shown(screen, run.name), wanted(run), "\(run.name)\n\(screen)") }
 
-        // Sort by min(loss): local, descending first, the greatest minimum on top.
+        // Sort by min(loss): local, descending first, the greatest minimum on top; ties (the
+        // runs whose least loss is the 0.5 logged twice at step 10) in the table's order.
         try tui.type(":column min(metrics.loss)")
         try tui.send("Enter")
         try tui.send("s")
-        screen = try tui.waitFor("sort min(loss) ↓ (local)")
-        let order = expected.sorted { $0.value.min > $1.value.min }.map(\.key)
-        let all = lines(screen)
-        guard let header = all.firstIndex(where: { $0.contains("min(loss) ▼") }) else { return XCTFail(screen) }
-        let shown = all[(header + 1)...].prefix(3).map { row in order.first { row.contains($0 + " ") } ?? "?" }
-        XCTAssertEqual(shown, Array(order.prefix(3)), screen)
+        let order = expected.enumerated().sorted { a, b in
+            a.element.min != b.element.min ? a.element.min > b.element.min : a.offset < b.offset
+        }.map(\.element.name)
+        func rowOrder(_ screen: String) -> [String] {
+            let all = lines(screen)
+            guard let header = all.firstIndex(where: { $0.contains("min(loss) ▼") }) else { return [] }
+            return all[(header + 1)...].prefix(order.count).map { row in order.first { row.contains($0 + " ") } ?? "?" }
+        }
+        // A capture may catch a frame half drawn: wait (bounded) for the whole order.
+        let sorted = try? tui.waitUntil("sorted by min(loss)") { $0.contains("sort min(loss) ↓ (local)") && rowOrder($0) == order }
+        screen = try sorted ?? tui.capture()
+        XCTAssertTrue(screen.contains("sort min(loss) ↓ (local)"), screen)
+        let shown = rowOrder(screen)
+        XCTAssertEqual(shown, order, screen)
     }
 
     func testBestOfColumnsOnSQLite() throws {
@@ -125,7 +137,9 @@ final class BestOfEndToEndTests: XCTestCase {
         let tui = try launch(url)
         defer { tui.close() }
         try addCheckAndSort(tui, expected)
-        XCTAssertFalse(try tui.capture().contains("min(loss) 0/"), "the progress is gone once every value is in")
+        // The progress count (`min(loss) 12/30…`) is gone once every value is in.
+        let end = try tui.capture()
+        XCTAssertFalse(end.contains("/30…") || end.contains("(local, loading)"), end)
         try tui.send("q")
         try tui.waitFor("EXITED 0")
     }
