@@ -129,6 +129,20 @@ final class BestOfColumnTests: XCTestCase {
         XCTAssertNil(state.table.summaries.summary("f1", run: "bbb222"))
     }
 
+    func testUnreachableStoreIsAskedAgainWhenItAnswers() {
+        var state = Fixtures.loadedState()
+        let load = summaryLoads(reduce(&state, .command("column max(metrics.f1)")))[0]
+        _ = answer(&state, load, ["bbb222": MetricSummary(min: 0, max: 1)])
+        let more = summaryLoads(reduce(&state, .command("column metrics.f1@3")))[0]
+        _ = reduce(&state, .summariesLoaded(request: more.request, key: "f1", steps: [3], runIDs: more.runIDs,
+                                            .failure(MLflowError(.temporarilyUnavailable, "Cannot reach the tracking server"))))
+        XCTAssertTrue(state.connection.isFailed)
+        XCTAssertTrue(summaryLoads(reduce(&state, .tick(Fixtures.now + 1))).isEmpty)
+        let retried = summaryLoads(reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments))))
+        XCTAssertEqual(state.connection, .connected)
+        XCTAssertEqual(Set(retried.flatMap(\.runIDs)), Set(more.runIDs))
+    }
+
     func testFailedLoadSaysSoOnceAndIsNotAskedAgainUntilRefresh() {
         var state = Fixtures.loadedState()
         let load = summaryLoads(reduce(&state, .command("column max(metrics.f1)")))[0]

@@ -72,6 +72,7 @@ enum Reconnect {
             effects.append(.loadCompare(request: state.compareRequest, runIDs: compare.runIDs))
         }
         effects += ChartPane.reloadFailed(&state)
+        RunsPane.retryFailedSummaries(&state)  // asked again at the end of this reduce
         if let browser = state.browser {
             effects += browser.errors.keys.sorted().map { .artifacts(.list(runID: browser.runID, path: $0)) }
         }

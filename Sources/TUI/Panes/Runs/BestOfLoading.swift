@@ -6,7 +6,8 @@ struct SummaryLoads: Equatable, Sendable {
     /// Answers carrying another generation are stale: a reload or refresh began a new one.
     var generation = 0
     var metrics: [String: MetricLoad] = [:]
-    /// The first failed load since the last refresh (shown once, not retried until a refresh).
+    /// A load failed since the last refresh: said once, asked again on Ctrl-R or when the store
+    /// answers again after being unreachable (`retryFailedSummaries`), not every frame.
     var failed = false
     /// Set by Ctrl-R: the reload that follows keeps no summary (histories may have grown anywhere).
     var forgetOnReload = false
@@ -161,6 +162,18 @@ extension RunsPane {
     static func forgetSummaries(_ state: inout AppState) {
         state.table.summaryLoads.forgetOnReload = true
         state.table.summaryLoads.failed = false
+    }
+
+    /// When the store answers again after a failed load: the runs whose values never came are
+    /// asked again (a new generation, so nothing is counted twice).
+    static func retryFailedSummaries(_ state: inout AppState) {
+        guard state.table.summaryLoads.failed else { return }
+        var loads = SummaryLoads(generation: state.nextRequest())
+        for (key, old) in state.table.summaryLoads.metrics {
+            let have = state.table.summaries.byMetric[key] ?? [:]
+            loads.metrics[key] = MetricLoad(steps: old.steps, asked: old.asked.filter { have[$0] != nil && !old.pending.contains($0) })
+        }
+        state.table.summaryLoads = loads
     }
 
     /// After the table reloads (a new search or the live refresh): summaries are kept for runs
