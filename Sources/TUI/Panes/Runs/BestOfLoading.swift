@@ -216,7 +216,9 @@ extension RunsPane {
         guard case .best(_, let key) = column, let load = table.summaryLoads.metrics[key],
               table.summaries.summary(key, run: run.info.runID) == nil else { return nil }
         let id = run.info.runID
-        return load.pending.contains(id) || load.queue.contains(id) ? "…" : nil
+        // Asked, or waiting in the queue (set lookups only: a frame draws many cells).
+        let queued = !load.queue.isEmpty && !load.asked.contains(id) && run.data.metric(key) != nil
+        return load.pending.contains(id) || queued ? "…" : nil
     }
 
     /// `max(loss) 40/1,000…` for each metric still loading, named by its first best-of column.
