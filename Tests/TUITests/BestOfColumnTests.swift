@@ -224,6 +224,14 @@ final class BestOfColumnTests: XCTestCase {
         XCTAssertTrue(render(state).text.contains("/160…"), render(state).text)
     }
 
+    func testGroupedViewOnAServerLoadsEveryRun() {
+        var state = Fixtures.loadedState(width: 120, runs: manyRuns(200))
+        state.source = "http://127.0.0.1:5000"
+        state.table.view.groupBy = [.param("model")]
+        _ = reduce(&state, .command("column max(metrics.loss)"))
+        XCTAssertEqual(state.table.summaryLoads.metrics["loss"]?.total, 160, "group aggregates need every run's value")
+    }
+
     func testLocalSortIsKeptInTheStateFile() throws {
         var view = ExperimentView()
         view.columns.append(.best(.atStep(10), "loss"))
