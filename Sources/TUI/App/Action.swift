@@ -27,6 +27,8 @@ enum Action: Sendable {
     case browser(BrowserEvent)
     /// A sample of an experiment's runs for filter completion (`Effect.sampleRuns`).
     case runsSampled(experimentID: String, Result<Page<Run>, MLflowError>)
+    /// Best-of summaries of one metric for a batch of runs (`Effect.loadSummaries`).
+    case summariesLoaded(request: Int, key: String, steps: Set<Int64>, runIDs: [String], Result<[String: MetricSummary], MLflowError>)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -86,4 +88,7 @@ enum Effect: Equatable, Sendable {
     /// One unfiltered page of an experiment's runs, whose keys and values filter completion
     /// offers (FilterVocabulary.swift); the table is left alone.
     case sampleRuns(experimentID: String, RunSearch)
+    /// One metric's summaries (min, max, values at `steps`) over these runs' whole histories,
+    /// for best-of columns (`TrackingStore.metricSummaries`); `request` is the table's generation.
+    case loadSummaries(request: Int, key: String, steps: Set<Int64>, runIDs: [String])
 }

@@ -28,7 +28,7 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     RefreshFeedback.settle(&state, action, awaited: awaited)
     effects += RunsPane.saveIfChanged(state, since: remembered)
     effects += ExperimentsPane.countWhenSettled(&state)
-    return effects + ChartPane.sparklineEffects(&state)
+    return effects + ChartPane.sparklineEffects(&state) + RunsPane.summaryEffects(&state)
 }
 
 private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
@@ -89,6 +89,9 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return reduceBrowser(&state, event)
     case .runsSampled(let id, let result):
         RunsPane.sampled(&state, experimentID: id, result)
+        return []
+    case .summariesLoaded(let request, let key, let steps, let runIDs, let result):
+        RunsPane.summariesLoaded(&state, request: request, key: key, steps: steps, runIDs: runIDs, result)
         return []
     }
 }

@@ -161,7 +161,7 @@ struct AppState: Equatable, Sendable {
 
     var isLoading: Bool {
         experiments.loading || experiments.findingLatest || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
-            || (chart?.isLoading ?? false)
+            || (chart?.isLoading ?? false) || table.summaryLoads.isLoading
     }
 
     mutating func nextRequest() -> Int {

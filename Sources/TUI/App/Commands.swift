@@ -1,8 +1,9 @@
+import Analysis
 import Tracking
 
 /// The `:` command line.
 enum Commands {
-    static let usage = "try :sort KEY [asc|desc], :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
+    static let usage = "try :sort KEY [asc|desc], :column KEY, :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
 
     static func run(_ state: inout AppState, _ line: String) -> [Effect] {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
@@ -20,6 +21,7 @@ enum Commands {
             return [.loadTheme(argument)]
         case "filter": return filter(&state, argument)
         case "sort": return sort(&state, argument)
+        case "column", "col": return RunsPane.addColumn(&state, argument)
         case "deleted":
             return state.pane == .experiments ? ExperimentsPane.perform(&state, .toggleDeleted) : RunsPane.perform(&state, .toggleDeleted)
         case "tree": return RunsPane.perform(&state, .toggleTree)
@@ -51,8 +53,15 @@ enum Commands {
             ascending = last == "asc"
             parts.removeLast()
         }
+        if case .best(let best, let metric)? = try? ColumnKey.parse(parts.joined(separator: " ")) {
+            let column = RunColumn.best(best, metric)
+            if !state.table.columns.contains(column) { state.table.columns.append(column) }
+            state.table.selectedColumn = state.table.columns.firstIndex(of: column)!
+            state.pane = .runs
+            return RunsPane.setLocalSort(&state, column, ascending: ascending)
+        }
         guard let key = parseSearchKey(parts.joined(separator: " ")) else {
-            showMessage(&state, "usage: :sort KEY [asc|desc], e.g. :sort metrics.f1 desc", isError: true)
+            showMessage(&state, "usage: :sort KEY [asc|desc], e.g. :sort metrics.f1 desc, :sort max(metrics.acc)", isError: true)
             return []
         }
         let column: RunColumn?
@@ -90,7 +99,7 @@ enum Commands {
         let open = RunsPane.holdsWholeExperiment(state) ? [] : state.table.experimentID.map { [$0] } ?? []
         let recount = manual ? state.experiments.rows.map(\.experiment.experimentID) : open
         if !recount.isEmpty { effects.append(.countRuns(experimentIDs: recount)) }
-        if manual { RefreshFeedback.start(&state) }
+        if manual { RefreshFeedback.start(&state); RunsPane.forgetSummaries(&state) }
         return effects
     }
 }

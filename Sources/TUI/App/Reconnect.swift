@@ -38,6 +38,7 @@ enum Reconnect {
         case .compareLoaded(_, let r): return plain(r)
         case .historyPage(_, _, let r): return plain(r)
         case .sparklineLoaded(_, _, let r): return plain(r)
+        case .summariesLoaded(_, _, _, _, let r): return plain(r)
         // Of the artifact browser, listings only: previews and downloads also fail on local
         // files (decoding, disk), which says nothing about the store.
         case .browser(.listed(_, let r)): return plain(r)
@@ -71,6 +72,7 @@ enum Reconnect {
             effects.append(.loadCompare(request: state.compareRequest, runIDs: compare.runIDs))
         }
         effects += ChartPane.reloadFailed(&state)
+        RunsPane.retryFailedSummaries(&state)  // asked again at the end of this reduce
         if let browser = state.browser {
             effects += browser.errors.keys.sorted().map { .artifacts(.list(runID: browser.runID, path: $0)) }
         }

@@ -117,6 +117,11 @@ struct EffectRunner: Sendable {
         case .loadTheme(let name):
             do { inbox.post(.themeLoaded(.success(try ThemeLoader.load(name, directories: dirs)))) }
             catch { inbox.post(.themeLoaded(.failure(error as? ThemeError ?? ThemeError(String(describing: error))))) }
+        case .loadSummaries(let request, let key, let steps, let runIDs):
+            Task.detached {
+                let result = await capture { try await store.metricSummaries(runIDs: runIDs, key: key, steps: steps) }
+                inbox.post(.summariesLoaded(request: request, key: key, steps: steps, runIDs: runIDs, result))
+            }
         case .loadHistory, .loadSparklines:
             runChartEffect(effect, store: store, inbox: inbox)
         case .copy:

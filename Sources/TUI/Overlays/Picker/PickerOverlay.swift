@@ -17,7 +17,7 @@ struct PickerItem: Equatable, Sendable {
     /// What a query matches: the label, and a column's bare key (`f1` finds `m:f1` exactly).
     var matchTexts: [String] {
         switch column {
-        case .param(let key)?, .metric(let key)?, .tag(let key)?, .sparkline(let key)?: return [label, key]
+        case .param(let key)?, .metric(let key)?, .tag(let key)?, .sparkline(let key)?, .best(_, let key)?: return [label, key]
         default: return [label]
         }
     }
@@ -35,7 +35,8 @@ struct Picker: Equatable, Sendable {
 
     /// The items matching the query, best match first (`rankMatches`).
     var visibleItems: [PickerItem] {
-        rankMatches(query, items, label: \.label, texts: \.matchTexts)
+        let ranked = rankMatches(query, items, label: \.label, texts: \.matchTexts)
+        return atStepItem.map { [$0] + ranked } ?? ranked
     }
 }
 
@@ -124,8 +125,17 @@ enum PickerOverlay: Slice {
                 return PickerItem(label: column.title, count: counts[key]!, checked: state.table.columns.contains(column), column: column)
             }
         }
-        let all = items(metrics, RunColumn.metric) + items(params, RunColumn.param) + items(tags, RunColumn.tag)
-        return Picker(purpose: .column, title: "Columns in \(scope(state)) (Enter toggles; m: metric, p: param, t: tag)", items: all)
+        // Each metric's best-of columns right after it: typing `loss` still puts m:loss first
+        // (an exact key match, and the shortest label among them).
+        let metricItems = items(metrics, RunColumn.metric).flatMap { item -> [PickerItem] in
+            guard case .metric(let key)? = item.column else { return [item] }
+            let atSteps = state.table.columns.filter { if case .best(.atStep, key) = $0 { return true } else { return false } }
+            return [item] + ([RunColumn.best(.min, key), .best(.max, key)] + atSteps).map { column in
+                PickerItem(label: column.title, count: item.count, checked: state.table.columns.contains(column), column: column)
+            }
+        }
+        let all = metricItems + items(params, RunColumn.param) + items(tags, RunColumn.tag)
+        return Picker(purpose: .column, title: "Columns in \(scope(state)) · Enter toggles · type loss@10 for a step", items: all)
     }
 
     private static func choose(_ state: inout AppState) -> [Effect] {
@@ -150,6 +160,11 @@ enum PickerOverlay: Slice {
             } else {
                 state.table.columns.append(column)
             }
+            // An at-step column typed as `loss@10` joins the list after its metric's entries.
+            if !state.picker!.items.contains(where: { $0.column == column }), case .best(_, let key) = column,
+               let last = state.picker!.items.lastIndex(where: { $0.column?.columnKey.history?.metric == key || $0.column == .metric(key) }) {
+                state.picker!.items.insert(PickerItem(label: column.title, count: item.count, checked: false, column: column), at: last + 1)
+            }
             // The whole list again, the cursor on the item just toggled, ready for the next query.
             if let i = state.picker!.items.firstIndex(where: { $0.column == column }) {
                 state.picker!.items[i].checked.toggle()
@@ -162,5 +177,18 @@ enum PickerOverlay: Slice {
         case .chartMetric, .sparklineMetric:
             return ChartPane.chooseMetric(&state, item.label)
         }
+    }
+}
+
+extension Picker {
+    /// In the column picker, a query `KEY@STEP` naming a listed metric offers the column of its
+    /// value at that step (`loss@100`) first: the picker's way to the at-step columns.
+    var atStepItem: PickerItem? {
+        guard purpose == .column, let at = query.lastIndex(of: "@"), let step = Int64(query[query.index(after: at)...]) else { return nil }
+        let key = String(query[..<at])
+        guard let metric = items.first(where: { $0.column == .metric(key) }) else { return nil }
+        let column = RunColumn.best(.atStep(step), key)
+        let checked = items.first { $0.column == column }?.checked ?? false
+        return PickerItem(label: column.title, count: metric.count, checked: checked, column: column)
     }
 }

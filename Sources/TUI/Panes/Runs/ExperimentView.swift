@@ -18,6 +18,8 @@ struct ExperimentView: Equatable, Sendable {
     var filter = RunFilter()
     /// Keys the runs are grouped by (empty: one row per run), as `mltui runs --group-by` takes them.
     var groupBy: [ColumnKey] = []
+    /// A sort by a best-of column, done on the client (MLflow cannot); `sort` is nil while set.
+    var localSort: LocalSort?
 
     /// What the state file keeps: the quick fuzzy search is for the moment, not remembered.
     var persisted: ExperimentView {
@@ -31,7 +33,7 @@ struct ExperimentView: Equatable, Sendable {
 // added later (grouping) read as absent by older files.
 extension ExperimentView: Codable {
     private enum CodingKeys: String, CodingKey {
-        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy
+        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy, localSort
     }
 
     init(from decoder: any Decoder) throws {
@@ -48,6 +50,7 @@ extension ExperimentView: Codable {
         filter.text = try c.decodeIfPresent(String.self, forKey: .filter) ?? ""
         filter.chips = try c.decodeIfPresent([TagChip].self, forKey: .chips) ?? []
         groupBy = (try c.decodeIfPresent([String].self, forKey: .groupBy) ?? []).compactMap { try? ColumnKey.parse($0) }
+        localSort = try? c.decodeIfPresent(LocalSort.self, forKey: .localSort)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,6 +64,7 @@ extension ExperimentView: Codable {
         try c.encode(filter.text, forKey: .filter)
         try c.encode(filter.chips, forKey: .chips)
         try c.encode(groupBy.map(\.header), forKey: .groupBy)
+        try c.encodeIfPresent(localSort, forKey: .localSort)
     }
 }
 
@@ -113,6 +117,27 @@ extension SortOrder: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(key.kind.rawValue, forKey: .kind)
         try c.encode(key.key, forKey: .key)
+        try c.encode(ascending, forKey: .ascending)
+    }
+}
+
+// `{"column": "best:max(metrics.loss)", "ascending": false}`: the column by its state-file name.
+extension LocalSort: Codable {
+    private enum CodingKeys: String, CodingKey { case column, ascending }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .column)
+        guard let column = RunColumn(storageName: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .column, in: c, debugDescription: "unknown column '\(name)'")
+        }
+        self.column = column
+        ascending = try c.decode(Bool.self, forKey: .ascending)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(column.storageName, forKey: .column)
         try c.encode(ascending, forKey: .ascending)
     }
 }

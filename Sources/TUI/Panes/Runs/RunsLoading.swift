@@ -58,10 +58,12 @@ extension RunsPane {
         case .success(let page):
             state.table.error = nil
             let selectedID = state.selectedRun?.info.runID
+            let previous = state.table.runs
             switch mode {
             case .append: state.table.runs += page.items
             case .replace, .refresh: state.table.runs = page.items
             }
+            if mode != .append { keepSummaries(&state, previous: previous) }
             learnFilterVocabulary(&state, page.items, unfiltered: state.currentFilter.searchString.isEmpty)
             state.table.nextPageToken = page.nextPageToken
             rebuildRows(&state)
@@ -95,6 +97,7 @@ extension RunsPane {
     static func rebuildRows(_ state: inout AppState) {
         state.table.contentWidths = [:]
         defer { ChartPane.updateSparklineRanges(&state) }
+        defer { sortRowsLocally(&state) }
         let runs = state.table.runs
         let fuzzy = state.currentFilter.fuzzy
         if !fuzzy.isEmpty {

@@ -60,6 +60,7 @@ enum RunsPane: Slice {
         case .sort:
             guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
             let column = state.table.columns[state.table.selectedColumn]
+            if case .best = column { return setLocalSort(&state, column, ascending: nil) }
             guard let key = column.sortKey else {
                 showMessage(&state, "MLflow cannot order runs by \(column.title.lowercased())", isError: true)
                 return []
@@ -129,6 +130,7 @@ enum RunsPane: Slice {
 
     static func setSort(_ state: inout AppState, _ key: SearchKey, ascending: Bool?) -> [Effect] {
         let numeric = key.kind == .metric || key.isNumericAttribute
+        state.table.view.localSort = nil
         if let ascending {
             state.table.sort = SortOrder(key: key, ascending: ascending)
         } else if let current = state.table.sort, current.key == key {

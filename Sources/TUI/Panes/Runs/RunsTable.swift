@@ -116,6 +116,8 @@ struct RunsTable: Equatable, Sendable {
     /// Best-of values (min, max, value at a step over whole histories) loaded so far, per metric
     /// and run; best-of columns and grouped aggregates read them.
     var summaries = HistorySummaries()
+    /// What was asked for `summaries` and is on its way (BestOfLoading.swift).
+    var summaryLoads = SummaryLoads()
     /// Sparklines on one scale per run instead of one scale across the runs.
     var sparklinePerRun = false
 

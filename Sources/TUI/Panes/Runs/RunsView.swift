@@ -32,6 +32,8 @@ extension RunsPane {
         if table.rows.count != table.runs.count { title += " of \(table.runs.count)" }
         if table.nextPageToken != nil { title += "+" }
         if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
+        if let sort = localSortTitle(table) { title += " · " + sort }
+        if let progress = bestOfProgress(table) { title += " · " + progress }
         if table.tree { title += " · tree" }
         // The mark count at the right end of the title, so a narrow pane truncates the title, not it.
         if let marks = markCount(state) {
@@ -54,6 +56,7 @@ extension RunsPane {
             var text = column.title
             if case .sparkline = column { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
             if let sort = table.sort, sort.key == column.sortKey { text += sort.ascending ? " ▲" : " ▼" }
+            if let sort = table.view.localSort, sort.column == column { text += sort.ascending ? " ▲" : " ▼" }
             let style = index == table.selectedColumn && focused ? theme[.column_selected] : theme[.column_header]
             buffer.write(DisplayWidth.padded(text, to: width), x: x, y: headerY, maxWidth: rect.x + rect.width - x, style: style)
             x += width + 1
@@ -107,9 +110,12 @@ extension RunsPane {
             for c in shown {
                 let column = table.columns[c.index]
                 let w = c.width
-                let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
+                let text = ChartPane.sparklineCellText(state, run, column, width: w) ?? pendingBestOfText(table, run, column) ?? cellText(run, column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
                 let numeric: Bool
-                if case .metric = column { numeric = true } else { numeric = column == .duration }
+                switch column {
+                case .metric, .best: numeric = true
+                default: numeric = column == .duration
+                }
                 buffer.write(DisplayWidth.padded(text, to: w, alignRight: numeric), x: cx, y: y,
                              maxWidth: rect.x + rect.width - cx, style: style)
                 cx += w + 1
