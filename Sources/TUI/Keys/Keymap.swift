@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, picker, help, artifacts, value
+    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value
 }
 
 /// What a key does; the slice whose context has focus performs it.
@@ -21,6 +21,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
+    case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, moveAxisLeft, moveAxisRight, removeAxis
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -85,6 +86,8 @@ public enum Keymap {
         ("Run details", DetailsPane.bindings),
         ("Compare", ComparePane.bindings),
         ("Chart", chartBindings),
+        ("Scatter", ScatterPane.bindings),
+        ("Parallel coordinates", ParallelPane.bindings),
         ("Artifact browser", artifactBindings),
         ("Picker", PickerOverlay.bindings),
         ("Help", HelpOverlay.bindings),
