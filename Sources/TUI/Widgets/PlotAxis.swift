@@ -37,6 +37,8 @@ public struct PlotAxis: Equatable, Sendable {
     public private(set) var ticks: [PlotTick]
     /// Each category's position in `kind`'s list.
     private var categoryIndex: [String: Int] = [:]
+    /// A log axis: the bounds are decades (log10) and values sit at their log10.
+    public private(set) var isLog = false
 
     public var isCategorical: Bool { if case .categorical = kind { return true } else { return false } }
 
@@ -54,6 +56,17 @@ public struct PlotAxis: Equatable, Sendable {
         }
         let ticks = lo == hi ? [PlotTick(0.5, boundLabel(lo))] : [PlotTick(0, boundLabel(lo)), PlotTick(1, boundLabel(hi))]
         return PlotAxis(kind: .numeric(lower: lo, upper: hi), ticks: ticks)
+    }
+
+    /// A log10 axis over the positive values (the others are not on it), whole decades as ticks.
+    public static func logarithmic(_ values: [Double], target: Int) -> PlotAxis {
+        let logs = values.filter { isPlottable($0) && $0 > 0 }.map(log10)
+        let decades = AxisTicks.logDecades(logs.min() ?? 0, logs.max() ?? 1, target: max(1, target))
+        let span = decades.upper - decades.lower
+        var axis = PlotAxis(kind: .numeric(lower: decades.lower, upper: decades.upper),
+                            ticks: decades.values.map { PlotTick(($0 - decades.lower) / span, decadeLabel($0)) })
+        axis.isLog = true
+        return axis
     }
 
     /// A categorical axis; `names` in the order they go from the low end up.
@@ -82,8 +95,9 @@ public struct PlotAxis: Equatable, Sendable {
     /// Where `value` sits, 0...1; nil when it is not on this axis (NaN, ±inf, another kind).
     public func fraction(of value: AxisValue) -> Double? {
         switch (kind, value) {
-        case let (.numeric(lower, upper), .number(v)):
-            guard isPlottable(v) else { return nil }
+        case let (.numeric(lower, upper), .number(value)):
+            guard isPlottable(value), !isLog || value > 0 else { return nil }
+            let v = isLog ? log10(value) : value
             return upper > lower ? min(1, max(0, (v - lower) / (upper - lower))) : 0.5
         case let (.categorical(names), .category(c)):
             return categoryIndex[c].map { (Double($0) + 0.5) / Double(names.count) }

@@ -10,10 +10,11 @@ enum ScatterPane: Slice {
         t.bind([.enter], .open, "the details of the run under the cursor", footer: "details")
         t.bind([.char("x")], .xAxisPicker, "x axis: any param or metric", footer: "axis")
         t.bind([.char("y")], .yAxisPicker, "y axis: a metric", footer: "metric")
+        t.bind([.char("L")], .logScale, "linear/log x axis (log: positive values only)", footer: "log x")
         t.bind([.char("h"), .left], .cursorLeft, "previous point in x order")
         t.bind([.char("l"), .right], .cursorRight, "next point in x order", footer: "cursor")
-        t.bind([.char("k"), .up], .moveUp, "next point up (y order)")
-        t.bind([.char("j"), .down], .moveDown, "next point down (y order)")
+        t.bind([.char("k"), .up], .cursorUp, "next point up (y order)")
+        t.bind([.char("j"), .down], .cursorDown, "next point down (y order)")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -36,20 +37,21 @@ enum ScatterPane: Slice {
             state.picker = Picker(purpose: y ? .scatterY : .scatterX,
                                   title: y ? "Scatter y axis: a metric (Enter)" : "Scatter x axis: a param or metric (Enter)",
                                   items: keys.map { PickerItem(label: $0.label, count: $0.runs, checked: $0.key == current) })
+        case .logScale:
+            state.scatter!.logX.toggle()
+            prepare(&state)
+            showMessage(&state, state.scatter!.logX ? "log x axis" : "linear x axis")
         case .cursorLeft, .cursorRight:
             guard let i = scatter.cursorIndex else { return [] }
             let next = max(0, min(scatter.points.count - 1, i + (command == .cursorLeft ? -1 : 1)))
             state.scatter!.cursor = scatter.points[next].runID
+        case .cursorUp, .cursorDown:
+            // In y order: up is the next greater y.
+            guard let i = scatter.cursorIndex, let p = scatter.byY.firstIndex(of: i) else { return [] }
+            let next = max(0, min(scatter.byY.count - 1, p + (command == .cursorUp ? 1 : -1)))
+            state.scatter!.cursor = scatter.points[scatter.byY[next]].runID
         default: break
         }
-        return []
-    }
-
-    /// j and k: the next point down or up, in y order.
-    static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
-        guard let scatter = state.scatter, let i = scatter.cursorIndex, let p = scatter.byY.firstIndex(of: i) else { return [] }
-        let next = max(0, min(scatter.byY.count - 1, p - delta))
-        state.scatter!.cursor = scatter.points[scatter.byY[next]].runID
         return []
     }
 
@@ -73,6 +75,7 @@ enum ScatterPane: Slice {
         }
         var scatter = ScatterState(x: x, y: y)
         scatter.cursor = state.scatter?.cursor
+        scatter.logX = state.scatter?.logX ?? false
         state.scatter = scatter
         prepare(&state)
         state.pane = .scatter

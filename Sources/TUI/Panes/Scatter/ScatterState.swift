@@ -7,6 +7,8 @@ import Tracking
 struct ScatterState: Equatable, Sendable {
     var x: ColumnKey
     var y: ColumnKey
+    /// A log10 x axis (`L`), for learning rates and the like; values ≤ 0 are left out.
+    var logX = false
     var source = PlottedRuns()
     /// The points, in x order (then y, then name): h and l step through them.
     var points: [ScatterPoint] = []
@@ -39,16 +41,20 @@ struct ScatterState: Equatable, Sendable {
         let runs = source.runs
         let xs = source.values(x), ys = source.values(y)
         let grouping = plotGroups(runs, by: groupBy)
-        var lackX = 0, lackY = 0, badX = 0, badY = 0
+        var lackX = 0, lackY = 0, badX = 0, badY = 0, notPositive = 0
         var kept: [Int] = []
         for i in runs.indices {
             guard let xv = xs[i] else { lackX += 1; continue }
             guard case .number(let yv)? = ys[i] else { lackY += 1; continue }
             if case .number(let v) = xv, !isPlottable(v) { badX += 1; continue }
             if !isPlottable(yv) { badY += 1; continue }
+            if logX, case .number(let v) = xv, v <= 0 { notPositive += 1; continue }
             kept.append(i)
         }
-        xAxis = PlotAxis.fitting(kept.map { xs[$0]! }, target: max(1, plotColumns / 12), snapped: true)
+        let numbers = kept.compactMap { if case .number(let v)? = xs[$0] { return v } else { return nil } }
+        xAxis = logX && numbers.count == kept.count
+            ? PlotAxis.logarithmic(numbers, target: max(1, plotColumns / 12))
+            : PlotAxis.fitting(kept.map { xs[$0]! }, target: max(1, plotColumns / 12), snapped: true)
         yAxis = PlotAxis.fitting(kept.map { ys[$0]! }, target: max(1, plotRows / 3), snapped: true)
         points = kept.map { i in
             let run = runs[i]
@@ -60,6 +66,7 @@ struct ScatterState: Equatable, Sendable {
         byY = points.indices.sorted { (points[$0].dot.fy, points[$0].dot.fx, points[$0].name) < (points[$1].dot.fy, points[$1].dot.fx, points[$1].name) }
         groups = zip(grouping.labels, grouping.counts).map { LegendEntry(label: $0, count: $1) }
         left = [lacking(lackX, x), lacking(lackY, y), nonFinite(badX, x), nonFinite(badY, y)].compactMap { $0 }
+        if notPositive > 0 { left.append("\(notPositive) run\(notPositive == 1 ? "" : "s") ≤ 0 not on the log axis") }
         if cursorIndex == nil { cursor = points.first?.runID }
     }
 }

@@ -6,7 +6,7 @@ extension ScatterPane {
     static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         guard let scatter = state.scatter, rect.height > 4 else { return }
         let theme = state.theme
-        var title = "Scatter · y \(scatter.y.header) · x \(scatter.x.header) · \(scatter.source.scope)"
+        var title = "Scatter · y \(scatter.y.header) · x \(scatter.x.header)\(scatter.xAxis.isLog ? " (log)" : "") · \(scatter.source.scope)"
         if !scatter.groupBy.isEmpty { title += " · grouped by " + scatter.groupBy.map(\.header).joined(separator: ", ") }
         buffer.write(title, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.pane_title_focus])
         let styles = ChartStyles.from(theme)
