@@ -45,7 +45,7 @@ final class PlotGoldenTests: XCTestCase {
         ◆ cnn-slow · params.lr 0.01 · metrics.f1 0.85 · cnn                             |
         not plotted: 1 run lacks params.lr · 1 run has NaN or ±inf metrics.f1           |
         filter: none  (/ search syntax, t tag chips, f fuzzy)                           |
-         Esc back  Enter details  x axis  y metric  l cursor             q quit  ? help |
+         Esc back  Enter details  x axis  y metric  L log x  l cursor    q quit  ? help |
         """)
     }
 
@@ -80,7 +80,7 @@ final class PlotGoldenTests: XCTestCase {
         ◆ mlp-fast · params.model mlp · metrics.loss 0.6                                |
         not plotted: 2 runs lack params.model                                           |
         filter: none  (/ search syntax, t tag chips, f fuzzy)                           |
-         Esc back  Enter details  x axis  y metric  l cursor             q quit  ? help |
+         Esc back  Enter details  x axis  y metric  L log x  l cursor    q quit  ? help |
         """)
     }
 
@@ -111,7 +111,7 @@ final class PlotGoldenTests: XCTestCase {
                                                                                         |
         no value: lr 1 · model 2 · optimizer 4 · f1 1 NaN/inf · loss 1 NaN/inf          |
         filter: none  (/ search syntax, t tag chips, f fuzzy)                           |
-         Esc back  Enter details  j run  ←→ axis  o axes  m colour       q quit  ? help |
+         Esc back  Enter details  ←→ axis  o axes  m colour              q quit  ? help |
         """)
     }
 

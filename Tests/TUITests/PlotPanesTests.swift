@@ -105,6 +105,22 @@ final class PlotPanesTests: XCTestCase {
         XCTAssertEqual(state.pane, .runs, "details opened from the table go back to it")
     }
 
+    func testScatterLogXAxisPlacesDecadesEvenly() {
+        var state = PlotFixtures.state()
+        state.press(.char("V"), .char("L"))
+        guard let scatter = state.scatter else { return XCTFail("no scatter") }
+        XCTAssertTrue(scatter.xAxis.isLog)
+        XCTAssertEqual(scatter.xAxis.ticks.map(\.label), ["0.001", "0.01", "0.1"])
+        XCTAssertEqual(scatter.points.map(\.dot.fx), [0, 0.5, 0.5, 1, 1, 1])
+        XCTAssertEqual(state.message, "log x axis")
+        state.press(.char("x"))
+        state.type("params.model")
+        state.press(.enter)
+        XCTAssertFalse(state.scatter!.xAxis.isLog, "categories have no log scale")
+        XCTAssertEqual(PlotAxis.logarithmic([-1, 0, 10, 1000], target: 3).fraction(of: .number(100)), 0.5)
+        XCTAssertNil(PlotAxis.logarithmic([10, 1000], target: 3).fraction(of: .number(0)))
+    }
+
     func testScatterAxisPickersAndMarks() {
         var state = PlotFixtures.state()
         state.press(.char(" "), .char(" "), .char(" "))

@@ -21,7 +21,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
-    case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, moveAxisLeft, moveAxisRight, removeAxis
+    case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -63,7 +63,7 @@ public enum Keymap {
     }
 
     /// The contexts that are lists, in the order the README lists them.
-    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help, .value]
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .artifacts, .picker, .help, .value]
 
     /// Movement, the same in every list. In the picker letters narrow the list and control
     /// keys edit the query (readline), so it moves with arrows and paging keys only.

@@ -8,10 +8,6 @@ enum ParallelPane: Slice {
     static let bindings = keyRows(.parallel) { t in
         t.bind([.escape, .backspace], .back, "back to the runs", footer: "back")
         t.bind([.enter], .open, "the details of the highlighted run", footer: "details")
-        t.bind([.char("j"), .down], .moveDown, "highlight the next run", footer: "run")
-        t.bind([.char("k"), .up], .moveUp, "highlight the previous run")
-        t.bind([.char("g"), .home], .top, "highlight the first run")
-        t.bind([.char("G"), .end], .bottom, "highlight the last run")
         t.bind([.char("h"), .left], .columnLeft, "select the axis to the left")
         t.bind([.char("l"), .right], .columnRight, "select the axis to the right", footer: "axis")
         t.bind([.char("<"), .char(",")], .moveAxisLeft, "move the selected axis left")
@@ -68,7 +64,7 @@ enum ParallelPane: Slice {
         return []
     }
 
-    /// j and k: the highlighted run, in the runs table's order.
+    /// The list keys (j, k, g, G, paging) move the highlight over the runs, in the table's order.
     static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
         guard let view = state.parallel, !view.source.runs.isEmpty else { return [] }
         let i = view.cursorIndex ?? 0
