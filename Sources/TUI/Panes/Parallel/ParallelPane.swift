@@ -21,14 +21,9 @@ enum ParallelPane: Slice {
         guard var view = state.parallel else { return [] }
         switch command {
         case .back:
-            state.pane = .runs
-            clampAll(&state)
-            return []
+            return PlotNavigation.back(&state)
         case .open:
-            guard let id = view.cursor else { return [] }
-            state.detailsStack = []
-            state.detailsReturn = .parallel
-            return DetailsPane.open(&state, id, push: false)
+            return PlotNavigation.openDetails(&state, view.cursor, returningTo: .parallel)
         case .columnLeft, .columnRight:
             view.selectedAxis = max(0, min(view.axes.count - 1, view.selectedAxis + (command == .columnLeft ? -1 : 1)))
             state.parallel = view

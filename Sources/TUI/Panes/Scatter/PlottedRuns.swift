@@ -136,3 +136,20 @@ struct PlotInputs: Equatable {
         ParallelPane.prepare(&state)
     }
 }
+
+/// The keys both plots share: Esc back to the runs table, Enter the details of the run under the
+/// cursor, Esc there coming back to the plot.
+enum PlotNavigation {
+    static func back(_ state: inout AppState) -> [Effect] {
+        state.pane = .runs
+        clampAll(&state)
+        return []
+    }
+
+    static func openDetails(_ state: inout AppState, _ runID: String?, returningTo plot: Pane) -> [Effect] {
+        guard let runID else { return [] }
+        state.detailsStack = []
+        state.detailsReturn = plot
+        return DetailsPane.open(&state, runID, push: false)
+    }
+}

@@ -21,13 +21,9 @@ enum ScatterPane: Slice {
         guard var scatter = state.scatter else { return [] }
         switch command {
         case .back:
-            state.pane = .runs
-            clampAll(&state)
+            return PlotNavigation.back(&state)
         case .open:
-            guard let id = scatter.cursor else { return [] }
-            state.detailsStack = []
-            state.detailsReturn = .scatter
-            return DetailsPane.open(&state, id, push: false)
+            return PlotNavigation.openDetails(&state, scatter.cursor, returningTo: .scatter)
         case .xAxisPicker, .yAxisPicker:
             let y = command == .yAxisPicker
             let keys = scatter.source.keys(bestOf: state.table.columns, metricsOnly: y).filter { !y || $0.key.isNumeric }
