@@ -21,7 +21,9 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     Reconnect.note(&state, action)
     let awaited = state.refreshAwaiting
     let remembered = state.memoryLoaded ? RunsPane.MemoryStamp(state) : nil
+    let plotted = PlotInputs(state)
     var effects = route(&state, action)
+    PlotInputs.prepareIfChanged(&state, since: plotted)
     if wasFailed, state.connection == .connected { effects += Reconnect.reloadFailed(&state) }
     // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
     if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }

@@ -33,7 +33,7 @@ public struct TUIOptions: Sendable {
 }
 
 /// The pane that has focus. Overlays (picker, help, input line, artifact browser) sit above it.
-enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart }
+enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel }
 
 enum Connection: Equatable, Sendable {
     case connecting, connected, failed(String)
@@ -83,6 +83,8 @@ struct AppState: Equatable, Sendable {
     /// Focus: the pane shown, and the run ids Esc walks back through in details.
     var pane: Pane = .experiments
     var detailsStack: [String] = []
+    /// Where Esc leaves the details for: the runs, or the plot a run was opened from.
+    var detailsReturn: Pane = .runs
     var connection: Connection = .connecting
     var spinnerFrame = 0
     var message: String?
@@ -107,6 +109,8 @@ struct AppState: Equatable, Sendable {
     var details: RunDetails?
     var compare: CompareView?
     var chart: ChartView?
+    var scatter: ScatterState?
+    var parallel: ParallelState?
     var sparklines = SparklineCache()
     var chartGlyphs: ChartGlyphs = .braille
     /// The artifact browser of a run, drawn over the body while open.
@@ -184,6 +188,8 @@ extension Pane {
         case .details: return .details
         case .compare: return .compare
         case .chart: return .chart
+        case .scatter: return .scatter
+        case .parallel: return .parallel
         }
     }
 }

@@ -23,6 +23,8 @@ func render(_ state: AppState) -> Buffer {
     case .details: DetailsPane.render(&buffer, state, layout.body)
     case .compare: ComparePane.render(&buffer, state, layout.body)
     case .chart: ChartPane.render(&buffer, state, layout.body)
+    case .scatter: ScatterPane.render(&buffer, state, layout.body)
+    case .parallel: ParallelPane.render(&buffer, state, layout.body)
     }
     if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }

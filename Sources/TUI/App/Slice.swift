@@ -30,6 +30,8 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .details: return DetailsPane.self
     case .compare: return ComparePane.self
     case .chart: return ChartPane.self
+    case .scatter: return ScatterPane.self
+    case .parallel: return ParallelPane.self
     case .picker: return PickerOverlay.self
     case .help: return HelpOverlay.self
     case .value: return ValueOverlay.self

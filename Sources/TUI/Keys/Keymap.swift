@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, picker, help, artifacts, value
+    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value
 }
 
 /// What a key does; the slice whose context has focus performs it.
@@ -22,6 +22,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
+    case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -63,7 +64,7 @@ public enum Keymap {
     }
 
     /// The contexts that are lists, in the order the README lists them.
-    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .artifacts, .picker, .help, .value]
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .artifacts, .picker, .help, .value]
 
     /// Movement, the same in every list. In the picker letters narrow the list and control
     /// keys edit the query (readline), so it moves with arrows and paging keys only.
@@ -86,6 +87,8 @@ public enum Keymap {
         ("Run details", DetailsPane.bindings),
         ("Compare", ComparePane.bindings),
         ("Chart", chartBindings),
+        ("Scatter", ScatterPane.bindings),
+        ("Parallel coordinates", ParallelPane.bindings),
         ("Artifact browser", artifactBindings),
         ("Picker", PickerOverlay.bindings),
         ("Help", HelpOverlay.bindings),

@@ -47,13 +47,7 @@ public struct ChartStyles: Sendable {
         let roles: [ThemeRole] = [.status_running, .warning, .ok, .status_killed, .link, .marked, .error,
                                   .label, .section, .filter, .status_scheduled]
         var seen: [Style] = []
-        for role in roles {
-            var style = theme[role]
-            style.bg = theme[.base].bg
-            style.attributes.remove(.underline)
-            style.attributes.remove(.reverse)
-            if !seen.contains(style) { seen.append(style) }
-        }
+        for style in roles.map(theme.plotStyle) where !seen.contains(style) { seen.append(style) }
         return ChartStyles(series: seen, axis: theme[.dim], label: theme[.label], dim: theme[.dim], warning: theme[.warning])
     }
 }

@@ -6,6 +6,7 @@ enum PickerPurpose: Equatable, Sendable {
     case tagValue(String)
     case column
     case chartMetric, sparklineMetric
+    case scatterX, scatterY, parallelAxes, parallelColor
 }
 
 struct PickerItem: Equatable, Sendable {
@@ -176,6 +177,12 @@ enum PickerOverlay: Slice {
             return []
         case .chartMetric, .sparklineMetric:
             return ChartPane.chooseMetric(&state, item.label)
+        case .scatterX, .scatterY:
+            return ScatterPane.choose(&state, picker.purpose, item.label)
+        case .parallelAxes:
+            return ParallelPane.toggleAxis(&state, item.label)
+        case .parallelColor:
+            return ParallelPane.chooseColor(&state, item.label)
         }
     }
 }

@@ -89,7 +89,8 @@ enum DetailsPane: Slice {
             return [.loadDetails(request: state.detailsRequest, runID: previous)]
         }
         state.details = nil
-        state.pane = .runs
+        state.pane = state.detailsReturn
+        state.detailsReturn = .runs
         clampAll(&state)
         return []
     }

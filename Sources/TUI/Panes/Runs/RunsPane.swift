@@ -21,6 +21,8 @@ enum RunsPane: Slice {
         t.bind([.char("U")], .clearMarks, "unmark all runs (as htop's U)")
         t.bind([.char("c")], .compare, "compare the marked runs", footer: "compare")
         t.bind([.char("v")], .chart, "chart a metric of the marked runs, or of the selected run when none is marked", footer: "chart")
+        t.bind([.char("V")], .scatter, "scatter plot of the shown runs (the marked ones when any are marked)")
+        t.bind([.char("P")], .parallelCoordinates, "parallel coordinates of the shown runs (the marked ones when any are marked)")
         t.bind([.char("S")], .sparklineColumn, "sparkline column for a metric")
         t.bind([.char("~")], .sparklineScale, "sparklines: one scale across the runs / one per run")
         t.bind([.char("a")], .openArtifacts, "browse the selected run's artifacts")
@@ -77,6 +79,8 @@ enum RunsPane: Slice {
         case .clearMarks: clearMarks(&state); return []
         case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
         case .chart: return ChartPane.open(&state)
+        case .scatter: return ScatterPane.open(&state)
+        case .parallelCoordinates: return ParallelPane.open(&state)
         case .sparklineColumn:
             let items = ChartPane.metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }
             state.picker = Picker(purpose: .sparklineMetric, title: "Sparkline column: metric (Enter)", items: items)
