@@ -113,7 +113,12 @@ def main(argv):
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 10_000
     key = argv[argv.index("--key") + 1] if "--key" in argv else "m1"
     store = os.path.join(out, f"store-{runs}-v{GENERATOR_VERSION}")
-    if not os.path.exists(os.path.join(store, ".complete")):
+    complete = os.path.exists(os.path.join(store, ".complete")) or (
+        os.path.isdir(os.path.join(store, "fs", "mlruns")) and os.path.isfile(os.path.join(store, "sqlite", "mlflow.db")))
+    if not complete and os.path.exists(store):
+        # generate() starts by deleting the folder: never do that to a store someone put there.
+        raise SystemExit(f"{store} exists but holds no complete store; remove it to generate one")
+    if not complete:
         print(f"generating {runs} runs in both formats with MLflow (once; cached in {store})", flush=True)
         timings = generate(store, runs)
         with open(os.path.join(store, ".complete"), "w") as fh:
@@ -143,7 +148,7 @@ def main(argv):
               f"those figures are the in-process times of SummaryBenchmarkTests ({in_process[0]} build): "
               "load the runs + metricSummaries + write the frame, no process start")
 
-    header = f"{'store':7} {'what':34} {'wall s':>8} {'peak RSS MiB':>13}  note"
+    header = f"{'store':7} {'what':42} {'wall s':>8} {'peak RSS MiB':>13}  note"
     print()
     print(header)
     print("-" * len(header))
@@ -152,7 +157,7 @@ def main(argv):
     def row(fmt, what, wall, rss, note=""):
         figures[(fmt, what)] = wall
         rss_text = f"{rss:13.1f}" if rss is not None else f"{'':13}"
-        print(f"{fmt:7} {what:34} {wall:8.3f} {rss_text}  {note}", flush=True)
+        print(f"{fmt:7} {what:42} {wall:8.3f} {rss_text}  {note}", flush=True)
 
     for fmt, uri in uris.items():
         cmd = [mltui, "runs", "--tracking-uri", uri, "--experiment-id", exp, "--columns", column, "--format", "csv"]
