@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tracking"], path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Tracking"]),
-        .testTarget(name: "StoreTests", dependencies: ["Tracking", "FileStore", "SQLiteStore", "Backends", "Artifacts", "TestSupport"],
+        .testTarget(name: "StoreTests", dependencies: ["Tracking", "Analysis", "FileStore", "SQLiteStore", "Backends", "Artifacts", "TestSupport"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends", "TestSupport"]),

@@ -55,6 +55,8 @@ public final class FileStore: TrackingStore, Sendable {
         var metas: [String: (stamp: PosixFiles.Stamp, info: RunInfo?)] = [:]
         var datasets: [String: Dataset] = [:]
         var historyCursors = HistoryCursors()
+        /// Best-of summaries per metric file (see `FileStore.metricSummaries`).
+        var summaries: [String: CachedSummary] = [:]
     }
 
     /// Reports each distinct problem once: the UI searches again on every keystroke.
@@ -483,14 +485,15 @@ public final class FileStore: TrackingStore, Sendable {
         return Page(items: runs, nextPageToken: window.next)
     }
 
-    /// Finds a run folder in any experiment, active or deleted (`_find_run_root`).
-    func locateRun(_ id: String) throws -> IndexedRun {
+    /// Finds a run folder in any experiment, active or deleted (`_find_run_root`); `directories`
+    /// are `experimentDirectories(.all)` when already listed (many runs located at once).
+    func locateRun(_ id: String, in directories: [ExperimentDirectory]? = nil) throws -> IndexedRun {
         guard let first = id.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first),
               first.isASCII, id.count <= 256,
               id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }) else {
             throw MLflowError.invalidParameter("Invalid value \"\(id)\" for parameter 'run_id' supplied.")
         }
-        for dir in experimentDirectories(.all) {
+        for dir in directories ?? experimentDirectories(.all) {
             let path = dir.path + "/" + id
             guard PosixFiles.isDirectory(path) else { continue }
             if PosixFiles.isLink(path), case .failure(let refusal) = links(dir.path).target(of: path) {

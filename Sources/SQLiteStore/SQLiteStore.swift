@@ -10,7 +10,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
     public let uri: String
     public let path: String
     private let connections: ReadConnections
-    private let features: SchemaFeatures
+    let features: SchemaFeatures
     private let warn: @Sendable (String) -> Void
     /// Experiments whose artifacts we already warned are read from the fallback location.
     private let warnedFallback = Locked(Set<String>())
@@ -60,7 +60,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
 
     /// Runs `body` on a free connection inside one read transaction, so a search and the
     /// loading of its runs' children see one snapshot; the shared lock is released at COMMIT.
-    private func read<T>(_ body: (SQLiteConnection, inout BadCells) throws -> T) throws -> T {
+    func read<T>(_ body: (SQLiteConnection, inout BadCells) throws -> T) throws -> T {
         var bad = BadCells()
         defer { report(bad) }
         do {
@@ -522,8 +522,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
 }
 
 /// Batches of at most 500 values, below SQLite's bound-parameter limit (as MLflow batches too).
-private func chunked(_ values: [SQLValue]) -> [[SQLValue]] {
+func chunked(_ values: [SQLValue]) -> [[SQLValue]] {
     stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
 }
 
-private func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }

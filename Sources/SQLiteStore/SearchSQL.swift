@@ -420,7 +420,8 @@ func parseExperimentID(_ id: String) throws -> Int64 {
     return negative ? -value : value
 }
 
-private func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+/// n placeholders for an IN list.
+func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
 
 /// A Python list repr of strings, as MLflow's messages print `order_by` lists.
 func pythonList(_ items: [String]) -> String {
