@@ -24,12 +24,16 @@ enum Output {
     /// Runs a command body, reporting any failure as one line on stderr (and, for JSON output, as
     /// MLflow's error body on stdout so scripts can read the error code), then exits 1.
     static func reporting(_ format: OutputFormat, _ body: () async throws -> Void) async throws {
+        try await reporting(jsonErrors: format == .json, body)
+    }
+
+    static func reporting(jsonErrors: Bool, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch {
             let mlflowError = (error as? CLIError)?.error ?? error.asMLflowError
             FileHandle.standardError.write(Data("mltui: \(mlflowError)\n".utf8))
-            if format == .json { write(JSONWriter.errorBody(mlflowError) + "\n") }
+            if jsonErrors { write(JSONWriter.errorBody(mlflowError) + "\n") }
             throw ExitCode.failure
         }
     }
