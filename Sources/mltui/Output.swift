@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Terminal
@@ -65,16 +66,10 @@ enum Output {
         write(out)
     }
 
-    /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled.
+    /// RFC 4180 CSV (`FrameWriters.csv`): fields with commas, quotes or line breaks are quoted,
+    /// quotes doubled.
     static func csv(header: [String], rows: [[String]]) {
-        var out = ""
-        func field(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        out += header.map(field).joined(separator: ",") + "\r\n"
-        for row in rows { out += row.map(field).joined(separator: ",") + "\r\n" }
-        write(out)
+        write(FrameWriters.csv(RunFrame(header: header, rows: rows.map { $0.map(Cell.text) })))
     }
 }
 

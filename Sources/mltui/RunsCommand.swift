@@ -23,9 +23,12 @@ struct RunsCommand: AsyncParsableCommand {
             form their own group, last.
 
             Examples:
-              mltui runs --experiment-name sweep --columns 'params.lr,min(metrics.loss),metrics.loss@10'
-              mltui runs --experiment-name sweep --group-by params.model,params.optimizer --format md
-              mltui runs --experiment-name sweep --group-by tags.team --columns 'max(metrics.acc)' --format csv
+              mltui runs --experiment-name sweep \\
+                --columns 'params.lr,min(metrics.loss),metrics.loss@10'
+              mltui runs --experiment-name sweep \\
+                --group-by params.model,params.optimizer --format md
+              mltui runs --experiment-name sweep --group-by tags.team \\
+                --columns 'max(metrics.acc)' --format csv
             """)
 
     @OptionGroup var store: StoreOptions
