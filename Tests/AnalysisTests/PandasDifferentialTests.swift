@@ -249,6 +249,32 @@ final class PandasDifferentialTests: XCTestCase {
         XCTAssertTrue(lines.last?.hasPrefix("|  | 3 |") == true, "runs without a model: their own group, last, key empty\n\(md.stdoutText)")
     }
 
+    /// The aligned table shows what Markdown shows, best-of columns included (cells cut at the
+    /// header's column starts: the table pads every column to its widest cell).
+    func testTableShowsTheMarkdownCells() throws {
+        let target = try XCTUnwrap(try targets().first { $0.name == "file" })
+        let args = ["--columns", Self.bestOf.map(\.header).joined(separator: ",") + ",datasets.name", "--order-by", "attributes.run_name"]
+        let md = try mltui(target, args + ["--format", "md"]).stdoutText.split(separator: "\n").dropFirst(2).map {
+            $0.dropFirst(2).dropLast(2).components(separatedBy: " | ")
+        }
+        let table = try mltui(target, args).stdoutText.split(separator: "\n").map(String.init)
+        let header = try XCTUnwrap(table.first)
+        let starts = (["run_id"] + Self.bestOf.map(\.header) + ["datasets.name"]).map { name in
+            header.distance(from: header.startIndex, to: header.range(of: name)!.lowerBound)
+        }
+        let rows = table.dropFirst().map { line -> [String] in
+            let chars = Array(line)
+            return starts.indices.map { i in
+                let end = i + 1 < starts.count ? min(starts[i + 1], chars.count) : chars.count
+                return starts[i] < end ? String(chars[starts[i]..<end]).trimmingCharacters(in: .whitespaces) : ""
+            }
+        }
+        XCTAssertEqual(rows.count, 30)
+        XCTAssertEqual(rows, md)
+        XCTAssertEqual(rows.filter { $0[3] == "0.5" }.count, 30, "loss@10 shown")
+        XCTAssertEqual(rows.filter { $0[5].isEmpty }.count, 5, "runs without datasets")
+    }
+
     /// A bad entry is one line on stderr naming it, exit 1, nothing on stdout (JSON: MLflow's
     /// error body).
     func testBadEntriesAreOneClearLine() throws {
