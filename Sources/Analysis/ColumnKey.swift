@@ -71,11 +71,11 @@ extension ColumnKey {
     /// Reads one entry of `--columns`/`--group-by`: a key as MLflow's order_by reads it
     /// (`SearchUtils.parse_order_by_for_search_runs`, backticks and aliases included), or
     /// `min(metrics.K)`, `max(metrics.K)`, `metrics.K@STEP`, `duration`, `datasets.name`.
-    /// Errors name the entry and say what is wrong.
-    public static func parse(_ text: String) throws -> ColumnKey {
+    /// Errors name the entry (as `naming`, e.g. "--columns entry") and say what is wrong.
+    public static func parse(_ text: String, naming: String = "column") throws -> ColumnKey {
         let entry = text.trimmingCharacters(in: .whitespaces)
         func bad(_ reason: String) -> MLflowError {
-            MLflowError(.invalidParameterValue, "column '\(entry)': \(reason)")
+            MLflowError(.invalidParameterValue, "\(naming) '\(entry)': \(reason)")
         }
         if entry.isEmpty { throw bad("empty; give keys such as metrics.f1,params.lr,max(metrics.acc)") }
         if entry == "duration" { return .duration }
@@ -83,29 +83,34 @@ extension ColumnKey {
         for (name, best) in [("min(", BestOf.min), ("max(", BestOf.max)] where entry.lowercased().hasPrefix(name) {
             guard entry.hasSuffix(")") else { throw bad("missing ')'") }
             let inner = String(entry.dropFirst(4).dropLast())
-            guard case .metric(let k) = try parse(inner) else { throw bad("\(name)...) takes a metric, e.g. \(name)metrics.loss)") }
+            guard case .metric(let k) = try parse(inner, naming: naming) else { throw bad("\(name)...) takes a metric, e.g. \(name)metrics.loss)") }
             return .best(best, metric: k)
         }
         if let at = entry.lastIndex(of: "@"), let step = Int64(entry[entry.index(after: at)...]) {
-            guard case .metric(let k) = try parse(String(entry[..<at])) else { throw bad("KEY@STEP takes a metric, e.g. metrics.loss@100") }
+            guard case .metric(let k) = try parse(String(entry[..<at]), naming: naming) else { throw bad("KEY@STEP takes a metric, e.g. metrics.loss@100") }
             return .best(.atStep(step), metric: k)
         }
         let words = entry.uppercased().split(separator: " ")
         if words.count > 1, ["ASC", "DESC"].contains(words.last!) { throw bad("a column takes no ASC or DESC") }
         let clause: OrderClause
         do { clause = try SearchGrammar.parseRunOrderBy([entry]).first! } catch { throw bad(error.asMLflowError.message) }
-        switch clause.key.kind {
-        case .metric: return .metric(clause.key.key)
-        case .param: return .param(clause.key.key)
-        case .tag: return .tag(clause.key.key)
-        case .attribute: return .attribute(clause.key.key)
-        case .dataset: return .datasetNames
+        return ColumnKey(clause.key)
+    }
+
+    /// The column of a search key (an order_by clause's key, so a table shows what it is sorted by).
+    public init(_ key: SearchKey) {
+        switch key.kind {
+        case .metric: self = .metric(key.key)
+        case .param: self = .param(key.key)
+        case .tag: self = .tag(key.key)
+        case .attribute: self = .attribute(key.key)
+        case .dataset: self = .datasetNames
         }
     }
 
     /// Comma-separated entries; a comma inside backticks, quotes or parentheses is part of one.
-    public static func parseList(_ text: String) throws -> [ColumnKey] {
-        try splitEntries(text).map(parse)
+    public static func parseList(_ text: String, naming: String = "column") throws -> [ColumnKey] {
+        try splitEntries(text).map { try parse($0, naming: naming) }
     }
 }
 

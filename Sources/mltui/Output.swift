@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Terminal
@@ -24,12 +25,16 @@ enum Output {
     /// Runs a command body, reporting any failure as one line on stderr (and, for JSON output, as
     /// MLflow's error body on stdout so scripts can read the error code), then exits 1.
     static func reporting(_ format: OutputFormat, _ body: () async throws -> Void) async throws {
+        try await reporting(jsonErrors: format == .json, body)
+    }
+
+    static func reporting(jsonErrors: Bool, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch {
             let mlflowError = (error as? CLIError)?.error ?? error.asMLflowError
             FileHandle.standardError.write(Data("mltui: \(mlflowError)\n".utf8))
-            if format == .json { write(JSONWriter.errorBody(mlflowError) + "\n") }
+            if jsonErrors { write(JSONWriter.errorBody(mlflowError) + "\n") }
             throw ExitCode.failure
         }
     }
@@ -61,16 +66,10 @@ enum Output {
         write(out)
     }
 
-    /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled.
+    /// RFC 4180 CSV (`FrameWriters.csv`): fields with commas, quotes or line breaks are quoted,
+    /// quotes doubled.
     static func csv(header: [String], rows: [[String]]) {
-        var out = ""
-        func field(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        out += header.map(field).joined(separator: ",") + "\r\n"
-        for row in rows { out += row.map(field).joined(separator: ",") + "\r\n" }
-        write(out)
+        write(FrameWriters.csv(RunFrame(header: header, rows: rows.map { $0.map(Cell.text) })))
     }
 }
 
