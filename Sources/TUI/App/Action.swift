@@ -27,6 +27,8 @@ enum Action: Sendable {
     case browser(BrowserEvent)
     /// A sample of an experiment's runs for filter completion (`Effect.sampleRuns`).
     case runsSampled(experimentID: String, Result<Page<Run>, MLflowError>)
+    /// An `:export` file was written, or why not (`Effect.export`).
+    case exported(ExportOutcome)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -86,4 +88,6 @@ enum Effect: Equatable, Sendable {
     /// One unfiltered page of an experiment's runs, whose keys and values filter completion
     /// offers (FilterVocabulary.swift); the table is left alone.
     case sampleRuns(experimentID: String, RunSearch)
+    /// Writes the shown table to a file (`:export`, Panes/Runs/RunsExport.swift).
+    case export(ExportJob)
 }

@@ -90,6 +90,9 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .runsSampled(let id, let result):
         RunsPane.sampled(&state, experimentID: id, result)
         return []
+    case .exported(let outcome):
+        RunsPane.exported(&state, outcome)
+        return []
     }
 }
 

@@ -1,3 +1,4 @@
+import Analysis
 import Terminal
 import Tracking
 
@@ -6,6 +7,8 @@ enum PickerPurpose: Equatable, Sendable {
     case tagValue(String)
     case column
     case chartMetric, sparklineMetric
+    /// Group-by keys of the runs table (multi-select, in order: RunGroups.swift).
+    case groupKey
 }
 
 struct PickerItem: Equatable, Sendable {
@@ -13,6 +16,7 @@ struct PickerItem: Equatable, Sendable {
     var count: Int
     var checked = false
     var column: RunColumn?
+    var groupKey: ColumnKey? = nil
 
     /// What a query matches: the label, and a column's bare key (`f1` finds `m:f1` exactly).
     var matchTexts: [String] {
@@ -161,6 +165,9 @@ enum PickerOverlay: Slice {
             return []
         case .chartMetric, .sparklineMetric:
             return ChartPane.chooseMetric(&state, item.label)
+        case .groupKey:
+            guard let key = item.groupKey else { return [] }
+            return RunsPane.chooseGroupKey(&state, key)
         }
     }
 }

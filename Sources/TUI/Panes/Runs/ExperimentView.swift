@@ -18,6 +18,10 @@ struct ExperimentView: Equatable, Sendable {
     var filter = RunFilter()
     /// Keys the runs are grouped by (empty: one row per run), as `mltui runs --group-by` takes them.
     var groupBy: [ColumnKey] = []
+    /// Per metric column, the aggregate grouped rows show when not the mean (`A` cycles it).
+    var aggregates: [RunColumn: Aggregate] = [:]
+    /// How groups are ordered (client-side); nil: as pandas orders them.
+    var groupSort: GroupSort?
 
     /// What the state file keeps: the quick fuzzy search is for the moment, not remembered.
     var persisted: ExperimentView {
@@ -31,7 +35,7 @@ struct ExperimentView: Equatable, Sendable {
 // added later (grouping) read as absent by older files.
 extension ExperimentView: Codable {
     private enum CodingKeys: String, CodingKey {
-        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy
+        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy, aggregates, groupSort
     }
 
     init(from decoder: any Decoder) throws {
@@ -48,6 +52,13 @@ extension ExperimentView: Codable {
         filter.text = try c.decodeIfPresent(String.self, forKey: .filter) ?? ""
         filter.chips = try c.decodeIfPresent([TagChip].self, forKey: .chips) ?? []
         groupBy = (try c.decodeIfPresent([String].self, forKey: .groupBy) ?? []).compactMap { try? ColumnKey.parse($0) }
+        // {"metric:f1": "max"}: column storage names to aggregate names; unknown ones dropped.
+        for (name, value) in try c.decodeIfPresent([String: String].self, forKey: .aggregates) ?? [:] {
+            if let column = RunColumn(storageName: name), let aggregate = Aggregate(rawValue: value) { aggregates[column] = aggregate }
+        }
+        if let sort = try c.decodeIfPresent(StoredGroupSort.self, forKey: .groupSort), let column = RunColumn(storageName: sort.column) {
+            groupSort = GroupSort(column: column, ascending: sort.ascending)
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,6 +72,15 @@ extension ExperimentView: Codable {
         try c.encode(filter.text, forKey: .filter)
         try c.encode(filter.chips, forKey: .chips)
         try c.encode(groupBy.map(\.header), forKey: .groupBy)
+        if !aggregates.isEmpty {
+            try c.encode(Dictionary(uniqueKeysWithValues: aggregates.map { ($0.key.storageName, $0.value.rawValue) }), forKey: .aggregates)
+        }
+        try c.encodeIfPresent(groupSort.map { StoredGroupSort(column: $0.column.storageName, ascending: $0.ascending) }, forKey: .groupSort)
+    }
+
+    private struct StoredGroupSort: Codable {
+        var column: String
+        var ascending: Bool
     }
 }
 

@@ -5,7 +5,7 @@ import Tracking
 /// into the other panes (details, compare, chart, artifacts).
 enum RunsPane: Slice {
     static let bindings = keyRows(.runs) { t in
-        t.bind([.enter], .open, "run details", footer: "details")
+        t.bind([.enter], .open, "run details; on a group's row: expand/collapse it", footer: "details")
         t.bind([.tab, .escape], .focusNext, "focus experiments")
         t.bind([.char("/")], .filter, "filter (MLflow search syntax)", footer: "filter")
         t.bind([.char("t")], .tagPicker, "add a tag filter chip", footer: "tags")
@@ -27,14 +27,20 @@ enum RunsPane: Slice {
         t.bind([.char("y")], .yankRunID, "copy run id")
         t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
         t.bind([.char("n")], .toggleTree, "nested runs as a tree")
-        t.bind([.char("z")], .toggleExpand, "expand/collapse children")
+        t.bind([.char("z")], .toggleExpand, "expand/collapse children, or the group of the row")
         t.bind([.char("p")], .openParent, "go to parent run")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted runs")
+        t.bind([.char("=")], .groupPicker, "group runs by params, tags, dataset, status (in order; :group KEY[,KEY], :ungroup)")
+        t.bind([.char("A")], .cycleAggregate, "grouped: the metric column's aggregate (mean, min, max, median, std)")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
         switch command {
         case .open:
+            if state.table.rows.indices.contains(state.table.cursor.index), state.table.rows[state.table.cursor.index].isGroupRow {
+                toggleGroup(&state)
+                return []
+            }
             guard let run = state.selectedRun else { return [] }
             state.detailsStack = []
             return DetailsPane.open(&state, run.info.runID, push: false)
@@ -60,6 +66,7 @@ enum RunsPane: Slice {
         case .sort:
             guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
             let column = state.table.columns[state.table.selectedColumn]
+            if isGrouped(state.table) { sortGroups(&state, column: column, ascending: nil); return [] }
             guard let key = column.sortKey else {
                 showMessage(&state, "MLflow cannot order runs by \(column.title.lowercased())", isError: true)
                 return []
@@ -94,7 +101,10 @@ enum RunsPane: Slice {
             clampAll(&state)
             showMessage(&state, state.table.tree ? "nested runs shown as a tree (z: expand/collapse)" : "flat list")
             return []
+        case .groupPicker: state.picker = groupKeyPicker(state); return []
+        case .cycleAggregate: return cycleAggregate(&state)
         case .toggleExpand:
+            if isGrouped(state.table) { toggleGroup(&state); return [] }
             guard state.table.tree, let run = state.selectedRun else { return [] }
             let id = run.info.runID
             if state.table.collapsed.contains(id) { state.table.collapsed.remove(id) } else { state.table.collapsed.insert(id) }
