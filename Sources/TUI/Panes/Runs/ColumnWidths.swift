@@ -89,8 +89,7 @@ extension RunsPane {
             let cap = contentCap(column)
             for row in table.rows where widest < cap {
                 if row.isGroupRow, let g = row.group {
-                    let group = table.groups[g]
-                    let text = column == .name ? groupNameText(state, group, width: cap) : groupCellText(state, group, column)
+                    let text = column == .name ? groupNameText(state, g, width: cap) : groupCellText(state, g, column)
                     widest = max(widest, DisplayWidth.of(text))
                     continue
                 }

@@ -21,43 +21,67 @@ extension RunsPane {
         return table.rows[table.cursor.index].group
     }
 
-    /// Rows of a grouped table: the groups of the runs the fuzzy search lets through, in the
-    /// view's group order, members of expanded groups under their group in the store's order.
+    /// Rows of a grouped table: the groups of the runs the fuzzy search lets through (kept in
+    /// pandas' order, with their aggregates), then laid out in the view's order.
     static func groupRows(_ state: inout AppState, candidates: [Int]) {
-        let table = state.table
-        let subset = candidates.map { table.runs[$0] }
-        var groups = Grouping.group(subset, by: table.view.groupBy)
+        let subset = candidates.map { state.table.runs[$0] }
+        var groups = Grouping.group(subset, by: state.table.view.groupBy)
         for g in groups.indices { groups[g].members = groups[g].members.map { candidates[$0] } }
-        groups = sortedGroups(groups, table)
+        state.table.groups = groups
+        state.table.groupAggregates = metricAggregates(state.table)
+        layoutGroupRows(&state)
+    }
+
+    /// The rows of the groups in the view's order, members of expanded groups under their group
+    /// in the store's order: what sorting and expanding redo, without regrouping.
+    static func layoutGroupRows(_ state: inout AppState) {
+        let table = state.table
+        let order = groupOrder(table)
         var rows: [RunRow] = []
-        rows.reserveCapacity(groups.count)
-        for (g, group) in groups.enumerated() {
+        rows.reserveCapacity(order.count)
+        for g in order {
+            let group = table.groups[g]
             rows.append(RunRow(index: group.members[0], depth: 0, childCount: group.members.count, group: g))
             guard table.expandedGroups.contains(group.values) else { continue }
             for member in group.members { rows.append(RunRow(index: member, depth: 1, childCount: 0, group: g, isMember: true)) }
         }
-        state.table.groups = groups
+        state.table.groupOrder = order
         state.table.rows = rows
     }
 
-    /// Groups in the view's order: complete groups before those missing a key (as unsorted), then
-    /// by the sort column, missing values last; ties keep pandas' order.
-    static func sortedGroups(_ groups: [RunGroup], _ table: RunsTable) -> [RunGroup] {
-        guard let sort = table.view.groupSort else { return groups }
+    /// The aggregates of every latest-value metric column, per group: worked out once per
+    /// regrouping, as frames, sorting and measuring all read them. Best-of columns are not kept:
+    /// their values (`RunsTable.summaries`) arrive after the grouping, so they are read fresh.
+    static func metricAggregates(_ table: RunsTable) -> [ColumnKey: [Aggregates]] {
+        var cache: [ColumnKey: [Aggregates]] = [:]
+        for column in table.columns {
+            let key = column.columnKey
+            guard case .metric = key, cache[key] == nil else { continue }
+            cache[key] = table.groups.map { Grouping.aggregates($0, table.runs, key) }
+        }
+        return cache
+    }
+
+    /// The order groups show in (indices into `table.groups`): complete groups before those
+    /// missing a key (as unsorted), then by the sort column, missing values last; ties keep
+    /// pandas' order.
+    static func groupOrder(_ table: RunsTable) -> [Int] {
+        let groups = table.groups
+        guard let sort = table.view.groupSort else { return Array(groups.indices) }
         enum SortValue { case number(Double), text(String), missing }
-        let keys: [SortValue] = groups.map { group in
+        let keys: [SortValue] = groups.indices.map { g in
             if sort.column == .name { return .missing }
             if sort.column.columnKey.isNumeric {
-                let value = aggregate(table, group, sort.column)
+                let value = aggregate(table, g, sort.column)
                 return value.map { $0.isNaN ? SortValue.missing : .number($0) } ?? .missing
             }
             // Others by their typed common value: times and durations as numbers.
-            switch commonCell(table, group, sort.column.columnKey) {
+            switch commonCell(table, g, sort.column.columnKey) {
             case .missing?, nil: return .missing
             case let cell?: return cell.number.map(SortValue.number) ?? .text(FrameWriters.exact(cell))
             }
         }
-        let order = groups.indices.sorted { a, b in
+        return groups.indices.sorted { a, b in
             let (ga, gb) = (groups[a], groups[b])
             if ga.isComplete != gb.isComplete { return ga.isComplete }
             if sort.column == .name {
@@ -75,19 +99,20 @@ extension RunsPane {
             default: return a < b
             }
         }
-        return order.map { groups[$0] }
     }
 
-    /// The aggregate a numeric column shows for a group (mean unless the view says otherwise).
-    static func aggregate(_ table: RunsTable, _ group: RunGroup, _ column: RunColumn) -> Double? {
-        Grouping.aggregates(group, table.runs, column.columnKey, summaries: table.summaries)
-            .value(table.view.aggregate(of: column))
+    /// The aggregate a numeric column shows for group `g` (mean unless the view says otherwise).
+    static func aggregate(_ table: RunsTable, _ g: Int, _ column: RunColumn) -> Double? {
+        let key = column.columnKey
+        let values = table.groupAggregates[key]?[g]
+            ?? Grouping.aggregates(table.groups[g], table.runs, key, summaries: table.summaries)
+        return values.value(table.view.aggregate(of: column))
     }
 
-    /// The value every member has in a column, nil when they differ.
-    static func commonCell(_ table: RunsTable, _ group: RunGroup, _ key: ColumnKey) -> Cell? {
+    /// The value every member of group `g` has in a column, nil when they differ.
+    static func commonCell(_ table: RunsTable, _ g: Int, _ key: ColumnKey) -> Cell? {
         var common: Cell?
-        for member in group.members {
+        for member in table.groups[g].members {
             let cell = key.cell(of: table.runs[member], summaries: table.summaries)
             if let common, common != cell { return nil }
             common = cell
@@ -95,15 +120,12 @@ extension RunsPane {
         return common
     }
 
-    /// The text every member shows in a column, nil when they differ.
-    static func commonText(_ table: RunsTable, _ group: RunGroup, _ column: RunColumn, now: Double, utcOffset: Int) -> String? {
-        var common: String?
-        for member in group.members {
-            let text = cellText(table.runs[member], column, now: now, utcOffset: utcOffset, summaries: table.summaries)
-            if let common, common != text { return nil }
-            common = text
-        }
-        return common
+    /// The text every member shows in a column (compared as typed values, formatted once), nil
+    /// when they differ.
+    static func commonText(_ state: AppState, _ g: Int, _ column: RunColumn) -> String? {
+        let table = state.table
+        guard commonCell(table, g, column.columnKey) != nil, let first = table.groups[g].members.first else { return nil }
+        return cellText(table.runs[first], column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
     }
 
     /// "model=cnn · seed=1": each key by its short name, a missing value as "(none)".
@@ -119,21 +141,22 @@ extension RunsPane {
         }
     }
 
-    /// A group row's cell: the label (with its run count) in the name column, the aggregate in a
-    /// numeric one, else the members' common value (blank when they differ).
-    static func groupCellText(_ state: AppState, _ group: RunGroup, _ column: RunColumn) -> String {
+    /// A group row's cell: the label in the name column, the aggregate in a numeric one, else
+    /// the members' common value (blank when they differ).
+    static func groupCellText(_ state: AppState, _ g: Int, _ column: RunColumn) -> String {
         let table = state.table
-        if column == .name { return groupLabel(table.view.groupBy, group.values) }
-        if column.columnKey.isNumeric { return aggregate(table, group, column).map(formatNumber) ?? "" }
-        return commonText(table, group, column, now: state.now, utcOffset: state.utcOffset) ?? ""
+        if column == .name { return groupLabel(table.view.groupBy, table.groups[g].values) }
+        if column.columnKey.isNumeric { return aggregate(table, g, column).map(formatNumber) ?? "" }
+        return commonText(state, g, column) ?? ""
     }
 
     /// The group row's name cell: twisty, label, run count; the count stays when the label is cut.
-    static func groupNameText(_ state: AppState, _ group: RunGroup, width: Int) -> String {
+    static func groupNameText(_ state: AppState, _ g: Int, width: Int) -> String {
+        let group = state.table.groups[g]
         let twisty = state.table.expandedGroups.contains(group.values) ? "▾ " : "▸ "
         let count = " (\(group.members.count))"
         let room = max(1, width - twisty.count - count.count)
-        var label = groupCellText(state, group, .name)
+        var label = groupCellText(state, g, .name)
         if label.count > room { label = String(label.prefix(max(0, room - 1))) + "…" }
         return twisty + label + count
     }
@@ -197,7 +220,7 @@ extension RunsPane {
         let values = state.table.groups[g].values
         if state.table.expandedGroups.contains(values) { state.table.expandedGroups.remove(values) }
         else { state.table.expandedGroups.insert(values) }
-        rebuildRows(&state)
+        layoutGroupRows(&state)
         if let row = state.table.rows.firstIndex(where: { !$0.isMember && $0.group.map { state.table.groups[$0].values } == values }) {
             state.table.cursor.index = row
         }
@@ -215,7 +238,7 @@ extension RunsPane {
         let all = Aggregate.allCases
         let next = all[(all.firstIndex(of: state.table.view.aggregate(of: column))! + 1) % all.count]
         state.table.view.aggregates[column] = next == .mean ? nil : next
-        if state.table.view.groupSort?.column == column { rebuildRows(&state); clampAll(&state) }
+        if isGrouped(state.table), state.table.view.groupSort?.column == column { layoutGroupRows(&state) }
         showMessage(&state, isGrouped(state.table) ? "\(column.title): \(next.rawValue) of each group"
                     : "\(column.title): \(next.rawValue) of each group once grouped (= picks group keys)")
         state.table.contentWidths[column] = nil
@@ -234,7 +257,7 @@ extension RunsPane {
             state.table.view.groupSort = GroupSort(column: column, ascending: !numeric)
         }
         let sort = state.table.view.groupSort!
-        rebuildRows(&state)
+        layoutGroupRows(&state)
         state.table.cursor = ListCursor()
         clampAll(&state)
         let by = column == .name ? "group values" : headerTitle(state.table, column)

@@ -63,7 +63,7 @@ extension RunsPane {
         for row in frame.rows {
             byValues[row.prefix(keyCount).map { cell -> String? in if case .text(let t) = cell { return t } else { return nil } }] = row
         }
-        return RunFrame(header: frame.header, rows: table.groups.compactMap { byValues[$0.values] })
+        return RunFrame(header: frame.header, rows: table.groupOrder.compactMap { byValues[table.groups[$0].values] })
     }
 
     static func exported(_ state: inout AppState, _ outcome: ExportOutcome) {

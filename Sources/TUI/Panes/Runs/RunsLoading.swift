@@ -98,6 +98,8 @@ extension RunsPane {
         let runs = state.table.runs
         let fuzzy = state.currentFilter.fuzzy
         state.table.groups = []
+        state.table.groupOrder = []
+        state.table.groupAggregates = [:]
         if isGrouped(state.table) {
             let candidates = fuzzy.isEmpty ? Array(runs.indices) : runs.indices.filter { fuzzyMatch(fuzzy, runs[$0].info.runName) }
             groupRows(&state, candidates: candidates)

@@ -124,9 +124,13 @@ struct RunsTable: Equatable, Sendable {
     var summaries = HistorySummaries()
     /// Sparklines on one scale per run instead of one scale across the runs.
     var sparklinePerRun = false
-    /// Grouped by `view.groupBy`: the groups in the order shown, and the ones expanded (by values).
+    /// Grouped by `view.groupBy`: the groups in pandas' order, the order they show in (indices
+    /// into `groups`), and the ones expanded (by values).
     var groups: [RunGroup] = []
+    var groupOrder: [Int] = []
     var expandedGroups: Set<[String?]> = []
+    /// Per latest-value metric column, each group's aggregates (`RunsPane.metricAggregates`).
+    var groupAggregates: [ColumnKey: [Aggregates]] = [:]
 
     /// The run of the cursor's row; nil on a group's own row.
     var selectedRun: Run? {

@@ -95,7 +95,7 @@ extension RunsPane {
             let y = top + i
             let isCursor = rowIndex == table.cursor.index
             if row.isGroupRow, let g = row.group {
-                renderGroupRow(&buffer, state, table.groups[g], y: y, rect: rect, layout: layout, isCursor: isCursor)
+                renderGroupRow(&buffer, state, g, y: y, rect: rect, layout: layout, isCursor: isCursor)
                 continue
             }
             var style = run.info.lifecycleStage == .deleted ? theme[.dim] : theme[.base]
@@ -137,19 +137,19 @@ extension RunsPane {
 extension RunsPane {
     /// A group's row: twisty, label and run count in the name column, then per column the
     /// aggregate (metrics) or the members' common value.
-    static func renderGroupRow(_ buffer: inout Buffer, _ state: AppState, _ group: RunGroup, y: Int, rect: Rect,
+    static func renderGroupRow(_ buffer: inout Buffer, _ state: AppState, _ g: Int, y: Int, rect: Rect,
                                layout: TableColumns, isCursor: Bool) {
         let theme = state.theme
         let focused = state.pane == .runs
         let style = isCursor ? (focused ? theme[.selected] : theme[.selected_inactive]) : theme[.base]
         buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: style)
-        buffer.write(DisplayWidth.padded(groupNameText(state, group, width: layout.name), to: layout.name),
+        buffer.write(DisplayWidth.padded(groupNameText(state, g, width: layout.name), to: layout.name),
                      x: rect.x + 3, y: y, style: isCursor ? style : theme[.label])
         var cx = rect.x + 3 + layout.name + 1
         for c in layout.shown {
             let column = state.table.columns[c.index]
             let numeric = column.columnKey.isNumeric || column == .duration
-            buffer.write(DisplayWidth.padded(groupCellText(state, group, column), to: c.width, alignRight: numeric), x: cx, y: y,
+            buffer.write(DisplayWidth.padded(groupCellText(state, g, column), to: c.width, alignRight: numeric), x: cx, y: y,
                          maxWidth: rect.x + rect.width - cx, style: style)
             cx += c.width + 1
         }
