@@ -48,6 +48,10 @@ final class RunsGroupingTests: XCTestCase {
         let none = lines.firstIndex { $0.contains("model=(none) (2)") } ?? -1
         XCTAssertGreaterThan(none, lines.firstIndex { $0.contains("model=b") } ?? Int.max, "missing last")
         XCTAssertNil(state.selectedRun, "a group's row is no run")
+        var marked = state
+        marked.press(.char(" "))
+        XCTAssertEqual(marked.table.marks, [])
+        XCTAssertEqual(marked.message, "a group's row: Enter opens it to its runs")
     }
 
     func testTwoKeysAndUngroup() {

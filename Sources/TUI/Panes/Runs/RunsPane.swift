@@ -5,7 +5,7 @@ import Tracking
 /// into the other panes (details, compare, chart, artifacts).
 enum RunsPane: Slice {
     static let bindings = keyRows(.runs) { t in
-        t.bind([.enter], .open, "run details; on a group's row: expand/collapse it", footer: "details")
+        t.bind([.enter], .open, "run details", footer: "details")
         t.bind([.tab, .escape], .focusNext, "focus experiments")
         t.bind([.char("/")], .filter, "filter (MLflow search syntax)", footer: "filter")
         t.bind([.char("t")], .tagPicker, "add a tag filter chip", footer: "tags")
@@ -30,11 +30,15 @@ enum RunsPane: Slice {
         t.bind([.char("z")], .toggleExpand, "expand/collapse children, or the group of the row")
         t.bind([.char("p")], .openParent, "go to parent run")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted runs")
-        t.bind([.char("=")], .groupPicker, "group runs by params, tags, dataset, status (in order; :group KEY[,KEY], :ungroup)")
+        t.bind([.char("=")], .groupPicker, "group runs by params, tags, dataset, status (in order; Enter or z opens a group; :group KEY[,KEY], :ungroup)")
         t.bind([.char("A")], .cycleAggregate, "grouped: the metric column's aggregate (mean, min, max, median, std)")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        if runCommandsOnRuns.contains(command), selectedGroup(state.table) != nil, state.selectedRun == nil {
+            showMessage(&state, "a group's row: Enter opens it to its runs")
+            return []
+        }
         switch command {
         case .open:
             if state.table.rows.indices.contains(state.table.cursor.index), state.table.rows[state.table.cursor.index].isGroupRow {
@@ -122,6 +126,9 @@ enum RunsPane: Slice {
         default: return []
         }
     }
+
+    /// The keys that act on one run: on a group's own row they say how to reach its runs.
+    static let runCommandsOnRuns: [KeyCommand] = [.mark, .showValue, .openArtifacts, .yankRunID, .yankArtifactURI, .openParent]
 
     static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
         state.table.cursor = state.table.cursor.moved(by: delta)
