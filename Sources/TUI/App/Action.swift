@@ -29,6 +29,8 @@ enum Action: Sendable {
     case runsSampled(experimentID: String, Result<Page<Run>, MLflowError>)
     /// Best-of summaries of one metric for a batch of runs (`Effect.loadSummaries`).
     case summariesLoaded(request: Int, key: String, steps: Set<Int64>, runIDs: [String], Result<[String: MetricSummary], MLflowError>)
+    /// An `:export` file was written, or why not (`Effect.export`).
+    case exported(ExportOutcome)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -91,4 +93,6 @@ enum Effect: Equatable, Sendable {
     /// One metric's summaries (min, max, values at `steps`) over these runs' whole histories,
     /// for best-of columns (`TrackingStore.metricSummaries`); `request` is the table's generation.
     case loadSummaries(request: Int, key: String, steps: Set<Int64>, runIDs: [String])
+    /// Writes the shown table to a file (`:export`, Panes/Runs/RunsExport.swift).
+    case export(ExportJob)
 }

@@ -95,6 +95,9 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .summariesLoaded(let request, let key, let steps, let runIDs, let result):
         RunsPane.summariesLoaded(&state, request: request, key: key, steps: steps, runIDs: runIDs, result)
         return []
+    case .exported(let outcome):
+        RunsPane.exported(&state, outcome)
+        return []
     }
 }
 

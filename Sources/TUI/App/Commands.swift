@@ -3,7 +3,7 @@ import Tracking
 
 /// The `:` command line.
 enum Commands {
-    static let usage = "try :sort KEY [asc|desc], :column KEY, :filter TEXT, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
+    static let usage = "try :sort KEY [asc|desc], :column KEY, :filter TEXT, :group KEY[,KEY], :export FILE, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
 
     static func run(_ state: inout AppState, _ line: String) -> [Effect] {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
@@ -27,6 +27,9 @@ enum Commands {
         case "tree": return RunsPane.perform(&state, .toggleTree)
         case "compare": return RunsPane.perform(&state, .compare)
         case "messages", "mes": ValueOverlay.showMessages(&state); return []
+        case "group": return RunsPane.groupCommand(&state, argument)
+        case "ungroup": state.pane = .runs; return RunsPane.setGroupBy(&state, [])
+        case "export": return RunsPane.export(&state, argument)
         default:
             showMessage(&state, "unknown command '\(name)' (\(usage))", isError: true)
             return []
@@ -75,6 +78,10 @@ enum Commands {
         if let column, let i = state.table.columns.firstIndex(of: column) { state.table.selectedColumn = i }
         state.pane = .runs
         clampAll(&state)
+        if let column, RunsPane.isGrouped(state.table) {
+            RunsPane.sortGroups(&state, column: column, ascending: ascending ?? !column.columnKey.isNumeric)
+            return []
+        }
         return RunsPane.setSort(&state, key, ascending: ascending ?? !(key.kind == .metric || key.isNumericAttribute))
     }
 

@@ -15,6 +15,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case mark, compare, toggleDiffOnly, yankRunID, yankArtifactURI
     case clearMarks
     case toggleTree, toggleExpand, openParent
+    case groupPicker, cycleAggregate
     case chart, sparklineColumn, sparklineScale, metricPicker, xMode, logScale, smoothLess, smoothMore
     case zoomIn, zoomOut, zoomReset, panLeft, panRight, cursorLeft, cursorRight
     case toggleMembers

@@ -128,6 +128,13 @@ struct EffectRunner: Sendable {
             break  // handled by the loop, which owns the terminal
         case .artifacts(let browserEffect):
             performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
+        case .export(let job):
+            Task.detached {
+                let home = ProcessInfo.processInfo.environment["HOME"], directory = FileManager.default.currentDirectoryPath
+                let outcome = (try? await BlockingWork.run { ExportWriter.write(job, home: home, directory: directory) })
+                    ?? ExportOutcome(job: job, error: "the write did not finish")
+                inbox.post(.exported(outcome))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Analysis
 import Terminal
 import Tracking
 
@@ -7,6 +8,8 @@ enum PickerPurpose: Equatable, Sendable {
     case column
     case chartMetric, sparklineMetric
     case scatterX, scatterY, parallelAxes, parallelColor
+    /// Group-by keys of the runs table (multi-select, in order: RunGroups.swift).
+    case groupKey
 }
 
 struct PickerItem: Equatable, Sendable {
@@ -14,6 +17,7 @@ struct PickerItem: Equatable, Sendable {
     var count: Int
     var checked = false
     var column: RunColumn?
+    var groupKey: ColumnKey? = nil
 
     /// What a query matches: the label, and a column's bare key (`f1` finds `m:f1` exactly).
     var matchTexts: [String] {
@@ -183,6 +187,9 @@ enum PickerOverlay: Slice {
             return ParallelPane.toggleAxis(&state, item.label)
         case .parallelColor:
             return ParallelPane.chooseColor(&state, item.label)
+        case .groupKey:
+            guard let key = item.groupKey else { return [] }
+            return RunsPane.chooseGroupKey(&state, key)
         }
     }
 }

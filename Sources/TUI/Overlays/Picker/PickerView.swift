@@ -20,8 +20,12 @@ extension PickerOverlay {
             guard items.indices.contains(index) else { break }
             let item = items[index]
             let style = index == picker.cursor.index ? theme[.selected] : theme[.overlay]
-            let check = picker.purpose == .column || picker.purpose == .parallelAxes ? (item.checked ? "[x] " : "[ ] ") : ""
-            let count = String(item.count)
+            var check = picker.purpose == .column || picker.purpose == .parallelAxes ? (item.checked ? "[x] " : "[ ] ") : ""
+            var count = String(item.count)
+            if picker.purpose == .groupKey {
+                check = RunsPane.groupKeyMark(state, item)
+                count = "\(item.count) value\(item.count == 1 ? "" : "s")"
+            }
             buffer.fill(x: rect.x, y: rect.y + 1 + i, width: rect.width, height: 1, style: style)
             buffer.write(DisplayWidth.padded(check + item.label, to: rect.width - count.count - 1), x: rect.x, y: rect.y + 1 + i, style: style)
             buffer.write(count, x: rect.x + rect.width - count.count, y: rect.y + 1 + i, style: style)

@@ -85,12 +85,17 @@ extension RunsPane {
         let table = state.table
         for column in table.columns where growsToContent(column) && table.contentWidths[column] == nil {
             // The header with room for a sort arrow.
-            var widest = DisplayWidth.of(column.title) + 2
+            var widest = DisplayWidth.of(headerTitle(table, column)) + 2
             let cap = contentCap(column)
             for row in table.rows where widest < cap {
+                if row.isGroupRow, let g = row.group {
+                    let text = column == .name ? groupNameText(state, g, width: cap) : groupCellText(state, g, column)
+                    widest = max(widest, DisplayWidth.of(text))
+                    continue
+                }
                 let run = table.runs[row.index]
                 var w = DisplayWidth.of(cellText(run, column, now: state.now, utcOffset: state.utcOffset, summaries: state.table.summaries))
-                if column == .name && table.tree { w += 2 * row.depth + 2 }
+                if column == .name && (table.tree || row.isMember) { w += 2 * row.depth + 2 }
                 widest = max(widest, w)
             }
             state.table.contentWidths[column] = min(widest, cap)

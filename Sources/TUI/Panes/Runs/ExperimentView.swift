@@ -20,6 +20,10 @@ struct ExperimentView: Equatable, Sendable {
     var groupBy: [ColumnKey] = []
     /// A sort by a best-of column, done on the client (MLflow cannot); `sort` is nil while set.
     var localSort: LocalSort?
+    /// Per metric column, the aggregate grouped rows show when not the mean (`A` cycles it).
+    var aggregates: [RunColumn: Aggregate] = [:]
+    /// How groups are ordered (client-side); nil: as pandas orders them.
+    var groupSort: GroupSort?
 
     /// What the state file keeps: the quick fuzzy search is for the moment, not remembered.
     var persisted: ExperimentView {
@@ -33,7 +37,7 @@ struct ExperimentView: Equatable, Sendable {
 // added later (grouping) read as absent by older files.
 extension ExperimentView: Codable {
     private enum CodingKeys: String, CodingKey {
-        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy, localSort
+        case columns, selectedColumn, scrollColumn, sort, showDeleted, tree, filter, chips, groupBy, localSort, aggregates, groupSort
     }
 
     init(from decoder: any Decoder) throws {
@@ -51,6 +55,13 @@ extension ExperimentView: Codable {
         filter.chips = try c.decodeIfPresent([TagChip].self, forKey: .chips) ?? []
         groupBy = (try c.decodeIfPresent([String].self, forKey: .groupBy) ?? []).compactMap { try? ColumnKey.parse($0) }
         localSort = try? c.decodeIfPresent(LocalSort.self, forKey: .localSort)
+        // {"metric:f1": "max"}: column storage names to aggregate names; unknown ones dropped.
+        for (name, value) in try c.decodeIfPresent([String: String].self, forKey: .aggregates) ?? [:] {
+            if let column = RunColumn(storageName: name), let aggregate = Aggregate(rawValue: value) { aggregates[column] = aggregate }
+        }
+        if let sort = try c.decodeIfPresent(StoredGroupSort.self, forKey: .groupSort), let column = RunColumn(storageName: sort.column) {
+            groupSort = GroupSort(column: column, ascending: sort.ascending)
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -65,6 +76,15 @@ extension ExperimentView: Codable {
         try c.encode(filter.chips, forKey: .chips)
         try c.encode(groupBy.map(\.header), forKey: .groupBy)
         try c.encodeIfPresent(localSort, forKey: .localSort)
+        if !aggregates.isEmpty {
+            try c.encode(Dictionary(uniqueKeysWithValues: aggregates.map { ($0.key.storageName, $0.value.rawValue) }), forKey: .aggregates)
+        }
+        try c.encodeIfPresent(groupSort.map { StoredGroupSort(column: $0.column.storageName, ascending: $0.ascending) }, forKey: .groupSort)
+    }
+
+    private struct StoredGroupSort: Codable {
+        var column: String
+        var ascending: Bool
     }
 }
 

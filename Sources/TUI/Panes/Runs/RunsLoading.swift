@@ -74,7 +74,7 @@ extension RunsPane {
                 state.table.cursor.index = row
             }
             clampAll(&state)
-            return []
+            return continueGrouping(&state)
         }
     }
 
@@ -93,13 +93,21 @@ extension RunsPane {
         _ = ExperimentsPane.counted(&state, id: id, count: state.table.runs.count, lastActivity: last)
     }
 
-    /// Recomputes the visible rows: fuzzy search, then tree or flat order.
+    /// Recomputes the visible rows: fuzzy search, then groups (RunGroups.swift), tree or flat order.
     static func rebuildRows(_ state: inout AppState) {
         state.table.contentWidths = [:]
         defer { ChartPane.updateSparklineRanges(&state) }
         defer { sortRowsLocally(&state) }
         let runs = state.table.runs
         let fuzzy = state.currentFilter.fuzzy
+        state.table.groups = []
+        state.table.groupOrder = []
+        state.table.groupAggregates = [:]
+        if isGrouped(state.table) {
+            let candidates = fuzzy.isEmpty ? Array(runs.indices) : runs.indices.filter { fuzzyMatch(fuzzy, runs[$0].info.runName) }
+            groupRows(&state, candidates: candidates)
+            return
+        }
         if !fuzzy.isEmpty {
             state.table.rows = runs.indices.filter { fuzzyMatch(fuzzy, runs[$0].info.runName) }.map { RunRow(index: $0, depth: 0, childCount: 0) }
             return

@@ -29,14 +29,24 @@ enum RunsPane: Slice {
         t.bind([.char("y")], .yankRunID, "copy run id")
         t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
         t.bind([.char("n")], .toggleTree, "nested runs as a tree")
-        t.bind([.char("z")], .toggleExpand, "expand/collapse children")
+        t.bind([.char("z")], .toggleExpand, "expand/collapse children, or the group of the row")
         t.bind([.char("p")], .openParent, "go to parent run")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted runs")
+        t.bind([.char("=")], .groupPicker, "group runs by params, tags, dataset, status (in order; Enter or z opens a group; :group KEY[,KEY], :ungroup)")
+        t.bind([.char("A")], .cycleAggregate, "grouped: the metric column's aggregate (mean, min, max, median, std)")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
+        if runCommandsOnRuns.contains(command), selectedGroup(state.table) != nil, state.selectedRun == nil {
+            showMessage(&state, "a group's row: Enter opens it to its runs")
+            return []
+        }
         switch command {
         case .open:
+            if state.table.rows.indices.contains(state.table.cursor.index), state.table.rows[state.table.cursor.index].isGroupRow {
+                toggleGroup(&state)
+                return []
+            }
             guard let run = state.selectedRun else { return [] }
             state.detailsStack = []
             return DetailsPane.open(&state, run.info.runID, push: false)
@@ -62,6 +72,7 @@ enum RunsPane: Slice {
         case .sort:
             guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
             let column = state.table.columns[state.table.selectedColumn]
+            if isGrouped(state.table) { sortGroups(&state, column: column, ascending: nil); return [] }
             if case .best = column { return setLocalSort(&state, column, ascending: nil) }
             guard let key = column.sortKey else {
                 showMessage(&state, "MLflow cannot order runs by \(column.title.lowercased())", isError: true)
@@ -99,7 +110,10 @@ enum RunsPane: Slice {
             clampAll(&state)
             showMessage(&state, state.table.tree ? "nested runs shown as a tree (z: expand/collapse)" : "flat list")
             return []
+        case .groupPicker: state.picker = groupKeyPicker(state); return []
+        case .cycleAggregate: return cycleAggregate(&state)
         case .toggleExpand:
+            if isGrouped(state.table) { toggleGroup(&state); return [] }
             guard state.table.tree, let run = state.selectedRun else { return [] }
             let id = run.info.runID
             if state.table.collapsed.contains(id) { state.table.collapsed.remove(id) } else { state.table.collapsed.insert(id) }
@@ -117,6 +131,9 @@ enum RunsPane: Slice {
         default: return []
         }
     }
+
+    /// The keys that act on one run: on a group's own row they say how to reach its runs.
+    static let runCommandsOnRuns: [KeyCommand] = [.mark, .showValue, .openArtifacts, .yankRunID, .yankArtifactURI, .openParent]
 
     static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
         state.table.cursor = state.table.cursor.moved(by: delta)

@@ -93,6 +93,12 @@ struct RunRow: Equatable, Sendable {
     var index: Int
     var depth: Int
     var childCount: Int
+    /// Grouped tables (RunGroups.swift): the row's group (index into `RunsTable.groups`); the
+    /// group's own row unless `isMember`, when it is one of its runs.
+    var group: Int? = nil
+    var isMember = false
+
+    var isGroupRow: Bool { group != nil && !isMember }
 }
 
 /// The runs pane's state: the open experiment's runs as loaded so far, and how they are shown.
@@ -120,13 +126,21 @@ struct RunsTable: Equatable, Sendable {
     var summaryLoads = SummaryLoads()
     /// Sparklines on one scale per run instead of one scale across the runs.
     var sparklinePerRun = false
+    /// Grouped by `view.groupBy`: the groups in pandas' order, the order they show in (indices
+    /// into `groups`), and the ones expanded (by values).
+    var groups: [RunGroup] = []
+    var groupOrder: [Int] = []
+    var expandedGroups: Set<[String?]> = []
+    /// Per latest-value metric column, each group's aggregates (`RunsPane.metricAggregates`).
+    var groupAggregates: [ColumnKey: [Aggregates]] = [:]
 
+    /// The run of the cursor's row; nil on a group's own row.
     var selectedRun: Run? {
-        guard rows.indices.contains(cursor.index) else { return nil }
+        guard rows.indices.contains(cursor.index), !rows[cursor.index].isGroupRow else { return nil }
         return runs[rows[cursor.index].index]
     }
 
-    func row(ofRun id: String) -> Int? { rows.firstIndex { runs[$0.index].info.runID == id } }
+    func row(ofRun id: String) -> Int? { rows.firstIndex { !$0.isGroupRow && runs[$0.index].info.runID == id } }
 
     // The view's parts, where the pane's code reads and sets them.
     var columns: [RunColumn] { get { view.columns } set { view.columns = newValue } }

@@ -29,12 +29,18 @@ extension RunsPane {
         let focused = state.pane == .runs
         let experimentName = state.experiments.row(table.experimentID)?.experiment.name ?? "-"
         var title = "Runs · \(experimentName) · \(table.rows.count)"
-        if table.rows.count != table.runs.count { title += " of \(table.runs.count)" }
-        if table.nextPageToken != nil { title += "+" }
-        if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
-        if let sort = localSortTitle(table) { title += " · " + sort }
-        if let progress = bestOfProgress(table) { title += " · " + progress }
-        if table.tree { title += " · tree" }
+        if isGrouped(table) {
+            title = "Runs · \(experimentName) · \(groupingTitle(state))"
+            if let sort = table.view.groupSort { title += " · sort \(sort.column == .name ? "groups" : headerTitle(table, sort.column)) \(sort.ascending ? "↑" : "↓")" }
+            if let progress = bestOfProgress(table) { title += " · " + progress }
+        } else {
+            if table.rows.count != table.runs.count { title += " of \(table.runs.count)" }
+            if table.nextPageToken != nil { title += "+" }
+            if let sort = table.sort { title += " · sort \(sort.key.description) \(sort.ascending ? "↑" : "↓")" }
+            if let sort = localSortTitle(table) { title += " · " + sort }
+            if let progress = bestOfProgress(table) { title += " · " + progress }
+            if table.tree { title += " · tree" }
+        }
         // The mark count at the right end of the title, so a narrow pane truncates the title, not it.
         if let marks = markCount(state) {
             let badge = " · " + marks
@@ -53,10 +59,15 @@ extension RunsPane {
         var x = rect.x + 3
         func header(_ index: Int, _ width: Int) {
             let column = table.columns[index]
-            var text = column.title
-            if case .sparkline = column { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
-            if let sort = table.sort, sort.key == column.sortKey { text += sort.ascending ? " ▲" : " ▼" }
-            if let sort = table.view.localSort, sort.column == column { text += sort.ascending ? " ▲" : " ▼" }
+            var text = headerTitle(table, column)
+            if case .sparkline = column, !isGrouped(table) { text += table.sparklinePerRun ? " (per run)" : " (shared)" }
+            if isGrouped(table) {
+                if let sort = table.view.groupSort, sort.column == column { text += sort.ascending ? " ▲" : " ▼" }
+            } else if let sort = table.sort, sort.key == column.sortKey {
+                text += sort.ascending ? " ▲" : " ▼"
+            } else if let sort = table.view.localSort, sort.column == column {
+                text += sort.ascending ? " ▲" : " ▼"
+            }
             let style = index == table.selectedColumn && focused ? theme[.column_selected] : theme[.column_header]
             buffer.write(DisplayWidth.padded(text, to: width), x: x, y: headerY, maxWidth: rect.x + rect.width - x, style: style)
             x += width + 1
@@ -90,6 +101,10 @@ extension RunsPane {
             let run = table.runs[row.index]
             let y = top + i
             let isCursor = rowIndex == table.cursor.index
+            if row.isGroupRow, let g = row.group {
+                renderGroupRow(&buffer, state, g, y: y, rect: rect, layout: layout, isCursor: isCursor)
+                continue
+            }
             var style = run.info.lifecycleStage == .deleted ? theme[.dim] : theme[.base]
             if isCursor { style = focused ? theme[.selected] : theme[.selected_inactive] }
             buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: style)
@@ -99,7 +114,9 @@ extension RunsPane {
             if isCursor { glyphStyle.bg = style.bg }
             buffer.write(statusGlyph(run.info.status), x: rect.x + 1, y: y, style: glyphStyle)
             var name = run.info.runName
-            if table.tree {
+            if row.isMember {
+                name = "    " + name
+            } else if table.tree {
                 let twisty = row.childCount > 0 ? (table.collapsed.contains(run.info.runID) ? "▸ " : "▾ ") : "  "
                 name = String(repeating: "  ", count: row.depth) + twisty + name
             }
@@ -123,6 +140,28 @@ extension RunsPane {
         }
         if table.loadingMore, rows > 0 {
             buffer.write(" loading more… ", x: rect.x + rect.width - 16, y: rect.y + rect.height - 1, style: theme[.dim])
+        }
+    }
+}
+
+extension RunsPane {
+    /// A group's row: twisty, label and run count in the name column, then per column the
+    /// aggregate (metrics) or the members' common value.
+    static func renderGroupRow(_ buffer: inout Buffer, _ state: AppState, _ g: Int, y: Int, rect: Rect,
+                               layout: TableColumns, isCursor: Bool) {
+        let theme = state.theme
+        let focused = state.pane == .runs
+        let style = isCursor ? (focused ? theme[.selected] : theme[.selected_inactive]) : theme[.base]
+        buffer.fill(x: rect.x, y: y, width: rect.width, height: 1, style: style)
+        buffer.write(DisplayWidth.padded(groupNameText(state, g, width: layout.name), to: layout.name),
+                     x: rect.x + 3, y: y, style: isCursor ? style : theme[.label])
+        var cx = rect.x + 3 + layout.name + 1
+        for c in layout.shown {
+            let column = state.table.columns[c.index]
+            let numeric = column.columnKey.isNumeric || column == .duration
+            buffer.write(DisplayWidth.padded(groupCellText(state, g, column), to: c.width, alignRight: numeric), x: cx, y: y,
+                         maxWidth: rect.x + rect.width - cx, style: style)
+            cx += c.width + 1
         }
     }
 }
