@@ -3,10 +3,8 @@ import TestSupport
 import XCTest
 
 /// The real binary under tmux at 80×24 on the analysis file store (experiment "sweep", written
-/// by the real client): the runs table grouped by params.model, `v` then the metric picker chart
+/// by the real client): the runs table grouped by `:group params.model`, `v` then the metric picker chart
 /// loss by group, one legend entry per group with its run count, and `r` draws the members.
-/// The grouping is set through the state file (`$XDG_STATE_HOME/mltui/<hash>.json`, the view's
-/// `groupBy`), which a first launch writes.
 final class GroupedChartEndToEndTests: XCTestCase {
     func testGroupedChartOfLossOnTheFileStore() throws {
         let store = try FixtureStores.analysis().fileStore
@@ -16,18 +14,13 @@ final class GroupedChartEndToEndTests: XCTestCase {
         let binary = try RepoLayout.mltuiBinary().path
         let command = "TERM=xterm-256color LANG=C.UTF-8 XDG_STATE_HOME='\(stateHome)' \(binary) --refresh 0 --experiment sweep '\(store.path)'; echo \"EXITED $?\"; sleep 30"
 
-        // First launch: the state file names the store and the experiment.
-        let first = try TmuxSession(command: command, width: 80, height: 24)
-        defer { first.close() }
-        try first.waitFor("Runs · sweep")
-        try first.send("q")
-        try first.waitFor("EXITED 0")
-        first.close()
-        try groupByModel(stateHome + "/mltui")
-
         let tui = try TmuxSession(command: command, width: 80, height: 24)
         defer { tui.close() }
         try tui.waitUntil("the runs loaded") { $0.contains("Runs · sweep") && $0.contains("sweep-") }
+        try tui.send(":")
+        try tui.type("group params.model")
+        try tui.send("Enter")
+        try tui.waitFor("grouped by params.model")
         try tui.send("v")
         try tui.waitFor("Chart · ")
         try tui.send("m")
@@ -71,21 +64,6 @@ final class GroupedChartEndToEndTests: XCTestCase {
     }
 
     func brailleCells(_ screen: String) -> Int { screen.unicodeScalars.filter { (0x2801...0x28FF).contains($0.value) }.count }
-
-    /// Sets `groupBy: ["params.model"]` on the remembered view of the last experiment.
-    func groupByModel(_ directory: String) throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
-        XCTAssertEqual(files.count, 1, "one state file: \(files)")
-        let path = directory + "/" + (try XCTUnwrap(files.first))
-        var memory = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-        let experiment = try XCTUnwrap(memory["lastExperiment"] as? String, "\(memory)")
-        var views = memory["views"] as? [String: Any] ?? [:]
-        var view = views[experiment] as? [String: Any] ?? [:]
-        view["groupBy"] = ["params.model"]
-        views[experiment] = view
-        memory["views"] = views
-        try JSONSerialization.data(withJSONObject: memory).write(to: URL(fileURLWithPath: path))
-    }
 
     /// Runs per value of params.model in the file store's "sweep" experiment, "(none)" for the
     /// runs without it, read from the store's files (`FileStore` layout: meta.yaml, params/).
