@@ -201,7 +201,8 @@ public final class SQLiteStore: TrackingStore, Sendable {
         sql.experimentIDs = try request.experimentIDs.map(parseExperimentID)
         let query = try sql.build()
         let offset = sql.offset
-        let key = PageCache.key(query.sql, query.bindings, maxResults: request.maxResults)
+        let key = PageCache.key(query.sql + (request.withData ? "" : " -- infos only"), query.bindings,
+                                maxResults: request.maxResults)
         return try read { db, bad in
             // Taken first, it also starts the read transaction: the version is this snapshot's.
             let version = try db.values("PRAGMA data_version") { $0.int($1) }.first ?? -1
@@ -211,7 +212,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
                 ?? db.values(query.sql, query.bindings) { $0.int($1) }
             let next = rowIDs.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
             let infos = try runInfos(rowIDs: Array(rowIDs.prefix(request.maxResults)), db, &bad)
-            let runs = try loadRuns(infos, db, &bad, modelInputs: false)
+            let runs = request.withData ? try loadRuns(infos, db, &bad, modelInputs: false) : infos.map { Run(info: $0) }
             let page = Page(items: runs, nextPageToken: next)
             db.pages.store(page, key: key, version: version)
             return page

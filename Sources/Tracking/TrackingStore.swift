@@ -7,6 +7,10 @@ public struct RunSearch: Sendable, Equatable {
     public var viewType: ViewType
     public var maxResults: Int
     public var pageToken: String?
+    /// false: the caller reads only the runs' `RunInfo` (ids, names, times; e.g. a table of
+    /// attributes and best-of columns), so a store may skip reading metrics, params, tags and
+    /// inputs. Not part of MLflow's request: the REST store and the server always send them.
+    public var withData = true
 
     public static let defaultMaxResults = 1000
     public static let maxResultsLimit = 50000

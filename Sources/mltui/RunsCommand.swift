@@ -65,7 +65,9 @@ struct RunsCommand: AsyncParsableCommand {
             let store = try store.open()
             var ids = experimentIDs
             for name in experimentNames { ids.append(try await store.getExperimentByName(name).experimentID) }
-            let search = RunSearch(experimentIDs: ids, filter: filter, orderBy: orderBy, viewType: viewType)
+            var search = RunSearch(experimentIDs: ids, filter: filter, orderBy: orderBy, viewType: viewType)
+            // A table of attributes and best-of columns needs no run's metrics, params or tags.
+            search.withData = !(chosen.map { Self.infoOnly($0 + groupKeys) } ?? false)
             let runs = try await searchAll(store, search)
             if format == .json && chosen == nil && groupKeys.isEmpty {
                 Output.json(RESTResponse.runs(runs))
@@ -111,12 +113,23 @@ struct RunsCommand: AsyncParsableCommand {
         return shown
     }
 
+    /// Whether these columns read nothing but the runs' `RunInfo` and metric histories.
+    static func infoOnly(_ columns: [ColumnKey]) -> Bool {
+        columns.allSatisfy { column in
+            switch column {
+            case .attribute, .duration, .best: return true
+            case .param, .tag, .metric, .datasetNames: return false
+            }
+        }
+    }
+
     /// The best-of columns' values: one `metricSummaries` call per metric, over the runs that
-    /// logged it, for the union of the steps its columns read.
+    /// logged it (every run when the search read no metrics), for the union of the steps its
+    /// columns read.
     static func summaries(_ spec: FrameSpec, of runs: [Run], in store: any TrackingStore) async throws -> HistorySummaries {
         var summaries = HistorySummaries()
         for (metric, steps) in spec.historyNeeds.sorted(by: { $0.key < $1.key }) {
-            let ids = runs.filter { $0.data.metric(metric) != nil }.map(\.info.runID)
+            let ids = runs.filter { !spec.search.withData || $0.data.metric(metric) != nil }.map(\.info.runID)
             if ids.isEmpty { continue }
             summaries.byMetric[metric] = try await store.metricSummaries(runIDs: ids, key: metric, steps: steps)
         }

@@ -100,6 +100,25 @@ print(json.dumps(out))
         try await checkAgainstHistoriesAndMLflow(store, uri: stores.sqliteURI)
     }
 
+    /// A search that asks for run infos only (`RunSearch.withData == false`, what `mltui runs`
+    /// sends for attribute and best-of columns) gives the same runs, in the same order and pages,
+    /// with the same infos and no data; the page cache keeps the two apart.
+    func testSQLiteSearchWithoutDataKeepsRunsAndOrder() async throws {
+        let stores = try FixtureStores.analysis()
+        let store = try SQLiteStore(path: stores.sqliteDatabase.path, warn: { XCTFail("unexpected warning: \($0)") })
+        let sweep = try await store.getExperimentByName("sweep").experimentID
+        var request = RunSearch(experimentIDs: [sweep], filter: "metrics.f1 > 0.5", orderBy: ["metrics.f1 DESC"], maxResults: 7)
+        let full = try await store.allRuns(request)
+        request.withData = false
+        let bare = try await store.allRuns(request)
+        XCTAssertGreaterThan(full.count, 7, "several pages")
+        XCTAssertEqual(bare.map(\.info), full.map(\.info))
+        XCTAssertTrue(bare.allSatisfy { $0.data.metrics.isEmpty && $0.data.params.isEmpty && $0.data.tags.isEmpty })
+        request.withData = true
+        let again = try await store.allRuns(request)
+        XCTAssertEqual(again.map(\.data), full.map(\.data), "the cached infos-only pages are not served for a full search")
+    }
+
     func testFileStoreSummariesEqualHistoriesAndMLflow() async throws {
         let stores = try FixtureStores.analysis()
         let store = try FileStore(root: stores.fileStore.path, warn: { XCTFail("unexpected warning: \($0)") })
