@@ -46,4 +46,12 @@ public enum Grouping {
                                   summaries: HistorySummaries = HistorySummaries()) -> Aggregates {
         Aggregates(group.members.compactMap { column.cell(of: runs[$0], summaries: summaries).number })
     }
+
+    /// The aggregates of one numeric column for every group, reading each run's value once:
+    /// what a table of many groups and columns wants (no run is copied per group).
+    public static func aggregates(_ groups: [RunGroup], _ runs: [Run], _ column: ColumnKey,
+                                  summaries: HistorySummaries = HistorySummaries()) -> [Aggregates] {
+        let values = runs.map { column.cell(of: $0, summaries: summaries).number }
+        return groups.map { group in Aggregates(group.members.compactMap { values[$0] }) }
+    }
 }

@@ -28,11 +28,12 @@ public struct RunFrame: Equatable, Sendable {
                               summaries: HistorySummaries = HistorySummaries()) -> RunFrame {
         let numeric = columns.filter(\.isNumeric)
         let header = keys.map(\.header) + ["count"] + numeric.flatMap { c in aggregates.map { "\(c.header).\($0.rawValue)" } }
-        let rows = Grouping.group(runs, by: keys).map { group -> [Cell] in
+        let groups = Grouping.group(runs, by: keys)
+        let columnAggregates = numeric.map { Grouping.aggregates(groups, runs, $0, summaries: summaries) }
+        let rows = groups.enumerated().map { g, group -> [Cell] in
             let keyCells = group.values.map { $0.map(Cell.text) ?? .missing }
-            let aggregateCells = numeric.flatMap { column -> [Cell] in
-                let values = Grouping.aggregates(group, runs, column, summaries: summaries)
-                return aggregates.map { values.value($0).map(Cell.number) ?? .missing }
+            let aggregateCells = columnAggregates.flatMap { perGroup -> [Cell] in
+                aggregates.map { perGroup[g].value($0).map(Cell.number) ?? .missing }
             }
             return keyCells + [.count(group.members.count)] + aggregateCells
         }

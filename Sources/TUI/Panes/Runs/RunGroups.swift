@@ -57,7 +57,7 @@ extension RunsPane {
         for column in table.columns {
             let key = column.columnKey
             guard case .metric = key, cache[key] == nil else { continue }
-            cache[key] = table.groups.map { Grouping.aggregates($0, table.runs, key) }
+            cache[key] = Grouping.aggregates(table.groups, table.runs, key)
         }
         return cache
     }
