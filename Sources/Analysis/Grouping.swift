@@ -17,14 +17,17 @@ public enum Grouping {
     public static func group(_ runs: [Run], by keys: [ColumnKey]) -> [RunGroup] {
         var index: [[String?]: Int] = [:]
         var groups: [RunGroup] = []
-        for (i, run) in runs.enumerated() {
-            let values = keys.map { $0.groupValue(of: run) }
+        func add(_ i: Int, _ values: [String?]) {
             if let g = index[values] {
                 groups[g].members.append(i)
             } else {
                 index[values] = groups.count
                 groups.append(RunGroup(values: values, members: [i]))
             }
+        }
+        // Through a buffer pointer: an array's subscript or iterator would copy each run.
+        runs.withUnsafeBufferPointer { runs in
+            for i in runs.indices { add(i, keys.map { $0.groupValue(of: runs[i]) }) }
         }
         return groups.sorted { precedes($0.values, $1.values) }
     }
@@ -51,7 +54,15 @@ public enum Grouping {
     /// what a table of many groups and columns wants (no run is copied per group).
     public static func aggregates(_ groups: [RunGroup], _ runs: [Run], _ column: ColumnKey,
                                   summaries: HistorySummaries = HistorySummaries()) -> [Aggregates] {
-        let values = runs.map { column.cell(of: $0, summaries: summaries).number }
+        var values = [Double?](repeating: nil, count: runs.count)
+        if case .metric(let key) = column {
+            // The common case, read in place: no run is copied to look at one metric.
+            for i in runs.indices { values[i] = runs[i].data.metrics.first { $0.key == key }?.value }
+        } else {
+            runs.withUnsafeBufferPointer { runs in
+                for i in runs.indices { values[i] = column.cell(of: runs[i], summaries: summaries).number }
+            }
+        }
         return groups.map { group in Aggregates(group.members.compactMap { values[$0] }) }
     }
 }

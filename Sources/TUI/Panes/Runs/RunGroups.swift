@@ -111,13 +111,16 @@ extension RunsPane {
 
     /// The value every member of group `g` has in a column, nil when they differ.
     static func commonCell(_ table: RunsTable, _ g: Int, _ key: ColumnKey) -> Cell? {
-        var common: Cell?
-        for member in table.groups[g].members {
-            let cell = key.cell(of: table.runs[member], summaries: table.summaries)
-            if let common, common != cell { return nil }
-            common = cell
+        // Through a buffer pointer: an array's subscript would copy each run it hands out.
+        table.runs.withUnsafeBufferPointer { runs in
+            var common: Cell?
+            for member in table.groups[g].members {
+                let cell = key.cell(of: runs[member], summaries: table.summaries)
+                if let common, common != cell { return nil }
+                common = cell
+            }
+            return common
         }
-        return common
     }
 
     /// The text every member shows in a column (compared as typed values, formatted once), nil
