@@ -38,15 +38,15 @@ final class RunsGroupingTests: XCTestCase {
         XCTAssertEqual(groupRows(state).map(\.members.count), [2, 3, 2])
         let text = render(state).text
         XCTAssertTrue(text.contains("grouped by params.model · 3 groups"), text)
-        XCTAssertTrue(text.contains("m:f1 (mean)"), text)
+        XCTAssertTrue(text.contains("m:f1 mean"), text)
         let lines = render(state).lines
-        let a = lines.first { $0.contains("model=a (2)") } ?? ""
+        let a = lines.first { $0.contains("▸ a (2)") } ?? ""
         XCTAssertTrue(a.contains(formatNumber((0.9 + 0.1) / 2)), a)
-        let b = lines.first { $0.contains("model=b (3)") } ?? ""
+        let b = lines.first { $0.contains("▸ b (3)") } ?? ""
         XCTAssertTrue(b.contains(formatNumber((0.5 + 0.7) / 2)), "NaN skipped: \(b)")
         XCTAssertTrue(b.contains("ana"), "the user all members share: \(b)")
-        let none = lines.firstIndex { $0.contains("model=(none) (2)") } ?? -1
-        XCTAssertGreaterThan(none, lines.firstIndex { $0.contains("model=b") } ?? Int.max, "missing last")
+        let none = lines.firstIndex { $0.contains("▸ (none) (2)") } ?? -1
+        XCTAssertGreaterThan(none, lines.firstIndex { $0.contains("▸ b (") } ?? Int.max, "missing last")
         XCTAssertNil(state.selectedRun, "a group's row is no run")
         var marked = state
         marked.press(.char(" "))
@@ -57,7 +57,7 @@ final class RunsGroupingTests: XCTestCase {
     func testTwoKeysAndUngroup() {
         var state = grouped("params.model,tags.team")
         XCTAssertEqual(groupRows(state).map(\.values), [["a", "x"], ["b", "x"], ["b", "y"], [nil, "x"], [nil, "y"]])
-        XCTAssertTrue(render(state).text.contains("model=b · team=y (1)"))
+        XCTAssertTrue(render(state).text.contains("▸ b · y (1)"))
         _ = reduce(&state, .command("ungroup"))
         XCTAssertEqual(state.table.rows.count, Self.runs.count)
         XCTAssertTrue(state.table.groups.isEmpty)
@@ -98,8 +98,8 @@ final class RunsGroupingTests: XCTestCase {
         XCTAssertEqual(seen, [.min, .max, .median, .std, .mean])
         state.press(.char("A"), .char("A"))
         let lines = render(state).lines
-        XCTAssertTrue(render(state).text.contains("m:f1 (max)"))
-        XCTAssertTrue((lines.first { $0.contains("model=a (2)") } ?? "").contains("0.9"))
+        XCTAssertTrue(render(state).text.contains("m:f1 max"))
+        XCTAssertTrue((lines.first { $0.contains("▸ a (2)") } ?? "").contains("0.9"))
         XCTAssertEqual(Array(state.table.view.aggregates.keys), [.metric("f1")])
         state.table.selectedColumn = 0
         state.press(.char("A"))
@@ -112,7 +112,7 @@ final class RunsGroupingTests: XCTestCase {
         let effects = state.press(.char("s"))
         XCTAssertTrue(effects.compactMap(\.runSearch).isEmpty, "client-side")
         XCTAssertEqual(groupRows(state).map(\.values), [["b"], ["a"], [nil]], "mean 0.6 before 0.5, descending")
-        XCTAssertTrue(render(state).text.contains("m:f1 (mean) ▼"))
+        XCTAssertTrue(render(state).text.contains("m:f1 mean ▼"))
         state.press(.char("s"))
         XCTAssertEqual(groupRows(state).map(\.values), [["a"], ["b"], [nil]], "ascending; the missing key still last")
         state.press(.char("A"))  // min: a 0.1, b 0.5
@@ -125,11 +125,11 @@ final class RunsGroupingTests: XCTestCase {
 
     func testExpandCollapseAndRunKeysOnMembers() {
         var state = grouped()
-        state.press(.char("j"), .enter)  // model=b
+        state.press(.char("j"), .enter)  // the group of model b
         XCTAssertEqual(state.table.rows.count, 3 + 3)
         XCTAssertEqual(state.table.rows.filter(\.isMember).map { state.table.runs[$0.index].info.runID }, ["r1", "r3", "r6"],
                        "members in the store's order")
-        XCTAssertTrue(render(state).lines.contains { $0.contains("▾ model=b (3)") })
+        XCTAssertTrue(render(state).lines.contains { $0.contains("▾ b (3)") })
         XCTAssertTrue(render(state).lines.contains { $0.contains("    run-3") }, "members indented")
         state.press(.char("j"), .char("j"))
         XCTAssertEqual(state.selectedRun?.info.runID, "r3")

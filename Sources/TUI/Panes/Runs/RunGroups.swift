@@ -131,9 +131,11 @@ extension RunsPane {
         return cellText(table.runs[first], column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
     }
 
-    /// "model=cnn · seed=1": each key by its short name, a missing value as "(none)".
+    /// "cnn · 1": the group's values in the keys' order (the name column's header names the
+    /// keys, "model · seed"), a missing value as "(none)": values first, so a narrow name
+    /// column still tells the groups apart.
     static func groupLabel(_ keys: [ColumnKey], _ values: [String?]) -> String {
-        zip(keys, values).map { key, value in "\(shortName(key))=\(value ?? "(none)")" }.joined(separator: " · ")
+        values.map { $0 ?? "(none)" }.joined(separator: " · ")
     }
 
     static func shortName(_ key: ColumnKey) -> String {
@@ -164,10 +166,13 @@ extension RunsPane {
         return twisty + label + count
     }
 
-    /// A column's header: a numeric column of a grouped table names its aggregate ("m:f1 (mean)").
+    /// A column's header: a numeric column of a grouped table names its aggregate ("m:f1 mean":
+    /// no parentheses, so it fits the 10 columns a metric gets on a narrow terminal).
     static func headerTitle(_ table: RunsTable, _ column: RunColumn) -> String {
-        guard isGrouped(table), column.columnKey.isNumeric else { return column.title }
-        return "\(column.title) (\(table.view.aggregate(of: column).rawValue))"
+        guard isGrouped(table) else { return column.title }
+        if column == .name { return table.view.groupBy.map(shortName).joined(separator: " · ") }
+        guard column.columnKey.isNumeric else { return column.title }
+        return "\(column.title) \(table.view.aggregate(of: column).rawValue)"
     }
 
     /// The title's grouping part: "grouped by params.model · 4 groups", or while pages remain
