@@ -8,6 +8,10 @@ public struct RunGroup: Equatable, Sendable {
     public var members: [Int]
 
     public var isComplete: Bool { !values.contains(nil) }
+
+    /// "cnn · adam": the values in the keys' order, a missing one as "(none)" (the table's group
+    /// rows and the plots' legends).
+    public var label: String { values.map { $0 ?? "(none)" }.joined(separator: " · ") }
 }
 
 public enum Grouping {

@@ -131,12 +131,6 @@ extension RunsPane {
         return cellText(table.runs[first], column, now: state.now, utcOffset: state.utcOffset, summaries: table.summaries)
     }
 
-    /// "cnn · 1": the group's values in the keys' order (the name column's header names the
-    /// keys, "model · seed"), a missing value as "(none)": values first, so a narrow name
-    /// column still tells the groups apart.
-    static func groupLabel(_ keys: [ColumnKey], _ values: [String?]) -> String {
-        values.map { $0 ?? "(none)" }.joined(separator: " · ")
-    }
 
     static func shortName(_ key: ColumnKey) -> String {
         switch key {
@@ -150,7 +144,9 @@ extension RunsPane {
     /// the members' common value (blank when they differ).
     static func groupCellText(_ state: AppState, _ g: Int, _ column: RunColumn) -> String {
         let table = state.table
-        if column == .name { return groupLabel(table.view.groupBy, table.groups[g].values) }
+        // Values only (`RunGroup.label`): the name column's header names the keys, and a narrow
+        // column still tells the groups apart.
+        if column == .name { return table.groups[g].label }
         if column.columnKey.isNumeric { return aggregate(table, g, column).map(formatNumber) ?? "" }
         return commonText(state, g, column) ?? ""
     }

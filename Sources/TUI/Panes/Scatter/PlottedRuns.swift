@@ -104,7 +104,7 @@ func plotGroups(_ runs: [Run], by keys: [ColumnKey]) -> (ofRun: [Int], labels: [
     var ofRun = Array(repeating: 0, count: runs.count)
     let groups = Grouping.group(runs, by: keys)
     for (g, group) in groups.enumerated() { for m in group.members { ofRun[m] = g } }
-    let labels = groups.map { $0.values.map { $0 ?? "(none)" }.joined(separator: " · ") }
+    let labels = groups.map(\.label)
     return (ofRun, labels, groups.map(\.members.count))
 }
 
@@ -118,9 +118,12 @@ struct PlotInputs: Equatable {
     var summaries: HistorySummaries
     var size: Size
 
+    /// The plot showing (or the one the details were opened from, which Esc returns to).
+    var plot: Pane
+
     /// nil unless a plot is showing (or the details opened from one, which Esc returns to).
     init?(_ state: AppState) {
-        let plot = state.pane == .details ? state.detailsReturn : state.pane
+        plot = state.pane == .details ? state.detailsReturn : state.pane
         guard plot == .scatter || plot == .parallel else { return nil }
         runs = state.table.runs
         marks = state.table.marks
@@ -132,8 +135,8 @@ struct PlotInputs: Equatable {
 
     static func prepareIfChanged(_ state: inout AppState, since before: PlotInputs?) {
         guard let before, let now = PlotInputs(state), now != before else { return }
-        ScatterPane.prepare(&state)
-        ParallelPane.prepare(&state)
+        // Only the plot on screen: the other is prepared again when it opens.
+        if now.plot == .scatter { ScatterPane.prepare(&state) } else { ParallelPane.prepare(&state) }
     }
 }
 
