@@ -119,3 +119,22 @@ final class ThemeTests: XCTestCase {
         XCTAssertEqual(ThemeLoader.resolve(TUIOptions(theme: "high-contrast", environment: ["HOME": home])).0.name, "high-contrast")
     }
 }
+
+/// The `?` overlay wraps each help to its box instead of cutting it: every word of every help
+/// of the context is on screen, at 80 columns and at 200.
+final class HelpOverlayWrapTests: XCTestCase {
+    func testEveryHelpIsShownWhole() {
+        for width in [80, 200] {
+            var state = Fixtures.loadedState(width: width, height: 200, runs: RunsGroupingTests.runs)
+            state.press(.char("?"))
+            let text = render(state).text
+            for binding in Keymap.bindings where binding.context == .runs {
+                for word in binding.help.split(separator: " ") {
+                    XCTAssertTrue(text.contains(word), "width \(width): '\(word)' of '\(binding.help)'")
+                }
+            }
+            let lines = state.help!.lines(width: HelpOverlay.boxWidth(state.size))
+            XCTAssertTrue(lines.contains { $0.keys.isEmpty && !$0.isSection }, "long helps continue on lines of their own")
+        }
+    }
+}

@@ -229,4 +229,30 @@ final class RunsGroupingTests: XCTestCase {
         let missing = ExportWriter.write(ExportJob(path: "nope/x.csv", format: .csv, frame: frame, noun: "groups"), home: nil, directory: dir)
         XCTAssertEqual(missing.error, "no such directory")
     }
+
+    /// Mistakes say so: a key no loaded run has (a typo), a metric as group key (as the CLI
+    /// refuses it), `A` on a table that is not grouped, `:column` of a metric no run logged.
+    func testMistakesAreNamed() {
+        var state = grouped("params.nope")
+        XCTAssertTrue(state.messageIsError && (state.message ?? "").contains("no loaded run has params.nope"), state.message ?? "")
+        state = grouped("metrics.f1")
+        XCTAssertTrue(state.messageIsError && (state.message ?? "").contains("a metric is aggregated in every group"), state.message ?? "")
+        XCTAssertEqual(state.table.view.groupBy, [], "not grouped by a metric")
+        state = Fixtures.loadedState(width: 140, height: 24, runs: Self.runs)
+        state.table.columns.append(.metric("f1"))
+        state.table.selectedColumn = state.table.columns.count - 1
+        state.press(.char("A"))
+        XCTAssertTrue(state.messageIsError && (state.message ?? "").contains("group first"), state.message ?? "")
+        _ = reduce(&state, .command("column max(metrics.nope)"))
+        XCTAssertTrue(state.messageIsError && (state.message ?? "").contains("no loaded run has metric nope"), state.message ?? "")
+        XCTAssertEqual(state.table.columns.last, .best(.max, "nope"), "the column stays: later pages may have it")
+    }
+
+    /// Sorting groups says that groups missing a key stay last, where there are such groups.
+    func testGroupSortSaysMissingKeysStayLast() {
+        var state = grouped()
+        state.table.selectedColumn = state.table.columns.count - 1
+        state.press(.char("s"))
+        XCTAssertTrue((state.message ?? "").contains("groups missing a key stay last"), state.message ?? "")
+    }
 }

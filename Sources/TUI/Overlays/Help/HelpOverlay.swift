@@ -21,7 +21,7 @@ struct HelpOverlay: Equatable, Sendable, Slice {
 
     static func clamp(_ state: inout AppState) {
         guard let help = state.help else { return }
-        state.help!.cursor.clamp(count: help.lines.count, visible: max(1, state.size.height - 6))
+        state.help!.cursor.clamp(count: help.lines(width: boxWidth(state.size)).count, visible: max(1, state.size.height - 6))
     }
 
     /// `?` opens the overlay over the current context, or closes it.
@@ -29,12 +29,24 @@ struct HelpOverlay: Equatable, Sendable, Slice {
         state.help = state.help == nil ? HelpOverlay(context: state.keyContext) : nil
     }
 
-    /// Generated from the keymap: the context's own keys, its list movement, then global keys.
-    var lines: [(keys: String, help: String, isSection: Bool)] {
+    /// The box's width: as wide as the longest help wants on a wide terminal, the screen on a narrow one.
+    static func boxWidth(_ size: Size) -> Int { min(110, size.width - 2) }
+
+    /// The width of the keys column in a box `boxWidth` wide (`overlayBox` keeps 4 columns of border).
+    static func keyWidth(_ boxWidth: Int) -> Int { min(26, (boxWidth - 4) / 3) }
+
+    /// Generated from the keymap: the context's own keys, its list movement, then global keys;
+    /// each help wrapped to the box (continuation lines have no keys), never cut.
+    func lines(width: Int) -> [(keys: String, help: String, isSection: Bool)] {
+        let helpWidth = max(10, width - 4 - Self.keyWidth(width) - 1)
         var lines: [(String, String, Bool)] = []
         for c in [context, .global] {
             lines.append((c == .global ? "Everywhere" : "In \(c.rawValue)", "", true))
-            for b in Keymap.bindings where b.context == c { lines.append((Keymap.keysLabel(b), b.help, false)) }
+            for b in Keymap.bindings where b.context == c {
+                for (i, part) in wrap(b.help, width: helpWidth).enumerated() {
+                    lines.append((i == 0 ? Keymap.keysLabel(b) : "", part, false))
+                }
+            }
         }
         return lines
     }

@@ -4,9 +4,10 @@ extension HelpOverlay {
     static func render(_ buffer: inout Buffer, _ state: AppState) {
         guard let help = state.help else { return }
         let theme = state.theme
-        let lines = help.lines
-        let rect = overlayBox(&buffer, state, width: 72, height: lines.count + 2, title: "Keys (Esc closes)")
-        let keyWidth = min(26, rect.width / 3)
+        let width = boxWidth(state.size)
+        let lines = help.lines(width: width)
+        let rect = overlayBox(&buffer, state, width: width, height: lines.count + 2, title: "Keys (Esc closes)")
+        let keyWidth = Self.keyWidth(width)
         for i in 0..<rect.height {
             let index = help.cursor.top + i
             guard lines.indices.contains(index) else { break }

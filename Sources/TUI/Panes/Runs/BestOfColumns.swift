@@ -49,6 +49,12 @@ extension RunsPane {
         } else {
             state.table.columns.append(column)
             state.table.selectedColumn = state.table.columns.count - 1
+            // A typo would otherwise show as an empty column: say so (the column stays, as the
+            // key may appear in pages not loaded yet).
+            if let metric = key.history?.metric ?? (key.isNumeric ? key.searchKey?.key : nil),
+               !state.table.runs.isEmpty, !state.table.runs.contains(where: { $0.data.metric(metric) != nil }) {
+                showMessage(&state, "no loaded run has metric \(metric): \(column.title) stays empty", isError: true)
+            }
         }
         state.pane = .runs
         clampAll(&state)

@@ -203,8 +203,12 @@ extension RunsPane {
         rebuildRows(&state)
         state.table.cursor = ListCursor()
         clampAll(&state)
+        let runs = state.table.runs
         if keys.isEmpty {
             showMessage(&state, "ungrouped")
+        } else if !runs.isEmpty, let absent = keys.first(where: { key in runs.allSatisfy { key.groupValue(of: $0) == nil } }) {
+            // Most likely a typo: say so rather than show one "(none)" group as if it were data.
+            showMessage(&state, "grouped by \(keys.map(\.header).joined(separator: ", ")), but no loaded run has \(absent.header) (:ungroup)", isError: true)
         } else {
             showMessage(&state, "grouped by \(keys.map(\.header).joined(separator: ", ")) (Enter expands, A: aggregate, :ungroup)")
         }
@@ -235,6 +239,10 @@ extension RunsPane {
     static func cycleAggregate(_ state: inout AppState) -> [Effect] {
         guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
         let column = state.table.columns[state.table.selectedColumn]
+        guard isGrouped(state.table) else {
+            showMessage(&state, "A sets what a grouped table shows for a metric column: group first (= or :group KEY)", isError: true)
+            return []
+        }
         guard column.columnKey.isNumeric else {
             showMessage(&state, "\(column.title) is not a metric: a group shows its common value", isError: true)
             return []
@@ -265,7 +273,8 @@ extension RunsPane {
         state.table.cursor = ListCursor()
         clampAll(&state)
         let by = column == .name ? "group values" : headerTitle(state.table, column)
-        showMessage(&state, "groups sorted by \(by) \(sort.ascending ? "↑" : "↓")")
+        let incomplete = state.table.groups.contains { !$0.isComplete }
+        showMessage(&state, "groups sorted by \(by) \(sort.ascending ? "↑" : "↓")" + (incomplete ? " (groups missing a key stay last)" : ""))
     }
 
     /// The group-by picker: the params, dataset names, tags and attributes of the loaded runs
@@ -320,7 +329,7 @@ extension RunsPane {
         state.pane = .runs
         guard !argument.isEmpty else { state.picker = groupKeyPicker(state); clampAll(&state); return [] }
         do {
-            return setGroupBy(&state, try ColumnKey.parseList(argument))
+            return setGroupBy(&state, try ColumnKey.parseGroupKeys(argument))
         } catch {
             showMessage(&state, "\(error.asMLflowError.message) (usage: :group params.model[,tags.team])", isError: true)
             return []
