@@ -28,3 +28,25 @@ public func resolveTrackingURI(_ argument: String?, environment: [String: String
     try TrackingURI.resolve(argument: argument, environment: environment, cwd: cwd,
                             fileExists: LocalFiles.exists, directoryEntries: LocalFiles.entries)
 }
+
+/// How a store is opened for writing: `existing` refuses a store that is not there;
+/// `createIfMissing` makes it as `mlflow server` does on first start (for SQLite, MLflow's schema
+/// at its alembic head and the Default experiment; for a file store, the Default experiment).
+public enum WriteOpening: Sendable {
+    case existing
+    case createIfMissing
+}
+
+/// Opens the store a resolved tracking URI names for writing, only because the user asked to
+/// change it (an edit, a CLI write command, `mltui serve` without `--read-only`).
+/// `defaultArtifactRoot` is where new experiments keep artifacts when none is given: nil means
+/// MLflow's default for a client writing that store directly.
+public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, defaultArtifactRoot: String? = nil,
+                       warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
+    switch uri {
+    case .fileStore, .sqlite:
+        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .rest(let url):
+        throw MLflowError(.notImplemented, "writing to \(url) is not supported yet")
+    }
+}

@@ -87,9 +87,11 @@ public struct Metric: Sendable, Equatable {
     public var runID: String?
     public var datasetName: String?
     public var datasetDigest: String?
+    /// The logged model the value belongs to (MLflow 3.x `log_metric(model_id=)`); writes only.
+    public var modelID: String?
 
     public init(key: String, value: Double, timestamp: Int64, step: Int64, runID: String? = nil,
-                datasetName: String? = nil, datasetDigest: String? = nil) {
+                datasetName: String? = nil, datasetDigest: String? = nil, modelID: String? = nil) {
         self.key = key
         self.value = value
         self.timestamp = timestamp
@@ -97,6 +99,7 @@ public struct Metric: Sendable, Equatable {
         self.runID = runID
         self.datasetName = datasetName
         self.datasetDigest = datasetDigest
+        self.modelID = modelID
     }
 
     /// MLflow's "latest" value is the one with the greatest (step, timestamp, value), not the last
@@ -113,7 +116,7 @@ public struct Metric: Sendable, Equatable {
     public static func == (a: Metric, b: Metric) -> Bool {
         a.key == b.key && a.timestamp == b.timestamp && a.step == b.step && a.runID == b.runID
             && (a.value == b.value || (a.value.isNaN && b.value.isNaN))
-            && a.datasetName == b.datasetName && a.datasetDigest == b.datasetDigest
+            && a.datasetName == b.datasetName && a.datasetDigest == b.datasetDigest && a.modelID == b.modelID
     }
 }
 
