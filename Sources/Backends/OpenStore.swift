@@ -44,9 +44,11 @@ public enum WriteOpening: Sendable {
 public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, defaultArtifactRoot: String? = nil,
                        warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
     switch uri {
-    case .fileStore, .sqlite:
+    case .fileStore:
         throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
-    case .rest(let url):
-        throw MLflowError(.notImplemented, "writing to \(url) is not supported yet")
+    case .sqlite:
+        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .rest:
+        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
     }
 }
