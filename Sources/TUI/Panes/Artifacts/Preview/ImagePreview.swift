@@ -29,7 +29,7 @@ struct RGBAImage: Equatable, Sendable {
             }
         }
         guard let decoded else {
-            let reason = String(cString: message)
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(PreviewError("cannot decode the \(kind == .png ? "PNG" : "JPEG") image: \(reason.isEmpty ? "not an image" : reason)"))
         }
         defer { free(decoded) }
