@@ -42,6 +42,16 @@ final class PlotPanesTests: XCTestCase {
         XCTAssertEqual(exact.fraction(of: .number(2)), 0.5)
     }
 
+    func testNumberLabelsKeepTheirMagnitudeWhenCut() {
+        XCTAssertEqual(fitNumberLabel("1.272e-05", width: 7), "1.27e-5", "mantissa digits go, the exponent stays")
+        XCTAssertEqual(fitNumberLabel("1.272e-05", width: 4), "1e-5")
+        XCTAssertEqual(fitNumberLabel("0.12345", width: 4), "0.12")
+        XCTAssertEqual(fitNumberLabel("123456", width: 5), "1.2e5", "whole digits are never cut off")
+        XCTAssertEqual(fitNumberLabel("0.00012", width: 4), "1e-4", "a value that would round to 0")
+        XCTAssertEqual(fitNumberLabel("0.5", width: 8), "0.5", "a label that fits is kept")
+        XCTAssertEqual(fitNumberLabel("adam-long", width: 4), "adam-long", "categories are cut elsewhere")
+    }
+
     func testParamsReadAsNumbersOnlyWhenEveryValueIsOne() {
         let source = PlottedRuns(runs: PlotFixtures.runs)
         XCTAssertEqual(source.values(.param("lr"))[0], .number(0.1))

@@ -101,8 +101,10 @@ public func renderParallel(_ buffer: inout Buffer, _ rect: Rect, _ axes: [Parall
         place(axis.name, i, y: rect.y, style: i == selectedAxis ? styles.selectedAxis : styles.label)
         switch axis.axis.kind {
         case .numeric:
-            if let hi = axis.axis.ticks.last { place(hi.label, i, y: rect.y + 1, style: styles.label) }
-            if let lo = axis.axis.ticks.first, axis.axis.ticks.count > 1 { place(lo.label, i, y: plotY + plotHeight, style: styles.label) }
+            if let hi = axis.axis.ticks.last { place(fitNumberLabel(hi.label, width: room), i, y: rect.y + 1, style: styles.label) }
+            if let lo = axis.axis.ticks.first, axis.axis.ticks.count > 1 {
+                place(fitNumberLabel(lo.label, width: room), i, y: plotY + plotHeight, style: styles.label)
+            }
         case .categorical:
             // Beside the axis (left of the last one), one per row at most.
             var used = Set<Int>()

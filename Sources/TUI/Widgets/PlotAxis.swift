@@ -144,3 +144,41 @@ extension Theme {
         return [dim, base, bold]
     }
 }
+
+/// A number's label cut to `width` columns without losing its magnitude: mantissa digits go
+/// first ("1.272e-05" → "1.27e-5" → "1e-5"), then decimals ("0.12345" → "0.12"); only a label
+/// that still does not fit is cut at the end. Non-numeric labels are returned as they are.
+func fitNumberLabel(_ text: String, width: Int) -> String {
+    guard text.count > width, Double(text) != nil else { return text }
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        let mantissa = String(text[..<e])
+        let exponent = Int(text[text.index(after: e)...]) ?? 0
+        let suffix = "e\(exponent)"
+        let value = Double(mantissa) ?? 0
+        for digits in stride(from: 6, through: 0, by: -1) {
+            let candidate = trimmedDecimal(value, decimals: digits) + suffix
+            if candidate.count <= width { return candidate }
+        }
+        return String((trimmedDecimal(value, decimals: 0) + suffix).prefix(width))
+    }
+    let value = Double(text) ?? 0
+    if let dot = text.firstIndex(of: ".") {
+        let whole = text.distance(from: text.startIndex, to: dot)
+        if whole <= width {
+            let candidate = trimmedDecimal(value, decimals: max(0, width - whole - 1))
+            if candidate.count <= width, Double(candidate) != 0 || value == 0 { return candidate }
+        }
+    }
+    // Too many whole digits (or a small value that would round to 0): exponent form.
+    return fitNumberLabel(String(format: "%.6e", value), width: width)
+}
+
+/// `value` with at most `decimals` decimals, trailing zeros and a bare point dropped.
+private func trimmedDecimal(_ value: Double, decimals: Int) -> String {
+    var text = String(format: "%.\(decimals)f", value)
+    if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text == "-0" ? "0" : text
+}
