@@ -185,12 +185,24 @@ final class BestOfColumnTests: XCTestCase {
 
     // MARK: sorting
 
+    func testACursorOnTheFirstRowFollowsTheBestRunWhileValuesArrive() {
+        var state = Fixtures.loadedState()
+        let load = summaryLoads(reduce(&state, .command("column max(metrics.f1)")))[0]
+        state.pane = .runs
+        state.press(.char("s"))
+        _ = answer(&state, load, ["bbb222": MetricSummary(min: 0, max: 0.5), "ddd444": MetricSummary(min: 0, max: 2)])
+        XCTAssertEqual(state.table.cursor.index, 0)
+        XCTAssertEqual(state.selectedRun?.info.runID, "ddd444", "the greatest value is on the first row, under the cursor")
+    }
+
     func testSortByBestOfColumnIsLocalWithMissingValuesLast() {
         var state = Fixtures.loadedState()
         let load = summaryLoads(reduce(&state, .command("column max(metrics.f1)")))[0]
         state.pane = .runs
         let effects = state.press(.char("s"))
         XCTAssertNil(effects.compactMap(\.runSearch).first, "MLflow is not asked to sort")
+        XCTAssertEqual(state.table.cursor.index, 0, "a new order is read from the top")
+        state.press(.char("j"))
         XCTAssertEqual(state.table.view.localSort, LocalSort(column: .best(.max, "f1"), ascending: false))
         XCTAssertTrue(render(state).text.contains("sort max(f1) ↓ (local, loading)"), render(state).text)
         _ = answer(&state, load, ["bbb222": MetricSummary(min: 0, max: 0.5), "ccc333": MetricSummary(min: .nan, max: .nan),
@@ -199,8 +211,9 @@ final class BestOfColumnTests: XCTestCase {
         XCTAssertEqual(Array(order().prefix(4)), ["eee555", "ddd444", "bbb222", "ccc333"], "numbers, then NaN, then none")
         XCTAssertEqual(Set(order().suffix(2)), ["aaa111", "fff666"])
         XCTAssertTrue(render(state).text.contains("sort max(f1) ↓ (local)"))
-        XCTAssertEqual(state.selectedRun?.info.runID, "aaa111", "the cursor stays on its run")
+        XCTAssertEqual(state.selectedRun?.info.runID, "bbb222", "off the top, the cursor stays on its run")
         state.press(.char("s"))
+        XCTAssertEqual(state.table.cursor.index, 0)
         XCTAssertEqual(Array(order().prefix(4)), ["bbb222", "ddd444", "eee555", "ccc333"], "ascending: still NaN and missing last")
         // A tree keeps each top-level run with its children.
         state.press(.char("n"))

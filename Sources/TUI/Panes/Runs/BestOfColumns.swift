@@ -76,14 +76,16 @@ extension RunsPane {
             state.table.sort = nil
             return [searchRuns(&state, mode: .replace)]
         }
-        resortKeepingCursor(&state)
+        rebuildRows(&state)
+        state.table.cursor = ListCursor()  // a new order is read from its first row, as MLflow's order is
         clampAll(&state)
         return []
     }
 
-    /// Rebuilds the rows in the local sort's order, the cursor staying on its run.
+    /// Rebuilds the rows in the local sort's order as values arrive: a cursor on the first row
+    /// stays there (the best run so far), any other stays on its run.
     static func resortKeepingCursor(_ state: inout AppState) {
-        let selected = state.selectedRun?.info.runID
+        let selected = state.table.cursor.index == 0 ? nil : state.selectedRun?.info.runID
         rebuildRows(&state)
         if let selected, let row = state.table.row(ofRun: selected) { state.table.cursor.index = row }
     }
