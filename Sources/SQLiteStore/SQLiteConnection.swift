@@ -70,7 +70,15 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeoutMs)
+        // Not sqlite3_busy_timeout: its sleeps grow to 100 ms, and while writers commit back to
+        // back (rollback journal) the file is free only for the few ms between two commits, so a
+        // waiter that sleeps long keeps missing them and times out. Trying every millisecond
+        // catches those gaps; the timeout stays the same.
+        sqlite3_busy_handler(db, { limit, tries in
+            guard Int(tries) < Int(bitPattern: limit) else { return 0 }
+            usleep(1000)
+            return 1
+        }, UnsafeMutableRawPointer(bitPattern: Int(busyTimeoutMs)))
     }
 
     deinit { sqlite3_close_v2(handle) }
