@@ -93,6 +93,50 @@ final class SQLiteWriterTests: XCTestCase {
         XCTAssert(differences.isEmpty, differences.joined(separator: "\n"))
     }
 
+    /// The rows themselves, for what MLflow's client does not show: the run columns it never
+    /// reads (source_*, entry_point_name, deleted_time), NaN stored as 0 with is_nan, ±inf as
+    /// ±max double, latest_metrics, inputs and tags of every kind. Generated ids are left out.
+    func testRowsAreMLflows() async throws {
+        let w = try await Self.write()
+        let queries = [
+            "SELECT name, lifecycle_stage, workspace, creation_time IS NOT NULL, creation_time = last_update_time FROM experiments ORDER BY name",
+            "SELECT e.name, t.key, t.value FROM experiment_tags t JOIN experiments e USING (experiment_id) ORDER BY e.name, t.key",
+            """
+            SELECT r.name, r.source_type, r.source_name, r.entry_point_name, r.user_id, r.status, r.start_time, r.end_time,
+                   r.source_version, r.lifecycle_stage, r.deleted_time IS NULL, e.name FROM runs r
+            JOIN experiments e USING (experiment_id) ORDER BY r.start_time, r.name
+            """,
+            "SELECT r.name, t.key, t.value FROM tags t JOIN runs r USING (run_uuid) ORDER BY r.start_time, t.key",
+            "SELECT r.name, p.key, length(p.value) FROM params p JOIN runs r USING (run_uuid) ORDER BY r.start_time, p.key",
+            """
+            SELECT r.name, m.key, m.value, m.timestamp, m.step, m.is_nan FROM metrics m JOIN runs r USING (run_uuid)
+            ORDER BY r.start_time, m.key, m.timestamp, m.step, m.value
+            """,
+            "SELECT r.name, m.key, m.value, m.timestamp, m.step, m.is_nan FROM latest_metrics m JOIN runs r USING (run_uuid) ORDER BY r.start_time, m.key",
+            """
+            SELECT d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile, e.name
+            FROM datasets d JOIN experiments e USING (experiment_id) ORDER BY d.name
+            """,
+            """
+            SELECT i.source_type, i.destination_type, i.step, COALESCE(r1.name, r2.name, ''), COUNT(t.name) FROM inputs i
+            LEFT JOIN runs r1 ON r1.run_uuid = i.destination_id LEFT JOIN runs r2 ON r2.run_uuid = i.source_id
+            LEFT JOIN input_tags t USING (input_uuid) GROUP BY i.input_uuid ORDER BY 1, 2, 3, 4
+            """,
+            "SELECT name, tag_key, tag_value FROM logged_model_tags JOIN logged_models USING (model_id) ORDER BY name, tag_key",
+            "SELECT name, param_key, param_value FROM logged_model_params JOIN logged_models USING (model_id) ORDER BY name, param_key",
+            """
+            SELECT name, status, lifecycle_stage, model_type, status_message, creation_timestamp_ms <= last_updated_timestamp_ms
+            FROM logged_models ORDER BY name
+            """,
+            "SELECT metric_name, metric_value, metric_timestamp_ms, metric_step, dataset_name FROM logged_model_metrics ORDER BY metric_name",
+        ]
+        for query in queries {
+            let expected = try Self.rows(w.mlflowDB, query), actual = try Self.rows(w.mltuiDB, query)
+            XCTAssertFalse(expected.isEmpty, query)
+            XCTAssertEqual(expected, actual, query)
+        }
+    }
+
     /// What a new store holds besides the writes: the schema, entry for entry in `sqlite_master`,
     /// and the rows MLflow's first start leaves (alembic_version, the default workspace).
     func testNewStoreHasMLflowsSchema() async throws {
@@ -101,6 +145,7 @@ final class SQLiteWriterTests: XCTestCase {
         let query = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
         let expected = try Self.rows(w.mlflowDB, query), actual = try Self.rows(w.mltuiDB, query)
         XCTAssertGreaterThan(expected.count, 100)
+        XCTAssertEqual(MLflowSchema.alembicHead, SchemaCheck.head)
         XCTAssertEqual(expected.count, actual.count)
         for (e, a) in zip(expected, actual) where e != a { XCTFail("sqlite_master differs:\n  MLflow: \(e)\n  mltui:  \(a)") }
         for table in ["alembic_version", "workspaces"] {
