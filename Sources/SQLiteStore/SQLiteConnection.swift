@@ -149,6 +149,17 @@ final class SQLiteConnection: @unchecked Sendable {
         return Int(sqlite3_changes(handle))
     }
 
+    /// Runs one statement once per row of bindings, prepared once (a batch of 1,000 metrics).
+    func runEach(_ sql: String, _ rows: [[SQLValue]]) throws {
+        guard !rows.isEmpty else { return }
+        let stmt = try prepare(sql)
+        for bindings in rows {
+            try stmt.bind(bindings)
+            while try stmt.step() {}
+            stmt.reset()
+        }
+    }
+
     /// The rowid the last INSERT on this connection gave its row.
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -192,6 +203,12 @@ final class SQLiteStatement {
             }
             guard rc == SQLITE_OK else { throw connection.lastError(rc) }
         }
+    }
+
+    /// Makes the statement ready to run again with new bindings.
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     /// Advances to the next row; false when done.

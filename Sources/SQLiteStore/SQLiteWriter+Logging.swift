@@ -139,10 +139,13 @@ extension SQLiteWriter {
                 LatestMetric(step: row.int(c.2), timestamp: row.int(c.1), value: row.double(c.0), isNaN: row.int(c.3) != 0)
             }.first
         }
+        try db.runEach("INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
+                       metrics.map { m in
+                           let (isNaN, value) = sanitized(m.value)
+                           return [.text(m.key), .double(value), .int(m.timestamp), .text(runID), .int(m.step), .int(isNaN ? 1 : 0)]
+                       })
         for m in metrics {
             let (isNaN, value) = sanitized(m.value)
-            try db.run("INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(m.key), .double(value), .int(m.timestamp), .text(runID), .int(m.step), .int(isNaN ? 1 : 0)])
             let candidate = LatestMetric(step: m.step, timestamp: m.timestamp, value: value, isNaN: isNaN)
             if let current = latest[m.key], !candidate.isLater(than: current) { continue }
             latest[m.key] = candidate

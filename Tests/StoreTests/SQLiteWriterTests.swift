@@ -176,6 +176,12 @@ final class SQLiteWriterTests: XCTestCase {
         let runs = try await writer.searchRuns(RunSearch(experimentIDs: ["0"]))
         XCTAssertEqual(runs.items.map(\.info.runName), ["by-mlflow"])
         XCTAssertEqual(runs.items.first?.data.params, [Param("p", "1")])
+        // The same search after a write through the writer: the read side's page cache does not
+        // answer from before it.
+        let runID = try XCTUnwrap(runs.items.first?.info.runID)
+        try await writer.setTag(runID: runID, tag: Tag("after", "1"))
+        let again = try await writer.searchRuns(RunSearch(experimentIDs: ["0"]))
+        XCTAssertEqual(again.items.first?.data.tag("after"), "1")
         // A model logged without a name gets one of MLflow's shape (the dump cannot compare it).
         let model = try await writer.createLoggedModel(LoggedModelCreation(experimentID: "0"))
         XCTAssertNotNil(model.name.range(of: "^[a-z]+-[a-z]+-[0-9]+$", options: .regularExpression), model.name)
