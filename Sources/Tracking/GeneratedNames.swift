@@ -1,6 +1,6 @@
 /// Run and logged-model names as MLflow generates them when none is given
 /// (`mlflow/utils/name_utils.py` `_generate_random_name`): "adjective-noun-N", N in 0...1000,
-/// at most 20 characters. The words are MLflow's own lists.
+/// at most 20 characters. The shape is MLflow's; the words are mltui's own.
 public enum GeneratedNames {
     public static func random() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -18,37 +18,30 @@ public enum GeneratedNames {
     }
 
     static let predicates = [
-        "abundant", "able", "abrasive", "adorable", "adaptable", "adventurous", "aged", "agreeable",
-        "ambitious", "amazing", "amusing", "angry", "auspicious", "awesome", "bald", "beautiful", "bemused",
-        "bedecked", "big", "bittersweet", "blushing", "bold", "bouncy", "brawny", "bright", "burly", "bustling",
-        "calm", "capable", "carefree", "capricious", "caring", "casual", "charming", "chill", "classy", "clean",
-        "clumsy", "colorful", "crawling", "dapper", "debonair", "dashing", "defiant", "delicate", "delightful",
-        "dazzling", "efficient", "enchanting", "entertaining", "enthused", "exultant", "fearless", "flawless",
-        "fortunate", "fun", "funny", "gaudy", "gentle", "gifted", "glamorous", "grandiose", "gregarious",
-        "handsome", "hilarious", "honorable", "illustrious", "incongruous", "indecisive", "industrious",
-        "intelligent", "inquisitive", "intrigued", "invincible", "judicious", "kindly", "languid", "learned",
-        "legendary", "likeable", "loud", "luminous", "luxuriant", "lyrical", "magnificent", "marvelous",
-        "masked", "melodic", "merciful", "mercurial", "monumental", "mysterious", "nebulous", "nervous",
-        "nimble", "nosy", "omniscient", "orderly", "overjoyed", "peaceful", "painted", "persistent", "placid",
-        "polite", "popular", "powerful", "puzzled", "rambunctious", "rare", "rebellious", "respected",
-        "resilient", "righteous", "receptive", "redolent", "resilient", "rogue", "rumbling", "salty", "sassy",
-        "secretive", "selective", "sedate", "serious", "shivering", "skillful", "sincere", "skittish", "silent",
-        "smiling", "sneaky", "sophisticated", "spiffy", "stately", "suave", "stylish", "tasteful", "thoughtful",
-        "thundering", "traveling", "treasured", "trusting", "unequaled", "upset", "unique", "unleashed",
-        "useful", "upbeat", "unruly", "valuable", "vaunted", "victorious", "welcoming", "whimsical", "wistful",
-        "wise", "worried", "youthful", "zealous"
+        "agile", "amber", "ancient", "ardent", "azure", "balmy", "bashful", "blazing", "blithe", "breezy",
+        "brisk", "bronze", "bubbly", "candid", "cheery", "civil", "cobalt", "coral", "cosmic", "cozy",
+        "crimson", "crisp", "curious", "daring", "dainty", "deft", "dewy", "dreamy", "dusky", "eager",
+        "earnest", "elated", "elegant", "epic", "fabled", "fancy", "feisty", "fervent", "fiery", "fleet",
+        "floral", "fluent", "frosty", "frugal", "gallant", "gleaming", "glossy", "golden", "graceful",
+        "grand", "hardy", "hazy", "hearty", "humble", "icy", "idle", "jade", "jaunty", "jolly", "jovial",
+        "keen", "kindred", "lavish", "lively", "lofty", "lucid", "lunar", "mellow", "merry", "mighty",
+        "misty", "modest", "mossy", "nifty", "noble", "nomadic", "novel", "opal", "ornate", "patient",
+        "plucky", "polar", "prime", "proud", "quaint", "quick", "quiet", "quirky", "radiant", "rapid",
+        "regal", "rosy", "rowdy", "rustic", "sage", "scarlet", "serene", "shiny", "silken", "silver", "sleek",
+        "snowy", "solar", "sonic", "spry", "stellar", "sturdy", "sunny", "swift", "tidal", "tranquil",
+        "trusty", "twilit", "urban", "valiant", "velvet", "vernal", "vivid", "warm", "wily", "windy", "witty",
+        "zesty", "zippy"
     ]
 
     static let nouns = [
-        "ant", "ape", "asp", "auk", "bass", "bat", "bear", "bee", "bird", "boar", "bug", "calf", "carp", "cat",
-        "chimp", "cod", "colt", "conch", "cow", "crab", "crane", "croc", "crow", "cub", "deer", "doe", "dog",
-        "dolphin", "donkey", "dove", "duck", "eel", "elk", "fawn", "finch", "fish", "flea", "fly", "foal",
-        "fowl", "fox", "frog", "gnat", "gnu", "goat", "goose", "grouse", "grub", "gull", "hare", "hawk", "hen",
-        "hog", "horse", "hound", "jay", "kit", "kite", "koi", "lamb", "lark", "loon", "lynx", "mare", "midge",
-        "mink", "mole", "moose", "moth", "mouse", "mule", "newt", "owl", "ox", "panda", "penguin", "perch",
-        "pig", "pug", "quail", "ram", "rat", "ray", "robin", "roo", "rook", "seal", "shad", "shark", "sheep",
-        "shoat", "shrew", "shrike", "shrimp", "skink", "skunk", "sloth", "slug", "smelt", "snail", "snake",
-        "snipe", "sow", "sponge", "squid", "squirrel", "stag", "steed", "stoat", "stork", "swan", "tern",
-        "toad", "trout", "turtle", "vole", "wasp", "whale", "wolf", "worm", "wren", "yak", "zebra"
+        "acorn", "alder", "anvil", "aspen", "atlas", "badger", "basin", "beacon", "birch", "bison", "bluff",
+        "bramble", "brook", "canyon", "cedar", "comet", "condor", "coral", "cove", "crest", "cricket", "dune",
+        "eagle", "ember", "falcon", "fern", "fjord", "flint", "gecko", "geyser", "glacier", "glade", "grove",
+        "harbor", "heron", "hill", "ibex", "iris", "island", "jackal", "juniper", "kestrel", "lagoon",
+        "lantern", "larch", "lemur", "lichen", "lotus", "lynx", "magpie", "maple", "marmot", "meadow", "mesa",
+        "meteor", "moss", "nebula", "oak", "ocelot", "orbit", "orchid", "osprey", "otter", "panther",
+        "pebble", "pine", "plover", "pond", "prairie", "puffin", "quail", "quartz", "raven", "reef", "ridge",
+        "river", "robin", "sequoia", "shoal", "sparrow", "spruce", "stork", "summit", "thicket", "tiger",
+        "topaz", "tundra", "valley", "vole", "walrus", "willow", "wren", "yak", "zebra"
     ]
 }
