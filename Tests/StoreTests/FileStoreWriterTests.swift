@@ -15,8 +15,15 @@ final class FileStoreWriterTests: XCTestCase {
 
     func script(_ name: String) -> String { MLflowPython.scripts.appendingPathComponent(name).path }
 
+    /// A temporary folder removed when the test ends.
+    func scratch(_ name: String) throws -> String {
+        let path = try temporaryDirectory(name)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
     func newStore(_ name: String) throws -> (path: String, store: FileStore) {
-        let path = try temporaryDirectory(name) + "/mlruns"
+        let path = try scratch(name) + "/mlruns"
         let writer = try openWriter(.fileStore(path: path), opening: .createIfMissing, warn: { _ in })
         return (path, try XCTUnwrap(writer as? FileStore))
     }
@@ -40,6 +47,7 @@ final class FileStoreWriterTests: XCTestCase {
         ], params: [Param("lr", "0.1"), Param("odd", Self.oddValue)], tags: [Tag("t1", "1"), Tag("yes", "no")])
         try await s.logParam(runID: r1, param: Param("lr", "0.1"))
         try await s.logParam(runID: r1, param: Param("batch", "32"))
+        try await s.logParam(runID: r1, param: Param("long", String(repeating: "x", count: 7000)))
         try await s.setTag(runID: r1, tag: Tag("gone", "soon"))
         try await s.deleteTag(runID: r1, key: "gone")
         try await s.logMetric(runID: r1, metric: Metric(key: "loss", value: -0.0, timestamp: 1006, step: 3))
@@ -84,19 +92,28 @@ final class FileStoreWriterTests: XCTestCase {
     }
 
     func testWritesReadBackByMLflowAsMLflowWroteThem() async throws {
-        let theirs = try temporaryDirectory("fsw-mlflow") + "/mlruns"
+        let theirs = try scratch("fsw-mlflow") + "/mlruns"
         _ = try MLflowPython.run(script("write_ops.py"), [theirs])
         let (ours, store) = try newStore("fsw-mltui")
         try await performOperations(store)
 
         let expected = try StoreDump.text(uri: theirs)
+        // What a writer killed between writing a temporary file and renaming it leaves behind
+        // is never read as data by MLflow.
+        for folder in try leftoverFolders(ours) {
+            XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/.mltui-tmp-left-behind", contents: Data("x: [".utf8)))
+        }
         let actual = try StoreDump.text(uri: ours)
         XCTAssertEqual(actual, expected, "MLflow reads the store mltui wrote differently from the one it wrote itself")
         let expectedShape = String(decoding: try MLflowPython.run(script("store_shape.py"), [theirs]), as: UTF8.self)
-        let actualShape = String(decoding: try MLflowPython.run(script("store_shape.py"), [ours]), as: UTF8.self)
+        let shapeLines = String(decoding: try MLflowPython.run(script("store_shape.py"), [ours]), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        let planted = shapeLines.filter { $0.hasSuffix(".mltui-tmp-left-behind") }
+        XCTAssertEqual(planted.count, try leftoverFolders(ours).count)
+        let actualShape = shapeLines.filter { !$0.hasSuffix(".mltui-tmp-left-behind") }.joined(separator: "\n")
         XCTAssertEqual(actualShape, expectedShape, "files, meta.yaml keys or bytes differ")
         XCTAssertFalse(actualShape.contains("NOT AS MLFLOW WRITES IT"))
-        XCTAssertFalse(actualShape.contains(".mltui-tmp"), "a temporary file was left behind")
+        XCTAssertFalse(actualShape.contains(".mltui-tmp"), "a write left a temporary file behind")
 
         // What this same object read before the writes is not served stale after them.
         let runs = try await store.searchRuns(RunSearch(experimentIDs: [try await store.getExperimentByName("exp-a").experimentID],
@@ -104,9 +121,19 @@ final class FileStoreWriterTests: XCTestCase {
         XCTAssertEqual(Set(runs.items.map(\.info.runName)), ["first: run", "renamed", "deleted one", "killed"])
     }
 
+    /// The store root, the experiment with logged models, one of its runs and its model folders.
+    func leftoverFolders(_ root: String) throws -> [String] {
+        let fm = FileManager.default
+        let experiment = try XCTUnwrap(try fm.contentsOfDirectory(atPath: root).first { fm.fileExists(atPath: root + "/" + $0 + "/models") })
+        let folder = root + "/" + experiment
+        let run = try XCTUnwrap(try fm.contentsOfDirectory(atPath: folder).first { $0.count == 32 })
+        let models = try fm.contentsOfDirectory(atPath: folder + "/models").map { folder + "/models/" + $0 }
+        return [root, folder, folder + "/" + run] + models
+    }
+
     func testReadsAfterWritesAreFresh() async throws {
         let (path, store) = try newStore("fsw-fresh")
-        let cache = try temporaryDirectory("fsw-cache")
+        let cache = try scratch("fsw-cache")
         let reader = try FileStore(root: path, warn: { _ in }, cacheDirectory: cache)
         let run = try await store.createRun(RunCreation(experimentID: "0", startTime: 1, runName: "before"))
         let id = run.info.runID
@@ -130,7 +157,7 @@ final class FileStoreWriterTests: XCTestCase {
     }
 
     func testNewStoreIsWhatMLflowCreates() async throws {
-        let theirs = try temporaryDirectory("fsw-new-mlflow") + "/mlruns"
+        let theirs = try scratch("fsw-new-mlflow") + "/mlruns"
         _ = try MLflowPython.run("-c", ["import sys; from mlflow.tracking import MlflowClient; MlflowClient(tracking_uri=sys.argv[1]).search_experiments()", theirs])
         let (ours, _) = try newStore("fsw-new-mltui")
         XCTAssertEqual(try StoreDump.text(uri: ours), try StoreDump.text(uri: theirs))
@@ -140,7 +167,7 @@ final class FileStoreWriterTests: XCTestCase {
     }
 
     func testErrorsAsMLflowRaisesThem() async throws {
-        let expected = try XCTUnwrap(try MLflowPython.json(script("write_errors.py"), [try temporaryDirectory("fsw-err-mlflow") + "/mlruns"]) as? [String: [String: String]])
+        let expected = try XCTUnwrap(try MLflowPython.json(script("write_errors.py"), [try scratch("fsw-err-mlflow") + "/mlruns"]) as? [String: [String: String]])
         let (_, s) = try newStore("fsw-err-mltui")
         let e1 = try await s.createExperiment(name: "e1", artifactLocation: nil, tags: [])
         _ = try await s.createExperiment(name: "e2", artifactLocation: nil, tags: [])
@@ -181,6 +208,13 @@ final class FileStoreWriterTests: XCTestCase {
             ("missing run", { _ = try await s.getRun(id: missingRun) }),
             ("delete missing run", { try await s.deleteRun(id: missingRun) }),
             ("tag on missing run", { try await s.setTag(runID: missingRun, tag: Tag("k", "v")) }),
+            ("bad param key", { try await s.logParam(runID: r, param: Param("../up", "1")) }),
+            ("bad metric key in batch", { try await s.logBatch(runID: r, metrics: [Metric(key: "a//b", value: 1, timestamp: 1, step: 0)], params: [], tags: []) }),
+            ("bad run id", { try await s.setTag(runID: "bad id!", tag: Tag("k", "v")) }),
+            ("too many params", { try await s.logBatch(runID: r, metrics: [], params: (0..<101).map { Param("p\($0)", "1") }, tags: []) }),
+            ("duplicate param keys", { try await s.logBatch(runID: r, metrics: [], params: [Param("dup", "1"), Param("dup", "2")], tags: []) }),
+            ("empty experiment name", { _ = try await s.createExperiment(name: "", artifactLocation: nil, tags: []) }),
+            ("bad tag key", { try await s.setTag(runID: r, tag: Tag("a/../../b", "v")) }),
         ]
         XCTAssertEqual(Set(cases.map(\.0)), Set(expected.keys), "keep the cases in step with write_errors.py")
         let ids = [r: "<r>", d: "<d>", e1: "<e1>", g: "<g>", m: "<m>"]

@@ -67,6 +67,13 @@ def main(root):
         "missing run": lambda: s.get_run(MISSING_RUN),
         "delete missing run": lambda: s.delete_run(MISSING_RUN),
         "tag on missing run": lambda: s.set_tag(MISSING_RUN, RunTag("k", "v")),
+        "bad param key": lambda: s.log_param(r, Param("../up", "1")),
+        "bad metric key in batch": lambda: s.log_batch(r, [Metric("a//b", 1.0, 1, 0)], [], []),
+        "bad run id": lambda: s.set_tag("bad id!", RunTag("k", "v")),
+        "too many params": lambda: s.log_batch(r, [], [Param(f"p{i}", "1") for i in range(101)], []),
+        "duplicate param keys": lambda: s.log_batch(r, [], [Param("dup", "1"), Param("dup", "2")], []),
+        "empty experiment name": lambda: s.create_experiment(""),
+        "bad tag key": lambda: s.set_tag(r, RunTag("a/../../b", "v")),
     }
     ids = {r: "<r>", d: "<d>", e1: "<e1>", g: "<g>", m: "<m>"}
     out = {}

@@ -30,6 +30,7 @@ def main(store):
                 params=[Param("lr", "0.1"), Param("odd", ODD_VALUE)], tags=[RunTag("t1", "1"), RunTag("yes", "no")])
     c.log_param(r1, "lr", "0.1")
     c.log_param(r1, "batch", "32")
+    c.log_param(r1, "long", "x" * 7000)  # truncated to 6000 characters
     c.set_tag(r1, "gone", "soon")
     c.delete_tag(r1, "gone")
     c.log_metric(r1, "loss", -0.0, timestamp=1006, step=3)
