@@ -193,7 +193,7 @@ extension FileStore {
 
     /// `_log_run_metric` and, for a metric of a logged model, `_log_model_metric`.
     private func appendMetric(_ metric: Metric, to run: IndexedRun) throws {
-        var line = "\(metric.timestamp) \(JSONWriter.pythonRepr(metric.value)) \(metric.step)"
+        var line = "\(metric.timestamp) \(PythonText.repr(metric.value)) \(metric.step)"
         var dataset = ""
         if let name = metric.datasetName, let digest = metric.datasetDigest { dataset = " \(name) \(digest)" }
         try StoreFiles.append(run.path + "/metrics/" + metric.key, line: line + dataset + "\n")

@@ -41,11 +41,11 @@ extension FileStore: TrackingWriter {
 
     public func deleteExperimentTag(experimentID: String, key: String) async throws {
         try await write {
-            try WriteValidation.tagName(key)
             let experiment = try self.existingExperiment(experimentID)
             guard experiment.lifecycleStage == .active else {
                 throw MLflowError.invalidParameter("The experiment \(experiment.experimentID) must be in the 'active' lifecycle_stage to delete tags")
             }
+            try WriteValidation.tagName(key)
             let path = try self.experimentFolder(experimentID) + "/tags/" + key
             guard PosixFiles.exists(path) else {
                 throw MLflowError.notFound("No tag with name: \(key) in experiment with id \(experimentID)")

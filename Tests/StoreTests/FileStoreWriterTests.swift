@@ -43,7 +43,8 @@ final class FileStoreWriterTests: XCTestCase {
         try await s.logBatch(runID: r1, metrics: [
             Metric(key: "loss", value: 1.5, timestamp: 1001, step: 0), Metric(key: "loss", value: .nan, timestamp: 1002, step: 1),
             Metric(key: "loss", value: .infinity, timestamp: 1003, step: 2), Metric(key: "acc", value: 1e-05, timestamp: 1004, step: 0),
-            Metric(key: "acc", value: 123456789.125, timestamp: 1005, step: 1),
+            Metric(key: "acc", value: 123456789.125, timestamp: 1005, step: 1), Metric(key: "acc", value: 1e15, timestamp: 1008, step: 2),
+            Metric(key: "acc", value: 1e16, timestamp: 1009, step: 3), Metric(key: "acc", value: -2.5e-07, timestamp: 1010, step: 4),
         ], params: [Param("lr", "0.1"), Param("odd", Self.oddValue)], tags: [Tag("t1", "1"), Tag("yes", "no")])
         try await s.logParam(runID: r1, param: Param("lr", "0.1"))
         try await s.logParam(runID: r1, param: Param("batch", "32"))

@@ -26,7 +26,8 @@ def main(store):
     r1 = c.create_run(a, start_time=1000, tags={"k": "v", "mlflow.user": "someone"}, run_name="first: run").info.run_id
     c.log_batch(r1, metrics=[Metric("loss", 1.5, 1001, 0), Metric("loss", float("nan"), 1002, 1),
                              Metric("loss", float("inf"), 1003, 2), Metric("acc", 1e-05, 1004, 0),
-                             Metric("acc", 123456789.125, 1005, 1)],
+                             Metric("acc", 123456789.125, 1005, 1), Metric("acc", 1e15, 1008, 2),
+                             Metric("acc", 1e16, 1009, 3), Metric("acc", -2.5e-07, 1010, 4)],
                 params=[Param("lr", "0.1"), Param("odd", ODD_VALUE)], tags=[RunTag("t1", "1"), RunTag("yes", "no")])
     c.log_param(r1, "lr", "0.1")
     c.log_param(r1, "batch", "32")
