@@ -161,10 +161,22 @@ final class FileStoreWriterTests: XCTestCase {
         let theirs = try scratch("fsw-new-mlflow") + "/mlruns"
         _ = try MLflowPython.run("-c", ["import sys; from mlflow.tracking import MlflowClient; MlflowClient(tracking_uri=sys.argv[1]).search_experiments()", theirs])
         let (ours, _) = try newStore("fsw-new-mltui")
-        XCTAssertEqual(try StoreDump.text(uri: ours), try StoreDump.text(uri: theirs))
+        let expected = try StoreDump.text(uri: theirs)
+        XCTAssertEqual(try StoreDump.text(uri: ours), expected)
         XCTAssertEqual(String(decoding: try MLflowPython.run(script("store_shape.py"), [ours]), as: UTF8.self),
                        String(decoding: try MLflowPython.run(script("store_shape.py"), [theirs]), as: UTF8.self))
         XCTAssertThrowsError(try openWriter(.fileStore(path: ours + "-missing"), opening: .existing, warn: { _ in }))
+
+        // A writer killed while creating a run or an experiment has written everything but the
+        // meta.yaml it writes last: MLflow skips such a folder.
+        let fm = FileManager.default
+        for sub in ["metrics", "params", "artifacts", "tags"] {
+            try fm.createDirectory(atPath: ours + "/0/0123456789abcdef0123456789abcdef/" + sub, withIntermediateDirectories: true)
+        }
+        XCTAssertTrue(fm.createFile(atPath: ours + "/0/0123456789abcdef0123456789abcdef/tags/mlflow.runName", contents: Data("half".utf8)))
+        try fm.createDirectory(atPath: ours + "/123456789012345678/tags", withIntermediateDirectories: true)
+        XCTAssertTrue(fm.createFile(atPath: ours + "/123456789012345678/tags/k", contents: Data("v".utf8)))
+        XCTAssertEqual(try StoreDump.text(uri: ours), expected)
     }
 
     func testErrorsAsMLflowRaisesThem() async throws {
