@@ -277,6 +277,91 @@ final class FileStoreWriterTests: XCTestCase {
         }
     }
 
+    /// A writer killed with SIGKILL at arbitrary moments (this test runs itself as the writer)
+    /// leaves a store MLflow reads, holding every write it acknowledged: metric points, params,
+    /// tags and the renames and status changes that rewrite meta.yaml.
+    func testKilledWriterLeavesWhatItAcknowledged() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let store = environment["MLTUI_FSW_KILL_STORE"], let runID = environment["MLTUI_FSW_KILL_RUN"] {
+            return try await writeUntilKilled(store: store, runID: runID, first: Int(environment["MLTUI_FSW_KILL_FROM"] ?? "0") ?? 0)
+        }
+        let (path, store) = try newStore("fsw-kill")
+        let runID = try await store.createRun(RunCreation(experimentID: "0", startTime: 1, runName: "name-0")).info.runID
+        var acknowledged: [Int] = []
+        for round in 0..<3 {
+            let from = (acknowledged.last ?? -1) + 1
+            acknowledged += try killWriter(store: path, runID: runID, from: from, after: 40 + round * 37)
+        }
+        XCTAssertGreaterThan(acknowledged.count, 100)
+        let dump = try StoreDump.json(uri: path)
+        let run = try XCTUnwrap(dump["experiments"]?.arrayValue?.first?["runs"]?.arrayValue?.first)
+        let steps = Set(run["metric_history"]?["m"]?.arrayValue?.compactMap { point -> Int? in
+            if case .number(let step)? = point["step"] { return Int(step) }
+            return nil
+        } ?? [])
+        for i in acknowledged {
+            XCTAssertTrue(steps.contains(i), "metric point \(i) was acknowledged but is missing")
+            XCTAssertEqual(run["params"]?["p\(i)"]?.stringValue, "\(i)")
+            XCTAssertEqual(run["tags"]?["t\(i)"]?.stringValue, "\(i)")
+        }
+        // The last acknowledged rename, or the one in flight when the writer was killed.
+        let last = try XCTUnwrap(acknowledged.last)
+        XCTAssertTrue(["name-\(last)", "name-\(last + 1)"].contains(run["run_name"]?.stringValue ?? ""), "\(String(describing: run["run_name"]))")
+        let shape = String(decoding: try MLflowPython.run(script("store_shape.py"), [path]), as: UTF8.self)
+        XCTAssertFalse(shape.contains("NOT AS MLFLOW WRITES IT"))
+    }
+
+    /// Starts this test as a writer from step `from`, kills it once it acknowledged `after`
+    /// steps; returns the steps it acknowledged.
+    func killWriter(store: String, runID: String, from: Int, after: Int) throws -> [Int] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["StoreTests.FileStoreWriterTests/testKilledWriterLeavesWhatItAcknowledged"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MLTUI_FSW_KILL_STORE"] = store
+        environment["MLTUI_FSW_KILL_RUN"] = runID
+        environment["MLTUI_FSW_KILL_FROM"] = String(from)
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        var acknowledged: [Int] = []
+        let deadline = Date().addingTimeInterval(120)
+        while acknowledged.count < after && Date() < deadline && process.isRunning {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            acknowledged = text.split(separator: "\n").compactMap { line in
+                line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Lines written before the kill but not read yet were acknowledged too.
+        text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        acknowledged = text.split(separator: "\n").compactMap { line in line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil }
+        XCTAssertGreaterThanOrEqual(acknowledged.count, after, "the writer stopped early:\n\(text.suffix(2000))")
+        return acknowledged
+    }
+
+    /// The killed writer: step i logs a metric point, a param and a tag in one batch, renames the
+    /// run and changes its status, then prints `ack i`.
+    func writeUntilKilled(store: String, runID: String, first: Int) async throws {
+        let writer = try openWriter(.fileStore(path: store), warn: { _ in })
+        let statuses: [RunStatus] = [.running, .finished, .failed, .killed]
+        for i in first..<(first + 100_000) {
+            try await writer.logBatch(runID: runID, metrics: [Metric(key: "m", value: Double(i), timestamp: Int64(i), step: Int64(i))],
+                                      params: [Param("p\(i)", "\(i)")], tags: [Tag("t\(i)", "\(i)")])
+            try await writer.setTag(runID: runID, tag: Tag("mlflow.runName", "name-\(i)"))
+            _ = try await writer.updateRun(id: runID, status: statuses[i % statuses.count], endTime: nil, runName: nil)
+            // Unbuffered: a line written is a write acknowledged, whenever the kill comes.
+            let line = Array("ack \(i)\n".utf8)
+            _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        }
+    }
+
     /// The emitter writes what PyYAML's libyaml dumper writes, byte for byte, for strings that
     /// need every quoting style and line folding.
     func testMetaYAMLBytesAsPyYAMLWritesThem() throws {
