@@ -35,7 +35,16 @@ struct YAMLEmitter {
         // PyYAML sorts keys as Python compares str: by code point.
         for key in mapping.keys.sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) {
             writeIndent(indent)
-            scalar(key, indent: indent + 2, simpleKey: true)
+            // `yaml_emitter_check_simple_key`: a key over 128 bytes or with a line break is
+            // written as a complex key, `? key` then `: value` on a line of its own.
+            if key.utf8.count <= 128 && !key.unicodeScalars.contains(where: ScalarAnalysis.isBreak) {
+                scalar(key, indent: indent + 2, simpleKey: true)
+            } else {
+                put("?")
+                whitespace = false
+                scalar(key, indent: indent + 2, simpleKey: false)
+                writeIndent(indent)
+            }
             put(":")
             whitespace = false
             switch mapping[key]! {

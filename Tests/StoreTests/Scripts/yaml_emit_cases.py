@@ -19,11 +19,9 @@ def dump(data):
 
 
 cases = []
-for value in TRICKY + random_strings(600, 7):
+for value in TRICKY + random_strings(600, 7) + ["k" * 129, "é" * 65, "long key " * 20]:
     tags = {"mlflow.data.context": value, "short": "s"}
-    # A key longer than 128 characters or with a line break is written as a complex key
-    # ("? key"): MLflow's tag names cannot hold one.
-    if 0 < len(value) <= 100 and not any(c in value for c in "\r\n\x85\u2028\u2029"):
+    if value:
         tags[value] = "v " + value
     data = {"run_name": value, "status": 3, "end_time": None, "tags": tags, "empty": {}, "list": []}
     cases.append({"data": data, "yaml": dump(data)})
