@@ -29,8 +29,12 @@ enum StoreFiles {
         let parent = (path as NSString).deletingLastPathComponent
         try makeDirectories(parent)
         let temporary = scratchFolder + "/.mltui-tmp-" + UUID().uuidString.lowercased()
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        // 0666 less the umask, as Python creates files; a file replaced keeps its mode, as
+        // `overwrite_yaml` restores it (a group-writable store on a shared disk stays so).
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw fail("Cannot write", temporary) }
+        var existing = stat()
+        if stat(path, &existing) == 0 { fchmod(fd, existing.st_mode & 0o7777) }
         let bytes = Array(contents.utf8)
         let ok = writeAll(fd, bytes)
         let code = errno
@@ -50,7 +54,7 @@ enum StoreFiles {
     /// inside a line, and a killed writer leaves whole lines.
     static func append(_ path: String, line: String) throws {
         try makeDirectories((path as NSString).deletingLastPathComponent)
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw fail("Cannot write", path) }
         defer { close(fd) }
         guard writeAll(fd, Array(line.utf8)) else { throw fail("Cannot write", path) }

@@ -109,9 +109,9 @@ final class FileStoreWriterTests: XCTestCase {
         let expectedShape = String(decoding: try MLflowPython.run(script("store_shape.py"), [theirs]), as: UTF8.self)
         let shapeLines = String(decoding: try MLflowPython.run(script("store_shape.py"), [ours]), as: UTF8.self)
             .split(separator: "\n", omittingEmptySubsequences: false)
-        let planted = shapeLines.filter { $0.hasSuffix(".mltui-tmp-left-behind") }
+        let planted = shapeLines.filter { $0.contains(".mltui-tmp-left-behind") }
         XCTAssertEqual(planted.count, try leftoverFolders(ours).count)
-        let actualShape = shapeLines.filter { !$0.hasSuffix(".mltui-tmp-left-behind") }.joined(separator: "\n")
+        let actualShape = shapeLines.filter { !$0.contains(".mltui-tmp-left-behind") }.joined(separator: "\n")
         XCTAssertEqual(actualShape, expectedShape, "files, meta.yaml keys or bytes differ")
         XCTAssertFalse(actualShape.contains("NOT AS MLFLOW WRITES IT"))
         XCTAssertFalse(actualShape.contains(".mltui-tmp"), "a write left a temporary file behind")

@@ -47,8 +47,10 @@ def mask_value(root, value):
 
 def describe(root, path):
     relative = "/".join(mask(p) for p in os.path.relpath(path, root).split(os.sep))
+    mode = oct(os.stat(path).st_mode & 0o7777)
     if os.path.isdir(path):
-        return relative + "/"
+        return f"{relative}/ {mode}"
+    relative += f" {mode}"
     with open(path, "rb") as f:
         data = f.read()
     name = os.path.basename(path)
