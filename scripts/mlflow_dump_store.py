@@ -14,7 +14,7 @@ name; the Default experiment keeps "0"), run ids (`<run-N>`, numbered per experi
 start time, then name, then content), logged model ids (`<model-N>`), times the store fills in
 (experiment creation/last update, run start/end, logged model creation/last update: `<time>`;
 null stays null), the store's own root path in artifact URIs (`<root>`), and run names MLflow
-generated (`adjective-noun-N` from `mlflow.utils.name_utils`: `<generated-name>`, also in the
+generated (the shape `adjective-noun-N` of `mlflow.utils.name_utils`: `<generated-name>`, also in the
 `mlflow.runName` tag). Every reference to an id (parent run tags, artifact URIs, model ids in
 inputs and outputs, a model's source run) is rewritten with the same placeholder. Metric
 timestamps are kept unless --mask-metric-timestamps. Dataset digests are kept (the client
@@ -40,32 +40,22 @@ os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
 
 from mlflow.entities import LoggedModelStatus, ViewType  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
-from mlflow.utils import name_utils  # noqa: E402
 
 RUN_ID = re.compile(r"[0-9a-f]{32}")
 MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
-PREDICATES = {p.lower() for p in name_utils._GENERATOR_PREDICATES}
-NOUNS = {n.lower() for n in name_utils._GENERATOR_NOUNS}
 # `_generate_random_name` cuts a name longer than this.
 GENERATED_NAME_MAX = 20
 
 
 def is_generated_name(name):
-    """True for a name `name_utils._generate_random_name` can produce."""
-    if not name:
+    """True for a name of the shape `name_utils._generate_random_name` gives: adjective-noun-N,
+    cut at 20 characters. By shape, not by MLflow's word lists: mltui generates the same shape
+    from its own words. A given name of that shape is masked too, alike in both stores."""
+    if not name or len(name) > GENERATED_NAME_MAX:
         return False
-    m = re.fullmatch(r"([a-z]+)-([a-z]+)-(\d+)", name)
-    if m and m.group(1) in PREDICATES and m.group(2) in NOUNS and len(name) <= GENERATED_NAME_MAX:
+    if re.fullmatch(r"[a-z]+-[a-z]+-\d+", name):
         return True
-    if len(name) != GENERATED_NAME_MAX:
-        return False
-    # Cut at 20 characters: predicate-noun-digits, with the tail shortened.
-    parts = name.split("-")
-    if parts[0] not in PREDICATES:
-        return False
-    if len(parts) == 2:
-        return any(n.startswith(parts[1]) for n in NOUNS)
-    return len(parts) == 3 and parts[1] in NOUNS and (parts[2] == "" or parts[2].isdigit())
+    return len(name) == GENERATED_NAME_MAX and re.fullmatch(r"[a-z]+-[a-z]*(-\d*)?", name) is not None
 
 
 def store_roots(uri):
