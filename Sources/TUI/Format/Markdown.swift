@@ -71,7 +71,9 @@ func markdownLines(_ source: String, width: Int) -> [StyledLine] {
             }
             continue
         }
+        // A line break is kept, as MLflow's UI renders notes (showdown's simpleLineBreaks).
         paragraph.append(trimmed)
+        flush()
     }
     flush()
     while out.last?.spans.isEmpty ?? false { out.removeLast() }
@@ -188,10 +190,13 @@ func wrapSpans(_ spans: [TextSpan], width: Int) -> [StyledLine] {
             pendingSpace = false
         }
     }
+    var previous: TextSpan?
     for word in words {
         let w = DisplayWidth.of(word.text)
         if word.spaceBefore {
-            if used + 1 + w <= width { append(" ", word.span) } else { newLine() }
+            // A space between two styles is plain (no underline running past a link).
+            let same = previous.map { $0.role == word.span.role && $0.attributes == word.span.attributes } ?? true
+            if used + 1 + w <= width { append(" ", same ? word.span : TextSpan(text: "")) } else { newLine() }
         } else if used + w > width, used > 0 { newLine() }
         var rest = word.text
         while DisplayWidth.of(rest) > width - used {
@@ -202,6 +207,7 @@ func wrapSpans(_ spans: [TextSpan], width: Int) -> [StyledLine] {
             newLine()
         }
         if !rest.isEmpty { append(rest, word.span) }
+        previous = word.span
     }
     if !current.isEmpty || lines.isEmpty { newLine() }
     return lines
