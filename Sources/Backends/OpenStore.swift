@@ -44,8 +44,14 @@ public enum WriteOpening: Sendable {
 public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, defaultArtifactRoot: String? = nil,
                        warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
     switch uri {
-    case .fileStore:
-        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .fileStore(let path):
+        // A path naming an SQLite file means that database, as in `openStore`.
+        if LocalFiles.isSQLiteFile(path) {
+            return try openWriter(.sqlite(path: path), opening: opening, defaultArtifactRoot: defaultArtifactRoot, warn: warn)
+        }
+        return try FileStore.openForWriting(root: path, createIfMissing: opening == .createIfMissing,
+                                            artifactRoot: defaultArtifactRoot, warn: warn,
+                                            cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
     case .sqlite:
         throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
     case .rest:
