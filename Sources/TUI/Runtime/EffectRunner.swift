@@ -129,10 +129,7 @@ struct EffectRunner: Sendable {
         case .copy, .editNote:
             break  // handled by the loop, which owns the terminal
         case .write(let job):
-            let writer = self.writer
-            Task.detached {
-                inbox.post(.written(await performWrite(job, writer: writer)))
-            }
+            writer.perform(job) { inbox.post(.written($0)) }
         case .artifacts(let browserEffect):
             performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
         case .export(let job):

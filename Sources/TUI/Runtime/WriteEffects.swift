@@ -8,8 +8,22 @@ import Tracking
 final class LazyWriter: Sendable {
     private let open: (@Sendable () throws -> any TrackingWriter)?
     private let opened = Locked<(any TrackingWriter)?>(nil)
+    /// The write made last: each waits for the one before, so edits land in the order typed
+    /// (a tag set, then removed, is removed).
+    private let last = Locked<Task<Void, Never>?>(nil)
 
     init(_ open: (@Sendable () throws -> any TrackingWriter)?) { self.open = open }
+
+    /// Makes the job's calls after every job queued before it; `answer` gets the outcome.
+    func perform(_ job: WriteJob, answer: @escaping @Sendable (WriteOutcome) -> Void) {
+        last.withLock { last in
+            let previous = last
+            last = Task.detached { [self] in
+                await previous?.value
+                answer(await performWrite(job, writer: self))
+            }
+        }
+    }
 
     func writer() throws -> any TrackingWriter {
         try opened.withLock { writer in
