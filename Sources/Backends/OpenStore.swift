@@ -52,8 +52,9 @@ public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, de
         return try FileStore.openForWriting(root: path, createIfMissing: opening == .createIfMissing,
                                             artifactRoot: defaultArtifactRoot, warn: warn,
                                             cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
-    case .sqlite:
-        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .sqlite(let path):
+        return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
+                                warn: warn)
     case .rest:
         throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
     }
