@@ -112,6 +112,7 @@ extension TUIEndToEndTests {
         try tui.waitFor("deleted run crashed 🚀")
         try tui.send("d")
         try tui.waitFor("showing deleted runs")
+        try tui.waitFor("crashed 🚀")  // its row, back once the deleted runs are loaded
         try tui.send("R")
         try tui.waitFor("Restore run crashed 🚀? y/N")
         try tui.send("y")
