@@ -1,5 +1,8 @@
 import Backends
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import TestSupport
 import Tracking
 import XCTest
@@ -23,6 +26,59 @@ extension TUIEndToEndTests {
         try FileManager.default.copyItem(atPath: try store() + "/fs", toPath: folder + "/fs")
         // The runs' meta.yaml name their artifact folder by absolute path: only the metadata is edited here.
         try editScenario(uri: "\(folder)/fs/mlruns", folder: folder)
+    }
+
+    /// Through a real `mlflow server` on a copy of the SQLite store: the REST client's writes.
+    func testEditingWritesWhatMLflowReadsBackThroughATrackingServer() throws {
+        let folder = try editCopy()
+        try FileManager.default.copyItem(atPath: try store() + "/sqlite", toPath: folder + "/sqlite")
+        let server = try MLflowServer(backendStoreURI: "sqlite:///\(folder)/sqlite/mlflow.db")
+        defer { server.stop() }
+        try editScenario(uri: server.url, folder: folder)
+    }
+
+    /// A server that refuses writes (`mltui serve --read-only` answers 403): one message, and
+    /// the screen and the store stay as they were.
+    func testAServerRefusingWritesIsOneMessageAndChangesNothing() throws {
+        let folder = try editCopy()
+        try FileManager.default.copyItem(atPath: try store() + "/sqlite", toPath: folder + "/sqlite")
+        let database = folder + "/sqlite/mlflow.db"
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let port = try MLflowServer.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try binary())
+        server.arguments = ["serve", "--backend-store-uri", "sqlite:///" + database, "--host", "127.0.0.1",
+                            "--port", String(port), "--quiet", "--no-serve-artifacts", "--read-only"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGTERM)
+            server.waitUntilExit()
+        }
+        let url = "http://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(30)
+        while (try? HTTPAnswer.fetch(URLRequest(url: URL(string: url + "/health")!)))?.status != 200 {
+            guard Date() < deadline, server.isRunning else { return XCTFail("mltui serve did not answer /health") }
+            usleep(100_000)
+        }
+        let tui = try launch(url, width: 120, height: 30, extra: "--experiment vision-模型")
+        defer { tui.close() }
+        try tui.waitFor("Runs · vision-模型 · 7")
+        let shown = try tui.capture()
+        try tui.send("T")
+        try tui.type("team=x")
+        try tui.send("Enter")
+        let screen = try tui.waitFor("PERMISSION_DENIED")
+        XCTAssertTrue(screen.contains("could not set tag team=x on run "), screen)
+        // The table as it was (times aside, which move on): the same runs in the same order.
+        let names = ["still-running", "crashed 🚀", "日本語の実験-run", "child-2-λ", "child-1-λ", "child-0-λ", "parent-sweep"]
+        XCTAssertEqual(runNames(screen.split(separator: "\n").dropLast(2).joined(separator: "\n"), among: names), names)
+        XCTAssertEqual(runNames(shown, among: names), names)
+        XCTAssertTrue(screen.contains("Runs · vision-模型 · 7"), screen)
+        try tui.send("q")
+        try tui.waitFor("EXITED 0")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: database)), before, "nothing was written")
     }
 
     /// `--read-only`: every edit key says so and the store's bytes stay as they were.
@@ -110,9 +166,11 @@ extension TUIEndToEndTests {
         try tui.waitFor("Delete run crashed 🚀? y/N")
         try tui.send("y")
         try tui.waitFor("deleted run crashed 🚀")
+        // Its row (✗, a failed run) leaves the table once the reload answers.
+        try tui.waitUntil("the deleted run's row gone") { !$0.contains("✗ crashed 🚀") }
         try tui.send("d")
         try tui.waitFor("showing deleted runs")
-        try tui.waitFor("crashed 🚀")  // its row, back once the deleted runs are loaded
+        try tui.waitFor("✗ crashed 🚀")  // its row, back once the deleted runs are loaded
         try tui.send("R")
         try tui.waitFor("Restore run crashed 🚀? y/N")
         try tui.send("y")
@@ -175,3 +233,4 @@ extension TUIEndToEndTests {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 }
+
