@@ -55,7 +55,9 @@ public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, de
     case .sqlite(let path):
         return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
                                 warn: warn)
-    case .rest:
-        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .rest(let url):
+        // The server creates what is missing and owns the artifact root: `opening` and
+        // `defaultArtifactRoot` are its business, not the client's.
+        return RESTStore(url: url, configuration: try RESTConfiguration.current())
     }
 }

@@ -228,11 +228,12 @@ public final class RESTStore: TrackingStore, Sendable {
         MLflowError(.internalError, "Malformed response from the tracking server \(uri) (\(endpoint)): \(detail)")
     }
 
-    enum Method: String { case get = "GET", post = "POST" }
+    enum Method: String { case get = "GET", post = "POST", patch = "PATCH", delete = "DELETE" }
 
     /// One JSON API call with MLflow's retry policy; every failure becomes one MLflowError line.
-    func call(_ method: Method, _ endpoint: String, query: [(String, String)] = [], body: [UInt8]? = nil) async throws -> JSONValue {
-        let response = try await send(method, endpoint, query: query, body: body)
+    func call(_ method: Method, _ endpoint: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+              retrying: Retrying = .asMLflow) async throws -> JSONValue {
+        let response = try await send(method, endpoint, query: query, body: body, retrying: retrying)
         let label = "\(method.rawValue) \(endpoint)"
         guard (200..<300).contains(response.status) else { throw errorFor(response, label) }
         do {
@@ -244,19 +245,19 @@ public final class RESTStore: TrackingStore, Sendable {
 
     /// Sends a request, retrying connection errors and 408/429/5xx answers as MLflow's client does.
     func send(_ method: Method, _ endpoint: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-              window: ByteWindow? = nil) async throws -> HTTPResponse {
+              window: ByteWindow? = nil, retrying: Retrying = .asMLflow) async throws -> HTTPResponse {
         var headers: [String] = []
         if let credentials = configuration.credentials { headers.append(credentials.headerLine) }
         let request = HTTPRequest(method: method.rawValue, url: baseURL + endpoint + QueryString.encode(query),
                                   headers: headers, body: body, window: window)
         do {
-            return try await sendWithRetries(request, label: "\(method.rawValue) \(endpoint)")
+            return try await sendWithRetries(request, label: "\(method.rawValue) \(endpoint)", retrying: retrying)
         } catch is CancellationError {
             throw MLflowError(.aborted, "Request to \(uri) cancelled (\(method.rawValue) \(endpoint))")
         }
     }
 
-    private func sendWithRetries(_ request: HTTPRequest, label: String) async throws -> HTTPResponse {
+    private func sendWithRetries(_ request: HTTPRequest, label: String, retrying: Retrying) async throws -> HTTPResponse {
         let policy = configuration.retry
         var retry = 0
         while true {
@@ -264,13 +265,13 @@ public final class RESTStore: TrackingStore, Sendable {
             let wait: Double
             do {
                 let response = try await client.send(request)
-                guard RetryPolicy.retriedStatuses.contains(response.status), retry < policy.maxRetries else { return response }
+                guard retrying.retries(status: response.status), retry < policy.maxRetries else { return response }
                 retry += 1
                 wait = min(policy.retryAfter(status: response.status, header: response.headers["retry-after"])
                            ?? policy.backoff(beforeRetry: retry), RetryPolicy.maxBackoff)
             } catch let error as HTTPTransportError {
-                guard error.isTransient, retry < policy.maxRetries else {
-                    throw transportFailure(error, label, attempts: retry + 1)
+                guard retrying.retries(error), retry < policy.maxRetries else {
+                    throw transportFailure(error, label, attempts: retry + 1, retrying: retrying)
                 }
                 retry += 1
                 wait = policy.backoff(beforeRetry: retry)
@@ -279,8 +280,9 @@ public final class RESTStore: TrackingStore, Sendable {
         }
     }
 
-    private func transportFailure(_ error: HTTPTransportError, _ label: String, attempts: Int) -> MLflowError {
-        let tries = attempts > 1 ? " (\(attempts) attempts)" : ""
+    private func transportFailure(_ error: HTTPTransportError, _ label: String, attempts: Int, retrying: Retrying) -> MLflowError {
+        var tries = attempts > 1 ? " (\(attempts) attempts)" : ""
+        if error.isTransient && !retrying.retries(error) { tries += "; not retried, since the server may have recorded it already" }
         let detail = scrub(error.message)
         switch error.kind {
         case .couldNotConnect, .couldNotResolveHost:

@@ -15,7 +15,9 @@ struct MLTUI: AsyncParsableCommand {
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
-                      ArtifactsCommand.self, ServeCommand.self, KeysCommand.self],
+                      ArtifactsCommand.self, ServeCommand.self, KeysCommand.self,
+                      TagCommand.self, UntagCommand.self, RenameCommand.self, NoteCommand.self,
+                      DeleteCommand.self, RestoreCommand.self],
         defaultSubcommand: UICommand.self)
 }
 
@@ -33,6 +35,8 @@ struct UICommand: AsyncParsableCommand {
     var experiment: String?
     @Flag(help: "Leave mouse events to the terminal.")
     var noMouse = false
+    @Flag(help: "Turn every edit off (also MLTUI_READ_ONLY=1). Without it the store is opened for writing only when an edit is made.")
+    var readOnly = false
 
     func validate() throws {
         if refresh < 0 { throw ValidationError("--refresh takes seconds (0 turns refreshing off).") }
@@ -52,6 +56,8 @@ struct UICommand: AsyncParsableCommand {
             options.refreshInterval = refresh
             options.initialExperiment = experiment
             options.mouse = !noMouse
+            options.readOnly = readOnly || ProcessInfo.processInfo.environment["MLTUI_READ_ONLY"].map { !["", "0"].contains($0) } ?? false
+            options.openWriter = { [uri] in try UICommand.openWriter(uri) { warnings.append($0) } }
             do {
                 try await runTUI(store: store, options: options)
             } catch {
@@ -59,6 +65,15 @@ struct UICommand: AsyncParsableCommand {
             }
         }
         warnings.report()
+    }
+}
+
+extension UICommand {
+    /// The store the UI shows, opened for writing as it exists (an edit never creates a store).
+    static func openWriter(_ argument: String?, warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
+        let uri = try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
+                                         cwd: FileManager.default.currentDirectoryPath)
+        return try Backends.openWriter(uri, opening: .existing, warn: warn)
     }
 }
 

@@ -12,13 +12,16 @@ enum RunLookup {
 
     /// The run whose id, else whose name, is `idOrName`; names are searched in `experimentIDs`
     /// (every active experiment when nil). A name shared by several runs is an error that
-    /// lists them, since a chart of the wrong run looks just as plausible.
-    static func run(_ idOrName: String, in store: any TrackingStore, experimentIDs: [String]?) async throws -> Run {
+    /// lists them, since a chart of the wrong run looks just as plausible. `viewType` says which
+    /// runs a name may name (`restore` looks among deleted ones).
+    static func run(_ idOrName: String, in store: any TrackingStore, experimentIDs: [String]?,
+                    viewType: ViewType = .activeOnly) async throws -> Run {
         if let found = try await unlessNotFound({ try await store.getRun(id: idOrName) }) { return found }
         var ids = experimentIDs ?? []
         if experimentIDs == nil { ids = try await store.allExperiments(ExperimentSearch()).map(\.experimentID) }
         let filter = "attributes.run_name = " + (try quoted(idOrName))
-        let matches = ids.isEmpty ? [] : try await store.allRuns(RunSearch(experimentIDs: ids, filter: filter))
+        let search = RunSearch(experimentIDs: ids, filter: filter, viewType: viewType)
+        let matches = ids.isEmpty ? [] : try await store.allRuns(search)
         guard let first = matches.first else {
             throw CLIError(MLflowError(.resourceDoesNotExist, "no run has the id or name '\(idOrName)'"
                                        + (experimentIDs == nil ? "" : " in the given experiment")))

@@ -41,6 +41,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self): self.handle_any()
     def do_GET(self): self.handle_any()
+    def do_PATCH(self): self.handle_any()
+    def do_DELETE(self): self.handle_any()
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -68,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
             if count <= 2:
                 return self.send(503, "Service Unavailable", "text/plain", [("Retry-After", "0")])
             return self.send(200, json.dumps({"experiment": EXPERIMENT}))
+        if kind == "broken":  # always 502, as a proxy whose upstream failed
+            return self.send(502, "Bad Gateway", "text/plain")
         if kind == "down":  # always 503
             return self.send(503, "<html><title>503 Service Unavailable</title></html>", "text/html")
         if kind == "auth":  # Basic alice:s3cret or Bearer tok3n

@@ -31,6 +31,10 @@ enum Action: Sendable {
     case summariesLoaded(request: Int, key: String, steps: Set<Int64>, runIDs: [String], Result<[String: MetricSummary], MLflowError>)
     /// An `:export` file was written, or why not (`Effect.export`).
     case exported(ExportOutcome)
+    /// An edit was written to the store, or failed (`Effect.write`, Edits/Edits.swift).
+    case written(WriteOutcome)
+    /// The editor closed on a run's description (`Effect.editNote`); `edited` nil when it failed.
+    case noteEdited(run: RunRef, original: String, edited: String?, problem: String?)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -95,4 +99,8 @@ enum Effect: Equatable, Sendable {
     case loadSummaries(request: Int, key: String, steps: Set<Int64>, runIDs: [String])
     /// Writes the shown table to a file (`:export`, Panes/Runs/RunsExport.swift).
     case export(ExportJob)
+    /// Writes an edit, through a writer the runtime opens on the first one (Runtime/WriteEffects.swift).
+    case write(WriteJob)
+    /// Suspends the screen to edit a run's description in $EDITOR, on the loop's thread.
+    case editNote(RunRef, current: String)
 }

@@ -98,12 +98,17 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .exported(let outcome):
         RunsPane.exported(&state, outcome)
         return []
+    case .written(let outcome):
+        return Edits.written(&state, outcome)
+    case .noteEdited(let run, let original, let edited, let problem):
+        return Edits.noteEdited(&state, run, original: original, edited: edited, problem: problem)
     }
 }
 
 /// A key goes to the input line when it is open, else to the picker's query, else to the
 /// topmost context's bindings; global bindings answer what the context does not bind.
 private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    if state.confirm != nil { return Edits.answer(&state, key) }
     if state.input != nil { return InputLine.handleKey(&state, key) }
     if state.picker != nil, let effects = PickerOverlay.edit(&state, key) { return effects }
     state.message = nil
@@ -132,7 +137,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 
 /// A click focuses the experiments or runs pane and selects the row under it.
 private func handleClick(_ state: inout AppState, x: Int, y: Int) -> [Effect] {
-    guard state.input == nil, state.picker == nil, state.help == nil, state.value == nil else { return [] }
+    guard state.input == nil, state.picker == nil, state.confirm == nil, state.help == nil, state.value == nil else { return [] }
     let layout = Layout(state)
     if let rect = layout.experiments, rect.contains(x: x, y: y) {
         state.pane = .experiments

@@ -17,11 +17,17 @@ public struct TUIOptions: Sendable {
     /// Runs fetched per page; the table loads more pages as the cursor approaches the end.
     public var pageSize: Int
     public var mouse: Bool
+    /// `--read-only`: every edit key says edits are off, and nothing opens the store to write.
+    public var readOnly: Bool
+    /// Opens the store for writing, called on the first edit only (a store opened to read
+    /// stays read-only until the user changes something); nil leaves edits off.
+    public var openWriter: (@Sendable () throws -> any TrackingWriter)?
 
     public init(theme: String? = nil, themeDirectories: [String] = [], refreshInterval: Double = 5,
                 initialExperiment: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                pageSize: Int = 500, mouse: Bool = true) {
+                pageSize: Int = 500, mouse: Bool = true, readOnly: Bool = false,
+                openWriter: (@Sendable () throws -> any TrackingWriter)? = nil) {
         self.theme = theme
         self.themeDirectories = themeDirectories
         self.refreshInterval = refreshInterval
@@ -29,6 +35,8 @@ public struct TUIOptions: Sendable {
         self.environment = environment
         self.pageSize = pageSize
         self.mouse = mouse
+        self.readOnly = readOnly
+        self.openWriter = openWriter
     }
 }
 
@@ -123,6 +131,10 @@ struct AppState: Equatable, Sendable {
     var help: HelpOverlay?
     /// A value or the message history in full, over everything but help.
     var value: ValueViewer?
+    /// A delete or restore waiting for `y` (Edits/Edits.swift).
+    var confirm: Confirmation?
+    /// Edits are off (`--read-only`).
+    var readOnly = false
 
     /// Request ids per channel; a result whose id is not the latest is stale and dropped.
     var requestCounter = 0

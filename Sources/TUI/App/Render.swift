@@ -34,6 +34,7 @@ func render(_ state: AppState) -> Buffer {
     if state.value != nil { ValueOverlay.render(&buffer, state) }
     if state.picker != nil { PickerOverlay.render(&buffer, state) }
     if state.help != nil { HelpOverlay.render(&buffer, state) }
+    if state.confirm != nil { Edits.renderConfirm(&buffer, state) }
     return buffer
 }
 
@@ -48,6 +49,7 @@ private func renderHeader(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     case .connected: right = "● connected"
     case .failed: right = "○ disconnected"
     }
+    if state.readOnly { right = "read-only  " + right }
     if state.isLoading { right = spinner[state.spinnerFrame % spinner.count] + " loading  " + right }
     let rightWidth = DisplayWidth.of(right) + 1
     var x = buffer.write(" mltui ", x: 0, y: rect.y, style: theme[.header])
@@ -102,7 +104,7 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     let hints: [(keys: String, help: String)]
     if let input = state.input {
         hints = [("Enter", input.kind == .filter ? "apply" : input.kind == .previewSearch ? "find" : "ok"), ("Esc", "cancel")]
-            + (input.kind == .filter ? [("Tab", "complete keys/values")] : [])
+            + (input.kind == .filter || Edits.completes(input.kind) ? [("Tab", "complete keys/values")] : [])
     } else {
         hints = state.keyContext == .runs ? RunsPane.footerHints(state, Keymap.footerHints(for: .runs)) : Keymap.footerHints(for: state.keyContext)
     }

@@ -23,6 +23,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
+    case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
 
     /// The commands every list shares; `Keymap.listBindings` binds them.

@@ -125,9 +125,10 @@ struct MissingProgram: Error { let message: String }
 
 /// The command `o` (pager) or `e` (editor) runs, the file to be appended. $PAGER, $VISUAL or
 /// $EDITOR go through sh, which splits them as shells do ("less -R"; the file is "$1");
-/// without one: less, else more; vi for the editor.
-func externalCommand(editor: Bool, environment: [String: String]) -> Result<ExternalCommand, MissingProgram> {
-    let chosen = (editor ? [environment["VISUAL"], environment["EDITOR"]] : [environment["PAGER"]])
+/// without one: less, else more; vi for the editor. `editorVariables`: which to try, in order.
+func externalCommand(editor: Bool, environment: [String: String],
+                     editorVariables: [String] = ["VISUAL", "EDITOR"]) -> Result<ExternalCommand, MissingProgram> {
+    let chosen = (editor ? editorVariables.map { environment[$0] } : [environment["PAGER"]])
         .compactMap { $0 }.first { !$0.isEmpty }
     if let chosen { return .success(ExternalCommand(name: chosen, arguments: ["/bin/sh", "-c", chosen + " \"$1\"", "sh"])) }
     let fallbacks = editor ? ["vi"] : ["less", "more"]

@@ -30,6 +30,8 @@ struct EffectRunner: Sendable {
     let themeDirectories: [String]
     /// Where the state files are kept; nil remembers nothing between sessions.
     var memoryFile: StoreMemoryFile? = nil
+    /// Opened on the first edit (Runtime/WriteEffects.swift).
+    var writer = LazyWriter(nil)
 
     func run(_ effect: Effect) {
         let store = self.store, inbox = self.inbox, dirs = themeDirectories
@@ -124,8 +126,10 @@ struct EffectRunner: Sendable {
             }
         case .loadHistory, .loadSparklines:
             runChartEffect(effect, store: store, inbox: inbox)
-        case .copy:
+        case .copy, .editNote:
             break  // handled by the loop, which owns the terminal
+        case .write(let job):
+            writer.perform(job) { inbox.post(.written($0)) }
         case .artifacts(let browserEffect):
             performBrowserEffect(browserEffect, store: store) { inbox.post($0) }
         case .export(let job):

@@ -48,10 +48,12 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
+    state.readOnly = options.readOnly
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
     let finalState = await runApp(state, store: store, device: terminal, themeDirectories: options.themeDirectories,
-                                  environment: options.environment, reportTimings: bench)
+                                  environment: options.environment, reportTimings: bench,
+                                  writer: LazyWriter(options.readOnly ? nil : options.openWriter))
     // OSC 52 may be ignored (no tmux set-clipboard, some terminals): print what was copied.
     for text in finalState.yanked { print("copied: \(text)") }
 }
@@ -59,10 +61,11 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
 /// Runs the UI loop against `device` on a thread of its own (ncurses is single-threaded, and
 /// the loop blocks in poll(2)) until the state says quit; returns that final state.
 func runApp(_ initial: AppState, store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String],
-            environment: [String: String], reportTimings: Bool = false) async -> AppState {
+            environment: [String: String], reportTimings: Bool = false, writer: LazyWriter = LazyWriter(nil)) async -> AppState {
     await withCheckedContinuation { continuation in
         let thread = Thread {
-            var loop = UILoop(store: store, device: device, themeDirectories: themeDirectories, environment: environment)
+            var loop = UILoop(store: store, device: device, themeDirectories: themeDirectories, environment: environment,
+                              writer: writer)
             let state = loop.run(initial)
             // stderr, so the figures can be collected while stdout is the terminal.
             if reportTimings { FileHandle.standardError.write(Data((loop.timings.report() + "\n").utf8)) }
@@ -84,14 +87,16 @@ struct UILoop {
     let environment: [String: String]
     var timings = FrameTimings()
 
-    init(store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String], environment: [String: String]) {
+    init(store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String], environment: [String: String],
+         writer: LazyWriter = LazyWriter(nil)) {
         self.store = store
         self.device = device
         self.environment = environment
         let inbox = ActionInbox()
         self.inbox = inbox
         runner = EffectRunner(store: store, inbox: inbox, themeDirectories: themeDirectories,
-                              memoryFile: StoreMemoryFile.directory(environment: environment).map(StoreMemoryFile.init))
+                              memoryFile: StoreMemoryFile.directory(environment: environment).map(StoreMemoryFile.init),
+                              writer: writer)
     }
 
     mutating func run(_ initial: AppState) -> AppState {
@@ -138,6 +143,8 @@ struct UILoop {
         switch effect {
         case .copy(let text):
             device.copyToClipboard(text)
+        case .editNote(let run, let current):
+            inbox.post(editNote(run, current: current, environment: environment, device: device))
         case .artifacts(.openExternal(let runID, let path, let editor)):
             let error = openExternally(store: store, runID: runID, path: path, editor: editor,
                                        environment: environment, device: device)

@@ -44,11 +44,12 @@ final class TUIEndToEndTests: XCTestCase {
         return path
     }
 
-    func launch(_ uri: String, width: Int = 80, height: Int = 24, refresh: Int = 0, extra: String = "") throws -> TmuxSession {
+    func launch(_ uri: String, width: Int = 80, height: Int = 24, refresh: Int = 0, extra: String = "",
+                environment: String = "") throws -> TmuxSession {
         // A state directory of its own: nothing remembered from other runs, nothing left in ~.
         let state = NSTemporaryDirectory() + "mltui-tui-e2e-state-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
-        let command = "TERM=xterm-256color XDG_STATE_HOME='\(state)' \(try binary()) --refresh \(refresh) \(extra) '\(uri)'; echo \"EXITED $?\"; sleep 30"
+        let command = "TERM=xterm-256color XDG_STATE_HOME='\(state)' \(environment) \(try binary()) --refresh \(refresh) \(extra) '\(uri)'; echo \"EXITED $?\"; sleep 30"
         return try TmuxSession(command: command, width: width, height: height)
     }
 

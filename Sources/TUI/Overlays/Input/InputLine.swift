@@ -12,7 +12,7 @@ enum InputLine {
             state.input = nil
             return submit(&state, input)
         case .tab:
-            if input.kind == .filter { completeFilter(&state) }
+            if input.kind == .filter { completeFilter(&state) } else { Edits.complete(&state) }
             return []
         case .backspace where input.text.isEmpty:
             // Backspace on an empty line leaves it, as in vim's command line.
@@ -33,7 +33,7 @@ enum InputLine {
                 RunsPane.rebuildRows(&state)
                 state.table.cursor = ListCursor()
             case .previewSearch: effects = previewSearchEdited(&state, input.text)
-            case .command: break
+            case .command, .edit: break
             }
         }
         clampAll(&state)
@@ -70,6 +70,8 @@ enum InputLine {
             return []
         case .previewSearch:
             return previewSearchSubmitted(&state, input.text)
+        case .edit(let field):
+            return Edits.submit(&state, field, input.text)
         }
     }
 }

@@ -10,6 +10,7 @@ func renderInput(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     case .jump: prompt = "jump: "
     case .fuzzy: prompt = "fuzzy: "
     case .previewSearch: prompt = "search: "
+    case .edit(let field): prompt = field.prompt
     }
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: theme[.input])
     let px = buffer.write(prompt, x: rect.x, y: rect.y, style: theme[.filter])

@@ -1,8 +1,8 @@
 import Terminal
 
 /// The single-line text field at the bottom (filter, command, jump, fuzzy search, search in
-/// an artifact preview).
-enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch }
+/// an artifact preview, an edit: Edits/Edits.swift).
+enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch, edit(EditField) }
 
 struct TextInput: Equatable, Sendable {
     var kind: InputKind

@@ -10,6 +10,8 @@ enum PickerPurpose: Equatable, Sendable {
     case scatterX, scatterY, parallelAxes, parallelColor
     /// Group-by keys of the runs table (multi-select, in order: RunGroups.swift).
     case groupKey
+    /// The tag Enter removes from these runs or this experiment (Edits/Edits.swift).
+    case removeTag(EditTarget)
 }
 
 struct PickerItem: Equatable, Sendable {
@@ -190,6 +192,8 @@ enum PickerOverlay: Slice {
         case .groupKey:
             guard let key = item.groupKey else { return [] }
             return RunsPane.chooseGroupKey(&state, key)
+        case .removeTag(let target):
+            return Edits.chooseUntag(&state, target, key: item.label)
         }
     }
 }

@@ -32,6 +32,8 @@ struct DetailLine: Equatable, Sendable {
     var isPath = false
     /// The text the value viewer shows when `value` is only part of it (a wrapped description).
     var full: String?
+    /// A description line as Markdown renders it, drawn across the pane instead of `value`.
+    var spans: [TextSpan]?
 
     static func section(_ title: String, _ kind: DetailSection) -> DetailLine {
         DetailLine(label: title, value: "", role: .section, link: nil, isSection: true, heading: kind)
@@ -76,12 +78,12 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
     }
     if let note = run.description, !note.isEmpty {
         lines.append(.section("Description", .description))
-        for paragraph in note.split(separator: "\n", omittingEmptySubsequences: false) {
-            for wrapped in wrap(String(paragraph), width: max(20, width - 4)) {
-                var line = DetailLine.field("", wrapped)
-                line.full = note
-                lines.append(line)
-            }
+        // MLflow's web UI renders the note as Markdown; so does the pane, across its width.
+        for styled in markdownLines(note, width: max(20, width - 4)) {
+            var line = DetailLine.field("", styled.text)
+            line.full = note
+            line.spans = styled.spans
+            lines.append(line)
         }
     }
     lines.append(.section("Params (\(run.data.params.count))", .params))

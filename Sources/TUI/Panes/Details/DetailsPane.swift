@@ -30,6 +30,7 @@ enum DetailsPane: Slice {
         t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
         t.bind([.char("y")], .yankRunID, "copy run id", footer: "copy id")
         t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
+        Edits.runBindings(&t, on: "the run shown")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -50,6 +51,7 @@ enum DetailsPane: Slice {
             return open(&state, parent, push: true)
         case .openArtifacts: return RunActions.openArtifacts(&state, state.details?.run)
         case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.details?.run, command)
+        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, state.details?.run.map { [$0] } ?? [])
         default: return []
         }
     }

@@ -38,6 +38,15 @@ extension DetailsPane {
                 }
                 continue
             }
+            if let spans = line.spans {
+                var x = rect.x + 2
+                for span in spans where x < rect.x + rect.width - 1 {
+                    var style = isCursor ? rowStyle : theme[span.role]
+                    style.attributes.formUnion(span.attributes)
+                    x += buffer.write(span.text, x: x, y: y, maxWidth: rect.x + rect.width - 1 - x, style: style)
+                }
+                continue
+            }
             var labelStyle = line.role == .dim ? theme[.dim] : theme[.label]
             var valueStyle = theme[line.role]
             if isCursor { labelStyle = rowStyle; valueStyle = rowStyle }

@@ -8,6 +8,11 @@ enum ExperimentsPane: Slice {
         t.bind([.tab], .focusNext, "focus runs")
         t.bind([.char("/")], .jump, "jump to experiment by name", footer: "jump")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted experiments", footer: "deleted")
+        t.bind([.char("r")], .rename, "rename the experiment")
+        t.bind([.char("T")], .editTag, "set a tag of the experiment (KEY=VALUE)")
+        t.bind([.char("u")], .removeTag, "remove a tag of the experiment")
+        t.bind([.char("D")], .deleteItems, "delete the experiment (asks first)")
+        t.bind([.char("R")], .restoreItems, "restore the deleted experiment (d shows deleted ones; asks first)")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -20,6 +25,7 @@ enum ExperimentsPane: Slice {
             clampAll(&state)
             showMessage(&state, state.experiments.showDeleted ? "showing deleted experiments" : "hiding deleted experiments")
             return []
+        case _ where Edits.commands.contains(command): return Edits.onExperiment(&state, command)
         default: return []
         }
     }

@@ -34,6 +34,7 @@ enum RunsPane: Slice {
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted runs")
         t.bind([.char("=")], .groupPicker, "group runs by params, tags, dataset, status (in order; Enter or z opens a group; :group KEY[,KEY], :ungroup)")
         t.bind([.char("A")], .cycleAggregate, "grouped: the metric column's aggregate (mean, min, max, median, std)")
+        Edits.runBindings(&t, on: "the marked runs, else the selected run")
     }
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -112,6 +113,7 @@ enum RunsPane: Slice {
             return []
         case .groupPicker: state.picker = groupKeyPicker(state); return []
         case .cycleAggregate: return cycleAggregate(&state)
+        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, Edits.tableTargets(state))
         case .toggleExpand:
             if isGrouped(state.table) { toggleGroup(&state); return [] }
             guard state.table.tree, let run = state.selectedRun else { return [] }
@@ -133,7 +135,8 @@ enum RunsPane: Slice {
     }
 
     /// The keys that act on one run: on a group's own row they say how to reach its runs.
-    static let runCommandsOnRuns: [KeyCommand] = [.mark, .showValue, .openArtifacts, .yankRunID, .yankArtifactURI, .openParent]
+    static let runCommandsOnRuns: [KeyCommand] = [.mark, .showValue, .openArtifacts, .yankRunID, .yankArtifactURI, .openParent,
+                                                  .rename, .editDescription]
 
     static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
         state.table.cursor = state.table.cursor.moved(by: delta)
