@@ -9,9 +9,11 @@ import XCTest
 /// aggregates and shared values are those of a table grouping the new runs from scratch.
 final class GroupColumnVectorsTests: XCTestCase {
     /// What a refresh may bring instead: other models and teams, other f1 values, one run gone.
-    static let changed: [Run] = (1...4).map { i in
-        Fixtures.run("r\(i)", "run-\(i)", params: ["model": i % 2 == 0 ? "a" : "c", "seed": "\(i % 3)"],
-                     metrics: i == 4 ? [:] : ["f1": Double(i) / 10], tags: ["team": i < 4 ? "z" : "y"], offset: Int64(i) * 1000)
+    static let changed: [Run] = (1...4).map { (i: Int) -> Run in
+        let model = i % 2 == 0 ? "a" : "c", team = i < 4 ? "z" : "y"
+        let metrics: [String: Double] = i == 4 ? [:] : ["f1": Double(i) / 10]
+        return Fixtures.run("r\(i)", "run-\(i)", params: ["model": model, "seed": String(i % 3)], metrics: metrics,
+                            tags: ["team": team], offset: Int64(i) * 1000)
     }
 
     func grouped(_ runs: [Run], _ keys: String = "params.model,params.seed") -> AppState {
