@@ -15,7 +15,11 @@ public struct Aggregates: Equatable, Sendable {
     public var std: Double?
 
     public init(_ values: some Sequence<Double>) {
-        let sorted = values.filter { !$0.isNaN }.sorted()
+        self.init(sorted: values.filter { !$0.isNaN }.sorted())
+    }
+
+    /// From values already sorted ascending, without NaN.
+    public init(sorted: [Double]) {
         count = sorted.count
         guard let first = sorted.first, let last = sorted.last else {
             mean = nil; min = nil; max = nil; median = nil; std = nil

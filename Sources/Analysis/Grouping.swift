@@ -19,33 +19,46 @@ public enum Grouping {
     /// values compared as Python compares strings (by code point), missing after present on each
     /// key. Groups with a missing key therefore come after the complete ones of the same prefix.
     public static func group(_ runs: [Run], by keys: [ColumnKey]) -> [RunGroup] {
-        var index: [[String?]: Int] = [:]
-        var groups: [RunGroup] = []
-        func add(_ i: Int, _ values: [String?]) {
-            if let g = index[values] {
-                groups[g].members.append(i)
-            } else {
-                index[values] = groups.count
-                groups.append(RunGroup(values: values, members: [i]))
-            }
-        }
-        // Through a buffer pointer: an array's subscript or iterator would copy each run.
-        runs.withUnsafeBufferPointer { runs in
-            for i in runs.indices { add(i, keys.map { $0.groupValue(of: runs[i]) }) }
-        }
-        return groups.sorted { precedes($0.values, $1.values) }
+        group(keys.map { InternedColumn(runs, $0) }, rows: Array(runs.indices))
     }
 
-    /// Tuple order with nil last on each level.
-    static func precedes(_ a: [String?], _ b: [String?]) -> Bool {
-        for (x, y) in zip(a, b) where x != y {
-            switch (x, y) {
-            case (nil, _): return false
-            case (_, nil): return true
-            case let (x?, y?): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
+    /// The groups of the given rows (indices into the runs the columns were read from), as
+    /// `group(_:by:)` orders them; members are those indices, in the order given.
+    public static func group(_ columns: [InternedColumn], rows: [Int]) -> [RunGroup] {
+        let ranks = columns.map { $0.ranks() }
+        // Each row's values as one number whose order is pandas' order of the value tuples: the
+        // values' ranks as digits, one key after another.
+        var codes = [Int](repeating: 0, count: rows.count)
+        var bound = 1  // every code is below it
+        for (column, rank) in zip(columns, ranks) {
+            let radix = max(1, rank.count)
+            if bound.multipliedReportingOverflow(by: radix).overflow { bound = renumber(&codes) }
+            column.ids.withUnsafeBufferPointer { ids in
+                for (j, row) in rows.enumerated() { codes[j] = codes[j] * radix + rank[Int(ids[row])] }
+            }
+            bound *= radix
+        }
+        var groupOf: [Int: Int] = [:]
+        var groups: [(code: Int, group: RunGroup)] = []
+        for (j, row) in rows.enumerated() {
+            if let g = groupOf[codes[j]] {
+                groups[g].group.members.append(row)
+            } else {
+                groupOf[codes[j]] = groups.count
+                let values = columns.map { $0.values[Int($0.ids[row])] }
+                groups.append((codes[j], RunGroup(values: values, members: [row])))
             }
         }
-        return false
+        return groups.sorted { $0.code < $1.code }.map(\.group)
+    }
+
+    /// Replaces codes by their places among the distinct codes (order kept); returns how many
+    /// there are. Keeps codes of many keys with many values from overflowing.
+    private static func renumber(_ codes: inout [Int]) -> Int {
+        let distinct = Array(Set(codes)).sorted()
+        let place = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+        for j in codes.indices { codes[j] = place[codes[j]]! }
+        return distinct.count
     }
 
     /// The aggregates of one numeric column over a group's members.
@@ -58,15 +71,6 @@ public enum Grouping {
     /// what a table of many groups and columns wants (no run is copied per group).
     public static func aggregates(_ groups: [RunGroup], _ runs: [Run], _ column: ColumnKey,
                                   summaries: HistorySummaries = HistorySummaries()) -> [Aggregates] {
-        var values = [Double?](repeating: nil, count: runs.count)
-        if case .metric(let key) = column {
-            // The common case, read in place: no run is copied to look at one metric.
-            for i in runs.indices { values[i] = runs[i].data.metrics.first { $0.key == key }?.value }
-        } else {
-            runs.withUnsafeBufferPointer { runs in
-                for i in runs.indices { values[i] = column.cell(of: runs[i], summaries: summaries).number }
-            }
-        }
-        return groups.map { group in Aggregates(group.members.compactMap { values[$0] }) }
+        NumberColumn(runs, column, summaries: summaries).aggregates(groups)
     }
 }

@@ -82,6 +82,8 @@ extension RunsPane {
     /// rows shown. `rebuildRows` forgets the widths, so they follow each load and rearrangement;
     /// a new column is measured on the next clamp.
     static func measureColumns(_ state: inout AppState) {
+        // A column added to a grouped table: its shared values are read once, not per group row.
+        if isGrouped(state.table) { readGroupColumns(&state.table) }
         let table = state.table
         for column in table.columns where growsToContent(column) && table.contentWidths[column] == nil {
             // The header with room for a sort arrow.

@@ -24,12 +24,31 @@ extension RunsPane {
     /// Rows of a grouped table: the groups of the runs the fuzzy search lets through (kept in
     /// pandas' order, with their aggregates), then laid out in the view's order.
     static func groupRows(_ state: inout AppState, candidates: [Int]) {
-        let subset = candidates.map { state.table.runs[$0] }
-        var groups = Grouping.group(subset, by: state.table.view.groupBy)
-        for g in groups.indices { groups[g].members = groups[g].members.map { candidates[$0] } }
-        state.table.groups = groups
-        state.table.groupAggregates = metricAggregates(state.table)
+        readGroupColumns(&state.table)
+        let runs = state.table.runs
+        let keys = state.table.view.groupBy.map { state.table.columnVectors.interned($0, of: runs) }
+        state.table.groups = Grouping.group(keys, rows: candidates)
+        state.table.groupAggregates = metricAggregates(&state.table)
         layoutGroupRows(&state)
+    }
+
+    /// Interns, once per load of the runs, the group keys and the columns whose shared value a
+    /// group row shows or sorts by.
+    static func readGroupColumns(_ table: inout RunsTable) {
+        let runs = table.runs
+        var keys = table.view.groupBy + table.columns.filter { $0 != .name }.map(\.columnKey).filter(isSharedAsText)
+        if let sort = table.view.groupSort, isSharedAsText(sort.column.columnKey) { keys.append(sort.column.columnKey) }
+        for key in keys { _ = table.columnVectors.interned(key, of: runs) }
+    }
+
+    /// Keys whose cells are equal exactly when their group values are (text, or times as
+    /// digits): their shared value is found by comparing interned ids. Not durations (a running
+    /// flag besides the number) nor numbers (-0.0 equals 0.0).
+    static func isSharedAsText(_ key: ColumnKey) -> Bool {
+        switch key {
+        case .param, .tag, .attribute, .datasetNames: return true
+        case .metric, .best, .duration: return false
+        }
     }
 
     /// The rows of the groups in the view's order, members of expanded groups under their group
@@ -52,12 +71,13 @@ extension RunsPane {
     /// The aggregates of every latest-value metric column, per group: worked out once per
     /// regrouping, as frames, sorting and measuring all read them. Best-of columns are not kept:
     /// their values (`RunsTable.summaries`) arrive after the grouping, so they are read fresh.
-    static func metricAggregates(_ table: RunsTable) -> [ColumnKey: [Aggregates]] {
+    static func metricAggregates(_ table: inout RunsTable) -> [ColumnKey: [Aggregates]] {
+        let runs = table.runs
         var cache: [ColumnKey: [Aggregates]] = [:]
         for column in table.columns {
             let key = column.columnKey
-            guard case .metric = key, cache[key] == nil else { continue }
-            cache[key] = Grouping.aggregates(table.groups, table.runs, key)
+            guard case .metric(let name) = key, cache[key] == nil else { continue }
+            cache[key] = table.columnVectors.metric(name, of: runs).aggregates(table.groups)
         }
         return cache
     }
@@ -111,10 +131,16 @@ extension RunsPane {
 
     /// The value every member of group `g` has in a column, nil when they differ.
     static func commonCell(_ table: RunsTable, _ g: Int, _ key: ColumnKey) -> Cell? {
+        let members = table.groups[g].members
+        if isSharedAsText(key), let column = table.columnVectors.internedIfRead(key) {
+            // Equal interned text is an equal cell for these keys: compare ids, read one run.
+            guard column.isShared(by: members), let first = members.first else { return nil }
+            return key.cell(of: table.runs[first], summaries: table.summaries)
+        }
         // Through a buffer pointer: an array's subscript would copy each run it hands out.
-        table.runs.withUnsafeBufferPointer { runs in
+        return table.runs.withUnsafeBufferPointer { runs in
             var common: Cell?
-            for member in table.groups[g].members {
+            for member in members {
                 let cell = key.cell(of: runs[member], summaries: table.summaries)
                 if let common, common != cell { return nil }
                 common = cell

@@ -104,7 +104,13 @@ struct RunRow: Equatable, Sendable {
 /// The runs pane's state: the open experiment's runs as loaded so far, and how they are shown.
 struct RunsTable: Equatable, Sendable {
     var experimentID: String?
-    var runs: [Run] = []
+    var runs: [Run] = [] {
+        // Whatever changes the runs (a load, a refresh, an edit) drops what was read from them.
+        didSet { columnVectors = ColumnVectors() }
+    }
+    /// Columns read from `runs` so far (group keys, metrics, shared values), for regrouping and
+    /// drawing groups without reading every run again.
+    var columnVectors = ColumnVectors()
     /// The rows shown, in order (flat, tree and fuzzy search all rearrange these).
     var rows: [RunRow] = []
     var nextPageToken: String?
