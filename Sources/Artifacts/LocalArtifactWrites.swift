@@ -83,7 +83,7 @@ extension LocalArtifacts {
         let destination = folder + "/" + name
         try requireInsideRoot(destination)
         var template = Array((folder + "/" + LocalArtifacts.stagingPrefix + "XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkostemp($0.baseAddress!, O_CLOEXEC) }
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw MLflowError.internal("cannot create a file in \(folder): \(String(cString: strerror(errno)))")
         }

@@ -286,6 +286,9 @@ enum WriteMessages {
 }
 
 extension JSONValue {
+    /// A double of a parsed message (`ProtoRequest.message` holds them as `.double`).
+    var parsedDouble: Double? { if case .double(let d) = self { return d }; return nil }
+
     /// A list of `{key, value}` messages as tags or params (unset value: "").
     var keyValues: [KeyValue] {
         (arrayValue ?? []).map { KeyValue($0["key"]?.stringValue ?? "", $0["value"]?.stringValue ?? "") }

@@ -84,7 +84,7 @@ struct WriteEndpoints: Sendable {
                             [("experiment_id", [.required, .string]), ("key", [.required, .string]), ("value", [.string])])
         let tag = Tag(r.string("key"), r.string("value"))
         if CustomViews.isView(tag.key) {
-            CustomViews.checkNew(tag, on: try await writer.getExperiment(id: r.string("experiment_id")))
+            try CustomViews.checkNew(tag, on: try await writer.getExperiment(id: r.string("experiment_id")))
         }
         try await writer.setExperimentTag(experimentID: r.string("experiment_id"), key: tag.key, value: tag.value)
     }
@@ -129,7 +129,7 @@ struct WriteEndpoints: Sendable {
             ("tags", [.array, .itemsHave(["key"])]),
         ])
         let metrics = r.items("metrics").map { m in
-            Metric(key: m["key"]?.stringValue ?? "", value: m["value"]?.doubleValue ?? 0, timestamp: m["timestamp"]?.int64Value ?? 0,
+            Metric(key: m["key"]?.stringValue ?? "", value: m["value"]?.parsedDouble ?? 0, timestamp: m["timestamp"]?.int64Value ?? 0,
                    step: m["step"]?.int64Value ?? 0, runID: nonEmpty(m["run_id"]), datasetName: nonEmpty(m["dataset_name"]),
                    datasetDigest: nonEmpty(m["dataset_digest"]), modelID: nonEmpty(m["model_id"]))
         }
