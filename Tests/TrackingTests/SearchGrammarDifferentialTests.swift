@@ -262,8 +262,9 @@ final class SearchGrammarDifferentialTests: XCTestCase {
         })
     }
 
-    /// Runs mlflow_search_oracle.py on `payload` (a JSON list of cases), one answer per case.
-    static func askMLflow(payload: [[String: Any]]) throws -> [[String: Any]] {
+    /// Runs an oracle script under Tests/ (mlflow_search_oracle.py unless told) on `payload`
+    /// (a JSON list of cases), one answer per case.
+    static func askMLflow(payload: [[String: Any]], script: String = "mlflow_search_oracle.py") throws -> [[String: Any]] {
         let python = mlflowPython
         guard FileManager.default.isExecutableFile(atPath: python) else {
             // A failure, not a skip: without MLflow this test would check nothing.
@@ -279,7 +280,7 @@ final class SearchGrammarDifferentialTests: XCTestCase {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repoRoot.appendingPathComponent("Tests/mlflow_search_oracle.py").path]
+        process.arguments = [repoRoot.appendingPathComponent("Tests/\(script)").path]
         process.standardInput = try FileHandle(forReadingFrom: input)
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
