@@ -4,10 +4,10 @@ import Tracking
 
 /// The checks `experiments/create` makes on a client's `artifact_location` before the store sees
 /// it (`handlers.py` `_validate_storage_location_uri`): no fragment or params, no `..` in the
-/// query, not a `runs:/` URI, at most 2048 characters (`MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH`),
-/// and no scheme that would make the server connect to a host the client names
+/// query, no scheme that would make the server connect to a host the client names
 /// (`mlflow/store/artifact/host_policy.py` `rejected_host_addressed_scheme`; allowed by
-/// `MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES`).
+/// `MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES`), then `WriteValidation`'s `runs:/` and
+/// length checks.
 enum ArtifactLocationCheck {
     static let hostAddressedSchemes: Set<String> = ["ftp", "sftp", "hdfs", "viewfs", "http", "https", "mlflow-artifacts", "r2", "b2", "abfss"]
 
@@ -23,13 +23,8 @@ enum ArtifactLocationCheck {
         if let scheme = rejectedScheme(url, environment: environment) {
             throw MLflowError.invalidParameter("'\(field)' cannot use the '\(scheme)' scheme: the '\(scheme)' scheme addresses a host other than the tracking server's configured artifact storage, so the server would connect to the host named in the URI. Set the MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES environment variable on the server to allow it.")
         }
-        if location.hasPrefix("runs:") {
-            throw MLflowError.invalidParameter("Artifact location cannot be a runs:/ URI. Given: '\(location)'")
-        }
-        let limit = environment["MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH"].flatMap(Int.init) ?? 2048
-        if location.count > limit {
-            throw MLflowError.invalidParameter("Invalid artifact path length. The length of the artifact path cannot be greater than \(limit) characters. To configure this limit, please set the MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH environment variable.")
-        }
+        try WriteValidation.experimentArtifactLocation(location)
+        try WriteValidation.experimentArtifactLocationLength(location)
     }
 
     /// mltui serve keeps no artifact storage on another host, so every host-addressed scheme

@@ -122,7 +122,10 @@ struct WriteEndpoints: Sendable {
     }
 
     private func logBatch(_ body: [UInt8]) async throws {
-        let r = try request(body, WriteMessages.logBatch, [
+        let r = ProtoRequest(body: body, fields: WriteMessages.logBatch)
+        // `_validate_batch_log_api_req` measures the parsed body with len(): its field count.
+        if case .object(let fields) = r.raw { try WriteValidation.batchLogRequest(topLevelFieldCount: fields.count) }
+        try r.validate([
             ("run_id", [.string, .required]),
             ("metrics", [.array, .itemsHave(["key", "value", "timestamp"])]),
             ("params", [.array, .itemsHave(["key"])]),

@@ -101,8 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             if readOnly {
                 store = try openStore(uri) { Diagnostics.warn($0) }
             } else {
-                // A missing store is created as `mlflow server` creates it on first start.
-                store = try openWriter(uri, opening: .createIfMissing, defaultArtifactRoot: artifactRoot(cwd: cwd)) { Diagnostics.warn($0) }
+                store = try openWritable(uri, cwd: cwd)
             }
         } catch {
             throw CLIError(error.asMLflowError)
@@ -119,7 +118,9 @@ struct ServeCommand: AsyncParsableCommand {
             gave them; where that is a local folder, a client that can reach it reads and writes it \
             directly, not through this server.
             """
-            : "accepting writes\(configuration.credentials == nil ? "" : " from users whose auth-file line ends in rw")."
+            : store is any TrackingWriter
+            ? "accepting writes\(configuration.credentials == nil ? "" : " from users whose auth-file line ends in rw")."
+            : "read-only: this store cannot be written by mltui yet."
         do {
             try await MLflowServer.run(store: store, configuration: configuration) { boundPort in
                 ServeCommand.printToStandardError("""
@@ -176,6 +177,17 @@ struct ServeCommand: AsyncParsableCommand {
                                    storeType: storeType, accessLog: log, notice: ServeCommand.printToStandardError,
                                    maxConnections: connections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                    shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+    }
+
+    /// The store opened for writing; a missing one is created as `mlflow server` creates it on
+    /// first start. A store kind mltui cannot write yet is served read-only, and says so.
+    private func openWritable(_ uri: TrackingURI, cwd: String) throws -> any TrackingStore {
+        do {
+            return try openWriter(uri, opening: .createIfMissing, defaultArtifactRoot: artifactRoot(cwd: cwd)) { Diagnostics.warn($0) }
+        } catch let error as MLflowError where error.code == .notImplemented {
+            Diagnostics.warn("mltui serve: \(error.oneLineMessage); serving it read-only")
+            return try openStore(uri) { Diagnostics.warn($0) }
+        }
     }
 
     /// Where new experiments keep artifacts, as `mlflow server` decides it: the flag (a local

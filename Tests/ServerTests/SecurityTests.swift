@@ -57,7 +57,7 @@ final class SecurityTests: XCTestCase {
         outcome = await credentials.authorize(bad, client: "a")
         XCTAssertEqual(outcome, .throttled(retryAfter: 1))
         outcome = await credentials.authorize(good, client: "a")
-        XCTAssertEqual(outcome, .granted, "a verified credential is not held back")
+        XCTAssertEqual(outcome, .granted(.read), "a verified credential is not held back")
         outcome = await credentials.authorize(bad, client: "b")
         XCTAssertEqual(outcome, .denied, "another client is not held back")
         try await Task.sleep(for: .milliseconds(1100))

@@ -31,7 +31,7 @@ final class WriteRouteTests: XCTestCase {
     static let json: HTTPFields = [.contentType: "application/json"]
 
     @discardableResult
-    func post(_ client: any TestClientProtocol, _ endpoint: String, _ body: String, headers: HTTPFields = json,
+    static func post(_ client: any TestClientProtocol, _ endpoint: String, _ body: String, headers: HTTPFields = json,
               method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, String) {
         try await client.execute(uri: "/api/2.0/mlflow/" + endpoint, method: method, headers: headers,
                                  body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
@@ -40,28 +40,28 @@ final class WriteRouteTests: XCTestCase {
     func testWritesReachTheStoreAsMLflowDecodesThem() async throws {
         let store = recorder()
         try await withServer(store) { client in
-            var (status, body) = try await post(client, "experiments/create", #"{"name": "e", "tags": [{"key": "a", "value": "b"}]}"#)
+            var (status, body) = try await Self.post(client, "experiments/create", #"{"name": "e", "tags": [{"key": "a", "value": "b"}]}"#)
             XCTAssertEqual(status, .ok)
             XCTAssertEqual(body, "{\n  \"experiment_id\": \"7\"\n}")
-            try await post(client, "experiments/update", #"{"experiment_id": "1", "new_name": "f"}"#)
-            try await post(client, "experiments/set-experiment-tag", #"{"experiment_id": "1", "key": "k"}"#)
-            (status, body) = try await post(client, "runs/create", #"{"experiment_id": "1", "start_time": "1700000000002", "tags": [{"key": "mlflow.user", "value": "u"}]}"#)
+            try await Self.post(client, "experiments/update", #"{"experiment_id": "1", "new_name": "f"}"#)
+            try await Self.post(client, "experiments/set-experiment-tag", #"{"experiment_id": "1", "key": "k"}"#)
+            (status, body) = try await Self.post(client, "runs/create", #"{"experiment_id": "1", "start_time": "1700000000002", "tags": [{"key": "mlflow.user", "value": "u"}]}"#)
             XCTAssertTrue(body.hasPrefix("{\n  \"run\": {\n    \"info\": {"), body)
-            (status, body) = try await post(client, "runs/update", #"{"run_uuid": "r1", "status": 3, "end_time": 9.0}"#)
+            (status, body) = try await Self.post(client, "runs/update", #"{"run_uuid": "r1", "status": 3, "end_time": 9.0}"#)
             XCTAssertTrue(body.contains("\"run_info\": {") && body.contains("\"status\": \"FINISHED\""), body)
             // An enum name the proto does not know is ignored, as protobuf's parser ignores it.
-            try await post(client, "runs/update", #"{"run_id": "r1", "status": "DONE", "run_name": "renamed"}"#)
-            try await post(client, "runs/log-metric", #"{"run_id": "r1", "key": "loss", "value": "NaN", "timestamp": "12", "step": "3"}"#)
-            try await post(client, "runs/log-metric", #"{"run_id": "r1", "key": "up", "value": "-Infinity", "timestamp": 1, "model_id": "m-1"}"#)
-            try await post(client, "runs/log-parameter", #"{"run_uuid": "r1", "key": "alpha", "value": "0.5"}"#)
-            try await post(client, "runs/set-tag", #"{"runId": "r1", "key": "t", "value": "v"}"#)
-            (status, _) = try await post(client, "runs/log-batch", #"{"run_id": "r1", "metrics": [{"key": "a", "value": 1, "timestamp": 5, "step": 2}], "params": [{"key": "p", "value": "x"}]}"#)
+            try await Self.post(client, "runs/update", #"{"run_id": "r1", "status": "DONE", "run_name": "renamed"}"#)
+            try await Self.post(client, "runs/log-metric", #"{"run_id": "r1", "key": "loss", "value": "NaN", "timestamp": "12", "step": "3"}"#)
+            try await Self.post(client, "runs/log-metric", #"{"run_id": "r1", "key": "up", "value": "-Infinity", "timestamp": 1, "model_id": "m-1"}"#)
+            try await Self.post(client, "runs/log-parameter", #"{"run_uuid": "r1", "key": "alpha", "value": "0.5"}"#)
+            try await Self.post(client, "runs/set-tag", #"{"runId": "r1", "key": "t", "value": "v"}"#)
+            (status, _) = try await Self.post(client, "runs/log-batch", #"{"run_id": "r1", "metrics": [{"key": "a", "value": 1, "timestamp": 5, "step": 2}], "params": [{"key": "p", "value": "x"}]}"#)
             XCTAssertEqual(status, .ok)
-            try await post(client, "runs/log-inputs", #"{"run_id": "r1", "datasets": [{"tags": [{"key": "mlflow.data.context", "value": "eval"}], "dataset": {"name": "d", "digest": "1", "source_type": "code", "source": "{}"}}]}"#)
-            try await post(client, "runs/outputs", #"{"run_id": "r1", "models": [{"model_id": "m-1", "step": 4}]}"#)
-            try await post(client, "runs/delete-tag", #"{"run_id": "r1", "key": "t"}"#)
-            try await post(client, "runs/delete", #"{"run_id": "r1"}"#)
-            try await post(client, "runs/restore", #"{"run_id": "r1"}"#)
+            try await Self.post(client, "runs/log-inputs", #"{"run_id": "r1", "datasets": [{"tags": [{"key": "mlflow.data.context", "value": "eval"}], "dataset": {"name": "d", "digest": "1", "source_type": "code", "source": "{}"}}]}"#)
+            try await Self.post(client, "runs/outputs", #"{"run_id": "r1", "models": [{"model_id": "m-1", "step": 4}]}"#)
+            try await Self.post(client, "runs/delete-tag", #"{"run_id": "r1", "key": "t"}"#)
+            try await Self.post(client, "runs/delete", #"{"run_id": "r1"}"#)
+            try await Self.post(client, "runs/restore", #"{"run_id": "r1"}"#)
         }
         XCTAssertEqual(store.recorded, [
             .createExperiment("e", nil, [Tag("a", "b")]),
@@ -106,17 +106,17 @@ final class WriteRouteTests: XCTestCase {
                  "Unable to create another custom view for experiment 1; the maximum number of custom views per experiment is 50. Delete an existing custom view before creating a new one."),
             ]
             for (endpoint, body, message) in cases {
-                let (status, answer) = try await post(client, endpoint, body)
+                let (status, answer) = try await Self.post(client, endpoint, body)
                 XCTAssertEqual(status, .badRequest, endpoint + " " + body)
                 XCTAssertEqual(try JSONValue.parse(answer)["message"]?.stringValue, message, endpoint + " " + body)
                 XCTAssertEqual(try JSONValue.parse(answer)["error_code"]?.stringValue, "INVALID_PARAMETER_VALUE")
             }
-            let (status, answer) = try await post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k"}"#, headers: [:])
+            let (status, answer) = try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k"}"#, headers: [:])
             XCTAssertEqual(status, .badRequest)
             XCTAssertTrue(answer.contains("Bad Request. Content-Type header is missing."), answer)
             // A store's refusal reaches the client as the store worded it.
             store.failure.withLock { $0 = MLflowError.invalidParameter("The run r1 must be in the 'active' state. Current state is deleted.") }
-            let (refused, text) = try await post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#)
+            let (refused, text) = try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#)
             XCTAssertEqual(refused, .badRequest)
             XCTAssertTrue(text.contains("Current state is deleted."), text)
         }
@@ -126,20 +126,20 @@ final class WriteRouteTests: XCTestCase {
     func testLoggedModelRoutes() async throws {
         let store = recorder()
         try await withServer(store) { client in
-            var (status, body) = try await post(client, "logged-models", #"{"experiment_id": "1", "name": "model", "source_run_id": "r1", "tags": [{"key": "t", "value": "v"}]}"#)
+            var (status, body) = try await Self.post(client, "logged-models", #"{"experiment_id": "1", "name": "model", "source_run_id": "r1", "tags": [{"key": "t", "value": "v"}]}"#)
             XCTAssertEqual(status, .ok)
             let info = try JSONValue.parse(body)["model"]?["info"]
             XCTAssertEqual(info?["model_id"]?.stringValue, "m-1")
             XCTAssertEqual(info?["status"]?.stringValue, "LOGGED_MODEL_PENDING")
             XCTAssertEqual(info?["artifact_uri"]?.stringValue, "mlflow-artifacts:/1/models/m-1/artifacts")
-            (status, body) = try await post(client, "logged-models/m-1", "", headers: [:], method: .get)
+            (status, body) = try await Self.post(client, "logged-models/m-1", "", headers: [:], method: .get)
             XCTAssertEqual(status, .ok)
             XCTAssertNotNil(try JSONValue.parse(body)["model"]?["data"])
-            (status, body) = try await post(client, "logged-models/m-1", #"{"model_id": "m-1", "status": "LOGGED_MODEL_READY"}"#, headers: [:], method: .patch)
+            (status, body) = try await Self.post(client, "logged-models/m-1", #"{"model_id": "m-1", "status": "LOGGED_MODEL_READY"}"#, headers: [:], method: .patch)
             XCTAssertTrue(body.contains("LOGGED_MODEL_READY"), body)
-            try await post(client, "logged-models/m-1/tags", #"{"tags": [{"key": "a", "value": "b"}]}"#, method: .patch)
-            try await post(client, "logged-models/m-1/tags/a", "", headers: [:], method: .delete)
-            try await post(client, "logged-models/m-1/params", #"{"model_id": "m-1", "params": [{"key": "lr", "value": "0.1"}]}"#)
+            try await Self.post(client, "logged-models/m-1/tags", #"{"tags": [{"key": "a", "value": "b"}]}"#, method: .patch)
+            try await Self.post(client, "logged-models/m-1/tags/a", "", headers: [:], method: .delete)
+            try await Self.post(client, "logged-models/m-1/params", #"{"model_id": "m-1", "params": [{"key": "lr", "value": "0.1"}]}"#)
         }
         XCTAssertEqual(store.recorded, [
             .createLoggedModel(LoggedModelCreation(experimentID: "1", name: "model", sourceRunID: "r1", tags: [Tag("t", "v")])),
@@ -183,28 +183,28 @@ final class WriteRouteTests: XCTestCase {
         XCTAssertTrue(reader.hasSuffix(" ro") && writer.hasSuffix(" rw") && !legacy.hasSuffix("ro"))
         let credentials = try Credentials(authFileText: [reader, writer, legacy].joined(separator: "\n"), token: nil)
         XCTAssertThrowsError(try Credentials(authFileText: writer + " extra", token: nil))
-        func auth(_ user: String) -> HTTPFields {
+        @Sendable func auth(_ user: String) -> HTTPFields {
             [.contentType: "application/json", .authorization: "Basic " + Data("\(user):pw".utf8).base64EncodedString()]
         }
         let store = recorder()
         try await withServer(store, credentials: credentials) { client in
             for user in ["ro", "old"] {
-                var (status, body) = try await post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#, headers: auth(user))
+                var (status, body) = try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#, headers: auth(user))
                 XCTAssertEqual(status, .forbidden)
                 XCTAssertEqual(body, "Permission denied")
-                (status, _) = try await post(client, "runs/get?run_id=r1", "", headers: auth(user), method: .get)
+                (status, _) = try await Self.post(client, "runs/get?run_id=r1", "", headers: auth(user), method: .get)
                 XCTAssertEqual(status, .ok)
                 try await client.execute(uri: "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/a.txt", method: .put,
                                          headers: auth(user), body: ByteBuffer(string: "x")) { r in XCTAssertEqual(r.status, .forbidden) }
             }
-            let (status, _) = try await post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#, headers: auth("rw"))
+            let (status, _) = try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#, headers: auth("rw"))
             XCTAssertEqual(status, .ok)
         }
         XCTAssertEqual(store.recorded, [.setTag("r1", Tag("k", "v"))])
 
         let untouched = recorder()
         try await withServer(untouched, readOnly: true) { client in
-            let (status, body) = try await post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#)
+            let (status, body) = try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "k", "value": "v"}"#)
             XCTAssertEqual(status, .forbidden)
             XCTAssertTrue(body.contains("PERMISSION_DENIED"), body)
         }

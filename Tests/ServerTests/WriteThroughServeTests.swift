@@ -25,6 +25,7 @@ final class WriteThroughServeTests: XCTestCase {
             }
         }
         XCTAssertEqual(failures.current, [])
+        try Self.skipIfStoresCannotWrite(Array(outcomes.current.values))
         for (kind, result) in outcomes.current.sorted(by: { $0.key < $1.key }) {
             XCTAssertEqual(result.status, 0, "\(kind):\n\(result.stdoutText.suffix(8000))\n\(result.stderrText.suffix(4000))")
             XCTAssertTrue(result.stdoutText.contains("\(kind): ") && result.stdoutText.contains("MATCH"), result.stdoutText)
@@ -38,6 +39,16 @@ final class WriteThroughServeTests: XCTestCase {
         let script = RepoLayout.root.appendingPathComponent("Tests/ServerTests/upload_memory.py").path
         let result = try CommandRunner.run(try RepoLayout.mlflowPython(),
                                            [script, "--mltui", try RepoLayout.mltuiBinary().path, "--mb", "64"], timeout: 300)
+        try Self.skipIfStoresCannotWrite([result])
         XCTAssertEqual(result.status, 0, result.stdoutText + result.stderrText)
+        XCTAssertTrue(result.stdoutText.contains("landed whole: True"), result.stdoutText)
+    }
+
+    /// The scripts exit 77 when this build's stores cannot be written yet (`openWriter` answers
+    /// NOT_IMPLEMENTED until each store's writer is in).
+    static func skipIfStoresCannotWrite(_ results: [CommandResult]) throws {
+        if let skipped = results.first(where: { $0.status == 77 }) {
+            throw XCTSkip(skipped.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 }
