@@ -44,10 +44,14 @@ public enum WriteOpening: Sendable {
 public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, defaultArtifactRoot: String? = nil,
                        warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
     switch uri {
+    case .fileStore(let path) where LocalFiles.isSQLiteFile(path):
+        // As `openStore`: a path naming an SQLite file means that database.
+        return try SQLiteWriter(path: path, defaultArtifactRoot: defaultArtifactRoot, warn: warn)
     case .fileStore:
         throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
-    case .sqlite:
-        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .sqlite(let path):
+        return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
+                                warn: warn)
     case .rest:
         throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
     }

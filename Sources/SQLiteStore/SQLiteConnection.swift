@@ -25,14 +25,15 @@ struct SQLiteError: Error, CustomStringConvertible {
     var description: String { "sqlite error \(code): \(message)" }
 
     var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+    var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
     var isNotADatabase: Bool { code & 0xff == SQLITE_NOTADB || code & 0xff == SQLITE_CORRUPT }
 }
 
 // sqlite3_bind_text needs SQLITE_TRANSIENT (copy the bytes), a macro Swift cannot import.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// One read-only connection to a database file through the sqlite3 C API (opened NOMUTEX: not
-/// thread-safe by itself).
+/// One connection to a database file through the sqlite3 C API (opened NOMUTEX: not
+/// thread-safe by itself): read-only for every reader, read-write only for `SQLiteWriter`.
 // @unchecked: one thread at a time uses a connection (ReadConnections lends each to one reader).
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
@@ -47,10 +48,21 @@ final class SQLiteConnection: @unchecked Sendable {
     /// file and we must see its commits). Opening read-only can never create, journal or
     /// alter the file, so MLflow's own schema check (`mlflow/store/db/utils.py` `_verify_schema`)
     /// keeps finding what MLflow wrote.
-    init(readOnlyPath path: String, busyTimeoutMs: Int32) throws {
+    convenience init(readOnlyPath path: String, busyTimeoutMs: Int32) throws {
+        try self.init(uri: "file:" + SQLiteConnection.uriEscaped(path) + "?mode=ro",
+                      flags: SQLITE_OPEN_READONLY, busyTimeoutMs: busyTimeoutMs)
+    }
+
+    /// Opens `path` to write, only for `SQLiteWriter` (a store opened for an edit the user asked
+    /// for); `create` makes the file when it is missing. The journal mode stays the file's own.
+    convenience init(readWritePath path: String, create: Bool, busyTimeoutMs: Int32) throws {
+        try self.init(uri: "file:" + SQLiteConnection.uriEscaped(path),
+                      flags: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busyTimeoutMs: busyTimeoutMs)
+    }
+
+    private init(uri: String, flags: Int32, busyTimeoutMs: Int32) throws {
         var db: OpaquePointer?
-        let uri = "file:" + SQLiteConnection.uriEscaped(path) + "?mode=ro"
-        let rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        let rc = sqlite3_open_v2(uri, &db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
@@ -105,6 +117,41 @@ final class SQLiteConnection: @unchecked Sendable {
     func execute(_ sql: String) throws {
         let stmt = try prepare(sql)
         while try stmt.step() {}
+    }
+
+    /// Runs `body` between `begin` (BEGIN, BEGIN IMMEDIATE) and COMMIT, rolling back on error.
+    func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs one statement that writes; returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int {
+        let stmt = try prepare(sql)
+        try stmt.bind(bindings)
+        while try stmt.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// The rowid the last INSERT on this connection gave its row.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs a script of several statements (a schema whose triggers hold `;`).
+    func executeScript(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard rc == SQLITE_OK else {
+            throw SQLiteError(code: rc, message: message.map { String(cString: $0) } ?? "error \(rc)")
+        }
     }
 
     func lastError(_ rc: Int32) -> SQLiteError {
@@ -175,6 +222,9 @@ struct SQLiteColumns {
             return SQLiteColumn(index: Int32(matches[0]))
         }
     }
+
+    /// Every column, in the order of the result.
+    var all: [SQLiteColumn] { names.indices.map { SQLiteColumn(index: Int32($0)) } }
 
     /// The one column of a result that has exactly one.
     func only() throws -> SQLiteColumn {

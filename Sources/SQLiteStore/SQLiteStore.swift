@@ -11,6 +11,8 @@ public final class SQLiteStore: TrackingStore, Sendable {
     public let path: String
     private let connections: ReadConnections
     let features: SchemaFeatures
+    /// The alembic revision of the database (`alembic_version`).
+    public let schemaVersion: String
     private let warn: @Sendable (String) -> Void
     /// Experiments whose artifacts we already warned are read from the fallback location.
     private let warnedFallback = Locked(Set<String>())
@@ -46,6 +48,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
         }
+        schemaVersion = version
         if version != SchemaCheck.head {
             warn("\(uri) has MLflow schema version \(version), older than MLflow 3.17.2's \(SchemaCheck.head); reading what it has")
         }
@@ -64,17 +67,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
         var bad = BadCells()
         defer { report(bad) }
         do {
-            return try connections.with { db in
-                try db.execute("BEGIN")
-                do {
-                    let result = try body(db, &bad)
-                    try db.execute("COMMIT")
-                    return result
-                } catch {
-                    try? db.execute("ROLLBACK")
-                    throw error
-                }
-            }
+            return try connections.with { db in try db.transaction("BEGIN") { try body(db, &bad) } }
         } catch {
             throw SQLiteStore.mlflowError(error, path: path)
         }

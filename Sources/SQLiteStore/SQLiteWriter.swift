@@ -1,0 +1,173 @@
+import CSQLite
+import Foundation
+import Tracking
+
+/// An MLflow SQLite store opened for writing, with `SqlAlchemyStore`'s semantics (rows, defaults,
+/// validation, errors). Reads go through a read-only `SQLiteStore`; writes through one
+/// read-write connection opened only here, one short `BEGIN IMMEDIATE` … `COMMIT` per write, so
+/// a reader (mltui's or MLflow's) waits at most for one write and never sees half of one.
+/// Readers' caches key on `PRAGMA data_version`, which every commit of another connection bumps,
+/// so nothing stale is served after a write, ours or another process's.
+public final class SQLiteWriter: TrackingWriter, Sendable {
+    public let store: SQLiteStore
+    /// The root new experiments keep artifacts under: `<root>/<experiment id>`.
+    public let defaultArtifactRoot: String
+    private let connection: WriteConnection
+
+    /// How long a write waits for another writer's lock. MLflow's pysqlite waits 5 s and then
+    /// fails with "database is locked"; many clients of one server and a training job writing the
+    /// same file at once can queue longer than that, and a write that waits is better than one
+    /// that is lost, so this waits up to 60 s. Each transaction itself stays short.
+    static let busyTimeoutMs: Int32 = 60_000
+
+    public var uri: String { store.uri }
+
+    /// Opens the database at `path` to write. `create`: a missing file becomes a new store with
+    /// MLflow's schema and the Default experiment (`mlflow server`'s first start).
+    /// `defaultArtifactRoot` nil: `./mlruns` under the current directory, as MLflow's client
+    /// resolves it when it writes an `sqlite:///` store directly.
+    public init(path: String, create: Bool = false, defaultArtifactRoot: String? = nil,
+                warn: @escaping @Sendable (String) -> Void) throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let root = Self.resolveIfLocal(defaultArtifactRoot ?? "./mlruns")
+        self.defaultArtifactRoot = root
+        let db: SQLiteConnection
+        do {
+            if create && !FileManager.default.fileExists(atPath: absolute) {
+                db = try NewStore.create(at: absolute, artifactRoot: root, busyTimeoutMs: Self.busyTimeoutMs)
+            } else {
+                guard FileManager.default.fileExists(atPath: absolute) else {
+                    throw MLflowError.notFound("no MLflow database at \(absolute): file does not exist")
+                }
+                db = try SQLiteConnection(readWritePath: absolute, create: false, busyTimeoutMs: Self.busyTimeoutMs)
+            }
+            // MLflow runs this on every connection; it changes this session only.
+            try db.execute("PRAGMA case_sensitive_like = ON")
+        } catch {
+            throw SQLiteStore.mlflowError(error, path: absolute)
+        }
+        connection = WriteConnection(db)
+        store = try SQLiteStore(path: absolute, warn: warn)
+        try Self.requireHead(store)
+    }
+
+    /// MLflow refuses to write a database its migrations have not brought to the head
+    /// (`mlflow/store/db/utils.py` `_verify_schema`); so does this, in MLflow's words.
+    private static func requireHead(_ store: SQLiteStore) throws {
+        guard store.schemaVersion != MLflowSchema.alembicHead else { return }
+        throw MLflowError(.internalError,
+            "Detected out-of-date database schema (found version \(store.schemaVersion), but expected "
+                + "\(MLflowSchema.alembicHead)). Take a backup of your database, then run 'mlflow db upgrade "
+                + "<database_uri>' to migrate your database to the latest version. NOTE: schema migration may "
+                + "result in database downtime - please consult your database's documentation for more detail.")
+    }
+
+    /// Runs `body` in one write transaction on the writer's connection, off the caller's thread.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await transaction("BEGIN IMMEDIATE", body)
+    }
+
+    /// Reads on the writer's connection (what a write just returned), without its write lock.
+    func readBack<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await transaction("BEGIN", body)
+    }
+
+    private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let path = store.path
+        return try await BlockingWork.run {
+            try self.connection.with { db in
+                do {
+                    return try db.transaction(begin) { try body(db) }
+                } catch {
+                    throw Self.writeError(error, path: path)
+                }
+            }
+        }
+    }
+
+    /// What MLflow's managed session makes of a database error (`mlflow/store/db/utils.py`
+    /// `_get_managed_session_maker`): a broken constraint is BAD_REQUEST with SQLite's words.
+    private static func writeError(_ error: Error, path: String) -> MLflowError {
+        if let e = error as? SQLiteError, e.isConstraint {
+            return MLflowError(.badRequest, "(sqlite3.IntegrityError) \(e.message)")
+        }
+        if let e = error as? SQLiteError, e.isBusy {
+            return MLflowError(.temporarilyUnavailable, "\(path) stayed locked by another writer for over \(busyTimeoutMs / 1000) s; try again")
+        }
+        if let e = error as? SQLiteError, !e.isNotADatabase, e.code & 0xff != SQLITE_CANTOPEN {
+            return MLflowError(.internalError, "writing \(path) failed: \(e.message)")
+        }
+        return SQLiteStore.mlflowError(error, path: path)
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// `uuid.uuid4().hex`: MLflow's run and dataset ids.
+    static func newID() -> String { UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
+
+    // MARK: reads, through the read-only store
+
+    public func searchExperiments(_ request: ExperimentSearch) async throws -> Page<Experiment> { try await store.searchExperiments(request) }
+    public func getExperiment(id: String) async throws -> Experiment { try await store.getExperiment(id: id) }
+    public func getExperimentByName(_ name: String) async throws -> Experiment { try await store.getExperimentByName(name) }
+    public func searchRuns(_ request: RunSearch) async throws -> Page<Run> { try await store.searchRuns(request) }
+    public func getRun(id: String) async throws -> Run { try await store.getRun(id: id) }
+    public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
+        try await store.metricHistory(runID: runID, key: key, maxResults: maxResults, pageToken: pageToken)
+    }
+    public func metricSummaries(runIDs: [String], key: String, steps: Set<Int64>) async throws -> [String: MetricSummary] {
+        try await store.metricSummaries(runIDs: runIDs, key: key, steps: steps)
+    }
+    public func listArtifacts(runID: String, path: String?) async throws -> ArtifactListing {
+        try await store.listArtifacts(runID: runID, path: path)
+    }
+    public func openArtifact(runID: String, path: String) async throws -> any ArtifactContent {
+        try await store.openArtifact(runID: runID, path: path)
+    }
+    public func refresh() { store.refresh() }
+
+    // MARK: URIs
+
+    /// `mlflow/utils/uri.py` `resolve_uri_if_local`: a relative local path becomes absolute
+    /// under the current directory; URIs with a scheme stay as they are.
+    static func resolveIfLocal(_ uri: String) -> String {
+        if uri.hasPrefix("/") || uri.contains(":") { return uri }
+        let cwd = FileManager.default.currentDirectoryPath
+        // pathlib's joinpath drops "." parts and repeated slashes.
+        let parts = uri.split(separator: "/").filter { $0 != "." }
+        return ([cwd == "/" ? "" : cwd] + parts.map(String.init)).joined(separator: "/")
+    }
+
+    /// `mlflow/utils/uri.py` `append_to_uri_path`: POSIX parts joined onto the path of `uri`,
+    /// its query and fragment kept after them.
+    static func appendToURIPath(_ uri: String, _ parts: String...) -> String {
+        var base = Substring(uri), tail = Substring("")
+        if uri.contains(":"), let cut = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            base = uri[..<cut]
+            tail = uri[cut...]
+        }
+        var path = String(base)
+        for part in parts {
+            let suffix = part.drop(while: { $0 == "/" })
+            // A scheme with no path (`mlflow-artifacts:`) takes the part as its relative path.
+            if path.isEmpty || path.hasSuffix("/") || path.hasSuffix(":") { path += suffix } else { path += "/" + suffix }
+        }
+        return path + tail
+    }
+}
+
+/// The writer's one connection, lent to one write at a time (SQLite admits one writer anyway).
+final class WriteConnection: @unchecked Sendable {
+    // @unchecked: `db` is used only between wait() and signal() of `turn`.
+    private let db: SQLiteConnection
+    private let turn = DispatchSemaphore(value: 1)
+
+    init(_ db: SQLiteConnection) { self.db = db }
+
+    /// Blocks while another write runs: call it on a thread of `BlockingWork`.
+    func with<T>(_ body: (SQLiteConnection) throws -> T) rethrows -> T {
+        turn.wait()
+        defer { turn.signal() }
+        return try body(db)
+    }
+}
