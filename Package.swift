@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl", "Tracking"]),
         // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
-        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts", "CDirents"]),
+        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts", "CDirents",
+                                                 .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),

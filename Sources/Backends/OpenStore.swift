@@ -47,8 +47,10 @@ public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, de
     case .fileStore(let path) where LocalFiles.isSQLiteFile(path):
         // As `openStore`: a path naming an SQLite file means that database.
         return try SQLiteWriter(path: path, defaultArtifactRoot: defaultArtifactRoot, warn: warn)
-    case .fileStore:
-        throw MLflowError(.notImplemented, "writing to \(uri) is not supported yet")
+    case .fileStore(let path):
+        return try FileStore.openForWriting(root: path, createIfMissing: opening == .createIfMissing,
+                                            artifactRoot: defaultArtifactRoot, warn: warn,
+                                            cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
     case .sqlite(let path):
         return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
                                 warn: warn)

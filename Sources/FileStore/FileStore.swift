@@ -22,10 +22,17 @@ public final class FileStore: TrackingStore, Sendable {
     let memo = Locked(Memo())
     /// What earlier reads found in each run folder, checked by stamps before use (see RunCache).
     private let runCache: RunCache
+    /// Where new experiments keep artifacts when none is given (see FileStoreWriter.swift).
+    let artifactRoot: String?
+    /// One write at a time in this process (param immutability and name checks, then the write).
+    let writeLock = NSLock()
 
     /// `cacheDirectory`: where to keep the run cache between processes (outside the store);
     /// nil keeps it in memory only.
-    public init(root: String, warn: @escaping @Sendable (String) -> Void, cacheDirectory: String? = nil) throws {
+    /// `artifactRoot`: for writes, the default artifact root of new experiments (nil: the store's
+    /// folder, as MLflow's client writing a file store directly resolves it).
+    public init(root: String, warn: @escaping @Sendable (String) -> Void, cacheDirectory: String? = nil,
+                artifactRoot: String? = nil) throws {
         var path = root
         if !path.hasPrefix("/") {
             path = FileManager.default.currentDirectoryPath + "/" + path
@@ -38,6 +45,7 @@ public final class FileStore: TrackingStore, Sendable {
         self.resolvedRoot = PosixFiles.resolve(path) ?? path
         self.warnSink = warn
         self.runCache = RunCache(directory: cacheDirectory)
+        self.artifactRoot = artifactRoot
     }
 
     /// How many meta.yaml and run-data reads the run cache answered (for tests).

@@ -76,4 +76,5 @@ def main():
     json.dump(cases, sys.stdout, ensure_ascii=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
