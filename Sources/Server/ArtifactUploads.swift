@@ -9,7 +9,7 @@ import Tracking
 struct ArtifactUploads: Sendable {
     let destination: LocalArtifacts
 
-    /// Bytes gathered before each write to disk: few system calls, and a bounded buffer however
+    /// Bytes gathered before each write to disk: few system calls, and one bounded buffer however
     /// large the file (the body is read as it arrives, with backpressure).
     static let writeSize = 1 << 20
 
@@ -22,18 +22,18 @@ struct ArtifactUploads: Sendable {
         }
         let destination = self.destination
         let staged = try await BlockingWork.run { try destination.stage(path: path) }
+        let buffer = UploadBuffer(capacity: Self.writeSize)
         do {
-            var pending = ByteBuffer()
-            for try await chunk in request.body {
-                var chunk = chunk
-                pending.writeBuffer(&chunk)
-                if pending.readableBytes >= Self.writeSize {
-                    try await write(pending, to: staged)
-                    pending.clear()
+            for try await var chunk in request.body {
+                while chunk.readableBytes > 0 {
+                    buffer.take(from: &chunk)
+                    if buffer.isFull { try await BlockingWork.run { try buffer.flush(to: staged) } }
                 }
             }
-            try await write(pending, to: staged)
-            try await BlockingWork.run { try staged.publish() }
+            try await BlockingWork.run {
+                try buffer.flush(to: staged)
+                try staged.publish()
+            }
         } catch {
             staged.discard()
             throw error
@@ -41,15 +41,44 @@ struct ArtifactUploads: Sendable {
         return Response(status: .ok, headers: [.contentLength: "0"], body: ResponseBody())
     }
 
-    private func write(_ buffer: ByteBuffer, to staged: StagedArtifact) async throws {
-        guard buffer.readableBytes > 0 else { return }
-        try await BlockingWork.run { try buffer.withUnsafeReadableBytes { try staged.write($0) } }
-    }
-
     func delete(path rawPath: String) async throws -> Response {
         let path = try ArtifactPath.validated(rawPath)
         let destination = self.destination
         try await BlockingWork.run { try destination.delete(path: path) }
         return Responses.json(bytes: Responses.emptyObject)
+    }
+}
+
+/// One upload's write buffer, allocated once: chunks from the network are copied in and written
+/// out from the same memory, so a long upload allocates nothing per chunk (buffers freed on
+/// another thread than the one that made them fragment the heap).
+final class UploadBuffer: @unchecked Sendable {
+    // Used by one upload at a time, the network side and the disk side taking turns (each
+    // flush is awaited before more is taken).
+    private let storage: UnsafeMutableRawBufferPointer
+    private var count = 0
+
+    init(capacity: Int) {
+        storage = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    var isFull: Bool { count == storage.count }
+
+    /// Copies as much of `chunk` as fits.
+    func take(from chunk: inout ByteBuffer) {
+        let n = min(chunk.readableBytes, storage.count - count)
+        chunk.withUnsafeReadableBytes { bytes in
+            UnsafeMutableRawBufferPointer(rebasing: storage[count..<(count + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+        }
+        chunk.moveReaderIndex(forwardBy: n)
+        count += n
+    }
+
+    /// Writes what it holds (blocking: on BlockingWork's threads).
+    func flush(to staged: StagedArtifact) throws {
+        try staged.write(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+        count = 0
     }
 }

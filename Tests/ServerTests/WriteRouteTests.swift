@@ -54,7 +54,7 @@ final class WriteRouteTests: XCTestCase {
             try await Self.post(client, "runs/log-metric", #"{"run_id": "r1", "key": "loss", "value": "NaN", "timestamp": "12", "step": "3"}"#)
             try await Self.post(client, "runs/log-metric", #"{"run_id": "r1", "key": "up", "value": "-Infinity", "timestamp": 1, "model_id": "m-1"}"#)
             try await Self.post(client, "runs/log-parameter", #"{"run_uuid": "r1", "key": "alpha", "value": "0.5"}"#)
-            try await Self.post(client, "runs/set-tag", #"{"runId": "r1", "key": "t", "value": "v"}"#)
+            try await Self.post(client, "runs/set-tag", #"{"run_id": "r1", "key": "t", "value": "v"}"#)
             (status, _) = try await Self.post(client, "runs/log-batch", #"{"run_id": "r1", "metrics": [{"key": "a", "value": 1, "timestamp": 5, "step": 2}], "params": [{"key": "p", "value": "x"}]}"#)
             XCTAssertEqual(status, .ok)
             try await Self.post(client, "runs/log-inputs", #"{"run_id": "r1", "datasets": [{"tags": [{"key": "mlflow.data.context", "value": "eval"}], "dataset": {"name": "d", "digest": "1", "source_type": "code", "source": "{}"}}]}"#)

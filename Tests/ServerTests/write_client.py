@@ -13,6 +13,7 @@ Exit status 0 when everything matches; otherwise the differences are printed.
 import argparse
 import difflib
 import hashlib
+import http.client
 import json
 import os
 import random
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
@@ -40,6 +40,8 @@ from mlflow.tracking import MlflowClient  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import mlflow_dump_store as DUMP  # noqa: E402
 T0 = 1_700_000_000_000
 SKIPPED = 77
 
@@ -91,17 +93,15 @@ def outcome(results, name, call):
         results.append([name, e.error_code])
 
 
-def raw(base, method, endpoint, body, content_type="application/json"):
+def raw(base, method, endpoint, body, content_type="application/json", run_id=None):
     """A hand-written request, for what the client never sends: status and the parsed answer."""
-    data = body.encode() if isinstance(body, str) else body
-    request = urllib.request.Request(base + endpoint, data=data, method=method)
-    if content_type:
-        request.add_header("Content-Type", content_type)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as r:
-            status, text = r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read().decode()
+    # http.client sends no Content-Type unless told (urllib would add a form type).
+    host, port = base[len("http://"):].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.request(method, endpoint, body=body.encode(), headers={"Content-Type": content_type} if content_type else {})
+    answer = conn.getresponse()
+    status, text = answer.status, answer.read().decode()
+    conn.close()
     try:
         answer = json.loads(text)
     except ValueError:
@@ -109,7 +109,7 @@ def raw(base, method, endpoint, body, content_type="application/json"):
     if isinstance(answer, dict):
         # Ids and times differ between servers; codes and messages must not.
         answer = {k: v for k, v in answer.items() if k in ("error_code", "message")}
-    return [method, endpoint, body, status, answer]
+    return [method, endpoint, body.replace(run_id, "<run>") if run_id else body, status, answer]
 
 
 def make_sources(work, large_mb):
@@ -230,10 +230,10 @@ def raw_requests(base, run_id):
         ("experiments/create", '{"name": "x", "artifact_location": "runs:/abc"}'),
         ("experiments/create", '{"name": "y", "artifact_location": "http://elsewhere.example/a"}'),
     ]:
-        out.append(raw(base, "POST", api + endpoint, body))
-    out.append(raw(base, "POST", api + "runs/set-tag", '{"run_id": "%s", "key": "k", "value": "v"}' % run_id, content_type=None))
-    out.append(raw(base, "POST", api + "runs/set-tag", '{"run_id": "%s", "key": "k", "value": "v"}' % run_id, content_type="text/plain"))
-    out.append(raw(base, "PUT", "/api/2.0/mlflow-artifacts/artifacts/0/dir/", "x", content_type="text/plain"))
+        out.append(raw(base, "POST", api + endpoint, body, run_id=run_id))
+    out.append(raw(base, "POST", api + "runs/set-tag", '{"run_id": "%s", "key": "k", "value": "v"}' % run_id, content_type=None, run_id=run_id))
+    out.append(raw(base, "POST", api + "runs/set-tag", '{"run_id": "%s", "key": "k", "value": "v"}' % run_id, content_type="text/plain", run_id=run_id))
+    out.append(raw(base, "PUT", "/api/2.0/mlflow-artifacts/artifacts/0/dir/", "x", content_type="text/plain", run_id=run_id))
     out.append(raw(base, "PUT", "/api/2.0/mlflow-artifacts/artifacts/0/%2e%2e/escape.txt", "x", content_type="text/plain"))
     return out
 
@@ -260,7 +260,8 @@ def artifact_files(uri, destination):
                 for name in names:
                     full = os.path.join(folder, name)
                     found[os.path.relpath(full, root)] = sha(full)
-            files[exp.name + "/" + run.info.run_name] = found
+            name = "<generated-name>" if DUMP.is_generated_name(run.info.run_name) else run.info.run_name
+            files[exp.name + "/" + name] = found
     return files
 
 
