@@ -49,9 +49,11 @@ struct LoggedModelEndpoints: Sendable {
                 ("experiment_id", [.string, .required]), ("name", [.string]), ("model_type", [.string]),
                 ("source_run_id", [.string]), ("params", [.array]), ("tags", [.array]),
             ])
+            // As the handler passes them: an unset name is None (generated), an unset model type
+            // or source run the proto's "", which MLflow's stores keep.
             let creation = LoggedModelCreation(experimentID: r.string("experiment_id"), name: r.nonEmpty("name"),
-                                               sourceRunID: r.nonEmpty("source_run_id"), tags: r.message["tags"]?.keyValues ?? [],
-                                               params: r.message["params"]?.keyValues ?? [], modelType: r.nonEmpty("model_type"))
+                                               sourceRunID: r.string("source_run_id"), tags: r.message["tags"]?.keyValues ?? [],
+                                               params: r.message["params"]?.keyValues ?? [], modelType: r.string("model_type"))
             return Self.model(try await writer.createLoggedModel(creation))
         case .get(let id):
             return Self.model(try await writer.getLoggedModel(id: id))

@@ -142,7 +142,7 @@ final class WriteRouteTests: XCTestCase {
             try await Self.post(client, "logged-models/m-1/params", #"{"model_id": "m-1", "params": [{"key": "lr", "value": "0.1"}]}"#)
         }
         XCTAssertEqual(store.recorded, [
-            .createLoggedModel(LoggedModelCreation(experimentID: "1", name: "model", sourceRunID: "r1", tags: [Tag("t", "v")])),
+            .createLoggedModel(LoggedModelCreation(experimentID: "1", name: "model", sourceRunID: "r1", tags: [Tag("t", "v")], modelType: "")),
             .finalizeLoggedModel("m-1", .ready),
             .setLoggedModelTags("m-1", [Tag("a", "b")]),
             .deleteLoggedModelTag("m-1", "a"),
@@ -174,6 +174,21 @@ final class WriteRouteTests: XCTestCase {
         let left = try FileManager.default.subpathsOfDirectory(atPath: dest)
         XCTAssertEqual(left.sorted(), ["1", "1/r1", "1/r1/artifacts"], "no staging file, nothing outside the destination")
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/escape.txt"))
+    }
+
+    func testUploadsWithoutServedArtifactsAnswerAsMLflow() async throws {
+        let configuration = ServerConfiguration(artifactsDestination: nil)
+        try await MLflowServer.application(store: recorder(), configuration: configuration).test(.router) { client in
+            let uri = "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/a.txt"
+            try await client.execute(uri: uri, method: .put, body: ByteBuffer(string: "x")) { r in
+                XCTAssertEqual(r.status, .serviceUnavailable)
+                XCTAssertEqual(String(buffer: r.body), #"{"detail":"Artifact serving is disabled. Run `mlflow server` with `--serve-artifacts` to enable."}"#)
+            }
+            try await client.execute(uri: uri, method: .delete) { r in
+                XCTAssertEqual(r.status, .serviceUnavailable)
+                XCTAssertTrue(String(buffer: r.body).hasPrefix("Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled"))
+            }
+        }
     }
 
     func testReadOnlyUsersAndServersAreRefusedWrites() async throws {
