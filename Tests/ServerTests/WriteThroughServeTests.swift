@@ -5,10 +5,10 @@ import XCTest
 
 /// The real MLflow client logs the same runs, metrics, params, tags, datasets and artifacts (a
 /// nested folder and a 20 MB file among them) and a pyfunc model to `mlflow server` and to
-/// `mltui serve`, each over a
-/// fresh store it creates; the real MLflow then reads both stores directly and they must be
-/// equal, as must the error codes, the answers to malformed requests and the uploaded files
-/// (`write_client.py`). Both store formats run at once, each in its own process.
+/// `mltui serve`, each over a fresh store it creates; the real MLflow then reads both stores
+/// directly and they must be equal, as must the error codes, the answers to malformed requests
+/// and the uploaded files (`write_client.py`). Both store formats run at once, each in its own
+/// process.
 final class WriteThroughServeTests: XCTestCase {
     func testPythonClientWritesThroughServeAsThroughMLflowServer() throws {
         let python = try RepoLayout.mlflowPython()
