@@ -18,8 +18,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,14 +40,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import mlflow_dump_store as DUMP  # noqa: E402
+from conformance import free_port, stop  # noqa: E402  (this folder; process groups stopped by id)
 T0 = 1_700_000_000_000
 SKIPPED = 77
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(command, cwd, port):
@@ -72,16 +65,6 @@ def start(command, cwd, port):
             time.sleep(0.2)
     stop(proc)
     raise SystemExit(f"{command[0]} did not answer /health within 120 s")
-
-
-def stop(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def outcome(results, name, call):
