@@ -72,7 +72,8 @@ let package = Package(
             "Tracking", "Server", "Artifacts", "Backends", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
-                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py", "soak.py"]),
+                     "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py", "soak.py",
+                     "write_client.py", "upload_memory.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

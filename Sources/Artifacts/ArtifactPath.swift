@@ -29,7 +29,7 @@ public enum ArtifactPath {
 
     /// MLflow's `_decode`: unquote, then round-trip through `urlparse`/`urlunparse`, until the
     /// string stops changing; nil after ten rounds (MLflow raises ValueError).
-    static func decoded(_ url: String) -> String? {
+    public static func decoded(_ url: String) -> String? {
         var url = url
         for _ in 0..<10 {
             let next = PythonURL(unquote(url)).joined
@@ -113,13 +113,13 @@ public enum ArtifactPath {
 
 /// `urllib.parse.urlparse` and `urlunparse` of Python 3.11, as far as `_decode` and
 /// `is_file_uri` need them: scheme (lowercased), netloc, path, params, query, fragment.
-struct PythonURL {
-    var scheme = ""
-    var netloc = ""
-    var path = ""
-    var params = ""
-    var query = ""
-    var fragment = ""
+public struct PythonURL {
+    public var scheme = ""
+    public var netloc = ""
+    public var path = ""
+    public var params = ""
+    public var query = ""
+    public var fragment = ""
 
     /// Schemes whose URLs keep a `//` authority when joined (`uses_netloc`).
     static let usesNetloc: Set<String> = [
@@ -132,7 +132,7 @@ struct PythonURL {
         "sftp", "tel",
     ]
 
-    init(_ text: String) {
+    public init(_ text: String) {
         // Leading C0 controls and spaces are stripped; tabs and newlines removed everywhere.
         var url = Substring(text.drop { $0.unicodeScalars.allSatisfy { $0.value <= 32 } })
         if url.unicodeScalars.contains(where: { $0 == "\t" || $0 == "\r" || $0 == "\n" }) {

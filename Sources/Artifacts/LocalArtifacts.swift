@@ -109,7 +109,7 @@ public struct LocalArtifacts: ArtifactRepository {
 
     /// MLflow's `validate_path_within_directory`: the path, with its symlinks resolved, lies in
     /// the root; a path that does not exist is judged by its nearest existing ancestor.
-    private func requireInsideRoot(_ path: String) throws {
+    func requireInsideRoot(_ path: String) throws {
         // No root, nothing under it: the caller finds the path missing.
         guard let realRoot = realPath(root) else { return }
         var existing = path

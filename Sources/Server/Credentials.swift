@@ -6,17 +6,28 @@ import Tracking
 /// hashes, and/or one bearer token (taken from an environment variable so it never shows in
 /// `ps`). Checked on every route but /health (docs/serve.md "Authentication").
 ///
-/// Auth file: one `user:pbkdf2-sha256$ITERATIONS$SALT_BASE64$HASH_BASE64` per line; `#`
-/// comments and blank lines are ignored. `mltui serve --hash-password USER` writes a line.
+/// Auth file: one `user:pbkdf2-sha256$ITERATIONS$SALT_BASE64$HASH_BASE64 [ro|rw]` per line; `#`
+/// comments and blank lines are ignored. The last field says whether the user may only read
+/// (`ro`) or also write (`rw`); a line without it is read-only, as every user was before the
+/// server took writes, so an existing auth file grants no more than it did.
+/// `mltui serve --hash-password USER` writes a line.
 public struct Credentials: Sendable {
+    /// What a caller may do: read, or read and write (MLflow basic-auth's READ and EDIT).
+    public enum Access: String, Sendable, Equatable {
+        case read = "ro"
+        case write = "rw"
+    }
+
     struct PasswordHash: Sendable {
         var iterations: Int
         var salt: [UInt8]
         var hash: [UInt8]
+        var access = Access.read
     }
 
     let users: [String: PasswordHash]
     let token: [UInt8]?
+    let tokenAccess: Access
     /// What an unknown user name is checked against, so that it costs what a wrong password
     /// costs and the answer's timing does not tell which users exist.
     private let decoy: PasswordHash
@@ -26,7 +37,8 @@ public struct Credentials: Sendable {
     private let verifier: PasswordVerifier
     private let throttle: LoginThrottle
 
-    public init(authFileText: String?, token: String?, verifierThreads: Int = PasswordVerifier.defaultThreads,
+    public init(authFileText: String?, token: String?, tokenAccess: Access = .read,
+                verifierThreads: Int = PasswordVerifier.defaultThreads,
                 throttle: LoginThrottle = LoginThrottle()) throws {
         var users: [String: PasswordHash] = [:]
         for (index, rawLine) in (authFileText ?? "").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -36,17 +48,27 @@ public struct Credentials: Sendable {
                 throw MLflowError.invalidParameter("auth file line \(index + 1): expected user:pbkdf2-sha256$iterations$salt$hash")
             }
             let user = String(line[..<colon])
-            let parts = line[line.index(after: colon)...].split(separator: "$", omittingEmptySubsequences: false)
+            var fields = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
+            var access = Access.read
+            if fields.count == 2, let given = Access(rawValue: String(fields[1])) {
+                access = given
+                fields.removeLast()
+            }
+            guard fields.count == 1 else {
+                throw MLflowError.invalidParameter("auth file line \(index + 1): expected user:pbkdf2-sha256$iterations$salt$hash, then ro or rw")
+            }
+            let parts = fields[0].split(separator: "$", omittingEmptySubsequences: false)
             guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]), iterations >= 1,
                   let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])),
                   !salt.isEmpty, hash.count >= 16 else {
                 throw MLflowError.invalidParameter("auth file line \(index + 1): expected user:pbkdf2-sha256$iterations$salt$hash (base64 salt and hash)")
             }
-            users[user] = PasswordHash(iterations: iterations, salt: Array(salt), hash: Array(hash))
+            users[user] = PasswordHash(iterations: iterations, salt: Array(salt), hash: Array(hash), access: access)
         }
         if let token, token.isEmpty { throw MLflowError.invalidParameter("the auth token is empty") }
         self.users = users
         self.token = token.map { Array($0.utf8) }
+        self.tokenAccess = tokenAccess
         if users.isEmpty && token == nil {
             throw MLflowError.invalidParameter("the auth file holds no users and no token was given")
         }
@@ -62,7 +84,7 @@ public struct Credentials: Sendable {
 
     /// What an `Authorization` header gets.
     public enum Outcome: Equatable, Sendable {
-        case granted
+        case granted(Access)
         case denied
         /// Too many recent failures from this client: try again after so many seconds.
         case throttled(retryAfter: Int)
@@ -80,16 +102,16 @@ public struct Credentials: Sendable {
         let scheme = parts[0].lowercased()
         let value = String(parts[1]).trimmingCharacters(in: .whitespaces)
         if scheme == "bearer", let token {
-            return constantTimeEqual(Array(value.utf8), token) ? .granted : .denied
+            return constantTimeEqual(Array(value.utf8), token) ? .granted(tokenAccess) : .denied
         }
         guard scheme == "basic", let decoded = Data(base64Encoded: value),
               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") else { return .denied }
         let user = String(pair[..<colon]), password = String(pair[pair.index(after: colon)...])
         // A client that only knows a token can send it as the basic-auth password
         // (MLFLOW_TRACKING_PASSWORD), for tools without bearer support.
-        if let token, users[user] == nil, constantTimeEqual(Array(password.utf8), token) { return .granted }
+        if let token, users[user] == nil, constantTimeEqual(Array(password.utf8), token) { return .granted(tokenAccess) }
         let fingerprint = Array(SHA256.hash(data: Array(pair.utf8)))
-        if verified.withLock({ $0.contains(fingerprint) }) { return .granted }
+        if let stored = users[user], verified.withLock({ $0.contains(fingerprint) }) { return .granted(stored.access) }
         if let wait = throttle.retryAfter(client) { return .throttled(retryAfter: wait) }
         let stored = users[user] ?? decoy
         guard let derived = await verifier.pbkdf2SHA256(password: Array(password.utf8), salt: stored.salt,
@@ -105,15 +127,15 @@ public struct Credentials: Sendable {
             $0.insert(fingerprint)
         }
         throttle.succeeded(client)
-        return .granted
+        return .granted(stored.access)
     }
 
-    /// An auth-file line for `user` with a fresh random salt.
-    public static func authFileLine(user: String, password: String, iterations: Int = 600_000) -> String {
+    /// An auth-file line for `user` with a fresh random salt, read-only unless `access` says otherwise.
+    public static func authFileLine(user: String, password: String, iterations: Int = 600_000, access: Access = .read) -> String {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let hash = pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations, length: 32)
-        return "\(user):pbkdf2-sha256$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
+        return "\(user):pbkdf2-sha256$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString()) \(access.rawValue)"
     }
 
     /// PBKDF2 (RFC 8018) with HMAC-SHA256; the same as Python's `hashlib.pbkdf2_hmac("sha256", ...)`.

@@ -30,6 +30,8 @@ struct MLflowResponder: HTTPResponder {
     let tracking: TrackingEndpoints
     let runArtifacts: RunArtifacts
     let destination: LocalArtifacts?
+    /// nil when the server is read-only (`--read-only`, or a store that cannot be written).
+    let writes: WriteEndpoints?
 
     public init(store: any TrackingStore, configuration: ServerConfiguration) {
         self.configuration = configuration
@@ -37,6 +39,7 @@ struct MLflowResponder: HTTPResponder {
         destination = configuration.artifactsDestination.map { LocalArtifacts(root: $0) }
         runArtifacts = RunArtifacts(store: store, destination: destination)
         tracking = TrackingEndpoints(store: store, artifacts: runArtifacts, maxPageSize: configuration.maxPageSize)
+        writes = configuration.readOnly ? nil : (store as? any TrackingWriter).map { WriteEndpoints(writer: $0) }
     }
 
     public func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
@@ -83,9 +86,10 @@ struct MLflowResponder: HTTPResponder {
         if path != "/health" && path != "/version" && !hostAllowed(request) {
             return Responses.text(.forbidden, "Invalid Host header - possible DNS rebinding attack detected")
         }
+        var access = Credentials.Access.write
         if path != "/health", let credentials = configuration.credentials {
             switch await credentials.authorize(request.headers[.authorization], client: client) {
-            case .granted: break
+            case .granted(let granted): access = granted
             case .denied:
                 var response = Responses.text(.unauthorized, "You are not authenticated. Send HTTP basic credentials from the server's auth file, or its token as a bearer token.")
                 response.headers[.wwwAuthenticate] = "Basic realm=\"mlflow\""
@@ -102,7 +106,7 @@ struct MLflowResponder: HTTPResponder {
         }
         if request.method == .options { return options(path) }
         do {
-            return try await route(request, path: path)
+            return try await route(request, path: path, access: access)
         } catch let error as BodyTooLarge {
             return Responses.error(MLflowError(.badRequest, "Request body exceeds the limit of \(error.limit) bytes"),
                                    status: .contentTooLarge)
@@ -143,7 +147,7 @@ struct MLflowResponder: HTTPResponder {
         return nil
     }
 
-    private func route(_ request: Request, path: String) async throws -> Response {
+    private func route(_ request: Request, path: String, access: Credentials.Access) async throws -> Response {
         let method = request.method
         switch path {
         case "/health": return Responses.text(.ok, "OK")
@@ -162,19 +166,27 @@ struct MLflowResponder: HTTPResponder {
                 guard method == .get else { return Responses.methodNotAllowedPage(allowed: [.get]) }
                 return try proxiedList(RequestParameters(query: request.uri.query))
             }
-            if rest.hasPrefix("/") { return try await proxiedFile(request, path: String(rest.dropFirst())) }
+            if rest.hasPrefix("/") { return try await proxiedFile(request, path: String(rest.dropFirst()), access: access) }
         }
         for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] where path.hasPrefix(prefix) {
-            return try await trackingEndpoint(request, name: String(path.dropFirst(prefix.count)), path: path)
+            return try await trackingEndpoint(request, name: String(path.dropFirst(prefix.count)), path: path, access: access)
         }
         return Responses.notFoundPage()
     }
 
-    private func trackingEndpoint(_ request: Request, name: String, path: String) async throws -> Response {
+    private func trackingEndpoint(_ request: Request, name: String, path: String, access: Credentials.Access) async throws -> Response {
         let method = request.method
+        if let writes, let route = LoggedModelEndpoints.route(name, method) {
+            if LoggedModelEndpoints.isWrite(route), access == .read { return Responses.permissionDenied() }
+            // Only POST carries a checked JSON body (`_validate_content_type`); PATCH bodies are read as JSON whatever their type.
+            let body = method == .post ? try await jsonBody(request) : try await self.body(request)
+            return try await LoggedModelEndpoints(writes: writes).handle(route, body: body)
+        }
         if let methods = TrackingEndpoints.writes[name] ?? TrackingEndpoints.loggedModelWrite(name, method) {
             guard methods.contains(method) else { return Responses.methodNotAllowedPage(allowed: methods) }
-            throw TrackingEndpoints.readOnlyError(method, path)
+            guard let writes else { throw TrackingEndpoints.readOnlyError(method, path) }
+            if access == .read { return Responses.permissionDenied() }
+            return try await writes.handle(name, body: try await jsonBody(request))
         }
         if name.hasPrefix("logged-models/"), method == .get, !name.dropFirst("logged-models/".count).contains("/") {
             let id = name.dropFirst("logged-models/".count)
@@ -193,8 +205,10 @@ struct MLflowResponder: HTTPResponder {
 
     /// A POST body, refused unless it is JSON (MLflow's `_validate_content_type`) and within the size limit.
     private func jsonBody(_ request: Request) async throws -> [UInt8] {
-        let contentType = request.headers[.contentType]?.split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard let header = request.headers[.contentType] else {
+            throw MLflowError.invalidParameter("Bad Request. Content-Type header is missing.")
+        }
+        let contentType = header.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard contentType == "application/json" else {
             throw MLflowError.invalidParameter("Bad Request. Content-Type must be one of ['application/json'].")
         }
@@ -231,12 +245,14 @@ struct MLflowResponder: HTTPResponder {
     }
 
     /// `/api/2.0/mlflow-artifacts/artifacts/<path>`: download (streamed) as `_download_artifact`
-    /// does, its errors naming the checked path; uploads and deletes are refused.
-    private func proxiedFile(_ request: Request, path: String) async throws -> Response {
+    /// does, its errors naming the checked path; uploads and deletes unless read-only.
+    private func proxiedFile(_ request: Request, path: String, access: Credentials.Access) async throws -> Response {
         let method = request.method
         guard method == .get else {
             guard [.put, .delete].contains(method) else { return Responses.methodNotAllowedPage(allowed: [.get, .put, .delete]) }
-            return Responses.error(TrackingEndpoints.readOnlyError(method, request.uri.path), compact: true)
+            guard writes != nil else { return Responses.error(TrackingEndpoints.readOnlyError(method, request.uri.path), compact: true) }
+            if access == .read { return Responses.permissionDenied(plain: true) }
+            return try await artifactWrite(request, path: path)
         }
         guard let destination else { return artifactsDisabled(list: false) }
         do {
@@ -298,9 +314,30 @@ struct MLflowResponder: HTTPResponder {
         }
     }
 
+    /// PUT (FastAPI, compact errors) or DELETE (Flask) of one proxied artifact.
+    private func artifactWrite(_ request: Request, path: String) async throws -> Response {
+        guard let destination else {
+            if request.method == .put { return artifactsDisabled(list: false) }
+            return Responses.text(.serviceUnavailable, Self.flaskDisabledMessage("/api/2.0/mlflow-artifacts/artifacts/<path:artifact_path>"), contentType: "text/html; charset=utf-8")
+        }
+        let uploads = ArtifactUploads(destination: destination)
+        guard request.method == .put else { return try await uploads.delete(path: path) }
+        do {
+            return try await uploads.upload(request, path: path)
+        } catch let error as MLflowError {
+            return Responses.error(error, compact: true)
+        }
+    }
+
+    /// The list route is Flask's (`_disable_unless_serve_artifacts`); downloads and uploads are
+    /// FastAPI's `artifact_router`, with its own wording.
     private func artifactsDisabled(list: Bool) -> Response {
-        let message = "Endpoint: /api/2.0/mlflow-artifacts/artifacts disabled due to the mlflow server running with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`"
-        return list ? Responses.text(.serviceUnavailable, message) : Responses.detail(.serviceUnavailable, message)
+        if list { return Responses.text(.serviceUnavailable, Self.flaskDisabledMessage("/api/2.0/mlflow-artifacts/artifacts")) }
+        return Responses.detail(.serviceUnavailable, "Artifact serving is disabled. Run `mlflow server` with `--serve-artifacts` to enable.")
+    }
+
+    static func flaskDisabledMessage(_ rule: String) -> String {
+        "Endpoint: \(rule) disabled due to the mlflow server running with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`"
     }
 
     private var serverInfo: String {

@@ -61,6 +61,13 @@ enum Responses {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// MLflow basic-auth's answer to a user without the permission a request needs
+    /// (`mlflow/server/auth/__init__.py` `make_forbidden_response`; `plain` for the FastAPI
+    /// artifact routes, which answer with a PlainTextResponse).
+    static func permissionDenied(plain: Bool = false) -> Response {
+        text(.forbidden, "Permission denied", contentType: plain ? "text/plain; charset=utf-8" : "text/html; charset=utf-8")
+    }
+
     /// FastAPI's `{"detail": ...}` body, which MLflow's artifact routes use for some errors.
     static func detail(_ status: HTTPResponse.Status, _ message: String) -> Response {
         json(bytes: Array(("{\"detail\":" + quoted(message) + "}").utf8), status: status)

@@ -8,6 +8,8 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]
     /// nil = no authentication.
     public var credentials: Credentials?
+    /// Every write refused (`--read-only`); a store that cannot be written is served read-only too.
+    public var readOnly: Bool
     /// Where `mlflow-artifacts:/...` URIs and the proxy endpoints point (MLflow's
     /// `--artifacts-destination`, default ./mlartifacts); nil with `--no-serve-artifacts`.
     public var artifactsDestination: String?
@@ -31,7 +33,7 @@ public struct ServerConfiguration: Sendable {
     public var shutdownTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 5000, allowedHosts: [String] = HostAllowList.defaultPatterns,
-                credentials: Credentials? = nil, artifactsDestination: String? = nil,
+                credentials: Credentials? = nil, readOnly: Bool = false, artifactsDestination: String? = nil,
                 maxBodyBytes: Int = 1_000_000, maxPageSize: Int = 50_000, storeType: String = "SqlStore",
                 accessLog: @escaping @Sendable (String) -> Void = { _ in },
                 notice: @escaping @Sendable (String) -> Void = { _ in },
@@ -40,6 +42,7 @@ public struct ServerConfiguration: Sendable {
         self.port = port
         self.allowedHosts = allowedHosts
         self.credentials = credentials
+        self.readOnly = readOnly
         self.artifactsDestination = artifactsDestination
         self.maxBodyBytes = maxBodyBytes
         self.maxPageSize = maxPageSize

@@ -2,7 +2,8 @@ import Hummingbird
 import Tracking
 
 /// MLflow's tracking endpoints (`/api/2.0/mlflow/<name>`, `handlers.py` `get_endpoints`) mapped
-/// onto the `TrackingStore` protocol. Reads are served; writes answer as a read-only MLflow server.
+/// onto the `TrackingStore` protocol: the reads. Writes go to `WriteEndpoints` (a read-only
+/// server answers them as a read-only MLflow server).
 struct TrackingEndpoints: Sendable {
     let store: any TrackingStore
     let artifacts: RunArtifacts
@@ -21,7 +22,7 @@ struct TrackingEndpoints: Sendable {
     ]
 
     /// Endpoints that change the store. MLflow's basic-auth app answers a user with READ
-    /// permission on them with 403 PERMISSION_DENIED; a read-only `mltui serve` does the same,
+    /// permission on them with 403; a read-only `mltui serve` answers 403 PERMISSION_DENIED,
     /// so clients fail at once with a clear error and never believe data was stored.
     static let writes: [String: [HTTPRequest.Method]] = [
         "experiments/create": [.post], "experiments/update": [.post], "experiments/delete": [.post],

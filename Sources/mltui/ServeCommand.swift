@@ -9,18 +9,21 @@ import Tracking
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a local store over MLflow's REST API (read-only).",
+        abstract: "Serve a local store over MLflow's REST API: a drop-in tracking server.",
         discussion: """
-            Binds to 127.0.0.1 unless --host says otherwise. Every write endpoint answers 403 \
-            PERMISSION_DENIED; runs whose artifact location is a local folder can still be written \
-            there by a client that reaches that folder itself. See docs/serve.md for \
-            authentication, TLS behind a reverse proxy, and the endpoints served.
+            Binds to 127.0.0.1 unless --host says otherwise. Takes MLflow's tracking writes and \
+            artifact uploads (PUT through the mlflow-artifacts proxy), creating the store if it \
+            does not exist yet, as mlflow server does; a file store is served for writing without \
+            MLflow's MLFLOW_ALLOW_FILE_STORE switch. --read-only answers every write 403 \
+            PERMISSION_DENIED. With --auth-file each user is read-only unless their line ends in \
+            rw. See docs/serve.md for authentication, TLS behind a reverse proxy, and the \
+            endpoints served.
             """)
 
     @Option(name: .long, help: "Store to serve (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db).")
     var backendStoreURI: String?
 
-    @Option(name: .long, help: "Accepted for compatibility with mlflow server; only new experiments use it, and this server creates none.")
+    @Option(name: .long, help: "Where new experiments keep artifacts (default: mlflow-artifacts:/, uploaded through this server; with --no-serve-artifacts, the store's own default).")
     var defaultArtifactRoot: String?
 
     @Flag(inversion: .prefixedNo, help: "Serve the mlflow-artifacts proxy endpoints from --artifacts-destination.")
@@ -35,17 +38,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on, 0 to 65535 (0 picks a free one).")
     var port = 5000
 
-    @Flag(name: .long, help: "Refuse every write (the only mode for now).")
+    @Flag(name: .long, help: "Refuse every write (403 PERMISSION_DENIED), artifact uploads included; the store is opened read-only.")
     var readOnly = false
 
     @Option(name: .long, help: "Comma-separated Host header patterns accepted (fnmatch, as MLflow); '*' allows any. Default: MLFLOW_SERVER_ALLOWED_HOSTS, else localhost and private addresses.")
     var allowedHosts: String?
 
-    @Option(name: .long, help: "File of user:pbkdf2-sha256$iterations$salt$hash lines; enables HTTP basic auth.")
+    @Option(name: .long, help: "File of 'user:pbkdf2-sha256$iterations$salt$hash ro|rw' lines; enables HTTP basic auth. rw lets the user write; ro, or no field, only read.")
     var authFile: String?
 
-    @Option(name: .long, help: "Name of an environment variable holding a bearer token that grants access.")
+    @Option(name: .long, help: "Name of an environment variable holding a bearer token that grants read access.")
     var authTokenEnv: String?
+
+    @Flag(name: .long, help: "Let the --auth-token-env token write too.")
+    var authTokenCanWrite = false
 
     @Option(name: .long, help: "Largest request body accepted, in bytes.")
     var maxBodyBytes = 1_000_000
@@ -65,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a SIGTERM or SIGINT waits for requests in flight before closing their connections.")
     var shutdownTimeout: Double = 20
 
-    @Option(name: .long, help: ArgumentHelp("Print an auth-file line for USER (password read from stdin) and exit.", valueName: "user"))
+    @Option(name: .long, help: ArgumentHelp("Print a read-only auth-file line for USER (password read from stdin) and exit; change its last field to rw to let USER write.", valueName: "user"))
     var hashPassword: String?
 
     func validate() throws {
@@ -89,9 +95,14 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let uri: TrackingURI
         let store: any TrackingStore
+        let cwd = FileManager.default.currentDirectoryPath
         do {
-            uri = try resolveTrackingURI(backendStoreURI, environment: environment, cwd: FileManager.default.currentDirectoryPath)
-            store = try openStore(uri) { Diagnostics.warn($0) }
+            uri = try resolveTrackingURI(backendStoreURI, environment: environment, cwd: cwd)
+            if readOnly {
+                store = try openStore(uri) { Diagnostics.warn($0) }
+            } else {
+                store = try openWritable(uri, cwd: cwd)
+            }
         } catch {
             throw CLIError(error.asMLflowError)
         }
@@ -101,13 +112,20 @@ struct ServeCommand: AsyncParsableCommand {
             : "REACHABLE FROM THE NETWORK at \(host)\(configuration.credentials == nil ? " without authentication" : "")"
         let address = host.contains(":") ? "[\(host)]" : host
         let uriText = uri.description
+        let mode = readOnly
+            ? """
+            read-only: no request changes the store. Runs keep the artifact locations MLflow \
+            gave them; where that is a local folder, a client that can reach it reads and writes it \
+            directly, not through this server.
+            """
+            : store is any TrackingWriter
+            ? "accepting writes\(configuration.credentials == nil ? "" : " from users whose auth-file line ends in rw")."
+            : "read-only: this store cannot be written by mltui yet."
         do {
             try await MLflowServer.run(store: store, configuration: configuration) { boundPort in
                 ServeCommand.printToStandardError("""
                     mltui serve: \(uriText) on http://\(address):\(boundPort); \(exposure). Ctrl-C stops.
-                    mltui serve: read-only: no request changes the store. Runs keep the artifact locations MLflow \
-                    gave them; where that is a local folder, a client that can reach it reads and writes it \
-                    directly, not through this server.
+                    mltui serve: \(mode)
                     """)
             }
         } catch {
@@ -133,7 +151,11 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 token = value
             }
-            do { credentials = try Credentials(authFileText: fileText, token: token) } catch { throw CLIError(error.asMLflowError) }
+            do {
+                credentials = try Credentials(authFileText: fileText, token: token, tokenAccess: authTokenCanWrite ? .write : .read)
+            } catch {
+                throw CLIError(error.asMLflowError)
+            }
         }
         let hostPatterns = (allowedHosts ?? environment["MLFLOW_SERVER_ALLOWED_HOSTS"])
             .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -150,11 +172,32 @@ struct ServeCommand: AsyncParsableCommand {
         let connections = min(maxConnections, max(1, OpenFileLimit.raise() - OpenFileLimit.reserved))
         return ServerConfiguration(host: host, port: port,
                                    allowedHosts: hostPatterns ?? HostAllowList.defaultPatterns,
-                                   credentials: credentials, artifactsDestination: destination,
+                                   credentials: credentials, readOnly: readOnly, artifactsDestination: destination,
                                    maxBodyBytes: maxBodyBytes, maxPageSize: maxPageSize,
                                    storeType: storeType, accessLog: log, notice: ServeCommand.printToStandardError,
                                    maxConnections: connections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                    shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+    }
+
+    /// The store opened for writing; a missing one is created as `mlflow server` creates it on
+    /// first start. A store kind mltui cannot write yet is served read-only, and says so.
+    private func openWritable(_ uri: TrackingURI, cwd: String) throws -> any TrackingStore {
+        do {
+            return try openWriter(uri, opening: .createIfMissing, defaultArtifactRoot: artifactRoot(cwd: cwd)) { Diagnostics.warn($0) }
+        } catch let error as MLflowError where error.code == .notImplemented {
+            Diagnostics.warn("mltui serve: \(error.oneLineMessage); serving it read-only")
+            return try openStore(uri) { Diagnostics.warn($0) }
+        }
+    }
+
+    /// Where new experiments keep artifacts, as `mlflow server` decides it: the flag (a local
+    /// path made absolute), else the proxy when it serves artifacts, else the store's default.
+    private func artifactRoot(cwd: String) -> String? {
+        if let root = defaultArtifactRoot {
+            let isLocalPath = !root.contains(":") && !root.hasPrefix("/")
+            return isLocalPath ? (cwd as NSString).appendingPathComponent(root) : root
+        }
+        return serveArtifacts ? "mlflow-artifacts:/" : nil
     }
 
     @Sendable static func discard(_ line: String) {}

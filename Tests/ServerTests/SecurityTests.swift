@@ -23,9 +23,9 @@ final class SecurityTests: XCTestCase {
         func basic(_ s: String) -> String { "Basic " + Data(s.utf8).base64EncodedString() }
         func check(_ header: String?) async -> Credentials.Outcome { await credentials.authorize(header, client: "10.0.0.1") }
         var outcome = await check(basic("ann:correct horse"))
-        XCTAssertEqual(outcome, .granted)
+        XCTAssertEqual(outcome, .granted(.read))
         outcome = await check(basic("ann:correct horse"))  // remembered
-        XCTAssertEqual(outcome, .granted)
+        XCTAssertEqual(outcome, .granted(.read))
         for denied in [basic("ann:wrong"), basic("bob:correct horse"), "Basic !!!", "Bearer tok-124"] {
             outcome = await check(denied)
             XCTAssertEqual(outcome, .denied, denied)
@@ -33,9 +33,9 @@ final class SecurityTests: XCTestCase {
         outcome = await check(nil)
         XCTAssertEqual(outcome, .denied)
         outcome = await check("Bearer tok-123")
-        XCTAssertEqual(outcome, .granted)
+        XCTAssertEqual(outcome, .granted(.read))
         outcome = await check(basic("token:tok-123"))
-        XCTAssertEqual(outcome, .granted)
+        XCTAssertEqual(outcome, .granted(.read))
         XCTAssertThrowsError(try Credentials(authFileText: "ann:plaintext", token: nil))
         XCTAssertThrowsError(try Credentials(authFileText: "", token: nil))
     }
@@ -49,7 +49,7 @@ final class SecurityTests: XCTestCase {
         let good = "Basic " + Data("ann:pw".utf8).base64EncodedString()
         let bad = "Basic " + Data("ann:nope".utf8).base64EncodedString()
         var outcome = await credentials.authorize(good, client: "a")
-        XCTAssertEqual(outcome, .granted)
+        XCTAssertEqual(outcome, .granted(.read))
         for _ in 0..<3 {
             outcome = await credentials.authorize(bad, client: "a")
             XCTAssertEqual(outcome, .denied)
@@ -57,7 +57,7 @@ final class SecurityTests: XCTestCase {
         outcome = await credentials.authorize(bad, client: "a")
         XCTAssertEqual(outcome, .throttled(retryAfter: 1))
         outcome = await credentials.authorize(good, client: "a")
-        XCTAssertEqual(outcome, .granted, "a verified credential is not held back")
+        XCTAssertEqual(outcome, .granted(.read), "a verified credential is not held back")
         outcome = await credentials.authorize(bad, client: "b")
         XCTAssertEqual(outcome, .denied, "another client is not held back")
         try await Task.sleep(for: .milliseconds(1100))

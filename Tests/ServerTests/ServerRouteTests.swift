@@ -126,6 +126,11 @@ final class ServerRouteTests: XCTestCase {
             }
             try await client.execute(uri: "/api/2.0/mlflow/runs/search", method: .post, body: ByteBuffer(string: "{}")) { r in
                 XCTAssertEqual(r.status, .badRequest)
+                XCTAssertTrue(String(buffer: r.body).contains("Bad Request. Content-Type header is missing."))
+            }
+            try await client.execute(uri: "/api/2.0/mlflow/runs/search", method: .post, headers: [.contentType: "text/plain"],
+                                     body: ByteBuffer(string: "{}")) { r in
+                XCTAssertEqual(r.status, .badRequest)
                 XCTAssertTrue(String(buffer: r.body).contains("Content-Type must be one of ['application/json']"))
             }
             try await client.execute(uri: "/api/2.0/mlflow/runs/search", method: .post, headers: Self.json,
