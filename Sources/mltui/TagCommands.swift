@@ -129,7 +129,7 @@ struct NoteCommand: AsyncParsableCommand {
     static let noteTag = "mlflow.note.content"
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("Run id or name.", valueName: "run")) var target: String
+    @Argument(help: ArgumentHelp("Run id or name.", valueName: "run")) var target: String?
     @Option(name: .customLong("in"), help: ArgumentHelp(
         "Experiment (id or name) in which the run name is looked up (default: every active experiment).",
         valueName: "experiment"))
@@ -138,6 +138,7 @@ struct NoteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.reporting(.table) {
+            guard let target else { throw CLIError(.invalidParameter("give the run (id or name) whose description stdin holds")) }
             let store = try store.openWriter()
             guard let found = try await TargetLookup(scope: scope).runs([target], in: store).first else { return }
             try WriteChecks.active(found)

@@ -124,6 +124,8 @@ extension RESTWriterTests {
             (["untag", "cli-errors-alpha"], "INVALID_PARAMETER_VALUE: give a run then the keys to delete, or runs and --key KEY"),
             (["rename", "--experiment", "cli-errors", "writes"], "RESOURCE_ALREADY_EXISTS: Experiment(name=writes) already exists (id \(f.created.experiments[0]))"),
             (["rename", "cli-errors-alpha", ""], "INVALID_PARAMETER_VALUE: the new name is empty"),
+            (["rename", "cli-errors-alpha"], "INVALID_PARAMETER_VALUE: give the run (id or name), then its new name"),
+            (["note"], "INVALID_PARAMETER_VALUE: give the run (id or name) whose description stdin holds"),
             (["delete"], "INVALID_PARAMETER_VALUE: give at least one run (id or name)"),
             (["delete", "--experiment", "no-such-experiment"], "RESOURCE_DOES_NOT_EXIST: no experiment has the id or name 'no-such-experiment'"),
         ]
