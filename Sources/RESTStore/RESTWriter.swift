@@ -105,19 +105,19 @@ extension RESTStore: TrackingWriter {
     }
 
     public func logParam(runID: String, param: Param) async throws {
-        _ = try await write(.post, "/api/2.0/mlflow/runs/log-parameter") { w in
-            w.field("run_uuid", runID)
-            w.field("key", param.key)
-            w.field("value", param.value)
-            w.field("run_id", runID)
-        }
+        try await postKeyValue("/api/2.0/mlflow/runs/log-parameter", runID: runID, param)
     }
 
     public func setTag(runID: String, tag: Tag) async throws {
-        _ = try await write(.post, "/api/2.0/mlflow/runs/set-tag") { w in
+        try await postKeyValue("/api/2.0/mlflow/runs/set-tag", runID: runID, tag)
+    }
+
+    /// `LogParam` and `SetTag` have the same fields: the run (twice, as `RestStore` sends it), key, value.
+    private func postKeyValue(_ endpoint: String, runID: String, _ item: KeyValue) async throws {
+        _ = try await write(.post, endpoint) { w in
             w.field("run_uuid", runID)
-            w.field("key", tag.key)
-            w.field("value", tag.value)
+            w.field("key", item.key)
+            w.field("value", item.value)
             w.field("run_id", runID)
         }
     }

@@ -12,15 +12,9 @@ struct DeleteCommand: AsyncParsableCommand {
             and said so on stderr. \(WriteHelp.common)
             """)
 
-    @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("Runs (or, with --experiment, experiments): ids or names.", valueName: "target"))
-    var names: [String] = []
-    @OptionGroup var targets: TargetOptions
-    @OptionGroup var options: WriteOptions
+    @OptionGroup var arguments: LifecycleArguments
 
-    func run() async throws {
-        try await Lifecycle.change(to: .deleted, names: names, store: store, targets: targets, options: options)
-    }
+    func run() async throws { try await Lifecycle.change(to: .deleted, arguments) }
 }
 
 /// `mltui restore RUN...` / `mltui restore --experiment EXP...`.
@@ -33,26 +27,29 @@ struct RestoreCommand: AsyncParsableCommand {
             stderr. \(WriteHelp.common)
             """)
 
+    @OptionGroup var arguments: LifecycleArguments
+
+    func run() async throws { try await Lifecycle.change(to: .active, arguments) }
+}
+
+/// What `delete` and `restore` take.
+struct LifecycleArguments: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("Runs (or, with --experiment, experiments): ids or names.", valueName: "target"))
     var names: [String] = []
     @OptionGroup var targets: TargetOptions
     @OptionGroup var options: WriteOptions
-
-    func run() async throws {
-        try await Lifecycle.change(to: .active, names: names, store: store, targets: targets, options: options)
-    }
 }
 
 /// Deleting and restoring, which differ only in direction.
 enum Lifecycle {
-    static func change(to stage: LifecycleStage, names: [String], store: StoreOptions, targets: TargetOptions,
-                       options: WriteOptions) async throws {
+    static func change(to stage: LifecycleStage, _ arguments: LifecycleArguments) async throws {
+        let (names, targets, options) = (arguments.names, arguments.targets, arguments.options)
         try await Output.reporting(.table) {
             let kind = targets.experiment ? "experiment" : "run"
             guard !names.isEmpty else { throw CLIError(.invalidParameter("give at least one \(kind) (id or name)")) }
             let action = stage == .deleted ? "delete" : "restore"
-            let store = try store.openWriter()
+            let store = try arguments.store.openWriter()
             var changes: [Change] = []
             func unchanged(_ id: String) {
                 Diagnostics.note("\(kind) \(id) is already \(stage == .deleted ? "deleted" : "active"): left as it is")

@@ -11,13 +11,16 @@ struct RenameCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Run (or, with --experiment, experiment) id or name.") var target: String
-    @Argument(help: "The new name.") var newName: String
+    // Optional so that a missing one is reported as every other failure is (exit 1).
+    @Argument(help: "Run (or, with --experiment, experiment) id or name.") var target: String?
+    @Argument(help: "The new name.") var newName: String?
     @OptionGroup var targets: TargetOptions
     @OptionGroup var options: WriteOptions
 
     func run() async throws {
         try await Output.reporting(.table) {
+            let kind = targets.experiment ? "experiment" : "run"
+            guard let target, let newName else { throw CLIError(.invalidParameter("give the \(kind) (id or name), then its new name")) }
             guard !newName.isEmpty else { throw CLIError(.invalidParameter("the new name is empty")) }
             let store = try store.openWriter()
             let change: Change

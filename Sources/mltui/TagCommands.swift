@@ -24,8 +24,7 @@ struct TagCommand: AsyncParsableCommand {
             let store = try store.openWriter()
             var changes: [Change] = []
             if targets.experiment {
-                for experiment in try await targets.lookup.experiments(names, in: store) {
-                    try WriteChecks.active(experiment)
+                for experiment in try await targets.activeExperiments(names, in: store) {
                     let id = experiment.experimentID
                     for tag in tags {
                         try WriteValidation.experimentTag(tag)
@@ -35,10 +34,9 @@ struct TagCommand: AsyncParsableCommand {
                     }
                 }
             } else {
-                let runs = try await targets.lookup.runs(names, in: store)
+                let runs = try await targets.activeRuns(names, in: store)
                 try TagArguments.validateRunTags(tags, runID: runs[0].info.runID)
                 for run in runs {
-                    try WriteChecks.active(run)
                     let id = run.info.runID
                     changes.append(Change(tags.map { Change.line("run", id, "tag", "\($0.key)=\($0.value)") }) {
                         try await $0.logBatch(runID: id, metrics: [], params: [], tags: tags)
@@ -83,8 +81,7 @@ struct UntagCommand: AsyncParsableCommand {
             let store = try store.openWriter()
             var changes: [Change] = []
             if targets.experiment {
-                for experiment in try await targets.lookup.experiments(names, in: store) {
-                    try WriteChecks.active(experiment)
+                for experiment in try await targets.activeExperiments(names, in: store) {
                     let id = experiment.experimentID
                     for key in keys {
                         guard experiment.tags.contains(where: { $0.key == key }) else {
@@ -96,8 +93,7 @@ struct UntagCommand: AsyncParsableCommand {
                     }
                 }
             } else {
-                for run in try await targets.lookup.runs(names, in: store) {
-                    try WriteChecks.active(run)
+                for run in try await targets.activeRuns(names, in: store) {
                     let id = run.info.runID
                     for key in keys {
                         // `SqlAlchemyStore.delete_tag`, `FileStore.delete_tag`.
@@ -129,7 +125,7 @@ struct NoteCommand: AsyncParsableCommand {
     static let noteTag = "mlflow.note.content"
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("Run id or name.", valueName: "run")) var target: String
+    @Argument(help: ArgumentHelp("Run id or name.", valueName: "run")) var target: String?
     @Option(name: .customLong("in"), help: ArgumentHelp(
         "Experiment (id or name) in which the run name is looked up (default: every active experiment).",
         valueName: "experiment"))
@@ -138,6 +134,7 @@ struct NoteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.reporting(.table) {
+            guard let target else { throw CLIError(.invalidParameter("give the run (id or name) whose description stdin holds")) }
             let store = try store.openWriter()
             guard let found = try await TargetLookup(scope: scope).runs([target], in: store).first else { return }
             try WriteChecks.active(found)

@@ -22,6 +22,21 @@ struct TargetOptions: ParsableArguments {
     var scope: String?
 
     var lookup: TargetLookup { TargetLookup(scope: scope) }
+
+    /// The experiments the arguments name, each checked active: MLflow refuses to change a
+    /// deleted one's tags or name.
+    func activeExperiments(_ arguments: [String], in store: any TrackingStore) async throws -> [Experiment] {
+        let experiments = try await lookup.experiments(arguments, in: store)
+        try experiments.forEach(WriteChecks.active)
+        return experiments
+    }
+
+    /// The runs the arguments name, each checked active, as MLflow's writes to a run require.
+    func activeRuns(_ arguments: [String], in store: any TrackingStore) async throws -> [Run] {
+        let runs = try await lookup.runs(arguments, in: store)
+        try runs.forEach(WriteChecks.active)
+        return runs
+    }
 }
 
 /// Finds the runs and experiments the arguments name.

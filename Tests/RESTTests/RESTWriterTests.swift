@@ -63,10 +63,17 @@ final class RESTWriterTests: XCTestCase {
         let (ours, theirs) = (servers[0], servers[1])
         var fixture = Fixture(scratch: scratch, ours: ours, theirs: theirs, created: Created(experiments: [], runs: [], model: ""))
         Self.shared.withLock { $0 = fixture }  // tearDown stops the servers even when a write below fails
-        fixture.created = try await Self.scenario(RESTStore(url: ours.url, configuration: RESTConfiguration()))
-        _ = try Self.python(writeScenario, [theirs.url], in: scratch)
-        fixture.oursDump = try StoreDump.text(uri: database("ours.db"), maskPrefixes: ["mlflow-artifacts:/"])
-        fixture.theirsDump = try StoreDump.text(uri: database("theirs.db"), maskPrefixes: ["mlflow-artifacts:/"])
+        // The two clients write side by side, each to its own server; then both stores are read.
+        let theirURL = theirs.url
+        let python = Task.detached { try RESTWriterTests.python(writeScenario, [theirURL], in: scratch) }
+        let created = try await Self.scenario(RESTStore(url: ours.url, configuration: RESTConfiguration()))
+        _ = try await python.value
+        fixture.created = created
+        let dumps = [database("ours.db"), database("theirs.db")].map { uri in
+            Task.detached { try StoreDump.text(uri: uri, maskPrefixes: ["mlflow-artifacts:/"]) }
+        }
+        fixture.oursDump = try await dumps[0].value
+        fixture.theirsDump = try await dumps[1].value
         Self.shared.withLock { $0 = fixture }
         return fixture
     }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import RESTStore
 import TestSupport
 import Tracking
@@ -124,6 +121,8 @@ extension RESTWriterTests {
             (["untag", "cli-errors-alpha"], "INVALID_PARAMETER_VALUE: give a run then the keys to delete, or runs and --key KEY"),
             (["rename", "--experiment", "cli-errors", "writes"], "RESOURCE_ALREADY_EXISTS: Experiment(name=writes) already exists (id \(f.created.experiments[0]))"),
             (["rename", "cli-errors-alpha", ""], "INVALID_PARAMETER_VALUE: the new name is empty"),
+            (["rename", "cli-errors-alpha"], "INVALID_PARAMETER_VALUE: give the run (id or name), then its new name"),
+            (["note"], "INVALID_PARAMETER_VALUE: give the run (id or name) whose description stdin holds"),
             (["delete"], "INVALID_PARAMETER_VALUE: give at least one run (id or name)"),
             (["delete", "--experiment", "no-such-experiment"], "RESOURCE_DOES_NOT_EXIST: no experiment has the id or name 'no-such-experiment'"),
         ]
@@ -157,23 +156,10 @@ extension RESTWriterTests {
         let f = try await fixture()
         let (experiment, _) = try await cliExperiment("cli-read-only", f)
         let before = try readBack(experiment, f)
-        let port = try MLflowServer.freePort()
-        let server = Process()
-        server.executableURL = try RepoLayout.mltuiBinary()
-        server.arguments = ["serve", "--backend-store-uri", f.database("ours.db"), "--host", "127.0.0.1",
-                            "--port", String(port), "--quiet", "--no-serve-artifacts", "--read-only"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, url) = try MltuiServe.start(["--backend-store-uri", f.database("ours.db"), "--no-serve-artifacts", "--read-only"])
         defer {
             kill(server.processIdentifier, SIGTERM)
             server.waitUntilExit()
-        }
-        let url = "http://127.0.0.1:\(port)"
-        let deadline = Date().addingTimeInterval(30)
-        while (try? HTTPAnswer.fetch(URLRequest(url: URL(string: url + "/health")!)))?.status != 200 {
-            guard Date() < deadline, server.isRunning else { return XCTFail("mltui serve did not answer /health") }
-            try await Task.sleep(nanoseconds: 100_000_000)
         }
         let result = try mltui(["delete", "cli-read-only-alpha", "cli-read-only-beta"], uri: url)
         XCTAssertEqual(result.status, 1)

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Tracking
 import XCTest
 
 /// The write commands on local stores: copies of the fixture stores (file and SQLite) changed
@@ -46,19 +47,25 @@ final class WriteCommandStoreTests: XCTestCase {
         }
         let ours = try copy("ours"), theirs = try copy("theirs")
 
+        // MLflow edits its copy meanwhile.
+        let script = scratch.appendingPathComponent("edits.py")
+        try mlflowEdits.write(to: script, atomically: true, encoding: .utf8)
+        var mlflowEnvironment = ProcessInfo.processInfo.environment
+        mlflowEnvironment["MLFLOW_ALLOW_FILE_STORE"] = "true"
+        let environment = mlflowEnvironment, python = try RepoLayout.mlflowPython()
+        let mlflow = Thread.detachedResult {
+            try CommandRunner.run(python, [script.path, theirs], environment: environment, timeout: 120)
+        }
         for (arguments, input) in Self.edits {
             let result = try mltui(arguments + ["--tracking-uri", ours], input: input, in: scratch)
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderrText)")
             XCTAssertFalse(result.stdoutText.isEmpty, "\(arguments)")
         }
-        let script = scratch.appendingPathComponent("edits.py")
-        try mlflowEdits.write(to: script, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment["MLFLOW_ALLOW_FILE_STORE"] = "true"
-        let edited = try CommandRunner.run(try RepoLayout.mlflowPython(), [script.path, theirs], environment: environment, timeout: 120)
+        let edited = try mlflow.wait()
         XCTAssertEqual(edited.status, 0, edited.stderrText)
 
-        let ourDump = try StoreDump.text(uri: ours), theirDump = try StoreDump.text(uri: theirs)
+        let theirDumping = Thread.detachedResult { try StoreDump.text(uri: theirs) }
+        let ourDump = try StoreDump.text(uri: ours), theirDump = try theirDumping.wait()
         XCTAssertTrue(ourDump.contains("no-artifacts-renamed") && ourDump.contains("empty-renamed"))
         XCTAssertEqual(ourDump, theirDump)
 
@@ -80,6 +87,31 @@ final class WriteCommandStoreTests: XCTestCase {
                                            environment: environment, timeout: 60)
         XCTAssertFalse(result.timedOut, "\(arguments)")
         return result
+    }
+}
+
+extension Thread {
+    /// Runs `body` on a thread of its own; `wait()` gives its result.
+    static func detachedResult<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> PendingResult<T> {
+        let pending = PendingResult<T>()
+        Thread.detachNewThread { pending.finish(Result { try body() }) }
+        return pending
+    }
+}
+
+/// The result of work on another thread, waited for once.
+final class PendingResult<T: Sendable>: Sendable {
+    private let result = Locked<Result<T, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    fileprivate func finish(_ value: Result<T, any Error>) {
+        result.withLock { $0 = value }
+        done.signal()
+    }
+
+    func wait() throws -> T {
+        done.wait()
+        return try result.current!.get()
     }
 }
 

@@ -116,23 +116,10 @@ final class BestOfEndToEndTests: XCTestCase {
     func testBestOfColumnsThroughAServer() throws {
         let stores = try FixtureStores.analysis()
         let expected = try expected(stores.trackingURI(.file))
-        let port = try MLflowServer.freePort()
-        let server = Process()
-        server.executableURL = try RepoLayout.mltuiBinary()
-        server.arguments = ["serve", "--backend-store-uri", stores.trackingURI(.file), "--host", "127.0.0.1",
-                            "--port", String(port), "--quiet", "--no-serve-artifacts"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, url) = try MltuiServe.start(["--backend-store-uri", stores.trackingURI(.file), "--no-serve-artifacts"])
         defer {
             kill(server.processIdentifier, SIGTERM)
             server.waitUntilExit()
-        }
-        let url = "http://127.0.0.1:\(port)"
-        let deadline = Date().addingTimeInterval(30)
-        while (try? HTTPAnswer.fetch(URLRequest(url: URL(string: url + "/health")!)))?.status != 200 {
-            guard Date() < deadline, server.isRunning else { return XCTFail("mltui serve did not answer /health") }
-            Thread.sleep(forTimeInterval: 0.1)
         }
         let tui = try launch(url)
         defer { tui.close() }
