@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Write load through a tracking server with the real MLflow client, and a check of what it left.
 
-    load_writes.py log URL JOURNAL_DIR [--clients 32] [--runs 50] [--steps 100] [--experiment NAME] [--no-retries]
+    load_writes.py log URL JOURNAL_DIR [--clients 32] [--runs 50] [--steps 100] [--steps-per-batch 1]
+                   [--experiment NAME] [--no-retries]
     load_writes.py check STORE_URI JOURNAL_DIR
 
 `log`: forks --clients processes (mlflow is imported once, before the fork), each creating --runs
 runs in one experiment and logging, per run, two params in one batch and then, per step, two
-metrics (`log_batch`, as `mlflow.log_metrics` sends them) with values derived from (client, run,
-step), and finally ending the run FINISHED. Every write the server acknowledged is appended to the
+metrics (`log_batch`, as `mlflow.log_metrics` sends them; --steps-per-batch N puts N steps in one
+batch, as a job buffering its metrics does) with values derived from (client, run, step), and
+finally ending the run FINISHED. URL may also be a store URI: the client then writes the store
+directly, as a training job beside the server does. Every write the server acknowledged is appended to the
 client's journal file in JOURNAL_DIR at once (unbuffered), so when the server is killed mid-load
 the journals say exactly what it acknowledged. With --no-retries the client gives up on the
 first failed request (MLFLOW_HTTP_REQUEST_MAX_RETRIES=0), as the kill test wants. Prints a JSON
@@ -20,8 +23,10 @@ anything missing or wrong.
 """
 
 import argparse
+import ctypes
 import json
 import os
+import signal
 import sys
 import time
 
@@ -31,6 +36,7 @@ def value(client, run, step, metric):
 
 
 def log(args):
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     if args.no_retries:
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
         os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "20"
@@ -44,8 +50,9 @@ def log(args):
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(args.experiment)
 
     def worker(index):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no client outlives the parent
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the client prints a link per ended run
-        journal = os.open(os.path.join(args.journal, f"client-{index}.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        journal = os.open(os.path.join(args.journal, f"{args.experiment}-client-{index}.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         def ack(*fields):
             os.write(journal, (" ".join(str(f) for f in fields) + "\n").encode())
         tracking = MlflowClient(tracking_uri=args.url)
@@ -56,10 +63,13 @@ def log(args):
                 ack("run", run_id, index, r)
                 tracking.log_batch(run_id, params=[Param("client", str(index)), Param("run", str(r))])
                 ack("params", run_id)
-                for s in range(args.steps):
+                for first in range(0, args.steps, args.steps_per_batch):
                     now = int(time.time() * 1000)
-                    tracking.log_batch(run_id, metrics=[Metric(m, value(index, r, s, m), now, s) for m in ("loss", "acc")])
-                    ack("step", run_id, s)
+                    steps = range(first, min(first + args.steps_per_batch, args.steps))
+                    tracking.log_batch(run_id, metrics=[Metric(m, value(index, r, s, m), now, s)
+                                                        for s in steps for m in ("loss", "acc")])
+                    for s in steps:
+                        ack("step", run_id, s)
                 tracking.set_terminated(run_id, "FINISHED")
                 ack("end", run_id)
         except Exception as error:  # the server went away: the journal holds what it acknowledged
@@ -135,6 +145,7 @@ def main():
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--runs", type=int, default=50)
     p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--steps-per-batch", type=int, default=1)
     p.add_argument("--experiment", default="load")
     p.add_argument("--no-retries", action="store_true")
     c = sub.add_parser("check")
