@@ -4,15 +4,16 @@ import Tracking
 
 /// An MLflow SQLite store opened for writing, with `SqlAlchemyStore`'s semantics (rows, defaults,
 /// validation, errors). Reads go through a read-only `SQLiteStore`; writes through one
-/// read-write connection opened only here, one short `BEGIN IMMEDIATE` … `COMMIT` per write, so
-/// a reader (mltui's or MLflow's) waits at most for one write and never sees half of one.
+/// read-write connection opened only here, in short `BEGIN IMMEDIATE` … `COMMIT` transactions
+/// that writes arriving together share (`WriteQueue`), so a reader (mltui's or MLflow's) waits at
+/// most for one short round and never sees half of a write.
 /// Readers' caches key on `PRAGMA data_version`, which every commit of another connection bumps,
 /// so nothing stale is served after a write, ours or another process's.
 public final class SQLiteWriter: TrackingWriter, Sendable {
     public let store: SQLiteStore
     /// The root new experiments keep artifacts under: `<root>/<experiment id>`.
     public let defaultArtifactRoot: String
-    private let connection: WriteConnection
+    private let queue: WriteQueue
 
     /// How long a write waits for another writer's lock. MLflow's pysqlite waits 5 s and then
     /// fails with "database is locked"; many clients of one server and a training job writing the
@@ -46,7 +47,7 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
         }
-        connection = WriteConnection(db)
+        queue = WriteQueue(db)
         store = try SQLiteStore(path: absolute, warn: warn)
         try Self.requireHead(store)
     }
@@ -62,27 +63,16 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
                 + "result in database downtime - please consult your database's documentation for more detail.")
     }
 
-    /// Runs `body` in one write transaction on the writer's connection, off the caller's thread.
+    /// Runs `body` in a write transaction on the writer's connection, off the caller's thread,
+    /// possibly together with other callers' writes (`WriteQueue`: group commit).
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await transaction("BEGIN IMMEDIATE", body)
-    }
-
-    /// Reads on the writer's connection (what a write just returned), without its write lock.
-    func readBack<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await transaction("BEGIN", body)
-    }
-
-    private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let path = store.path
-        return try await BlockingWork.run {
-            try self.connection.with { db in
-                do {
-                    return try db.transaction(begin) { try body(db) }
-                } catch {
-                    throw Self.writeError(error, path: path)
-                }
-            }
-        }
+        return try await queue.write(body, mapError: { Self.writeError($0, path: path) })
+    }
+
+    /// Reads on the writer's connection (what a write just returned), in its turn among the writes.
+    func readBack<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await write(body)
     }
 
     /// What MLflow's managed session makes of a database error (`mlflow/store/db/utils.py`
@@ -156,18 +146,3 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
     }
 }
 
-/// The writer's one connection, lent to one write at a time (SQLite admits one writer anyway).
-final class WriteConnection: @unchecked Sendable {
-    // @unchecked: `db` is used only between wait() and signal() of `turn`.
-    private let db: SQLiteConnection
-    private let turn = DispatchSemaphore(value: 1)
-
-    init(_ db: SQLiteConnection) { self.db = db }
-
-    /// Blocks while another write runs: call it on a thread of `BlockingWork`.
-    func with<T>(_ body: (SQLiteConnection) throws -> T) rethrows -> T {
-        turn.wait()
-        defer { turn.signal() }
-        return try body(db)
-    }
-}
