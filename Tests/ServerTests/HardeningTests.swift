@@ -14,14 +14,14 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "\(name) \(arguments.joined(separator: " ")) failed:\n\(result.stdoutText.suffix(6000))\n\(result.stderrText.suffix(4000))")
     }
 
-    /// Eight clients paging a 20,000-point history at random offsets for a minute: the server
+    /// Eight clients paging a 20,000-point history at random offsets for 20 seconds: the server
     /// stays up (the shared page-boundary memo once crashed it) and every page is MLflow's slice.
     func testConcurrentPagedHistoryOnSQLite() throws {
-        try script("history_load.py", ["--kind", "sqlite", "--threads", "8", "--seconds", "60"])
+        try script("history_load.py", ["--kind", "sqlite", "--threads", "8", "--seconds", "20"])
     }
 
     func testConcurrentPagedHistoryOnFileStore() throws {
-        try script("history_load.py", ["--kind", "fs", "--threads", "8", "--seconds", "60"])
+        try script("history_load.py", ["--kind", "fs", "--threads", "8", "--seconds", "20"])
     }
 
     /// 1,100 idle and half-sent sockets under a 1,024 open-file limit: /health and requests answered.
