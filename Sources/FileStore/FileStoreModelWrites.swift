@@ -25,6 +25,14 @@ extension FileStore {
         return try await getLoggedModel(id: id)
     }
 
+    public func deleteLoggedModel(id: String) async throws {
+        try await write {
+            var (model, folder) = try self.modelMeta(id)
+            model.lastUpdatedTimestamp = Self.nowMillis()
+            try self.writeModelMeta(model, in: folder, lifecycleStage: .deleted)
+        }
+    }
+
     public func setLoggedModelTags(id: String, tags: [Tag]) async throws {
         try await write {
             let (_, folder) = try self.modelMeta(id)

@@ -183,6 +183,26 @@ extension FileStore {
     }
 
     /// `_get_run_info` then `check_run_is_active`.
+    public func recordLoggedModel(runID: String, modelJSON: String) async throws {
+        let entry = try LoggedModelHistory.entry(modelJSON: modelJSON)
+        try await write {
+            try WriteValidation.runID(runID)
+            let run = try self.activeRun(runID)
+            let path = run.path + "/tags/" + LoggedModelHistory.tagKey
+            var previous: String?
+            switch PosixFiles.readFile(path) {
+            case .content(let bytes): previous = String(decoding: bytes, as: UTF8.self)
+            case .missing: break
+            case .isDirectory, .failed, .refused: throw MLflowError.internal("Cannot read \(path)")
+            }
+            do {
+                try self.writeTag(Tag(LoggedModelHistory.tagKey, try LoggedModelHistory.appending(entry, to: previous)), to: run)
+            } catch let error as MLflowError {
+                throw MLflowError.internal(error.message)  // `record_logged_model` reports INTERNAL_ERROR
+            }
+        }
+    }
+
     private func activeRun(_ id: String) throws -> IndexedRun {
         let run = try locateRun(id)
         guard run.info.lifecycleStage == .active else {

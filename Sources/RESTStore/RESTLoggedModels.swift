@@ -47,6 +47,13 @@ extension RESTStore {
         }
     }
 
+    /// `RestStore.delete_logged_model`: DELETE with the id in the body too.
+    public func deleteLoggedModel(id: String) async throws {
+        _ = try await write(.delete, Self.loggedModelEndpoint(id), retrying: .unlessDelivered) { w in
+            w.field("model_id", id)
+        }
+    }
+
     public func deleteLoggedModelTag(id: String, key: String) async throws {
         // No body, as `RestStore.delete_logged_model_tag` sends none.
         _ = try await call(.delete, Self.loggedModelEndpoint(id) + "/tags/" + QueryString.escape(key),

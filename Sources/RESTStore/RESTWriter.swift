@@ -161,6 +161,15 @@ extension RESTStore: TrackingWriter {
         }
     }
 
+    /// `RestStore.record_logged_model`: `LogModel(run_id, model_json)`; appending twice would
+    /// record the model twice, so retried only when undelivered.
+    public func recordLoggedModel(runID: String, modelJSON: String) async throws {
+        _ = try await write(.post, "/api/2.0/mlflow/runs/log-model", retrying: .unlessDelivered) { w in
+            w.field("run_id", runID)
+            w.field("model_json", modelJSON)
+        }
+    }
+
     // MARK: Requests
 
     /// A write request with a JSON body built by `body`; answers the parsed response.

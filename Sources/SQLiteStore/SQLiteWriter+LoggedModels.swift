@@ -40,6 +40,14 @@ extension SQLiteWriter {
         return try await loggedModel(id, includeDeleted: true)
     }
 
+    public func deleteLoggedModel(id: String) async throws {
+        try await write { db in
+            _ = try Self.loggedModelExperiment(id, db)
+            try db.run("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_timestamp_ms = ? WHERE model_id = ?",
+                       [.int(Self.now()), .text(id)])
+        }
+    }
+
     /// A key given twice keeps its last value.
     public func setLoggedModelTags(id: String, tags: [Tag]) async throws {
         try await write { db in

@@ -91,6 +91,18 @@ extension SQLiteWriter {
         }
     }
 
+    public func recordLoggedModel(runID: String, modelJSON: String) async throws {
+        let entry = try LoggedModelHistory.entry(modelJSON: modelJSON)
+        try await write { db in
+            let run = try Self.activeRun(runID, db)
+            let previous = try db.values("SELECT value FROM tags WHERE run_uuid = ? AND key = ?",
+                                         [.text(run.runID), .text(LoggedModelHistory.tagKey)]) { $0.text($1) }.first
+            // No length check: `record_logged_model` validates the tag but stores it whole.
+            try db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
+                       [.text(LoggedModelHistory.tagKey), .text(try LoggedModelHistory.appending(entry, to: previous)), .text(run.runID)])
+        }
+    }
+
     // MARK: rows
 
     static func params(of runID: String, _ db: SQLiteConnection) throws -> [String: String] {

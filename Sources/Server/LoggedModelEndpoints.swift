@@ -63,8 +63,8 @@ struct LoggedModelEndpoints: Sendable {
                                        [("model_id", [.string, .required]), ("status", [.intLike, .required])])
             let status = LoggedModelStatus(rawValue: r.string("status")) ?? .unspecified
             return Self.model(try await writer.finalizeLoggedModel(id: r.string("model_id"), status: status))
-        case .delete:
-            throw MLflowError(.notImplemented, "Deleting logged models is not supported by mltui serve")
+        case .delete(let id):
+            try await writer.deleteLoggedModel(id: id)
         case .setTags(let id):
             let r = try writes.request(body, WriteMessages.loggedModelTags, [("tags", [.array])])
             try await writer.setLoggedModelTags(id: id, tags: r.message["tags"]?.keyValues ?? [])

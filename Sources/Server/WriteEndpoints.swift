@@ -45,8 +45,8 @@ struct WriteEndpoints: Sendable {
             let models = r.items("models").map { ModelIO(modelID: $0["model_id"]?.stringValue ?? "", step: $0["step"]?.int64Value ?? 0) }
             try await writer.logOutputs(runID: r.string("run_id"), models: models)
         case "runs/log-model":
-            _ = try request(body, WriteMessages.logModel, [("run_id", [.string, .required]), ("model_json", [.string, .required])])
-            throw MLflowError(.notImplemented, "runs/log-model (MLflow 2.x model history) is not supported by mltui serve; MLflow 3 clients log models through logged-models")
+            let r = try request(body, WriteMessages.logModel, [("run_id", [.string, .required]), ("model_json", [.string, .required])])
+            try await writer.recordLoggedModel(runID: r.string("run_id"), modelJSON: r.string("model_json"))
         default:
             throw MLflowError(.endpointNotFound, "No endpoint \(name)")
         }

@@ -114,10 +114,15 @@ public protocol TrackingWriter: TrackingStore {
     func logBatch(runID: String, metrics: [Metric], params: [Param], tags: [Tag]) async throws
     func logInputs(runID: String, datasets: [DatasetInput], models: [ModelIO]) async throws
     func logOutputs(runID: String, models: [ModelIO]) async throws
+    /// `runs/log-model`: MLflow 2.x's model history, the client's `model_json` appended to the
+    /// run's `mlflow.log-model.history` tag (`LoggedModelHistory`).
+    func recordLoggedModel(runID: String, modelJSON: String) async throws
 
     func createLoggedModel(_ request: LoggedModelCreation) async throws -> LoggedModel
     func getLoggedModel(id: String) async throws -> LoggedModel
     func finalizeLoggedModel(id: String, status: LoggedModelStatus) async throws -> LoggedModel
+    /// Marks the model deleted (its rows and files stay, as MLflow leaves them for `gc`).
+    func deleteLoggedModel(id: String) async throws
     func setLoggedModelTags(id: String, tags: [Tag]) async throws
     func deleteLoggedModelTag(id: String, key: String) async throws
     func logLoggedModelParams(id: String, params: [Param]) async throws

@@ -73,6 +73,8 @@ final class RESTWriteRequestTests: XCTestCase {
             { try await $0.setLoggedModelTags(id: m, tags: [Tag("a", "b")]) },
             { try await $0.deleteLoggedModelTag(id: m, key: "a") },
             { try await $0.logLoggedModelParams(id: m, params: [Param("p", "v")]) },
+            { try await $0.deleteLoggedModel(id: m) },
+            { try await $0.recordLoggedModel(runID: "r", modelJSON: #"{"run_id": "r", "artifact_path": "p", "utc_time_created": "t", "model_uuid": "u", "flavors": {}}"#) },
         ]
         var ours: [String] = []
         for (index, call) in calls.enumerated() {
@@ -139,6 +141,7 @@ import json, sys
 import mlflow.utils.rest_utils as rest_utils
 from mlflow.store.tracking.rest_store import RestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
+from mlflow.models import Model
 from mlflow.entities import (Metric, Param, RunTag, ExperimentTag, DatasetInput, Dataset, InputTag,
                              LoggedModelInput, LoggedModelOutput, LoggedModelStatus, LoggedModelTag,
                              LoggedModelParameter)
@@ -183,6 +186,8 @@ calls = [
     lambda: s.set_logged_model_tags(m, [LoggedModelTag("a", "b")]),
     lambda: s.delete_logged_model_tag(m, "a"),
     lambda: s.log_logged_model_params(m, [LoggedModelParameter("p", "v")]),
+    lambda: s.delete_logged_model(m),
+    lambda: s.record_logged_model("r", Model(artifact_path="p", run_id="r", utc_time_created="t", model_uuid="u", flavors={})),
 ]
 for index, call in enumerate(calls):
     try:

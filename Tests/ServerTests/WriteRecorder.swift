@@ -15,8 +15,8 @@ final class WriteRecorder: TrackingWriter, Sendable {
         case deleteRun(String), restoreRun(String)
         case logMetric(String, Metric), logParam(String, Param), setTag(String, Tag), deleteTag(String, String)
         case logBatch(String, [Metric], [Param], [Tag])
-        case logInputs(String, [DatasetInput], [ModelIO]), logOutputs(String, [ModelIO])
-        case createLoggedModel(LoggedModelCreation), finalizeLoggedModel(String, LoggedModelStatus)
+        case logInputs(String, [DatasetInput], [ModelIO]), logOutputs(String, [ModelIO]), recordLoggedModel(String, String)
+        case createLoggedModel(LoggedModelCreation), finalizeLoggedModel(String, LoggedModelStatus), deleteLoggedModel(String)
         case setLoggedModelTags(String, [Tag]), deleteLoggedModelTag(String, String), logLoggedModelParams(String, [Param])
     }
 
@@ -73,6 +73,7 @@ final class WriteRecorder: TrackingWriter, Sendable {
     func logBatch(runID: String, metrics: [Metric], params: [Param], tags: [Tag]) async throws { try record(.logBatch(runID, metrics, params, tags)) }
     func logInputs(runID: String, datasets: [DatasetInput], models: [ModelIO]) async throws { try record(.logInputs(runID, datasets, models)) }
     func logOutputs(runID: String, models: [ModelIO]) async throws { try record(.logOutputs(runID, models)) }
+    func recordLoggedModel(runID: String, modelJSON: String) async throws { try record(.recordLoggedModel(runID, modelJSON)) }
 
     func createLoggedModel(_ request: LoggedModelCreation) async throws -> LoggedModel {
         try record(.createLoggedModel(request))
@@ -82,6 +83,7 @@ final class WriteRecorder: TrackingWriter, Sendable {
     func finalizeLoggedModel(id: String, status: LoggedModelStatus) async throws -> LoggedModel {
         try record(.finalizeLoggedModel(id, status)); return model(id, status: status)
     }
+    func deleteLoggedModel(id: String) async throws { try record(.deleteLoggedModel(id)) }
     func setLoggedModelTags(id: String, tags: [Tag]) async throws { try record(.setLoggedModelTags(id, tags)) }
     func deleteLoggedModelTag(id: String, key: String) async throws { try record(.deleteLoggedModelTag(id, key)) }
     func logLoggedModelParams(id: String, params: [Param]) async throws { try record(.logLoggedModelParams(id, params)) }

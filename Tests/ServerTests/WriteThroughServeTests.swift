@@ -4,7 +4,7 @@ import Tracking
 import XCTest
 
 /// The real MLflow client logs the same runs, metrics, params, tags, datasets and artifacts (a
-/// nested folder and a 20 MB file among them) and a pyfunc model to `mlflow server` and to
+/// nested folder and a 100 MB file among them) and a pyfunc model to `mlflow server` and to
 /// `mltui serve`, each over a fresh store it creates; the real MLflow then reads both stores
 /// directly and they must be equal, as must the error codes, the answers to malformed requests
 /// and the uploaded files (`write_client.py`). Both store formats run at once, each in its own
@@ -19,7 +19,7 @@ final class WriteThroughServeTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let kind = ["fs", "sqlite"][index]
             do {
-                let result = try CommandRunner.run(python, [script, "--mltui", mltui, "--kind", kind, "--large-mb", "20", "--log-model"], timeout: 900)
+                let result = try CommandRunner.run(python, [script, "--mltui", mltui, "--kind", kind, "--large-mb", "100", "--log-model"], timeout: 900)
                 outcomes.withLock { $0[kind] = result }
             } catch {
                 failures.withLock { $0.append("\(kind): \(error)") }

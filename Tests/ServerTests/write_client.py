@@ -33,6 +33,7 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
+from mlflow.models import Model  # noqa: E402
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
@@ -152,6 +153,13 @@ def scenario(uri, src, log_model):
                     return model_input
 
             mlflow.pyfunc.log_model(name="model", python_model=Identity(), pip_requirements=["mlflow"])
+        # MLflow 2.x's model history (`runs/log-model`), as the Spark flavor's `Model._log_v2`
+        # still records it: twice, so the second entry is appended to the first.
+        for path in ("legacy", "legacy-2"):
+            legacy = Model(artifact_path=path, run_id=run_id, utc_time_created="2024-05-06 07:08:09.123456",
+                           model_uuid="u-" + path, flavors={"spark": {"pyspark_version": "3.5", "config": {"x": 1}},
+                                                             "python_function": {"loader_module": "mlflow.spark", "env": 1.0}})
+            mlflow.tracking.fluent._record_logged_model(legacy, run_id)
         outcome(results, "change a param", lambda: mlflow.log_param("alpha", 0.6))
         outcome(results, "same param again", lambda: mlflow.log_param("alpha", 0.5))
         outcome(results, "bad metric key", lambda: mlflow.log_metric("bad!key", 1, timestamp=T0))
@@ -176,10 +184,18 @@ def scenario(uri, src, log_model):
     deleted = client.create_run(exp_id, run_name="deleted")
     client.delete_run(deleted.info.run_id)
     outcome(results, "write to a deleted run", lambda: client.log_param(deleted.info.run_id, "x", "1"))
+    outcome(results, "model history of a deleted run",
+            lambda: mlflow.tracking.fluent._record_logged_model(Model(artifact_path="m", run_id="r", flavors={}), deleted.info.run_id))
     restored = client.create_run(exp_id, run_name="restored")
     client.delete_run(restored.info.run_id)
     client.restore_run(restored.info.run_id)
     outcome(results, "a run that does not exist", lambda: client.get_run("0" * 32))
+
+    doomed = client.create_logged_model(exp_id, name="doomed", source_run_id=run_id)
+    client.delete_logged_model(doomed.model_id)
+    outcome(results, "get a deleted logged model", lambda: client.get_logged_model(doomed.model_id))
+    outcome(results, "delete a deleted logged model", lambda: client.delete_logged_model(doomed.model_id))
+    outcome(results, "delete a logged model that does not exist", lambda: client.delete_logged_model("m-" + "0" * 32))
 
     second = client.create_experiment("second", tags={"x": "y"})
     client.rename_experiment(second, "second-renamed")
@@ -209,6 +225,12 @@ def raw_requests(base, run_id):
         ("runs/log-batch", '{"run_id": "%s", "params": [{"key": "p1", "value": "a"}, {"key": "p1", "value": "b"}]}' % run_id),
         ("runs/log-batch", '{"run_id": "%s", "params": {"key": "a"}}' % run_id),
         ("runs/update", '{"run_id": "%s", "status": "DONE"}' % run_id),
+        ("runs/log-model", json.dumps({"run_id": run_id, "model_json": "not json"})),
+        ("runs/log-model", json.dumps({"run_id": run_id, "model_json": json.dumps({"run_id": "r", "flavors": {}, "utc_time_created": "t"})})),
+        ("runs/log-model", json.dumps({"run_id": run_id, "model_json": json.dumps(
+            {"run_id": None, "artifact_path": "raw", "flavors": {"f": {"config": 1, "k": 1.0, "u": "\u00e9"}}, "utc_time_created": 5,
+             "extra": [1], "model_uuid": "u"})})),
+        ("runs/log-model", json.dumps({"run_id": "0" * 32, "model_json": json.dumps({"run_id": "r", "artifact_path": "p", "flavors": {}, "utc_time_created": "t"})})),
         ("experiments/create", '{"name": ""}'),
         ("experiments/create", '{"name": "x", "artifact_location": "runs:/abc"}'),
         ("experiments/create", '{"name": "y", "artifact_location": "http://elsewhere.example/a"}'),
