@@ -180,6 +180,21 @@ final class EditingTests: XCTestCase {
         XCTAssertEqual(state.message, "experiment \(name) is not deleted: nothing to restore")
     }
 
+    func testShowingDeletedExperimentsKeepsTheCursorOnItsExperiment() {
+        var state = Fixtures.loadedState()
+        state.press(.tab)
+        let rows = state.experiments.rows
+        guard let deleted = rows.firstIndex(where: { $0.experiment.lifecycleStage == .deleted }), deleted + 1 < rows.count else {
+            return XCTFail("the fixture needs a deleted experiment followed by another")
+        }
+        let after = rows[deleted + 1].experiment.experimentID
+        state.experiments.cursor.index = state.experiments.visible.firstIndex { $0.experiment.experimentID == after }!
+        state.press(.char("d"))
+        XCTAssertEqual(state.experiments.selectedID, after)
+        state.press(.char("d"))
+        XCTAssertEqual(state.experiments.selectedID, after)
+    }
+
     func testDetailsKeysEditTheRunShown() {
         var state = Fixtures.loadedState()
         let run = state.table.runs[1]

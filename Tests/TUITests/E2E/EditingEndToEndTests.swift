@@ -182,12 +182,36 @@ extension TUIEndToEndTests {
         try tui.type("owner=ml")
         try tui.send("Enter")
         try tui.waitFor("set experiment tag owner=ml")
+        try tui.send("T")
+        try tui.type("gone=x")
+        try tui.send("Enter")
+        try tui.waitFor("set experiment tag gone=x")
+        try tui.send("u")
+        try tui.type("gone")
+        try tui.send("Enter")
+        try tui.waitFor("removed experiment tag gone")
+        // Delete the experiment (its runs go with it), show deleted ones, jump back and restore.
+        try tui.send("D")
+        try tui.waitFor("Delete experiment vision-v2")
+        try tui.send("y")
+        try tui.waitFor("deleted experiment vision-v2")
+        try tui.send("d")
+        try tui.waitFor("showing deleted experiments")
+        try tui.send("/")
+        try tui.type("vision-v2")
+        try tui.send("Enter")  // opens it in the runs pane
+        try tui.send("Tab")
+        try tui.send("R")
+        try tui.waitFor("Restore experiment vision-v2")
+        try tui.send("y")
+        try tui.waitFor("restored experiment vision-v2")
         try tui.send("q")
         try tui.waitFor("EXITED 0")
 
         let read = try readBack(uri)
         XCTAssertEqual(read["experiment"] as? String, "vision-v2")
         XCTAssertEqual(read["experiment_tags"] as? [String: String], ["owner": "ml"])
+        XCTAssertEqual(read["experiment_lifecycle"] as? String, "active", "deleted, then restored")
         let runs = try XCTUnwrap(read["runs"] as? [String: [String: Any]])
         let jp = try XCTUnwrap(runs["jp-run"], "renamed: \(runs.keys.sorted())")
         XCTAssertEqual(jp["tags"] as? [String: String], ["team": "nlp", "mlflow.runName": "jp-run",
@@ -209,7 +233,7 @@ extension TUIEndToEndTests {
         exp = [e for e in client.search_experiments(view_type=ViewType.ALL) if e.name.startswith("vision")][0]
         keep = lambda k: not k.startswith("mlflow.") or k in ("mlflow.runName", "mlflow.note.content")
         runs = client.search_runs([exp.experiment_id], run_view_type=ViewType.ALL)
-        print(json.dumps({"experiment": exp.name, "experiment_tags": exp.tags,
+        print(json.dumps({"experiment": exp.name, "experiment_lifecycle": exp.lifecycle_stage, "experiment_tags": exp.tags,
                           "runs": {r.info.run_name: {"lifecycle": r.info.lifecycle_stage,
                                                     "tags": {k: v for k, v in r.data.tags.items() if keep(k)}} for r in runs}}))
         """

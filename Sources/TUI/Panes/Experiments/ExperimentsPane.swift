@@ -21,7 +21,12 @@ enum ExperimentsPane: Slice {
         case .focusNext: state.pane = .runs; return []
         case .jump: state.input = TextInput(kind: .jump); return []
         case .toggleDeleted:
+            // The cursor stays on its experiment as rows appear or vanish around it.
+            let selectedID = state.experiments.selectedID
             state.experiments.showDeleted.toggle()
+            if let selectedID, let i = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == selectedID }) {
+                state.experiments.cursor.index = i
+            }
             clampAll(&state)
             showMessage(&state, state.experiments.showDeleted ? "showing deleted experiments" : "hiding deleted experiments")
             return []
