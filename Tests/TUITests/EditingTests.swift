@@ -180,6 +180,23 @@ final class EditingTests: XCTestCase {
         XCTAssertEqual(state.message, "experiment \(name) is not deleted: nothing to restore")
     }
 
+    func testInfoShowsTheExperimentsTagsAndDescription() {
+        var state = Fixtures.loadedState(width: 100, height: 30)
+        state.experiments.rows[0].experiment.tags = [Tag("team", "vision"), Tag("mlflow.note.content", "Baselines for **v2**"),
+                                                     Tag("owner", "ml")]
+        state.experiments.rows[0].experiment.artifactLocation = "mlflow-artifacts:/1"
+        state.press(.tab)
+        state.experiments.cursor.index = 0
+        state.press(.char("i"))
+        let text = render(state).text
+        for expected in ["Experiment vision-模型", "id           1", "artifacts    mlflow-artifacts:/1", "tags (2)",
+                         "owner = ml", "team = vision", "description", "Baselines for **v2**"] {
+            XCTAssertTrue(text.contains(expected), "\(expected) in\n\(text)")
+        }
+        XCTAssertLessThan(text.range(of: "owner = ml")!.lowerBound, text.range(of: "team = vision")!.lowerBound, "tags by key")
+        XCTAssertEqual(state.value?.copyText.contains("team=vision"), true)
+    }
+
     func testShowingDeletedExperimentsKeepsTheCursorOnItsExperiment() {
         var state = Fixtures.loadedState()
         state.press(.tab)

@@ -8,6 +8,7 @@ enum ExperimentsPane: Slice {
         t.bind([.tab], .focusNext, "focus runs")
         t.bind([.char("/")], .jump, "jump to experiment by name", footer: "jump")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted experiments", footer: "deleted")
+        t.bind([.char("i")], .showValue, "show the experiment: id, artifact location, times, tags, description", footer: "info")
         t.bind([.char("r")], .rename, "rename the experiment")
         t.bind([.char("T")], .editTag, "set a tag of the experiment (KEY=VALUE)")
         t.bind([.char("u")], .removeTag, "remove a tag of the experiment")
@@ -30,9 +31,36 @@ enum ExperimentsPane: Slice {
             clampAll(&state)
             showMessage(&state, state.experiments.showDeleted ? "showing deleted experiments" : "hiding deleted experiments")
             return []
+        case .showValue: return showInfo(&state)
         case _ where Edits.commands.contains(command): return Edits.onExperiment(&state, command)
         default: return []
         }
+    }
+
+    /// The selected experiment in full, in the value viewer (`y` copies it): what the MLflow UI
+    /// shows above an experiment's runs, and its tags, which no list here has room for.
+    static func showInfo(_ state: inout AppState) -> [Effect] {
+        guard let row = state.experiments.row(state.experiments.selectedID) else { return [] }
+        let e = row.experiment
+        let utcOffset = state.utcOffset
+        let time = { (ms: Int64?) in ms.map { formatAbsolute($0, utcOffset: utcOffset) } ?? "—" }
+        var fields: [(String, String)] = [("id", e.experimentID), ("lifecycle", e.lifecycleStage.rawValue),
+                                          ("artifacts", e.artifactLocation ?? "—"), ("created", time(e.creationTime)),
+                                          ("last update", time(e.lastUpdateTime))]
+        if let count = row.runCount { fields.append(("runs", String(count))) }
+        let noteKey = "mlflow.note.content"
+        let tags = e.tags.filter { $0.key != noteKey }.sorted { $0.key < $1.key }
+        var paragraphs = fields.map { ValueParagraph(text: $0.1, prefix: $0.0.padding(toLength: 13, withPad: " ", startingAt: 0)) }
+        paragraphs.append(ValueParagraph(text: tags.isEmpty ? "tags: none" : "tags (\(tags.count))", role: .dim))
+        paragraphs += tags.map { ValueParagraph(text: $0.value, prefix: "  " + $0.key + " = ") }
+        if let note = e.tags.first(where: { $0.key == noteKey })?.value, !note.isEmpty {
+            paragraphs.append(ValueParagraph(text: "description", role: .dim))
+            paragraphs.append(ValueParagraph(text: note))
+        }
+        let copy = fields.map { "\($0.0): \($0.1)" } + tags.map { "\($0.key)=\($0.value)" }
+        state.value = ValueViewer(title: "Experiment " + e.name, paragraphs: paragraphs, copyText: copy.joined(separator: "\n"))
+        ValueOverlay.clamp(&state)
+        return []
     }
 
     static func move(_ state: inout AppState, by delta: Int) -> [Effect] {
