@@ -182,12 +182,14 @@ extension FileStore {
         return info
     }
 
-    /// `_get_run_info` then `check_run_is_active`.
+    /// `record_logged_model`: the run checked before the model is (`get_tags_dict`); the tag
+    /// written whole, without validation.
     public func recordLoggedModel(runID: String, modelJSON: String) async throws {
-        let entry = try LoggedModelHistory.entry(modelJSON: modelJSON)
+        let fields = try LoggedModelHistory.fields(modelJSON: modelJSON)
         try await write {
             try WriteValidation.runID(runID)
             let run = try self.activeRun(runID)
+            let entry = try LoggedModelHistory.entry(fields)
             let path = run.path + "/tags/" + LoggedModelHistory.tagKey
             var previous: String?
             switch PosixFiles.readFile(path) {
@@ -203,6 +205,7 @@ extension FileStore {
         }
     }
 
+    /// `_get_run_info` then `check_run_is_active`.
     private func activeRun(_ id: String) throws -> IndexedRun {
         let run = try locateRun(id)
         guard run.info.lifecycleStage == .active else {

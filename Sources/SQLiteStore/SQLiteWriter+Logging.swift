@@ -97,9 +97,12 @@ extension SQLiteWriter {
             let run = try Self.activeRun(runID, db)
             let previous = try db.values("SELECT value FROM tags WHERE run_uuid = ? AND key = ?",
                                          [.text(run.runID), .text(LoggedModelHistory.tagKey)]) { $0.text($1) }.first
-            // No length check: `record_logged_model` validates the tag but stores it whole.
+            let value = try LoggedModelHistory.appending(entry, to: previous)
+            // `record_logged_model` validates the tag (a long one is refused only when truncation is
+            // off) but stores the value whole, not the truncated one.
+            _ = try WriteValidation.tag(Tag(LoggedModelHistory.tagKey, value))
             try db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
-                       [.text(LoggedModelHistory.tagKey), .text(try LoggedModelHistory.appending(entry, to: previous)), .text(run.runID)])
+                       [.text(LoggedModelHistory.tagKey), .text(value), .text(run.runID)])
         }
     }
 

@@ -110,6 +110,8 @@ struct MLflowResponder: HTTPResponder {
         } catch let error as BodyTooLarge {
             return Responses.error(MLflowError(.badRequest, "Request body exceeds the limit of \(error.limit) bytes"),
                                    status: .contentTooLarge)
+        } catch is UncaughtStoreError {
+            return Responses.internalServerErrorPage()
         } catch {
             // Store failures are one-line MLflowErrors; nothing else (no stack trace) reaches the client.
             return Responses.error(error.asMLflowError)

@@ -36,6 +36,11 @@ enum Responses {
         html(.notFound, "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n")
     }
 
+    /// Flask's page for an exception MLflow's handlers do not catch (`UncaughtStoreError`).
+    static func internalServerErrorPage() -> Response {
+        html(.internalServerError, "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n")
+    }
+
     static func methodNotAllowedPage(allowed: [HTTPRequest.Method]) -> Response {
         var response = html(.methodNotAllowed, "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n")
         response.headers[.allow] = allowHeader(allowed)

@@ -10,13 +10,14 @@ import Foundation
 public enum LoggedModelHistory {
     public static let tagKey = "mlflow.log-model.history"
 
-    /// The entry for one `model_json`, checked as `_log_model` checks it.
-    public static func entry(modelJSON: String, now: Date = Date()) throws -> String {
+    /// The fields of one `model_json`, checked as the `_log_model` handler checks them before
+    /// the store sees the model.
+    public static func fields(modelJSON: String) throws -> [String: JSONValue] {
         guard let parsed = try? JSONValue.parse(modelJSON) else {
             throw MLflowError.invalidParameter("Malformed model info. \n \(modelJSON) \n is not a valid JSON.")
         }
         guard case .object(let members) = parsed else {
-            throw MLflowError.internal("Model json must be an object, not \(modelJSON)")
+            throw UncaughtStoreError(description: "model_json is not a JSON object: \(modelJSON)")  // `model.keys()` fails
         }
         // json.loads keeps the last of repeated keys.
         var fields: [String: JSONValue] = [:]
@@ -27,6 +28,16 @@ public enum LoggedModelHistory {
             throw MLflowError.invalidParameter(
                 "Model json is missing mandatory fields: {\(missing.map(PythonText.repr).joined(separator: ", "))}")
         }
+        return fields
+    }
+
+    /// The entry for one `model_json`: `fields(modelJSON:)`, then `entry(_:)`.
+    public static func entry(modelJSON: String, now: Date = Date()) throws -> String {
+        try entry(try fields(modelJSON: modelJSON), now: now)
+    }
+
+    /// What the stores keep of the model (`Model.from_dict(fields).get_tags_dict()`).
+    public static func entry(_ fields: [String: JSONValue], now: Date = Date()) throws -> String {
         // `Model.__init__` then `to_dict()`: None run_id and artifact_path are left out; the
         // creation time is `str()` of the value, or of now when it is falsy; model_uuid is None
         // when absent; flavors lose their "config" (`get_tags_dict`), in this order.
@@ -48,7 +59,7 @@ public enum LoggedModelHistory {
                 }
             }
         default:
-            throw MLflowError.internal("'flavors' of the model json must be an object")
+            throw UncaughtStoreError(description: "the model's flavors are not a JSON object")  // `.items()` fails
         }
         entry.append(("flavors", .object(flavors)))
         return dumps(.object(entry))
@@ -59,7 +70,7 @@ public enum LoggedModelHistory {
         var items: [String] = []
         if let previous {
             guard case .array(let old)? = try? JSONValue.parse(previous) else {
-                throw MLflowError.internal("The run's \(tagKey) tag is not a JSON list")
+                throw UncaughtStoreError(description: "the run's \(tagKey) tag is not a JSON list")  // `json.loads` or `+` fails
             }
             items = old.map(dumps)
         }

@@ -97,6 +97,14 @@ public struct MLflowError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func `internal`(_ message: String) -> MLflowError { .init(.internalError, message) }
 }
 
+/// A failure MLflow's server does not turn into an MLflow error: a Python exception other than
+/// `MlflowException` in a handler or store, which `catch_mlflow_exception` lets through and Flask
+/// answers with its HTML 500 page. Elsewhere (CLI, UI) it reads as INTERNAL_ERROR.
+public struct UncaughtStoreError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
 extension Error {
     /// Any error as an MLflowError; foreign errors become INTERNAL_ERROR with their description.
     public var asMLflowError: MLflowError {

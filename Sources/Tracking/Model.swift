@@ -50,6 +50,11 @@ public struct KeyValue: Sendable, Equatable, Hashable {
 }
 
 public typealias Tag = KeyValue
+
+extension KeyValue {
+    /// The description of a run or an experiment, as the MLflow UI edits it.
+    public static let noteKey = "mlflow.note.content"
+}
 public typealias Param = KeyValue
 
 public struct Experiment: Sendable, Equatable {
@@ -226,7 +231,7 @@ public struct Run: Sendable, Equatable {
     }
 
     public var parentRunID: String? { data.tag("mlflow.parentRunId") }
-    public var description: String? { data.tag("mlflow.note.content") }
+    public var description: String? { data.tag(Tag.noteKey) }
 }
 
 /// One entry of an artifact listing; `path` is relative to the run's artifact root and

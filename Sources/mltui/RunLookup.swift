@@ -29,7 +29,7 @@ enum RunLookup {
         guard matches.count == 1 else {
             let listed = matches.map { "\($0.info.runID) (experiment \($0.info.experimentID))" }.joined(separator: ", ")
             throw CLIError(MLflowError(.invalidParameterValue,
-                                       "\(matches.count) runs are named '\(idOrName)': \(listed); give a run id or --experiment"))
+                                       "\(matches.count) runs are named '\(idOrName)': \(listed); give a run id, or --in EXPERIMENT"))
         }
         return first
     }

@@ -122,8 +122,6 @@ struct NoteCommand: AsyncParsableCommand {
             \(WriteHelp.common)
             """)
 
-    static let noteTag = "mlflow.note.content"
-
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("Run id or name.", valueName: "run")) var target: String?
     @Option(name: .customLong("in"), help: ArgumentHelp(
@@ -141,7 +139,7 @@ struct NoteCommand: AsyncParsableCommand {
             if isatty(0) != 0 { Diagnostics.note("reading the description from the terminal; end it with Ctrl-D") }
             var text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             while text.last?.isNewline == true { text.removeLast() }
-            let tag = Tag(Self.noteTag, text)
+            let tag = Tag(Tag.noteKey, text)
             try TagArguments.validateRunTag(tag)
             let id = found.info.runID
             let change = Change(Change.line("run", id, "note", "\(text.count) characters")) {

@@ -122,12 +122,16 @@ def closed_by_server(server_port, sock):
     of the kernel (/proc/net/tcp) rather than by draining: the small receive buffer that stalled
     the download would drain the server's send queue a few KB per TCP persist timer, for minutes."""
     client_port = sock.getsockname()[1]
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            local, remote, state = fields[1], fields[2], fields[3]
-            if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
-                return state != "01"  # 01: ESTABLISHED; after close(): FIN_WAIT1 with the unsent rest
+    rows = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            rows += [line.split()[1:4] for line in f.readlines()[1:]]
+    port = lambda address: int(address.rsplit(":", 1)[1], 16)
+    # The client's own end must be there (the check would otherwise pass on a misread table).
+    assert any(port(local) == client_port and port(remote) == server_port for local, remote, _ in rows), "client socket not found"
+    for local, remote, state in rows:
+        if port(local) == server_port and port(remote) == client_port:
+            return state != "01"  # 01: ESTABLISHED; after close(): FIN_WAIT1 with the unsent rest
     return True  # reset, or closed and gone
 
 

@@ -230,6 +230,9 @@ def raw_requests(base, run_id):
         ("runs/log-model", json.dumps({"run_id": run_id, "model_json": json.dumps(
             {"run_id": None, "artifact_path": "raw", "flavors": {"f": {"config": 1, "k": 1.0, "u": "\u00e9"}}, "utc_time_created": 5,
              "extra": [1], "model_uuid": "u"})})),
+        # Answered by Flask's 500 page: the handler's `model.keys()`, the store's `flavors.items()`.
+        ("runs/log-model", json.dumps({"run_id": run_id, "model_json": "[1, 2]"})),
+        ("runs/log-model", json.dumps({"run_id": run_id, "model_json": json.dumps({"run_id": "r", "artifact_path": "p", "flavors": [1], "utc_time_created": "t"})})),
         ("runs/log-model", json.dumps({"run_id": "0" * 32, "model_json": json.dumps({"run_id": "r", "artifact_path": "p", "flavors": {}, "utc_time_created": "t"})})),
         ("experiments/create", '{"name": ""}'),
         ("experiments/create", '{"name": "x", "artifact_location": "runs:/abc"}'),

@@ -96,11 +96,51 @@ final class EditingTests: XCTestCase {
         XCTAssertEqual(writes(state.press(.enter)), [.renameRun(RunRef(run), name: "renamed")])
     }
 
+    func testRenameAndDescriptionActOnTheCursorsRunNotTheMarks() {
+        var state = Fixtures.loadedState()
+        state.table.marks = [state.table.runs[0].info.runID, state.table.runs[2].info.runID]
+        state.table.cursor.index = 1
+        let run = state.selectedRun!
+        XCTAssertEqual(run.info.runID, state.table.runs[1].info.runID)
+        state.press(.char("r"))
+        XCTAssertEqual(state.input?.kind, .edit(.runName(RunRef(run))))
+        state.press(.escape)
+        XCTAssertEqual(state.press(.char("e")), [.editNote(RunRef(run), current: run.description ?? "", text: run.description ?? "")])
+    }
+
+    func testAFailedSaveKeepsTheDraftAndEOpensItAgain() {
+        var state = Fixtures.loadedState()
+        let run = state.selectedRun!
+        let ref = RunRef(run)
+        let effects = reduce(&state, .noteEdited(run: ref, original: run.description ?? "", edited: "draft text\n", problem: nil))
+        XCTAssertEqual(writes(effects), [.setNote(ref, text: "draft text")])
+        _ = reduce(&state, .written(WriteOutcome(job: .setNote(ref, text: "draft text"), done: 0,
+                                                  error: MLflowError(.temporarilyUnavailable, "Cannot reach the tracking server"))))
+        XCTAssertTrue(state.message?.contains("your text is kept: e opens it again") == true, state.message ?? "")
+        XCTAssertEqual(state.press(.char("e")), [.editNote(ref, current: run.description ?? "", text: "draft text")])
+        _ = reduce(&state, .written(WriteOutcome(job: .setNote(ref, text: "draft text"), done: 1)))
+        XCTAssertEqual(state.press(.char("e")), [.editNote(ref, current: run.description ?? "", text: run.description ?? "")])
+    }
+
+    func testDeletedRunsAreNotRenamedOrDescribedAndBlankNamesAreRefused() {
+        var state = Fixtures.loadedState()
+        let index = state.table.cursor.index
+        state.table.runs[index].info.lifecycleStage = .deleted
+        XCTAssertTrue(state.press(.char("e")).isEmpty)
+        XCTAssertTrue(state.message?.contains("is deleted: R restores it first") == true, state.message ?? "")
+        state.table.runs[index].info.lifecycleStage = .active
+        state.press(.char("r"))
+        state.press(.ctrl("u"))
+        state.type("   ")
+        XCTAssertTrue(writes(state.press(.enter)).isEmpty)
+        XCTAssertEqual(state.message, "a run name cannot be blank: nothing written")
+    }
+
     func testDescriptionGoesToTheEditorAndOnlyAChangedTextIsWritten() {
         var state = Fixtures.loadedState()
         let run = state.selectedRun!
         let note = run.description ?? ""
-        XCTAssertEqual(state.press(.char("e")), [.editNote(RunRef(run), current: note)])
+        XCTAssertEqual(state.press(.char("e")), [.editNote(RunRef(run), current: note, text: note)])
         // Editors end the file with a newline: that alone is no change.
         XCTAssertTrue(reduce(&state, .noteEdited(run: RunRef(run), original: note, edited: note + "\n", problem: nil)).isEmpty)
         XCTAssertEqual(state.message, "description unchanged: nothing written")
@@ -195,6 +235,7 @@ final class EditingTests: XCTestCase {
         }
         XCTAssertLessThan(text.range(of: "owner = ml")!.lowerBound, text.range(of: "team = vision")!.lowerBound, "tags by key")
         XCTAssertEqual(state.value?.copyText.contains("team=vision"), true)
+        XCTAssertEqual(state.value?.copyText.hasSuffix("Baselines for **v2**"), true, "y copies the description too")
     }
 
     func testShowingDeletedExperimentsKeepsTheCursorOnItsExperiment() {

@@ -102,5 +102,6 @@ enum Effect: Equatable, Sendable {
     /// Writes an edit, through a writer the runtime opens on the first one (Runtime/WriteEffects.swift).
     case write(WriteJob)
     /// Suspends the screen to edit a run's description in $EDITOR, on the loop's thread.
-    case editNote(RunRef, current: String)
+    /// `text` is what the editor opens on: the description, or the draft a failed save kept.
+    case editNote(RunRef, current: String, text: String)
 }

@@ -135,6 +135,8 @@ struct AppState: Equatable, Sendable {
     var confirm: Confirmation?
     /// Edits are off (`--read-only`).
     var readOnly = false
+    /// Descriptions whose save failed, by run id: `e` reopens the draft, not the stored text.
+    var noteDrafts: [String: String] = [:]
 
     /// Request ids per channel; a result whose id is not the latest is stale and dropped.
     var requestCounter = 0

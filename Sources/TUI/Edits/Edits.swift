@@ -40,21 +40,32 @@ enum Edits {
     static let readOnlyMessage = "read-only (--read-only): edits are off"
 
     /// An edit key on runs: tags, delete and restore act on every run in `runs` (the marked
-    /// ones, else the selected one); rename and the description on the first, the selected run.
-    static func onRuns(_ state: inout AppState, _ command: KeyCommand, _ runs: [Run]) -> [Effect] {
+    /// ones, else the selected one); rename and the description on the run under the cursor,
+    /// `selected`, marks or not (one run's name and text, as the prompt and the editor show).
+    static func onRuns(_ state: inout AppState, _ command: KeyCommand, _ runs: [Run], selected: Run?) -> [Effect] {
         guard !state.readOnly else { showMessage(&state, readOnlyMessage, isError: true); return [] }
-        guard let first = runs.first else { showMessage(&state, "no run selected"); return [] }
+        guard !runs.isEmpty else { showMessage(&state, "no run selected"); return [] }
         let refs = runs.map(RunRef.init)
+        if command == .rename || command == .editDescription {
+            guard let selected else { showMessage(&state, "no run selected"); return [] }
+            guard selected.info.lifecycleStage == .active else {
+                // MLflow refuses writes to a deleted run: said before the editor opens, not after.
+                showMessage(&state, "run \(RunRef(selected).name) is deleted: R restores it first", isError: true)
+                return []
+            }
+            if command == .rename {
+                state.input = TextInput(kind: .edit(.runName(RunRef(selected))), text: selected.info.runName)
+                return []
+            }
+            let current = selected.description ?? ""
+            return [.editNote(RunRef(selected), current: current, text: state.noteDrafts[selected.info.runID] ?? current)]
+        }
         switch command {
         case .editTag:
             state.input = TextInput(kind: .edit(.tag(.runs(refs))), text: tagPrefill(state, runs))
         case .removeTag:
             let picker = untagPicker(runs)
             if picker.items.isEmpty { showMessage(&state, "\(runList(refs)) has no tags to remove") } else { state.picker = picker }
-        case .rename:
-            state.input = TextInput(kind: .edit(.runName(RunRef(first))), text: first.info.runName)
-        case .editDescription:
-            return [.editNote(RunRef(first), current: first.description ?? "")]
         case .deleteItems, .restoreItems:
             let deleting = command == .deleteItems
             let chosen = runs.filter { ($0.info.lifecycleStage == .deleted) != deleting }.map(RunRef.init)
@@ -92,7 +103,9 @@ enum Edits {
                 showMessage(&state, deleting ? "experiment \(name) is already deleted" : "experiment \(name) is not deleted: nothing to restore")
                 return []
             }
-            let runs = row.runCount.map { " (\($0) run\($0 == 1 ? "" : "s"))" } ?? ""
+            // A restore brings back the runs deleted with it (SQLite: every deleted run of it), so
+            // the count of active runs would say 0.
+            let runs = deleting ? row.runCount.map { " and its \($0) run\($0 == 1 ? "" : "s")" } ?? "" : " and its deleted runs"
             state.confirm = Confirmation(question: "\(deleting ? "Delete" : "Restore") experiment \(name)\(runs)? y/N",
                                          job: deleting ? .deleteExperiment(id: id, name: name) : .restoreExperiment(id: id, name: name))
         case .editDescription: showMessage(&state, "descriptions are edited on runs (e in the runs table or run details)")
@@ -159,10 +172,12 @@ enum Edits {
             case .experiment(let id, _): return [.write(.setExperimentTag(id: id, tag))]
             }
         case .runName(let ref):
-            guard !text.isEmpty, text != ref.name else { showMessage(&state, "name unchanged: nothing written"); return [] }
+            guard text != ref.name else { showMessage(&state, "name unchanged: nothing written"); return [] }
+            guard !text.allSatisfy(\.isWhitespace) else { showMessage(&state, "a run name cannot be blank: nothing written", isError: true); return [] }
             return [.write(.renameRun(ref, name: text))]
         case .experimentName(let id, let name):
-            guard !text.isEmpty, text != name else { showMessage(&state, "name unchanged: nothing written"); return [] }
+            guard text != name else { showMessage(&state, "name unchanged: nothing written"); return [] }
+            guard !text.allSatisfy(\.isWhitespace) else { showMessage(&state, "an experiment name cannot be blank: nothing written", isError: true); return [] }
             return [.write(.renameExperiment(id: id, name: text))]
         }
     }
@@ -174,14 +189,15 @@ enum Edits {
         guard var input = state.input, case .edit(.tag(let target)) = input.kind else { return }
         var tags: [Tag]
         if case .runs = target { tags = state.table.runs.flatMap(\.data.tags) } else { tags = state.experiments.rows.flatMap(\.experiment.tags) }
-        tags.removeAll { $0.key == "mlflow.note.content" || $0.key == "mlflow.runName" }
+        tags.removeAll { $0.key == Tag.noteKey || $0.key == "mlflow.runName" }
         let text = input.text
         var head = "", partial = text, candidates: [String]
         if let eq = text.firstIndex(of: "=") {
             let key = String(text[..<eq])
             head = key + "="
             partial = String(text[text.index(after: eq)...])
-            candidates = Array(Set(tags.filter { $0.key == key }.map(\.value)))
+            // One-line values only: the line cannot show a newline, and would keep it unseen.
+            candidates = Array(Set(tags.filter { $0.key == key && !$0.value.contains("\n") }.map(\.value)))
         } else {
             // System keys only once asked for: they are MLflow's to set.
             candidates = Array(Set(tags.map(\.key).filter { !$0.hasPrefix("mlflow.") || text.hasPrefix("mlflow.") }))
@@ -223,10 +239,23 @@ enum Edits {
         if let error = outcome.error {
             let done = outcome.done > 0 ? job.summary(done: outcome.done) + ", then " : ""
             let failed = job.narrowed(to: outcome.done)
-            showMessage(&state, "\(done)could not \(failed.summary(done: failed.count).replacingFirstWord()): \(error.description)", isError: true)
+            var kept = ""
+            if case .setNote(let ref, let text) = job {
+                // The text typed in the editor is not lost: `e` opens it again.
+                state.noteDrafts[ref.id] = text
+                kept = " (your text is kept: e opens it again)"
+            }
+            showMessage(&state, "\(done)could not \(failed.summary(done: failed.count).replacingFirstWord()): \(error.description)\(kept)", isError: true)
             if outcome.done == 0 { return [] }
         } else {
             showMessage(&state, job.summary(done: outcome.done))
+            if case .setNote(let ref, _) = job { state.noteDrafts[ref.id] = nil }
+        }
+        // Run counts in the experiments list change with these.
+        switch job {
+        case .deleteExperiment(let id, _), .restoreExperiment(let id, _): recount(&state, id)
+        case .deleteRuns, .restoreRuns: if let id = state.table.experimentID { recount(&state, id) }
+        default: break
         }
         if case .deleteRuns(let refs) = job, !state.table.showDeleted {
             let gone = Set(refs.prefix(outcome.done).map(\.id))
@@ -239,6 +268,10 @@ enum Edits {
             effects.append(.loadDetails(request: state.detailsRequest, runID: details.runID))
         }
         return effects
+    }
+
+    private static func recount(_ state: inout AppState, _ id: String) {
+        state.experiments.uncounted = (state.experiments.uncounted ?? []) + [id]
     }
 
     private static func trimmingTrailingNewlines(_ text: String) -> String {

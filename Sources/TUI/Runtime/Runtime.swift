@@ -143,8 +143,8 @@ struct UILoop {
         switch effect {
         case .copy(let text):
             device.copyToClipboard(text)
-        case .editNote(let run, let current):
-            inbox.post(editNote(run, current: current, environment: environment, device: device))
+        case .editNote(let run, let current, let text):
+            inbox.post(editNote(run, current: current, text: text, environment: environment, device: device))
         case .artifacts(.openExternal(let runID, let path, let editor)):
             let error = openExternally(store: store, runID: runID, path: path, editor: editor,
                                        environment: environment, device: device)

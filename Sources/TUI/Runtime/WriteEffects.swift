@@ -51,7 +51,7 @@ func performWrite(_ job: WriteJob, writer source: LazyWriter) async -> WriteOutc
             // `update_run_info` with only a name, as the web UI's rename does: it rewrites mlflow.runName too.
             _ = try await writer.updateRun(id: ref.id, status: nil, endTime: nil, runName: name); done = 1
         case .setNote(let ref, let text):
-            try await writer.setTag(runID: ref.id, tag: Tag("mlflow.note.content", text)); done = 1
+            try await writer.setTag(runID: ref.id, tag: Tag(Tag.noteKey, text)); done = 1
         case .deleteRuns(let refs):
             for ref in refs { try await writer.deleteRun(id: ref.id); done += 1 }
         case .restoreRuns(let refs):
@@ -71,7 +71,7 @@ func performWrite(_ job: WriteJob, writer source: LazyWriter) async -> WriteOutc
 /// `e`: the description in the user's editor, lazygit's way: curses mode ends, the editor
 /// gets the terminal on a temporary file holding the note, then the screen comes back and is
 /// redrawn. Answers `noteEdited`; a failed or aborted editor (non-zero exit) answers nil.
-func editNote(_ run: RunRef, current: String, environment: [String: String], device: any TerminalDevice) -> Action {
+func editNote(_ run: RunRef, current: String, text: String, environment: [String: String], device: any TerminalDevice) -> Action {
     func failed(_ problem: String) -> Action { .noteEdited(run: run, original: current, edited: nil, problem: problem) }
     let command: ExternalCommand
     switch externalCommand(editor: true, environment: environment, editorVariables: ["EDITOR", "VISUAL"]) {
@@ -83,7 +83,7 @@ func editNote(_ run: RunRef, current: String, environment: [String: String], dev
     defer { try? FileManager.default.removeItem(atPath: folder) }
     // .md: editors highlight it as Markdown, which it is in MLflow's UI.
     let file = folder + "/description-\(run.id.prefix(8)).md"
-    do { try current.write(toFile: file, atomically: true, encoding: .utf8) } catch { return failed("cannot write \(file)") }
+    do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch { return failed("cannot write \(file)") }
     switch device.runOutside(command.arguments + [file]) {
     case .exited(0): break
     case .exited(let status): return failed("\(command.name) exited with status \(status)")

@@ -102,7 +102,7 @@ enum PickerOverlay: Slice {
 
     static func tagKeys(_ state: AppState) -> Picker {
         var counts: [String: Int] = [:]
-        for run in state.table.runs { for tag in run.data.tags where tag.key != "mlflow.note.content" { counts[tag.key, default: 0] += 1 } }
+        for run in state.table.runs { for tag in run.data.tags where tag.key != Tag.noteKey { counts[tag.key, default: 0] += 1 } }
         let items = counts.map { PickerItem(label: $0.key, count: $0.value) }.sorted {
             let (a, b) = ($0.label.hasPrefix("mlflow."), $1.label.hasPrefix("mlflow."))
             if a != b { return !a }
@@ -124,7 +124,7 @@ enum PickerOverlay: Slice {
         for run in state.table.runs {
             for p in run.data.params { params[p.key, default: 0] += 1 }
             for m in run.data.metrics { metrics[m.key, default: 0] += 1 }
-            for t in run.data.tags where t.key != "mlflow.note.content" { tags[t.key, default: 0] += 1 }
+            for t in run.data.tags where t.key != Tag.noteKey { tags[t.key, default: 0] += 1 }
         }
         func items(_ counts: [String: Int], _ make: (String) -> RunColumn) -> [PickerItem] {
             counts.keys.sorted().map { key in

@@ -79,6 +79,11 @@ enum ChartPane: Slice {
         let groupBy = state.table.view.groupBy
         let single = groupBy.isEmpty ? state.selectedRun.map { [$0.info.runID] } ?? [] : state.table.runs.map(\.info.runID)
         var ids = state.table.marks.isEmpty ? single : state.table.marks
+        if groupBy.isEmpty, ids.count > ComparePane.maxRuns {
+            // A line per run: past 20 the colours repeat and the lines cannot be told apart.
+            showMessage(&state, "charting the first \(ComparePane.maxRuns) of \(ids.count) marked runs")
+            ids = Array(ids.prefix(ComparePane.maxRuns))
+        }
         guard !ids.isEmpty else { showMessage(&state, groupBy.isEmpty ? "no run selected" : "no runs loaded", isError: true); return [] }
         let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
         let runs = ids.compactMap { byID[$0] }

@@ -97,7 +97,7 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
         lines.append(.field(m.key, text))
     }
     let userTags = run.data.tags.filter { !$0.key.hasPrefix("mlflow.") }.sorted { $0.key < $1.key }
-    let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != "mlflow.note.content" }.sorted { $0.key < $1.key }
+    let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != Tag.noteKey }.sorted { $0.key < $1.key }
     lines.append(.section("Tags (\(userTags.count))", .tags))
     for t in userTags { lines.append(.field(t.key, t.value)) }
     if !systemTags.isEmpty {

@@ -51,7 +51,7 @@ enum DetailsPane: Slice {
             return open(&state, parent, push: true)
         case .openArtifacts: return RunActions.openArtifacts(&state, state.details?.run)
         case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.details?.run, command)
-        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, state.details?.run.map { [$0] } ?? [])
+        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, state.details?.run.map { [$0] } ?? [], selected: state.details?.run)
         default: return []
         }
     }

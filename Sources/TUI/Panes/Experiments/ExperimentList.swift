@@ -33,6 +33,11 @@ struct ExperimentList: Equatable, Sendable {
     }
 
     func row(_ id: String?) -> ExperimentRow? { rows.first { $0.experiment.experimentID == id } }
+
+    /// Puts the cursor on an experiment if it is shown; otherwise it stays at its row.
+    mutating func select(_ id: String?) {
+        if let id, let i = visible.firstIndex(where: { $0.experiment.experimentID == id }) { cursor.index = i }
+    }
 }
 
 /// Choosing the experiment opened at start-up (`ExperimentsPane.openAtStartup`).

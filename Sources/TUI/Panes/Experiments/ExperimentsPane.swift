@@ -25,9 +25,7 @@ enum ExperimentsPane: Slice {
             // The cursor stays on its experiment as rows appear or vanish around it.
             let selectedID = state.experiments.selectedID
             state.experiments.showDeleted.toggle()
-            if let selectedID, let i = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == selectedID }) {
-                state.experiments.cursor.index = i
-            }
+            state.experiments.select(selectedID)
             clampAll(&state)
             showMessage(&state, state.experiments.showDeleted ? "showing deleted experiments" : "hiding deleted experiments")
             return []
@@ -48,16 +46,16 @@ enum ExperimentsPane: Slice {
                                           ("artifacts", e.artifactLocation ?? "—"), ("created", time(e.creationTime)),
                                           ("last update", time(e.lastUpdateTime))]
         if let count = row.runCount { fields.append(("runs", String(count))) }
-        let noteKey = "mlflow.note.content"
-        let tags = e.tags.filter { $0.key != noteKey }.sorted { $0.key < $1.key }
+        let tags = e.tags.filter { $0.key != Tag.noteKey }.sorted { $0.key < $1.key }
         var paragraphs = fields.map { ValueParagraph(text: $0.1, prefix: $0.0.padding(toLength: 13, withPad: " ", startingAt: 0)) }
         paragraphs.append(ValueParagraph(text: tags.isEmpty ? "tags: none" : "tags (\(tags.count))", role: .dim))
         paragraphs += tags.map { ValueParagraph(text: $0.value, prefix: "  " + $0.key + " = ") }
-        if let note = e.tags.first(where: { $0.key == noteKey })?.value, !note.isEmpty {
+        var copy = fields.map { "\($0.0): \($0.1)" } + tags.map { "\($0.key)=\($0.value)" }
+        if let note = e.tags.first(where: { $0.key == Tag.noteKey })?.value, !note.isEmpty {
             paragraphs.append(ValueParagraph(text: "description", role: .dim))
             paragraphs.append(ValueParagraph(text: note))
+            copy += ["", note]
         }
-        let copy = fields.map { "\($0.0): \($0.1)" } + tags.map { "\($0.key)=\($0.value)" }
         state.value = ValueViewer(title: "Experiment " + e.name, paragraphs: paragraphs, copyText: copy.joined(separator: "\n"))
         ValueOverlay.clamp(&state)
         return []
@@ -110,8 +108,8 @@ enum ExperimentsPane: Slice {
                 state.experiments.listed = true
                 state.experiments.uncounted = experiments.map(\.experimentID)
                 effects += openAtStartup(&state)
-            } else if let selectedID, let i = state.experiments.visible.firstIndex(where: { $0.experiment.experimentID == selectedID }) {
-                state.experiments.cursor.index = i
+            } else {
+                state.experiments.select(selectedID)
             }
             clampAll(&state)
             return effects

@@ -310,7 +310,7 @@ extension RunsPane {
         var datasets = Set<String>(), statuses = Set<String>(), users = Set<String>()
         for run in state.table.runs {
             for p in run.data.params { params[p.key, default: []].insert(p.value) }
-            for t in run.data.tags where t.key != "mlflow.note.content" { tags[t.key, default: []].insert(t.value) }
+            for t in run.data.tags where t.key != Tag.noteKey { tags[t.key, default: []].insert(t.value) }
             if let names = ColumnKey.datasetNames.groupValue(of: run) { datasets.insert(names) }
             statuses.insert(run.info.status.rawValue)
             users.insert(run.info.userID)

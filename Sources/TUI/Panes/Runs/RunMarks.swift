@@ -1,6 +1,7 @@
 import Terminal
 
-/// Marks: the runs `c` compares and `v` charts. While any exist the count stays on screen
+/// Marks: the runs `c` compares and `v` charts (up to 20), and the edit keys tag, delete and
+/// restore (any number). While any exist the count stays on screen
 /// (the runs title, the status line) and the footer says which commands act on them; with
 /// none, `v` charts the selected run.
 extension RunsPane {
@@ -10,9 +11,7 @@ extension RunsPane {
     static func toggleMark(_ state: inout AppState) -> [Effect] {
         guard let run = state.selectedRun else { return [] }
         let id = run.info.runID
-        if let i = state.table.marks.firstIndex(of: id) { state.table.marks.remove(at: i) }
-        else if state.table.marks.count >= 20 { showMessage(&state, "compare takes at most 20 runs", isError: true); return [] }
-        else { state.table.marks.append(id) }
+        if let i = state.table.marks.firstIndex(of: id) { state.table.marks.remove(at: i) } else { state.table.marks.append(id) }
         return move(&state, by: 1)
     }
 

@@ -113,7 +113,7 @@ enum RunsPane: Slice {
             return []
         case .groupPicker: state.picker = groupKeyPicker(state); return []
         case .cycleAggregate: return cycleAggregate(&state)
-        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, Edits.tableTargets(state))
+        case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, Edits.tableTargets(state), selected: state.selectedRun)
         case .toggleExpand:
             if isGrouped(state.table) { toggleGroup(&state); return [] }
             guard state.table.tree, let run = state.selectedRun else { return [] }
