@@ -63,6 +63,20 @@ final class ReconnectTests: XCTestCase {
         XCTAssertEqual(reduce(&state, .tick(Fixtures.now + Reconnect.probeInterval)), [.loadExperiments(request: state.experimentsRequest)])
     }
 
+    func testTheLineSayingTheStoreWasGoneClearsWhenItAnswersAgain() {
+        var state = Fixtures.loadedState()
+        _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .refresh, .failure(down)))
+        showMessage(&state, down.oneLineMessage, isError: true)
+        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        XCTAssertEqual(state.message, "connected again: reloading what failed")
+        XCTAssertFalse(state.messageIsError)
+        // Another error on screen (an edit refused) stays.
+        _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .refresh, .failure(down)))
+        showMessage(&state, "could not set tag a=b on run x: PERMISSION_DENIED: read-only", isError: true)
+        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        XCTAssertEqual(state.message, "could not set tag a=b on run x: PERMISSION_DENIED: read-only")
+    }
+
     func testReconnectReloadsFailedDetailsAndTable() {
         var state = Fixtures.loadedState()
         state.press(.enter)

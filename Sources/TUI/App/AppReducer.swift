@@ -18,13 +18,20 @@ func startApp(_ state: inout AppState) -> [Effect] {
 func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     let refreshedAt = state.lastRefresh
     let wasFailed = state.connection.isFailed
+    let lostLine: String? = { if case .failed(let line) = state.connection { return line } else { return nil } }()
     Reconnect.note(&state, action)
     let awaited = state.refreshAwaiting
     let remembered = state.memoryLoaded ? RunsPane.MemoryStamp(state) : nil
     let plotted = PlotInputs(state)
     var effects = route(&state, action)
     PlotInputs.prepareIfChanged(&state, since: plotted)
-    if wasFailed, state.connection == .connected { effects += Reconnect.reloadFailed(&state) }
+    if wasFailed, state.connection == .connected {
+        // The line that said the store was gone is stale now.
+        if state.messageIsError, let lostLine, state.message?.contains(lostLine) == true {
+            showMessage(&state, "connected again: reloading what failed")
+        }
+        effects += Reconnect.reloadFailed(&state)
+    }
     // Live: on the table's refresh, RUNNING runs get their curves and sparklines reloaded.
     if state.lastRefresh != refreshedAt { effects += ChartPane.liveEffects(&state) }
     RefreshFeedback.settle(&state, action, awaited: awaited)
