@@ -43,6 +43,11 @@ final class SQLiteConnection: @unchecked Sendable {
     /// search saw (see SQLiteStore.searchRuns).
     var columns: RunColumns?
     var lastSearchVersion: Int64?
+    /// Statements kept prepared, by SQL text, once `keepStatementsPrepared()` is called: a
+    /// writer runs the same few statements for every request, and preparing one again costs
+    /// more than running it. Nil (the readers, whose search SQL varies without end): none kept.
+    private var prepared: [String: SQLiteStatement]?
+    private static let preparedLimit = 200
 
     /// Opens `path` read-only (`mode=ro`, never `immutable`: a training job may be writing the
     /// file and we must see its commits). Opening read-only can never create, journal or
@@ -97,11 +102,32 @@ final class SQLiteConnection: @unchecked Sendable {
         return out
     }
 
+    func keepStatementsPrepared() { prepared = prepared ?? [:] }
+
+    /// A statement for `sql`, to be given back with `release` once run: a kept one when free
+    /// (a statement running inside another's row loop gets a new one), else a new one.
     func prepare(_ sql: String) throws -> SQLiteStatement {
+        if let kept = prepared?[sql], !kept.inUse {
+            kept.inUse = true
+            return kept
+        }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw lastError(rc) }
-        return SQLiteStatement(stmt, connection: self)
+        let statement = SQLiteStatement(stmt, connection: self)
+        if prepared != nil, prepared![sql] == nil, prepared!.count < Self.preparedLimit {
+            statement.inUse = true
+            prepared![sql] = statement
+        }
+        return statement
+    }
+
+    /// Ends a run of a statement from `prepare`: a kept one is reset (its locks and bindings
+    /// let go) for the next use; any other is finalized when dropped.
+    func release(_ statement: SQLiteStatement) {
+        guard statement.inUse else { return }
+        statement.reset()
+        statement.inUse = false
     }
 
     /// Runs `sql` with `bindings` and collects every row through `row`. `columns` finds, once
@@ -109,6 +135,7 @@ final class SQLiteConnection: @unchecked Sendable {
     func query<Columns, T>(_ sql: String, _ bindings: [SQLValue] = [], columns: (SQLiteColumns) throws -> Columns,
                            row: (SQLiteRow, Columns) throws -> T) throws -> [T] {
         let stmt = try prepare(sql)
+        defer { release(stmt) }
         try stmt.bind(bindings)
         let found = try columns(SQLiteColumns(stmt.handle))
         var out: [T] = []
@@ -124,6 +151,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs a statement that returns no rows we need (PRAGMA, BEGIN, COMMIT).
     func execute(_ sql: String) throws {
         let stmt = try prepare(sql)
+        defer { release(stmt) }
         while try stmt.step() {}
     }
 
@@ -144,6 +172,7 @@ final class SQLiteConnection: @unchecked Sendable {
     @discardableResult
     func run(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int {
         let stmt = try prepare(sql)
+        defer { release(stmt) }
         try stmt.bind(bindings)
         while try stmt.step() {}
         return Int(sqlite3_changes(handle))
@@ -153,6 +182,7 @@ final class SQLiteConnection: @unchecked Sendable {
     func runEach(_ sql: String, _ rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
         let stmt = try prepare(sql)
+        defer { release(stmt) }
         for bindings in rows {
             try stmt.bind(bindings)
             while try stmt.step() {}
@@ -180,7 +210,9 @@ final class SQLiteConnection: @unchecked Sendable {
 
 final class SQLiteStatement {
     fileprivate let handle: OpaquePointer
-    private let connection: SQLiteConnection
+    private unowned let connection: SQLiteConnection  // it keeps some statements: no cycle
+    /// Kept by its connection and running now (`SQLiteConnection.prepare`, `release`).
+    fileprivate var inUse = false
 
     fileprivate init(_ handle: OpaquePointer, connection: SQLiteConnection) {
         self.handle = handle

@@ -44,6 +44,7 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
             }
             // MLflow runs this on every connection; it changes this session only.
             try db.execute("PRAGMA case_sensitive_like = ON")
+            db.keepStatementsPrepared()
         } catch {
             throw SQLiteStore.mlflowError(error, path: absolute)
         }
