@@ -69,6 +69,11 @@ final class ReconnectTests: XCTestCase {
         showMessage(&state, down.oneLineMessage, isError: true)
         _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
         XCTAssertEqual(state.message, "connected again: reloading what failed")
+        // The line on screen may come from another request than the one that marked the loss.
+        _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .refresh, .failure(down)))
+        showMessage(&state, "refresh failed: Cannot reach the tracking server http://127.0.0.1:5000 (POST /api/2.0/mlflow/runs/search): Connection refused", isError: true)
+        _ = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        XCTAssertEqual(state.message, "connected again: reloading what failed")
         XCTAssertFalse(state.messageIsError)
         // Another error on screen (an edit refused) stays.
         _ = reduce(&state, .runsLoaded(request: state.runsRequest, mode: .refresh, .failure(down)))

@@ -18,7 +18,12 @@ func startApp(_ state: inout AppState) -> [Effect] {
 func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     let refreshedAt = state.lastRefresh
     let wasFailed = state.connection.isFailed
-    let lostLine: String? = { if case .failed(let line) = state.connection { return line } else { return nil } }()
+    // What every "store unreachable" line starts with ("Cannot reach the tracking server URL"),
+    // whichever request it came from.
+    let lostLine: String? = {
+        guard case .failed(let line) = state.connection else { return nil }
+        return line.range(of: " (").map { String(line[..<$0.lowerBound]) } ?? line
+    }()
     Reconnect.note(&state, action)
     let awaited = state.refreshAwaiting
     let remembered = state.memoryLoaded ? RunsPane.MemoryStamp(state) : nil

@@ -241,11 +241,12 @@ enum Edits {
             let failed = job.narrowed(to: outcome.done)
             var kept = ""
             if case .setNote(let ref, let text) = job {
-                // The text typed in the editor is not lost: `e` opens it again.
+                // The text typed in the editor is not lost: `e` opens it again. Said before the
+                // error, which a narrow status line cuts.
                 state.noteDrafts[ref.id] = text
                 kept = " (your text is kept: e opens it again)"
             }
-            showMessage(&state, "\(done)could not \(failed.summary(done: failed.count).replacingFirstWord()): \(error.description)\(kept)", isError: true)
+            showMessage(&state, "\(done)could not \(failed.summary(done: failed.count).replacingFirstWord())\(kept): \(error.description)", isError: true)
             if outcome.done == 0 { return [] }
         } else {
             showMessage(&state, job.summary(done: outcome.done))
