@@ -238,6 +238,21 @@ final class EditingTests: XCTestCase {
         XCTAssertEqual(state.value?.copyText.hasSuffix("Baselines for **v2**"), true, "y copies the description too")
     }
 
+    func testAnExperimentTagTheStoreTookIsOfferedForRemovalAtOnce() {
+        var state = Fixtures.loadedState()
+        state.press(.tab)
+        state.experiments.cursor.index = 0
+        let id = state.experiments.visible[0].experiment.experimentID
+        _ = reduce(&state, .written(WriteOutcome(job: .setExperimentTag(id: id, Tag("gone", "x")), done: 1)))
+        state.press(.char("u"))
+        XCTAssertEqual(state.picker?.items.map(\.label), ["gone"])
+        state.picker = nil
+        _ = reduce(&state, .written(WriteOutcome(job: .deleteExperimentTag(id: id, key: "gone"), done: 1)))
+        XCTAssertEqual(state.experiments.visible[0].experiment.tags, [])
+        _ = reduce(&state, .written(WriteOutcome(job: .deleteExperiment(id: id, name: "x"), done: 1)))
+        XCTAssertEqual(state.experiments.row(id)?.experiment.lifecycleStage, .deleted, "R can restore it before the reload answers")
+    }
+
     func testShowingDeletedExperimentsKeepsTheCursorOnItsExperiment() {
         var state = Fixtures.loadedState()
         state.press(.tab)

@@ -251,6 +251,7 @@ enum Edits {
         } else {
             showMessage(&state, job.summary(done: outcome.done))
             if case .setNote(let ref, _) = job { state.noteDrafts[ref.id] = nil }
+            applyToExperimentRow(&state, job)
         }
         // Run counts in the experiments list change with these.
         switch job {
@@ -269,6 +270,22 @@ enum Edits {
             effects.append(.loadDetails(request: state.detailsRequest, runID: details.runID))
         }
         return effects
+    }
+
+    /// What the store took is on the experiment's row at once: the remove picker, `i`, `D` and
+    /// `R` read the row, and the list's reload may answer after the next key.
+    private static func applyToExperimentRow(_ state: inout AppState, _ job: WriteJob) {
+        func update(_ id: String, _ change: (inout Experiment) -> Void) {
+            guard let row = state.experiments.rows.firstIndex(where: { $0.experiment.experimentID == id }) else { return }
+            change(&state.experiments.rows[row].experiment)
+        }
+        switch job {
+        case .setExperimentTag(let id, let tag): update(id) { $0.tags.removeAll { $0.key == tag.key }; $0.tags.append(tag) }
+        case .deleteExperimentTag(let id, let key): update(id) { $0.tags.removeAll { $0.key == key } }
+        case .deleteExperiment(let id, _): update(id) { $0.lifecycleStage = .deleted }
+        case .restoreExperiment(let id, _): update(id) { $0.lifecycleStage = .active }
+        default: break
+        }
     }
 
     private static func recount(_ state: inout AppState, _ id: String) {

@@ -90,7 +90,10 @@ final class PlotsEndToEndTests: XCTestCase {
 
         // Parallel coordinates: an axis per varying param and metric, named on the row under the title.
         try tui.send("P")
-        screen = try tui.waitFor("Parallel coordinates · 30 shown runs · \(expectedAxes.count) axes")
+        // The whole frame, highlight readout included (a capture can land between two draws).
+        screen = try tui.waitUntil("parallel coordinates drawn with its highlight") { s in
+            s.contains("Parallel coordinates · 30 shown runs · \(expectedAxes.count) axes") && self.lines(s).contains { $0.hasPrefix("◆ ") }
+        }
         let rows = lines(screen)
         guard let titleRow = rows.firstIndex(where: { $0.contains("Parallel coordinates") }) else { return XCTFail(screen) }
         let names = rows[titleRow + 1].split(separator: " ").map(String.init)
