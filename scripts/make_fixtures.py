@@ -9,6 +9,10 @@ Writes the same logical content twice:
                             default artifact root, `DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH` in
                             mlflow/store/tracking/__init__.py)
 
+Experiment "model-zoo" holds MLflow 3 logged models (one a real pyfunc model, loadable as
+`models:/length-scorer@champion` while the store stays where it was written) and feeds the model
+registry, which lives in the same mlflow.db, and in OUTDIR/fs/mlruns/models/ for the file store.
+
 Everything we control is deterministic: a fixed random seed, fixed start/end times and metric
 timestamps. Run ids, experiment ids (random in the file store) and the timestamps MLflow sets
 itself (experiment creation, deletion) are MLflow's.
@@ -38,6 +42,24 @@ def png_bytes(width=16, height=16):
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+# A real pyfunc model, logged as code (models-from-code): loadable without unpickling anything.
+PYFUNC_CODE = '''\
+import mlflow
+import pandas as pd
+
+
+class LengthScorer(mlflow.pyfunc.PythonModel):
+    """score = 1 if the prompt is longer than 12 characters, else 0."""
+
+    def predict(self, context, model_input, params=None):
+        text = [str(t) for t in model_input["prompt"]]
+        return pd.DataFrame({"score": [int(len(t) > 12) for t in text], "length": [len(t) for t in text]})
+
+
+mlflow.models.set_model(LengthScorer())
+'''
 
 
 class Writer:
@@ -126,6 +148,151 @@ class Writer:
         ds = from_pandas(df, source=f"/data/{name}.parquet", targets="label", name=name)
         # What mlflow.log_input does, via the client so the run stays in our hands.
         self.client.log_inputs(rid, [DatasetInput(ds._to_mlflow_entity(), [InputTag("mlflow.data.context", context)])])
+        return ds
+
+    # -- logged models and registry ----------------------------------------------------------
+
+    def logged_model(self, rid, name, *, model_type=None, params=None, tags=None, metrics=(),
+                     status="READY", step=0, extra_tags=None):
+        """One MLflow 3 logged model via the client: create, params, tags, dataset-linked metrics,
+        the run's model output, finalize (status=None leaves it PENDING)."""
+        from mlflow.entities import LoggedModelOutput
+
+        c = self.client
+        m = c.create_logged_model(self.zoo, name=name, source_run_id=rid, tags=tags,
+                                  model_type=model_type)
+        if params:
+            c.log_model_params(m.model_id, {k: str(v) for k, v in params.items()})
+        if extra_tags:
+            c.set_logged_model_tags(m.model_id, extra_tags)
+        for key, value, ds in metrics:
+            c.log_metric(rid, key, value, timestamp=self.tick(), step=step, model_id=m.model_id,
+                         dataset_name=ds.name if ds else None, dataset_digest=ds.digest if ds else None)
+        c.log_outputs(rid, [LoggedModelOutput(m.model_id, step)])
+        if status is not None:
+            c.finalize_logged_model(m.model_id, status)
+        return m.model_id
+
+    def register(self, model_id, name, *, description=None, tags=None):
+        """mlflow.register_model("models:/<model_id>"): links the version to the logged model
+        (model_id, run_id = source run) and tags the logged model with mlflow.modelVersions."""
+        import contextlib
+        import io
+
+        import mlflow
+
+        with contextlib.redirect_stderr(io.StringIO()):  # "Created version 'n' of model ..."
+            mv = mlflow.register_model(f"models:/{model_id}", name, tags=tags)
+        if description:
+            self.client.update_model_version(name, mv.version, description=description)
+        return mv.version
+
+    def pyfunc_model(self, rid, name, ds):
+        """A real, loadable pyfunc model (models-from-code; no pickling, no env inference)."""
+        import contextlib
+        import io
+
+        import mlflow
+        from mlflow.models.signature import ModelSignature
+        from mlflow.types import ColSpec, Schema
+
+        code = os.path.join(self.scratch, "length_scorer.py")
+        with open(code, "w") as fh:
+            fh.write(PYFUNC_CODE)
+        mid = self.logged_model(rid, name, model_type="scorer", params={"threshold": 12},
+                                tags={"framework": "pyfunc"}, status=None,
+                                metrics=[("accuracy", 0.64, ds)])
+        signature = ModelSignature(inputs=Schema([ColSpec("string", "prompt")]),
+                                   outputs=Schema([ColSpec("long", "score"), ColSpec("long", "length")]))
+        # model_id=...: artifacts go to the logged model we created; finalized READY on success.
+        # Loading the code prints "Add type hints to the `predict` method ..." through a
+        # warnings.simplefilter("once") that MLflow forces (utils/annotations.py
+        # filter_user_warnings_once), so no warning filter silences it; drop stderr instead.
+        with contextlib.redirect_stderr(io.StringIO()):
+            mlflow.pyfunc.log_model(name=name, python_model=code, pip_requirements=["pandas"],
+                                    signature=signature, model_id=mid)
+        os.remove(code)
+        return mid
+
+    def model_zoo(self):
+        c = self.client
+        saved_clock, self.clock = self.clock, BASE_MS + 24 * 60 * MINUTE  # 2025-01-02
+        self.zoo = zoo = c.create_experiment("model-zoo", tags={
+            "team": "ml-platform",
+            "mlflow.note.content": "Logged models (MLflow 3) and registered model versions.",
+        })
+        tags = {"suite": "reviews"}
+
+        # Training runs with inputs: reviews-train is used by two runs, reviews-eval by three.
+        small = self.run(zoo, "train-clf-small", tags=tags, params={"model": "logreg", "C": 1.0, "max_iter": 200},
+                         metrics={"accuracy": 0.83, "f1": 0.8})
+        train = self.dataset(small, "reviews-train", 30, "training", seed=11)
+        evals = self.dataset(small, "reviews-eval", 10, "eval", seed=12)
+        large = self.run(zoo, "train-clf-large", tags=tags, params={"model": "mlp", "hidden": 256, "epochs": 20},
+                         metrics={"accuracy": 0.88, "f1": 0.86})
+        self.dataset(large, "reviews-train", 30, "training", seed=11)
+        self.dataset(large, "reviews-eval", 10, "eval", seed=12)
+        hard = self.dataset(large, "reviews-hard", 6, "eval", seed=13)
+        agent = self.run(zoo, "build-agent", user="bob", params={"llm": "gpt-4o", "temperature": 0.2},
+                         metrics={"accuracy": 0.77})
+        agent_ds = self.dataset(agent, "agent-evals", 8, "eval", seed=14)
+        scorer = self.run(zoo, "package-scorer", params={"threshold": 12})
+        self.dataset(scorer, "reviews-eval", 10, "eval", seed=12)
+        del train
+
+        # Logged models: several per run, all statuses, one without model_type.
+        m_small = self.logged_model(small, "clf-small", model_type="classifier",
+                                    params={"C": 1.0, "max_iter": 200}, tags={"framework": "sklearn"},
+                                    metrics=[("accuracy", 0.81, evals), ("f1", 0.79, evals)])
+        m_cal = self.logged_model(small, "clf-small-calibrated", model_type="classifier",
+                                  params={"C": 1.0, "calibration": "isotonic"}, tags={"framework": "sklearn"},
+                                  extra_tags={"calibrated": "true"}, step=1,
+                                  metrics=[("accuracy", 0.83, evals), ("f1", 0.8, evals)])
+        m_large = self.logged_model(large, "clf-large", model_type="classifier",
+                                    params={"hidden": 256, "epochs": 20}, tags={"framework": "torch"},
+                                    metrics=[("accuracy", 0.88, evals), ("accuracy", 0.71, hard),
+                                             ("f1", 0.86, evals), ("latency_ms", 12.5, None)])
+        self.logged_model(large, "clf-large-distilled", model_type="classifier", params={"hidden": 64},
+                          tags={"framework": "torch"}, status="FAILED", metrics=[("accuracy", 0.52, evals)])
+        m_wip = self.logged_model(large, "clf-large-wip", model_type="classifier", params={"hidden": 512},
+                                  tags={"framework": "torch"}, status=None)  # stays PENDING
+        m_agent = self.logged_model(agent, "support-agent", model_type="agent",
+                                    params={"llm": "gpt-4o", "temperature": 0.2}, tags={"channel": "email"},
+                                    metrics=[("accuracy", 0.74, agent_ds), ("answer_relevance", 0.8, agent_ds)])
+        m_agent2 = self.logged_model(agent, "support-agent-v2", model_type="agent",
+                                     params={"llm": "gpt-4o", "temperature": 0.0}, tags={"channel": "chat"},
+                                     extra_tags={"mlflow.note.content": "Lower temperature, new prompt."},
+                                     metrics=[("accuracy", 0.79, agent_ds), ("answer_relevance", 0.86, agent_ds)])
+        self.logged_model(agent, "baseline", params={"rule": "keyword"})  # model_type unset, no metrics
+        m_scorer = self.pyfunc_model(scorer, "length-scorer", evals)
+
+        # Registry. Versions and stages use MLflow's clock; aliases, tags, descriptions are ours.
+        c.create_registered_model("review-classifier", tags={"task": "classification", "owner": "alice"},
+                                  description="Sentiment classifier for product reviews.")
+        self.register(m_small, "review-classifier", tags={"validated": "true"}, description="Baseline logreg.")
+        self.register(m_cal, "review-classifier", tags={"validated": "true", "calibrated": "true"})
+        self.register(m_large, "review-classifier", tags={"validated": "false"}, description="MLP, best on eval.")
+        gone = self.register(m_wip, "review-classifier")
+        c.delete_model_version("review-classifier", gone)
+        c.set_registered_model_alias("review-classifier", "champion", "3")
+        c.set_registered_model_alias("review-classifier", "challenger", "2")
+        c.transition_model_version_stage("review-classifier", "1", "Archived")
+        c.transition_model_version_stage("review-classifier", "3", "Production")
+
+        c.create_registered_model("Support Agent ✨", tags={"task": "agent"},
+                                  description="Customer support agent.\n\nAnswers **email** and chat.")
+        self.register(m_agent, "Support Agent ✨")
+        self.register(m_agent2, "Support Agent ✨", tags={"eval": "passed"})
+        c.set_registered_model_alias("Support Agent ✨", "champion", "2")
+        c.transition_model_version_stage("Support Agent ✨", "1", "Staging")
+
+        c.create_registered_model("length-scorer", tags={"task": "scoring", "loadable": "true"},
+                                  description="Real pyfunc model: `models:/length-scorer@champion`.")
+        self.register(m_scorer, "length-scorer", description="Scores prompts by length.")
+        c.set_registered_model_alias("length-scorer", "champion", "1")
+
+        c.create_registered_model("empty-model", tags={"owner": "bob"}, description="Registered, never versioned.")
+        self.clock = saved_clock
 
     # -- content ---------------------------------------------------------------------------
 
@@ -135,6 +302,10 @@ class Writer:
 
         # Default experiment (id 0 in both stores): one quick run.
         self.run("0", "smoke-test", params={"epochs": 1}, metrics={"loss": 0.9})
+
+        # 0. Logged models (MLflow 3) and the model registry. Created here so the experiment sorts
+        # just above Default by creation time; uses its own clock and RNG so nothing below moves.
+        self.model_zoo()
 
         # 1. LLM benchmark: the filter `params.model = 'gpt-4o' and metrics.latency_p95 < 1200`.
         bench = c.create_experiment("llm-benchmark", tags={
@@ -256,11 +427,19 @@ class Writer:
 def write_store(tracking_uri, cwd, scratch):
     from mlflow.tracking import MlflowClient
 
+    import mlflow
+
     old = os.getcwd()
     os.chdir(cwd)  # the SQLite store resolves its default artifact root ./mlruns against cwd
+    # Global URIs too: mlflow.register_model, pyfunc.log_model and the file registry store (which
+    # looks logged models up through a fresh MlflowClient()) all use them.
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
     try:
-        Writer(MlflowClient(tracking_uri=tracking_uri), scratch).populate()
+        Writer(MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri), scratch).populate()
     finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
         os.chdir(old)
 
 

@@ -95,37 +95,52 @@ extension FileStore {
         }
     }
 
-    /// `_find_model_root` then `_get_model_dict`: the model's meta.yaml, refused when deleted.
-    private func modelMeta(_ id: String) throws -> (LoggedModel, String) {
+    /// `_find_model_root` then `_get_model_dict`: the model's meta.yaml, refused when deleted
+    /// unless `allowDeleted`.
+    func modelMeta(_ id: String, allowDeleted: Bool = false) throws -> (LoggedModel, String) {
+        guard Self.isExperimentID(id) else { throw MLflowError.notFound("Model '\(id)' not found") }
         for dir in experimentDirectories(.all) {
             let folder = dir.path + "/models/" + id
-            guard Self.isExperimentID(id), PosixFiles.isDirectory(folder) else { continue }
-            guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(dir.path), warn: warn) else {
+            guard PosixFiles.isDirectory(folder) else { continue }
+            guard let (model, stage) = modelMeta(in: folder, experiment: dir) else {
                 throw MLflowError(.invalidState, "Model '\(id)' metadata is in invalid state.")
             }
-            if meta["lifecycle_stage"]?.string == LifecycleStage.deleted.rawValue {
+            if stage == LifecycleStage.deleted.rawValue, !allowDeleted {
                 throw MLflowError.notFound("Model '\(id)' not found")
             }
-            guard meta["experiment_id"]?.string == dir.id else {
-                throw MLflowError(.invalidState, "Model '\(id)' metadata is in invalid state.")
-            }
-            let status = meta["status"]?.int64.flatMap(Self.modelStatus) ?? .unspecified
-            let model = LoggedModel(
-                modelID: id, experimentID: dir.id, name: meta["name"]?.string ?? "",
-                artifactLocation: meta["artifact_location"]?.string ?? "",
-                creationTimestamp: meta["creation_timestamp"]?.int64 ?? 0,
-                lastUpdatedTimestamp: meta["last_updated_timestamp"]?.int64 ?? 0,
-                modelType: meta["model_type"]?.string, sourceRunID: meta["source_run_id"]?.string,
-                status: status, statusMessage: meta["status_message"]?.string)
             return (model, folder)
         }
         throw MLflowError.notFound("Model '\(id)' not found")
     }
 
+    /// A model folder's meta.yaml and its lifecycle stage; nil when unreadable or recorded under
+    /// another experiment.
+    func modelMeta(in folder: String, experiment dir: ExperimentDirectory) -> (LoggedModel, String?)? {
+        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(dir.path), warn: warn),
+              meta["experiment_id"]?.string == dir.id else { return nil }
+        let status = meta["status"]?.int64.map(LoggedModelStatus.init(number:)) ?? .unspecified
+        let model = LoggedModel(
+            modelID: meta["model_id"]?.string ?? (folder as NSString).lastPathComponent, experimentID: dir.id,
+            name: meta["name"]?.string ?? "",
+            artifactLocation: meta["artifact_location"]?.string ?? "",
+            creationTimestamp: meta["creation_timestamp"]?.int64 ?? 0,
+            lastUpdatedTimestamp: meta["last_updated_timestamp"]?.int64 ?? 0,
+            modelType: meta["model_type"]?.string, sourceRunID: meta["source_run_id"]?.string,
+            status: status, statusMessage: meta["status_message"]?.string)
+        return (model, meta["lifecycle_stage"]?.string)
+    }
+
     /// The model with its tags, params and metrics (for each metric key and dataset, the line
     /// with the greatest step, then timestamp, then value: `_get_model_metrics_from_file`).
-    private func loggedModel(_ id: String) throws -> LoggedModel {
-        var (model, folder) = try modelMeta(id)
+    func loggedModel(_ id: String, allowDeleted: Bool = false) throws -> LoggedModel {
+        var (model, folder) = try modelMeta(id, allowDeleted: allowDeleted)
+        loadModelData(&model, folder: folder)
+        return model
+    }
+
+    /// Reads a model folder's tags, params and metrics into `model`.
+    func loadModelData(_ model: inout LoggedModel, folder: String) {
+        let id = model.modelID
         let experimentPath = ((folder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         let policy = links(experimentPath)
         model.tags = RunDirectory.keyValues(in: folder + "/tags", links: policy, warn: warn)
@@ -152,7 +167,6 @@ extension FileStore {
             }
             model.metrics += order.compactMap { best[$0] }
         }
-        return model
     }
 
     private func writeModelMeta(_ model: LoggedModel, in folder: String, lifecycleStage: LifecycleStage?) throws {
@@ -165,7 +179,7 @@ extension FileStore {
             "model_type": .optional(model.modelType),
             "name": .string(model.name),
             "source_run_id": .optional(model.sourceRunID),
-            "status": .int(Self.statusCode(model.status)),
+            "status": .int(model.status.number),
             "status_message": .optional(model.statusMessage),
         ]
         if let lifecycleStage { meta["lifecycle_stage"] = .string(lifecycleStage.rawValue) }
@@ -173,19 +187,6 @@ extension FileStore {
     }
 
     /// `LoggedModelStatus.to_int` / `from_int`.
-    static func statusCode(_ status: LoggedModelStatus) -> Int64 {
-        switch status {
-        case .unspecified: return 0
-        case .pending: return 1
-        case .ready: return 2
-        case .failed: return 3
-        }
-    }
-
-    static func modelStatus(_ code: Int64) -> LoggedModelStatus? {
-        LoggedModelStatus.allCases.first { statusCode($0) == code }
-    }
-
     /// Python's `float()` of what `str(float)` wrote for non-finite values.
     static func pythonFloat(_ text: String) -> Double? {
         switch text.lowercased() {

@@ -28,8 +28,7 @@ extension RESTStore {
     }
 
     public func getLoggedModel(id: String) async throws -> LoggedModel {
-        let endpoint = Self.loggedModelEndpoint(id)
-        return try parsed(try await call(.get, endpoint), "model", endpoint, LoggedModel.init(json:))
+        try await loggedModel(id: id, allowDeleted: false)
     }
 
     public func finalizeLoggedModel(id: String, status: LoggedModelStatus) async throws -> LoggedModel {
@@ -78,29 +77,3 @@ extension RESTStore {
     }
 }
 
-extension LoggedModel {
-    /// `LoggedModel.to_proto` as proto JSON: `{"info": {...}, "data": {"params", "metrics"}}`.
-    init(json: JSONValue) throws {
-        guard let info = json["info"] else { throw MLflowError.malformed("logged model has no 'info'") }
-        guard let id = info["model_id"]?.stringValue else { throw MLflowError.malformed("logged model info has no 'model_id'") }
-        func keyValues(_ list: JSONValue?) -> [KeyValue] {
-            (list?.arrayValue ?? []).compactMap { item in
-                item["key"]?.stringValue.map { KeyValue($0, item["value"]?.stringValue ?? "") }
-            }
-        }
-        let status = info["status"]?.stringValue.flatMap(LoggedModelStatus.init(rawValue:)) ?? .unspecified
-        self.init(modelID: id,
-                  experimentID: info["experiment_id"]?.stringValue ?? "",
-                  name: info["name"]?.stringValue ?? "",
-                  artifactLocation: info["artifact_uri"]?.stringValue ?? "",
-                  creationTimestamp: info["creation_timestamp_ms"]?.int64Value ?? 0,
-                  lastUpdatedTimestamp: info["last_updated_timestamp_ms"]?.int64Value ?? 0,
-                  modelType: info["model_type"]?.stringValue,
-                  sourceRunID: info["source_run_id"]?.stringValue,
-                  status: status,
-                  statusMessage: info["status_message"]?.stringValue,
-                  tags: keyValues(info["tags"]),
-                  params: keyValues(json["data"]?["params"]),
-                  metrics: try (json["data"]?["metrics"]?.arrayValue ?? []).map(Metric.init(json:)))
-    }
-}

@@ -196,13 +196,13 @@ public final class RESTStore: TrackingStore, Sendable {
         min(requested, RunSearch.maxResultsLimit)
     }
 
-    private func nextToken(_ json: JSONValue) -> String? {
+    func nextToken(_ json: JSONValue) -> String? {
         guard let token = json["next_page_token"]?.stringValue, !token.isEmpty else { return nil }
         return token
     }
 
     /// A list field of a response; absent means empty (proto JSON omits empty lists).
-    private func items<T>(_ json: JSONValue, _ field: String, _ endpoint: String, _ make: (JSONValue) throws -> T) throws -> [T] {
+    func items<T>(_ json: JSONValue, _ field: String, _ endpoint: String, _ make: (JSONValue) throws -> T) throws -> [T] {
         guard let value = json[field] else {
             guard case .object = json else { throw malformed(endpoint, "expected a JSON object") }
             return []
@@ -215,7 +215,7 @@ public final class RESTStore: TrackingStore, Sendable {
         }
     }
 
-    private func single<T>(_ json: JSONValue, _ field: String, _ endpoint: String, _ make: (JSONValue) throws -> T) throws -> T {
+    func single<T>(_ json: JSONValue, _ field: String, _ endpoint: String, _ make: (JSONValue) throws -> T) throws -> T {
         guard let value = json[field] else { throw malformed(endpoint, "no '\(field)' in the answer") }
         do {
             return try make(value)

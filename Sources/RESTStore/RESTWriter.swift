@@ -205,20 +205,4 @@ extension JSONWriter {
         field("dataset_digest", metric.datasetDigest)
         endObject()
     }
-
-    /// A dataset input of a `log-inputs` body (`DatasetInput.to_proto`).
-    mutating func write(_ input: DatasetInput) {
-        beginObject()
-        list("tags", input.tags) { $0.write($1) }
-        key("dataset")
-        beginObject()
-        field("name", input.dataset.name)
-        field("digest", input.dataset.digest)
-        field("source_type", input.dataset.sourceType)
-        field("source", input.dataset.source)
-        field("schema", input.dataset.schema)
-        field("profile", input.dataset.profile)
-        endObject()
-        endObject()
-    }
 }

@@ -341,14 +341,14 @@ public final class SQLiteStore: TrackingStore, Sendable {
             }
             let step = features.inputStep ? "step" : "NULL AS step"
             for (run, model) in try db.query(
-                "SELECT source_id, destination_id, \(step) FROM inputs WHERE source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT' AND source_id IN (\(list)) ORDER BY rowid",
+                "SELECT source_id, destination_id, \(step) FROM inputs WHERE source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT' AND source_id IN (\(list)) ORDER BY source_id, destination_id",
                 chunk, columns: { try (run: $0["source_id"], model: $0["destination_id"], step: $0["step"]) },
                 row: { row, c in (row.text(c.run), ModelIO(modelID: row.text(c.model), step: row.optionalInt(c.step))) }) {
                 outputs[run, default: []].append(model)
             }
             if modelInputs {
                 for (run, model) in try db.query(
-                    "SELECT source_id, destination_id FROM inputs WHERE source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' AND source_id IN (\(list)) ORDER BY rowid",
+                    "SELECT source_id, destination_id FROM inputs WHERE source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' AND source_id IN (\(list)) ORDER BY source_id, destination_id",
                     chunk, columns: { try (run: $0["source_id"], model: $0["destination_id"]) },
                     row: { row, c in (row.text(c.run), ModelIO(modelID: row.text(c.model))) }) {
                     inputs[run, default: []].append(model)
@@ -479,20 +479,25 @@ public final class SQLiteStore: TrackingStore, Sendable {
             }
         }
         guard let (uri, experimentID) = rows.first else { throw MLflowError.notFound("Run with id=\(runID) not found") }
+        return (uri, localArtifacts(uri, experimentID: experimentID, fallback: "mlruns/\(experimentID)/\(runID)/artifacts"))
+    }
+
+    /// The local folder of an artifact URI; when it is missing, `fallback` (relative to the
+    /// database's folder) if that exists; nil for a non-local URI.
+    func localArtifacts(_ uri: String, experimentID: String, fallback relative: String) -> LocalArtifacts? {
         let local = LocalArtifacts.localPath(of: uri)
         var isDir: ObjCBool = false
         if let local, FileManager.default.fileExists(atPath: local, isDirectory: &isDir), isDir.boolValue {
-            return (uri, LocalArtifacts(root: local))
+            return LocalArtifacts(root: local)
         }
-        let fallback = ((path as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("mlruns/\(experimentID)/\(runID)/artifacts")
+        let fallback = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
         if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
             let first = warnedFallback.withLock { $0.insert(experimentID).inserted }
             if first { warn("artifacts of experiment \(experimentID) are not where the store says (\(uri)); reading \(fallback)") }
-            return (uri, LocalArtifacts(root: fallback))
+            return LocalArtifacts(root: fallback)
         }
         // A local root that does not exist (yet) lists as empty, as MLflow's local repository does.
-        return (uri, local.map(LocalArtifacts.init(root:)))
+        return local.map(LocalArtifacts.init(root:))
     }
 
     // MARK: Shared

@@ -16,7 +16,7 @@ extension SQLiteWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, NULL)
                 """, [.text(modelID), .int(experiment.id), .text(request.name ?? GeneratedNames.random()),
                       .text(Self.appendToURIPath(experiment.artifactLocation, "models", modelID, "artifacts")),
-                      .int(now), .int(now), .int(Self.statusNumber(.pending)), request.modelType.map(SQLValue.text) ?? .null,
+                      .int(now), .int(now), .int(LoggedModelStatus.pending.number), request.modelType.map(SQLValue.text) ?? .null,
                       request.sourceRunID.map(SQLValue.text) ?? .null])
             try Self.insertModelParams(request.params, modelID: modelID, experimentID: experiment.id, db)
             for tag in request.tags {
@@ -35,7 +35,7 @@ extension SQLiteWriter {
         try await write { db in
             _ = try Self.loggedModelExperiment(id, db)
             try db.run("UPDATE logged_models SET status = ?, last_updated_timestamp_ms = ? WHERE model_id = ?",
-                       [.int(Self.statusNumber(status)), .int(Self.now()), .text(id)])
+                       [.int(status.number), .int(Self.now()), .text(id)])
         }
         return try await loggedModel(id, includeDeleted: true)
     }
@@ -94,46 +94,10 @@ extension SQLiteWriter {
         return experimentID
     }
 
-    /// `LoggedModelStatus.to_int`.
-    static func statusNumber(_ status: LoggedModelStatus) -> Int64 {
-        switch status {
-        case .unspecified: return 0
-        case .pending: return 1
-        case .ready: return 2
-        case .failed: return 3
-        }
-    }
-
-    static func status(_ number: Int64) -> LoggedModelStatus {
-        LoggedModelStatus.allCases.first { statusNumber($0) == number } ?? .unspecified
-    }
-
     /// `get_logged_model` (`SqlLoggedModel.to_mlflow_entity`): the model with its tags, params
     /// and metrics, read on the writer's connection so it includes the write just made.
     func loggedModel(_ id: String, includeDeleted: Bool) async throws -> LoggedModel {
-        try await readBack { db in
-            let stage = includeDeleted ? "" : " AND lifecycle_stage != 'deleted'"
-            guard var model = try db.query("SELECT * FROM logged_models WHERE model_id = ?" + stage, [.text(id)],
-                                           columns: LoggedModelColumns.init, row: { $1.model($0) }).first else {
-                throw MLflowError.notFound("Logged model with ID '\(id)' not found.")
-            }
-            model.tags = try db.query("SELECT tag_key, tag_value FROM logged_model_tags WHERE model_id = ?", [.text(id)],
-                                      columns: { c in (try c["tag_key"], try c["tag_value"]) }) { Tag($0.text($1.0), $0.text($1.1)) }
-            model.params = try db.query("SELECT param_key, param_value FROM logged_model_params WHERE model_id = ?", [.text(id)],
-                                        columns: { c in (try c["param_key"], try c["param_value"]) }) { Param($0.text($1.0), $0.text($1.1)) }
-            model.metrics = try db.query("""
-                SELECT metric_name, metric_value, metric_timestamp_ms, metric_step, run_id, dataset_name, dataset_digest
-                FROM logged_model_metrics WHERE model_id = ?
-                """, [.text(id)], columns: { c in
-                    (try c["metric_name"], try c["metric_value"], try c["metric_timestamp_ms"], try c["metric_step"],
-                     try c["run_id"], try c["dataset_name"], try c["dataset_digest"])
-                }) { row, c in
-                    Metric(key: row.text(c.0), value: row.double(c.1), timestamp: row.int(c.2), step: row.int(c.3),
-                           runID: row.optionalText(c.4), datasetName: row.optionalText(c.5),
-                           datasetDigest: row.optionalText(c.6), modelID: id)
-                }
-            return model
-        }
+        try await readBack { db in try SQLiteStore.loggedModel(id, allowDeleted: includeDeleted, db) }
     }
 }
 
@@ -152,7 +116,7 @@ struct LoggedModelColumns {
         LoggedModel(modelID: row.text(id), experimentID: String(row.int(experimentID)), name: row.text(name),
                     artifactLocation: row.text(artifactLocation), creationTimestamp: row.int(created),
                     lastUpdatedTimestamp: row.int(updated), modelType: row.optionalText(modelType),
-                    sourceRunID: row.optionalText(sourceRunID), status: SQLiteWriter.status(row.int(status)),
+                    sourceRunID: row.optionalText(sourceRunID), status: LoggedModelStatus(number: row.int(status)),
                     statusMessage: row.optionalText(statusMessage))
     }
 }

@@ -78,35 +78,6 @@ struct LoggedModelEndpoints: Sendable {
     }
 
     static func model(_ model: LoggedModel) -> Response {
-        var w = JSONWriter()
-        w.beginObject(); w.key("model"); w.write(model); w.endObject()
-        return Responses.json(w)
-    }
-}
-
-extension JSONWriter {
-    /// `LoggedModel.to_proto` (mlflow/entities/logged_model.py), fields in proto order.
-    mutating func write(_ model: LoggedModel) {
-        beginObject()
-        key("info")
-        beginObject()
-        field("model_id", model.modelID)
-        field("experiment_id", model.experimentID)
-        field("name", model.name)
-        field("creation_timestamp_ms", model.creationTimestamp)
-        field("last_updated_timestamp_ms", model.lastUpdatedTimestamp)
-        field("artifact_uri", model.artifactLocation)
-        field("status", model.status.rawValue)
-        field("model_type", model.modelType)
-        field("source_run_id", model.sourceRunID)
-        field("status_message", model.statusMessage)
-        list("tags", model.tags) { $0.write($1) }
-        endObject()
-        key("data")
-        beginObject()
-        list("params", model.params) { $0.write($1) }
-        list("metrics", model.metrics) { $0.write($1) }
-        endObject()
-        endObject()
+        Responses.json(RESTResponse.loggedModel(model))
     }
 }

@@ -32,6 +32,8 @@ struct MLflowResponder: HTTPResponder {
     let destination: LocalArtifacts?
     /// nil when the server is read-only (`--read-only`, or a store that cannot be written).
     let writes: WriteEndpoints?
+    /// Logged models, the registry and datasets; nil for a store without those reads.
+    let models: ModelEndpoints?
 
     public init(store: any TrackingStore, configuration: ServerConfiguration) {
         self.configuration = configuration
@@ -40,6 +42,7 @@ struct MLflowResponder: HTTPResponder {
         runArtifacts = RunArtifacts(store: store, destination: destination)
         tracking = TrackingEndpoints(store: store, artifacts: runArtifacts, maxPageSize: configuration.maxPageSize)
         writes = configuration.readOnly ? nil : (store as? any TrackingWriter).map { WriteEndpoints(writer: $0) }
+        models = (try? store.models).map(ModelEndpoints.init(models:))
     }
 
     public func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
@@ -142,7 +145,11 @@ struct MLflowResponder: HTTPResponder {
         }
         for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] where path.hasPrefix(prefix) {
             let name = String(path.dropFirst(prefix.count))
-            if let methods = TrackingEndpoints.writes[name] ?? TrackingEndpoints.reads[name] { return methods }
+            if let methods = TrackingEndpoints.writes[name] ?? TrackingEndpoints.reads[name] ?? ModelEndpoints.reads[name] { return methods }
+            if prefix.hasPrefix("/ajax-api/") {
+                if let methods = ModelEndpoints.ajaxReads[name] { return methods }
+                if ModelEndpoints.modelArtifactRoute(name) != nil { return [.get] }
+            }
             if name.hasPrefix("logged-models/"), !name.dropFirst("logged-models/".count).contains("/") { return [.get, .patch, .delete] }
             return nil
         }
@@ -171,7 +178,11 @@ struct MLflowResponder: HTTPResponder {
             if rest.hasPrefix("/") { return try await proxiedFile(request, path: String(rest.dropFirst()), access: access) }
         }
         for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] where path.hasPrefix(prefix) {
-            return try await trackingEndpoint(request, name: String(path.dropFirst(prefix.count)), path: path, access: access)
+            let name = String(path.dropFirst(prefix.count))
+            if let models, let answer = try await modelEndpoint(models, request, name: name, ajax: prefix.hasPrefix("/ajax-api/")) {
+                return answer
+            }
+            return try await trackingEndpoint(request, name: name, path: path, access: access)
         }
         return Responses.notFoundPage()
     }
@@ -203,6 +214,37 @@ struct MLflowResponder: HTTPResponder {
             parameters = RequestParameters(jsonBody: try await jsonBody(request))
         }
         return try await tracking.handle(name, parameters)
+    }
+
+    /// The model reads (`ModelEndpoints`); nil when `name` is not one of them.
+    private func modelEndpoint(_ models: ModelEndpoints, _ request: Request, name: String, ajax: Bool) async throws -> Response? {
+        let method = request.method
+        let query = RequestParameters(query: request.uri.query)
+        if name == "logged-models/search" {
+            guard method == .post else { return Responses.methodNotAllowedPage(allowed: [.post]) }
+            return try await models.searchLoggedModels(body: try await jsonBody(request))
+        }
+        if name.hasPrefix("logged-models/"), method == .get, !name.dropFirst("logged-models/".count).contains("/") {
+            return try await models.loggedModel(id: String(name.dropFirst("logged-models/".count)), query)
+        }
+        if ajax, let route = ModelEndpoints.modelArtifactRoute(name) {
+            guard method == .get else { return Responses.methodNotAllowedPage(allowed: [.get]) }
+            guard route.files else { return try await models.listModelArtifacts(id: route.id, query) }
+            guard let path = query.string("artifact_file_path"), !path.isEmpty else {
+                throw MLflowError.invalidParameter("Parameter 'artifact_file_path' must be specified.")
+            }
+            let content = try await models.models.openLoggedModelArtifact(id: route.id, path: try ArtifactPath.validated(path))
+            return download(content, name: (path as NSString).lastPathComponent)
+        }
+        if ajax, let methods = ModelEndpoints.ajaxReads[name] {
+            guard methods.contains(method) else { return Responses.methodNotAllowedPage(allowed: methods) }
+            return try await models.searchDatasets(body: try await jsonBody(request))
+        }
+        guard let methods = ModelEndpoints.reads[name] else { return nil }
+        guard methods.contains(method) else { return Responses.methodNotAllowedPage(allowed: methods) }
+        if method == .get { return try await models.handle(name, query, body: []) }
+        let body = try await jsonBody(request)
+        return try await models.handle(name, RequestParameters(jsonBody: body), body: body)
     }
 
     /// A POST body, refused unless it is JSON (MLflow's `_validate_content_type`) and within the size limit.

@@ -6,6 +6,7 @@ indirect enum ProtoKind: Sendable {
     case string
     case int64
     case double
+    case bool
     case enumeration([String])
     case message([(String, ProtoKind)])
     case repeated(ProtoKind)
@@ -150,6 +151,9 @@ struct ProtoRequest: Sendable {
             case .string(let s): return pythonFloat(s).map { .some(.double($0)) }
             default: return nil
             }
+        case .bool:
+            if case .bool = value { return .some(value) }
+            return nil
         case .enumeration(let names):
             // Names at their proto numbers; "" marks a number the enum does not define.
             func named(_ number: Int64) -> JSONValue?? {
@@ -283,6 +287,16 @@ enum WriteMessages {
     static let finalizeLoggedModel: [(String, ProtoKind)] = [("model_id", .string), ("status", loggedModelStatus)]
     static let loggedModelTags: [(String, ProtoKind)] = [("model_id", .string), ("tags", .repeated(keyValue))]
     static let loggedModelParams: [(String, ProtoKind)] = [("model_id", .string), ("params", .repeated(keyValue))]
+    static let searchLoggedModels: [(String, ProtoKind)] = [
+        ("experiment_ids", .repeated(.string)), ("filter", .string),
+        ("datasets", .repeated(.message([("dataset_name", .string), ("dataset_digest", .string)]))),
+        ("max_results", .int64),
+        ("order_by", .repeated(.message([("field_name", .string), ("ascending", .bool),
+                                         ("dataset_name", .string), ("dataset_digest", .string)]))),
+        ("page_token", .string),
+    ]
+    static let searchDatasets: [(String, ProtoKind)] = [("experiment_ids", .repeated(.string))]
+    static let latestVersions: [(String, ProtoKind)] = [("name", .string), ("stages", .repeated(.string))]
 }
 
 extension JSONValue {

@@ -24,8 +24,9 @@ enum Responses {
         let separator = compact ? "," : ", "
         let colon = compact ? ":" : ": "
         var fields = [("error_code", error.code.rawValue), ("message", error.message)]
-        if let sqlstate = sqlState(error.code) { fields.append(("sqlstate", sqlstate)) }
-        if let errorClass = errorClass(error.code) { fields.append(("error_class", errorClass)) }
+        // `mlflow/error_classification.py`: ATTRIBUTE_NOT_FOUND is KAM04.
+        if let sqlstate = error.errorClass == "ATTRIBUTE_NOT_FOUND" ? "KAM04" : sqlState(error.code) { fields.append(("sqlstate", sqlstate)) }
+        if let errorClass = error.errorClass ?? errorClass(error.code) { fields.append(("error_class", errorClass)) }
         let body = "{" + fields.map { quoted($0.0) + colon + quoted($0.1) }.joined(separator: separator) + "}"
         return json(bytes: Array(body.utf8), status: status ?? .init(code: error.code.httpStatus))
     }

@@ -18,7 +18,6 @@ struct TrackingEndpoints: Sendable {
         "runs/search": [.post],
         "metrics/get-history": [.get],
         "artifacts/list": [.get],
-        "logged-models/search": [.post],
     ]
 
     /// Endpoints that change the store. MLflow's basic-auth app answers a user with READ
@@ -57,10 +56,6 @@ struct TrackingEndpoints: Sendable {
             guard let id = p.string("run_id") ?? p.string("run_uuid") else { throw RequestParameters.missing("run_id") }
             let listing = try await artifacts.list(runID: id, path: p.string("path"))
             return Responses.json(RESTResponse.artifacts(listing))
-        case "logged-models/search":
-            // mltui reads no logged models; an empty answer is what the client needs
-            // (`RunsArtifactRepository.list_artifacts` searches logged models and fails on a 404).
-            return Responses.json(bytes: Responses.emptyObject)
         default:
             throw MLflowError(.endpointNotFound, "No endpoint \(name)")
         }

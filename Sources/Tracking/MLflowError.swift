@@ -57,9 +57,14 @@ public struct MLflowError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
 
-    public init(_ code: ErrorCode, _ message: String) {
+    /// The server's `error_class` when MLflow raises a narrower one than the code's (e.g.
+    /// ATTRIBUTE_NOT_FOUND); nil: the code's class.
+    public var errorClass: String?
+
+    public init(_ code: ErrorCode, _ message: String, errorClass: String? = nil) {
         self.code = code
         self.message = message
+        self.errorClass = errorClass
     }
 
     public var description: String { "\(code.rawValue): \(oneLineMessage)" }

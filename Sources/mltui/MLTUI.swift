@@ -15,7 +15,8 @@ struct MLTUI: AsyncParsableCommand {
             store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
             """,
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
-                      ArtifactsCommand.self, ServeCommand.self, KeysCommand.self,
+                      ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,
+                      ServeCommand.self, KeysCommand.self,
                       TagCommand.self, UntagCommand.self, RenameCommand.self, NoteCommand.self,
                       DeleteCommand.self, RestoreCommand.self],
         defaultSubcommand: UICommand.self)

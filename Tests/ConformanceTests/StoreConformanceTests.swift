@@ -112,6 +112,9 @@ final class FileStoreConformanceTests: StoreConformanceTests {
     func testExperiments() throws { try runExperiments() }
     func testMetricHistory() throws { try runHistories() }
     func testArtifactLists() throws { try runArtifacts() }
+    func testLoggedModels() throws { try runLoggedModels() }
+    func testRegistry() throws { try runRegistry() }
+    func testDatasets() throws { try runDatasets() }
 }
 
 final class SQLiteStoreConformanceTests: StoreConformanceTests {
@@ -123,4 +126,7 @@ final class SQLiteStoreConformanceTests: StoreConformanceTests {
     func testExperiments() throws { try runExperiments() }
     func testMetricHistory() throws { try runHistories() }
     func testArtifactLists() throws { try runArtifacts() }
+    func testLoggedModels() throws { try runLoggedModels() }
+    func testRegistry() throws { try runRegistry() }
+    func testDatasets() throws { try runDatasets() }
 }

@@ -113,6 +113,23 @@ def keyed_lists_sorted(value):
     return value
 
 
+# Lists MLflow returns in no defined order: dataset summaries (a Python set, a SQL DISTINCT),
+# a registered model's latest versions (a set of stages), logged-model params and metrics
+# (directory order or rows), tags and aliases.
+UNORDERED = {"dataset_summaries", "latest_versions", "params", "metrics", "tags", "aliases"}
+
+
+def unordered_sorted(value, keys, key=None):
+    if isinstance(value, dict):
+        return {k: unordered_sorted(v, keys, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [unordered_sorted(v, keys) for v in value]
+        if key in keys:
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return items
+    return value
+
+
 def diff(a, b, where="$"):
     """Field-by-field differences between two JSON values, as readable lines."""
     out = []
@@ -143,7 +160,7 @@ class Battery:
         self.failures = []
 
     def check(self, name, method, path, query=None, body=None, headers=None, raw_body=None, paths=("/api/2.0/mlflow",),
-              own_message=False):
+              own_message=False, unordered=()):
         """Sends one request to both servers (under each given prefix) and compares; returns mlflow's answer."""
         first = None
         for prefix in paths:
@@ -160,6 +177,8 @@ class Battery:
                 ja, jb = dict(ja, message="-"), dict(jb, message="-")
             if self.kind == "fs":
                 ja, jb = keyed_lists_sorted(ja), keyed_lists_sorted(jb)
+            if unordered:
+                ja, jb = unordered_sorted(ja, unordered), unordered_sorted(jb, unordered)
             if a.content_type == "application/json" or b.content_type == "application/json":
                 if ja is None or jb is None:
                     problems.append(f"body: mlflow {a.body[:80]!r} / mltui {b.body[:80]!r}")
@@ -280,7 +299,7 @@ class Battery:
         self.check("artifacts/list absolute", "GET", "/artifacts/list", query={"run_id": rid, "path": "/etc"})
         self.check("artifacts/list missing path", "GET", "/artifacts/list", query={"run_id": rid, "path": "no/such/dir"})
         self.check("artifacts/list missing run", "GET", "/artifacts/list", query={"run_id": "0" * 32})
-        self.check("logged-models/search", "POST", "/logged-models/search", body={"experiment_ids": ids[:1], "filter": "name = 'x'"})
+        self.run_models(exps)
         art = "/api/2.0/mlflow-artifacts/artifacts"
         self.check("mlflow-artifacts list root", "GET", art, paths=("",))
         self.check("mlflow-artifacts list missing", "GET", art, query={"path": "1/none"}, paths=("",))
@@ -298,6 +317,144 @@ class Battery:
             self.check(name, "OPTIONS", path, paths=prefixes)
         self.check("host header", "GET", "/experiments/get", query={"experiment_id": ids[0]}, headers={"Host": "evil.example"})
         self.check("host header with port", "GET", "/experiments/get", query={"experiment_id": ids[0]}, headers={"Host": "localhost:9999"})
+
+    def run_models(self, exps):
+        """Logged models, the registry and dataset summaries (the fixtures' `model-zoo`)."""
+        plain_check = self.check
+
+        def check(*args, **kwargs):
+            kwargs.setdefault("unordered", UNORDERED)
+            return plain_check(*args, **kwargs)
+        self.check = check
+        try:
+            self.run_model_battery(exps)
+        finally:
+            self.check = plain_check
+
+    def run_model_battery(self, exps):
+        ajax = ("/ajax-api/2.0/mlflow",)
+        zoo = next(e["experiment_id"] for e in exps if e["name"] == "model-zoo")
+        ids = [e["experiment_id"] for e in exps]
+        lm = "/logged-models/search"
+
+        def search(name, **body):
+            return self.check(f"logged-models/search {name}", "POST", lm, body=dict({"experiment_ids": [zoo]}, **body))
+
+        models = search("all").json().get("models", [])
+        model_ids = [m["info"]["model_id"] for m in models]
+        run_ids = sorted({m["info"]["source_run_id"] for m in models if m["info"].get("source_run_id")})
+        for f in ["metrics.accuracy > 0.8", "metrics.accuracy < 0.8", "metrics.`accuracy` >= 0.5", "name LIKE 'clf%'",
+                  "name ILIKE 'CLF%'", "attributes.name != 'baseline'", "name IN ('baseline', 'clf-small')",
+                  "tags.framework = 'sklearn'", "tags.framework LIKE 'sk%'", "params.hidden = '64'", "status = 'READY'",
+                  "status = 'PENDING'", "status = '2'", "status = 'NOPE'", f"source_run_id = '{run_ids[0]}'",
+                  "model_type = 'agent'", "model_type = 'classifier' AND metrics.accuracy > 0.7",
+                  "creation_timestamp > 0", f"model_id = '{model_ids[0]}'"]:
+            search(f"filter {f}", filter=f)
+        for f in ["name = 'a' OR name = 'b'", "metrics.accuracy >> 1", "params.hidden > '100'", "foo.bar = 'x'", "name = "]:
+            self.check(f"logged-models/search invalid {f}", "POST", lm, body={"experiment_ids": [zoo], "filter": f}, own_message=True)
+        for order in [[{"field_name": "metrics.accuracy", "ascending": False}],
+                      [{"field_name": "metrics.accuracy", "ascending": True, "dataset_name": "reviews-eval"}],
+                      [{"field_name": "name"}], [{"field_name": "creation_timestamp", "ascending": True}],
+                      [{"field_name": "last_updated_timestamp", "ascending": False}, {"field_name": "name"}]]:
+            search(f"order {order}", order_by=order)
+        self.check("logged-models/search order bad field", "POST", lm,
+                   body={"experiment_ids": [zoo], "order_by": [{"field_name": "foo"}]}, own_message=True)
+        self.check("logged-models/search order params", "POST", lm,
+                   body={"experiment_ids": [zoo], "order_by": [{"field_name": "params.hidden"}]}, own_message=True)
+        digests = {}
+        for m in models:
+            for metric in m["data"].get("metrics", []):
+                if metric.get("dataset_name"):
+                    digests[metric["dataset_name"]] = metric.get("dataset_digest")
+        for name, digest in sorted(digests.items())[:2]:
+            search(f"datasets {name}", datasets=[{"dataset_name": name}])
+            search(f"datasets {name}@digest", datasets=[{"dataset_name": name, "dataset_digest": digest}])
+            search(f"datasets {name}@digest metric", datasets=[{"dataset_name": name, "dataset_digest": digest}],
+                   filter="metrics.accuracy > 0.5")
+        search("datasets wrong digest", datasets=[{"dataset_name": "reviews-eval", "dataset_digest": "nope"}])
+        self.check("logged-models/search datasets without name", "POST", lm, body={"experiment_ids": [zoo], "datasets": [{}]})
+        token = None
+        for page in range(4):
+            body = {"max_results": 2}
+            if token:
+                body["page_token"] = token
+            token = search(f"page {page + 1}", **body).json().get("next_page_token")
+            if not token:
+                break
+        search("max_results 0", max_results=0)
+        search("max_results 100000", max_results=100000)
+        self.check("logged-models/search unknown experiment", "POST", lm, body={"experiment_ids": ["999999"]})
+        self.check("logged-models/search several experiments", "POST", lm, body={"experiment_ids": [zoo, "0"]})
+        self.check("logged-models/search no experiment", "POST", lm, body={})
+        self.check("logged-models/search ajax", "POST", lm, body={"experiment_ids": [zoo], "max_results": 1}, paths=ajax)
+        for mid in model_ids:
+            self.check("logged-models/get", "GET", f"/logged-models/{mid}")
+        self.check("logged-models/get allow_deleted", "GET", f"/logged-models/{model_ids[0]}", query={"allow_deleted": "true"})
+        self.check("logged-models/get unknown", "GET", "/logged-models/m-" + "0" * 32)
+        for mid in model_ids:
+            listing = self.check("logged-model artifacts", "GET", f"/logged-models/{mid}/artifacts/directories", paths=ajax)
+            for f in (listing.json() or {}).get("files", []):
+                if not f["is_dir"]:
+                    self.check("logged-model artifact file", "GET", f"/logged-models/{mid}/artifacts/files",
+                               query={"artifact_file_path": f["path"]}, paths=ajax)
+
+        rm = "/registered-models"
+        names = [m["name"] for m in self.check("registered-models/search", "GET", rm + "/search").json().get("registered_models", [])]
+        for q in [{"filter": "name LIKE '%class%'"}, {"filter": "name ILIKE '%AGENT%'"}, {"filter": "name = 'Support Agent ✨'"},
+                  {"filter": "tags.task = 'agent'"}, {"filter": "tags.`task` = 'scoring'"}, {"filter": "tags.task LIKE 'a%'"},
+                  {"filter": "name IN ('empty-model', 'length-scorer')"}, {"filter": "name = 'a' AND name = 'b'"},
+                  {"order_by": "name DESC"}, {"order_by": "last_updated_timestamp DESC"},
+                  {"order_by": ["last_updated_timestamp ASC", "name DESC"]}, {"max_results": 1000}, {"max_results": 1001},
+                  {"max_results": 1}, {"max_results": 1, "page_token": "eyJvZmZzZXQiOiAxfQ=="}, {"page_token": "garbage"}]:
+            self.check(f"registered-models/search {q}", "GET", rm + "/search", query=q)
+        for q in [{"filter": "foo = 'x'"}, {"filter": "name > 'a'"}, {"filter": "name = 'a' OR name = 'b'"}, {"order_by": "foo"}]:
+            self.check(f"registered-models/search invalid {q}", "GET", rm + "/search", query=q, own_message=True)
+        self.check("registered-models/search POST", "POST", rm + "/search", body={"max_results": 2})
+        for name in names + ["nope"]:
+            self.check("registered-models/get", "GET", rm + "/get", query={"name": name}, paths=("/api/2.0/mlflow",) + ajax)
+            for alias in ["champion", "challenger", "nope"]:
+                self.check("registered-models/alias", "GET", rm + "/alias", query={"name": name, "alias": alias})
+            latest = UNORDERED | {"model_versions"}
+            self.check("get-latest-versions GET", "GET", rm + "/get-latest-versions", query={"name": name}, unordered=latest)
+            self.check("get-latest-versions POST", "POST", rm + "/get-latest-versions", body={"name": name}, unordered=latest)
+        self.check("registered-models/get no name", "GET", rm + "/get")
+        first = names[0] if names else "x"
+        for stages in [["Production", "Archived"], ["staging"], ["None"], ["Bogus"]]:
+            self.check(f"get-latest-versions stages {stages}", "POST", rm + "/get-latest-versions",
+                       body={"name": first, "stages": stages}, unordered=UNORDERED | {"model_versions"})
+            self.check(f"get-latest-versions GET stages {stages}", "GET", rm + "/get-latest-versions",
+                       query={"name": first, "stages": stages}, unordered=UNORDERED | {"model_versions"})
+
+        mv = "/model-versions"
+        versions = self.check("model-versions/search", "GET", mv + "/search").json().get("model_versions", [])
+        version_runs = sorted({v["run_id"] for v in versions if v.get("run_id")})
+        for q in [{"filter": f"name = '{first}'"}, {"filter": "name LIKE 'review%'"}, {"filter": "name ILIKE 'SUPPORT%'"},
+                  {"filter": f"run_id = '{version_runs[0]}'"}, {"filter": "run_id IN (" + ", ".join(f"'{r}'" for r in version_runs) + ")"},
+                  {"filter": "tags.validated = 'true'"}, {"filter": "tags.validated LIKE 't%'"}, {"filter": "version_number > 1"},
+                  {"filter": "version_number = 2"}, {"filter": "version_number = '2'"},
+                  {"filter": f"name = '{first}' AND version_number >= 2"}, {"order_by": "version_number DESC"},
+                  {"order_by": ["name ASC", "version_number ASC"]}, {"order_by": "last_updated_timestamp DESC"},
+                  {"max_results": 1}, {"max_results": 1, "page_token": "eyJvZmZzZXQiOiAxfQ=="}, {"max_results": 0},
+                  {"max_results": 200000}, {"max_results": 200001}, {"page_token": "garbage"}]:
+            self.check(f"model-versions/search {q}", "GET", mv + "/search", query=q)
+        for v in versions[:3]:
+            self.check("model-versions/search source_path", "GET", mv + "/search", query={"filter": f"source_path = '{v['source']}'"})
+        for q in [{"filter": "foo = 'x'"}, {"filter": "current_stage = 'Production'"}, {"filter": "name = 'a' OR name = 'b'"},
+                  {"order_by": "foo DESC"}]:
+            self.check(f"model-versions/search invalid {q}", "GET", mv + "/search", query=q, own_message=True)
+        for v in versions + [{"name": first, "version": "99"}, {"name": first, "version": "abc"}, {"name": "nope", "version": "1"},
+                             {"name": "", "version": "1"}]:
+            self.check("model-versions/get", "GET", mv + "/get", query={"name": v["name"], "version": v["version"]})
+            self.check("model-versions/get-download-uri", "GET", mv + "/get-download-uri",
+                       query={"name": v["name"], "version": v["version"]}, paths=("/api/2.0/mlflow",) + ajax)
+        deleted = {"name": "review-classifier", "version": "4"}
+        self.check("model-versions/get deleted", "GET", mv + "/get", query=deleted)
+
+        ds = "/experiments/search-datasets"
+        self.check("search-datasets", "POST", ds, body={"experiment_ids": [zoo]}, paths=("/api/2.0/mlflow",) + ajax)
+        self.check("search-datasets all", "POST", ds, body={"experiment_ids": ids[:20]}, paths=ajax)
+        self.check("search-datasets none", "POST", ds, body={"experiment_ids": []}, paths=ajax)
+        self.check("search-datasets too many", "POST", ds, body={"experiment_ids": [str(i) for i in range(21)]}, paths=ajax)
 
     def walk_artifacts(self, rid, path, depth):
         q = {"run_id": rid}

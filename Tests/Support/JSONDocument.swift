@@ -97,7 +97,49 @@ public enum MLflowCanonicalForm {
         if let run = top["run"] { top["run"] = canonicalRun(run) }
         if case .array(let experiments)? = top["experiments"] { top["experiments"] = .array(experiments.map(canonicalExperiment)) }
         if let experiment = top["experiment"] { top["experiment"] = canonicalExperiment(experiment) }
+        // MLflow 3's model reads: lists the stores return in no defined order (directory
+        // listings, SQL rows without ORDER BY, Python sets) compare as sets.
+        if case .array(let models)? = top["models"] { top["models"] = .array(models.map(canonicalLoggedModel)) }
+        if let model = top["model"] { top["model"] = canonicalLoggedModel(model) }
+        if case .array(let models)? = top["registered_models"] { top["registered_models"] = .array(models.map(canonicalRegisteredModel)) }
+        if let model = top["registered_model"] { top["registered_model"] = canonicalRegisteredModel(model) }
+        if case .array(let versions)? = top["model_versions"] { top["model_versions"] = .array(versions.map(canonicalVersion)) }
+        if let version = top["model_version"] { top["model_version"] = canonicalVersion(version) }
+        if let summaries = top["dataset_summaries"] { top["dataset_summaries"] = sortedByText(summaries) }
         return .object(top)
+    }
+
+    static func canonicalLoggedModel(_ model: JSONDocument) -> JSONDocument {
+        guard case .object(var members) = model else { return model }
+        if case .object(var info)? = members["info"] {
+            if let tags = info["tags"] { info["tags"] = sortedByKey(tags) }
+            members["info"] = .object(info)
+        }
+        if case .object(var data)? = members["data"] {
+            for list in ["params", "metrics"] { if let items = data[list] { data[list] = sortedByKey(items) } }
+            members["data"] = .object(data)
+        }
+        return .object(members)
+    }
+
+    static func canonicalRegisteredModel(_ model: JSONDocument) -> JSONDocument {
+        guard case .object(var members) = model else { return model }
+        if let tags = members["tags"] { members["tags"] = sortedByKey(tags) }
+        if let aliases = members["aliases"] { members["aliases"] = sortedByText(aliases) }
+        if case .array(let versions)? = members["latest_versions"] { members["latest_versions"] = sortedByText(.array(versions.map(canonicalVersion))) }
+        return .object(members)
+    }
+
+    static func canonicalVersion(_ version: JSONDocument) -> JSONDocument {
+        guard case .object(var members) = version else { return version }
+        if let tags = members["tags"] { members["tags"] = sortedByKey(tags) }
+        if let aliases = members["aliases"] { members["aliases"] = sortedByText(aliases) }
+        return .object(members)
+    }
+
+    static func sortedByText(_ list: JSONDocument) -> JSONDocument {
+        guard case .array(let items) = list else { return list }
+        return .array(items.sorted { $0.canonicalText < $1.canonicalText })
     }
 
     static func canonicalRun(_ run: JSONDocument) -> JSONDocument {

@@ -38,6 +38,7 @@ extension JSONWriter {
         field("step", metric.step)
         field("dataset_name", metric.datasetName)
         field("dataset_digest", metric.datasetDigest)
+        field("model_id", metric.modelID)
         field("run_id", metric.runID)
         endObject()
     }
@@ -68,20 +69,7 @@ extension JSONWriter {
         endObject()
         key("inputs")
         beginObject()
-        list("dataset_inputs", run.inputs.datasetInputs) { w, input in
-            w.beginObject()
-            w.list("tags", input.tags) { $0.write($1) }
-            w.key("dataset")
-            w.beginObject()
-            w.field("name", input.dataset.name)
-            w.field("digest", input.dataset.digest)
-            w.field("source_type", input.dataset.sourceType)
-            w.field("source", input.dataset.source)
-            w.field("schema", input.dataset.schema)
-            w.field("profile", input.dataset.profile)
-            w.endObject()
-            w.endObject()
-        }
+        list("dataset_inputs", run.inputs.datasetInputs) { $0.write($1) }
         list("model_inputs", run.inputs.modelInputs) { w, model in
             w.beginObject(); w.field("model_id", model.modelID); w.endObject()
         }
@@ -91,6 +79,21 @@ extension JSONWriter {
         list("model_outputs", run.outputs.modelOutputs) { w, model in
             w.beginObject(); w.field("model_id", model.modelID); w.field("step", model.step); w.endObject()
         }
+        endObject()
+        endObject()
+    }
+
+    public mutating func write(_ input: DatasetInput) {
+        beginObject()
+        list("tags", input.tags) { $0.write($1) }
+        key("dataset")
+        beginObject()
+        field("name", input.dataset.name)
+        field("digest", input.dataset.digest)
+        field("source_type", input.dataset.sourceType)
+        field("source", input.dataset.source)
+        field("schema", input.dataset.schema)
+        field("profile", input.dataset.profile)
         endObject()
         endObject()
     }
@@ -216,7 +219,8 @@ extension Metric {
                   step: json["step"]?.int64Value ?? 0,
                   runID: json["run_id"]?.stringValue,
                   datasetName: json["dataset_name"]?.stringValue,
-                  datasetDigest: json["dataset_digest"]?.stringValue)
+                  datasetDigest: json["dataset_digest"]?.stringValue,
+                  modelID: json["model_id"]?.stringValue)
     }
 }
 

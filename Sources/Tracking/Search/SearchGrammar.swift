@@ -31,6 +31,29 @@ public enum SearchGrammar {
         try parseOrderBy(clauses, rules: .experiments)
     }
 
+    /// `logged-models/search` filter: metrics, params, tags and the model's attributes.
+    public static func parseLoggedModelFilter(_ text: String) throws -> Filter {
+        try FilterParser(text, rules: .loggedModels).parsedFilter()
+    }
+
+    /// `registered-models/search` filter (`SearchModelUtils`).
+    public static func parseRegisteredModelFilter(_ text: String) throws -> Filter {
+        try FilterParser(text, rules: .registeredModels).parsedFilter()
+    }
+
+    public static func parseRegisteredModelOrderBy(_ clauses: [String]) throws -> [OrderClause] {
+        try parseOrderBy(clauses, rules: .registeredModels)
+    }
+
+    /// `model-versions/search` filter (`SearchModelVersionUtils`).
+    public static func parseModelVersionFilter(_ text: String) throws -> Filter {
+        try FilterParser(text, rules: .modelVersions).parsedFilter()
+    }
+
+    public static func parseModelVersionOrderBy(_ clauses: [String]) throws -> [OrderClause] {
+        try parseOrderBy(clauses, rules: .modelVersions)
+    }
+
     private static func parseOrderBy(_ clauses: [String], rules: EntityRules) throws -> [OrderClause] {
         try clauses.enumerated().map { index, clause in
             try FilterParser(clause, rules: rules,
@@ -53,10 +76,14 @@ struct EntityRules: Sendable {
     let numericAttributes: Set<String>
     /// Experiments' SQL store binds times as integers and rejects `1.5`.
     let integerOnlyNumbers: Bool
-    /// The one attribute that takes IN / NOT IN lists, and its comparators.
-    let listAttribute: String
+    /// The attributes that take IN / NOT IN lists, and their comparators.
+    let listAttributes: [String]
     let listAttributeComparators: [Comparator]
     let stringAttributeComparators: [Comparator]
+    /// Params and tags: the registry and logged models take no IS NULL.
+    var keyValueComparators: [Comparator] = EntityRules.keyValueComparators
+    /// Model versions take `version_number = '2'` as well as `= 2` (the value goes through `int()`).
+    var quotedNumbers = false
     let orderableKinds: Set<EntityKind>
     let invalidOrderKindMessage: @Sendable (EntityKind) -> String
 
@@ -81,7 +108,7 @@ struct EntityRules: Sendable {
                           "created": "start_time", "Created": "start_time"],
         numericAttributes: ["start_time", "end_time"],
         integerOnlyNumbers: false,
-        listAttribute: "run_id",
+        listAttributes: ["run_id"],
         listAttributeComparators: [.equal, .notEqual, .like, .ilike, .in, .notIn],
         stringAttributeComparators: [.equal, .notEqual, .like, .ilike],
         orderableKinds: [.metric, .param, .tag, .attribute],
@@ -97,21 +124,78 @@ struct EntityRules: Sendable {
                           "creation_time": "creation_time", "last_update_time": "last_update_time"],
         numericAttributes: ["creation_time", "last_update_time"],
         integerOnlyNumbers: true,
-        listAttribute: "experiment_id",
+        listAttributes: ["experiment_id"],
         // The SQL store's rules: name takes no lists, experiment_id takes no patterns.
         listAttributeComparators: [.equal, .notEqual, .in, .notIn],
         stringAttributeComparators: [.equal, .notEqual, .like, .ilike],
         orderableKinds: [.attribute],
         invalidOrderKindMessage: { "Invalid order_by entity: \($0.rawValue)" })
 
+    /// `SearchLoggedModelsUtils` (the file store's parser; the SQL store's
+    /// `search_logged_model_utils.parse_filter_string` accepts the same valid filters).
+    static let loggedModels = EntityRules(
+        prefixes: ["metric": .metric, "metrics": .metric,
+                   "param": .param, "params": .param, "parameter": .param, "parameters": .param,
+                   "tag": .tag, "tags": .tag,
+                   "attribute": .attribute, "attributes": .attribute, "attr": .attribute],
+        prefixMayBeBackticked: true,
+        invalidPrefixMessage: { "Invalid entity type '\($0)'. Valid values are ['metrics', 'params', 'tags', 'attributes']" },
+        filterAttributes: ["name": "name", "model_id": "model_id", "model_type": "model_type", "status": "status",
+                           "source_run_id": "source_run_id", "creation_timestamp": "creation_timestamp",
+                           "creation_time": "creation_timestamp", "last_updated_timestamp": "last_updated_timestamp"],
+        orderAttributes: [:],
+        numericAttributes: ["creation_timestamp", "last_updated_timestamp"],
+        integerOnlyNumbers: false,
+        listAttributes: ["name", "model_id", "model_type", "status", "source_run_id"],
+        listAttributeComparators: [.equal, .notEqual, .like, .ilike, .in, .notIn],
+        stringAttributeComparators: [.equal, .notEqual, .like, .ilike, .in, .notIn],
+        keyValueComparators: [.equal, .notEqual, .like, .ilike],
+        orderableKinds: [],
+        invalidOrderKindMessage: { "Invalid order by field name: \($0.rawValue)" })
+
+    /// `SearchModelUtils` (registered models): a name and tags.
+    static let registeredModels = EntityRules(
+        prefixes: ["attribute": .attribute, "tag": .tag, "tags": .tag],
+        prefixMayBeBackticked: false,
+        invalidPrefixMessage: { "Invalid entity type '\($0)'. Valid entity types are ('attribute', 'tag', 'tags')" },
+        filterAttributes: ["name": "name"],
+        orderAttributes: ["name": "name", "creation_timestamp": "creation_timestamp",
+                          "last_updated_timestamp": "last_updated_timestamp", "timestamp": "timestamp"],
+        numericAttributes: [],
+        integerOnlyNumbers: true,
+        listAttributes: ["name"],
+        listAttributeComparators: [.equal, .notEqual, .like, .ilike, .in, .notIn],
+        stringAttributeComparators: [.equal, .notEqual, .like, .ilike],
+        keyValueComparators: [.equal, .notEqual, .like, .ilike],
+        orderableKinds: [.attribute],
+        invalidOrderKindMessage: { "Invalid order_by entity: \($0.rawValue)" })
+
+    /// `SearchModelVersionUtils`: name, version number, run id, source and tags.
+    static let modelVersions = EntityRules(
+        prefixes: ["attribute": .attribute, "tag": .tag, "tags": .tag],
+        prefixMayBeBackticked: false,
+        invalidPrefixMessage: { "Invalid entity type '\($0)'. Valid entity types are ('attribute', 'tag', 'tags')" },
+        filterAttributes: ["name": "name", "version_number": "version_number", "run_id": "run_id", "source_path": "source_path"],
+        orderAttributes: ["name": "name", "version_number": "version_number", "creation_timestamp": "creation_timestamp",
+                          "last_updated_timestamp": "last_updated_timestamp"],
+        numericAttributes: ["version_number"],
+        integerOnlyNumbers: true,
+        listAttributes: ["name", "run_id"],
+        listAttributeComparators: [.equal, .notEqual, .like, .ilike, .in, .notIn],
+        stringAttributeComparators: [.equal, .notEqual, .like, .ilike],
+        keyValueComparators: [.equal, .notEqual, .like, .ilike],
+        quotedNumbers: true,
+        orderableKinds: [.attribute],
+        invalidOrderKindMessage: { "Invalid order_by entity: \($0.rawValue)" })
+
     func comparators(for key: SearchKey) -> [Comparator] {
         switch key.kind {
         case .metric: return Self.numericComparators
-        case .param, .tag: return Self.keyValueComparators
+        case .param, .tag: return keyValueComparators
         case .dataset: return [.equal, .notEqual, .like, .ilike, .in, .notIn]
         case .attribute:
             if numericAttributes.contains(key.key) { return Self.numericComparators }
-            return key.key == listAttribute ? listAttributeComparators : stringAttributeComparators
+            return listAttributes.contains(key.key) ? listAttributeComparators : stringAttributeComparators
         }
     }
 
@@ -252,7 +336,7 @@ struct FilterParser {
             throw error("IS NULL / IS NOT NULL is only supported for \(supported), not for \(key.kind.rawValue) '\(key.key)'", at: token)
         }
         if (comparator == .in || comparator == .notIn), key.kind == .attribute, !rules.numericAttributes.contains(key.key) {
-            throw error("Only ['\(rules.listAttribute)'] attributes support comparison with a list of quoted string values; "
+            throw error("Only [" + rules.listAttributes.map { "'\($0)'" }.joined(separator: ", ") + "] attributes support comparison with a list of quoted string values; "
                         + "\(comparator.rawValue) is not allowed for attribute '\(key.key)'", at: token)
         }
         let written = comparator == .notIn ? "NOT IN" : comparator.rawValue
@@ -271,6 +355,10 @@ struct FilterParser {
                         column: chars.count + 1)
         }
         if rules.takesNumber(key) {
+            if rules.quotedNumbers, token.kind == .singleQuoted || token.kind == .doubleQuoted,
+               let number = Int64(token.text.dropFirst().dropLast()) {
+                return .number(Double(number))
+            }
             let what = key.kind == .metric ? "metric '\(key.key)'" : "numeric attribute: \(key.key)"
             guard token.kind == .number, let number = Double(token.text) else {
                 throw error("Expected numeric value type for \(what). Found \(display(token))", at: token)
