@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The real `mlflow` Python client against `mltui serve` and against `mlflow server`, over the same
 store (one of run_acceptance.sh's checks): search_experiments, search_runs (to a pandas frame), get_run,
-get_metric_history, list_artifacts and download_artifacts must give the same results.
+get_metric_history, list_artifacts and download_artifacts, and MLflow 3's model reads
+(search_logged_models, search_registered_models, search_model_versions, get_model_version_by_alias,
+get_latest_versions, and pyfunc.load_model("models:/NAME@alias") with a prediction) must give the
+same results.
 
     python_client.py --mltui PATH/TO/mltui --store URI      (run with the MLflow venv's python)
 
@@ -57,6 +60,39 @@ def read_everything(url):
 
         walk(None, 0)
         out["runs"][run_id] = entry
+    out["models"] = read_models(client, ids)
+    return out
+
+
+def canonical(value):
+    """Lists sorted (stores list params, tags and latest versions in no defined order)."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def read_models(client, experiment_ids):
+    import mlflow
+    import pandas as pd
+    from google.protobuf.json_format import MessageToDict
+
+    def proto(entity):
+        return canonical(MessageToDict(entity.to_proto()))
+
+    out = {"logged_models": [proto(m) for m in mlflow.search_logged_models(experiment_ids=experiment_ids, output_format="list")]}
+    registered = client.search_registered_models()
+    out["registered_models"] = [proto(m) for m in registered]
+    out["model_versions"] = [proto(v) for v in client.search_model_versions()]
+    out["latest"] = {m.name: canonical([proto(v) for v in client.get_latest_versions(m.name)]) for m in registered}
+    out["aliases"] = {f"{m.name}@{a}": proto(client.get_model_version_by_alias(m.name, a))
+                      for m in registered for a in m.aliases}
+    loaded = mlflow.pyfunc.load_model("models:/length-scorer@champion")
+    prediction = loaded.predict(pd.DataFrame({"prompt": ["short", "a longer prompt here"]}))
+    out["prediction"] = prediction.to_dict(orient="list")
+    if out["prediction"] != {"score": [0, 1], "length": [5, 20]}:
+        raise SystemExit(f"models:/length-scorer@champion predicted {out['prediction']}")
     return out
 
 
@@ -106,6 +142,8 @@ def main():
         "list_artifacts": all(a["runs"][r]["artifacts"] == b["runs"].get(r, {}).get("artifacts") for r in a["runs"]),
         "download_artifacts": all(a["runs"][r]["downloads"] == b["runs"].get(r, {}).get("downloads") for r in a["runs"]),
     }
+    for part in ["logged_models", "registered_models", "model_versions", "latest", "aliases", "prediction"]:
+        checks[part] = a["models"][part] == b["models"][part]
     for name, same in checks.items():
         print(f"{'same' if same else 'DIFFERENT'}  {name}")
     if not checks["search_experiments"]:
@@ -113,6 +151,8 @@ def main():
             if x != y:
                 print("   mlflow:", json.dumps(x)[:300], "\n   mltui: ", json.dumps(y)[:300])
                 break
+    print(f"{len(a['models']['logged_models'])} logged models, {len(a['models']['model_versions'])} model versions, "
+          f"{len(a['models']['aliases'])} aliases compared; models:/length-scorer@champion loaded through both")
     print(f"{len(a['experiments'])} experiments, {runs} runs, "
           f"{sum(len(e['history']) for e in a['runs'].values())} histories, "
           f"{sum(len(e['downloads']) for e in a['runs'].values())} downloads compared; logs in {work}")

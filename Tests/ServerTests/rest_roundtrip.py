@@ -64,6 +64,19 @@ def main():
             same("artifacts", rid)
         same("history", "0" * 32, "loss")
         same("artifacts", "0" * 32)
+        zoo = [e["experiment_id"] for e in exps if e["name"] == "model-zoo"]
+        models = json.loads(same("models", "--experiment", zoo[0])).get("models", [])
+        if not models:
+            different.append((("models",), "no logged models in model-zoo", ""))
+        same("models", "--experiment", zoo[0], "--filter", "metrics.accuracy > 0.8", "--order-by", "metrics.accuracy:desc")
+        same("models", "--experiment", zoo[0], "--filter", "metrics.x >")
+        registered = json.loads(same("registry")).get("registered_models", [])
+        same("registry", "--filter", "tags.task = 'agent'")
+        for m in registered:
+            same("registry", m["name"])
+        same("registry", "no-such-model")
+        same("datasets", *[a for i in ids[:20] for a in ("--experiment", i)])
+        same("datasets", "--experiment", zoo[0], "--filter", "metrics.accuracy > 0.8")
     finally:
         stop(server)
     print(f"\n{compared} commands compared, {len(different)} different; logs in {work}")
