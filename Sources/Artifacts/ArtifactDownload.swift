@@ -22,11 +22,15 @@ public struct ArtifactDownload: Sendable {
     }
 
     public let store: any TrackingStore
-    public let runID: String
+    public let owner: ArtifactOwner
 
     public init(store: any TrackingStore, runID: String) {
+        self.init(store: store, owner: .run(runID))
+    }
+
+    public init(store: any TrackingStore, owner: ArtifactOwner) {
         self.store = store
-        self.runID = runID
+        self.owner = owner
     }
 
     /// Returns the local paths written, in order.
@@ -40,10 +44,10 @@ public struct ArtifactDownload: Sendable {
         if files.isEmpty && !normalized.isEmpty {
             // Nothing listed: a single file, an empty folder, or nothing at all
             // (MLflow's `ArtifactRepository._is_directory` reads an empty listing the same way).
-            let listing = try await store.listArtifacts(runID: runID, path: normalized)
+            let listing = try await store.listArtifacts(of: owner, path: normalized)
             if listing.files.isEmpty {
                 do {
-                    let content = try await store.openArtifact(runID: runID, path: normalized)
+                    let content = try await store.openArtifact(of: owner, path: normalized)
                     files = [ArtifactEntry(path: normalized, isDir: false, fileSize: content.size)]
                 } catch let error as MLflowError where error.message.contains("is a directory") {
                     folderOnly = true
@@ -67,7 +71,7 @@ public struct ArtifactDownload: Sendable {
             progress(state)
             let parent = try directory(for: Array(fileParts.dropLast()), under: destination, includeLast: true)
             let target = parent + "/" + fileParts.last!
-            let content = try await store.openArtifact(runID: runID, path: file.path)
+            let content = try await store.openArtifact(of: owner, path: file.path)
             try await write(content, to: target) { chunk in
                 state.bytesDone += Int64(chunk)
                 progress(state)
@@ -84,7 +88,7 @@ public struct ArtifactDownload: Sendable {
         var pending = [path]
         var seen = Set<String>()
         while let next = pending.popLast() {
-            for entry in try await store.listArtifacts(runID: runID, path: next).files {
+            for entry in try await store.listArtifacts(of: owner, path: next).files {
                 if entry.isDir {
                     // A store answering a folder with itself would loop forever.
                     if seen.insert(entry.path).inserted, entry.path != next { pending.append(entry.path) }

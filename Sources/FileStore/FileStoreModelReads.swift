@@ -29,10 +29,7 @@ extension FileStore: ModelStore {
         var models: [LoggedModel] = []
         for entry in (entries ?? []).sorted(by: { $0.name < $1.name }) where entry.isDirectory && !entry.name.hasPrefix(".") {
             let path = folder + "/" + entry.name
-            guard let (model, stage) = modelMeta(in: path, experiment: dir) else {
-                warn("Skipping logged model \(path): its meta.yaml is missing, unreadable or names another experiment")
-                continue
-            }
+            guard let (model, stage) = modelMeta(in: path, experiment: dir) else { continue }
             guard stage != LifecycleStage.deleted.rawValue else { continue }
             var full = model
             loadModelData(&full, folder: path)
@@ -148,9 +145,9 @@ extension FileStore: ModelStore {
     /// when the folder exists) when its meta.yaml cannot be read.
     private func registeredModel(at folder: String) -> RegisteredModel? {
         guard PosixFiles.isDirectory(folder) else { return nil }
-        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(nil), warn: warn),
-              let name = meta["name"]?.string else {
-            warn("Skipping registered model \(folder): its meta.yaml is missing or unreadable")
+        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(nil), warn: warn) else { return nil }
+        guard let name = meta["name"]?.string else {
+            warn("Skipping registered model \(folder): its meta.yaml has no name")
             return nil
         }
         let aliases = aliases(of: folder)
@@ -177,9 +174,9 @@ extension FileStore: ModelStore {
 
     private func modelVersion(at folder: String, aliases: [ModelAlias]) -> (version: ModelVersion, storageLocation: String?)? {
         guard PosixFiles.isDirectory(folder) else { return nil }
-        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(nil), warn: warn),
-              let name = meta["name"]?.string, let version = meta["version"]?.string else {
-            warn("Skipping model version \(folder): its meta.yaml is missing or unreadable")
+        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(nil), warn: warn) else { return nil }
+        guard let name = meta["name"]?.string, let version = meta["version"]?.string else {
+            warn("Skipping model version \(folder): its meta.yaml has no name or version")
             return nil
         }
         let v = ModelVersion(name: name, version: version, creationTimestamp: meta["creation_timestamp"]?.int64 ?? 0,

@@ -113,11 +113,14 @@ extension FileStore {
         throw MLflowError.notFound("Model '\(id)' not found")
     }
 
-    /// A model folder's meta.yaml and its lifecycle stage; nil when unreadable or recorded under
-    /// another experiment.
+    /// A model folder's meta.yaml and its lifecycle stage; nil (with a warning) when unreadable or
+    /// recorded under another experiment, as MLflow's `_list_models` skips it.
     func modelMeta(in folder: String, experiment dir: ExperimentDirectory) -> (LoggedModel, String?)? {
-        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(dir.path), warn: warn),
-              meta["experiment_id"]?.string == dir.id else { return nil }
+        guard let meta = RunDirectory.readMeta(folder + "/meta.yaml", links: links(dir.path), warn: warn) else { return nil }
+        guard meta["experiment_id"]?.string == dir.id else {
+            warn("Skipping logged model \(folder): its meta.yaml names experiment \(meta["experiment_id"]?.string ?? "none"), not \(dir.id)")
+            return nil
+        }
         let status = meta["status"]?.int64.map(LoggedModelStatus.init(number:)) ?? .unspecified
         let model = LoggedModel(
             modelID: meta["model_id"]?.string ?? (folder as NSString).lastPathComponent, experimentID: dir.id,

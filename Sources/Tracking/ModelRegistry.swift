@@ -297,3 +297,38 @@ public enum RegistryValidation {
         .invalidParameter("Registered model alias \(alias) not found.")
     }
 }
+
+/// Whose artifacts: a run's, or a logged model's (MLflow 3 keeps model files beside the run).
+public enum ArtifactOwner: Hashable, Sendable, CustomStringConvertible {
+    case run(String)
+    case loggedModel(String)
+
+    public var id: String {
+        switch self {
+        case .run(let id), .loggedModel(let id): return id
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .run(let id): return "run \(id)"
+        case .loggedModel(let id): return "model \(id)"
+        }
+    }
+}
+
+extension TrackingStore {
+    public func listArtifacts(of owner: ArtifactOwner, path: String?) async throws -> ArtifactListing {
+        switch owner {
+        case .run(let id): return try await listArtifacts(runID: id, path: path)
+        case .loggedModel(let id): return try await models.listLoggedModelArtifacts(id: id, path: path)
+        }
+    }
+
+    public func openArtifact(of owner: ArtifactOwner, path: String) async throws -> any ArtifactContent {
+        switch owner {
+        case .run(let id): return try await openArtifact(runID: id, path: path)
+        case .loggedModel(let id): return try await models.openLoggedModelArtifact(id: id, path: path)
+        }
+    }
+}

@@ -131,7 +131,7 @@ struct RegistryCommand: AsyncParsableCommand {
                 return
             }
             let model = try await models.registeredModel(name: name)
-            let byName = "name = '\(name.replacingOccurrences(of: "'", with: "\\'"))'"
+            let byName = "name = " + SearchGrammar.literal(name)
             let versionFilter = filter.isEmpty ? byName : byName + " AND " + filter
             let versions = try await models.allModelVersions(RegistrySearch(filter: versionFilter,
                                                                              orderBy: orderBy.isEmpty ? ["version_number DESC"] : orderBy,

@@ -13,20 +13,20 @@ final class BrowserRoughEdgesTests: XCTestCase {
 
     func testThePreviewFollowsTheCursorAndDropsStaleAnswers() {
         var state = AppState(source: "test", size: Size(width: 100, height: 20))
-        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        state.browser = ArtifactBrowser(owner: .run("r1"), artifactURI: "file:///x/artifacts")
         let root = ArtifactListing(rootURI: nil, files: [
             ArtifactEntry(path: "a", isDir: true), ArtifactEntry(path: "hello.txt", isDir: false, fileSize: 20),
             ArtifactEntry(path: "train.log", isDir: false, fileSize: 9000)])
         var effects = reduce(&state, .browser(.listed(path: "", .success(root))))
-        XCTAssertEqual(effects, [.artifacts(.list(runID: "r1", path: "a"))], "the folder under the cursor is listed for its summary")
+        XCTAssertEqual(effects, [.artifacts(.list(owner: .run("r1"), path: "a"))], "the folder under the cursor is listed for its summary")
         XCTAssertTrue(render(state).text.contains("listing…"))
         _ = reduce(&state, .browser(.listed(path: "a", .success(ArtifactListing(rootURI: nil, files: [
             ArtifactEntry(path: "a/x.txt", isDir: false, fileSize: 1024), ArtifactEntry(path: "a/y.txt", isDir: false, fileSize: 1024),
             ArtifactEntry(path: "a/b", isDir: true)])))))
         XCTAssertTrue(render(state).text.contains("2 files · 1 folder · 2.0 K"), render(state).text)
 
-        guard case .artifacts(.preview(let first, "r1", "hello.txt", 0, _, _, _, nil, _))? = reduce(&state, .key(.char("j"))).first,
-              case .artifacts(.preview(let second, "r1", "train.log", 0, _, _, _, nil, _))? = reduce(&state, .key(.char("j"))).first else {
+        guard case .artifacts(.preview(let first, .run("r1"), "hello.txt", 0, _, _, _, nil, _))? = reduce(&state, .key(.char("j"))).first,
+              case .artifacts(.preview(let second, .run("r1"), "train.log", 0, _, _, _, nil, _))? = reduce(&state, .key(.char("j"))).first else {
             return XCTFail("each move previews the file under the cursor")
         }
         XCTAssertNotEqual(first, second)
@@ -47,7 +47,7 @@ final class BrowserRoughEdgesTests: XCTestCase {
     /// Like less with a new file: the pattern is kept for `n`, but the old file's "match 1/3" is not.
     func testASearchBelongsToTheFileItWasMadeIn() {
         var state = AppState(source: "test", size: Size(width: 100, height: 20))
-        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        state.browser = ArtifactBrowser(owner: .run("r1"), artifactURI: "file:///x/artifacts")
         _ = reduce(&state, .browser(.listed(path: "", .success(ArtifactListing(rootURI: nil, files: [
             ArtifactEntry(path: "train.log", isDir: false, fileSize: 900), ArtifactEntry(path: "valid.log", isDir: false, fileSize: 900)])))))
         _ = reduce(&state, .key(.char("/")))
@@ -88,10 +88,10 @@ final class BrowserRoughEdgesTests: XCTestCase {
 
     func testDownloadAsksBeforeReplacingAndOnlyYesReplaces() {
         var state = AppState(source: "test", size: Size(width: 100, height: 20))
-        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        state.browser = ArtifactBrowser(owner: .run("r1"), artifactURI: "file:///x/artifacts")
         _ = reduce(&state, .browser(.listed(path: "", .success(ArtifactListing(rootURI: nil, files: [
             ArtifactEntry(path: "model.pkl", isDir: false, fileSize: 9)])))))
-        XCTAssertEqual(reduce(&state, .key(.char("d"))), [.artifacts(.download(runID: "r1", path: "model.pkl", destination: ".", overwrite: false))])
+        XCTAssertEqual(reduce(&state, .key(.char("d"))), [.artifacts(.download(owner: .run("r1"), path: "model.pkl", destination: ".", overwrite: false))])
         _ = reduce(&state, .browser(.wouldOverwrite(path: "model.pkl", existing: ["./model.pkl"])))
         XCTAssertEqual(state.message, "overwrite ./model.pkl? y/n")
         XCTAssertTrue(render(state).text.contains("overwrite ./model.pkl? y/n"))
@@ -107,7 +107,7 @@ final class BrowserRoughEdgesTests: XCTestCase {
         _ = reduce(&state, .key(.char("d")))
         _ = reduce(&state, .browser(.wouldOverwrite(path: "", existing: ["./a.txt", "./b/c.txt"])))
         XCTAssertEqual(state.message, "overwrite 2 files under ./? y/n")
-        XCTAssertEqual(reduce(&state, .key(.char("y"))), [.artifacts(.download(runID: "r1", path: "", destination: ".", overwrite: true))])
+        XCTAssertEqual(reduce(&state, .key(.char("y"))), [.artifacts(.download(owner: .run("r1"), path: "", destination: ".", overwrite: true))])
     }
 
     // MARK: - end to end under tmux

@@ -10,7 +10,7 @@ import XCTest
 final class BrowserTests: XCTestCase {
     func testTreeExpandsLazilyAndRendersSizes() {
         var state = AppState(source: "test", size: Size(width: 100, height: 20))
-        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        state.browser = ArtifactBrowser(owner: .run("r1"), artifactURI: "file:///x/artifacts")
         let root = ArtifactListing(rootURI: "file:///x/artifacts", files: [
             ArtifactEntry(path: "a", isDir: true), ArtifactEntry(path: "hello.txt", isDir: false, fileSize: 2048),
             ArtifactEntry(path: "../evil", isDir: false, fileSize: 1)])
@@ -21,7 +21,7 @@ final class BrowserTests: XCTestCase {
         XCTAssertTrue(screen.contains("hello.txt") && screen.contains("2.0 K"), screen)
 
         let effects = reduce(&state, .key(.enter))
-        XCTAssertEqual(effects, [.artifacts(.list(runID: "r1", path: "a"))], "a folder is listed when first opened")
+        XCTAssertEqual(effects, [.artifacts(.list(owner: .run("r1"), path: "a"))], "a folder is listed when first opened")
         _ = reduce(&state, .browser(.listed(path: "a", .success(ArtifactListing(rootURI: nil, files: [
             ArtifactEntry(path: "a/deep.txt", isDir: false, fileSize: 5)])))))
         screen = render(state).lines.joined(separator: "\n")
@@ -29,7 +29,7 @@ final class BrowserTests: XCTestCase {
 
         _ = reduce(&state, .key(.char("j")))
         let preview = reduce(&state, .key(.enter))
-        guard case .artifacts(.preview(let request, "r1", "a/deep.txt", 0, _, _, _, nil, _))? = preview.first else {
+        guard case .artifacts(.preview(let request, .run("r1"), "a/deep.txt", 0, _, _, _, nil, _))? = preview.first else {
             return XCTFail("no preview effect: \(preview)")
         }
         _ = reduce(&state, .browser(.previewed(request: request, path: "a/deep.txt",
@@ -46,7 +46,7 @@ final class BrowserTests: XCTestCase {
     /// from the top shown, `n`/`N` for the next/previous, and the title shows where it stands.
     func testSearchInThePreview() {
         var state = AppState(source: "test", size: Size(width: 100, height: 20))
-        state.browser = ArtifactBrowser(runID: "r1", artifactURI: "file:///x/artifacts")
+        state.browser = ArtifactBrowser(owner: .run("r1"), artifactURI: "file:///x/artifacts")
         XCTAssertEqual(Keymap.collisions(), [])
         _ = reduce(&state, .key(.char("/")))
         XCTAssertNil(state.input, "nothing to search before a file is previewed")
@@ -59,14 +59,14 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(state.browser?.focusPreview, true)
         var effects: [Effect] = []
         for c in "loss" { effects = reduce(&state, .key(.char(c))) }
-        guard case .artifacts(.preview(_, "r1", "train.log", 0, _, _, _, "loss", _))? = effects.first else {
+        guard case .artifacts(.preview(_, .run("r1"), "train.log", 0, _, _, _, "loss", _))? = effects.first else {
             return XCTFail("typing re-renders the preview with the search highlighted: \(effects)")
         }
         XCTAssertTrue(render(state).text.contains("search: loss"), render(state).text)
 
         effects = reduce(&state, .key(.enter))
         XCTAssertNil(state.input)
-        guard case .artifacts(.find(let request, "r1", "train.log", "loss", -1, false, _, _))? = effects.first else {
+        guard case .artifacts(.find(let request, .run("r1"), "train.log", "loss", -1, false, _, _))? = effects.first else {
             return XCTFail("Enter finds from the top line: \(effects)")
         }
         effects = reduce(&state, .browser(.found(request: request, path: "train.log",

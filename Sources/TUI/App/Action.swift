@@ -35,6 +35,10 @@ enum Action: Sendable {
     case written(WriteOutcome)
     /// The editor closed on a run's description (`Effect.editNote`); `edited` nil when it failed.
     case noteEdited(run: RunRef, original: String, edited: String?, problem: String?)
+    /// A logged-model or registry list (`Effect.loadModelList`).
+    case modelListLoaded(request: Int, Result<ModelListContent, MLflowError>)
+    /// A model page (`Effect.loadModelPage`).
+    case modelPageLoaded(request: Int, Result<ModelPageContent, MLflowError>)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -48,11 +52,17 @@ struct RunWithChildren: Sendable, Equatable {
     var metricRanges: [String: MetricRange]
     /// The parent run, for its name on the parent link; nil without one or when it cannot be read.
     var parent: Run?
-    init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:], parent: Run? = nil) {
+    /// The logged models the run output (MLflow 3), and the registry versions made from the run.
+    var models: [LoggedModel]
+    var versions: [ModelVersion]
+    init(run: Run, children: [Run], metricRanges: [String: MetricRange] = [:], parent: Run? = nil,
+         models: [LoggedModel] = [], versions: [ModelVersion] = []) {
         self.run = run
         self.children = children
         self.metricRanges = metricRanges
         self.parent = parent
+        self.models = models
+        self.versions = versions
     }
 }
 
@@ -104,4 +114,7 @@ enum Effect: Equatable, Sendable {
     /// Suspends the screen to edit a run's description in $EDITOR, on the loop's thread.
     /// `text` is what the editor opens on: the description, or the draft a failed save kept.
     case editNote(RunRef, current: String, text: String)
+    /// Every page of an experiment's logged models, or of the registry, with a filter.
+    case loadModelList(request: Int, ModelListQuery)
+    case loadModelPage(request: Int, ModelSubject)
 }

@@ -114,6 +114,12 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return Edits.written(&state, outcome)
     case .noteEdited(let run, let original, let edited, let problem):
         return Edits.noteEdited(&state, run, original: original, edited: edited, problem: problem)
+    case .modelListLoaded(let request, let result):
+        guard request == state.modelListRequest else { return [] }
+        return ModelListPane.loaded(&state, result)
+    case .modelPageLoaded(let request, let result):
+        guard request == state.modelPageRequest else { return [] }
+        return ModelPagePane.loaded(&state, result)
     }
 }
 

@@ -41,7 +41,7 @@ public struct TUIOptions: Sendable {
 }
 
 /// The pane that has focus. Overlays (picker, help, input line, artifact browser) sit above it.
-enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel }
+enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel, models, modelPage }
 
 enum Connection: Equatable, Sendable {
     case connecting, connected, failed(String)
@@ -121,6 +121,9 @@ struct AppState: Equatable, Sendable {
     var parallel: ParallelState?
     var sparklines = SparklineCache()
     var chartGlyphs: ChartGlyphs = .braille
+    /// An experiment's logged models or the registry (`m`, `:models`, `:registry`), and the model pages opened from them.
+    var modelList: ModelList?
+    var modelPage: ModelPage?
     /// The artifact browser of a run, drawn over the body while open.
     var browser: ArtifactBrowser?
 
@@ -145,6 +148,8 @@ struct AppState: Equatable, Sendable {
     var detailsRequest = 0
     var compareRequest = 0
     var chartRequest = 0
+    var modelListRequest = 0
+    var modelPageRequest = 0
 
     init(source: String, theme: Theme = .defaultTheme, size: Size = Size(width: 80, height: 24),
          now: Double = 0, utcOffset: Int = 0, refreshInterval: Double = 5, pageSize: Int = 500,
@@ -179,7 +184,7 @@ struct AppState: Equatable, Sendable {
 
     var isLoading: Bool {
         experiments.loading || experiments.findingLatest || table.loading || table.loadingMore || (details?.loading ?? false) || (compare?.loading ?? false)
-            || (chart?.isLoading ?? false) || table.summaryLoads.isLoading
+            || (chart?.isLoading ?? false) || (modelList?.loading ?? false) || (modelPage?.loading ?? false) || table.summaryLoads.isLoading
     }
 
     mutating func nextRequest() -> Int {
@@ -204,6 +209,8 @@ extension Pane {
         case .chart: return .chart
         case .scatter: return .scatter
         case .parallel: return .parallel
+        case .models: return .models
+        case .modelPage: return .modelPage
         }
     }
 }

@@ -3,7 +3,7 @@ import Tracking
 
 /// The `:` command line.
 enum Commands {
-    static let usage = "try :sort KEY [asc|desc], :column KEY, :filter TEXT, :group KEY[,KEY], :export FILE, :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
+    static let usage = "try :sort KEY [asc|desc], :column KEY, :filter TEXT, :group KEY[,KEY], :export FILE, :models, :registry [FILTER], :theme NAME, :deleted, :tree, :compare, :refresh, :messages, :q"
 
     static func run(_ state: inout AppState, _ line: String) -> [Effect] {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
@@ -30,6 +30,8 @@ enum Commands {
         case "group": return RunsPane.groupCommand(&state, argument)
         case "ungroup": state.pane = .runs; return RunsPane.setGroupBy(&state, [])
         case "export": return RunsPane.export(&state, argument)
+        case "models": return ModelListPane.openForExperiment(&state, nil)
+        case "registry": return ModelListPane.open(&state, .registry, filter: argument)
         default:
             showMessage(&state, "unknown command '\(name)' (\(usage))", isError: true)
             return []

@@ -74,7 +74,7 @@ enum Reconnect {
         effects += ChartPane.reloadFailed(&state)
         RunsPane.retryFailedSummaries(&state)  // asked again at the end of this reduce
         if let browser = state.browser {
-            effects += browser.errors.keys.sorted().map { .artifacts(.list(runID: browser.runID, path: $0)) }
+            effects += browser.errors.keys.sorted().map { .artifacts(.list(owner: browser.owner, path: $0)) }
         }
         return effects
     }

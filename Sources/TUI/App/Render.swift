@@ -25,6 +25,8 @@ func render(_ state: AppState) -> Buffer {
     case .chart: ChartPane.render(&buffer, state, layout.body)
     case .scatter: ScatterPane.render(&buffer, state, layout.body)
     case .parallel: ParallelPane.render(&buffer, state, layout.body)
+    case .models: ModelListPane.render(&buffer, state, layout.body)
+    case .modelPage: ModelPagePane.render(&buffer, state, layout.body)
     }
     if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }
@@ -70,6 +72,17 @@ private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect:
         let text = marks + " (U unmarks) "
         rect.width = max(0, rect.width - DisplayWidth.of(text))
         buffer.write(text, x: rect.x + rect.width, y: rect.y, style: theme[.marked])
+    }
+    if state.pane == .modelPage {
+        buffer.write("Enter follows a link (↑ source run, ↳ version, model)  Esc back", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
+        return
+    }
+    if state.pane == .models, let list = state.modelList {
+        let x = buffer.write("filter: ", x: rect.x, y: rect.y, style: theme[.dim])
+        let grammar = list.kind == .registry ? "registry search syntax, e.g. name LIKE 'clf%'" : "e.g. metrics.accuracy > 0.8"
+        buffer.write(list.filter.isEmpty ? "none  (/ \(grammar))" : list.filter, x: x, y: rect.y, maxWidth: rect.width - x,
+                     style: theme[list.filter.isEmpty ? .dim : .filter])
+        return
     }
     let filter = state.currentFilter
     var x = buffer.write("filter: ", x: rect.x, y: rect.y, style: theme[.dim])

@@ -12,7 +12,11 @@ enum RunActions {
 
     static func openArtifacts(_ state: inout AppState, _ run: Run?) -> [Effect] {
         guard let run else { return [] }
-        state.browser = ArtifactBrowser(runID: run.info.runID, artifactURI: run.info.artifactURI)
-        return [.artifacts(.list(runID: run.info.runID, path: ""))]
+        return openArtifacts(&state, of: .run(run.info.runID), uri: run.info.artifactURI)
+    }
+
+    static func openArtifacts(_ state: inout AppState, of owner: ArtifactOwner, uri: String) -> [Effect] {
+        state.browser = ArtifactBrowser(owner: owner, artifactURI: uri)
+        return [.artifacts(.list(owner: owner, path: ""))]
     }
 }

@@ -32,6 +32,8 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .chart: return ChartPane.self
     case .scatter: return ScatterPane.self
     case .parallel: return ParallelPane.self
+    case .models: return ModelListPane.self
+    case .modelPage: return ModelPagePane.self
     case .picker: return PickerOverlay.self
     case .help: return HelpOverlay.self
     case .value: return ValueOverlay.self
@@ -46,6 +48,8 @@ func clampAll(_ state: inout AppState) {
     RunsPane.clamp(&state)
     DetailsPane.clamp(&state)
     ComparePane.clamp(&state)
+    ModelListPane.clamp(&state)
+    ModelPagePane.clamp(&state)
     PickerOverlay.clamp(&state)
     HelpOverlay.clamp(&state)
     ValueOverlay.clamp(&state)

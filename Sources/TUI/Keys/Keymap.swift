@@ -2,7 +2,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value
+    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models, modelPage
 }
 
 /// What a key does; the slice whose context has focus performs it.
@@ -22,9 +22,10 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case openArtifacts, closeFolder, download, openPager, openEditor
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
-    case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks
+    case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets
     case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
+    case models
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -66,7 +67,7 @@ public enum Keymap {
     }
 
     /// The contexts that are lists, in the order the README lists them.
-    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .artifacts, .picker, .help, .value]
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .models, .modelPage, .artifacts, .picker, .help, .value]
 
     /// Movement, the same in every list. In the picker letters narrow the list and control
     /// keys edit the query (readline), so it moves with arrows and paging keys only.
@@ -91,6 +92,8 @@ public enum Keymap {
         ("Chart", chartBindings),
         ("Scatter", ScatterPane.bindings),
         ("Parallel coordinates", ParallelPane.bindings),
+        ("Models (logged models, registry)", ModelListPane.bindings),
+        ("Model page", ModelPagePane.bindings),
         ("Artifact browser", artifactBindings),
         ("Picker", PickerOverlay.bindings),
         ("Help", HelpOverlay.bindings),

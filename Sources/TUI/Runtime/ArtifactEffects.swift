@@ -8,10 +8,10 @@ actor PreviewCache {
     static let shared = PreviewCache()
     private var previews: [String: ArtifactPreview] = [:]
 
-    func preview(store: any TrackingStore, runID: String, path: String) async throws -> ArtifactPreview {
-        let key = runID + "\u{0}" + path
+    func preview(store: any TrackingStore, owner: ArtifactOwner, path: String) async throws -> ArtifactPreview {
+        let key = owner.description + "\u{0}" + path
         if let cached = previews[key] { return cached }
-        let preview = try await ArtifactPreview.open(name: path, content: try await store.openArtifact(runID: runID, path: path))
+        let preview = try await ArtifactPreview.open(name: path, content: try await store.openArtifact(of: owner, path: path))
         if previews.count > 32 { previews.removeAll() }
         previews[key] = preview
         return preview
@@ -21,35 +21,35 @@ actor PreviewCache {
 func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, post: @escaping @Sendable (Action) -> Void) {
     Task.detached {
         switch effect {
-        case .list(let runID, let path):
+        case .list(let owner, let path):
             let result: Result<ArtifactListing, MLflowError>
-            do { result = .success(try await store.listArtifacts(runID: runID, path: path.isEmpty ? nil : path)) }
+            do { result = .success(try await store.listArtifacts(of: owner, path: path.isEmpty ? nil : path)) }
             catch { result = .failure(error.asMLflowError) }
             post(.browser(.listed(path: path, result)))
-        case .preview(let request, let runID, let path, let top, let width, let height, let folded, let search, let theme):
+        case .preview(let request, let owner, let path, let top, let width, let height, let folded, let search, let theme):
             let result: Result<[PreviewLine], MLflowError>
             do {
-                let preview = try await PreviewCache.shared.preview(store: store, runID: runID, path: path)
+                let preview = try await PreviewCache.shared.preview(store: store, owner: owner, path: path)
                 result = .success(try await preview.lines(top: top, width: width, height: height, search: search,
                                                           folded: folded, theme: theme))
             } catch { result = .failure(error.asMLflowError) }
             post(.browser(.previewed(request: request, path: path, result)))
-        case .find(let request, let runID, let path, let query, let after, let backward, let folded, let theme):
+        case .find(let request, let owner, let path, let query, let after, let backward, let folded, let theme):
             let result: Result<PreviewMatch, MLflowError>
             do {
-                let preview = try await PreviewCache.shared.preview(store: store, runID: runID, path: path)
+                let preview = try await PreviewCache.shared.preview(store: store, owner: owner, path: path)
                 result = .success(try await preview.find(query, after: after, backward: backward, folded: folded, theme: theme))
             } catch { result = .failure(error.asMLflowError) }
             post(.browser(.found(request: request, path: path, result)))
-        case .download(let runID, let path, let destination, let overwrite):
+        case .download(let owner, let path, let destination, let overwrite):
             let result: Result<[String], MLflowError>
             do {
                 // Checked first, and a failed check downloads nothing: no file is replaced without a yes.
                 if !overwrite {
-                    let existing = try await filesReplaced(store: store, runID: runID, path: path, destination: destination)
+                    let existing = try await filesReplaced(store: store, owner: owner, path: path, destination: destination)
                     if !existing.isEmpty { post(.browser(.wouldOverwrite(path: path, existing: existing))); return }
                 }
-                result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: destination))
+                result = .success(try await ArtifactDownload(store: store, owner: owner).download(path: path, to: destination))
             } catch { result = .failure(error.asMLflowError) }
             post(.browser(.downloaded(path: path, folder: URL(fileURLWithPath: destination).standardizedFileURL.path, result)))
         case .openExternal:
@@ -61,10 +61,10 @@ func performBrowserEffect(_ effect: BrowserEffect, store: any TrackingStore, pos
 /// The local files a download of `path` into `destination` would replace: every file the store
 /// lists under `path` (`path` itself when nothing is listed, as `ArtifactDownload` reads an empty
 /// listing) that exists at `<destination>/<file>` as anything but a folder.
-func filesReplaced(store: any TrackingStore, runID: String, path: String, destination: String) async throws -> [String] {
+func filesReplaced(store: any TrackingStore, owner: ArtifactOwner, path: String, destination: String) async throws -> [String] {
     var files: [String] = [], folders = [path], listed = Set<String>()
     while let folder = folders.popLast() {
-        let entries = try await store.listArtifacts(runID: runID, path: folder.isEmpty ? nil : folder).files
+        let entries = try await store.listArtifacts(of: owner, path: folder.isEmpty ? nil : folder).files
         if entries.isEmpty, folder == path, !path.isEmpty { files.append(path) }
         for entry in entries where !entry.isDir { files.append(entry.path) }
         // A store answering a folder with itself would loop forever.
@@ -79,7 +79,7 @@ func filesReplaced(store: any TrackingStore, runID: String, path: String, destin
 /// Downloads one artifact to a private temporary folder and runs the pager or the editor on it
 /// in the foreground (`TerminalDevice.runOutside`); returns an error line, or nil. Called on the
 /// UI loop's own thread (not the cooperative pool), which waits for the download.
-func openExternally(store: any TrackingStore, runID: String, path: String, editor: Bool,
+func openExternally(store: any TrackingStore, owner: ArtifactOwner, path: String, editor: Bool,
                     environment: [String: String], device: any TerminalDevice) -> String? {
     let command: ExternalCommand
     switch externalCommand(editor: editor, environment: environment) {
@@ -94,7 +94,7 @@ func openExternally(store: any TrackingStore, runID: String, path: String, edito
     let done = DispatchSemaphore(value: 0)
     Task.detached {
         let result: Result<[String], MLflowError>
-        do { result = .success(try await ArtifactDownload(store: store, runID: runID).download(path: path, to: folder)) }
+        do { result = .success(try await ArtifactDownload(store: store, owner: owner).download(path: path, to: folder)) }
         catch { result = .failure(error.asMLflowError) }
         outcome.withLock { $0 = result }
         done.signal()

@@ -103,10 +103,23 @@ struct EffectRunner: Sendable {
                     // The parent's name for its link; a deleted or unreadable parent keeps the id alone.
                     var parent: Run?
                     if let parentID = run.parentRunID { parent = try? await store.getRun(id: parentID) }
-                    return RunWithChildren(run: run, children: children, metricRanges: ranges, parent: parent)
+                    // MLflow 3: the models the run logged (at most 50 read), and the registry's versions of it.
+                    var models: [LoggedModel] = []
+                    var versions: [ModelVersion] = []
+                    if let modelStore = try? store.models {
+                        for output in run.outputs.modelOutputs.prefix(50) {
+                            if let model = try? await modelStore.loggedModel(id: output.modelID, allowDeleted: true) { models.append(model) }
+                        }
+                        let filter = "run_id = " + SearchGrammar.literal(runID)
+                        versions = (try? await modelStore.allModelVersions(RegistrySearch(filter: filter, maxResults: 1000))) ?? []
+                    }
+                    return RunWithChildren(run: run, children: children, metricRanges: ranges, parent: parent,
+                                           models: models, versions: versions)
                 }
                 inbox.post(.detailsLoaded(request: request, result))
             }
+        case .loadModelList, .loadModelPage:
+            loadModels(effect)
         case .loadCompare(let request, let ids):
             Task.detached {
                 let result = await capture { () async throws -> [Run] in
@@ -145,4 +158,76 @@ struct EffectRunner: Sendable {
 
 private func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowError> {
     do { return .success(try await body()) } catch { return .failure(error.asMLflowError) }
+}
+
+/// Model lists and pages (Panes/Models), read through the store's model reads.
+extension EffectRunner {
+    func loadModels(_ effect: Effect) {
+        let store = self.store, inbox = self.inbox
+        switch effect {
+        case .loadModelList(let request, let query):
+            Task.detached {
+                let result = await capture { try await Self.modelList(store, query) }
+                inbox.post(.modelListLoaded(request: request, result))
+            }
+        case .loadModelPage(let request, let subject):
+            Task.detached {
+                let result = await capture { try await Self.modelPage(store, subject) }
+                inbox.post(.modelPageLoaded(request: request, result))
+            }
+        default: break
+        }
+    }
+
+    static func modelList(_ store: any TrackingStore, _ query: ModelListQuery) async throws -> ModelListContent {
+        let models = try store.models
+        switch query.kind {
+        case .logged(let experimentID):
+            let found = try await models.allLoggedModels(LoggedModelSearch(experimentIDs: [experimentID], filter: query.filter))
+            // Source runs by name: one search over the runs the models name.
+            let ids = Set(found.compactMap(\.sourceRunID)).filter { !$0.isEmpty }.sorted()
+            var names: [String: String] = [:]
+            if !ids.isEmpty {
+                let filter = "attributes.run_id IN (" + ids.map { "'\($0)'" }.joined(separator: ", ") + ")"
+                let runs = (try? await store.allRuns(RunSearch(experimentIDs: [experimentID], filter: filter, viewType: .all))) ?? []
+                for run in runs { names[run.info.runID] = run.info.runName }
+            }
+            return .logged(found, runNames: names)
+        case .registry:
+            return .registry(try await models.allRegisteredModels(RegistrySearch(filter: query.filter, maxResults: RegistrySearch.registeredModelsDefault)))
+        }
+    }
+
+    static func modelPage(_ store: any TrackingStore, _ subject: ModelSubject) async throws -> ModelPageContent {
+        let models = try store.models
+        switch subject {
+        case .loggedModel(let id):
+            let model = try await models.loggedModel(id: id, allowDeleted: true)
+            let run = try? await model.sourceRunID.asyncMap { try await store.getRun(id: $0) }
+            let source = "source_path = " + SearchGrammar.literal("models:/" + id)
+            let versions = (try? await models.allModelVersions(RegistrySearch(filter: source, maxResults: 1000))) ?? []
+            return .loggedModel(model, sourceRun: run ?? nil, versions: versions)
+        case .registeredModel(let name):
+            let model = try await models.registeredModel(name: name)
+            let versions = try await models.allModelVersions(RegistrySearch(filter: "name = " + SearchGrammar.literal(name),
+                                                                            orderBy: ["version_number DESC"], maxResults: 1000))
+            return .registeredModel(model, versions: versions)
+        case .modelVersion(let name, let number):
+            let version = try await models.modelVersion(name: name, version: number)
+            let aliases = version.aliases.isEmpty
+                ? ((try? await models.registeredModel(name: name))?.aliases.filter { $0.version == version.version }.map(\.alias) ?? [])
+                : version.aliases
+            let logged = try? await version.loggedModelID.asyncMap { try await models.loggedModel(id: $0, allowDeleted: true) }
+            let run = try? await version.runID.asyncMap { try await store.getRun(id: $0) }
+            return .modelVersion(version, aliases: aliases, loggedModel: logged ?? nil, sourceRun: run ?? nil)
+        }
+    }
+
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
 }

@@ -145,8 +145,8 @@ struct UILoop {
             device.copyToClipboard(text)
         case .editNote(let run, let current, let text):
             inbox.post(editNote(run, current: current, text: text, environment: environment, device: device))
-        case .artifacts(.openExternal(let runID, let path, let editor)):
-            let error = openExternally(store: store, runID: runID, path: path, editor: editor,
+        case .artifacts(.openExternal(let owner, let path, let editor)):
+            let error = openExternally(store: store, owner: owner, path: path, editor: editor,
                                        environment: environment, device: device)
             if let error { showMessage(&state, error, isError: true) }
         default:

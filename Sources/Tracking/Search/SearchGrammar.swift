@@ -31,6 +31,12 @@ public enum SearchGrammar {
         try parseOrderBy(clauses, rules: .experiments)
     }
 
+    /// A string value for a filter: MLflow takes the text between the quotes as is (no escapes),
+    /// so a value holding a single quote goes in double quotes.
+    public static func literal(_ text: String) -> String {
+        text.contains("'") ? "\"" + text + "\"" : "'" + text + "'"
+    }
+
     /// `logged-models/search` filter: metrics, params, tags and the model's attributes.
     public static func parseLoggedModelFilter(_ text: String) throws -> Filter {
         try FilterParser(text, rules: .loggedModels).parsedFilter()

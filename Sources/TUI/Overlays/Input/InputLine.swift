@@ -27,6 +27,7 @@ enum InputLine {
         if edit == .edited {
             switch input.kind {
             case .filter: state.filterError = filterProblem(input.text)
+            case .modelFilter: state.filterError = ModelListPane.filterProblem(state, input.text)
             case .jump: ExperimentsPane.jump(&state, input.text)
             case .fuzzy:
                 state.currentFilter.fuzzy = input.text
@@ -42,7 +43,7 @@ enum InputLine {
 
     private static func cancel(_ state: inout AppState, _ input: TextInput) -> [Effect] {
         if input.kind == .fuzzy { state.currentFilter.fuzzy = ""; RunsPane.rebuildRows(&state) }
-        if input.kind == .filter { state.filterError = nil }
+        if input.kind == .filter || input.kind == .modelFilter { state.filterError = nil }
         state.input = nil
         clampAll(&state)
         if input.kind == .previewSearch { return previewSearchCancelled(&state) }
@@ -61,6 +62,8 @@ enum InputLine {
             state.currentFilter.text = input.text
             clampAll(&state)
             return [RunsPane.searchRuns(&state, mode: .replace)]
+        case .modelFilter:
+            return ModelListPane.submitFilter(&state, input.text)
         case .command:
             return Commands.run(&state, input.text)
         case .jump:

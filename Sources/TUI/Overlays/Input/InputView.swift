@@ -5,7 +5,7 @@ func renderInput(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
     let theme = state.theme
     let prompt: String
     switch input.kind {
-    case .filter: prompt = "/ "
+    case .filter, .modelFilter: prompt = "/ "
     case .command: prompt = ":"
     case .jump: prompt = "jump: "
     case .fuzzy: prompt = "fuzzy: "

@@ -2,7 +2,7 @@ import Terminal
 
 /// The single-line text field at the bottom (filter, command, jump, fuzzy search, search in
 /// an artifact preview, an edit: Edits/Edits.swift).
-enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch, edit(EditField) }
+enum InputKind: Equatable, Sendable { case filter, command, jump, fuzzy, previewSearch, modelFilter, edit(EditField) }
 
 struct TextInput: Equatable, Sendable {
     var kind: InputKind

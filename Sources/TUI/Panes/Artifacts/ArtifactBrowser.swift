@@ -11,7 +11,7 @@ struct ArtifactBrowser: Equatable, Sendable {
         var depth: Int
     }
 
-    var runID: String
+    var owner: ArtifactOwner
     var artifactURI: String
     /// Listed folders: "" is the root.
     var children: [String: [ArtifactEntry]] = [:]
@@ -35,8 +35,8 @@ struct ArtifactBrowser: Equatable, Sendable {
     /// A download that would replace local files, waiting for y/n on the message line.
     var pendingOverwrite: PendingOverwrite?
 
-    init(runID: String, artifactURI: String) {
-        self.runID = runID
+    init(owner: ArtifactOwner, artifactURI: String) {
+        self.owner = owner
         self.artifactURI = artifactURI
     }
 
@@ -72,16 +72,16 @@ enum BrowserEvent: Sendable {
 
 /// Work the browser asks the runtime for.
 enum BrowserEffect: Equatable, Sendable {
-    case list(runID: String, path: String)
-    case preview(request: Int, runID: String, path: String, top: Int, width: Int, height: Int, folded: Set<String>,
+    case list(owner: ArtifactOwner, path: String)
+    case preview(request: Int, owner: ArtifactOwner, path: String, top: Int, width: Int, height: Int, folded: Set<String>,
                  search: String?, theme: Theme)
     /// The next (`backward`: previous) line after `after` holding `query`, in the preview's lines.
-    case find(request: Int, runID: String, path: String, query: String, after: Int, backward: Bool, folded: Set<String>, theme: Theme)
+    case find(request: Int, owner: ArtifactOwner, path: String, query: String, after: Int, backward: Bool, folded: Set<String>, theme: Theme)
     /// Unless `overwrite`, a download that would replace an existing local file is not started
     /// and answers `wouldOverwrite` instead.
-    case download(runID: String, path: String, destination: String, overwrite: Bool)
+    case download(owner: ArtifactOwner, path: String, destination: String, overwrite: Bool)
     /// Opens the file in $PAGER (or $EDITOR) on a temporary copy; run by the loop, which owns the terminal.
-    case openExternal(runID: String, path: String, editor: Bool)
+    case openExternal(owner: ArtifactOwner, path: String, editor: Bool)
 }
 
 // MARK: - reducer
@@ -180,7 +180,7 @@ enum ArtifactsPane: Slice {
             if entry.isDir {
                 if browser.expanded.contains(entry.path) { browser.expanded.remove(entry.path); return [] }
                 browser.expanded.insert(entry.path)
-                return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
+                return browser.children[entry.path] == nil ? [.artifacts(.list(owner: browser.owner, path: entry.path))] : []
             }
             return previewEffects(&browser, state, path: entry.path)
         case .closeFolder:
@@ -194,10 +194,10 @@ enum ArtifactsPane: Slice {
             return followCursor(&browser, state)
         case .download:
             guard let entry = browser.selected else { return [] }
-            return startDownload(&state, runID: browser.runID, path: entry.path, overwrite: false)
+            return startDownload(&state, owner: browser.owner, path: entry.path, overwrite: false)
         case .openPager, .openEditor:
             guard let entry = browser.selected, !entry.isDir else { return [] }
-            return [.artifacts(.openExternal(runID: browser.runID, path: entry.path, editor: command == .openEditor))]
+            return [.artifacts(.openExternal(owner: browser.owner, path: entry.path, editor: command == .openEditor))]
         case .previewSearch:
             guard browser.previewPath != nil else { showMessage(&state, "open a file to search in it"); return [] }
             browser.focusPreview = true
@@ -228,7 +228,7 @@ private func findEffects(_ browser: inout ArtifactBrowser, _ state: AppState, ba
     else { from = backward ? browser.previewTop : browser.previewTop - 1 }
     browser.searchRequest += 1
     browser.searching = true
-    return [.artifacts(.find(request: browser.searchRequest, runID: browser.runID, path: path, query: browser.search,
+    return [.artifacts(.find(request: browser.searchRequest, owner: browser.owner, path: path, query: browser.search,
                              after: from, backward: backward, folded: browser.folded, theme: state.theme))]
 }
 
@@ -270,7 +270,7 @@ private func previewEffects(_ browser: inout ArtifactBrowser, _ state: AppState,
     browser.previewError = nil
     state.requestCounterForBrowser(&browser)
     let (width, height) = previewSize(state)
-    return [.artifacts(.preview(request: browser.previewRequest, runID: browser.runID, path: path, top: browser.previewTop,
+    return [.artifacts(.preview(request: browser.previewRequest, owner: browser.owner, path: path, top: browser.previewTop,
                                 width: width, height: height, folded: browser.folded,
                                 search: browser.search.isEmpty ? nil : browser.search, theme: state.theme))]
 }
@@ -289,7 +289,7 @@ private func followCursor(_ browser: inout ArtifactBrowser, _ state: AppState) -
         browser.previewPath = nil
         browser.previewError = nil
         browser.previewRequest += 1
-        return browser.children[entry.path] == nil ? [.artifacts(.list(runID: browser.runID, path: entry.path))] : []
+        return browser.children[entry.path] == nil ? [.artifacts(.list(owner: browser.owner, path: entry.path))] : []
     }
     return entry.path == browser.previewPath ? [] : previewEffects(&browser, state, path: entry.path)
 }

@@ -1,9 +1,10 @@
+import Tracking
 import Foundation
 import Terminal
 
 /// A download that would replace local files: asked on the message line, done only after `y`.
 struct PendingOverwrite: Equatable, Sendable {
-    var runID: String
+    var owner: ArtifactOwner
     var path: String
     /// The local files the download would replace, as the runtime found them.
     var existing: [String]
@@ -17,9 +18,9 @@ struct PendingOverwrite: Equatable, Sendable {
 
 /// `d`: downloads into the current directory. Whether that replaces a file is checked by the
 /// runtime (no pane reads files), which answers `wouldOverwrite` instead of downloading.
-func startDownload(_ state: inout AppState, runID: String, path: String, overwrite: Bool) -> [Effect] {
+func startDownload(_ state: inout AppState, owner: ArtifactOwner, path: String, overwrite: Bool) -> [Effect] {
     showMessage(&state, "downloading \(path.isEmpty ? "all artifacts" : path)…")
-    return [.artifacts(.download(runID: runID, path: path, destination: ".", overwrite: overwrite))]
+    return [.artifacts(.download(owner: owner, path: path, destination: ".", overwrite: overwrite))]
 }
 
 /// The answer to the overwrite question: `y` downloads over the files; any other key keeps
@@ -27,7 +28,7 @@ func startDownload(_ state: inout AppState, runID: String, path: String, overwri
 func answerOverwrite(_ state: inout AppState, _ pending: PendingOverwrite, _ key: Key) -> [Effect] {
     state.browser?.pendingOverwrite = nil
     if key == .char("y") || key == .char("Y") {
-        return startDownload(&state, runID: pending.runID, path: pending.path, overwrite: true)
+        return startDownload(&state, owner: pending.owner, path: pending.path, overwrite: true)
     }
     let kept = pending.existing.count == 1 ? pending.existing[0] : "\(pending.existing.count) files"
     showMessage(&state, "download of \(pending.path.isEmpty ? "all artifacts" : pending.path) cancelled: \(kept) kept")
@@ -38,7 +39,7 @@ func answerOverwrite(_ state: inout AppState, _ pending: PendingOverwrite, _ key
 func downloadAnswered(_ browser: inout ArtifactBrowser, _ state: inout AppState, _ event: BrowserEvent) {
     switch event {
     case .wouldOverwrite(let path, let existing):
-        let pending = PendingOverwrite(runID: browser.runID, path: path, existing: existing)
+        let pending = PendingOverwrite(owner: browser.owner, path: path, existing: existing)
         browser.pendingOverwrite = pending
         showMessage(&state, pending.question)
     case .downloaded(let path, let folder, .success(let files)):

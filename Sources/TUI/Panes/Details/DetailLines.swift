@@ -13,6 +13,8 @@ enum DetailSection: Equatable, Sendable {
         case .metrics: return "2"
         case .tags: return "3"
         case .links: return "4"
+        case .models: return "5"
+        case .datasets: return "6"
         default: return nil
         }
     }
@@ -34,12 +36,15 @@ struct DetailLine: Equatable, Sendable {
     var full: String?
     /// A description line as Markdown renders it, drawn across the pane instead of `value`.
     var spans: [TextSpan]?
+    /// A link to a model page (a logged model, a registered model or a version); `link` is a run's.
+    var target: ModelSubject?
 
     static func section(_ title: String, _ kind: DetailSection) -> DetailLine {
         DetailLine(label: title, value: "", role: .section, link: nil, isSection: true, heading: kind)
     }
-    static func field(_ label: String, _ value: String, _ role: ThemeRole = .base, link: String? = nil) -> DetailLine {
-        DetailLine(label: label, value: value, role: role, link: link, isSection: false)
+    static func field(_ label: String, _ value: String, _ role: ThemeRole = .base, link: String? = nil,
+                      target: ModelSubject? = nil) -> DetailLine {
+        DetailLine(label: label, value: value, role: role, link: link, isSection: false, target: target)
     }
     static func path(_ label: String, _ value: String) -> DetailLine {
         DetailLine(label: label, value: value, role: .base, link: nil, isSection: false, isPath: true)
@@ -77,14 +82,7 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
         }
     }
     if let note = run.description, !note.isEmpty {
-        lines.append(.section("Description", .description))
-        // MLflow's web UI renders the note as Markdown; so does the pane, across its width.
-        for styled in markdownLines(note, width: max(20, width - 4)) {
-            var line = DetailLine.field("", styled.text)
-            line.full = note
-            line.spans = styled.spans
-            lines.append(line)
-        }
+        lines += descriptionLines(note, width: width)
     }
     lines.append(.section("Params (\(run.data.params.count))", .params))
     for p in run.data.params.sorted(by: { $0.key < $1.key }) { lines.append(.field(p.key, p.value)) }
@@ -109,15 +107,71 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
         for input in run.inputs.datasetInputs {
             let d = input.dataset
             let context = input.context.map { " [\($0)]" } ?? ""
-            lines.append(.field(d.name + context, "digest \(d.digest)  \(d.sourceType): \(d.source)"))
+            let rows = DatasetProfile.fields(d.profile).first { $0.0 == "num_rows" }.map { "\($0.1) rows  " } ?? ""
+            var line = DetailLine.field(d.name + context, "\(rows)digest \(d.digest)  \(d.sourceType): \(d.source)")
+            // Enter shows the dataset whole: its schema and profile.
+            line.full = datasetText(input)
+            lines.append(line)
         }
     }
     if !run.inputs.modelInputs.isEmpty || !run.outputs.modelOutputs.isEmpty {
-        lines.append(.section("Models", .models))
-        for m in run.inputs.modelInputs { lines.append(.field("input", m.modelID)) }
-        for m in run.outputs.modelOutputs { lines.append(.field("output", m.modelID + (m.step.map { " (step \($0))" } ?? ""))) }
+        lines.append(.section("Logged models (\(run.outputs.modelOutputs.count))", .models))
+        for output in run.outputs.modelOutputs {
+            let model = details.models.first { $0.modelID == output.modelID }
+            let label = model.map { "↳ \(modelStatusGlyph($0.status)) \($0.name)" } ?? "↳ output"
+            let type = model?.modelType.map { "\($0)  " } ?? ""
+            lines.append(.field(label, type + output.modelID + (output.step.map { "  step \($0)" } ?? ""), .link,
+                                target: .loggedModel(output.modelID)))
+        }
+        for input in run.inputs.modelInputs {
+            lines.append(.field("↑ input", input.modelID, .link, target: .loggedModel(input.modelID)))
+        }
+    }
+    if !details.versions.isEmpty {
+        lines.append(.section("Registered versions (\(details.versions.count))", .models))
+        for v in details.versions.sorted(by: { ($0.name, $1.versionNumber) < ($1.name, $0.versionNumber) }) {
+            lines.append(ModelPagePane.versionLink(v, aliases: v.aliases, named: true))
+        }
     }
     return lines
+}
+
+/// A description under its heading. MLflow's web UI renders notes as Markdown; so do the run
+/// details and the model pages, across the pane's width.
+func descriptionLines(_ note: String, width: Int) -> [DetailLine] {
+    var lines: [DetailLine] = [.section("Description", .description)]
+    for styled in markdownLines(note, width: max(20, width - 4)) {
+        var line = DetailLine.field("", styled.text)
+        line.full = note
+        line.spans = styled.spans
+        lines.append(line)
+    }
+    return lines
+}
+
+/// A dataset input in full, for the value viewer: source, digest, context, profile and schema.
+func datasetText(_ input: DatasetInput) -> String {
+    let d = input.dataset
+    var text = "name     \(d.name)\ndigest   \(d.digest)\n"
+    if let context = input.context { text += "context  \(context)\n" }
+    text += "source   \(d.sourceType): \(d.source)\n"
+    let profile = DatasetProfile.fields(d.profile)
+    if !profile.isEmpty {
+        text += "\nProfile\n"
+        let width = profile.map { $0.0.count }.max() ?? 0
+        for (key, value) in profile { text += "  " + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "\n" }
+    }
+    if let schema = DatasetSchema(json: d.schema) {
+        text += "\nSchema (\(schema.columns.count) column\(schema.columns.count == 1 ? "" : "s"))\n"
+        let width = schema.columns.map { $0.name.count }.max() ?? 0
+        for column in schema.columns {
+            text += "  " + column.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + column.type
+                + (column.required ? "" : "  (optional)") + "\n"
+        }
+    } else if let raw = d.schema, !raw.isEmpty {
+        text += "\nSchema\n  \(raw)\n"
+    }
+    return text
 }
 
 /// One row of the compare view.

@@ -16,10 +16,21 @@ extension DetailsPane {
             guard let current = before.last else { return }
             heading = target(lines, current) < cursor ? current : before.dropLast().last
         default:
-            let wanted: DetailSection = command == .jumpParams ? .params : command == .jumpMetrics ? .metrics
-                : command == .jumpTags ? .tags : .links
+            let wanted: DetailSection
+            switch command {
+            case .jumpParams: wanted = .params
+            case .jumpMetrics: wanted = .metrics
+            case .jumpTags: wanted = .tags
+            case .jumpModels: wanted = .models
+            case .jumpDatasets: wanted = .datasets
+            default: wanted = .links
+            }
             heading = headings.first { lines[$0].heading == wanted }
-            if heading == nil { showMessage(&state, wanted == .links ? "this run has no parent or children" : "no such section") }
+            if heading == nil {
+                let missing = [DetailSection.links: "this run has no parent or children", .models: "this run logged no models",
+                               .datasets: "this run has no datasets"]
+                showMessage(&state, missing[wanted] ?? "no such section")
+            }
         }
         guard let heading else { return }
         state.details!.cursor.index = target(lines, heading)

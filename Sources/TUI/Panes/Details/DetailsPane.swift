@@ -9,6 +9,9 @@ struct RunDetails: Equatable, Sendable {
     /// The parent run, read with the details for its name.
     var parent: Run?
     var metricRanges: [String: MetricRange] = [:]
+    /// The logged models the run output, and the registry versions made from the run.
+    var models: [LoggedModel] = []
+    var versions: [ModelVersion] = []
     var loading = true
     var error: String?
     var cursor = ListCursor()
@@ -26,8 +29,11 @@ enum DetailsPane: Slice {
         t.bind([.char("2")], .jumpMetrics, "jump to metrics")
         t.bind([.char("3")], .jumpTags, "jump to tags")
         t.bind([.char("4")], .jumpLinks, "jump to the parent and children links")
+        t.bind([.char("5")], .jumpModels, "jump to the run's logged models and registered versions (Enter opens one)")
+        t.bind([.char("6")], .jumpDatasets, "jump to the run's datasets (Enter shows schema and profile)")
         t.bind([.char("p")], .openParent, "open parent run", footer: "parent")
         t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
+        t.bind([.char("m")], .models, "the logged models of the run's experiment")
         t.bind([.char("y")], .yankRunID, "copy run id", footer: "copy id")
         t.bind([.char("Y")], .yankArtifactURI, "copy artifact URI")
         Edits.runBindings(&t, on: "the run shown")
@@ -40,16 +46,18 @@ enum DetailsPane: Slice {
             guard let details = state.details else { return [] }
             let lines = DetailsPane.lines(state)
             guard lines.indices.contains(details.cursor.index) else { return [] }
+            if let target = lines[details.cursor.index].target { return ModelPagePane.open(&state, target) }
             guard let link = lines[details.cursor.index].link else { return showValue(&state) }
             return open(&state, link, push: true)
         case .showValue: return showValue(&state)
-        case .nextSection, .previousSection, .jumpParams, .jumpMetrics, .jumpTags, .jumpLinks:
+        case .nextSection, .previousSection, .jumpParams, .jumpMetrics, .jumpTags, .jumpLinks, .jumpModels, .jumpDatasets:
             jump(&state, command)
             return []
         case .openParent:
             guard let parent = state.details?.run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
             return open(&state, parent, push: true)
         case .openArtifacts: return RunActions.openArtifacts(&state, state.details?.run)
+        case .models: return ModelListPane.openForExperiment(&state, state.details?.run?.info.experimentID)
         case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.details?.run, command)
         case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, state.details?.run.map { [$0] } ?? [], selected: state.details?.run)
         default: return []
@@ -106,6 +114,8 @@ enum DetailsPane: Slice {
             state.details!.children = loaded.children
             state.details!.parent = loaded.parent
             state.details!.metricRanges = loaded.metricRanges
+            state.details!.models = loaded.models
+            state.details!.versions = loaded.versions
             state.details!.error = nil
         case .failure(let error):
             state.details!.error = error.message

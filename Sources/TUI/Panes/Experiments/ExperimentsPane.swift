@@ -7,6 +7,7 @@ enum ExperimentsPane: Slice {
         t.bind([.enter, .char("l"), .right], .open, "open experiment", footer: "open")
         t.bind([.tab], .focusNext, "focus runs")
         t.bind([.char("/")], .jump, "jump to experiment by name", footer: "jump")
+        t.bind([.char("m")], .models, "the experiment's logged models (Tab there: the model registry)", footer: "models")
         t.bind([.char("d")], .toggleDeleted, "show/hide deleted experiments", footer: "deleted")
         t.bind([.char("i")], .showValue, "show the experiment: id, artifact location, times, tags, description", footer: "info")
         t.bind([.char("r")], .rename, "rename the experiment")
@@ -21,6 +22,7 @@ enum ExperimentsPane: Slice {
         case .open: return openSelected(&state)
         case .focusNext: state.pane = .runs; return []
         case .jump: state.input = TextInput(kind: .jump); return []
+        case .models: return ModelListPane.openForExperiment(&state, state.experiments.selectedID)
         case .toggleDeleted:
             // The cursor stays on its experiment as rows appear or vanish around it.
             let selectedID = state.experiments.selectedID

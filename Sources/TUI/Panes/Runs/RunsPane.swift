@@ -8,6 +8,7 @@ enum RunsPane: Slice {
         t.bind([.enter], .open, "run details", footer: "details")
         t.bind([.tab, .escape], .focusNext, "focus experiments")
         t.bind([.char("/")], .filter, "filter (MLflow search syntax)", footer: "filter")
+        t.bind([.char("m")], .models, "the experiment's logged models (Tab there: the model registry)")
         t.bind([.char("t")], .tagPicker, "add a tag filter chip", footer: "tags")
         t.bind([.char("x")], .removeChip, "remove the last tag chip")
         t.bind([.char("X")], .clearFilter, "clear filter and chips")
@@ -130,6 +131,7 @@ enum RunsPane: Slice {
                 return []
             }
             return DetailsPane.open(&state, parent, push: false)
+        case .models: return ModelListPane.openForExperiment(&state, nil)
         default: return []
         }
     }
