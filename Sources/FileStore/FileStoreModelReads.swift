@@ -76,8 +76,16 @@ extension FileStore: ModelStore {
         return try RegistrySearching.searchRegisteredModels(models, request, kind: .file)
     }
 
-    public func registeredModel(name: String) async throws -> RegisteredModel {
+    /// The registry file store's own name rules on top of MLflow's (`file_store.py` `_validate_model_name`).
+    private func checkName(_ name: String) throws {
         try RegistryValidation.name(name)
+        if name.contains("%") {
+            throw MLflowError.invalidParameter("Invalid name: '\(name)'. Registered model name cannot contain '%' character")
+        }
+    }
+
+    public func registeredModel(name: String) async throws -> RegisteredModel {
+        try checkName(name)
         return try await BlockingWork.run {
             guard let model = self.registeredModel(at: self.registryFolder + "/" + name) else { throw RegistryValidation.modelNotFound(name) }
             return model
@@ -101,7 +109,7 @@ extension FileStore: ModelStore {
     }
 
     public func modelVersion(name: String, alias: String) async throws -> ModelVersion {
-        try RegistryValidation.name(name)
+        try checkName(name)
         try RegistryValidation.alias(alias)
         if alias.lowercased() == "latest" {
             let latest = try await latestVersions(name: name, stages: []).max { $0.versionNumber < $1.versionNumber }
@@ -121,7 +129,7 @@ extension FileStore: ModelStore {
 
     /// `_fetch_file_model_version_if_exists`.
     private func storedVersion(name: String, version: String) async throws -> (version: ModelVersion, storageLocation: String?) {
-        try RegistryValidation.name(name)
+        try checkName(name)
         let number = try RegistryValidation.version(version)
         return try await BlockingWork.run {
             let modelFolder = self.registryFolder + "/" + name

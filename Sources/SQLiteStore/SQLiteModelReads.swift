@@ -9,6 +9,8 @@ import Tracking
 extension SQLiteStore: ModelStore {
     public func searchLoggedModels(_ request: LoggedModelSearch) async throws -> Page<LoggedModel> {
         let ids = try request.experimentIDs.map(parseExperimentID)
+        // A store from before MLflow 3 has no logged models; the search still checks its arguments.
+        guard features.loggedModels else { return try LoggedModelSearching.search([], request, kind: .sql) }
         let models = try await BlockingWork.run {
             try self.read { db, _ in
                 try Self.loggedModels(db, where: "lifecycle_stage != 'deleted' AND experiment_id IN (\(Self.placeholders(ids.count)))",
@@ -19,7 +21,8 @@ extension SQLiteStore: ModelStore {
     }
 
     public func loggedModel(id: String, allowDeleted: Bool) async throws -> LoggedModel {
-        try await BlockingWork.run { try self.read { db, _ in try Self.loggedModel(id, allowDeleted: allowDeleted, db) } }
+        guard features.loggedModels else { throw MLflowError.notFound("Logged model with ID '\(id)' not found.") }
+        return try await BlockingWork.run { try self.read { db, _ in try Self.loggedModel(id, allowDeleted: allowDeleted, db) } }
     }
 
     public func listLoggedModelArtifacts(id: String, path: String?) async throws -> ArtifactListing {
@@ -93,21 +96,21 @@ extension SQLiteStore: ModelStore {
     // MARK: registry
 
     public func searchRegisteredModels(_ request: RegistrySearch) async throws -> Page<RegisteredModel> {
-        let models = try await BlockingWork.run { try self.read { db, _ in try Self.registeredModels(db, name: nil) } }
+        let models = try await BlockingWork.run { try self.read { db, _ in try self.registeredModels(db, name: nil) } }
         return try RegistrySearching.searchRegisteredModels(models, request, kind: .sql)
     }
 
     public func registeredModel(name: String) async throws -> RegisteredModel {
         try RegistryValidation.name(name)
-        let models = try await BlockingWork.run { try self.read { db, _ in try Self.registeredModels(db, name: name) } }
+        let models = try await BlockingWork.run { try self.read { db, _ in try self.registeredModels(db, name: name) } }
         guard let model = models.first else { throw RegistryValidation.modelNotFound(name) }
         return model
     }
 
     public func latestVersions(name: String, stages: [String]) async throws -> [ModelVersion] {
         let model = try await registeredModel(name: name)
-        let versions = try await BlockingWork.run { try self.read { db, _ in try Self.modelVersions(db, name: name) } }
-        return try RegistrySearching.latestVersions(versions, stages: stages).map { v in
+        let versions = try await BlockingWork.run { try self.read { db, _ in try self.modelVersions(db, name: name) } }
+        return try RegistrySearching.inFirstSeenOrder(try RegistrySearching.latestVersions(versions, stages: stages), of: versions).map { v in
             var v = v
             v.aliases = model.aliases.filter { $0.version == v.version }.map(\.alias)
             return v
@@ -115,7 +118,7 @@ extension SQLiteStore: ModelStore {
     }
 
     public func searchModelVersions(_ request: RegistrySearch) async throws -> Page<ModelVersion> {
-        let versions = try await BlockingWork.run { try self.read { db, _ in try Self.modelVersions(db, name: nil) } }
+        let versions = try await BlockingWork.run { try self.read { db, _ in try self.modelVersions(db, name: nil) } }
         // `SqlModelVersion.to_mlflow_entity` in a search: no aliases.
         return try RegistrySearching.searchModelVersions(versions.map { var v = $0; v.aliases = []; return v }, request, kind: .sql)
     }
@@ -123,7 +126,7 @@ extension SQLiteStore: ModelStore {
     public func modelVersion(name: String, version: String) async throws -> ModelVersion {
         try RegistryValidation.name(name)
         let number = try RegistryValidation.version(version)
-        let versions = try await BlockingWork.run { try self.read { db, _ in try Self.modelVersions(db, name: name) } }
+        let versions = try await BlockingWork.run { try self.read { db, _ in try self.modelVersions(db, name: name) } }
         guard let found = versions.first(where: { $0.versionNumber == number && $0.currentStage != ModelStage.deletedInternal }) else {
             throw RegistryValidation.versionNotFound(name, String(number))
         }
@@ -148,10 +151,11 @@ extension SQLiteStore: ModelStore {
         try RegistryValidation.name(name)
         let number = try RegistryValidation.version(version)
         let location = try await BlockingWork.run {
-            try self.read { db, _ in
-                try db.query("""
+            try self.read { db, _ -> String? in
+                guard self.features.registry else { return nil }
+                return try db.query("""
                     SELECT storage_location, source FROM model_versions
-                    WHERE workspace = 'default' AND name = ? AND version = ? AND current_stage != 'Deleted_Internal'
+                    WHERE \(self.registryCondition(name: true)) AND version = ? AND current_stage != 'Deleted_Internal'
                     """, [.text(name), .int(number)], columns: { c in (try c["storage_location"], try c["source"]) }) { row, c in
                     row.optionalText(c.0).flatMap { $0.isEmpty ? nil : $0 } ?? row.optionalText(c.1) ?? ""
                 }.first
@@ -162,8 +166,15 @@ extension SQLiteStore: ModelStore {
     }
 
     /// Registered models with tags, aliases and latest versions; one by name, or all.
-    static func registeredModels(_ db: SQLiteConnection, name: String?) throws -> [RegisteredModel] {
-        let condition = name == nil ? "workspace = 'default'" : "workspace = 'default' AND name = ?"
+    /// The registry rows of the default workspace (every row in a store from before workspaces).
+    func registryCondition(name: Bool) -> String {
+        let workspace = features.registryWorkspace ? "workspace = 'default'" : "1 = 1"
+        return name ? workspace + " AND name = ?" : workspace
+    }
+
+    func registeredModels(_ db: SQLiteConnection, name: String?) throws -> [RegisteredModel] {
+        guard features.registry else { return [] }
+        let condition = registryCondition(name: name != nil)
         let bindings: [SQLValue] = name.map { [.text($0)] } ?? []
         var models = try db.query("SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE " + condition,
                                   bindings, columns: { c in (try c["name"], try c["creation_time"], try c["last_updated_time"], try c["description"]) }) { row, c in
@@ -176,9 +187,11 @@ extension SQLiteStore: ModelStore {
                      columns: { c in (try c["name"], try c["key"], try c["value"]) }) { row, c in
             tags[row.text(c.0), default: []].append(Tag(row.text(c.1), row.optionalText(c.2) ?? ""))
         }
-        _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
-                     columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
-            aliases[row.text(c.0), default: []].append(ModelAlias(row.text(c.1), String(row.int(c.2))))
+        if features.aliases {
+            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
+                             columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
+                aliases[row.text(c.0), default: []].append(ModelAlias(row.text(c.1), String(row.int(c.2))))
+            }
         }
         let versions = Dictionary(grouping: try modelVersions(db, name: name), by: \.name)
         for i in models.indices {
@@ -186,15 +199,16 @@ extension SQLiteStore: ModelStore {
             models[i].tags = tags[n] ?? []
             models[i].aliases = aliases[n] ?? []
             // `SqlRegisteredModel.to_mlflow_entity`: latest versions carry no aliases.
-            models[i].latestVersions = ((try? RegistrySearching.latestVersions(versions[n] ?? [], stages: [])) ?? [])
-                .map { var v = $0; v.aliases = []; return v }
+            let latest = (try? RegistrySearching.latestVersions(versions[n] ?? [], stages: [])) ?? []
+            models[i].latestVersions = RegistrySearching.inFirstSeenOrder(latest, of: versions[n] ?? []).map { var v = $0; v.aliases = []; return v }
         }
         return models
     }
 
     /// Model versions with their tags and aliases (deleted ones included: callers filter).
-    static func modelVersions(_ db: SQLiteConnection, name: String?) throws -> [ModelVersion] {
-        let condition = name == nil ? "workspace = 'default'" : "workspace = 'default' AND name = ?"
+    func modelVersions(_ db: SQLiteConnection, name: String?) throws -> [ModelVersion] {
+        guard features.registry else { return [] }
+        let condition = registryCondition(name: name != nil)
         let bindings: [SQLValue] = name.map { [.text($0)] } ?? []
         var versions = try db.query("SELECT * FROM model_versions WHERE " + condition, bindings, columns: ModelVersionColumns.init) { row, c in
             c.version(row)
@@ -204,9 +218,11 @@ extension SQLiteStore: ModelStore {
                      columns: { c in (try c["name"], try c["version"], try c["key"], try c["value"]) }) { row, c in
             tags[row.text(c.0) + "\u{0}" + String(row.int(c.1)), default: []].append(Tag(row.text(c.2), row.optionalText(c.3) ?? ""))
         }
-        _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
-                     columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
-            aliases[row.text(c.0) + "\u{0}" + String(row.int(c.2)), default: []].append(row.text(c.1))
+        if features.aliases {
+            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
+                             columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
+                aliases[row.text(c.0) + "\u{0}" + String(row.int(c.2)), default: []].append(row.text(c.1))
+            }
         }
         for i in versions.indices {
             let key = versions[i].name + "\u{0}" + versions[i].version
@@ -222,6 +238,7 @@ extension SQLiteStore: ModelStore {
     /// inputs, at most 1,000.
     public func searchDatasets(experimentIDs: [String]) async throws -> [DatasetSummary] {
         let ids = try experimentIDs.map(parseExperimentID)
+        guard features.datasets else { return [] }
         return try await BlockingWork.run {
             try self.read { db, _ in
                 try db.query("""

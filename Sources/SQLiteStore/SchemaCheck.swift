@@ -11,6 +11,10 @@ struct SchemaFeatures: Equatable {
     var datasets = true         // datasets, inputs, input_tags tables
     var inputStep = true        // inputs.step (model outputs)
     var workspace = true        // experiments.workspace (MLflow 3.x multi-tenancy)
+    var loggedModels = true     // logged_models and its tags, params, metrics (MLflow 3.0)
+    var registry = true         // registered_models, model_versions and their tags
+    var registryWorkspace = true  // registered_models.workspace and the other registry tables'
+    var aliases = true          // registered_model_aliases (MLflow 2.3)
     /// An index of `metrics` led by run_uuid, for one run's history. Without ANALYZE statistics
     /// SQLite prefers the (key, …) primary key, which scans that key's rows of every run.
     var metricHistoryIndex: String?
@@ -99,6 +103,11 @@ enum SchemaCheck {
         features.workspace = columns["experiments"]!.contains("workspace")
         features.datasets = ["datasets", "inputs", "input_tags"].allSatisfy(tables.contains)
         features.inputStep = columns["inputs"]?.contains("step") ?? false
+        features.loggedModels = ["logged_models", "logged_model_tags", "logged_model_params", "logged_model_metrics"].allSatisfy(tables.contains)
+        features.registry = ["registered_models", "model_versions", "registered_model_tags", "model_version_tags"].allSatisfy(tables.contains)
+        features.registryWorkspace = ["registered_models", "model_versions", "registered_model_tags", "model_version_tags"]
+            .allSatisfy { columns[$0]?.contains("workspace") ?? false }
+        features.aliases = tables.contains("registered_model_aliases")
         let indexes = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text($1) })
         features.metricHistoryIndex = ["index_metrics_run_uuid_key_step", "index_metrics_run_uuid"].first(where: indexes.contains)
         return (features, version)

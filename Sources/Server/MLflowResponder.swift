@@ -182,6 +182,11 @@ struct MLflowResponder: HTTPResponder {
             if let models, let answer = try await modelEndpoint(models, request, name: name, ajax: prefix.hasPrefix("/ajax-api/")) {
                 return answer
             }
+            // A store without model reads has no logged models; the Python client needs `{}`
+            // here (`RunsArtifactRepository.list_artifacts` searches them and fails on a 404).
+            if models == nil, name == "logged-models/search", request.method == .post {
+                return Responses.json(bytes: Responses.emptyObject)
+            }
             return try await trackingEndpoint(request, name: name, path: path, access: access)
         }
         return Responses.notFoundPage()

@@ -29,6 +29,20 @@ public struct RegisteredModel: Sendable, Equatable {
     }
 }
 
+extension LoggedModel {
+    /// Per metric key (sorted), the latest value (by timestamp) on each dataset the model was
+    /// evaluated on, datasets in name order (values without a dataset first): what a table shows.
+    public var latestMetricsByKey: [(key: String, values: [Double])] {
+        var latest: [String: [String: Metric]] = [:]
+        for m in metrics {
+            let dataset = m.datasetName.map { $0 + "@" + (m.datasetDigest ?? "") } ?? ""
+            if let current = latest[m.key]?[dataset], current.timestamp > m.timestamp { continue }
+            latest[m.key, default: [:]][dataset] = m
+        }
+        return latest.keys.sorted().map { key in (key, latest[key]!.sorted { $0.key < $1.key }.map(\.value.value)) }
+    }
+}
+
 /// An alias of a registered model and the version it points at.
 public struct ModelAlias: Sendable, Equatable, Hashable {
     public var alias: String
@@ -265,24 +279,35 @@ extension TrackingStore {
 /// `_validate_model_version`, `_validate_model_alias_name`), shared by both local stores.
 public enum RegistryValidation {
     public static func name(_ name: String) throws {
-        if name.trimmingCharacters(in: .whitespaces).isEmpty || name == "." || name == ".." {
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw MLflowError.invalidParameter(WriteValidation.missingValue("name"))
         }
         if name.contains("/") || name.contains(":") {
             throw MLflowError.invalidParameter("Invalid model name '\(name)'. Names cannot contain '/' or ':'.")
         }
+        if WriteValidation.pathNotUnique(name) {
+            throw MLflowError.invalidParameter(WriteValidation.invalidValue("name", name, WriteValidation.badPathMessage(name)))
+        }
     }
 
     /// `int(version)`: surrounding whitespace and a sign are fine, as in Python.
     public static func version(_ version: String) throws -> Int64 {
-        guard let number = Int64(version.trimmingCharacters(in: .whitespaces)) else {
+        guard let number = Int64(version.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw MLflowError.invalidParameter("Parameter 'version' must be an integer, got '\(version)'.")
         }
         return number
     }
 
+    /// `_validate_model_alias_name`: word characters and dashes, at most 255.
     public static func alias(_ alias: String) throws {
         if alias.isEmpty { throw MLflowError.invalidParameter("Registered model alias name cannot be empty.") }
+        let allowed = alias.unicodeScalars.allSatisfy { $0 == "-" || $0 == "_" || CharacterSet.alphanumerics.contains($0) }
+        guard allowed else {
+            throw MLflowError.invalidParameter("Invalid alias name: '\(alias)'. Names may only contain alphanumerics, underscores (_), and dashes (-).")
+        }
+        if alias.unicodeScalars.count > 255 {
+            throw MLflowError.invalidParameter(WriteValidation.exceedsMaximumLength("Registered model alias name", 255))
+        }
     }
 
     public static func versionNotFound(_ name: String, _ version: String) -> MLflowError {

@@ -47,7 +47,7 @@ struct ModelsCommand: AsyncParsableCommand {
     @Option(name: .customLong("order-by"),
             help: ArgumentHelp("FIELD[:asc|:desc][@DATASET], e.g. metrics.accuracy:desc@eval-v2 (repeatable).", valueName: "order"))
     var orderBy: [String] = []
-    @Option(name: .customLong("dataset"), help: ArgumentHelp("Only metrics on this dataset, NAME or NAME@DIGEST (repeatable).", valueName: "dataset"))
+    @Option(name: .customLong("dataset"), help: ArgumentHelp("Only models with metrics on this dataset, NAME or NAME@DIGEST (repeatable); --filter and --order-by then compare only those values.", valueName: "dataset"))
     var datasets: [String] = []
     @Option(help: "table, csv, json or md.") var format: RunsFormat = .table
 
@@ -62,7 +62,8 @@ struct ModelsCommand: AsyncParsableCommand {
             let header = ["model_id", "name", "status", "model_type", "source_run_id", "experiment_id", "created", "metrics", "params"]
             ModelListing.rows(format, header: header, rows: models.map { m in
                 [m.modelID, m.name, m.status.shortName, m.modelType ?? "", m.sourceRunID ?? "", m.experimentID,
-                 ModelListing.time(format, m.creationTimestamp), Self.metricSummary(m), String(m.params.count)]
+                 ModelListing.time(format, m.creationTimestamp), Self.metricSummary(m),
+                 m.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
             })
         }
     }
@@ -87,11 +88,9 @@ struct ModelsCommand: AsyncParsableCommand {
         return .init(fieldName: String(field), ascending: ascending, datasetName: dataset)
     }
 
-    /// The latest value of each metric key (on any dataset), `key=value` joined.
+    /// Each metric's latest value, one per dataset (`accuracy=0.88,0.71`), as the UI's list shows it.
     static func metricSummary(_ model: LoggedModel) -> String {
-        var latest: [String: Metric] = [:]
-        for m in model.metrics where latest[m.key].map({ m.timestamp >= $0.timestamp }) ?? true { latest[m.key] = m }
-        return latest.keys.sorted().map { "\($0)=\(formatNumber(latest[$0]!.value))" }.joined(separator: " ")
+        model.latestMetricsByKey.map { "\($0.key)=" + $0.values.map(formatNumber).joined(separator: ",") }.joined(separator: " ")
     }
 }
 
@@ -99,8 +98,8 @@ struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry", abstract: "List registered models, or a registered model's versions.",
         discussion: """
-            Without NAME: registered models (registered-models/search). With NAME: its versions
-            (model-versions/search), with aliases, stage, status and source run.
+            Without NAME: registered models (registered-models/search). With NAME: its versions (model-versions/search), with aliases, stage, status and source run.
+
             Examples:
               mltui registry --filter "name LIKE 'chat%'"
               mltui registry chat-assistant --filter "tags.validated = 'yes'" --format json
@@ -122,8 +121,8 @@ struct RegistryCommand: AsyncParsableCommand {
                 if format == .json { return Output.json(RESTResponse.registeredModels(found)) }
                 let header = ["name", "latest_versions", "aliases", "tags", "updated", "description"]
                 ModelListing.rows(format, header: header, rows: found.map { m in
-                    [m.name, m.latestVersions.sorted { $0.versionNumber < $1.versionNumber }
-                        .map { "v\($0.version)" + (($0.currentStage ?? "None") == "None" ? "" : " (\($0.currentStage!))") }.joined(separator: ", "),
+                    [m.name, m.latestVersions.sorted { $0.versionNumber > $1.versionNumber }
+                        .map { "v\($0.version)" + (($0.currentStage ?? "None") == "None" ? "" : " \($0.currentStage!)") }.joined(separator: ", "),
                      m.aliases.map { "@\($0.alias)=v\($0.version)" }.joined(separator: " "),
                      m.tags.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
                      ModelListing.time(format, m.lastUpdatedTimestamp), m.description ?? ""]
@@ -131,13 +130,14 @@ struct RegistryCommand: AsyncParsableCommand {
                 return
             }
             let model = try await models.registeredModel(name: name)
-            let byName = "name = " + SearchGrammar.literal(name)
-            let versionFilter = filter.isEmpty ? byName : byName + " AND " + filter
+            // A name holding both quote kinds cannot be named in a filter: its versions are picked from the answer.
+            let byName = SearchGrammar.literal(name).map { "name = " + $0 }
+            let versionFilter = [byName, filter.isEmpty ? nil : filter].compactMap { $0 }.joined(separator: " AND ")
             let versions = try await models.allModelVersions(RegistrySearch(filter: versionFilter,
                                                                              orderBy: orderBy.isEmpty ? ["version_number DESC"] : orderBy,
-                                                                             maxResults: 1000))
+                                                                             maxResults: 1000)).filter { $0.name == name }
             if format == .json { return Output.json(RESTResponse.modelVersions(versions)) }
-            let header = ["version", "aliases", "stage", "status", "source_run", "model_id", "created", "description"]
+            let header = ["version", "aliases", "stage", "status", "source_run_id", "model_id", "created", "description"]
             // A SQL store's search carries no aliases (as MLflow's); the model's own list has them.
             ModelListing.rows(format, header: header, rows: versions.map { v in
                 [v.version, model.aliases.filter { $0.version == v.version }.map { "@" + $0.alias }.joined(separator: " "), v.currentStage ?? "", v.status ?? "",
@@ -151,8 +151,8 @@ struct DatasetsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasets", abstract: "List the datasets runs used (as MLflow's experiments/search-datasets).",
         discussion: """
-            With --filter, only the datasets of runs the (runs/search) filter matches. With --run,
-            one run's dataset inputs with their schema and profile (JSON: the run's inputs).
+            With --filter, only the datasets of the runs a runs/search filter matches. With --run, one run's dataset inputs with their schema and profile (JSON: the run's inputs).
+
             Examples:
               mltui datasets --experiment llm-benchmark
               mltui datasets --experiment model-zoo --filter "metrics.accuracy > 0.8"

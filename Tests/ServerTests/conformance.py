@@ -399,6 +399,7 @@ class Battery:
                                query={"artifact_file_path": f["path"]}, paths=ajax)
 
         rm = "/registered-models"
+        mv_path = "/model-versions"
         names = [m["name"] for m in self.check("registered-models/search", "GET", rm + "/search").json().get("registered_models", [])]
         for q in [{"filter": "name LIKE '%class%'"}, {"filter": "name ILIKE '%AGENT%'"}, {"filter": "name = 'Support Agent ✨'"},
                   {"filter": "tags.task = 'agent'"}, {"filter": "tags.`task` = 'scoring'"}, {"filter": "tags.task LIKE 'a%'"},
@@ -418,6 +419,11 @@ class Battery:
             self.check("get-latest-versions GET", "GET", rm + "/get-latest-versions", query={"name": name}, unordered=latest)
             self.check("get-latest-versions POST", "POST", rm + "/get-latest-versions", body={"name": name}, unordered=latest)
         self.check("registered-models/get no name", "GET", rm + "/get")
+        for name in ["..foo", "100%", "a/b", " "]:
+            self.check(f"registered-models/get name {name!r}", "GET", rm + "/get", query={"name": name})
+        for alias in ["latest", "LATEST", "a.b", "x" * 256]:
+            self.check(f"registered-models/alias {alias[:10]!r}", "GET", rm + "/alias", query={"name": "review-classifier", "alias": alias})
+        self.check("model-versions/get version with a newline", "GET", mv_path + "/get", query={"name": "review-classifier", "version": "2\n"})
         first = names[0] if names else "x"
         for stages in [["Production", "Archived"], ["staging"], ["None"], ["Bogus"]]:
             self.check(f"get-latest-versions stages {stages}", "POST", rm + "/get-latest-versions",

@@ -3,6 +3,7 @@ import XCTest
 @testable import SQLiteStore
 import Artifacts
 import Tracking
+import TestSupport
 
 /// Run/experiment contents, bad databases, read-only behaviour and artifacts of SQLiteStore
 /// over a store written by the real mlflow client.
@@ -296,6 +297,46 @@ final class SQLiteStoreTests: XCTestCase {
     /// the row is left out, or the field read as absent, with one warning per column naming it
     /// and a run that has such a cell. MLflow's own client returns the raw value
     /// ('abc' as a metric value) and its server fails the whole request serializing it.
+    /// A store from before MLflow 3's logged models, before aliases (2.3) and before workspaces:
+    /// the model reads answer what it has instead of failing on a missing table or column.
+    func testModelReadsOfOlderSchemas() async throws {
+        let uri = try FixtureStores.shared().trackingURI(.sqlite)
+        let db = String(uri.dropFirst("sqlite:///".count))
+        let current = try SQLiteStore(path: db, warn: { _ in })
+        let zoo = try await current.getExperimentByName("model-zoo").experimentID
+        let names = try await current.allRegisteredModels(RegistrySearch(maxResults: 100)).map(\.name)
+        XCTAssertGreaterThanOrEqual(names.count, 3)
+        var strip = "PRAGMA foreign_keys = OFF; DROP TABLE logged_model_metrics; DROP TABLE logged_model_params; "
+            + "DROP TABLE logged_model_tags; DROP TABLE logged_models; DROP TABLE registered_model_aliases; "
+        for (table, columns) in [("registered_models", "name, creation_time, last_updated_time, description"),
+                                 ("registered_model_tags", "\"key\", value, name"),
+                                 ("model_versions", "name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status, status_message, run_link, storage_location"),
+                                 ("model_version_tags", "\"key\", value, name, version")] {
+            strip += "CREATE TABLE old_\(table) AS SELECT \(columns) FROM \(table); DROP TABLE \(table); ALTER TABLE old_\(table) RENAME TO \(table); "
+        }
+        let path = NSTemporaryDirectory() + "mltui-old-models-\(UUID().uuidString).db"
+        try FileManager.default.copyItem(atPath: db, toPath: path)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        try SQLiteFixture.run("/usr/bin/sqlite3", [path, strip], cwd: NSTemporaryDirectory())
+        let old = try SQLiteStore(path: path, warn: { _ in })
+        let page = try await old.searchLoggedModels(LoggedModelSearch(experimentIDs: [zoo]))
+        XCTAssertTrue(page.items.isEmpty)
+        do {
+            _ = try await old.searchLoggedModels(LoggedModelSearch(experimentIDs: [zoo], filter: "name >"))
+            XCTFail("filters are still checked")
+        } catch let error as MLflowError {
+            XCTAssertEqual(error.code, .invalidParameterValue)
+        }
+        let models = try await old.allRegisteredModels(RegistrySearch(maxResults: 100))
+        XCTAssertEqual(models.map(\.name), names)
+        XCTAssertTrue(models.allSatisfy { $0.aliases.isEmpty })
+        let versions = try await old.allModelVersions(RegistrySearch(filter: "name = 'review-classifier'", maxResults: 100))
+        XCTAssertEqual(versions.map(\.version).sorted(), ["1", "2", "3"])
+        let expected = try await current.modelVersionDownloadURI(name: "review-classifier", version: "3")
+        let answered = try await old.modelVersionDownloadURI(name: "review-classifier", version: "3")
+        XCTAssertEqual(answered, expected)
+    }
+
     func testCellsOfTheWrongTypeAreLeftOutWithOneWarningPerColumn() async throws {
         let s = try SQLiteFixture.store()
         let a = s.ids["a"]!, hist = s.ids["hist"]!

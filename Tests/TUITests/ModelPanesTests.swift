@@ -80,18 +80,71 @@ final class ModelPanesTests: XCTestCase {
         _ = reduce(&state, .modelPageLoaded(request: state.modelPageRequest, .success(.modelVersion(version, aliases: ["champion"], loggedModel: model, sourceRun: Fixtures.runs[1]))))
         text = render(state).text
         XCTAssertTrue(text.contains("Model version · review-classifier v3 · 1 back"), text)
+        XCTAssertEqual(state.press(.char("a")), [.artifacts(.list(owner: .loggedModel("m-1"), path: ""))], "a version's files are its model's")
+        state.press(.escape)
         let runLine = ModelPagePane.lines(state).firstIndex { $0.link == "bbb222" }!
         state.modelPage!.cursor.index = runLine
         XCTAssertEqual(state.press(.enter), [.loadDetails(request: state.detailsRequest, runID: "bbb222")])
         XCTAssertEqual(state.pane, .details)
         state.press(.escape)
         XCTAssertEqual(state.pane, .modelPage, "Esc on a run opened from a page comes back to the page")
+        XCTAssertEqual(state.modelPage?.subject, .modelVersion(name: "review-classifier", version: "3"))
         XCTAssertEqual(state.press(.escape), [.loadModelPage(request: state.modelPageRequest, .loggedModel("m-1"))])
         state.press(.escape)
         XCTAssertEqual(state.pane, .models)
         state.press(.escape)
         XCTAssertEqual(state.pane, .runs)
         XCTAssertNil(state.modelList)
+    }
+
+    /// A page → its source run → a model linked from that run → Esc, Esc, Esc, Esc: every page
+    /// comes back in turn, then the list, then the runs (the dead end two reviews found).
+    func testEscWalksBackThroughPagesAndRunsInTheOrderTheyWereOpened() {
+        var state = openedList()
+        state.press(.enter)
+        _ = reduce(&state, .modelPageLoaded(request: state.modelPageRequest, .success(.loggedModel(model, sourceRun: Fixtures.runs[1], versions: []))))
+        state.modelPage!.cursor.index = ModelPagePane.lines(state).firstIndex { $0.link == "bbb222" }!
+        state.press(.enter)
+        var run = Fixtures.runs[1]
+        run.outputs.modelOutputs = [ModelIO(modelID: "m-2")]
+        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest, .success(RunWithChildren(run: run, children: [], models: [pending]))))
+        state.press(.char("5"))
+        XCTAssertEqual(state.press(.enter), [.loadModelPage(request: state.modelPageRequest, .loggedModel("m-2"))])
+        XCTAssertEqual(state.detailsStack, [.model(.loggedModel("m-1")), .run("bbb222")])
+        XCTAssertTrue(render(state).text.contains("Logged model · m-2 · 2 back"), render(state).text)
+        XCTAssertEqual(state.press(.escape), [.loadDetails(request: state.detailsRequest, runID: "bbb222")])
+        XCTAssertEqual(state.pane, .details)
+        XCTAssertEqual(state.press(.escape), [.loadModelPage(request: state.modelPageRequest, .loggedModel("m-1"))])
+        XCTAssertEqual(state.pane, .modelPage)
+        state.press(.escape)
+        XCTAssertEqual(state.pane, .models)
+        XCTAssertNil(state.modelPage)
+        state.press(.escape)
+        XCTAssertEqual(state.pane, .runs)
+    }
+
+    /// `m` over a run's details, a page and a run from it, then Esc to the list and Esc again:
+    /// the first run's details are back, with their own back stack.
+    func testTheListRestoresTheDetailsItWasOpenedOver() {
+        var state = Fixtures.loadedState(width: 100, height: 30)
+        state.pane = .runs
+        state.press(.enter)
+        let first = state.details!.runID
+        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest, .success(RunWithChildren(run: Fixtures.runs[0], children: []))))
+        state.press(.char("m"))
+        _ = reduce(&state, .modelListLoaded(request: state.modelListRequest, .success(.logged([model], runNames: [:]))))
+        state.press(.enter)
+        _ = reduce(&state, .modelPageLoaded(request: state.modelPageRequest, .success(.loggedModel(model, sourceRun: nil, versions: []))))
+        state.modelPage!.cursor.index = ModelPagePane.lines(state).firstIndex { $0.link == "bbb222" }!
+        state.press(.enter)
+        XCTAssertEqual(state.details?.runID, "bbb222")
+        state.press(.escape, .escape)
+        XCTAssertEqual(state.pane, .models)
+        state.press(.escape)
+        XCTAssertEqual(state.pane, .details)
+        XCTAssertEqual(state.details?.runID, first)
+        state.press(.escape)
+        XCTAssertEqual(state.pane, .runs)
     }
 
     func testRunDetailsLinkTheRunsModelsVersionsAndShowADatasetsSchema() {
@@ -112,7 +165,8 @@ final class ModelPanesTests: XCTestCase {
         XCTAssertEqual(state.press(.enter), [.loadModelPage(request: state.modelPageRequest, .loggedModel("m-1"))])
         state.press(.escape)
         XCTAssertEqual(state.pane, .details)
-        XCTAssertEqual(state.details?.runID, run.info.runID, "the run's details are back as they were")
+        XCTAssertEqual(state.details?.runID, run.info.runID, "the run's details come back (read again, as every page Esc returns to)")
+        _ = reduce(&state, .detailsLoaded(request: state.detailsRequest, .success(RunWithChildren(run: run, children: [], models: [model], versions: [version]))))
         state.press(.char("6"))
         state.press(.enter)
         let viewer = render(state).text

@@ -226,7 +226,7 @@ final class ReducerTests: XCTestCase {
         state.details!.cursor.index = childLine
         effects = state.press(.enter)
         XCTAssertEqual(effects, [.loadDetails(request: state.detailsRequest, runID: "ccc333")])
-        XCTAssertEqual(state.detailsStack, ["bbb222", "aaa111"])
+        XCTAssertEqual(state.detailsStack, [.run("bbb222"), .run("aaa111")])
         state.press(.escape)
         XCTAssertEqual(state.details?.runID, "aaa111")
         state.press(.escape, .escape)

@@ -90,7 +90,7 @@ struct AppState: Equatable, Sendable {
 
     /// Focus: the pane shown, and the run ids Esc walks back through in details.
     var pane: Pane = .experiments
-    var detailsStack: [String] = []
+    var detailsStack: [Screen] = []
     /// Where Esc leaves the details for: the runs, or the plot a run was opened from.
     var detailsReturn: Pane = .runs
     var connection: Connection = .connecting

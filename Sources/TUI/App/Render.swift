@@ -74,7 +74,8 @@ private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect:
         buffer.write(text, x: rect.x + rect.width, y: rect.y, style: theme[.marked])
     }
     if state.pane == .modelPage {
-        buffer.write("Enter follows a link (↑ source run, ↳ version, model)  Esc back", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
+        guard state.browser == nil else { return }
+        buffer.write("Enter follows a link (↑ up to a run, model or registered model, ↳ down to a version or model)  Esc back", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
         return
     }
     if state.pane == .models, let list = state.modelList {

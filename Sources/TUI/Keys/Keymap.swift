@@ -2,7 +2,8 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models, modelPage
+    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models
+    case modelPage = "model pages"
 }
 
 /// What a key does; the slice whose context has focus performs it.

@@ -106,12 +106,18 @@ struct EffectRunner: Sendable {
                     // MLflow 3: the models the run logged (at most 50 read), and the registry's versions of it.
                     var models: [LoggedModel] = []
                     var versions: [ModelVersion] = []
-                    if let modelStore = try? store.models {
-                        for output in run.outputs.modelOutputs.prefix(50) {
-                            if let model = try? await modelStore.loggedModel(id: output.modelID, allowDeleted: true) { models.append(model) }
+                    if let modelStore = try? store.models, let byRun = SearchGrammar.literal(runID) {
+                        // One search for the models the run logged in its experiment; an output
+                        // logged elsewhere is read on its own (at most 20 of them).
+                        let outputs = Set(run.outputs.modelOutputs.map(\.modelID))
+                        if !outputs.isEmpty {
+                            let search = LoggedModelSearch(experimentIDs: [run.info.experimentID], filter: "source_run_id = " + byRun)
+                            models = ((try? await modelStore.allLoggedModels(search)) ?? []).filter { outputs.contains($0.modelID) }
+                            for id in outputs.subtracting(models.map(\.modelID)).sorted().prefix(20) {
+                                if let model = try? await modelStore.loggedModel(id: id, allowDeleted: true) { models.append(model) }
+                            }
                         }
-                        let filter = "run_id = " + SearchGrammar.literal(runID)
-                        versions = (try? await modelStore.allModelVersions(RegistrySearch(filter: filter, maxResults: 1000))) ?? []
+                        versions = (try? await modelStore.allModelVersions(RegistrySearch(filter: "run_id = " + byRun, maxResults: 1000))) ?? []
                     }
                     return RunWithChildren(run: run, children: children, metricRanges: ranges, parent: parent,
                                            models: models, versions: versions)
@@ -204,13 +210,15 @@ extension EffectRunner {
         case .loggedModel(let id):
             let model = try await models.loggedModel(id: id, allowDeleted: true)
             let run = try? await model.sourceRunID.asyncMap { try await store.getRun(id: $0) }
-            let source = "source_path = " + SearchGrammar.literal("models:/" + id)
-            let versions = (try? await models.allModelVersions(RegistrySearch(filter: source, maxResults: 1000))) ?? []
+            let source = SearchGrammar.literal("models:/" + id).map { "source_path = " + $0 } ?? ""
+            let versions = ((try? await models.allModelVersions(RegistrySearch(filter: source, maxResults: 1000))) ?? [])
+                .filter { $0.source == "models:/" + id }
             return .loggedModel(model, sourceRun: run ?? nil, versions: versions)
         case .registeredModel(let name):
             let model = try await models.registeredModel(name: name)
-            let versions = try await models.allModelVersions(RegistrySearch(filter: "name = " + SearchGrammar.literal(name),
-                                                                            orderBy: ["version_number DESC"], maxResults: 1000))
+            let byName = SearchGrammar.literal(name).map { "name = " + $0 } ?? ""
+            let versions = try await models.allModelVersions(RegistrySearch(filter: byName, orderBy: ["version_number DESC"], maxResults: 1000))
+                .filter { $0.name == name }
             return .registeredModel(model, versions: versions)
         case .modelVersion(let name, let number):
             let version = try await models.modelVersion(name: name, version: number)

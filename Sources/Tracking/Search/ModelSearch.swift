@@ -398,8 +398,9 @@ public enum RegistrySearching {
         return (c.comparator == .equal && value.lowercased() == "true") || (c.comparator == .notEqual && value.lowercased() == "false")
     }
 
+    /// Both stores compare the tag's value with exactly "true".
     static func isPrompt(_ tags: [Tag]) -> Bool {
-        tags.contains { $0.key == promptTag && $0.value.lowercased() == "true" }
+        tags.contains { $0.key == promptTag && $0.value == "true" }
     }
 
     /// `get_latest_versions`: per requested stage (every stage when none), the highest version,
@@ -419,5 +420,16 @@ public enum RegistrySearching {
             best[stage] = v
         }
         return ModelStage.all.compactMap { best[$0] }
+    }
+
+    /// The SQL store's order of latest versions (`SqlRegisteredModel.to_mlflow_entity` fills a
+    /// dict while it walks the versions in order): stages by their lowest version.
+    public static func inFirstSeenOrder(_ latest: [ModelVersion], of versions: [ModelVersion]) -> [ModelVersion] {
+        var first: [String: Int64] = [:]
+        for v in versions where v.currentStage != ModelStage.deletedInternal {
+            let stage = v.currentStage ?? "None"
+            first[stage] = min(first[stage] ?? .max, v.versionNumber)
+        }
+        return latest.sorted { (first[$0.currentStage ?? "None"] ?? .max) < (first[$1.currentStage ?? "None"] ?? .max) }
     }
 }

@@ -32,9 +32,11 @@ public enum SearchGrammar {
     }
 
     /// A string value for a filter: MLflow takes the text between the quotes as is (no escapes),
-    /// so a value holding a single quote goes in double quotes.
-    public static func literal(_ text: String) -> String {
-        text.contains("'") ? "\"" + text + "\"" : "'" + text + "'"
+    /// so a value holding a single quote goes in double quotes; nil when it holds both kinds,
+    /// which no filter can name (callers then filter the answer themselves).
+    public static func literal(_ text: String) -> String? {
+        if !text.contains("'") { return "'" + text + "'" }
+        return text.contains("\"") ? nil : "\"" + text + "\""
     }
 
     /// `logged-models/search` filter: metrics, params, tags and the model's attributes.

@@ -102,25 +102,13 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
         lines.append(.section("System tags (\(systemTags.count))", .systemTags))
         for t in systemTags { lines.append(.field(t.key, t.value, .dim)) }
     }
-    if !run.inputs.datasetInputs.isEmpty {
-        lines.append(.section("Datasets (\(run.inputs.datasetInputs.count))", .datasets))
-        for input in run.inputs.datasetInputs {
-            let d = input.dataset
-            let context = input.context.map { " [\($0)]" } ?? ""
-            let rows = DatasetProfile.fields(d.profile).first { $0.0 == "num_rows" }.map { "\($0.1) rows  " } ?? ""
-            var line = DetailLine.field(d.name + context, "\(rows)digest \(d.digest)  \(d.sourceType): \(d.source)")
-            // Enter shows the dataset whole: its schema and profile.
-            line.full = datasetText(input)
-            lines.append(line)
-        }
-    }
     if !run.inputs.modelInputs.isEmpty || !run.outputs.modelOutputs.isEmpty {
         lines.append(.section("Logged models (\(run.outputs.modelOutputs.count))", .models))
         for output in run.outputs.modelOutputs {
             let model = details.models.first { $0.modelID == output.modelID }
             let label = model.map { "↳ \(modelStatusGlyph($0.status)) \($0.name)" } ?? "↳ output"
-            let type = model?.modelType.map { "\($0)  " } ?? ""
-            lines.append(.field(label, type + output.modelID + (output.step.map { "  step \($0)" } ?? ""), .link,
+            let type = model?.modelType.map { "  \($0)" } ?? ""
+            lines.append(.field(label, output.modelID + type + (output.step.map { "  step \($0)" } ?? ""), .link,
                                 target: .loggedModel(output.modelID)))
         }
         for input in run.inputs.modelInputs {
@@ -131,6 +119,18 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
         lines.append(.section("Registered versions (\(details.versions.count))", .models))
         for v in details.versions.sorted(by: { ($0.name, $1.versionNumber) < ($1.name, $0.versionNumber) }) {
             lines.append(ModelPagePane.versionLink(v, aliases: v.aliases, named: true))
+        }
+    }
+    if !run.inputs.datasetInputs.isEmpty {
+        lines.append(.section("Datasets (\(run.inputs.datasetInputs.count))", .datasets))
+        for input in run.inputs.datasetInputs {
+            let d = input.dataset
+            let context = input.context.map { " [\($0)]" } ?? ""
+            let rows = DatasetProfile.fields(d.profile).first { $0.0 == "num_rows" }.map { "\($0.1) rows  " } ?? ""
+            var line = DetailLine.field(d.name + context, "\(rows)digest \(d.digest)  \(d.sourceType): \(d.source)")
+            // Enter shows the dataset whole: its schema and profile.
+            line.full = datasetText(input)
+            lines.append(line)
         }
     }
     return lines

@@ -21,7 +21,7 @@ struct RunDetails: Equatable, Sendable {
 enum DetailsPane: Slice {
     static let bindings = keyRows(.details) { t in
         t.bind([.escape, .backspace, .char("h"), .left], .back, "back", footer: "back")
-        t.bind([.enter], .open, "follow link (parent/child), else show the value in full", footer: "open")
+        t.bind([.enter], .open, "follow a link (parent or child run, logged model, version), else show the value in full (a dataset: its schema and profile)", footer: "open")
         t.bind([.char("v"), .char("o")], .showValue, "show the value in full (wrapped, scrollable, y copies)")
         t.bind([.char("]"), .char("}"), .tab], .nextSection, "next section", footer: "sections")
         t.bind([.char("["), .char("{"), .backTab], .previousSection, "previous section")
@@ -83,27 +83,20 @@ enum DetailsPane: Slice {
                            experimentName: experiment)
     }
 
-    /// Shows a run; `push` keeps the one shown now for Esc to come back to.
+    /// Shows a run; `push` keeps the page shown now for Esc to come back to (Screens.swift).
     static func open(_ state: inout AppState, _ runID: String, push: Bool) -> [Effect] {
-        if push, let current = state.details?.runID { state.detailsStack.append(current) }
+        if push { Screens.push(&state) }
+        return show(&state, runID)
+    }
+
+    static func show(_ state: inout AppState, _ runID: String) -> [Effect] {
         state.details = RunDetails(runID: runID)
         state.detailsRequest = state.nextRequest()
         state.pane = .details
         return [.loadDetails(request: state.detailsRequest, runID: runID)]
     }
 
-    private static func back(_ state: inout AppState) -> [Effect] {
-        if let previous = state.detailsStack.popLast() {
-            state.details = RunDetails(runID: previous)
-            state.detailsRequest = state.nextRequest()
-            return [.loadDetails(request: state.detailsRequest, runID: previous)]
-        }
-        state.details = nil
-        state.pane = state.detailsReturn
-        state.detailsReturn = .runs
-        clampAll(&state)
-        return []
-    }
+    private static func back(_ state: inout AppState) -> [Effect] { Screens.back(&state) }
 
     static func loaded(_ state: inout AppState, _ result: Result<RunWithChildren, MLflowError>) -> [Effect] {
         guard state.details != nil else { return [] }

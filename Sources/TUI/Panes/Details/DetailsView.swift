@@ -6,7 +6,7 @@ extension DetailsPane {
         let theme = state.theme
         guard let details = state.details else { return }
         let name = details.run?.info.runName ?? details.runID
-        let trail = state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
+        let trail = backTrail(state)
         paneTitle(&buffer, state, "Run details · \(name)\(trail)", rect, focused: true)
         if let error = details.error {
             writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
@@ -19,6 +19,11 @@ extension DetailsPane {
         }
         renderDetailLines(&buffer, state, DetailsPane.lines(state, width: rect.width), cursor: details.cursor, rect)
     }
+}
+
+/// " · 2 back" in a page's title: how many pages Esc walks back through.
+func backTrail(_ state: AppState) -> String {
+    state.detailsStack.isEmpty ? "" : " · \(state.detailsStack.count) back"
 }
 
 /// Sections, fields and links under a pane's title, the cursor's line highlighted: the run

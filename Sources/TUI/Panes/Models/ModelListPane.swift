@@ -31,8 +31,9 @@ struct ModelList: Equatable, Sendable {
     var loading = true
     var error: String?
     var cursor = ListCursor()
-    /// The pane Esc returns to.
+    /// The pane Esc returns to, and the pages under the list it puts back.
     var returnTo: Pane
+    var saved: Screens.Saved
 
     var count: Int {
         switch content {
@@ -62,6 +63,7 @@ enum ModelListPane: Slice {
             guard let subject = subject(list) else { return [] }
             return ModelPagePane.open(&state, subject)
         case .back:
+            list.saved.restore(&state)
             state.pane = list.returnTo
             state.modelList = nil
             clampAll(&state)
@@ -70,7 +72,10 @@ enum ModelListPane: Slice {
             var next = list
             switch list.kind {
             case .registry:
-                guard let experiment = state.table.experimentID ?? state.experiments.selectedID else { return [] }
+                guard let experiment = state.table.experimentID ?? state.experiments.selectedID else {
+                    showMessage(&state, "open an experiment to see its logged models")
+                    return []
+                }
                 next.kind = .logged(experimentID: experiment)
             case .logged: next.kind = .registry
             }
@@ -85,6 +90,7 @@ enum ModelListPane: Slice {
             return []
         case .clearFilter:
             state.modelList!.filter = ""
+            state.modelList!.cursor = ListCursor()
             return [load(&state)]
         case .yankRunID:
             guard let subject = subject(list) else { return [] }
@@ -126,8 +132,11 @@ enum ModelListPane: Slice {
 
     /// Shows a list over the pane shown now (`m`, `:models`, `:registry`).
     static func open(_ state: inout AppState, _ kind: ModelListKind, filter: String = "") -> [Effect] {
-        let returnTo = state.pane == .models ? (state.modelList?.returnTo ?? .runs) : state.pane
-        state.modelList = ModelList(kind: kind, filter: filter, returnTo: returnTo == .modelPage ? .runs : returnTo)
+        if state.pane == .models, let list = state.modelList {
+            state.modelList = ModelList(kind: kind, filter: filter, returnTo: list.returnTo, saved: list.saved)
+        } else {
+            state.modelList = ModelList(kind: kind, filter: filter, returnTo: state.pane, saved: Screens.Saved(state))
+        }
         state.pane = .models
         return [load(&state)]
     }
@@ -264,10 +273,8 @@ enum ModelListPane: Slice {
         }
     }
 
-    /// Each metric key's latest value (any dataset), `key=value` joined.
+    /// Each metric's latest value, one per dataset (`accuracy=0.88,0.71`: two datasets).
     static func latestMetrics(_ model: LoggedModel) -> String {
-        var latest: [String: Metric] = [:]
-        for m in model.metrics where latest[m.key].map({ m.timestamp >= $0.timestamp }) ?? true { latest[m.key] = m }
-        return latest.keys.sorted().map { "\($0)=\(formatNumber(latest[$0]!.value))" }.joined(separator: " ")
+        model.latestMetricsByKey.map { "\($0.key)=" + $0.values.map(formatNumber).joined(separator: ",") }.joined(separator: " ")
     }
 }

@@ -27,19 +27,13 @@ enum ModelPageContent: Equatable, Sendable {
     case modelVersion(ModelVersion, aliases: [String], loggedModel: LoggedModel?, sourceRun: Run?)
 }
 
-/// The model page's state. Pages stack as links are followed; Esc walks back, then returns to
-/// the pane the first page was opened from (restoring the run details it covered).
+/// The model page's state. Pages and run details share one back stack (Screens.swift).
 struct ModelPage: Equatable, Sendable {
     var subject: ModelSubject
     var content: ModelPageContent?
     var loading = true
     var error: String?
     var cursor = ListCursor()
-    var stack: [ModelSubject] = []
-    var returnTo: Pane
-    var savedDetails: RunDetails?
-    var savedDetailsStack: [String] = []
-    var savedDetailsReturn: Pane = .runs
 }
 
 /// A logged model's page, a registered model's and a version's: sections of lines as the run
@@ -51,7 +45,7 @@ enum ModelPagePane: Slice {
         t.bind([.char("v"), .char("o")], .showValue, "show the value in full (wrapped, scrollable, y copies)")
         t.bind([.char("]"), .char("}"), .tab], .nextSection, "next section", footer: "sections")
         t.bind([.char("["), .char("{"), .backTab], .previousSection, "previous section")
-        t.bind([.char("a")], .openArtifacts, "browse the logged model's artifacts", footer: "artifacts")
+        t.bind([.char("a")], .openArtifacts, "browse the files of the logged model (of a version: the model it was made from)", footer: "artifacts")
         t.bind([.char("y")], .yankRunID, "copy the model id (a registered model's name)", footer: "copy id")
         t.bind([.char("Y")], .yankArtifactURI, "copy the artifact URI (a version's source)")
     }
@@ -78,11 +72,14 @@ enum ModelPagePane: Slice {
             clampAll(&state)
             return []
         case .openArtifacts:
-            guard case .loggedModel(let model, _, _)? = page.content else {
-                showMessage(&state, "artifacts belong to logged models: open one (a version links to its model)")
+            // A version's files are its logged model's.
+            switch page.content {
+            case .loggedModel(let model, _, _)?, .modelVersion(_, _, let model?, _)?:
+                return RunActions.openArtifacts(&state, of: .loggedModel(model.modelID), uri: model.artifactLocation)
+            default:
+                showMessage(&state, "a registered model has no files: open one of its versions")
                 return []
             }
-            return RunActions.openArtifacts(&state, of: .loggedModel(model.modelID), uri: model.artifactLocation)
         case .yankRunID, .yankArtifactURI:
             guard let text = yankText(page, command) else { return [] }
             state.yanked.append(text)
@@ -114,56 +111,25 @@ enum ModelPagePane: Slice {
 
     // MARK: navigation
 
-    /// Opens a page: over the current page (Esc comes back to it), or over the pane shown.
+    /// Opens a page over the one shown (Esc comes back to it), or over the pane shown.
     static func open(_ state: inout AppState, _ subject: ModelSubject) -> [Effect] {
-        if state.pane == .modelPage, var page = state.modelPage {
-            page.stack.append(page.subject)
-            page.subject = subject
-            page.content = nil
-            page.loading = true
-            page.error = nil
-            page.cursor = ListCursor()
-            state.modelPage = page
-        } else {
-            state.modelPage = ModelPage(subject: subject, returnTo: state.pane, savedDetails: state.details,
-                                        savedDetailsStack: state.detailsStack, savedDetailsReturn: state.detailsReturn)
-        }
-        state.pane = .modelPage
-        return [load(&state)]
+        Screens.push(&state)
+        return show(&state, subject)
     }
 
-    static func load(_ state: inout AppState) -> Effect {
+    static func show(_ state: inout AppState, _ subject: ModelSubject) -> [Effect] {
+        state.modelPage = ModelPage(subject: subject)
+        state.pane = .modelPage
         state.modelPageRequest = state.nextRequest()
-        return .loadModelPage(request: state.modelPageRequest, state.modelPage!.subject)
+        return [.loadModelPage(request: state.modelPageRequest, subject)]
     }
 
     /// A run link: its details open over the page, and Esc there comes back here.
     private static func openRun(_ state: inout AppState, _ runID: String) -> [Effect] {
-        state.detailsStack = []
-        state.detailsReturn = .modelPage
-        return DetailsPane.open(&state, runID, push: false)
+        DetailsPane.open(&state, runID, push: true)
     }
 
-    private static func back(_ state: inout AppState) -> [Effect] {
-        guard var page = state.modelPage else { return [] }
-        if let previous = page.stack.popLast() {
-            page.subject = previous
-            page.content = nil
-            page.loading = true
-            page.cursor = ListCursor()
-            state.modelPage = page
-            return [load(&state)]
-        }
-        state.pane = page.returnTo
-        if page.returnTo == .details {
-            state.details = page.savedDetails
-            state.detailsStack = page.savedDetailsStack
-            state.detailsReturn = page.savedDetailsReturn
-        }
-        state.modelPage = nil
-        clampAll(&state)
-        return []
-    }
+    private static func back(_ state: inout AppState) -> [Effect] { Screens.back(&state) }
 
     static func loaded(_ state: inout AppState, _ result: Result<ModelPageContent, MLflowError>) -> [Effect] {
         guard state.modelPage != nil else { return [] }
@@ -271,7 +237,8 @@ enum ModelPagePane: Slice {
         lines.append(.field("version", version.version))
         if !aliases.isEmpty { lines.append(.field("aliases", aliases.sorted().map { "@" + $0 }.joined(separator: " "))) }
         lines.append(.field("stage", version.currentStage ?? "None"))
-        lines.append(.field("status", version.status ?? "-"))
+        lines.append(.field("status", version.status.map { ($0 == "READY" ? "✓ " : $0 == "FAILED_REGISTRATION" ? "✗ " : "… ") + $0 } ?? "-",
+                            version.status == "READY" ? .status_finished : version.status == "FAILED_REGISTRATION" ? .status_failed : .status_running))
         if let message = version.statusMessage, !message.isEmpty { lines.append(.field("status message", message)) }
         if let runID = version.runID, !runID.isEmpty {
             lines.append(.field("↑ source run", run.map { "\($0.info.runName)  \(runID)" } ?? runID, .link, link: runID))
@@ -297,7 +264,7 @@ enum ModelPagePane: Slice {
         if !aliases.isEmpty { parts.append(aliases.sorted().map { "@" + $0 }.joined(separator: " ")) }
         if let stage = version.currentStage, stage != "None" { parts.append(stage) }
         if let status = version.status, status != "READY" { parts.append(status) }
-        return .field(named ? version.name : "↳ v\(version.version)", parts.joined(separator: "  "), .link,
+        return .field(named ? "↳ " + version.name : "↳ v\(version.version)", parts.joined(separator: "  "), .link,
                       target: .modelVersion(name: version.name, version: version.version))
     }
 
@@ -305,8 +272,7 @@ enum ModelPagePane: Slice {
 
     static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         guard let page = state.modelPage else { return }
-        let trail = page.stack.isEmpty ? "" : " · \(page.stack.count) back"
-        paneTitle(&buffer, state, page.subject.title + trail, rect, focused: true)
+        paneTitle(&buffer, state, page.subject.title + backTrail(state), rect, focused: true)
         if let error = page.error {
             writeWrapped(&buffer, "error: \(error)", Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 1),
                          style: state.theme[.error])

@@ -51,6 +51,7 @@ enum RunsPane: Slice {
             }
             guard let run = state.selectedRun else { return [] }
             state.detailsStack = []
+            state.detailsReturn = .runs
             return DetailsPane.open(&state, run.info.runID, push: false)
         case .focusNext: state.pane = .experiments; return []
         case .toggleDeleted:
