@@ -30,6 +30,11 @@ extension StoreConformanceTests {
                                 orders: [("metrics.accuracy@reviews-eval", ["field_name": "metrics.accuracy", "ascending": true, "dataset_name": "reviews-eval"])]))
         cases.append(ModelsCase(label: "order name", orders: [("name", ["field_name": "name"])]))
         cases.append(ModelsCase(label: "dataset with digest", datasets: [("reviews-eval@\(digest)", ["dataset_name": "reviews-eval", "dataset_digest": digest])]))
+        // Invalid filters and orders: the same error code as MLflow's (messages are mltui's own).
+        for f in ["name = 'a' OR name = 'b'", "metrics.accuracy >> 1", "params.hidden > '100'", "foo.bar = 'x'", "name = "] {
+            cases.append(ModelsCase(label: "invalid filter \(f)", filter: f))
+        }
+        cases.append(ModelsCase(label: "invalid order", orders: [("params.hidden", ["field_name": "params.hidden"])]))
         cases.append(ModelsCase(label: "dataset with digest and a metric filter", filter: "metrics.accuracy > 0.5",
                                 datasets: [("reviews-eval@\(digest)", ["dataset_name": "reviews-eval", "dataset_digest": digest])]))
         XCTAssertGreaterThan(try loggedModelCount(h, zoo: zoo), 5, "the fixture has logged models")
@@ -51,7 +56,8 @@ extension StoreConformanceTests {
         let h = try harness()
         var failures = 0
         for (filter, order) in [(nil, nil), ("name LIKE '%class%'", nil), ("tags.task = 'agent'", nil), (nil, "name DESC"),
-                                ("name IN ('empty-model', 'length-scorer')", nil)] as [(String?, String?)] {
+                                ("name IN ('empty-model', 'length-scorer')", nil), ("name > 'a'", nil), ("foo = 'x'", nil),
+                                ("name = 'a' OR name = 'b'", nil), (nil, "foo")] as [(String?, String?)] {
             var args = ["registry", "--tracking-uri", h.trackingURI]
             var query: [(String, String)] = [("max_results", "2")]
             if let filter { args += ["--filter", filter]; query.append(("filter", filter)) }
@@ -69,7 +75,7 @@ extension StoreConformanceTests {
         let names = (found["registered_models"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         XCTAssertGreaterThanOrEqual(names.count, 3, "the fixture has registered models")
         for name in names {
-            for filter in [nil, "version_number > 1", "tags.validated = 'true'"] as [String?] {
+            for filter in [nil, "version_number > 1", "tags.validated = 'true'", "current_stage = 'Production'"] as [String?] {
                 var args = ["registry", name, "--tracking-uri", h.trackingURI]
                 let quoted = "name = '\(name)'"
                 var query = [("filter", filter.map { quoted + " AND " + $0 } ?? quoted), ("order_by", "version_number DESC"), ("max_results", "2")]
