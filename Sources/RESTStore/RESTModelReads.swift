@@ -8,10 +8,7 @@ extension RESTStore: ModelStore {
     public func searchLoggedModels(_ request: LoggedModelSearch) async throws -> Page<LoggedModel> {
         var body = JSONWriter(pretty: false)
         body.beginObject()
-        body.key("experiment_ids")
-        body.beginArray()
-        request.experimentIDs.forEach { body.value($0) }
-        body.endArray()
+        body.list("experiment_ids", request.experimentIDs) { $0.value($1) }
         if !request.filter.isEmpty { body.field("filter", request.filter) }
         body.list("datasets", request.datasets) { w, d in
             w.beginObject(); w.field("dataset_name", d.name); w.field("dataset_digest", d.digest); w.endObject()
@@ -102,10 +99,7 @@ extension RESTStore: ModelStore {
         for start in stride(from: 0, to: experimentIDs.count, by: 20) {
             var body = JSONWriter(pretty: false)
             body.beginObject()
-            body.key("experiment_ids")
-            body.beginArray()
-            experimentIDs[start..<min(start + 20, experimentIDs.count)].forEach { body.value($0) }
-            body.endArray()
+            body.list("experiment_ids", Array(experimentIDs[start..<min(start + 20, experimentIDs.count)])) { $0.value($1) }
             body.endObject()
             let json = try await call(.post, endpoint, body: body.bytes)
             summaries += try items(json, "dataset_summaries", endpoint, DatasetSummary.init(json:))

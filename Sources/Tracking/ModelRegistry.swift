@@ -230,36 +230,15 @@ public protocol ModelStore: Sendable {
 
 extension ModelStore {
     public func allLoggedModels(_ request: LoggedModelSearch) async throws -> [LoggedModel] {
-        var request = request
-        var models: [LoggedModel] = []
-        while true {
-            let page = try await searchLoggedModels(request)
-            models += page.items
-            guard let token = page.nextPageToken else { return models }
-            request.pageToken = token
-        }
+        try await allPages(request, token: \.pageToken, searchLoggedModels)
     }
 
     public func allRegisteredModels(_ request: RegistrySearch) async throws -> [RegisteredModel] {
-        var request = request
-        var models: [RegisteredModel] = []
-        while true {
-            let page = try await searchRegisteredModels(request)
-            models += page.items
-            guard let token = page.nextPageToken else { return models }
-            request.pageToken = token
-        }
+        try await allPages(request, token: \.pageToken, searchRegisteredModels)
     }
 
     public func allModelVersions(_ request: RegistrySearch) async throws -> [ModelVersion] {
-        var request = request
-        var versions: [ModelVersion] = []
-        while true {
-            let page = try await searchModelVersions(request)
-            versions += page.items
-            guard let token = page.nextPageToken else { return versions }
-            request.pageToken = token
-        }
+        try await allPages(request, token: \.pageToken, searchModelVersions)
     }
 }
 

@@ -88,6 +88,19 @@ extension ArtifactContent {
     }
 }
 
+/// Every item of a search, its pages followed by their tokens.
+public func allPages<Request, Item>(_ first: Request, token: WritableKeyPath<Request, String?>,
+                                    _ search: (Request) async throws -> Page<Item>) async throws -> [Item] {
+    var request = first
+    var items: [Item] = []
+    while true {
+        let page = try await search(request)
+        items += page.items
+        guard let next = page.nextPageToken else { return items }
+        request[keyPath: token] = next
+    }
+}
+
 /// The one read interface every pane, command and the server go through. Implemented by the
 /// file store, the SQLite store and the REST client. Every method throws `MLflowError`.
 public protocol TrackingStore: Sendable {
@@ -127,25 +140,11 @@ extension TrackingStore {
 
     /// Follows page tokens to the end: for scripting output, never for the UI's first screen.
     public func allRuns(_ request: RunSearch) async throws -> [Run] {
-        var request = request
-        var runs: [Run] = []
-        while true {
-            let page = try await searchRuns(request)
-            runs += page.items
-            guard let token = page.nextPageToken else { return runs }
-            request.pageToken = token
-        }
+        try await allPages(request, token: \.pageToken, searchRuns)
     }
 
     public func allExperiments(_ request: ExperimentSearch) async throws -> [Experiment] {
-        var request = request
-        var experiments: [Experiment] = []
-        while true {
-            let page = try await searchExperiments(request)
-            experiments += page.items
-            guard let token = page.nextPageToken else { return experiments }
-            request.pageToken = token
-        }
+        try await allPages(request, token: \.pageToken, searchExperiments)
     }
 
     public func fullMetricHistory(runID: String, key: String, pageSize: Int = 25000) async throws -> [Metric] {

@@ -62,7 +62,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let header = ["model_id", "name", "status", "model_type", "source_run_id", "experiment_id", "created", "metrics", "params"]
             ModelListing.rows(format, header: header, rows: models.map { m in
                 [m.modelID, m.name, m.status.shortName, m.modelType ?? "", m.sourceRunID ?? "", m.experimentID,
-                 ModelListing.time(format, m.creationTimestamp), Self.metricSummary(m),
+                 ModelListing.time(format, m.creationTimestamp), loggedModelMetricsText(m),
                  m.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
             })
         }
@@ -88,10 +88,6 @@ struct ModelsCommand: AsyncParsableCommand {
         return .init(fieldName: String(field), ascending: ascending, datasetName: dataset)
     }
 
-    /// Each metric's latest value, one per dataset (`accuracy=0.88,0.71`), as the UI's list shows it.
-    static func metricSummary(_ model: LoggedModel) -> String {
-        model.latestMetricsByKey.map { "\($0.key)=" + $0.values.map(formatNumber).joined(separator: ",") }.joined(separator: " ")
-    }
 }
 
 struct RegistryCommand: AsyncParsableCommand {

@@ -147,6 +147,25 @@ final class ModelPanesTests: XCTestCase {
         XCTAssertEqual(state.pane, .runs)
     }
 
+    /// A server that went away: the list says so; when the store answers again it reloads by
+    /// itself, and Ctrl-R reloads the list or page on screen.
+    func testModelPanesReloadAfterAnOutageAndOnCtrlR() {
+        var state = openedList()
+        let down = MLflowError(.temporarilyUnavailable, "Cannot reach the tracking server http://127.0.0.1:5000 (POST /api/2.0/mlflow/logged-models/search): Connection refused")
+        state.press(.ctrl("r"))
+        XCTAssertEqual(state.modelList?.loading, true, "Ctrl-R reloads the list shown")
+        _ = reduce(&state, .modelListLoaded(request: state.modelListRequest, .failure(down)))
+        XCTAssertTrue(state.connection.isFailed)
+        XCTAssertTrue(render(state).text.contains("error: Cannot reach the tracking server"), render(state).text)
+        let effects = reduce(&state, .experimentsLoaded(request: state.experimentsRequest, .success(Fixtures.experiments)))
+        XCTAssertTrue(effects.contains(.loadModelList(request: state.modelListRequest, ModelListQuery(kind: .logged(experimentID: "1"), filter: ""))),
+                      "\(effects)")
+        state.press(.enter)
+        _ = reduce(&state, .modelPageLoaded(request: state.modelPageRequest, .success(.loggedModel(model, sourceRun: nil, versions: []))))
+        XCTAssertEqual(state.press(.ctrl("r")).filter { if case .loadModelPage = $0 { return true } else { return false } },
+                       [.loadModelPage(request: state.modelPageRequest, .loggedModel("m-1"))])
+    }
+
     func testRunDetailsLinkTheRunsModelsVersionsAndShowADatasetsSchema() {
         var state = Fixtures.loadedState(width: 100, height: 40)
         state.pane = .runs

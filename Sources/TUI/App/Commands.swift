@@ -98,6 +98,8 @@ enum Commands {
             state.detailsRequest = state.nextRequest()
             effects.append(.loadDetails(request: state.detailsRequest, runID: details.runID))
         }
+        if state.pane == .models, state.modelList != nil { effects.append(ModelListPane.load(&state)) }
+        if state.pane == .modelPage, let reload = ModelPagePane.reload(&state) { effects.append(reload) }
         state.refreshAwaiting = Set(effects.compactMap { effect -> Int? in
             switch effect {
             case .loadExperiments(let request), .searchRuns(let request, _, _), .loadDetails(let request, _): return request

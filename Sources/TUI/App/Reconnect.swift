@@ -42,6 +42,8 @@ enum Reconnect {
         // Of the artifact browser, listings only: previews and downloads also fail on local
         // files (decoding, disk), which says nothing about the store.
         case .browser(.listed(_, let r)): return plain(r)
+        case .modelListLoaded(_, let r): return plain(r)
+        case .modelPageLoaded(_, let r): return plain(r)
         default: return nil
         }
     }
@@ -71,6 +73,8 @@ enum Reconnect {
             state.compareRequest = state.nextRequest()
             effects.append(.loadCompare(request: state.compareRequest, runIDs: compare.runIDs))
         }
+        if state.modelList?.error != nil { effects.append(ModelListPane.load(&state)) }
+        if state.modelPage?.error != nil, let reload = ModelPagePane.reload(&state) { effects.append(reload) }
         effects += ChartPane.reloadFailed(&state)
         RunsPane.retryFailedSummaries(&state)  // asked again at the end of this reduce
         if let browser = state.browser {

@@ -268,7 +268,7 @@ public enum RegistrySearching {
     public static func searchRegisteredModels(_ models: [RegisteredModel], _ request: RegistrySearch,
                                               kind: StoreKind) throws -> Page<RegisteredModel> {
         // The SQL store takes 0 and answers an empty page with a token to offset 0.
-        if !(kind == .sql && request.maxResults == 0) { try checkMaxResults(request.maxResults, limit: 1000, kind: kind) }
+        if !(kind == .sql && request.maxResults == 0) { try checkMaxResults(request.maxResults, limit: 1000) }
         let filter = try SearchGrammar.parseRegisteredModelFilter(request.filter)
         let order = try registeredModelOrder(request.orderBy, kind: kind)
         let offset = try PageToken.offset(request.pageToken)
@@ -331,7 +331,7 @@ public enum RegistrySearching {
 
     public static func searchModelVersions(_ versions: [ModelVersion], _ request: RegistrySearch,
                                            kind: StoreKind) throws -> Page<ModelVersion> {
-        try checkMaxResults(request.maxResults, limit: 200_000, kind: kind)
+        try checkMaxResults(request.maxResults, limit: 200_000)
         let filter = try SearchGrammar.parseModelVersionFilter(request.filter)
         let clauses = request.orderBy.isEmpty ? ["last_updated_timestamp DESC", "name ASC", "version_number DESC"] : request.orderBy
         var order = try SearchGrammar.parseModelVersionOrderBy(clauses).map { ($0.key.key, $0.ascending) }
@@ -380,7 +380,7 @@ public enum RegistrySearching {
         }
     }
 
-    static func checkMaxResults(_ maxResults: Int, limit: Int, kind: StoreKind) throws {
+    static func checkMaxResults(_ maxResults: Int, limit: Int) throws {
         if maxResults < 1 {
             throw MLflowError.invalidParameter("Invalid value for max_results. It must be a positive integer, but got \(maxResults)")
         }

@@ -2,6 +2,12 @@ import Foundation
 import Terminal
 import Tracking
 
+/// Each metric's latest value, one per dataset (`accuracy=0.88,0.71`: two datasets), as the
+/// models list and `mltui models` show it.
+public func loggedModelMetricsText(_ model: LoggedModel) -> String {
+    model.latestMetricsByKey.map { "\($0.key)=" + $0.values.map(formatNumber).joined(separator: ",") }.joined(separator: " ")
+}
+
 /// Which list the models pane shows: an experiment's logged models, or the model registry.
 enum ModelListKind: Equatable, Sendable {
     case logged(experimentID: String)
@@ -273,8 +279,5 @@ enum ModelListPane: Slice {
         }
     }
 
-    /// Each metric's latest value, one per dataset (`accuracy=0.88,0.71`: two datasets).
-    static func latestMetrics(_ model: LoggedModel) -> String {
-        model.latestMetricsByKey.map { "\($0.key)=" + $0.values.map(formatNumber).joined(separator: ",") }.joined(separator: " ")
-    }
+    static func latestMetrics(_ model: LoggedModel) -> String { loggedModelMetricsText(model) }
 }

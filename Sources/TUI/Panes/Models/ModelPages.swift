@@ -124,6 +124,14 @@ enum ModelPagePane: Slice {
         return [.loadModelPage(request: state.modelPageRequest, subject)]
     }
 
+    /// Reads the page shown again (Ctrl-R, or the store answering after an outage).
+    static func reload(_ state: inout AppState) -> Effect? {
+        guard let page = state.modelPage else { return nil }
+        state.modelPage!.loading = true
+        state.modelPageRequest = state.nextRequest()
+        return .loadModelPage(request: state.modelPageRequest, page.subject)
+    }
+
     /// A run link: its details open over the page, and Esc there comes back here.
     private static func openRun(_ state: inout AppState, _ runID: String) -> [Effect] {
         DetailsPane.open(&state, runID, push: true)
