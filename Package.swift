@@ -25,6 +25,9 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw",
                        providers: [.apt(["libncursesw5-dev"])]),
+        // PostgreSQL's own client library: its URIs, sslmode, PGPASSWORD and ~/.pgpass as psql reads them.
+        .systemLibrary(name: "CPQ", path: "Sources/CPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         // Image decoders for artifact previews (Debian's libpng and libjpeg-turbo).
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
@@ -40,9 +43,9 @@ let package = Package(
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
         .target(name: "FileStore", dependencies: ["Tracking", "Artifacts", "CDirents",
                                                  .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "SQLiteStore", dependencies: ["Tracking", "CSQLite", "Artifacts"]),
+        .target(name: "SQLStore", dependencies: ["Tracking", "CSQLite", "CPQ", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
-        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLiteStore", "RESTStore"]),
+        .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLStore", "RESTStore"]),
         // Terminal: the only module that calls ncurses (cells, keys, diff-and-flush); TUI: the app, no ncurses.
         .target(name: "Terminal", dependencies: ["CNcursesw"]),
         .target(name: "TUI", dependencies: ["Tracking", "Analysis", "Terminal", "Artifacts", "CPNG", "CJPEG"]),
@@ -61,7 +64,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tracking"], path: "Tests/Support"),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Tracking", "TestSupport"], exclude: ["pandas_oracle.py"]),
-        .testTarget(name: "StoreTests", dependencies: ["Tracking", "Analysis", "FileStore", "SQLiteStore", "Backends", "Artifacts", "TestSupport"],
+        .testTarget(name: "StoreTests", dependencies: ["Tracking", "Analysis", "FileStore", "SQLStore", "Backends", "Artifacts", "TestSupport"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Tracking"]),
         .testTarget(name: "RESTTests", dependencies: ["Tracking", "HTTPClient", "RESTStore", "Backends", "TestSupport"]),

@@ -3,8 +3,8 @@
 # Sourced by scripts/demo and scripts/test; pass "build" for what building needs, "test" for more.
 set -euo pipefail
 mltui_install_deps() {
-    local packages=(libncursesw5-dev libsqlite3-dev libcurl4-openssl-dev libpng-dev libjpeg62-turbo-dev pkg-config)
-    [ "${1:-build}" = "test" ] && packages+=(tmux less vim sqlite3 openssl nghttp2-proxy tinyproxy)
+    local packages=(libncursesw5-dev libsqlite3-dev libcurl4-openssl-dev libpng-dev libjpeg62-turbo-dev libpq-dev pkg-config)
+    [ "${1:-build}" = "test" ] && packages+=(tmux less vim sqlite3 openssl nghttp2-proxy tinyproxy postgresql haproxy)
     local missing=()
     for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -15,7 +15,7 @@ mltui_install_deps() {
         echo "==> installing ${missing[*]}"
         $sudo apt-get update -q
         # policy-rc.d answering 101 keeps Debian's maintainer scripts from starting the daemons
-        # these packages ship (tinyproxy, nghttpx) while they install.
+        # these packages ship (tinyproxy, nghttpx, PostgreSQL, haproxy) while they install.
         local policy=/usr/sbin/policy-rc.d ours=""
         if [ ! -e "$policy" ]; then
             printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && ours=1
@@ -26,13 +26,14 @@ mltui_install_deps() {
     mltui_disable_daemons
 }
 
-# The tests start tinyproxy and nghttpx as user processes on free ports; the system services the
-# packages install stay disabled and stopped, so testing leaves no service behind.
+# The tests start tinyproxy, nghttpx, PostgreSQL (initdb into a temporary folder) and haproxy as
+# user processes on free ports; the system services the packages install stay disabled and
+# stopped, so testing leaves no service behind.
 mltui_disable_daemons() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     local unit
-    for unit in tinyproxy nghttpx; do
+    for unit in tinyproxy nghttpx postgresql haproxy; do
         if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled "$unit.service" >/dev/null 2>&1; then
             echo "==> disabling the $unit system service (the tests run their own)"
             $sudo systemctl disable "$unit.service" >/dev/null 2>&1 || true

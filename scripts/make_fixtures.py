@@ -2,12 +2,16 @@
 """Write the mltui fixture stores with the real MLflow client (3.17.2).
 
     make_fixtures.py OUTDIR
+    make_fixtures.py --postgres URI OUTDIR
 
 Writes the same logical content twice:
   OUTDIR/fs/mlruns          file store (tracking URI = plain absolute path)
   OUTDIR/sqlite/mlflow.db   SQLite store; artifacts in OUTDIR/sqlite/mlruns (cwd-relative
                             default artifact root, `DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH` in
                             mlflow/store/tracking/__init__.py)
+
+With --postgres, writes it once more, only, into the empty PostgreSQL database at URI (a
+postgresql:// tracking URI); artifacts in OUTDIR/postgres/mlruns.
 
 Experiment "model-zoo" holds MLflow 3 logged models (one a real pyfunc model, loadable as
 `models:/length-scorer@champion` while the store stays where it was written) and feeds the model
@@ -444,12 +448,17 @@ def write_store(tracking_uri, cwd, scratch):
 
 
 def main(argv):
+    postgres = None
+    if len(argv) == 4 and argv[1] == "--postgres":
+        postgres, argv = argv[2], argv[:1] + argv[3:]
     if len(argv) != 2 or argv[1].startswith("-"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     out = os.path.abspath(argv[1])
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     os.environ.pop("MLFLOW_TRACKING_URI", None)
+    if postgres:
+        return write_postgres(postgres, out)
     for sub in ("fs", "sqlite"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
         os.makedirs(os.path.join(out, sub))
@@ -461,6 +470,20 @@ def main(argv):
         write_store(os.path.join(out, "fs", "mlruns"), os.path.join(out, "fs"), scratch)
         write_store("sqlite:///" + os.path.join(out, "sqlite", "mlflow.db"), os.path.join(out, "sqlite"), scratch)
     print(f"wrote {out}/fs/mlruns and {out}/sqlite/mlflow.db")
+    return 0
+
+
+def write_postgres(uri, out):
+    shutil.rmtree(os.path.join(out, "postgres"), ignore_errors=True)
+    os.makedirs(os.path.join(out, "postgres"))
+    import logging
+    import warnings
+    warnings.filterwarnings("ignore")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as scratch:
+        write_store(uri, os.path.join(out, "postgres"), scratch)
+    print(f"wrote the PostgreSQL store; artifacts in {out}/postgres/mlruns")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Writes Sources/SQLiteStore/MLflowSchema.swift: the schema MLflow creates for a new SQLite
+"""Writes Sources/SQLStore/MLflowSchema.swift: the schema MLflow creates for a new SQLite
 tracking store, taken from `sqlite_master` of a database the real MLflow made, in the order MLflow
 made it, so a store mltui creates has exactly MLflow's tables, indexes and triggers.
 
@@ -44,6 +44,6 @@ for sql in statements:
     assert sql.isascii()
     lines.append(f"        {json.dumps(sql)},")
 lines += ["    ]", "}", ""]
-out = Path(__file__).resolve().parent.parent / "Sources/SQLiteStore/MLflowSchema.swift"
+out = Path(__file__).resolve().parent.parent / "Sources/SQLStore/MLflowSchema.swift"
 out.write_text("\n".join(lines))
 print(f"wrote {len(statements)} statements to {out}", file=sys.stderr)

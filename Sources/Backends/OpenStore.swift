@@ -1,7 +1,7 @@
 import Foundation
 import Tracking
 import FileStore
-import SQLiteStore
+import SQLStore
 import RESTStore
 
 /// Opens the store a resolved tracking URI names. Warnings about skipped files (a corrupt
@@ -11,11 +11,13 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
     case .fileStore(let path):
         // MLflow takes any plain path for a file store; a path naming an SQLite file can only
         // mean that database, so open it rather than fail (`mltui demo/sqlite/mlflow.db`).
-        if LocalFiles.isSQLiteFile(path) { return try SQLiteStore(path: path, warn: warn) }
+        if LocalFiles.isSQLiteFile(path) { return try SQLTrackingStore(path: path, warn: warn) }
         return try FileStore(root: path, warn: warn,
                              cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
     case .sqlite(let path):
-        return try SQLiteStore(path: path, warn: warn)
+        return try SQLTrackingStore(path: path, warn: warn)
+    case .postgres(let uri):
+        return try SQLTrackingStore(postgres: PostgresTarget(uri: uri), warn: warn)
     case .rest(let url):
         // Auth, TLS, timeouts and retries from MLflow's environment variables
         // (`mlflow/environment_variables.py`; see `RESTConfiguration`).
@@ -55,6 +57,8 @@ public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, de
     case .sqlite(let path):
         return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
                                 warn: warn)
+    case .postgres(let uri):
+        throw MLflowError(.notImplemented, "\(TrackingURI.redactingPassword(uri)): mltui reads PostgreSQL stores but does not write to them yet")
     case .rest(let url):
         // The server creates what is missing and owns the artifact root: `opening` and
         // `defaultArtifactRoot` are its business, not the client's.

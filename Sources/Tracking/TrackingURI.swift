@@ -8,13 +8,34 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     /// An MLflow tracking server: `http(s)://host[:port][/prefix]`, without a trailing slash.
     case rest(url: String)
+    /// A PostgreSQL database, as given (`postgresql://`, `postgresql+psycopg2://`, `postgres://`).
+    case postgres(uri: String)
 
     public var description: String {
         switch self {
         case .fileStore(let path): return "file://\(path)"
         case .sqlite(let path): return "sqlite:///\(path)"  // an absolute path adds the fourth slash
         case .rest(let url): return url
+        case .postgres(let uri): return TrackingURI.redactingPassword(uri)
         }
+    }
+
+    /// `uri` with the password of its `user:password@` part replaced by `***`, for titles,
+    /// messages and logs.
+    /// (libpq also takes `?password=…`, hidden the same way).
+    public static func redactingPassword(_ uri: String) -> String {
+        guard let scheme = uri.range(of: "://") else { return uri }
+        var out = uri
+        let rest = uri[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+            out = String(uri[..<authority.index(after: colon)]) + "***" + String(uri[at...])
+        }
+        guard let query = out.firstIndex(of: "?") else { return out }
+        let parameters = out[out.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { part in
+            part.lowercased().hasPrefix("password=") ? "password=***" : String(part)
+        }
+        return String(out[...query]) + parameters.joined(separator: "&")
     }
 
     /// Parses one URI or plain path; relative paths are taken against `cwd`.
@@ -37,6 +58,10 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
             }
             return .sqlite(path: absolute(percentDecoded(path), cwd: cwd))
         }
+        // SQLAlchemy's spellings with a driver (`postgresql+psycopg2://`) and libpq's `postgres://`.
+        if lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql+") {
+            return .postgres(uri: text)
+        }
         if lower.hasPrefix("file:") {
             var rest = Substring(text.dropFirst(5))
             if rest.hasPrefix("//") {
@@ -52,7 +77,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
         if let colon = text.firstIndex(of: ":"), text[..<colon].count > 1,
            text[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) {
             let scheme = text[..<colon]
-            throw MLflowError.invalidParameter("Unsupported tracking URI scheme '\(scheme)' in '\(text)': mltui reads file stores, sqlite:/// databases and http(s):// servers")
+            throw MLflowError.invalidParameter("Unsupported tracking URI scheme '\(scheme)' in '\(text)': mltui reads file stores, sqlite:/// and postgresql:// databases and http(s):// servers")
         }
         return .fileStore(path: absolute(text, cwd: cwd))
     }

@@ -61,7 +61,7 @@ final class PandasDifferentialTests: XCTestCase {
 
         let server = try MLflowServer(backendStoreURI: stores.sqliteURI)
         Self.server.withLock { $0 = server }
-        let uris = [("file", stores.trackingURI(.file)), ("sqlite", stores.sqliteURI), ("server", server.url)]
+        let uris = [("file", try stores.trackingURI(.file)), ("sqlite", stores.sqliteURI), ("server", server.url)]
         let answers = try Self.oracle(input, uris.map(\.1))
         let targets = try uris.map { name, uri in
             Target(name: name, uri: uri, answer: try XCTUnwrap(answers[uri], "no oracle answer for \(uri)"))

@@ -20,7 +20,7 @@ final class ConformanceHarness: Sendable {
     init(format: StoreFormat) throws {
         self.format = format
         let stores = try FixtureStores.shared()
-        trackingURI = stores.trackingURI(format)
+        trackingURI = try stores.trackingURI(format)
         server = try MLflowServer(backendStoreURI: trackingURI)
         do { try learnIDs() } catch { server.stop(); throw error }
     }

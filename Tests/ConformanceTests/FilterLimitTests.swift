@@ -36,7 +36,7 @@ final class FilterLimitTests: XCTestCase {
     func testLargeFiltersThroughTheCLI() throws {
         let stores = try FixtureStores.shared()
         for format in StoreFormat.allCases {
-            let uri = stores.trackingURI(format)
+            let uri = try stores.trackingURI(format)
             let base = ["runs", "--tracking-uri", uri] + (try experimentIDs(uri)).flatMap { ["--experiment-id", $0] } + ["--format", "json"]
 
             // At the cap: 1,000 clauses are 9,997 tokens. MLflow's SQL store fails past 63
@@ -88,7 +88,7 @@ final class FilterLimitTests: XCTestCase {
             let port = try MLflowServer.freePort()
             let process = Process()
             process.executableURL = try RepoLayout.mltuiBinary()
-            process.arguments = ["serve", "--backend-store-uri", stores.trackingURI(format), "--port", String(port)]
+            process.arguments = ["serve", "--backend-store-uri", try stores.trackingURI(format), "--port", String(port)]
             process.currentDirectoryURL = FileManager.default.temporaryDirectory
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

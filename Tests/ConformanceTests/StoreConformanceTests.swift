@@ -130,3 +130,19 @@ final class SQLiteStoreConformanceTests: StoreConformanceTests {
     func testRegistry() throws { try runRegistry() }
     func testDatasets() throws { try runDatasets() }
 }
+
+/// The same battery over the fixture content in PostgreSQL (ICU en-US collation), read by
+/// `mltui postgresql://…` directly and by `mlflow server` over the same database.
+final class PostgresStoreConformanceTests: StoreConformanceTests {
+    override class var format: StoreFormat { .postgres }
+    func testRunsValidFilters() throws { try runValidFilters() }
+    func testRunsInvalidFilters() throws { try runInvalidFilters() }
+    func testRunsOrderings() throws { try runOrderings() }
+    func testRunsViewTypesAndMaxResults() throws { try runViewsAndLimits() }
+    func testExperiments() throws { try runExperiments() }
+    func testMetricHistory() throws { try runHistories() }
+    func testArtifactLists() throws { try runArtifacts() }
+    func testLoggedModels() throws { try runLoggedModels() }
+    func testRegistry() throws { try runRegistry() }
+    func testDatasets() throws { try runDatasets() }
+}

@@ -17,7 +17,7 @@ final class ServeAcceptanceTests: XCTestCase {
 
     private func stores() throws -> [String] {
         let fixtures = try FixtureStores.shared()
-        return StoreFormat.allCases.map { fixtures.trackingURI($0) }
+        return try StoreFormat.allCases.map { try fixtures.trackingURI($0) }
     }
 
     func testConformanceWithMLflowServer() throws {

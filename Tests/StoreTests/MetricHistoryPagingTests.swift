@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import Tracking
 import FileStore
-import SQLiteStore
+import SQLStore
 
 /// Following history page tokens resumes where the last page ended (a byte in the metric file,
 /// a keyset in SQL) instead of re-reading from the start: the pages must stay exactly MLflow's.
@@ -26,7 +26,7 @@ final class MetricHistoryPagingTests: XCTestCase {
 
     func open(_ kind: String, _ f: Fixture, root: String? = nil) throws -> any TrackingStore {
         kind == "fs" ? try FileStore(root: root ?? f.dir + "/fs/mlruns", warn: { _ in })
-                     : try SQLiteStore(path: f.dir + "/mlflow.db", warn: { _ in })
+                     : try SQLTrackingStore(path: f.dir + "/mlflow.db", warn: { _ in })
     }
 
     /// A metric as MLflow's answers print it: [timestamp, repr(value), step].
@@ -185,7 +185,7 @@ final class MetricHistoryPagingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: f.dir + "/mlflow.db", toPath: dir + "/mlflow.db")
         let run = (f.answers["sqlite"] as! [String: Any])["run"] as! String
-        let store = try SQLiteStore(path: dir + "/mlflow.db", warn: { _ in })
+        let store = try SQLTrackingStore(path: dir + "/mlflow.db", warn: { _ in })
         let first = try await store.metricHistory(runID: run, key: "grow", maxResults: 5, pageToken: nil)
         let second = try await store.metricHistory(runID: run, key: "grow", maxResults: 5, pageToken: first.nextPageToken)
         XCTAssertEqual(second.items.map(\.step), Array(5..<10))

@@ -3,7 +3,7 @@ import XCTest
 import Tracking
 import TestSupport
 @testable import FileStore
-@testable import SQLiteStore
+@testable import SQLStore
 
 /// The local stores' set-wise best-of summaries (`metricSummaries`) against the answer read
 /// through their own histories (the protocol's default) and against the real MLflow client's
@@ -96,7 +96,7 @@ print(json.dumps(out))
 
     func testSQLiteSummariesEqualHistoriesAndMLflow() async throws {
         let stores = try FixtureStores.analysis()
-        let store = try SQLiteStore(path: stores.sqliteDatabase.path, warn: { XCTFail("unexpected warning: \($0)") })
+        let store = try SQLTrackingStore(path: stores.sqliteDatabase.path, warn: { XCTFail("unexpected warning: \($0)") })
         try await checkAgainstHistoriesAndMLflow(store, uri: stores.sqliteURI)
     }
 
@@ -105,7 +105,7 @@ print(json.dumps(out))
     /// with the same infos and no data; the page cache keeps the two apart.
     func testSQLiteSearchWithoutDataKeepsRunsAndOrder() async throws {
         let stores = try FixtureStores.analysis()
-        let store = try SQLiteStore(path: stores.sqliteDatabase.path, warn: { XCTFail("unexpected warning: \($0)") })
+        let store = try SQLTrackingStore(path: stores.sqliteDatabase.path, warn: { XCTFail("unexpected warning: \($0)") })
         let sweep = try await store.getExperimentByName("sweep").experimentID
         var request = RunSearch(experimentIDs: [sweep], filter: "metrics.f1 > 0.5", orderBy: ["metrics.f1 DESC"], maxResults: 7)
         let full = try await store.allRuns(request)

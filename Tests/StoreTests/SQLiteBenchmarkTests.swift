@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// A benchmark, not a test of speed: prints how long first pages take on a 100k-run store,
@@ -68,7 +68,7 @@ print(json.dumps(out))
             ("attributes.run_name LIKE 'run-9999%'", []),
         ]
         var clock = ContinuousClock.now
-        let store = try SQLiteStore(path: path, warn: { _ in })
+        let store = try SQLTrackingStore(path: path, warn: { _ in })
         let openMs = ms(since: clock)
         var ours: [(ms: Double, ids: [String])] = []
         for (filter, order) in queries {

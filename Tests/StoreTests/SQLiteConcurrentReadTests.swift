@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// Concurrent readers each get their own read-only connection: answers must be the same as one
@@ -9,7 +9,7 @@ final class SQLiteConcurrentReadTests: XCTestCase {
     func testConcurrentSearchesAnswerAsSequentialOnes() async throws {
         let fixture = try SQLiteFixture.store()
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.db))
-        let store = try SQLiteStore(path: fixture.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: fixture.db, warn: { _ in })
         let ids = try await store.allExperiments(ExperimentSearch(viewType: .all)).map(\.experimentID)
         let requests = [
             RunSearch(experimentIDs: ids, viewType: .all, maxResults: 3),
@@ -45,7 +45,7 @@ final class SQLiteConcurrentReadTests: XCTestCase {
         let copy = NSTemporaryDirectory() + "mltui-pagecache-\(UUID().uuidString).db"
         try FileManager.default.copyItem(atPath: fixture.db, toPath: copy)
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        let store = try SQLiteStore(path: copy, warn: { _ in })
+        let store = try SQLTrackingStore(path: copy, warn: { _ in })
         let ids = try await store.allExperiments(ExperimentSearch(viewType: .all)).map(\.experimentID)
         let request = RunSearch(experimentIDs: ids, viewType: .all, maxResults: 1000)
         let first = try await store.searchRuns(request).items
@@ -66,7 +66,7 @@ final class SQLiteConcurrentReadTests: XCTestCase {
         }
     }
 
-    private func concurrentSearches(_ store: SQLiteStore, _ request: RunSearch) async throws -> [[Run]] {
+    private func concurrentSearches(_ store: SQLTrackingStore, _ request: RunSearch) async throws -> [[Run]] {
         try await withThrowingTaskGroup(of: [Run].self) { group in
             for _ in 0..<(ReadConnections.defaultCapacity * 3) {
                 group.addTask { try await store.searchRuns(request).items }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// The thin sqlite3 wrapper: read-only opening, bound parameters, row access.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// searchRuns / searchExperiments / metric history over a store written by the real mlflow
@@ -118,7 +118,7 @@ final class SQLiteSearchTests: XCTestCase {
 
     func testRunSearchMatchesMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         let all = cases(s)
         let answers = try SQLiteFixture.oracle(all.map { query($0) }, db: s.oracleDB)
         var nonEmpty = 0
@@ -143,7 +143,7 @@ final class SQLiteSearchTests: XCTestCase {
     /// pages and tokens included; searches they do not cover still go to SQL.
     func testColumnSearchMatchesMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         store.runSearchPath = .columns
         var all = cases(s)
         // Paging through the covered path: every page of a small page size.
@@ -169,7 +169,7 @@ final class SQLiteSearchTests: XCTestCase {
             if usedColumns { covered += 1 }
             // Follow the pages: each must agree with the SQL path at the same token.
             var token = page.nextPageToken
-            let sqlStore = try SQLiteStore(path: s.db, warn: { _ in })
+            let sqlStore = try SQLTrackingStore(path: s.db, warn: { _ in })
             sqlStore.runSearchPath = .sql
             var pages = 0
             while let next = token, pages < 20 {
@@ -193,15 +193,15 @@ final class SQLiteSearchTests: XCTestCase {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("columns-\(UUID().uuidString).db").path
         try FileManager.default.copyItem(atPath: s.db, toPath: copy)
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        let store = try SQLiteStore(path: copy, warn: { _ in })
-        func search(_ threshold: Double, _ store: SQLiteStore) throws -> [String] {
+        let store = try SQLTrackingStore(path: copy, warn: { _ in })
+        func search(_ threshold: Double, _ store: SQLTrackingStore) throws -> [String] {
             try store.searchRuns(RunSearch(experimentIDs: ["1"], filter: "", maxResults: 100),
                                  filter: [Comparison(m("m"), .greater, .number(threshold))], orderBy: []).items.map(\.info.runID)
         }
         func search(_ threshold: Double) throws -> [String] { try search(threshold, store) }
         /// The same search in SQL on a store of its own, at the file's current version.
         func sql(_ threshold: Double) throws -> [String] {
-            let other = try SQLiteStore(path: copy, warn: { _ in })
+            let other = try SQLTrackingStore(path: copy, warn: { _ in })
             other.runSearchPath = .sql
             return try search(threshold, other)
         }
@@ -229,12 +229,12 @@ final class SQLiteSearchTests: XCTestCase {
     /// keeps, and one copy is compared with MLflow by `testRunSearchMatchesMLflow`.
     func testFiltersPastSQLitesJoinLimitAnswerOnEveryPath() async throws {
         let s = try SQLiteFixture.store()
-        let sqlStore = try SQLiteStore(path: s.db, warn: { _ in })
+        let sqlStore = try SQLTrackingStore(path: s.db, warn: { _ in })
         sqlStore.runSearchPath = .sql
-        let columnStore = try SQLiteStore(path: s.db, warn: { _ in })
+        let columnStore = try SQLTrackingStore(path: s.db, warn: { _ in })
         columnStore.runSearchPath = .columns
         let every = ["1", "2", "3"]
-        func ids(_ store: SQLiteStore, _ filter: String, order: [String] = []) throws -> [String] {
+        func ids(_ store: SQLTrackingStore, _ filter: String, order: [String] = []) throws -> [String] {
             let request = RunSearch(experimentIDs: every, filter: filter, orderBy: order, viewType: .all, maxResults: 1000)
             let page = try store.searchRuns(request, filter: try SearchGrammar.parseRunFilter(filter),
                                             orderBy: try SearchGrammar.parseRunOrderBy(order))
@@ -270,7 +270,7 @@ final class SQLiteSearchTests: XCTestCase {
     /// Invalid filters and orderings fail with MLflow's error code, before touching the data.
     func testInvalidFiltersFailLikeMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         let filters = ["metrics.rmse > '0.1'", "params.lr = 0.01", "params.lr IN ('0.01','0.1')", "tags.stage = dev",
                        "attributes.status IN ('FAILED','RUNNING')", "attributes.start_time > '0'",
                        "attributes.experiment_id = '1'", "attributes.end_time IS NULL", "metrics.rmse IS NULL",
@@ -295,7 +295,7 @@ final class SQLiteSearchTests: XCTestCase {
 
     func testPagingTokensMatchMLflow() throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         let c = Case(filter: "", ast: [], orderBy: ["metrics.m DESC"], order: [OrderClause(m("m"), ascending: false)],
                      experiments: ["1", "2"], view: .all, maxResults: 3)
         var q = query(c)
@@ -320,7 +320,7 @@ final class SQLiteSearchTests: XCTestCase {
 
     func testRunSearchErrorsMatchMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         let requests: [(RunSearch, [OrderClause])] = [
             (RunSearch(experimentIDs: ["1"], orderBy: ["metrics.m", "metric.m DESC"]),
              [OrderClause(m("m"), ascending: true), OrderClause(m("m"), ascending: false)]),
@@ -360,7 +360,7 @@ final class SQLiteSearchTests: XCTestCase {
 
     func testExperimentSearchMatchesMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         typealias ECase = (filter: String, ast: Filter, orderBy: [String], order: [OrderClause], view: ViewType, max: Int)
         let list: [ECase] = [
             ("", [], [], [], .activeOnly, 1000),
@@ -427,7 +427,7 @@ final class SQLiteSearchTests: XCTestCase {
 
     func testMetricHistoryMatchesMLflow() async throws {
         let s = try SQLiteFixture.store()
-        let store = try SQLiteStore(path: s.db, warn: { _ in })
+        let store = try SQLTrackingStore(path: s.db, warn: { _ in })
         let hist = s.ids["hist"]!
         func rows(_ page: Page<Metric>) -> [[String]] {
             page.items.map { [String($0.step), String($0.timestamp), $0.value.isNaN ? "NaN" : String($0.value)] }
@@ -459,7 +459,7 @@ final class SQLiteSearchTests: XCTestCase {
     }
 }
 
-extension SQLiteStore {
+extension SQLTrackingStore {
     /// searchExperiments over an already parsed filter (the grammar lands on another branch).
     func searchExperiments(_ r: ExperimentSearch, filter: Filter, orderBy: [OrderClause]) async throws -> Page<Experiment> {
         try searchExperiments(r, parsedFilter: filter, orderBy: orderBy)

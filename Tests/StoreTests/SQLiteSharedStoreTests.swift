@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// Label-free agreement with MLflow over any MLflow SQLite store: our own fixture, the shared
@@ -30,7 +30,7 @@ final class SQLiteSharedStoreTests: XCTestCase {
     }
 
     private func compare(_ path: String, oracleDB: String) async throws {
-        let store = try SQLiteStore(path: path, warn: { _ in })
+        let store = try SQLTrackingStore(path: path, warn: { _ in })
         let experiments = try await store.allExperiments(ExperimentSearch(viewType: .all))
         let ids = experiments.map(\.experimentID)
         let runs = try await store.allRuns(RunSearch(experimentIDs: ids, viewType: .all))

@@ -1,14 +1,14 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import Artifacts
 import Tracking
 import TestSupport
 
-/// Run/experiment contents, bad databases, read-only behaviour and artifacts of SQLiteStore
+/// Run/experiment contents, bad databases, read-only behaviour and artifacts of SQLTrackingStore
 /// over a store written by the real mlflow client.
 final class SQLiteStoreTests: XCTestCase {
-    private func open(_ path: String) throws -> SQLiteStore { try SQLiteStore(path: path, warn: { _ in }) }
+    private func open(_ path: String) throws -> SQLTrackingStore { try SQLTrackingStore(path: path, warn: { _ in }) }
 
     /// A private copy of the fixture DB to alter (the fixture itself is never modified).
     private func copy(_ s: SQLiteFixture.Store, sql: String? = nil) throws -> String {
@@ -238,7 +238,7 @@ final class SQLiteStoreTests: XCTestCase {
         // An older known revision whose tables have every column we read is accepted.
         let older = try copy(s, sql: "UPDATE alembic_version SET version_num = '0584bdc529eb'")
         let warnings = SQLiteWarningLog()
-        XCTAssertNoThrow(try SQLiteStore(path: older, warn: { warnings.append($0) }))
+        XCTAssertNoThrow(try SQLTrackingStore(path: older, warn: { warnings.append($0) }))
         XCTAssertTrue(warnings.all.contains { $0.contains("0584bdc529eb") }, "\(warnings.all)")
 
         // One without latest_metrics (before 89d4b8295536) is refused with the upgrade hint.
@@ -302,7 +302,7 @@ final class SQLiteStoreTests: XCTestCase {
     func testModelReadsOfOlderSchemas() async throws {
         let uri = try FixtureStores.shared().trackingURI(.sqlite)
         let db = String(uri.dropFirst("sqlite:///".count))
-        let current = try SQLiteStore(path: db, warn: { _ in })
+        let current = try SQLTrackingStore(path: db, warn: { _ in })
         let zoo = try await current.getExperimentByName("model-zoo").experimentID
         let names = try await current.allRegisteredModels(RegistrySearch(maxResults: 100)).map(\.name)
         XCTAssertGreaterThanOrEqual(names.count, 3)
@@ -318,7 +318,7 @@ final class SQLiteStoreTests: XCTestCase {
         try FileManager.default.copyItem(atPath: db, toPath: path)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         try SQLiteFixture.run("/usr/bin/sqlite3", [path, strip], cwd: NSTemporaryDirectory())
-        let old = try SQLiteStore(path: path, warn: { _ in })
+        let old = try SQLTrackingStore(path: path, warn: { _ in })
         let page = try await old.searchLoggedModels(LoggedModelSearch(experimentIDs: [zoo]))
         XCTAssertTrue(page.items.isEmpty)
         do {
@@ -348,7 +348,7 @@ final class SQLiteStoreTests: XCTestCase {
             UPDATE metrics SET value = 'xyz' WHERE run_uuid = '\(hist)' AND "key" = 'loss' AND step = 3;
             """)
         let warnings = SQLiteWarningLog()
-        let store = try SQLiteStore(path: db, warn: { warnings.append($0) })
+        let store = try SQLTrackingStore(path: db, warn: { warnings.append($0) })
         let run = try await store.getRun(id: a)
         XCTAssertNil(run.data.metric("m"), "text in latest_metrics.value is not a value")
         XCTAssertNil(run.data.metric("acc"), "a real number in latest_metrics.step is not a step")
@@ -544,7 +544,7 @@ final class SQLiteStoreTests: XCTestCase {
         try FileManager.default.createSymbolicLink(atPath: artifacts + "/escape", withDestinationPath: "/etc")
         try FileManager.default.createSymbolicLink(atPath: artifacts + "/passwd", withDestinationPath: "/etc/passwd")
         let warnings = SQLiteWarningLog()
-        let store = try SQLiteStore(path: moved + "/mlflow.db", warn: { warnings.append($0) })
+        let store = try SQLTrackingStore(path: moved + "/mlflow.db", warn: { warnings.append($0) })
         let listing = try await store.listArtifacts(runID: a, path: "dir")
         XCTAssertEqual(listing.files.map(\.path), ["dir/hello.txt", "dir/sub"])
         XCTAssertTrue(warnings.all.contains { $0.contains(artifacts) })

@@ -1,5 +1,5 @@
 import Foundation
-@testable import SQLiteStore
+@testable import SQLStore
 import Tracking
 
 /// A list of tracking writes run twice: through MLflow's own SqlAlchemyStore

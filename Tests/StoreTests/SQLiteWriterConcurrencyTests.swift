@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SQLiteStore
+@testable import SQLStore
 import TestSupport
 import Tracking
 

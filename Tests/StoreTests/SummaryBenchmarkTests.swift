@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import Analysis
 import FileStore
-import SQLiteStore
+import SQLStore
 import Tracking
 
 /// A benchmark, not a test of speed: on a store of scripts/bench_core.py (10,000 runs, 10
@@ -19,7 +19,7 @@ final class SummaryBenchmarkTests: XCTestCase {
         let key = ProcessInfo.processInfo.environment["MLTUI_BENCH_KEY"] ?? "m1"
         let root = URL(fileURLWithPath: store).standardizedFileURL.path
         var figures: [String: [String: Double]] = [:]
-        figures["sqlite"] = try await measure(try SQLiteStore(path: root + "/sqlite/mlflow.db", warn: { _ in }), key: key)
+        figures["sqlite"] = try await measure(try SQLTrackingStore(path: root + "/sqlite/mlflow.db", warn: { _ in }), key: key)
         figures["file"] = try await measure(try FileStore(root: root + "/fs/mlruns", warn: { _ in }), key: key)
         let line = String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self)
         print("SUMMARY-BENCH " + line)

@@ -43,6 +43,8 @@ final class WriteCommandStoreTests: XCTestCase {
                 let target = folder.appendingPathComponent("mlflow.db")
                 try FileManager.default.copyItem(at: stores.sqliteDatabase, to: target)
                 return "sqlite:///" + target.path
+            case .postgres:
+                throw SupportError("write commands are checked on file and SQLite stores")
             }
         }
         let ours = try copy("ours"), theirs = try copy("theirs")

@@ -11,11 +11,58 @@ public struct FixtureStores: Sendable {
     public var sqliteURI: String { "sqlite:///" + sqliteDatabase.path }
 
     /// The tracking URI of one format, as both `mltui --tracking-uri` and `mlflow server` take it.
-    public func trackingURI(_ format: StoreFormat) -> String {
+    /// PostgreSQL's is the same content in a database of its own (`FixtureStores.postgres()`).
+    public func trackingURI(_ format: StoreFormat) throws -> String {
         switch format {
         case .file: return fileStore.path
         case .sqlite: return sqliteURI
+        case .postgres: return try FixtureStores.postgres().uri
         }
+    }
+
+    /// The fixture content written by the real client into PostgreSQL (`make_fixtures.py
+    /// --postgres`), generated once per version of the script into
+    /// `.build/fixtures-postgres/<hash>/` (the cluster in `data/`, artifacts in
+    /// `postgres/mlruns`). Its server starts at first use and stops when the test process exits.
+    public static func postgres() throws -> PostgresFixture { try postgresStarted.get() }
+
+    private static let postgresStarted = Result { () throws -> PostgresFixture in
+        let fixture = try startPostgres()
+        atexit { FixtureStores.stopPostgres() }
+        return fixture
+    }.mapError { ($0 as? SupportError) ?? SupportError("\($0)") }
+
+    private static func stopPostgres() { try? postgresStarted.get().server.stop() }
+
+    private static func startPostgres() throws -> PostgresFixture {
+        let script = RepoLayout.root.appendingPathComponent("scripts/make_fixtures.py")
+        let parent = RepoLayout.root.appendingPathComponent(".build/fixtures-postgres")
+        let dir = parent.appendingPathComponent(fnv1a(try Data(contentsOf: script)))
+        let marker = dir.appendingPathComponent(".complete")
+        let fm = FileManager.default
+        if fm.fileExists(atPath: marker.path) {
+            let server = try PostgresServer(dataDirectory: dir.appendingPathComponent("data"))
+            return PostgresFixture(server: server, root: dir)
+        }
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        for old in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] {
+            try? fm.removeItem(at: parent.appendingPathComponent(old))
+        }
+        let server = try PostgresServer(dataDirectory: dir.appendingPathComponent("data"))
+        do {
+            try server.psql("CREATE DATABASE \(PostgresFixture.database)")
+            let result = try CommandRunner.run(try RepoLayout.mlflowPython(),
+                                               [script.path, "--postgres", server.uri(database: PostgresFixture.database), dir.path],
+                                               timeout: 300)
+            guard result.status == 0, !result.timedOut else {
+                throw SupportError("scripts/make_fixtures.py --postgres failed (exit \(result.status)):\n\(result.stderrText.suffix(4000))")
+            }
+        } catch {
+            server.stop()
+            throw error
+        }
+        _ = fm.createFile(atPath: marker.path, contents: Data())
+        return PostgresFixture(server: server, root: dir)
     }
 
     /// Generated once, by the first caller (a static's initializer runs once, other callers wait).
@@ -67,5 +114,16 @@ public struct FixtureStores: Sendable {
 }
 
 public enum StoreFormat: String, CaseIterable, Sendable {
-    case file, sqlite
+    case file, sqlite, postgres
+}
+
+/// The fixture stores' content in PostgreSQL, with the server holding it.
+public struct PostgresFixture: Sendable {
+    public static let database = "mlflow"
+    public let server: PostgresServer
+    public let root: URL
+    /// The tracking URI, as MLflow's client and `mlflow server` take it (mltui takes it too).
+    public var uri: String { server.uri(database: Self.database) }
+    /// The folder of the artifacts MLflow recorded for it.
+    public var artifacts: URL { root.appendingPathComponent("postgres/mlruns") }
 }

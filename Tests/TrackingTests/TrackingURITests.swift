@@ -12,10 +12,18 @@ final class TrackingURITests: XCTestCase {
         XCTAssertEqual(try TrackingURI.parse("http://127.0.0.1:5000/", cwd: "/w"), .rest(url: "http://127.0.0.1:5000"))
         XCTAssertEqual(try TrackingURI.parse("https://h/prefix", cwd: "/w"), .rest(url: "https://h/prefix"))
         XCTAssertEqual(TrackingURI.sqlite(path: "/abs/m.db").description, "sqlite:////abs/m.db")
+        // MLflow's PostgreSQL spellings, kept as given (libpq reads them); the password never shows.
+        for uri in ["postgresql://u:pw@h:5432/db?sslmode=require", "postgresql+psycopg2://u:pw@h/db", "postgres://u:pw@h/db"] {
+            XCTAssertEqual(try TrackingURI.parse(uri, cwd: "/w"), .postgres(uri: uri))
+        }
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u:p@ss@h:5432/db").description, "postgresql://u:***@h:5432/db")
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u@h/db?sslmode=require&password=x").description,
+                       "postgresql://u@h/db?sslmode=require&password=***")
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql:///db").description, "postgresql:///db")
     }
 
     func testBadURIsSayWhatIsWrong() {
-        for bad in ["postgresql://u@h/db", "sqlite://", "sqlite:///:memory:", "file://otherhost/x", "databricks://p"] {
+        for bad in ["mysql://u@h/db", "sqlite://", "sqlite:///:memory:", "file://otherhost/x", "databricks://p"] {
             XCTAssertThrowsError(try TrackingURI.parse(bad, cwd: "/w"), bad) { error in
                 XCTAssertEqual((error as? MLflowError)?.code, .invalidParameterValue)
                 XCTAssertTrue((error as? MLflowError)?.message.contains(bad.prefix(6)) ?? false)

@@ -68,7 +68,7 @@ extension Experiment: SearchableExperiment {
 /// In-memory evaluation of a parsed filter and ordering with the semantics of MLflow's file
 /// store (SearchUtils.filter/sort and SearchExperimentsUtils), which is what a store that
 /// searches in memory must reproduce. Where MLflow's SQL store answers differently the doc
-/// comments say so; the SQLite backend runs its own SQL (see `SQLiteStore/SearchSQL.swift`).
+/// comments say so; the SQL backends run their own SQL (see `SQLStore/SearchSQL.swift`).
 public enum SearchEvaluator {
     public static func matches(_ run: some SearchableRun, _ filter: Filter) -> Bool {
         filter.allSatisfy { matches(run, $0, PreparedValue($0)) }

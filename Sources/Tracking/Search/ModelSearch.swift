@@ -1,5 +1,9 @@
 import Foundation
 
+/// The rank of each text in a database's own collation (PostgreSQL's, ICU's or libc's), for
+/// sorting entities searched in memory as the database's ORDER BY would. Nil: code point order.
+public typealias CollationRanks = [String: Int]
+
 /// Which MLflow store's answers a search reproduces: where the file store (Python over
 /// entities) and the SQL store (queries) differ, the local stores follow their own kind.
 public enum StoreKind: Sendable {
@@ -11,7 +15,8 @@ public enum StoreKind: Sendable {
 /// `SqlAlchemyStore.search_logged_models` for SQL). Registries and model lists are small, so
 /// both local stores search their entities in memory.
 public enum LoggedModelSearching {
-    public static func search(_ models: [LoggedModel], _ request: LoggedModelSearch, kind: StoreKind) throws -> Page<LoggedModel> {
+    public static func search(_ models: [LoggedModel], _ request: LoggedModelSearch, kind: StoreKind,
+                              collation: CollationRanks? = nil) throws -> Page<LoggedModel> {
         if request.datasets.contains(where: { $0.name.isEmpty }) {
             throw MLflowError.invalidParameter("`dataset_name` in the `datasets` clause must be specified.")
         }
@@ -24,7 +29,7 @@ public enum LoggedModelSearching {
                !model.metrics.contains(where: { onDatasets($0, request.datasets, kind) }) { return false }
             return filter.allSatisfy { matches(model, $0, request.datasets, kind) }
         }
-        sort(&matching, order, kind: kind)
+        sort(&matching, order, kind: kind, collation: collation)
         let maxResults = request.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? LoggedModelSearch.defaultMaxResults
         let start = min(offset, matching.count), end = min(start + maxResults, matching.count)
         let next: String?
@@ -109,18 +114,28 @@ public enum LoggedModelSearching {
     enum SortValue: Comparable {
         case number(Double)
         case text(String)
+        /// A text's place in the database's collation.
+        case ranked(Int)
+
+        static func text(_ s: String, _ collation: CollationRanks?) -> SortValue {
+            collation?[s].map(SortValue.ranked) ?? .text(s)
+        }
 
         static func < (a: SortValue, b: SortValue) -> Bool {
             switch (a, b) {
             case (.number(let x), .number(let y)): return x < y
             case (.text(let x), .text(let y)): return SearchEvaluator.codePointOrder(x, y) < 0
+            case (.ranked(let x), .ranked(let y)): return x < y
+            case (.ranked, _): return false
+            case (_, .ranked): return true
             case (.number, .text): return true
             case (.text, .number): return false
             }
         }
     }
 
-    static func sortValue(_ model: LoggedModel, _ order: LoggedModelSearch.Order, _ kind: StoreKind) -> SortValue? {
+    static func sortValue(_ model: LoggedModel, _ order: LoggedModelSearch.Order, _ kind: StoreKind,
+                          _ collation: CollationRanks?) -> SortValue? {
         if order.fieldName.hasPrefix("metrics.") {
             let key = String(order.fieldName.dropFirst("metrics.".count))
             let values = model.metrics.filter {
@@ -140,13 +155,14 @@ public enum LoggedModelSearching {
         }
         switch attribute(model, order.fieldName, kind) {
         case .number(let n)?: return .number(n)
-        case .string(let s)?: return .text(s)
+        case .string(let s)?: return .text(s, collation)
         case nil: return nil
         }
     }
 
     /// The given order, then `creation_timestamp DESC` and `model_id ASC` unless already there.
-    static func sort(_ models: inout [LoggedModel], _ order: [LoggedModelSearch.Order], kind: StoreKind) {
+    static func sort(_ models: inout [LoggedModel], _ order: [LoggedModelSearch.Order], kind: StoreKind,
+                     collation: CollationRanks?) {
         var clauses = order
         if !clauses.contains(where: { $0.fieldName == "creation_timestamp" }) {
             clauses.append(.init(fieldName: "creation_timestamp", ascending: false))
@@ -154,7 +170,7 @@ public enum LoggedModelSearching {
         if !clauses.contains(where: { $0.fieldName == "model_id" }) {
             clauses.append(.init(fieldName: "model_id", ascending: true))
         }
-        let keyed = models.map { model in (model, clauses.map { sortValue(model, $0, kind) }) }
+        let keyed = models.map { model in (model, clauses.map { sortValue(model, $0, kind, collation) }) }
         let sorted = keyed.sorted { a, b in
             for (i, clause) in clauses.enumerated() {
                 switch (a.1[i], b.1[i]) {
@@ -266,7 +282,7 @@ public enum RegistrySearching {
     static let promptTag = "mlflow.prompt.is_prompt"
 
     public static func searchRegisteredModels(_ models: [RegisteredModel], _ request: RegistrySearch,
-                                              kind: StoreKind) throws -> Page<RegisteredModel> {
+                                              kind: StoreKind, collation: CollationRanks? = nil) throws -> Page<RegisteredModel> {
         // The SQL store takes 0 and answers an empty page with a token to offset 0.
         if !(kind == .sql && request.maxResults == 0) { try checkMaxResults(request.maxResults, limit: 1000) }
         let filter = try SearchGrammar.parseRegisteredModelFilter(request.filter)
@@ -284,7 +300,7 @@ public enum RegistrySearching {
         }
         matching.sort { a, b in
             for (key, ascending) in order {
-                let x = registeredModelValue(a, key), y = registeredModelValue(b, key)
+                let x = registeredModelValue(a, key, collation), y = registeredModelValue(b, key, collation)
                 if x == y { continue }
                 guard let x else { return !ascending }
                 guard let y else { return ascending }
@@ -299,9 +315,10 @@ public enum RegistrySearching {
         return Page(items: Array(matching[window.range]), nextPageToken: window.next)
     }
 
-    static func registeredModelValue(_ model: RegisteredModel, _ key: String) -> LoggedModelSearching.SortValue? {
+    static func registeredModelValue(_ model: RegisteredModel, _ key: String,
+                                     _ collation: CollationRanks?) -> LoggedModelSearching.SortValue? {
         switch key {
-        case "name": return .text(model.name)
+        case "name": return .text(model.name, collation)
         case "creation_timestamp": return model.creationTimestamp.map { .number(Double($0)) }
         default: return model.lastUpdatedTimestamp.map { .number(Double($0)) }
         }
@@ -330,7 +347,7 @@ public enum RegistrySearching {
     }
 
     public static func searchModelVersions(_ versions: [ModelVersion], _ request: RegistrySearch,
-                                           kind: StoreKind) throws -> Page<ModelVersion> {
+                                           kind: StoreKind, collation: CollationRanks? = nil) throws -> Page<ModelVersion> {
         try checkMaxResults(request.maxResults, limit: 200_000)
         let filter = try SearchGrammar.parseModelVersionFilter(request.filter)
         let clauses = request.orderBy.isEmpty ? ["last_updated_timestamp DESC", "name ASC", "version_number DESC"] : request.orderBy
@@ -348,7 +365,7 @@ public enum RegistrySearching {
         }
         matching.sort { a, b in
             for (key, ascending) in order {
-                let x = versionSortValue(a, key), y = versionSortValue(b, key)
+                let x = versionSortValue(a, key, collation), y = versionSortValue(b, key, collation)
                 if x == y { continue }
                 guard let x else { return !ascending }
                 guard let y else { return ascending }
@@ -371,9 +388,10 @@ public enum RegistrySearching {
         }
     }
 
-    static func versionSortValue(_ version: ModelVersion, _ key: String) -> LoggedModelSearching.SortValue? {
+    static func versionSortValue(_ version: ModelVersion, _ key: String,
+                                 _ collation: CollationRanks?) -> LoggedModelSearching.SortValue? {
         switch key {
-        case "name": return .text(version.name)
+        case "name": return .text(version.name, collation)
         case "version_number": return .number(Double(version.versionNumber))
         case "creation_timestamp": return .number(Double(version.creationTimestamp))
         default: return version.lastUpdatedTimestamp.map { .number(Double($0)) }

@@ -16,7 +16,7 @@ public enum SearchGrammar {
     /// `runs/search` order_by entries: `<identifier> [ASC|DESC]`.
     public static func parseRunOrderBy(_ clauses: [String]) throws -> [OrderClause] {
         // A repeated key is the store's business: MLflow's file store accepts it, its SQL store
-        // answers INTERNAL_ERROR "`order_by` contains duplicate fields" (SQLiteStore does too).
+        // answers INTERNAL_ERROR "`order_by` contains duplicate fields" (SQLTrackingStore does too).
         let parsed = try parseOrderBy(clauses, rules: .runs)
         return parsed
     }

@@ -97,22 +97,22 @@ extension SQLiteWriter {
     /// `get_logged_model` (`SqlLoggedModel.to_mlflow_entity`): the model with its tags, params
     /// and metrics, read on the writer's connection so it includes the write just made.
     func loggedModel(_ id: String, includeDeleted: Bool) async throws -> LoggedModel {
-        try await readBack { db in try SQLiteStore.loggedModel(id, allowDeleted: includeDeleted, db) }
+        try await readBack { db in try SQLTrackingStore.loggedModel(id, allowDeleted: includeDeleted, db) }
     }
 }
 
 /// The columns of a `logged_models` row, by name.
 struct LoggedModelColumns {
-    let id, experimentID, name, artifactLocation, created, updated, status, modelType, sourceRunID, statusMessage: SQLiteColumn
+    let id, experimentID, name, artifactLocation, created, updated, status, modelType, sourceRunID, statusMessage: SQLColumn
 
-    init(_ c: SQLiteColumns) throws {
+    init(_ c: SQLColumns) throws {
         id = try c["model_id"]; experimentID = try c["experiment_id"]; name = try c["name"]
         artifactLocation = try c["artifact_location"]; created = try c["creation_timestamp_ms"]
         updated = try c["last_updated_timestamp_ms"]; status = try c["status"]; modelType = try c["model_type"]
         sourceRunID = try c["source_run_id"]; statusMessage = try c["status_message"]
     }
 
-    func model(_ row: SQLiteRow) -> LoggedModel {
+    func model(_ row: SQLRow) -> LoggedModel {
         LoggedModel(modelID: row.text(id), experimentID: String(row.int(experimentID)), name: row.text(name),
                     artifactLocation: row.text(artifactLocation), creationTimestamp: row.int(created),
                     lastUpdatedTimestamp: row.int(updated), modelType: row.optionalText(modelType),

@@ -1,23 +1,6 @@
 import CSQLite
 import Foundation
 
-/// A value bound to a `?` placeholder or read from a column.
-enum SQLValue: Equatable, Sendable, CustomStringConvertible {
-    case int(Int64)
-    case double(Double)
-    case text(String)
-    case null
-
-    var description: String {
-        switch self {
-        case .int(let v): return String(v)
-        case .double(let v): return String(v)
-        case .text(let v): return "'\(v)'"
-        case .null: return "NULL"
-        }
-    }
-}
-
 /// A failure reported by the sqlite3 library, with its primary result code.
 struct SQLiteError: Error, CustomStringConvertible {
     var code: Int32
@@ -35,12 +18,11 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// One connection to a database file through the sqlite3 C API (opened NOMUTEX: not
 /// thread-safe by itself): read-only for every reader, read-write only for `SQLiteWriter`.
 // @unchecked: one thread at a time uses a connection (ReadConnections lends each to one reader).
-final class SQLiteConnection: @unchecked Sendable {
+final class SQLiteConnection: SQLConnection, @unchecked Sendable {
     private let handle: OpaquePointer
-    /// Answers computed on this connection, for its user (see SQLiteStore.searchRuns).
+    let dialect = SQLDialect.sqlite
+    let isUsable = true
     var pages = PageCache()
-    /// The in-memory search columns of this connection, and the data_version its previous run
-    /// search saw (see SQLiteStore.searchRuns).
     var columns: RunColumns?
     var lastSearchVersion: Int64?
     /// Statements kept prepared, by SQL text, once `keepStatementsPrepared()` is called: a
@@ -130,22 +112,15 @@ final class SQLiteConnection: @unchecked Sendable {
         statement.inUse = false
     }
 
-    /// Runs `sql` with `bindings` and collects every row through `row`. `columns` finds, once
-    /// per statement, the columns `row` reads, by name (see `SQLiteColumns`).
-    func query<Columns, T>(_ sql: String, _ bindings: [SQLValue] = [], columns: (SQLiteColumns) throws -> Columns,
-                           row: (SQLiteRow, Columns) throws -> T) throws -> [T] {
+    func query<Columns, T>(_ sql: String, _ bindings: [SQLValue], columns: (SQLColumns) throws -> Columns,
+                           row: (SQLRow, Columns) throws -> T) throws -> [T] {
         let stmt = try prepare(sql)
         defer { release(stmt) }
         try stmt.bind(bindings)
-        let found = try columns(SQLiteColumns(stmt.handle))
+        let found = try columns(stmt.columns)
         var out: [T] = []
-        while try stmt.step() { out.append(try row(SQLiteRow(stmt: stmt.handle), found)) }
+        while try stmt.step() { out.append(try row(SQLRow(source: .sqlite(stmt.handle)), found)) }
         return out
-    }
-
-    /// `query` for a statement whose result has exactly one column (a count, a PRAGMA value).
-    func values<T>(_ sql: String, _ bindings: [SQLValue] = [], _ read: (SQLiteRow, SQLiteColumn) throws -> T) throws -> [T] {
-        try query(sql, bindings, columns: { try $0.only() }, row: read)
     }
 
     /// Runs a statement that returns no rows we need (PRAGMA, BEGIN, COMMIT).
@@ -153,19 +128,6 @@ final class SQLiteConnection: @unchecked Sendable {
         let stmt = try prepare(sql)
         defer { release(stmt) }
         while try stmt.step() {}
-    }
-
-    /// Runs `body` between `begin` (BEGIN, BEGIN IMMEDIATE) and COMMIT, rolling back on error.
-    func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
-        try execute(begin)
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
     }
 
     /// Runs one statement that writes; returns how many rows it changed.
@@ -221,6 +183,11 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// The result columns by name (`sqlite3_column_name`: the AS alias, else the column's name).
+    var columns: SQLColumns {
+        SQLColumns(names: (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) })
+    }
+
     func bind(_ values: [SQLValue]) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         precondition(values.count == expected, "bound \(values.count) values to \(expected) placeholders")
@@ -254,95 +221,3 @@ final class SQLiteStatement {
     }
 }
 
-/// Where one result column of a statement sits; only `SQLiteColumns` makes one, from its name.
-struct SQLiteColumn {
-    fileprivate let index: Int32
-}
-
-/// The result columns of one prepared statement by name (`sqlite3_column_name`: the AS alias,
-/// else the column's own name), looked up once per statement. Rows are read through these, never
-/// by position, so a reordered SELECT cannot silently swap fields.
-struct SQLiteColumns {
-    private let names: [String]
-
-    fileprivate init(_ stmt: OpaquePointer) {
-        names = (0..<sqlite3_column_count(stmt)).map { String(cString: sqlite3_column_name(stmt, $0)) }
-    }
-
-    /// The column called `name`; an error when the result has none or several of that name.
-    subscript(_ name: String) -> SQLiteColumn {
-        get throws {
-            let matches = names.indices.filter { names[$0] == name }
-            guard matches.count == 1 else {
-                throw SQLiteError(code: SQLITE_ERROR, message: "the result has \(matches.count) columns named \(name) (columns: \(names))")
-            }
-            return SQLiteColumn(index: Int32(matches[0]))
-        }
-    }
-
-    /// Every column, in the order of the result.
-    var all: [SQLiteColumn] { names.indices.map { SQLiteColumn(index: Int32($0)) } }
-
-    /// The one column of a result that has exactly one.
-    func only() throws -> SQLiteColumn {
-        guard names.count == 1 else {
-            throw SQLiteError(code: SQLITE_ERROR, message: "expected one result column, got \(names)")
-        }
-        return SQLiteColumn(index: 0)
-    }
-}
-
-/// The current row of a statement; valid only until the next `step()`.
-struct SQLiteRow {
-    fileprivate let stmt: OpaquePointer
-
-    func isNull(_ c: SQLiteColumn) -> Bool { sqlite3_column_type(stmt, c.index) == SQLITE_NULL }
-    func int(_ c: SQLiteColumn) -> Int64 { sqlite3_column_int64(stmt, c.index) }
-    func optionalInt(_ c: SQLiteColumn) -> Int64? { isNull(c) ? nil : int(c) }
-    func double(_ c: SQLiteColumn) -> Double { sqlite3_column_double(stmt, c.index) }
-    func isText(_ c: SQLiteColumn) -> Bool { sqlite3_column_type(stmt, c.index) == SQLITE_TEXT }
-    func isNumber(_ c: SQLiteColumn) -> Bool {
-        let type = sqlite3_column_type(stmt, c.index)
-        return type == SQLITE_FLOAT || type == SQLITE_INTEGER
-    }
-    /// The text of a column when it is valid UTF-8, else nil (no replacement characters).
-    func validText(_ c: SQLiteColumn) -> String? {
-        guard let bytes = sqlite3_column_text(stmt, c.index) else { return nil }
-        let count = Int(sqlite3_column_bytes(stmt, c.index))
-        return String(validating: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-    }
-
-    func text(_ c: SQLiteColumn) -> String { optionalText(c) ?? "" }
-    func optionalText(_ c: SQLiteColumn) -> String? {
-        guard let bytes = sqlite3_column_text(stmt, c.index) else { return nil }
-        let count = Int(sqlite3_column_bytes(stmt, c.index))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-    }
-
-    /// A REAL or INTEGER cell as a Double; nil for anything else (text, a blob, NULL).
-    func number(_ c: SQLiteColumn) -> Double? { isNumber(c) ? double(c) : nil }
-    /// An INTEGER cell; nil for anything else (a REAL such as 1.5, text, a blob, NULL).
-    func integer(_ c: SQLiteColumn) -> Int64? { sqlite3_column_type(stmt, c.index) == SQLITE_INTEGER ? int(c) : nil }
-    /// A TEXT cell; nil for anything else.
-    func textCell(_ c: SQLiteColumn) -> String? { isText(c) ? text(c) : nil }
-
-    /// What a cell holds, for a warning about a value MLflow does not write there.
-    func describe(_ c: SQLiteColumn) -> String {
-        switch sqlite3_column_type(stmt, c.index) {
-        case SQLITE_NULL: return "NULL"
-        case SQLITE_INTEGER: return "the integer \(int(c))"
-        case SQLITE_FLOAT: return "the real number \(double(c))"
-        case SQLITE_TEXT: return "the text '\(String(text(c).prefix(40)))'"
-        default: return "a blob of \(sqlite3_column_bytes(stmt, c.index)) bytes"
-        }
-    }
-
-    func value(_ c: SQLiteColumn) -> SQLValue {
-        switch sqlite3_column_type(stmt, c.index) {
-        case SQLITE_INTEGER: return .int(int(c))
-        case SQLITE_FLOAT: return .double(double(c))
-        case SQLITE_NULL: return .null
-        default: return .text(text(c))
-        }
-    }
-}

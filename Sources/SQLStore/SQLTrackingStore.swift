@@ -3,12 +3,17 @@ import Foundation
 import Tracking
 import Artifacts
 
-/// Reads an MLflow SQLite database (schema: `mlflow/store/tracking/dbmodels/models.py`) the way
-/// MLflow 3.17.2's SqlAlchemyStore answers, without ever writing to or holding a lock on it beyond
-/// one short read.
-public final class SQLiteStore: TrackingStore, Sendable {
+/// Reads an MLflow SQL database, SQLite or PostgreSQL (schema:
+/// `mlflow/store/tracking/dbmodels/models.py`), the way MLflow 3.17.2's SqlAlchemyStore answers
+/// over it, without ever writing to it or holding a lock beyond one short read transaction. The
+/// SQL is one text for both engines except where `SQLDialect` says otherwise, so PostgreSQL
+/// orders, compares and collates as it does for MLflow.
+public final class SQLTrackingStore: TrackingStore, Sendable {
     public let uri: String
+    /// The database file; for PostgreSQL, its URI without the password. Messages name it.
     public let path: String
+    /// The SQLite database file, whose folder holds MLflow's default artifact root.
+    private let sqliteFile: String?
     private let connections: ReadConnections
     let features: SchemaFeatures
     /// The alembic revision of the database (`alembic_version`).
@@ -27,6 +32,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
     public init(path: String, warn: @escaping @Sendable (String) -> Void) throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         self.path = absolute
+        sqliteFile = absolute
         // SQLAlchemy's form for an absolute path: sqlite:/// followed by "/abs/path".
         self.uri = "sqlite:///" + absolute
         self.warn = warn
@@ -40,17 +46,39 @@ public final class SQLiteStore: TrackingStore, Sendable {
         let uri = self.uri
         let version: String
         do {
-            let db = try SQLiteStore.connect(absolute)
+            let db = try SQLTrackingStore.connect(absolute)
             (features, version) = try SchemaCheck.check(db, uri: uri)
             connections = ReadConnections(first: db, capacity: ReadConnections.defaultCapacity) {
-                try SQLiteStore.connect(absolute)
+                try SQLTrackingStore.connect(absolute)
             }
         } catch {
-            throw SQLiteStore.mlflowError(error, path: absolute)
+            throw SQLTrackingStore.mlflowError(error, path: absolute)
         }
         schemaVersion = version
         if version != SchemaCheck.head {
             warn("\(uri) has MLflow schema version \(version), older than MLflow 3.17.2's \(SchemaCheck.head); reading what it has")
+        }
+    }
+
+    /// Opens MLflow's PostgreSQL database at `target` to read, checking its schema as for SQLite.
+    public init(postgres target: PostgresTarget, warn: @escaping @Sendable (String) -> Void) throws {
+        path = target.redacted
+        uri = target.redacted
+        sqliteFile = nil
+        self.warn = warn
+        let version: String
+        do {
+            let db = try PostgresConnection(target)
+            (features, version) = try SchemaCheck.check(db, uri: target.redacted)
+            connections = ReadConnections(first: db, capacity: ReadConnections.defaultCapacity) {
+                try PostgresConnection(target)
+            }
+        } catch {
+            throw SQLTrackingStore.mlflowError(error, path: target.redacted)
+        }
+        schemaVersion = version
+        if version != SchemaCheck.head {
+            warn("\(target.redacted) has MLflow schema version \(version), older than MLflow 3.17.2's \(SchemaCheck.head); reading what it has")
         }
     }
 
@@ -63,13 +91,18 @@ public final class SQLiteStore: TrackingStore, Sendable {
 
     /// Runs `body` on a free connection inside one read transaction, so a search and the
     /// loading of its runs' children see one snapshot; the shared lock is released at COMMIT.
-    func read<T>(_ body: (SQLiteConnection, inout BadCells) throws -> T) throws -> T {
+    /// On PostgreSQL the transaction is REPEATABLE READ (one snapshot, as SQLite's) and READ ONLY.
+    func read<T>(_ body: (any SQLConnection, inout BadCells) throws -> T) throws -> T {
         var bad = BadCells()
         defer { report(bad) }
         do {
-            return try connections.with { db in try db.transaction("BEGIN") { try body(db, &bad) } }
+            return try connections.with { db in
+                try db.transaction(db.dialect == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
+                    try body(db, &bad)
+                }
+            }
         } catch {
-            throw SQLiteStore.mlflowError(error, path: path)
+            throw SQLTrackingStore.mlflowError(error, path: path)
         }
     }
 
@@ -83,6 +116,11 @@ public final class SQLiteStore: TrackingStore, Sendable {
 
     static func mlflowError(_ error: Error, path: String) -> MLflowError {
         if let e = error as? MLflowError { return e }
+        if let e = error as? PostgresError {
+            // A server that is down or gone mid-read: the next request may find it back.
+            if e.connectionLost { return MLflowError(.temporarilyUnavailable, e.message) }
+            return MLflowError(.internalError, "reading \(path) failed: \(e.message)")
+        }
         guard let e = error as? SQLiteError else { return error.asMLflowError }
         if e.isBusy {
             return MLflowError(.temporarilyUnavailable, "\(path) stayed locked by a writer for over \(busyTimeoutMs / 1000) s; try again")
@@ -114,7 +152,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
         let offset = try PageToken.offset(request.pageToken)
         let query = try ExperimentSearchSQL(stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                             limit: request.maxResults + 1, offset: offset)
-            .build(experimentTimes: features.experimentTimes, workspace: features.workspace)
+            .build(features: features)
         return try read { db, bad in
             var experiments = try db.query(query.sql, query.bindings, columns: ExperimentColumns.init) { experiment($0, $1, &bad) }
             let next = experiments.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
@@ -151,7 +189,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
             + (features.workspace ? ", e.workspace" : ", NULL AS workspace")
     }
 
-    private func experiment(_ row: SQLiteRow, _ c: ExperimentColumns, _ bad: inout BadCells) -> Experiment {
+    private func experiment(_ row: SQLRow, _ c: ExperimentColumns, _ bad: inout BadCells) -> Experiment {
         Experiment(experimentID: String(row.int(c.id)), name: row.text(c.name), artifactLocation: row.optionalText(c.artifactLocation),
                    lifecycleStage: bad.stage(row, c.stage, "experiments"),
                    creationTime: bad.optionalInteger(row, c.creationTime, "experiments.creation_time"),
@@ -159,11 +197,11 @@ public final class SQLiteStore: TrackingStore, Sendable {
                    workspace: row.optionalText(c.workspace))
     }
 
-    private func attachTags(_ experiments: inout [Experiment], _ db: SQLiteConnection, _ bad: inout BadCells) throws {
+    private func attachTags(_ experiments: inout [Experiment], _ db: any SQLConnection, _ bad: inout BadCells) throws {
         let ids = experiments.map { SQLValue.int(Int64($0.experimentID) ?? -1) }
         var tags: [String: [Tag]] = [:]
         for chunk in chunked(ids) {
-            let sql = "SELECT experiment_id, \"key\", value FROM experiment_tags WHERE experiment_id IN (\(marks(chunk.count))) ORDER BY rowid"
+            let sql = "SELECT experiment_id, \"key\", value FROM experiment_tags WHERE experiment_id IN (\(marks(chunk.count))) ORDER BY \(db.dialect.rowOrder())"
             for (id, tag) in try db.query(sql, chunk, columns: { try (id: $0["experiment_id"], key: $0["key"], value: $0["value"]) },
                                           row: { row, c -> (String, Tag?) in
                 (String(row.int(c.id)), bad.tagValue(row, c.value, "experiment_tags.value").map { Tag(row.text(c.key), $0) })
@@ -197,6 +235,18 @@ public final class SQLiteStore: TrackingStore, Sendable {
         let key = PageCache.key(query.sql + (request.withData ? "" : " -- infos only"), query.bindings,
                                 maxResults: request.maxResults)
         return try read { db, bad in
+            guard db.dialect == .sqlite else {
+                // PostgreSQL has no data_version to prove a kept page or column current for every
+                // client, so nothing is kept: each search is one statement over the snapshot.
+                var full = sql
+                full.rowIDsOnly = false
+                let query = try full.build()
+                let infos = try db.query(query.sql, query.bindings, columns: RunInfoColumns.init) { runInfo($0, $1, &bad) }
+                let next = infos.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
+                let page = Array(infos.prefix(request.maxResults))
+                return Page(items: request.withData ? try loadRuns(page, db, &bad, modelInputs: false) : page.map { Run(info: $0) },
+                            nextPageToken: next)
+            }
             // Taken first, it also starts the read transaction: the version is this snapshot's.
             let version = try db.values("PRAGMA data_version") { $0.int($1) }.first ?? -1
             if let page = db.pages.page(key, version: version) { return page }
@@ -227,7 +277,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
     /// The columns are (re)built only when the database held still since this connection's
     /// previous search: while a writer commits between searches, SQL alone is cheaper.
     private func columnSearch(_ sql: RunSearchSQL, filter: Filter, orderBy: [OrderClause], version: Int64,
-                              _ db: SQLiteConnection) throws -> [Int64]? {
+                              _ db: any SQLConnection) throws -> [Int64]? {
         let heldStill = db.lastSearchVersion == version
         db.lastSearchVersion = version
         guard runSearchPath != .sql, RunColumns.covers(filter, orderBy: orderBy), let limit = sql.limit else { return nil }
@@ -243,7 +293,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
     }
 
     /// The RunInfo of each rowid, in the order given.
-    private func runInfos(rowIDs: [Int64], _ db: SQLiteConnection, _ bad: inout BadCells) throws -> [RunInfo] {
+    private func runInfos(rowIDs: [Int64], _ db: any SQLConnection, _ bad: inout BadCells) throws -> [RunInfo] {
         var byRowID: [Int64: RunInfo] = [:]
         for chunk in chunked(rowIDs.map { SQLValue.int($0) }) {
             let sql = "SELECT \(RunSearchSQL.runColumns(features)), r.rowid FROM runs r WHERE r.rowid IN (\(marks(chunk.count)))"
@@ -268,7 +318,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
         }
     }
 
-    private func runInfo(_ row: SQLiteRow, _ c: RunInfoColumns, _ bad: inout BadCells) -> RunInfo {
+    private func runInfo(_ row: SQLRow, _ c: RunInfoColumns, _ bad: inout BadCells) -> RunInfo {
         let runID = row.text(c.runID)
         return RunInfo(runID: runID, experimentID: row.optionalInt(c.experimentID).map { String($0) } ?? "",
                        runName: row.text(c.name), userID: row.text(c.userID),
@@ -281,7 +331,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
     /// Loads latest metrics, params, tags, dataset inputs and model outputs of a page of runs
     /// with one IN (...) query per table, as `SqlAlchemyStore._get_eager_run_query_options`'s
     /// `selectinload`s do.
-    private func loadRuns(_ infos: [RunInfo], _ db: SQLiteConnection, _ bad: inout BadCells, modelInputs: Bool) throws -> [Run] {
+    private func loadRuns(_ infos: [RunInfo], _ db: any SQLConnection, _ bad: inout BadCells, modelInputs: Bool) throws -> [Run] {
         guard !infos.isEmpty else { return [] }
         let ids = infos.map { SQLValue.text($0.runID) }
         var metrics: [String: [Metric]] = [:]
@@ -290,10 +340,11 @@ public final class SQLiteStore: TrackingStore, Sendable {
         var datasets: [String: [(uuid: String, input: DatasetInput)]] = [:]
         var outputs: [String: [ModelIO]] = [:]
         var inputs: [String: [ModelIO]] = [:]
+        let order = db.dialect.rowOrder()
         for chunk in chunked(ids) {
             let list = marks(chunk.count)
             for (run, metric) in try db.query(
-                "SELECT run_uuid, \"key\", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (\(list)) ORDER BY rowid",
+                "SELECT run_uuid, \"key\", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (\(list)) ORDER BY \(order)",
                 chunk, columns: { try (run: $0["run_uuid"], key: $0["key"], metric: MetricColumns($0)) },
                 row: { row, c -> (String, Metric?) in
                     let run = row.text(c.run)
@@ -305,13 +356,13 @@ public final class SQLiteStore: TrackingStore, Sendable {
                 }) {
                 if let metric { metrics[run, default: []].append(metric) }
             }
-            for (run, param) in try db.query("SELECT run_uuid, \"key\", value FROM params WHERE run_uuid IN (\(list)) ORDER BY rowid",
+            for (run, param) in try db.query("SELECT run_uuid, \"key\", value FROM params WHERE run_uuid IN (\(list)) ORDER BY \(order)",
                                              chunk, columns: KeyValueColumns.init, row: { row, c -> (String, Param?) in
                                                  (row.text(c.run), bad.text(row, c.value, "params.value", run: row.text(c.run)).map { Param(row.text(c.key), $0) })
                                              }) {
                 if let param { params[run, default: []].append(param) }
             }
-            for (run, tag) in try db.query("SELECT run_uuid, \"key\", value FROM tags WHERE run_uuid IN (\(list)) ORDER BY rowid",
+            for (run, tag) in try db.query("SELECT run_uuid, \"key\", value FROM tags WHERE run_uuid IN (\(list)) ORDER BY \(order)",
                                            chunk, columns: KeyValueColumns.init, row: { row, c -> (String, Tag?) in
                                                (row.text(c.run), bad.tagValue(row, c.value, "tags.value", run: row.text(c.run)).map { Tag(row.text(c.key), $0) })
                                            }) {
@@ -324,7 +375,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
                 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid
                 LEFT JOIN input_tags it ON it.input_uuid = i.input_uuid
                 WHERE i.destination_type = 'RUN' AND i.destination_id IN (\(list))
-                ORDER BY i.destination_id, i.rowid, it.rowid
+                ORDER BY i.destination_id, \(db.dialect.rowOrder("i")), \(db.dialect.rowOrder("it"))
                 """
             _ = try db.query(datasetSQL, chunk, columns: DatasetColumns.init) { row, c in
                 let run = row.text(c.run), uuid = row.text(c.uuid)
@@ -388,13 +439,14 @@ public final class SQLiteStore: TrackingStore, Sendable {
         // An unknown run gives an empty page, as a SQL-backed server answers {}:
         // `SqlAlchemyStore.get_metric_history` does not look the run up.
         return try read { db, bad in
-            let version = try db.values("PRAGMA data_version") { $0.int($1) }.first ?? 0
+            // PostgreSQL has no data_version: no page boundary is kept (nil never matches).
+            let version = db.dialect == .sqlite ? try db.values("PRAGMA data_version") { $0.int($1) }.first ?? 0 : nil
             let index = try runIndexFitsHistory(runID: runID, key: key, db).map { " INDEXED BY \($0)" } ?? ""
             var sql = "SELECT value, timestamp, \(step), \(isNaN) FROM metrics\(index) WHERE run_uuid = ? AND \"key\" = ?"
             var bindings: [SQLValue] = [.text(runID), .text(key)]
             // Rows before `skip` in this query's order are the ones earlier pages returned.
             var skip = offset
-            let boundary = offset > 0 ? historyBoundaries.withLock { $0.boundary(cacheKey, dataVersion: version) } : nil
+            let boundary = offset > 0 ? version.flatMap { v in historyBoundaries.withLock { $0.boundary(cacheKey, dataVersion: v) } } : nil
             if let boundary {
                 // Keyset continuation: start at the previous page's last (timestamp, step, value)
                 // and skip the rows of that tie already returned; same order, no re-read.
@@ -409,7 +461,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
                 sql += " LIMIT ? OFFSET ?"
                 bindings += [.int(Int64(maxResults) + 1), .int(Int64(skip))]
             } else if skip > 0 {
-                sql += " LIMIT -1 OFFSET ?"
+                sql += " \(db.dialect.noLimit) OFFSET ?"
                 bindings.append(.int(Int64(skip)))
             }
             // A row with a cell MLflow would not write is left out of the page but still counts
@@ -426,7 +478,7 @@ public final class SQLiteStore: TrackingStore, Sendable {
                 usable.removeLast(usable.count - maxResults)
                 next = PageToken.encode(offset: offset + maxResults)
                 // Keyset continuation needs every row's real values: plain offsets otherwise.
-                if !usable.contains(false),
+                if !usable.contains(false), let version,
                    let end = HistoryBoundaries.boundary(after: rows, startingAfter: offset == 0 ? .start : boundary.map { .known($0) } ?? .unknown, dataVersion: version) {
                     let next = HistoryBoundaries.Key(runID: runID, key: key, offset: offset + maxResults)
                     historyBoundaries.withLock { $0.remember(next, end) }
@@ -441,8 +493,8 @@ public final class SQLiteStore: TrackingStore, Sendable {
     /// The metrics index led by run_uuid, when this run's history of `key` is short enough to
     /// read through it and sort. A long history (a million points, read page by page) is left
     /// to the (key, timestamp, …) primary key, which returns it in order without sorting.
-    private func runIndexFitsHistory(runID: String, key: String, _ db: SQLiteConnection) throws -> String? {
-        guard let index = features.metricHistoryIndex else { return nil }
+    private func runIndexFitsHistory(runID: String, key: String, _ db: any SQLConnection) throws -> String? {
+        guard db.dialect == .sqlite, let index = features.metricHistoryIndex else { return nil }
         let limit = 10_000
         let count = try db.values("SELECT count(*) FROM (SELECT 1 FROM metrics INDEXED BY \(index) WHERE run_uuid = ? AND \"key\" = ? LIMIT ?)",
                                   [.text(runID), .text(key), .int(Int64(limit) + 1)]) { $0.int($1) }.first ?? 0
@@ -490,7 +542,8 @@ public final class SQLiteStore: TrackingStore, Sendable {
         if let local, FileManager.default.fileExists(atPath: local, isDirectory: &isDir), isDir.boolValue {
             return LocalArtifacts(root: local)
         }
-        let fallback = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
+        guard let sqliteFile else { return local.map(LocalArtifacts.init(root:)) }
+        let fallback = ((sqliteFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
         if FileManager.default.fileExists(atPath: fallback, isDirectory: &isDir), isDir.boolValue {
             let first = warnedFallback.withLock { $0.insert(experimentID).inserted }
             if first { warn("artifacts of experiment \(experimentID) are not where the store says (\(uri)); reading \(fallback)") }

@@ -18,6 +18,8 @@ struct SchemaFeatures: Equatable {
     /// An index of `metrics` led by run_uuid, for one run's history. Without ANALYZE statistics
     /// SQLite prefers the (key, …) primary key, which scans that key's rows of every run.
     var metricHistoryIndex: String?
+    /// The engine the SQL is written for (where SQLite's and PostgreSQL's differ).
+    var dialect = SQLDialect.sqlite
 }
 
 /// Reads `alembic_version` and the columns we query, and decides whether this reader may
@@ -61,10 +63,11 @@ enum SchemaCheck {
     /// rightly; a newer one that lacks it, or any table of the first schema, is damaged.
     static let createdAt = ["experiment_tags": "df50e92ffc5e", "latest_metrics": "89d4b8295536"]
 
-    static func check(_ db: SQLiteConnection, uri: String) throws -> (SchemaFeatures, String) {
-        let tables = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text($1) })
+    static func check(_ db: any SQLConnection, uri: String) throws -> (SchemaFeatures, String) {
+        let tables = Set(try tableNames(db))
         guard tables.contains("alembic_version") || tables.contains("runs") || tables.contains("experiments") else {
-            throw MLflowError.invalidParameter("\(uri) is an SQLite database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
+            let engine = db.dialect == .sqlite ? "an SQLite" : "a PostgreSQL"
+            throw MLflowError.invalidParameter("\(uri) is \(engine) database but not an MLflow tracking store (no alembic_version/runs/experiments tables)")
         }
         for table in ["alembic_version", "experiments", "runs"] where !tables.contains(table) {
             throw MLflowError(.invalidState, "\(uri) has no table '\(table)': not an MLflow tracking store, or a damaged one")
@@ -77,11 +80,7 @@ enum SchemaCheck {
             throw MLflowError(.invalidState, "unknown MLflow schema version '\(version)' in \(uri) (mltui knows up to \(head), MLflow 3.17.2)")
         }
         var columns: [String: Set<String>] = [:]
-        for table in tables {
-            // Table names come from sqlite_master, not from input; PRAGMA takes no parameters.
-            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            columns[table] = Set(try db.query("PRAGMA table_info(\(quoted))", columns: { try $0["name"] }) { $0.text($1) })
-        }
+        for table in tables { columns[table] = Set(try columnNames(table, db)) }
         let age = knownRevisions.firstIndex(of: version)!
         for (table, needed) in required.sorted(by: { $0.key < $1.key }) {
             guard let have = columns[table] else {
@@ -108,8 +107,34 @@ enum SchemaCheck {
         features.registryWorkspace = ["registered_models", "model_versions", "registered_model_tags", "model_version_tags"]
             .allSatisfy { columns[$0]?.contains("workspace") ?? false }
         features.aliases = tables.contains("registered_model_aliases")
-        let indexes = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text($1) })
-        features.metricHistoryIndex = ["index_metrics_run_uuid_key_step", "index_metrics_run_uuid"].first(where: indexes.contains)
+        features.dialect = db.dialect
+        if db.dialect == .sqlite {
+            let indexes = Set(try db.values("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'") { $0.text($1) })
+            features.metricHistoryIndex = ["index_metrics_run_uuid_key_step", "index_metrics_run_uuid"].first(where: indexes.contains)
+        }
         return (features, version)
+    }
+
+    /// The tables of the database (PostgreSQL: of the schema first on the search path, where
+    /// MLflow's SQLAlchemy creates them).
+    private static func tableNames(_ db: any SQLConnection) throws -> [String] {
+        switch db.dialect {
+        case .sqlite:
+            return try db.values("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text($1) }
+        case .postgres:
+            return try db.values("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()") { $0.text($1) }
+        }
+    }
+
+    private static func columnNames(_ table: String, _ db: any SQLConnection) throws -> [String] {
+        switch db.dialect {
+        case .sqlite:
+            // Table names come from sqlite_master, not from input; PRAGMA takes no parameters.
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return try db.query("PRAGMA table_info(\(quoted))", columns: { try $0["name"] }) { $0.text($1) }
+        case .postgres:
+            return try db.values("SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?",
+                                 [.text(table)]) { $0.text($1) }
+        }
     }
 }

@@ -3,14 +3,14 @@ import Foundation
 import Tracking
 
 /// An MLflow SQLite store opened for writing, with `SqlAlchemyStore`'s semantics (rows, defaults,
-/// validation, errors). Reads go through a read-only `SQLiteStore`; writes through one
+/// validation, errors). Reads go through a read-only `SQLTrackingStore`; writes through one
 /// read-write connection opened only here, in short `BEGIN IMMEDIATE` … `COMMIT` transactions
 /// that writes arriving together share (`WriteQueue`), so a reader (mltui's or MLflow's) waits at
 /// most for one short round and never sees half of a write.
 /// Readers' caches key on `PRAGMA data_version`, which every commit of another connection bumps,
 /// so nothing stale is served after a write, ours or another process's.
 public final class SQLiteWriter: TrackingWriter, Sendable {
-    public let store: SQLiteStore
+    public let store: SQLTrackingStore
     /// The root new experiments keep artifacts under: `<root>/<experiment id>`.
     public let defaultArtifactRoot: String
     private let queue: WriteQueue
@@ -46,16 +46,16 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
             try db.execute("PRAGMA case_sensitive_like = ON")
             db.keepStatementsPrepared()
         } catch {
-            throw SQLiteStore.mlflowError(error, path: absolute)
+            throw SQLTrackingStore.mlflowError(error, path: absolute)
         }
         queue = WriteQueue(db)
-        store = try SQLiteStore(path: absolute, warn: warn)
+        store = try SQLTrackingStore(path: absolute, warn: warn)
         try Self.requireHead(store)
     }
 
     /// MLflow refuses to write a database its migrations have not brought to the head
     /// (`mlflow/store/db/utils.py` `_verify_schema`); so does this, in MLflow's words.
-    private static func requireHead(_ store: SQLiteStore) throws {
+    private static func requireHead(_ store: SQLTrackingStore) throws {
         guard store.schemaVersion != MLflowSchema.alembicHead else { return }
         throw MLflowError(.internalError,
             "Detected out-of-date database schema (found version \(store.schemaVersion), but expected "
@@ -88,7 +88,7 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
         if let e = error as? SQLiteError, !e.isNotADatabase, e.code & 0xff != SQLITE_CANTOPEN {
             return MLflowError(.internalError, "writing \(path) failed: \(e.message)")
         }
-        return SQLiteStore.mlflowError(error, path: path)
+        return SQLTrackingStore.mlflowError(error, path: path)
     }
 
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }

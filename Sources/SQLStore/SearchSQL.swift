@@ -37,11 +37,11 @@ struct SQLFragment {
     }
 }
 
-/// `column <op> ?` for one comparison, as SearchUtils.get_sql_comparison_func renders it on
-/// SQLite: LIKE stays case-sensitive (the connection sets case_sensitive_like), ILIKE is
-/// `lower(x) LIKE lower(?)` (SQLAlchemy's `ilike`; the PRAGMA is in `mlflow/store/db/utils.py`
-/// `_get_managed_session_maker`).
-func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchValue, numeric: Bool) -> SQLFragment {
+/// `column <op> ?` for one comparison, as SearchUtils.get_sql_comparison_func renders it: LIKE
+/// is case-sensitive (on SQLite because the connection sets case_sensitive_like, from
+/// `mlflow/store/db/utils.py` `_get_managed_session_maker`), ILIKE is SQLAlchemy's `ilike`.
+func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchValue, numeric: Bool,
+                   _ dialect: SQLDialect) -> SQLFragment {
     func bound(_ value: SearchValue) -> SQLValue {
         switch value {
         case .number(let d): return numeric ? numberBinding(d) : .double(d)
@@ -55,7 +55,7 @@ func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchVa
     case .like:
         return SQLFragment("\(column) LIKE ?", [bound(value)])
     case .ilike:
-        return SQLFragment("lower(\(column)) LIKE lower(?)", [bound(value)])
+        return SQLFragment(dialect.ilike(column), [bound(value)])
     case .in, .notIn:
         let items: [String]
         switch value {
@@ -64,7 +64,7 @@ func comparisonSQL(_ column: String, _ comparator: Comparator, _ value: SearchVa
         default: items = []
         }
         // SQLAlchemy renders an empty IN as always false and an empty NOT IN as always true.
-        if items.isEmpty { return SQLFragment(comparator == .in ? "0" : "1") }
+        if items.isEmpty { return SQLFragment(comparator == .in ? SQLDialect.never : SQLDialect.always) }
         let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
         return SQLFragment("\(column) \(comparator.rawValue) (\(marks))", items.map { .text($0) })
     case .isNull:
@@ -124,7 +124,7 @@ struct RunSearchSQL {
                 // NaN and missing sort after real values whatever the direction (the CASE in
                 // `_get_orderby_clauses`).
                 group = key.kind == .metric
-                    ? "CASE WHEN \(alias).is_nan = 1 THEN 1 WHEN \(alias).value IS NULL THEN 2 ELSE 0 END"
+                    ? "CASE WHEN \(features.dialect.isTrue("\(alias).is_nan")) THEN 1 WHEN \(alias).value IS NULL THEN 2 ELSE 0 END"
                     : "CASE WHEN \(alias).value IS NULL THEN 1 ELSE 0 END"
             case .dataset:
                 throw MLflowError.invalidParameter("Invalid identifier type 'dataset'")
@@ -140,7 +140,7 @@ struct RunSearchSQL {
 
         var conditions: [SQLFragment] = []
         if experimentIDs.isEmpty {
-            conditions.append(SQLFragment("0"))
+            conditions.append(SQLFragment(SQLDialect.never))
         } else {
             conditions.append(SQLFragment("r.experiment_id IN (" + marks(experimentIDs.count) + ")", experimentIDs.map { .int($0) }))
         }
@@ -176,7 +176,7 @@ struct RunSearchSQL {
         if let limit {
             sql = sql + SQLFragment(" LIMIT ? OFFSET ?", [.int(Int64(limit)), .int(Int64(offset))])
         } else if offset > 0 {
-            sql = sql + SQLFragment(" LIMIT -1 OFFSET ?", [.int(Int64(offset))])
+            sql = sql + SQLFragment(" \(features.dialect.noLimit) OFFSET ?", [.int(Int64(offset))])
         }
         return sql
     }
@@ -208,19 +208,19 @@ struct RunSearchSQL {
         default: return nil
         }
         if c.comparator == .isNull || c.comparator == .isNotNull { return nil }
-        return SQLFragment("CROSS JOIN \(table) \(x) ON \(x).run_uuid = r.run_uuid AND \(x).\"key\" = ? AND ", [.text(key)])
+        return SQLFragment("\(features.dialect.innerJoin) \(table) \(x) ON \(x).run_uuid = r.run_uuid AND \(x).\"key\" = ? AND ", [.text(key)])
             + valueTest(c, column: x)
     }
 
     /// The comparison on a metric/param/tag row's value.
     private func valueTest(_ c: Comparison, column x: String) -> SQLFragment {
-        let test = comparisonSQL("\(x).value", c.comparator, c.value, numeric: false)
+        let test = comparisonSQL("\(x).value", c.comparator, c.value, numeric: false, features.dialect)
         guard c.key.kind == .metric else { return test }
         // NaN is stored as 0 with is_nan = 1: it never satisfies a comparison except
         // "!=", which it always satisfies (`_get_sqlalchemy_filter_clauses`).
         return c.comparator == .notEqual
-            ? SQLFragment("(") + test + SQLFragment(" OR \(x).is_nan = 1)")
-            : SQLFragment("(") + test + SQLFragment(" AND \(x).is_nan = 0)")
+            ? SQLFragment("(") + test + SQLFragment(" OR \(features.dialect.isTrue("\(x).is_nan")))")
+            : SQLFragment("(") + test + SQLFragment(" AND \(features.dialect.isFalse("\(x).is_nan")))")
     }
 
     /// A metric, param, tag or dataset comparison as `r.run_uuid [NOT] IN (SELECT ...)`: the
@@ -238,11 +238,11 @@ struct RunSearchSQL {
             switch c.key.key {
             case "name", "digest":
                 return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE ")
-                    + comparisonSQL("d.\(c.key.key)", c.comparator, c.value, numeric: false) + SQLFragment(")")
+                    + comparisonSQL("d.\(c.key.key)", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
             case "context":
                 return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE ",
                                    [.text("mlflow.data.context")])
-                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
             default: return nil
             }
         default: return nil
@@ -264,9 +264,9 @@ struct RunSearchSQL {
             // for runs logged by MLflow <= 1.29 (`_get_sqlalchemy_filter_clauses` does the same).
             return SQLFragment("EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND t.\"key\" = ? AND ",
                                [.text("mlflow.runName")])
-                + comparisonSQL("t.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+                + comparisonSQL("t.value", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
         case .attribute:
-            return comparisonSQL(try runColumn(key.key), c.comparator, c.value, numeric: key.isNumericAttribute)
+            return comparisonSQL(try runColumn(key.key), c.comparator, c.value, numeric: key.isNumericAttribute, features.dialect)
         case .metric, .param, .tag:
             let table = key.kind == .metric ? "latest_metrics" : key.kind == .param ? "params" : "tags"
             let head = "SELECT 1 FROM \(table) x WHERE x.run_uuid = r.run_uuid AND x.\"key\" = ?"
@@ -277,15 +277,15 @@ struct RunSearchSQL {
             }
             return SQLFragment("EXISTS (\(head) AND ", [.text(key.key)]) + valueTest(c, column: "x") + SQLFragment(")")
         case .dataset:
-            guard features.datasets else { return SQLFragment("0") }
+            guard features.datasets else { return SQLFragment(SQLDialect.never) }
             switch key.key {
             case "name", "digest":
                 return SQLFragment("EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE i.destination_id = r.run_uuid AND ")
-                    + comparisonSQL("d.\(key.key)", c.comparator, c.value, numeric: false) + SQLFragment(")")
+                    + comparisonSQL("d.\(key.key)", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
             case "context":
                 return SQLFragment("EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE i.destination_id = r.run_uuid AND ",
                                    [.text("mlflow.data.context")])
-                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false) + SQLFragment(")")
+                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
             default:
                 throw MLflowError.invalidParameter("Invalid dataset key '\(key.key)'")
             }
@@ -308,11 +308,13 @@ struct ExperimentSearchSQL {
     var experimentTimes = true
     /// False before MLflow 3.x's workspaces: the column reads as NULL.
     var workspace = true
+    var features = SchemaFeatures()
 
-    func build(experimentTimes: Bool, workspace: Bool) throws -> SQLFragment {
+    func build(features: SchemaFeatures) throws -> SQLFragment {
         var me = self
-        me.experimentTimes = experimentTimes
-        me.workspace = workspace
+        me.experimentTimes = features.experimentTimes
+        me.workspace = features.workspace
+        me.features = features
         return try me.buildSQL()
     }
 
@@ -369,7 +371,7 @@ struct ExperimentSearchSQL {
             }
             let parsed = try ids.map { SQLValue.int(try parseExperimentID($0)) }
             if op == .in || op == .notIn {
-                if parsed.isEmpty { return SQLFragment(op == .in ? "0" : "1") }
+                if parsed.isEmpty { return SQLFragment(op == .in ? SQLDialect.never : SQLDialect.always) }
                 return SQLFragment("e.experiment_id \(op.rawValue) (" + marks(parsed.count) + ")", parsed)
             }
             return SQLFragment("e.experiment_id \(op.rawValue) ?", parsed)
@@ -377,7 +379,7 @@ struct ExperimentSearchSQL {
             guard [.equal, .notEqual, .like, .ilike].contains(op) else {
                 throw MLflowError.invalidParameter("Invalid comparator for string attribute: \(op.rawValue)")
             }
-            return comparisonSQL("e.name", op, c.value, numeric: false)
+            return comparisonSQL("e.name", op, c.value, numeric: false, features.dialect)
         case .attribute:
             let col = try column(c.key.key)
             guard [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual].contains(op) else {
@@ -394,7 +396,7 @@ struct ExperimentSearchSQL {
             case .isNotNull: return SQLFragment("EXISTS (\(head))", [.text(c.key.key)])
             case .equal, .notEqual, .like, .ilike:
                 return SQLFragment("EXISTS (\(head) AND ", [.text(c.key.key)])
-                    + comparisonSQL("t.value", op, c.value, numeric: false) + SQLFragment(")")
+                    + comparisonSQL("t.value", op, c.value, numeric: false, features.dialect) + SQLFragment(")")
             default:
                 throw MLflowError.invalidParameter("Invalid comparator for tag: \(op.rawValue)")
             }

@@ -1,6 +1,6 @@
 import Tracking
 
-extension SQLiteStore {
+extension SQLTrackingStore {
     /// Best-of summaries read set-wise from MLflow's `metrics` table instead of one history per
     /// run: the least and greatest value per run in one aggregate query, the rows at the asked
     /// steps in another, both in one read transaction. The answer is the one
@@ -36,16 +36,18 @@ extension SQLiteStore {
 
     /// The two statements, with `runFilter` (an SQL condition on run_uuid, or "") added.
     private func summarySQL(steps: Set<Int64>, runFilter: String) -> SummarySQL {
-        let isNaN = features.metricIsNaN ? "is_nan" : "0"
+        let dialect = features.dialect
+        let isNaN = features.metricIsNaN ? "is_nan" : dialect == .sqlite ? "0" : "false"
         let step = features.metricStep ? "step" : "0"
-        // Rows `BadCells.metric` would leave out of a history page.
-        let damagedRow = """
+        // Rows `BadCells.metric` would leave out of a history page. PostgreSQL keeps every cell
+        // to its column's declared type, so there a row cannot be damaged that way.
+        let damagedRow = dialect == .postgres ? "0" : """
             typeof(value) NOT IN ('real', 'integer') OR typeof(timestamp) != 'integer' \
             OR typeof(\(step)) != 'integer' OR typeof(\(isNaN)) != 'integer' OR \(isNaN) NOT IN (0, 1)
             """
         let aggregate = """
-            SELECT run_uuid, min(CASE WHEN \(isNaN) = 0 THEN value END) AS low,
-                   max(CASE WHEN \(isNaN) = 0 THEN value END) AS high, max(\(damagedRow)) AS damaged
+            SELECT run_uuid, min(CASE WHEN \(dialect.isFalse(isNaN)) THEN value END) AS low,
+                   max(CASE WHEN \(dialect.isFalse(isNaN)) THEN value END) AS high, max(\(damagedRow)) AS damaged
             FROM metrics WHERE "key" = ?\(runFilter) GROUP BY run_uuid
             """
         guard !steps.isEmpty else { return SummarySQL(aggregate: aggregate) }
@@ -81,7 +83,7 @@ extension SQLiteStore {
 
     /// Runs `sql` and adds the summaries of the runs in `wanted` (all when nil) to `found`.
     private func collect(_ sql: SummarySQL, _ bindings: [SQLValue], key: String, wanted: Set<String>?,
-                         _ db: SQLiteConnection, _ bad: inout BadCells,
+                         _ db: any SQLConnection, _ bad: inout BadCells,
                          into found: inout [String: MetricSummary], damaged: inout [String]) throws {
         var summaries: [String: MetricSummary] = [:]
         _ = try db.query(sql.aggregate, bindings, columns: { try (run: $0["run_uuid"], low: $0["low"], high: $0["high"], damaged: $0["damaged"]) }) { row, c in

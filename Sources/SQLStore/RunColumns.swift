@@ -10,7 +10,7 @@ import Tracking
 /// repeats such searches with other thresholds on an unchanged database. The copy answers them in
 /// well under a millisecond, then the page's runs are read in SQL as before. It is only used at
 /// the version it was read at, so it can never answer from stale data; while a writer is
-/// committing between searches the store keeps using SQL (see `SQLiteStore.searchRuns`).
+/// committing between searches the store keeps using SQL (see `SQLTrackingStore.searchRuns`).
 ///
 /// It covers only what it can decide exactly as SQLite would: metric comparisons with a number,
 /// and `=`, `!=` on params and tags (bytewise, as SQLite's BINARY collation),
@@ -32,7 +32,7 @@ final class RunColumns {
         var isNaN: Bool
     }
 
-    init(version: Int64, _ db: SQLiteConnection) throws {
+    init(version: Int64, _ db: any SQLConnection) throws {
         self.version = version
         let rows = try db.query("SELECT rowid, run_uuid, experiment_id, lifecycle_stage FROM runs ORDER BY start_time DESC, run_uuid",
                                 columns: { try (rowID: $0["rowid"], run: $0["run_uuid"], experiment: $0["experiment_id"], stage: $0["lifecycle_stage"]) }) { row, c in
@@ -69,7 +69,7 @@ final class RunColumns {
     /// The rowids of the window `offset..<offset + limit` of the matching runs, in order, or nil
     /// when a column the filter needs holds a value this copy cannot judge like SQLite.
     func search(experimentIDs: [Int64], stages wanted: [LifecycleStage], filter: Filter,
-                offset: Int, limit: Int, _ db: SQLiteConnection) throws -> [Int64]? {
+                offset: Int, limit: Int, _ db: any SQLConnection) throws -> [Int64]? {
         var tests: [(Int) -> Bool] = []
         for comparison in filter {
             guard let test = try test(comparison, db) else { return nil }
@@ -91,7 +91,7 @@ final class RunColumns {
 
     /// One condition as a test of a run's position, the way the SQL join of `RunSearchSQL`
     /// decides it: a run without the key never matches.
-    private func test(_ c: Comparison, _ db: SQLiteConnection) throws -> ((Int) -> Bool)? {
+    private func test(_ c: Comparison, _ db: any SQLConnection) throws -> ((Int) -> Bool)? {
         if c.key.kind == .metric {
             guard case .number(let d) = c.value, let column = try metricColumn(c.key.key, db) else { return nil }
             // NaN is stored as 0 with is_nan = 1: it satisfies "!=" only
@@ -123,7 +123,7 @@ final class RunColumns {
         }
     }
 
-    private func metricColumn(_ key: String, _ db: SQLiteConnection) throws -> [MetricCell?]? {
+    private func metricColumn(_ key: String, _ db: any SQLConnection) throws -> [MetricCell?]? {
         if let known = metricColumns[key] { return known }
         var column = [MetricCell?](repeating: nil, count: rowIDs.count)
         var usable = true
@@ -139,7 +139,7 @@ final class RunColumns {
         return usable ? column : nil
     }
 
-    private func textColumn(_ table: String, _ key: String, _ db: SQLiteConnection) throws -> [String?]? {
+    private func textColumn(_ table: String, _ key: String, _ db: any SQLConnection) throws -> [String?]? {
         let name = table + "\u{1}" + key
         if let known = textColumns[name] { return known }
         var column = [String?](repeating: nil, count: rowIDs.count)

@@ -2,22 +2,43 @@ import Foundation
 import Artifacts
 import Tracking
 
-/// Logged models, the model registry and dataset summaries of an MLflow SQLite store
+/// Logged models, the model registry and dataset summaries of an MLflow SQL store
 /// (`SqlAlchemyStore.search_logged_models`, `get_logged_model`, `_search_datasets`, and the
 /// registry's `SqlAlchemyStore`), rows of the default workspace. Searches run in memory over the
 /// rows (`RegistrySearching`, `LoggedModelSearching`) with the SQL store's semantics.
-extension SQLiteStore: ModelStore {
+extension SQLTrackingStore: ModelStore {
     public func searchLoggedModels(_ request: LoggedModelSearch) async throws -> Page<LoggedModel> {
         let ids = try request.experimentIDs.map(parseExperimentID)
         // A store from before MLflow 3 has no logged models; the search still checks its arguments.
         guard features.loggedModels else { return try LoggedModelSearching.search([], request, kind: .sql) }
-        let models = try await BlockingWork.run {
+        let (models, collation) = try await BlockingWork.run {
             try self.read { db, _ in
-                try Self.loggedModels(db, where: "lifecycle_stage != 'deleted' AND experiment_id IN (\(Self.placeholders(ids.count)))",
-                                      ids.map(SQLValue.int))
+                let models = try Self.loggedModels(db, where: "lifecycle_stage != 'deleted' AND experiment_id IN (\(Self.placeholders(ids.count)))",
+                                                   ids.map(SQLValue.int))
+                let texts = models.flatMap { [$0.name, $0.modelID] + [$0.modelType, $0.sourceRunID].compactMap { $0 } }
+                return (models, try Self.collationRanks(Set(texts), db))
             }
         }
-        return try LoggedModelSearching.search(models, request, kind: .sql)
+        let page = try LoggedModelSearching.search(models, request, kind: .sql, collation: collation)
+        try Self.checkTypedComparisons(request, features.dialect)   // the query runs after validation
+        return page
+    }
+
+    /// `status` is an INTEGER column. SQLite compares it with any text (never equal); PostgreSQL
+    /// refuses text that is not an integer, and MLflow's server answers that failure as 400.
+    static func checkTypedComparisons(_ request: LoggedModelSearch, _ dialect: SQLDialect) throws {
+        guard dialect == .postgres, let filter = try? SearchGrammar.parseLoggedModelFilter(request.filter) else { return }
+        for c in filter where c.key.kind == .attribute && c.key.key == "status" {
+            let texts: [String]
+            switch c.value {
+            case .string(let s): texts = [s]
+            case .list(let l): texts = l
+            default: texts = []
+            }
+            if let bad = texts.first(where: { Int32($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+                throw MLflowError(.badRequest, "invalid input syntax for type integer: \"\(bad)\"")
+            }
+        }
     }
 
     public func loggedModel(id: String, allowDeleted: Bool) async throws -> LoggedModel {
@@ -45,7 +66,7 @@ extension SQLiteStore: ModelStore {
     }
 
     /// `get_logged_model`: the model with its tags, params and every metric row.
-    static func loggedModel(_ id: String, allowDeleted: Bool, _ db: SQLiteConnection) throws -> LoggedModel {
+    static func loggedModel(_ id: String, allowDeleted: Bool, _ db: any SQLConnection) throws -> LoggedModel {
         let stage = allowDeleted ? "" : " AND lifecycle_stage != 'deleted'"
         guard let model = try loggedModels(db, where: "model_id = ?" + stage, [.text(id)]).first else {
             throw MLflowError.notFound("Logged model with ID '\(id)' not found.")
@@ -53,24 +74,24 @@ extension SQLiteStore: ModelStore {
         return model
     }
 
-    static func loggedModels(_ db: SQLiteConnection, where condition: String, _ bindings: [SQLValue]) throws -> [LoggedModel] {
-        var models = try db.query("SELECT * FROM logged_models WHERE " + condition, bindings,
+    static func loggedModels(_ db: any SQLConnection, where condition: String, _ bindings: [SQLValue]) throws -> [LoggedModel] {
+        var models = try db.query("SELECT * FROM logged_models WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings,
                                   columns: LoggedModelColumns.init, row: { $1.model($0) })
         guard !models.isEmpty else { return [] }
         let scope = "model_id IN (SELECT model_id FROM logged_models WHERE \(condition))"
         var tags: [String: [Tag]] = [:], params: [String: [Param]] = [:], metrics: [String: [Metric]] = [:]
-        _ = try db.query("SELECT model_id, tag_key, tag_value FROM logged_model_tags WHERE " + scope, bindings,
+        _ = try db.query("SELECT model_id, tag_key, tag_value FROM logged_model_tags WHERE " + scope + " ORDER BY " + db.dialect.rowOrder(), bindings,
                      columns: { c in (try c["model_id"], try c["tag_key"], try c["tag_value"]) }) { row, c in
             tags[row.text(c.0), default: []].append(Tag(row.text(c.1), row.text(c.2)))
         }
-        _ = try db.query("SELECT model_id, param_key, param_value FROM logged_model_params WHERE " + scope, bindings,
+        _ = try db.query("SELECT model_id, param_key, param_value FROM logged_model_params WHERE " + scope + " ORDER BY " + db.dialect.rowOrder(), bindings,
                      columns: { c in (try c["model_id"], try c["param_key"], try c["param_value"]) }) { row, c in
             params[row.text(c.0), default: []].append(Param(row.text(c.1), row.text(c.2)))
         }
         _ = try db.query("""
             SELECT model_id, metric_name, metric_value, metric_timestamp_ms, metric_step, run_id, dataset_name, dataset_digest
             FROM logged_model_metrics WHERE
-            """ + " " + scope, bindings, columns: { c in
+            """ + " " + scope + " ORDER BY " + db.dialect.rowOrder(), bindings, columns: { c in
                 (try c["model_id"], try c["metric_name"], try c["metric_value"], try c["metric_timestamp_ms"],
                  try c["metric_step"], try c["run_id"], try c["dataset_name"], try c["dataset_digest"])
             }) { row, c in
@@ -89,6 +110,17 @@ extension SQLiteStore: ModelStore {
         return models
     }
 
+    /// Where PostgreSQL's collation puts each text, for sorting in memory as its ORDER BY
+    /// would (ICU's en-US puts "empty" before "Support"); nil on SQLite, whose BINARY collation
+    /// is the code point order the searches use anyway.
+    static func collationRanks(_ texts: Set<String>, _ db: any SQLConnection) throws -> CollationRanks? {
+        guard db.dialect == .postgres, !texts.isEmpty, texts.count <= 30_000 else { return nil }
+        let values = Array(texts)
+        let sorted = try db.values("SELECT t FROM (VALUES \(values.map { _ in "(?)" }.joined(separator: ", "))) AS v(t) ORDER BY t",
+                                   values.map(SQLValue.text)) { $0.text($1) }
+        return Dictionary(sorted.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     static func placeholders(_ count: Int) -> String {
         count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ")
     }
@@ -96,8 +128,13 @@ extension SQLiteStore: ModelStore {
     // MARK: registry
 
     public func searchRegisteredModels(_ request: RegistrySearch) async throws -> Page<RegisteredModel> {
-        let models = try await BlockingWork.run { try self.read { db, _ in try self.registeredModels(db, name: nil) } }
-        return try RegistrySearching.searchRegisteredModels(models, request, kind: .sql)
+        let (models, collation) = try await BlockingWork.run {
+            try self.read { db, _ in
+                let models = try self.registeredModels(db, name: nil)
+                return (models, try Self.collationRanks(Set(models.map(\.name)), db))
+            }
+        }
+        return try RegistrySearching.searchRegisteredModels(models, request, kind: .sql, collation: collation)
     }
 
     public func registeredModel(name: String) async throws -> RegisteredModel {
@@ -118,9 +155,15 @@ extension SQLiteStore: ModelStore {
     }
 
     public func searchModelVersions(_ request: RegistrySearch) async throws -> Page<ModelVersion> {
-        let versions = try await BlockingWork.run { try self.read { db, _ in try self.modelVersions(db, name: nil) } }
+        let (versions, collation) = try await BlockingWork.run {
+            try self.read { db, _ in
+                let versions = try self.modelVersions(db, name: nil)
+                return (versions, try Self.collationRanks(Set(versions.map(\.name)), db))
+            }
+        }
         // `SqlModelVersion.to_mlflow_entity` in a search: no aliases.
-        return try RegistrySearching.searchModelVersions(versions.map { var v = $0; v.aliases = []; return v }, request, kind: .sql)
+        return try RegistrySearching.searchModelVersions(versions.map { var v = $0; v.aliases = []; return v }, request, kind: .sql,
+                                                         collation: collation)
     }
 
     public func modelVersion(name: String, version: String) async throws -> ModelVersion {
@@ -172,23 +215,23 @@ extension SQLiteStore: ModelStore {
         return name ? workspace + " AND name = ?" : workspace
     }
 
-    func registeredModels(_ db: SQLiteConnection, name: String?) throws -> [RegisteredModel] {
+    func registeredModels(_ db: any SQLConnection, name: String?) throws -> [RegisteredModel] {
         guard features.registry else { return [] }
         let condition = registryCondition(name: name != nil)
         let bindings: [SQLValue] = name.map { [.text($0)] } ?? []
-        var models = try db.query("SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE " + condition,
+        var models = try db.query("SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(),
                                   bindings, columns: { c in (try c["name"], try c["creation_time"], try c["last_updated_time"], try c["description"]) }) { row, c in
             RegisteredModel(name: row.text(c.0), creationTimestamp: row.optionalInt(c.1), lastUpdatedTimestamp: row.optionalInt(c.2),
                             description: row.optionalText(c.3))
         }
         guard !models.isEmpty else { return [] }
         var tags: [String: [Tag]] = [:], aliases: [String: [ModelAlias]] = [:]
-        _ = try db.query("SELECT name, \"key\", value FROM registered_model_tags WHERE " + condition, bindings,
+        _ = try db.query("SELECT name, \"key\", value FROM registered_model_tags WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings,
                      columns: { c in (try c["name"], try c["key"], try c["value"]) }) { row, c in
             tags[row.text(c.0), default: []].append(Tag(row.text(c.1), row.optionalText(c.2) ?? ""))
         }
         if features.aliases {
-            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
+            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings,
                              columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
                 aliases[row.text(c.0), default: []].append(ModelAlias(row.text(c.1), String(row.int(c.2))))
             }
@@ -206,20 +249,20 @@ extension SQLiteStore: ModelStore {
     }
 
     /// Model versions with their tags and aliases (deleted ones included: callers filter).
-    func modelVersions(_ db: SQLiteConnection, name: String?) throws -> [ModelVersion] {
+    func modelVersions(_ db: any SQLConnection, name: String?) throws -> [ModelVersion] {
         guard features.registry else { return [] }
         let condition = registryCondition(name: name != nil)
         let bindings: [SQLValue] = name.map { [.text($0)] } ?? []
-        var versions = try db.query("SELECT * FROM model_versions WHERE " + condition, bindings, columns: ModelVersionColumns.init) { row, c in
+        var versions = try db.query("SELECT * FROM model_versions WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings, columns: ModelVersionColumns.init) { row, c in
             c.version(row)
         }
         var tags: [String: [Tag]] = [:], aliases: [String: [String]] = [:]
-        _ = try db.query("SELECT name, version, \"key\", value FROM model_version_tags WHERE " + condition, bindings,
+        _ = try db.query("SELECT name, version, \"key\", value FROM model_version_tags WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings,
                      columns: { c in (try c["name"], try c["version"], try c["key"], try c["value"]) }) { row, c in
             tags[row.text(c.0) + "\u{0}" + String(row.int(c.1)), default: []].append(Tag(row.text(c.2), row.optionalText(c.3) ?? ""))
         }
         if features.aliases {
-            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition, bindings,
+            _ = try db.query("SELECT name, alias, version FROM registered_model_aliases WHERE " + condition + " ORDER BY " + db.dialect.rowOrder(), bindings,
                              columns: { c in (try c["name"], try c["alias"], try c["version"]) }) { row, c in
                 aliases[row.text(c.0) + "\u{0}" + String(row.int(c.2)), default: []].append(row.text(c.1))
             }
@@ -258,15 +301,15 @@ extension SQLiteStore: ModelStore {
 
 /// The columns of a `model_versions` row, by name.
 struct ModelVersionColumns {
-    let name, version, created, updated, description, userID, stage, source, runID, status, statusMessage, runLink: SQLiteColumn
+    let name, version, created, updated, description, userID, stage, source, runID, status, statusMessage, runLink: SQLColumn
 
-    init(_ c: SQLiteColumns) throws {
+    init(_ c: SQLColumns) throws {
         name = try c["name"]; version = try c["version"]; created = try c["creation_time"]; updated = try c["last_updated_time"]
         description = try c["description"]; userID = try c["user_id"]; stage = try c["current_stage"]; source = try c["source"]
         runID = try c["run_id"]; status = try c["status"]; statusMessage = try c["status_message"]; runLink = try c["run_link"]
     }
 
-    func version(_ row: SQLiteRow) -> ModelVersion {
+    func version(_ row: SQLRow) -> ModelVersion {
         ModelVersion(name: row.text(name), version: String(row.int(version)), creationTimestamp: row.optionalInt(created) ?? 0,
                      lastUpdatedTimestamp: row.optionalInt(updated), userID: row.optionalText(userID),
                      currentStage: row.optionalText(stage), description: row.optionalText(description),

@@ -1,0 +1,209 @@
+import CPQ
+import Foundation
+
+/// A failure reported by libpq or the server, with the server's SQLSTATE when it sent one.
+struct PostgresError: Error, CustomStringConvertible {
+    var message: String
+    var sqlState: String?
+    /// The connection itself is gone (server restarted, network cut): it cannot be used again.
+    var connectionLost = false
+    var description: String { message }
+
+    /// libpq's messages span lines ("connection to server at ... failed: ...\n\tIs the server
+    /// running ...?"): one line for a terminal and a log.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: "; ")
+    }
+}
+
+/// One connection to PostgreSQL through libpq, which reads the URI, `sslmode` and the other
+/// connection parameters, `PGPASSWORD` and `~/.pgpass` exactly as psql does. Statements are sent
+/// with `PQexecParams`: values always bound, never spliced; results in text form, which for
+/// float8 is the shortest text that reads back to the same double (PostgreSQL 12+).
+final class PostgresConnection: SQLConnection, @unchecked Sendable {
+    private let handle: OpaquePointer
+    let dialect = SQLDialect.postgres
+    var pages = PageCache()
+    var columns: RunColumns?
+    var lastSearchVersion: Int64?
+
+    /// Connects to `target`. libpq waits `connect_timeout` seconds at most (10 unless the URI
+    /// says otherwise) rather than forever for a server that does not answer.
+    init(_ target: PostgresTarget) throws {
+        let keywords = ["connect_timeout", "application_name", "client_encoding", "dbname"]
+        let values = ["10", "mltui", "UTF8", target.libpqURI]
+        let conn = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
+        guard let conn else { throw PostgresError(message: "cannot connect to \(target.redacted): out of memory") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let reason = PostgresError.oneLine(String(cString: PQerrorMessage(conn)))
+            PQfinish(conn)
+            throw PostgresError(message: "cannot connect to \(target.redacted): \(reason)", connectionLost: true)
+        }
+        handle = conn
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// False once the server or the network dropped the connection: the pool opens a new one.
+    var isUsable: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    func query<Columns, T>(_ sql: String, _ bindings: [SQLValue], columns: (SQLColumns) throws -> Columns,
+                           row: (SQLRow, Columns) throws -> T) throws -> [T] {
+        let result = try run(sql, bindings)
+        let found = try columns(result.columns)
+        var out: [T] = []
+        out.reserveCapacity(Int(result.rowCount))
+        for i in 0..<result.rowCount { out.append(try row(SQLRow(source: .postgres(result, row: i)), found)) }
+        return out
+    }
+
+    func execute(_ sql: String) throws { _ = try run(sql, []) }
+
+    /// Runs one statement; `?` placeholders become `$1`, `$2`, … (PostgreSQL's own).
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLValue]) throws -> PostgresResult {
+        let (text, count) = Self.numberedPlaceholders(sql)
+        precondition(count == bindings.count, "bound \(bindings.count) values to \(count) placeholders")
+        var types: [Oid] = []
+        var texts: [String?] = []
+        for value in bindings {
+            switch value {
+            case .int(let v): types.append(20); texts.append(String(v))          // int8
+            case .double(let v): types.append(701); texts.append(Self.text(of: v))  // float8
+            case .text(let v): types.append(25); texts.append(v)                 // text
+            case .null: types.append(0); texts.append(nil)
+            }
+        }
+        let raw = withOptionalCStrings(texts) { values in
+            PQexecParams(handle, text, Int32(bindings.count), types, values, nil, nil, 0)
+        }
+        guard let raw else {
+            throw PostgresError(message: PostgresError.oneLine(String(cString: PQerrorMessage(handle))), connectionLost: !isUsable)
+        }
+        let status = PQresultStatus(raw)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            let message = PostgresError.oneLine(String(cString: PQresultErrorMessage(raw)))
+            let state = PQresultErrorField(raw, 67).map { String(cString: $0) }   // 'C': PG_DIAG_SQLSTATE
+            PQclear(raw)
+            throw PostgresError(message: message.isEmpty ? "PostgreSQL error" : message, sqlState: state, connectionLost: !isUsable)
+        }
+        return PostgresResult(raw)
+    }
+
+    /// PostgreSQL's input text for a float8 (Swift prints infinity as "inf").
+    static func text(of value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        return String(value)
+    }
+
+    /// `sql` with each `?` outside quotes replaced by `$n`, and how many there were.
+    static func numberedPlaceholders(_ sql: String) -> (String, Int) {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var count = 0
+        var quote: Character?
+        for ch in sql {
+            if let q = quote {
+                if ch == q { quote = nil }
+                out.append(ch)
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+                out.append(ch)
+            } else if ch == "?" {
+                count += 1
+                out += "$\(count)"
+            } else {
+                out.append(ch)
+            }
+        }
+        return (out, count)
+    }
+}
+
+/// The rows of one statement (a PGresult), freed when the last row reading it is gone.
+final class PostgresResult {
+    private let raw: OpaquePointer
+    let rowCount: Int32
+    /// Each column's kind, from its declared type.
+    private let kinds: [SQLRow.Kind]
+
+    init(_ raw: OpaquePointer) {
+        self.raw = raw
+        rowCount = PQntuples(raw)
+        kinds = (0..<PQnfields(raw)).map { Self.kind(ofType: PQftype(raw, $0)) }
+    }
+
+    deinit { PQclear(raw) }
+
+    var columns: SQLColumns {
+        SQLColumns(names: (0..<PQnfields(raw)).map { String(cString: PQfname(raw, $0)) })
+    }
+
+    /// The storage class SQLite would give a value of this type (boolean is 0/1 as in SQLite).
+    private static func kind(ofType oid: Oid) -> SQLRow.Kind {
+        switch oid {
+        case 16, 20, 21, 23, 26: return .integer     // bool, int8, int2, int4, oid
+        case 700, 701, 1700: return .real            // float4, float8, numeric
+        case 17: return .blob                        // bytea
+        default: return .text
+        }
+    }
+
+    func kind(_ row: Int32, _ column: Int32) -> SQLRow.Kind {
+        PQgetisnull(raw, row, column) == 1 ? .null : kinds[Int(column)]
+    }
+
+    func withBytes<T>(_ row: Int32, _ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+        guard PQgetisnull(raw, row, column) == 0, let value = PQgetvalue(raw, row, column) else { return nil }
+        return value.withMemoryRebound(to: UInt8.self, capacity: Int(PQgetlength(raw, row, column))) {
+            body(UnsafeBufferPointer(start: $0, count: Int(PQgetlength(raw, row, column))))
+        }
+    }
+
+    func int(_ row: Int32, _ column: Int32) -> Int64 {
+        withBytes(row, column) { bytes -> Int64 in
+            guard let first = bytes.first else { return 0 }
+            if first == UInt8(ascii: "t") { return 1 }       // boolean true
+            if first == UInt8(ascii: "f") { return 0 }
+            var value: Int64 = 0
+            var negative = false
+            for (i, byte) in bytes.enumerated() {
+                if i == 0 && byte == UInt8(ascii: "-") { negative = true; continue }
+                guard byte >= 48 && byte <= 57 else {
+                    // A real number read as an integer truncates, as sqlite3_column_int64 does.
+                    return Int64(exactly: (Double(String(decoding: bytes, as: UTF8.self)) ?? 0).rounded(.towardZero)) ?? 0
+                }
+                value = value &* 10 &+ Int64(byte - 48)
+            }
+            return negative ? -value : value
+        } ?? 0
+    }
+
+    func double(_ row: Int32, _ column: Int32) -> Double {
+        withBytes(row, column) { bytes -> Double in
+            switch String(decoding: bytes, as: UTF8.self) {
+            case "NaN": return .nan
+            case "Infinity": return .infinity
+            case "-Infinity": return -.infinity
+            case "t": return 1
+            case "f": return 0
+            case let text: return Double(text) ?? 0
+            }
+        } ?? 0
+    }
+}
+
+/// Calls `body` with a C array of C strings living for the call.
+private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    withOptionalCStrings(strings) { body($0) }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings (nil entries stay NULL).
+private func withOptionalCStrings<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    let copies = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { $0.map { UnsafePointer($0) } } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
