@@ -26,6 +26,9 @@ final class ReadConnections: Sendable {
 
     /// Runs `body` with a connection that no other thread uses meanwhile. Blocks while all are
     /// in use: call it on a thread of `BlockingWork`.
+    /// Closes the idle connections (after one was found dropped, the others likely are too).
+    func discardIdle() { idle.withLock { $0.removeAll() } }
+
     /// A connection the server dropped (PostgreSQL restarted) is not given back: the next
     /// reader opens a new one.
     func with<T>(_ body: (any SQLConnection) throws -> T) throws -> T {

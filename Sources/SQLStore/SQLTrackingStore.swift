@@ -95,11 +95,22 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
     func read<T>(_ body: (any SQLConnection, inout BadCells) throws -> T) throws -> T {
         var bad = BadCells()
         defer { report(bad) }
-        do {
-            return try connections.with { db in
+        func attempt() throws -> T {
+            try connections.with { db in
                 try db.transaction(db.dialect == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
                     try body(db, &bad)
                 }
+            }
+        }
+        do {
+            do {
+                return try attempt()
+            } catch let e as PostgresError where e.connectionLost {
+                // PostgreSQL restarted or a proxy dropped idle connections: the pooled ones are
+                // gone. A read changes nothing, so it is run again once on a new connection.
+                connections.discardIdle()
+                bad = BadCells()
+                return try attempt()
             }
         } catch {
             throw SQLTrackingStore.mlflowError(error, path: path)

@@ -57,6 +57,13 @@ public final class PostgresServer: Sendable {
         _ = try? Self.asServerAccount(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "30", "stop"])
     }
 
+    /// Restarts the server on the same port (every client connection is dropped).
+    public func restart() throws {
+        try Self.check(Self.asServerAccount(try Self.binaries().appendingPathComponent("pg_ctl"),
+                                            ["-D", dataDirectory.path, "-l", log.path, "-m", "fast", "-w", "-t", "60", "restart"]),
+                       "pg_ctl restart", log: log)
+    }
+
     /// A tracking URI for `database`, as MLflow's client takes it (SQLAlchemy with psycopg2).
     public func uri(database: String) -> String {
         "postgresql+psycopg2://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)"

@@ -99,8 +99,20 @@ final class ModelsEndToEndTests: XCTestCase {
         try tui.waitFor("Runs · model-zoo · 4")
     }
 
-    func testFromARegisteredModelToAVersionToItsSourceRun() throws {
-        let format = StoreFormat.sqlite
+    func testFromARegisteredModelToAVersionToItsSourceRun() throws { try registryScenario(.sqlite) }
+
+    /// The same walk over PostgreSQL read directly (`mltui postgresql://…`): the registry lists
+    /// in PostgreSQL's collation (ICU en-US: "empty-model" before "Support Agent ✨"), as
+    /// MLflow's client reads it, and no screen shows the URI's password.
+    func testRegistryOnPostgreSQL() throws {
+        try registryScenario(.postgres)
+        let tui = try start(.postgres)
+        let screen = try tui.capture()
+        XCTAssertFalse(screen.contains(PostgresServer.password), screen)
+        XCTAssertTrue(screen.contains("postgresql+psycopg2://mltui:***@127.0.0.1"), screen)
+    }
+
+    private func registryScenario(_ format: StoreFormat) throws {
         let expected = try mlflow(format, """
             names = [m.name for m in client.search_registered_models()]
             v = client.get_model_version_by_alias("review-classifier", "champion")
@@ -115,6 +127,9 @@ final class ModelsEndToEndTests: XCTestCase {
         try tui.send("Enter")
         var screen = try tui.waitFor("Model registry · \(names.count) registered models")
         for name in names { XCTAssertTrue(screen.contains(name), "\(name)\n\(screen)") }
+        let screenLines = lines(screen)
+        let listed: [Int] = names.compactMap { name in screenLines.firstIndex { line in line.contains(" " + name + " ") } }
+        XCTAssertEqual(listed, listed.sorted(), "listed in MLflow's order \(names)\n\(screen)")
         // The registry's own grammar in the filter.
         try tui.send("/")
         try tui.type("name LIKE 'review%'")
