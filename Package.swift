@@ -76,7 +76,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["conformance.py", "python_client.py", "rest_roundtrip.py", "lifecycle.py", "live_writes.py",
                      "bench_serve.py", "make_bench_store.py", "run_acceptance.sh", "history_load.py", "hardening.py", "soak.py",
-                     "write_client.py", "upload_memory.py"]),
+                     "write_client.py", "upload_memory.py", "replicas.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,6 +40,17 @@ final class ServeAcceptanceTests: XCTestCase {
         for store in try stores() { try script("lifecycle.py", ["--mltui", mltui, "--store", store, "--slow-reader"]) }
     }
 
+    /// Three replicas over one PostgreSQL database behind haproxy, while the real client logs
+    /// through `mlflow server` (Tests/ServerTests/replicas.py says what is checked).
+    func testReplicasBehindHAProxyAnswerAsOneServer() throws {
+        let mltui = try RepoLayout.mltuiBinary().path
+        let server = try FixtureStores.postgres().server
+        let database = "replicas_\(UUID().uuidString.prefix(8).lowercased())"
+        try server.psql("CREATE DATABASE \(database)")
+        defer { _ = try? server.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        try script("replicas.py", ["--mltui", mltui, "--store", server.uri(database: database)], timeout: 600)
+    }
+
     func testReadsDuringLiveWrites() throws {
         let mltui = try RepoLayout.mltuiBinary().path
         for kind in ["fs", "sqlite"] { try script("live_writes.py", ["--mltui", mltui, "--kind", kind, "--seconds", "10"]) }
