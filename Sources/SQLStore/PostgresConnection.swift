@@ -24,9 +24,6 @@ struct PostgresError: Error, CustomStringConvertible {
 final class PostgresConnection: SQLConnection, @unchecked Sendable {
     private let handle: OpaquePointer
     let dialect = SQLDialect.postgres
-    var pages = PageCache()
-    var columns: RunColumns?
-    var lastSearchVersion: Int64?
 
     /// Connects to `target`. libpq waits `connect_timeout` seconds at most (10 unless the URI
     /// says otherwise) rather than forever for a server that does not answer.

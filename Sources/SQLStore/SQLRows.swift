@@ -58,12 +58,6 @@ protocol SQLConnection: AnyObject, Sendable {
     var dialect: SQLDialect { get }
     /// False once the connection cannot run statements any more (the server dropped it).
     var isUsable: Bool { get }
-    /// Answers computed on this connection, for its user (see SQLTrackingStore.searchRuns).
-    var pages: PageCache { get set }
-    /// The in-memory search columns of this connection, and the data_version its previous run
-    /// search saw (see SQLTrackingStore.searchRuns).
-    var columns: RunColumns? { get set }
-    var lastSearchVersion: Int64? { get set }
 
     /// Runs `sql` with `bindings` and collects every row through `row`. `columns` finds, once
     /// per statement, the columns `row` reads, by name (see `SQLColumns`).

@@ -245,8 +245,9 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
         let offset = sql.offset
         let key = PageCache.key(query.sql + (request.withData ? "" : " -- infos only"), query.bindings,
                                 maxResults: request.maxResults)
-        return try read { db, bad in
-            guard db.dialect == .sqlite else {
+        return try read { connection, bad in
+            guard let db = connection as? SQLiteConnection else {
+                let db = connection
                 // PostgreSQL has no data_version to prove a kept page or column current for every
                 // client, so nothing is kept: each search is one statement over the snapshot.
                 var full = sql
@@ -288,7 +289,7 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
     /// The columns are (re)built only when the database held still since this connection's
     /// previous search: while a writer commits between searches, SQL alone is cheaper.
     private func columnSearch(_ sql: RunSearchSQL, filter: Filter, orderBy: [OrderClause], version: Int64,
-                              _ db: any SQLConnection) throws -> [Int64]? {
+                              _ db: SQLiteConnection) throws -> [Int64]? {
         let heldStill = db.lastSearchVersion == version
         db.lastSearchVersion = version
         guard runSearchPath != .sql, RunColumns.covers(filter, orderBy: orderBy), let limit = sql.limit else { return nil }

@@ -22,7 +22,10 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
     private let handle: OpaquePointer
     let dialect = SQLDialect.sqlite
     let isUsable = true
+    /// Answers computed on this connection, for its user (see SQLTrackingStore.searchRuns).
     var pages = PageCache()
+    /// The in-memory search columns of this connection, and the data_version its previous run
+    /// search saw (see SQLTrackingStore.searchRuns).
     var columns: RunColumns?
     var lastSearchVersion: Int64?
     /// Statements kept prepared, by SQL text, once `keepStatementsPrepared()` is called: a
