@@ -38,7 +38,15 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             throw PostgresError(message: "cannot connect to \(target.redacted): \(reason)", connectionLost: true)
         }
         handle = conn
+        // A statement whose client has gone (a killed CLI, a closed UI) would otherwise run on in
+        // the server until it finishes: bounded unless the URI or the role set a limit of its own.
+        if (try? run("SHOW statement_timeout", []))?.firstText == "0" {
+            try run("SET statement_timeout = '\(Self.statementTimeoutSeconds)s'", [])
+        }
     }
+
+    /// The longest one statement may run when nothing else sets a limit.
+    static let statementTimeoutSeconds = 300
 
     deinit { PQfinish(handle) }
 
@@ -133,6 +141,12 @@ final class PostgresResult {
     }
 
     deinit { PQclear(raw) }
+
+    /// The first column of the first row as text, if any.
+    var firstText: String? {
+        guard rowCount > 0, PQnfields(raw) > 0, PQgetisnull(raw, 0, 0) == 0 else { return nil }
+        return String(cString: PQgetvalue(raw, 0, 0))
+    }
 
     var columns: SQLColumns {
         SQLColumns(names: (0..<PQnfields(raw)).map { String(cString: PQfname(raw, $0)) })

@@ -150,20 +150,22 @@ struct RunSearchSQL {
         // which joins one subquery per clause (SqlAlchemyStore._search_runs), fails from 64
         // clauses on. Past the limit the remaining comparisons become EXISTS conditions, which
         // keep the same runs, so every filter MLflow's parser accepts gets its answer.
-        let joinable = Self.maxJoinedTables - 1 - joins.count
+        let joinable = features.dialect.joinedTables - 1 - joins.count
         // A correlated EXISTS costs SQLite time in proportion to the statement's other subqueries
         // (936 of them over 45 runs: 2 s), so a filter past the join limit tests membership in
         // uncorrelated subqueries instead, which SQLite materializes once each.
         let membership = filter.count > joinable
+        var members: [(subquery: SQLFragment, negated: Bool)] = []
         for (i, comparison) in filter.enumerated() {
             if filterJoins.count < joinable, let join = filterJoin(comparison, alias: "f\(i)") {
                 filterJoins.append(join)
-            } else if membership, let test = membershipCondition(comparison) {
-                conditions.append(test)
+            } else if membership, let member = membershipSubquery(comparison) {
+                members.append(member)
             } else {
                 conditions.append(try condition(comparison))
             }
         }
+        conditions += memberships(members)
 
         // Filter joins come before the order-by joins so a run is dropped before its sort
         // values are looked up; CROSS JOIN keeps runs as the outer loop, which stays cheap for
@@ -181,8 +183,7 @@ struct RunSearchSQL {
         return sql
     }
 
-    /// SQLite's limit on the tables of one join (the bitmask width of its query planner).
-    static let maxJoinedTables = 64
+
 
     private func runColumn(_ attribute: String) throws -> String {
         switch attribute {
@@ -223,9 +224,10 @@ struct RunSearchSQL {
             : SQLFragment("(") + test + SQLFragment(" AND \(features.dialect.isFalse("\(x).is_nan")))")
     }
 
-    /// A metric, param, tag or dataset comparison as `r.run_uuid [NOT] IN (SELECT ...)`: the
-    /// same runs as the EXISTS form of `condition` (run_uuid is never NULL in these tables).
-    private func membershipCondition(_ c: Comparison) -> SQLFragment? {
+    /// A metric, param, tag or dataset comparison as the uncorrelated subquery of the runs it
+    /// keeps (`negated`: of the runs it drops); the same runs as the EXISTS form of `condition`
+    /// (run_uuid is never NULL in these tables).
+    private func membershipSubquery(_ c: Comparison) -> (subquery: SQLFragment, negated: Bool)? {
         let table: String
         var key = c.key.key
         switch c.key.kind {
@@ -237,23 +239,41 @@ struct RunSearchSQL {
             guard features.datasets else { return nil }
             switch c.key.key {
             case "name", "digest":
-                return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE ")
-                    + comparisonSQL("d.\(c.key.key)", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
+                return (SQLFragment("SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid WHERE ")
+                        + comparisonSQL("d.\(c.key.key)", c.comparator, c.value, numeric: false, features.dialect), false)
             case "context":
-                return SQLFragment("r.run_uuid IN (SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE ",
-                                   [.text("mlflow.data.context")])
-                    + comparisonSQL("it.value", c.comparator, c.value, numeric: false, features.dialect) + SQLFragment(")")
+                return (SQLFragment("SELECT i.destination_id FROM inputs i JOIN datasets d ON i.source_id = d.dataset_uuid JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ? WHERE ",
+                                    [.text("mlflow.data.context")])
+                        + comparisonSQL("it.value", c.comparator, c.value, numeric: false, features.dialect), false)
             default: return nil
             }
         default: return nil
         }
-        let head = "SELECT x.run_uuid FROM \(table) x WHERE x.\"key\" = ?"
+        let head = SQLFragment("SELECT x.run_uuid FROM \(table) x WHERE x.\"key\" = ?", [.text(key)])
         switch c.comparator {
-        case .isNull: return SQLFragment("r.run_uuid NOT IN (\(head))", [.text(key)])
-        case .isNotNull: return SQLFragment("r.run_uuid IN (\(head))", [.text(key)])
-        default:
-            return SQLFragment("r.run_uuid IN (\(head) AND ", [.text(key)]) + valueTest(c, column: "x") + SQLFragment(")")
+        case .isNull: return (head, true)
+        case .isNotNull: return (head, false)
+        default: return (head + SQLFragment(" AND ") + valueTest(c, column: "x"), false)
         }
+    }
+
+    /// The membership tests as conditions. SQLite: `r.run_uuid [NOT] IN (subquery)` each, which
+    /// it materializes once each. PostgreSQL would pull every IN up into a semi-join and plan
+    /// hundreds of them as one join, or use hundreds of `= ANY` arrays as keys of one index scan
+    /// (its btree walks their combinations): there the kept runs are one INTERSECT and the
+    /// dropped ones one UNION, each computed once.
+    private func memberships(_ members: [(subquery: SQLFragment, negated: Bool)]) -> [SQLFragment] {
+        guard features.dialect == .postgres else {
+            return members.map { SQLFragment("r.run_uuid \($0.negated ? "NOT IN" : "IN") (") + $0.subquery + SQLFragment(")") }
+        }
+        func combined(_ parts: [SQLFragment], _ setOperation: String) -> SQLFragment {
+            SQLFragment.joined(parts.map { SQLFragment("(") + $0 + SQLFragment(")") }, separator: " \(setOperation) ")
+        }
+        var out: [SQLFragment] = []
+        let kept = members.filter { !$0.negated }.map(\.subquery), dropped = members.filter(\.negated).map(\.subquery)
+        if !kept.isEmpty { out.append(SQLFragment("r.run_uuid = ANY(ARRAY(") + combined(kept, "INTERSECT") + SQLFragment("))")) }
+        if !dropped.isEmpty { out.append(SQLFragment("r.run_uuid NOT IN (") + combined(dropped, "UNION") + SQLFragment(")")) }
+        return out
     }
 
     private func condition(_ c: Comparison) throws -> SQLFragment {
