@@ -13,7 +13,7 @@ a status), so that 100,000 runs take a minute rather than hours. Then:
   first page   `mltui runs --filter F --order-by O --max-results 100` (whole process, median of 3)
                against `mlflow.search_runs` (whole process; the call alone also printed), same page
   throughput   wrk POST runs/search (the same filter, a threshold drawn per request, 50 runs a
-               page) against one `mlflow server` (its default workers), one `mltui serve`, and
+               page; after a 2 s warm-up) against one `mlflow server` (its default workers), one `mltui serve`, and
                1, 2 and 3 `mltui serve` replicas behind haproxy (round robin): requests/s, p50,
                p99, and CPU per request of the replicas and of PostgreSQL (from /proc)
 On this 2-core machine the replicas, haproxy, PostgreSQL and wrk share the cores: the per-request
@@ -238,6 +238,7 @@ def main():
         rows = []
 
         def measure(label, url, server_pids):
+            wrk(url + "/api/2.0/mlflow/runs/search", lua, 2, args.connections)   # warm-up, not counted
             time.sleep(1)
             before, pg_before = proc_cpu_seconds(server_pids), proc_cpu_seconds(postgres_pids(data))
             result = wrk(url + "/api/2.0/mlflow/runs/search", lua, args.duration, args.connections)
