@@ -26,18 +26,24 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     let dialect = SQLDialect.postgres
 
     /// Connects to `target`. libpq waits `connect_timeout` seconds at most (10 unless the URI
-    /// says otherwise) rather than forever for a server that does not answer.
+    /// says otherwise) rather than forever for a server that does not answer, and TCP keepalives
+    /// and a user timeout end a connection whose network went silent (unless the URI sets its
+    /// own); the client encoding is always UTF-8 (it comes after the URI, which cannot change it).
     init(_ target: PostgresTarget) throws {
-        let keywords = ["connect_timeout", "application_name", "client_encoding", "dbname"]
-        let values = ["10", "mltui", "UTF8", target.libpqURI]
+        let keywords = ["connect_timeout", "application_name", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "dbname", "client_encoding"]
+        let values = ["10", "mltui", "30", "10", "3", "60000", target.libpqURI, "UTF8"]
         let conn = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let conn else { throw PostgresError(message: "cannot connect to \(target.redacted): out of memory") }
         guard PQstatus(conn) == CONNECTION_OK else {
-            let reason = PostgresError.oneLine(String(cString: PQerrorMessage(conn)))
+            // libpq quotes a URI token it cannot read, which may be the password.
+            let reason = target.hidingPassword(PostgresError.oneLine(String(cString: PQerrorMessage(conn))))
             PQfinish(conn)
             throw PostgresError(message: "cannot connect to \(target.redacted): \(reason)", connectionLost: true)
         }
         handle = conn
+        // Floats as text are exact from PostgreSQL 12 on; older servers round unless asked.
+        try run("SET extra_float_digits = 3", [])
         // A statement whose client has gone (a killed CLI, a closed UI) would otherwise run on in
         // the server until it finishes: bounded unless the URI or the role set a limit of its own.
         if (try? run("SHOW statement_timeout", []))?.firstText == "0" {
@@ -188,7 +194,7 @@ final class PostgresResult {
                 }
                 value = value &* 10 &+ Int64(byte - 48)
             }
-            return negative ? -value : value
+            return negative ? 0 &- value : value   // -9223372036854775808 wraps back to itself
         } ?? 0
     }
 

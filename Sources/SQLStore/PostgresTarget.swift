@@ -1,3 +1,4 @@
+import Foundation
 import Tracking
 
 /// A PostgreSQL database named by an MLflow tracking URI. MLflow hands the URI to SQLAlchemy,
@@ -25,4 +26,13 @@ public struct PostgresTarget: Sendable, Equatable {
 
     /// The URI with its password hidden, for messages.
     public var redacted: String { TrackingURI.redactingPassword(uri) }
+
+    /// `text` with the URI's password, as written and percent-decoded, replaced by `***`.
+    func hidingPassword(_ text: String) -> String {
+        guard let range = TrackingURI.passwordRange(uri), !range.isEmpty else { return text }
+        let written = String(uri[range])
+        var out = text.replacingOccurrences(of: written, with: "***")
+        if let decoded = written.removingPercentEncoding, !decoded.isEmpty { out = out.replacingOccurrences(of: decoded, with: "***") }
+        return out
+    }
 }

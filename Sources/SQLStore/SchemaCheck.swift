@@ -115,14 +115,15 @@ enum SchemaCheck {
         return (features, version)
     }
 
-    /// The tables of the database (PostgreSQL: of the schema first on the search path, where
-    /// MLflow's SQLAlchemy creates them).
+    /// The tables of the database (PostgreSQL: those its search_path makes visible, as
+    /// SQLAlchemy finds them).
     private static func tableNames(_ db: any SQLConnection) throws -> [String] {
         switch db.dialect {
         case .sqlite:
             return try db.values("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text($1) }
         case .postgres:
-            return try db.values("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()") { $0.text($1) }
+            // The tables the store's unqualified names resolve to: those visible on search_path.
+            return try db.values("SELECT c.relname::text FROM pg_class c WHERE c.relkind IN ('r', 'p', 'v') AND pg_table_is_visible(c.oid)") { $0.text($1) }
         }
     }
 
@@ -133,8 +134,10 @@ enum SchemaCheck {
             let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             return try db.query("PRAGMA table_info(\(quoted))", columns: { try $0["name"] }) { $0.text($1) }
         case .postgres:
-            return try db.values("SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?",
-                                 [.text(table)]) { $0.text($1) }
+            return try db.values("""
+                SELECT a.attname::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relname = ? AND pg_table_is_visible(c.oid) AND a.attnum > 0 AND NOT a.attisdropped
+                """, [.text(table)]) { $0.text($1) }
         }
     }
 }

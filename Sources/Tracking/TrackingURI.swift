@@ -21,21 +21,30 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `uri` with the password of its `user:password@` part replaced by `***`, for titles,
-    /// messages and logs.
-    /// (libpq also takes `?password=…`, hidden the same way).
+    /// messages and logs (libpq's `?password=…` too).
     public static func redactingPassword(_ uri: String) -> String {
-        guard let scheme = uri.range(of: "://") else { return uri }
-        var out = uri
+        guard let password = passwordRange(uri) else { return redactingQueryPassword(uri) }
+        return redactingQueryPassword(String(uri[..<password.lowerBound]) + "***" + String(uri[password.upperBound...]))
+    }
+
+    /// Where the password of `scheme://user:password@host…` is, by SQLAlchemy's URL rule (the
+    /// user runs to the first `:` or `/`; the password from there to the next `@`, so it may
+    /// hold `/`, `?` or `:`), which is how MLflow reads a database URI.
+    public static func passwordRange(_ uri: String) -> Range<String.Index>? {
+        guard let scheme = uri.range(of: "://") else { return nil }
         let rest = uri[scheme.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-            out = String(uri[..<authority.index(after: colon)]) + "***" + String(uri[at...])
-        }
-        guard let query = out.firstIndex(of: "?") else { return out }
-        let parameters = out[out.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { part in
+        guard let colon = rest.firstIndex(where: { $0 == ":" || $0 == "/" || $0 == "@" }), rest[colon] == ":" else { return nil }
+        let start = rest.index(after: colon)
+        guard let at = rest[start...].firstIndex(of: "@") else { return nil }
+        return start..<at
+    }
+
+    private static func redactingQueryPassword(_ uri: String) -> String {
+        guard let query = uri.firstIndex(of: "?") else { return uri }
+        let parameters = uri[uri.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { part in
             part.lowercased().hasPrefix("password=") ? "password=***" : String(part)
         }
-        return String(out[...query]) + parameters.joined(separator: "&")
+        return String(uri[...query]) + parameters.joined(separator: "&")
     }
 
     /// Parses one URI or plain path; relative paths are taken against `cwd`.
@@ -77,7 +86,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
         if let colon = text.firstIndex(of: ":"), text[..<colon].count > 1,
            text[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) {
             let scheme = text[..<colon]
-            throw MLflowError.invalidParameter("Unsupported tracking URI scheme '\(scheme)' in '\(text)': mltui reads file stores, sqlite:/// and postgresql:// databases and http(s):// servers")
+            throw MLflowError.invalidParameter("Unsupported tracking URI scheme '\(scheme)' in '\(redactingPassword(text))': mltui reads file stores, sqlite:/// and postgresql:// databases and http(s):// servers")
         }
         return .fileStore(path: absolute(text, cwd: cwd))
     }

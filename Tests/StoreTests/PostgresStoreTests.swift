@@ -66,6 +66,10 @@ final class PostgresStoreTests: XCTestCase {
         assertOneLineError(try mltui("postgresql://\(PostgresServer.user):\(PostgresServer.password)@127.0.0.1:\(port)/mlflow"),
                            containing: "cannot connect to postgresql://\(PostgresServer.user):***@127.0.0.1:\(port)/mlflow")
         assertOneLineError(try mltui(try uri(password: "wrong-\(PostgresServer.password)")), containing: "password authentication failed")
+        // libpq quotes a URI token it cannot decode; when that is the password, it is hidden.
+        let odd = try mltui(try uri(password: "50%zzoff"))
+        assertOneLineError(odd, containing: "cannot connect to postgresql://\(PostgresServer.user):***@")
+        XCTAssertFalse(odd.stderrText.contains("zzoff"), odd.stderrText)
         assertOneLineError(try mltui(try uri()), containing: "no password supplied")
         // The test server has no TLS: sslmode=require says so rather than reading in the clear.
         assertOneLineError(try mltui(try uri(password: PostgresServer.password, query: "?sslmode=require")), containing: "SSL")

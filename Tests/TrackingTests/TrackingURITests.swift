@@ -16,10 +16,20 @@ final class TrackingURITests: XCTestCase {
         for uri in ["postgresql://u:pw@h:5432/db?sslmode=require", "postgresql+psycopg2://u:pw@h/db", "postgres://u:pw@h/db"] {
             XCTAssertEqual(try TrackingURI.parse(uri, cwd: "/w"), .postgres(uri: uri))
         }
-        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u:p@ss@h:5432/db").description, "postgresql://u:***@h:5432/db")
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u:pw@h:5432/db").description, "postgresql://u:***@h:5432/db")
+        // SQLAlchemy's rule: the password runs from the user's ':' to the next '@', '/' and '?' included.
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u:pa/ss@h/db").description, "postgresql://u:***@h/db")
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql+psycopg2://u:pa?ss@h/db").description, "postgresql+psycopg2://u:***@h/db")
+        XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://h:5432/db").description, "postgresql://h:5432/db")
         XCTAssertEqual(TrackingURI.postgres(uri: "postgresql://u@h/db?sslmode=require&password=x").description,
                        "postgresql://u@h/db?sslmode=require&password=***")
         XCTAssertEqual(TrackingURI.postgres(uri: "postgresql:///db").description, "postgresql:///db")
+    }
+
+    func testUnsupportedSchemesHidePasswords() {
+        XCTAssertThrowsError(try TrackingURI.parse("mysql://u:secret@h/db", cwd: "/w")) { error in
+            XCTAssertFalse("\(error)".contains("secret"), "\(error)")
+        }
     }
 
     func testBadURIsSayWhatIsWrong() {
