@@ -34,7 +34,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "ServerTests"))
 from conformance import free_port, start, stop, wait_healthy  # noqa: E402
-from bench_serve import wrk  # noqa: E402
+from bench_serve import varying_filter_script, wrk  # noqa: E402
 from replicas import haproxy_config  # noqa: E402
 
 GENERATOR_VERSION = 1
@@ -137,36 +137,32 @@ def proc_cpu_seconds(pids):
     return total / TICKS
 
 
-def postgres_pids(data):
-    with open(os.path.join(data, "postmaster.pid")) as f:
-        postmaster = int(f.readline())
-    pids = [postmaster]
+def children_of():
+    """Every process's children, from /proc."""
+    children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
-                        pids.append(int(entry))
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
             except (OSError, ValueError, IndexError):
                 pass
+    return children
+
+
+def tree(pid):
+    """`pid` and all its descendants."""
+    children, pids, frontier = children_of(), [pid], [pid]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            pids.append(child)
+            frontier.append(child)
     return pids
 
 
-def search_script(work, exp, low, high):
-    """wrk's Lua: runs/search of 50 runs with FILTER and ORDER, the threshold drawn per request,
-    so no answer can come from a cache of an earlier one."""
-    body = json.dumps({"experiment_ids": [exp], "max_results": 50, "order_by": [ORDER],
-                       "filter": FILTER.replace("{t}", "THRESHOLD")}).replace("%", "%%").replace("THRESHOLD", "%.6f")
-    path = os.path.join(work, "search.lua")
-    with open(path, "w") as f:
-        f.write("init = function(args)\n"
-                "  math.randomseed(os.time() + tonumber(tostring({}):match('0x(%x+)') or '0', 16))\n"
-                "end\n"
-                "request = function()\n"
-                f"  local body = string.format({json.dumps(body)}, {low} + math.random() * {high - low})\n"
-                "  return wrk.format('POST', nil, {['Content-Type'] = 'application/json'}, body)\n"
-                "end\n")
-    return path
+def postgres_pids(data):
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        return tree(int(f.readline()))
 
 
 def timed(argv, env):
@@ -234,7 +230,7 @@ def main():
 
         # Throughput: one server at a time, wrk varying the threshold per request.
         bench = tempfile.mkdtemp(prefix="mltui-bench-pg-")
-        lua = search_script(bench, exp, 0.2, 0.8)
+        lua = varying_filter_script(bench, exp, FILTER, 0.2, 0.8, max_results=50, order_by=[ORDER])
         rows = []
 
         def measure(label, url, server_pids):
@@ -250,21 +246,6 @@ def main():
             print(f"  {label:28s} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
                   f"server CPU {result['server_ms']:6.2f} ms/req  PostgreSQL CPU {result['pg_ms']:5.2f} ms/req"
                   f"{'  non-2xx ' + str(result['non2xx']) if result['non2xx'] else ''}")
-
-        def tree(pid):
-            pids, frontier = [pid], [pid]
-            while frontier:
-                parent = frontier.pop()
-                for entry in os.listdir("/proc"):
-                    if entry.isdigit():
-                        try:
-                            with open(f"/proc/{entry}/stat") as f:
-                                if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
-                                    pids.append(int(entry))
-                                    frontier.append(int(entry))
-                        except (OSError, ValueError, IndexError):
-                            pass
-            return pids
 
         print(f"\nruns/search, 50 runs a page, threshold drawn per request; wrk -t2 -c{args.connections} -d{args.duration}s")
         replica_ports = [free_port() for _ in range(3)]

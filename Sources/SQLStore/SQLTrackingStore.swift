@@ -237,7 +237,7 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
     func searchRuns(_ request: RunSearch, filter: Filter, orderBy: [OrderClause]) throws -> Page<Run> {
         var sql = RunSearchSQL(experimentIDs: [], stages: stages(request.viewType), filter: filter, orderBy: orderBy,
                                limit: request.maxResults + 1, offset: 0, features: features,
-                               orderByText: request.orderBy, rowIDsOnly: true)
+                               orderByText: request.orderBy, rowIDsOnly: features.dialect == .sqlite)
         _ = try sql.build()   // order_by and filter errors come before page-token and id errors
         sql.offset = try PageToken.offset(request.pageToken)
         sql.experimentIDs = try request.experimentIDs.map(parseExperimentID)
@@ -249,10 +249,7 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
             guard let db = connection as? SQLiteConnection else {
                 let db = connection
                 // PostgreSQL has no data_version to prove a kept page or column current for every
-                // client, so nothing is kept: each search is one statement over the snapshot.
-                var full = sql
-                full.rowIDsOnly = false
-                let query = try full.build()
+                // client, so nothing is kept: each search is one statement (whole rows) over the snapshot.
                 let infos = try db.query(query.sql, query.bindings, columns: RunInfoColumns.init) { runInfo($0, $1, &bad) }
                 let next = infos.count > request.maxResults ? PageToken.encode(offset: offset + request.maxResults) : nil
                 let page = Array(infos.prefix(request.maxResults))

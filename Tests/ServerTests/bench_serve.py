@@ -81,11 +81,14 @@ def lua_script(work, name, method, body):
     return path
 
 
-def varying_filter_script(work, exp, template, low, high):
+def varying_filter_script(work, exp, template, low, high, max_results=100, order_by=()):
     """A filtered search whose threshold changes with every request, so no server can answer
     from a cache of earlier answers: this measures the search itself."""
     path = os.path.join(work, "varying.lua")
-    body = json.dumps({"experiment_ids": [exp], "max_results": 100, "filter": template.replace("{t}", "THRESHOLD")})
+    request = {"experiment_ids": [exp], "max_results": max_results, "filter": template.replace("{t}", "THRESHOLD")}
+    if order_by:
+        request["order_by"] = list(order_by)
+    body = json.dumps(request)
     body = body.replace("%", "%%").replace("THRESHOLD", "%.6f")
     with open(path, "w") as f:
         f.write("init = function(args)\n"
