@@ -42,6 +42,10 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             throw PostgresError(message: "cannot connect to \(target.redacted): \(reason)", connectionLost: true)
         }
         handle = conn
+        // libpq prints notices, and a server's "terminating connection" arriving between
+        // statements, to stderr, which would write over the terminal UI; errors reach us anyway
+        // through the failed statement.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         // Floats as text are exact from PostgreSQL 12 on; older servers round unless asked.
         try run("SET extra_float_digits = 3", [])
         // A statement whose client has gone (a killed CLI, a closed UI) would otherwise run on in

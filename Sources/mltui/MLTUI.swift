@@ -12,7 +12,8 @@ struct MLTUI: AsyncParsableCommand {
         discussion: """
             The store is the URI argument, else MLFLOW_TRACKING_URI, else ./mlruns (when it holds \
             experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
-            store), sqlite:///relative.db or sqlite:////absolute.db, http(s)://host:port (server).
+            store), sqlite:///relative.db or sqlite:////absolute.db, postgresql://user:pw@host/db \
+            (PostgreSQL, read through libpq), http(s)://host:port (server).
             """,
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
                       ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,

@@ -57,10 +57,11 @@ public final class PostgresServer: Sendable {
         _ = try? Self.asServerAccount(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "30", "stop"])
     }
 
-    /// Restarts the server on the same port (every client connection is dropped).
-    public func restart() throws {
+    /// Restarts the server on the same port (every client connection is dropped); `mode` is
+    /// pg_ctl's shutdown mode ("immediate" is a crash as clients see it).
+    public func restart(mode: String = "fast") throws {
         try Self.check(Self.asServerAccount(try Self.binaries().appendingPathComponent("pg_ctl"),
-                                            ["-D", dataDirectory.path, "-l", log.path, "-m", "fast", "-w", "-t", "60", "restart"]),
+                                            ["-D", dataDirectory.path, "-l", log.path, "-m", mode, "-w", "-t", "60", "restart"]),
                        "pg_ctl restart", log: log)
     }
 

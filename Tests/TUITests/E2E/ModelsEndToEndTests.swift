@@ -112,6 +112,18 @@ final class ModelsEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("postgresql+psycopg2://mltui:***@127.0.0.1"), screen)
     }
 
+    /// PostgreSQL restarted under an open UI: the dropped connections' "terminating connection"
+    /// messages never reach the terminal (libpq would print them to stderr over the screen), and
+    /// Ctrl-R reads again on new connections.
+    func testPostgreSQLRestartUnderTheUI() throws {
+        let tui = try start(.postgres)
+        try FixtureStores.postgres().server.restart(mode: "immediate")
+        try tui.send("C-r")
+        let screen = try tui.waitFor("refreshed")
+        XCTAssertTrue(screen.contains("Runs · model-zoo · 4") && screen.contains("● connected"), screen)
+        XCTAssertFalse(screen.contains("terminating") || screen.contains("shutdown") || screen.contains("FATAL"), screen)
+    }
+
     private func registryScenario(_ format: StoreFormat) throws {
         let expected = try mlflow(format, """
             names = [m.name for m in client.search_registered_models()]
