@@ -2,10 +2,13 @@
 """Benchmark: `mltui serve` against `mlflow server` taking tracking writes, same store format, same run.
 
     .venv-mlflow/bin/python scripts/bench_writes.py --mltui .build/release/mltui [--format sqlite|file|both]
+    .venv-mlflow/bin/python scripts/bench_writes.py --mltui .build/release/mltui --format postgres \
+        --postgres postgresql+psycopg2://USER:PW@127.0.0.1:PORT/postgres
         [--connections 8] [--requests 5000] [--seconds 30] [--client-runs 100] [--client-steps 1000]
 
 Per store format, each server over its own fresh store (created by the server itself) in a
-temporary folder, on a free 127.0.0.1 port:
+temporary folder (PostgreSQL: a new empty database in the cluster --postgres names, dropped
+afterwards), on a free 127.0.0.1 port:
   log-batch : `post_load` (scripts/post_load.c, a C client: the figures measure the server) keeps
               --connections keep-alive connections busy, each POSTing up to --requests `runs/log-batch`
               requests of 10 metrics at one step to its own run, for at most --seconds; throughput,
@@ -43,7 +46,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+POSTGRES_ADMIN = None  # --postgres
+
+
+def postgres_admin(sql):
+    import psycopg2
+    conn = psycopg2.connect(POSTGRES_ADMIN.replace("+psycopg2", ""))
+    conn.autocommit = True
+    conn.cursor().execute(sql)
+    conn.close()
+
+
 def store_uri(folder, fmt):
+    if fmt == "postgres":
+        name = "bench_writes_" + os.path.basename(folder).replace("-", "_")
+        postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {name}")
+        return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
     return f"sqlite:///{folder}/mlflow.db" if fmt == "sqlite" else f"{folder}/mlruns"
 
 
@@ -161,13 +180,18 @@ def client_wall(port, runs, steps):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mltui", required=True)
-    parser.add_argument("--format", choices=["sqlite", "file", "both"], default="both")
+    parser.add_argument("--format", choices=["sqlite", "file", "both", "postgres"], default="both")
+    parser.add_argument("--postgres", help="for --format postgres: a maintenance database's URI")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--requests", type=int, default=5000, help="log-batch requests per connection, at most")
     parser.add_argument("--seconds", type=float, default=30, help="log-batch load duration, at most")
     parser.add_argument("--client-runs", type=int, default=100)
     parser.add_argument("--client-steps", type=int, default=1000)
     args = parser.parse_args()
+    global POSTGRES_ADMIN
+    POSTGRES_ADMIN = args.postgres
+    if args.format == "postgres" and not args.postgres:
+        parser.error("--format postgres needs --postgres")
     mltui = os.path.abspath(args.mltui)
     work = tempfile.mkdtemp(prefix="mltui-bench-writes-")
     post_load = os.path.join(work, "post_load")
@@ -189,6 +213,8 @@ def main():
                     sampler.done.set()
                     sampler.join()
                     stop(proc)
+                    if fmt == "postgres":
+                        postgres_admin(f"DROP DATABASE IF EXISTS bench_writes_{fmt}_{kind} WITH (FORCE)")
                 rows.append((fmt, kind, load, wall, sampler.peak_kib / 1024))
                 print(f"{fmt:6} {kind:6} log-batch {load['per_second']:9.1f} req/s  p50 {load['p50_ms']:7.2f} ms  "
                       f"p99 {load['p99_ms']:7.2f} ms  failed {load['failed']}  | client {args.client_runs}x{args.client_steps} "

@@ -32,8 +32,9 @@ public func resolveTrackingURI(_ argument: String?, environment: [String: String
 }
 
 /// How a store is opened for writing: `existing` refuses a store that is not there;
-/// `createIfMissing` makes it as `mlflow server` does on first start (for SQLite, MLflow's schema
-/// at its alembic head and the Default experiment; for a file store, the Default experiment).
+/// `createIfMissing` makes it as `mlflow server` does on first start (for SQLite, and for an
+/// existing PostgreSQL database without MLflow's tables, MLflow's schema at its alembic head and
+/// the Default experiment; for a file store, the Default experiment).
 public enum WriteOpening: Sendable {
     case existing
     case createIfMissing
@@ -55,10 +56,11 @@ public func openWriter(_ uri: TrackingURI, opening: WriteOpening = .existing, de
                                             artifactRoot: defaultArtifactRoot, warn: warn,
                                             cacheDirectory: FileStore.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
     case .sqlite(let path):
-        return try SQLiteWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
+        return try SQLWriter(path: path, create: opening == .createIfMissing, defaultArtifactRoot: defaultArtifactRoot,
                                 warn: warn)
     case .postgres(let uri):
-        throw MLflowError(.notImplemented, "\(TrackingURI.redactingPassword(uri)): mltui reads PostgreSQL stores but does not write to them yet")
+        return try SQLWriter(postgres: PostgresTarget(uri: uri), create: opening == .createIfMissing,
+                             defaultArtifactRoot: defaultArtifactRoot, warn: warn)
     case .rest(let url):
         // The server creates what is missing and owns the artifact root: `opening` and
         // `defaultArtifactRoot` are its business, not the client's.

@@ -27,6 +27,7 @@ struct PageCache {
             case .int(let v): key += "\u{1}i\(v)"
             case .double(let v): key += "\u{1}d\(v.bitPattern)"
             case .text(let v): key += "\u{1}t\(v.utf8.count):\(v)"
+            case .bool(let v): key += v ? "\u{1}T" : "\u{1}F"
             case .null: key += "\u{1}n"
             }
         }

@@ -5,9 +5,44 @@ import Foundation
 struct PostgresError: Error, CustomStringConvertible {
     var message: String
     var sqlState: String?
+    /// The server's primary message and its DETAIL line, as psycopg2 prints them.
+    var primary: String?
+    var detail: String?
     /// The connection itself is gone (server restarted, network cut): it cannot be used again.
     var connectionLost = false
     var description: String { message }
+
+    /// PostgreSQL rolled the whole transaction back (class 40: a deadlock victim, a serialization
+    /// failure): running it again may succeed.
+    var isTransactionRollback: Bool { sqlState?.hasPrefix("40") == true }
+
+    /// What psycopg2, under SQLAlchemy, calls an `OperationalError` (MLflow: TEMPORARILY_UNAVAILABLE):
+    /// the connection, resources, an operator's intervention (a statement timeout), a rollback.
+    var isOperational: Bool {
+        connectionLost || ["08", "40", "53", "57", "58"].contains(sqlState.map { String($0.prefix(2)) } ?? "")
+    }
+
+    /// psycopg2's name for the error class of `sqlState`, as SQLAlchemy prints it first in
+    /// MLflow's messages (`(psycopg2.errors.UniqueViolation) duplicate key value …`).
+    var psycopgName: String {
+        switch sqlState {
+        case "23505": return "psycopg2.errors.UniqueViolation"
+        case "23503": return "psycopg2.errors.ForeignKeyViolation"
+        case "23502": return "psycopg2.errors.NotNullViolation"
+        case "23514": return "psycopg2.errors.CheckViolation"
+        case "22001": return "psycopg2.errors.StringDataRightTruncation"
+        case "22003": return "psycopg2.errors.NumericValueOutOfRange"
+        case "42501": return "psycopg2.errors.InsufficientPrivilege"   // a role without write grants
+        default: return sqlState?.hasPrefix("23") == true ? "psycopg2.IntegrityError" : "psycopg2.DatabaseError"
+        }
+    }
+
+    /// The server's words as psycopg2 gives them (`str(error)`): the primary message, then
+    /// `DETAIL:  …` on a line of its own when the server sent one.
+    var serverMessage: String {
+        guard let primary else { return message }
+        return primary + (detail.map { "\nDETAIL:  \($0)" } ?? "")
+    }
 
     /// libpq's messages span lines ("connection to server at ... failed: ...\n\tIs the server
     /// running ...?"): one line for a terminal and a log.
@@ -21,7 +56,7 @@ struct PostgresError: Error, CustomStringConvertible {
 /// connection parameters, `PGPASSWORD` and `~/.pgpass` exactly as psql does. Statements are sent
 /// with `PQexecParams`: values always bound, never spliced; results in text form, which for
 /// float8 is the shortest text that reads back to the same double (PostgreSQL 12+).
-final class PostgresConnection: SQLConnection, @unchecked Sendable {
+final class PostgresConnection: SQLWriteConnection, @unchecked Sendable {
     private let handle: OpaquePointer
     let dialect = SQLDialect.postgres
 
@@ -47,11 +82,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         // through the failed statement.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         // Floats as text are exact from PostgreSQL 12 on; older servers round unless asked.
-        try run("SET extra_float_digits = 3", [])
+        try exec("SET extra_float_digits = 3", [])
         // A statement whose client has gone (a killed CLI, a closed UI) would otherwise run on in
         // the server until it finishes: bounded unless the URI or the role set a limit of its own.
-        if (try? run("SHOW statement_timeout", []))?.firstText == "0" {
-            try run("SET statement_timeout = '\(Self.statementTimeoutSeconds)s'", [])
+        if (try? exec("SHOW statement_timeout", []))?.firstText == "0" {
+            try exec("SET statement_timeout = '\(Self.statementTimeoutSeconds)s'", [])
         }
     }
 
@@ -65,7 +100,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     func query<Columns, T>(_ sql: String, _ bindings: [SQLValue], columns: (SQLColumns) throws -> Columns,
                            row: (SQLRow, Columns) throws -> T) throws -> [T] {
-        let result = try run(sql, bindings)
+        let result = try exec(sql, bindings)
         let found = try columns(result.columns)
         var out: [T] = []
         out.reserveCapacity(Int(result.rowCount))
@@ -73,11 +108,17 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         return out
     }
 
-    func execute(_ sql: String) throws { _ = try run(sql, []) }
+    func execute(_ sql: String) throws { _ = try exec(sql, []) }
+
+    /// Runs one statement that writes; returns how many rows it changed (`PQcmdTuples`).
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int {
+        Int(String(cString: PQcmdTuples(try exec(sql, bindings).raw))) ?? 0
+    }
 
     /// Runs one statement; `?` placeholders become `$1`, `$2`, … (PostgreSQL's own).
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue]) throws -> PostgresResult {
+    func exec(_ sql: String, _ bindings: [SQLValue]) throws -> PostgresResult {
         let (text, count) = Self.numberedPlaceholders(sql)
         precondition(count == bindings.count, "bound \(bindings.count) values to \(count) placeholders")
         var types: [Oid] = []
@@ -87,6 +128,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             case .int(let v): types.append(20); texts.append(String(v))          // int8
             case .double(let v): types.append(701); texts.append(Self.text(of: v))  // float8
             case .text(let v): types.append(25); texts.append(v)                 // text
+            case .bool(let v): types.append(16); texts.append(v ? "t" : "f")      // bool
             case .null: types.append(0); texts.append(nil)
             }
         }
@@ -99,9 +141,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         let status = PQresultStatus(raw)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
             let message = PostgresError.oneLine(String(cString: PQresultErrorMessage(raw)))
-            let state = PQresultErrorField(raw, 67).map { String(cString: $0) }   // 'C': PG_DIAG_SQLSTATE
+            func field(_ code: Character) -> String? { PQresultErrorField(raw, Int32(code.asciiValue!)).map { String(cString: $0) } }
+            let error = PostgresError(message: message.isEmpty ? "PostgreSQL error" : message, sqlState: field("C"),
+                                      primary: field("M"), detail: field("D"), connectionLost: !isUsable)
             PQclear(raw)
-            throw PostgresError(message: message.isEmpty ? "PostgreSQL error" : message, sqlState: state, connectionLost: !isUsable)
+            throw error
         }
         return PostgresResult(raw)
     }
@@ -139,7 +183,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
 /// The rows of one statement (a PGresult), freed when the last row reading it is gone.
 final class PostgresResult {
-    private let raw: OpaquePointer
+    fileprivate let raw: OpaquePointer
     let rowCount: Int32
     /// Each column's kind, from its declared type.
     private let kinds: [SQLRow.Kind]

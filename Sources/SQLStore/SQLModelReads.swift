@@ -319,7 +319,7 @@ struct ModelVersionColumns {
 }
 
 /// A store opened to write reads models through its reader.
-extension SQLiteWriter: ModelStore {
+extension SQLWriter: ModelStore {
     public func searchLoggedModels(_ request: LoggedModelSearch) async throws -> Page<LoggedModel> { try await store.searchLoggedModels(request) }
     public func loggedModel(id: String, allowDeleted: Bool) async throws -> LoggedModel {
         try await loggedModel(id, includeDeleted: allowDeleted)

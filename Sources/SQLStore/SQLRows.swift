@@ -6,6 +6,8 @@ enum SQLValue: Equatable, Sendable, CustomStringConvertible {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// MLflow's Boolean columns (is_nan): an INTEGER 0 or 1 in SQLite, a boolean in PostgreSQL.
+    case bool(Bool)
     case null
 
     var description: String {
@@ -13,6 +15,7 @@ enum SQLValue: Equatable, Sendable, CustomStringConvertible {
         case .int(let v): return String(v)
         case .double(let v): return String(v)
         case .text(let v): return "'\(v)'"
+        case .bool(let v): return v ? "TRUE" : "FALSE"
         case .null: return "NULL"
         }
     }
@@ -71,6 +74,32 @@ protocol SQLConnection: AnyObject, Sendable {
 
     /// Runs a statement that returns no rows we need (BEGIN, COMMIT, a session setting).
     func execute(_ sql: String) throws
+}
+
+/// A connection a writer changes the database through.
+protocol SQLWriteConnection: SQLConnection {
+    /// Runs one statement that writes; returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int
+}
+
+extension SQLWriteConnection {
+    @discardableResult
+    func run(_ sql: String) throws -> Int { try run(sql, []) }
+
+    /// Inserts `rows` with one multi-row `INSERT` per chunk (a batch of 1,000 metrics is a few
+    /// statements, not 1,000 round trips to a server): `head` is `INSERT INTO t (columns)`,
+    /// `tail` what follows the VALUES (`ON CONFLICT DO NOTHING`). Every row binds the same count.
+    func insertRows(_ head: String, _ rows: [[SQLValue]], _ tail: String = "") throws {
+        guard let width = rows.first?.count, width > 0 else { return }
+        let chunk = 200
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        for start in stride(from: 0, to: rows.count, by: chunk) {
+            let part = rows[start..<min(start + chunk, rows.count)]
+            let values = Array(repeating: tuple, count: part.count).joined(separator: ", ")
+            try run("\(head) VALUES \(values) \(tail)", part.flatMap { $0 })
+        }
+    }
 }
 
 extension SQLConnection {

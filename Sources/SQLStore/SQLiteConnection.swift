@@ -16,9 +16,9 @@ struct SQLiteError: Error, CustomStringConvertible {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One connection to a database file through the sqlite3 C API (opened NOMUTEX: not
-/// thread-safe by itself): read-only for every reader, read-write only for `SQLiteWriter`.
+/// thread-safe by itself): read-only for every reader, read-write only for `SQLWriter`.
 // @unchecked: one thread at a time uses a connection (ReadConnections lends each to one reader).
-final class SQLiteConnection: SQLConnection, @unchecked Sendable {
+final class SQLiteConnection: SQLWriteConnection, @unchecked Sendable {
     private let handle: OpaquePointer
     let dialect = SQLDialect.sqlite
     let isUsable = true
@@ -43,7 +43,7 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
                       flags: SQLITE_OPEN_READONLY, busyTimeoutMs: busyTimeoutMs)
     }
 
-    /// Opens `path` to write, only for `SQLiteWriter` (a store opened for an edit the user asked
+    /// Opens `path` to write, only for `SQLWriter` (a store opened for an edit the user asked
     /// for); `create` makes the file when it is missing. The journal mode stays the file's own.
     convenience init(readWritePath path: String, create: Bool, busyTimeoutMs: Int32) throws {
         try self.init(uri: "file:" + SQLiteConnection.uriEscaped(path),
@@ -135,24 +135,12 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
 
     /// Runs one statement that writes; returns how many rows it changed.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int {
+    func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int {
         let stmt = try prepare(sql)
         defer { release(stmt) }
         try stmt.bind(bindings)
         while try stmt.step() {}
         return Int(sqlite3_changes(handle))
-    }
-
-    /// Runs one statement once per row of bindings, prepared once (a batch of 1,000 metrics).
-    func runEach(_ sql: String, _ rows: [[SQLValue]]) throws {
-        guard !rows.isEmpty else { return }
-        let stmt = try prepare(sql)
-        defer { release(stmt) }
-        for bindings in rows {
-            try stmt.bind(bindings)
-            while try stmt.step() {}
-            stmt.reset()
-        }
     }
 
     /// The rowid the last INSERT on this connection gave its row.
@@ -201,6 +189,7 @@ final class SQLiteStatement {
             case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .double(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, transient)
+            case .bool(let v): rc = sqlite3_bind_int64(handle, index, v ? 1 : 0)
             case .null: rc = sqlite3_bind_null(handle, index)
             }
             guard rc == SQLITE_OK else { throw connection.lastError(rc) }

@@ -13,7 +13,7 @@ struct MLTUI: AsyncParsableCommand {
             The store is the URI argument, else MLFLOW_TRACKING_URI, else ./mlruns (when it holds \
             experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
             store), sqlite:///relative.db or sqlite:////absolute.db, postgresql://user:pw@host/db \
-            (PostgreSQL, read through libpq), http(s)://host:port (server).
+            (PostgreSQL, through libpq), http(s)://host:port (server).
             """,
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
                       ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,

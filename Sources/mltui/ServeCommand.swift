@@ -180,14 +180,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The store opened for writing; a missing one is created as `mlflow server` creates it on
-    /// first start. A store kind mltui cannot write yet is served read-only, and says so.
+    /// first start.
     private func openWritable(_ uri: TrackingURI, cwd: String) throws -> any TrackingStore {
-        do {
-            return try openWriter(uri, opening: .createIfMissing, defaultArtifactRoot: artifactRoot(cwd: cwd)) { Diagnostics.warn($0) }
-        } catch let error as MLflowError where error.code == .notImplemented {
-            Diagnostics.warn("mltui serve: \(error.oneLineMessage); serving it read-only")
-            return try openStore(uri) { Diagnostics.warn($0) }
-        }
+        try openWriter(uri, opening: .createIfMissing, defaultArtifactRoot: artifactRoot(cwd: cwd)) { Diagnostics.warn($0) }
     }
 
     /// Where new experiments keep artifacts, as `mlflow server` decides it: the flag (a local

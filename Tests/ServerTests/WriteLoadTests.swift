@@ -68,6 +68,20 @@ final class WriteLoadTests: XCTestCase {
         XCTAssertEqual(summary["points"] as? Int, (32 * 50 + 5) * 100 * 2, "every point of every run, each once")
     }
 
+    /// Three replicas over one PostgreSQL database behind haproxy take the load while a training
+    /// job writes the database directly, then lose nothing when one is killed mid-load
+    /// (`replica_writes.py`: the replicas also race to create MLflow's schema in the empty database).
+    func testReplicasOverPostgreSQLTakeWritesAndLoseNothing() throws {
+        let server = try FixtureStores.postgres().server
+        let result = try CommandRunner.run(try RepoLayout.mlflowPython(), [
+            RepoLayout.root.appendingPathComponent("Tests/ServerTests/replica_writes.py").path,
+            "--mltui", try RepoLayout.mltuiBinary().path, "--admin", server.uri(database: "postgres"),
+        ], timeout: 900)
+        XCTAssertFalse(result.timedOut)
+        XCTAssertEqual(result.status, 0, "\(result.stdoutText.suffix(6000))\n\(result.stderrText.suffix(3000))")
+        XCTAssertTrue(result.stdoutText.contains("\"problems\": []"), result.stdoutText)
+    }
+
     /// The server is killed with SIGKILL while 16 clients log (no retries: a client stops at its
     /// first failed request); every write it acknowledged is in the store MLflow reads, in both
     /// store formats.

@@ -8,7 +8,7 @@ import XCTest
 /// `mltui serve`, each over a fresh store it creates; the real MLflow then reads both stores
 /// directly and they must be equal, as must the error codes, the answers to malformed requests
 /// and the uploaded files (`write_client.py`). Both store formats run at once, each in its own
-/// process.
+/// process; PostgreSQL in a test of its own.
 final class WriteThroughServeTests: XCTestCase {
     func testPythonClientWritesThroughServeAsThroughMLflowServer() throws {
         let python = try RepoLayout.mlflowPython()
@@ -31,6 +31,19 @@ final class WriteThroughServeTests: XCTestCase {
             XCTAssertEqual(result.status, 0, "\(kind):\n\(result.stdoutText.suffix(8000))\n\(result.stderrText.suffix(4000))")
             XCTAssertTrue(result.stdoutText.contains("\(kind): ") && result.stdoutText.contains("MATCH"), result.stdoutText)
         }
+    }
+
+    /// The same through both servers over PostgreSQL: each creates MLflow's schema in a new empty
+    /// database of the shared test cluster, and MLflow reads both databases directly.
+    func testPythonClientWritesThroughServeOverPostgreSQL() throws {
+        let server = try FixtureStores.postgres().server
+        let result = try CommandRunner.run(try RepoLayout.mlflowPython(), [
+            RepoLayout.root.appendingPathComponent("Tests/ServerTests/write_client.py").path,
+            "--mltui", try RepoLayout.mltuiBinary().path, "--kind", "postgres", "--postgres", server.uri(database: "postgres"),
+            "--large-mb", "20", "--log-model",
+        ], timeout: 900)
+        XCTAssertEqual(result.status, 0, "\(result.stdoutText.suffix(8000))\n\(result.stderrText.suffix(4000))")
+        XCTAssertTrue(result.stdoutText.contains("postgres: ") && result.stdoutText.contains("MATCH"), result.stdoutText)
     }
 
     /// A large upload is streamed to disk: the server's peak memory grows by less than 32 MiB

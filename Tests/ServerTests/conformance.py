@@ -177,6 +177,12 @@ class Battery:
                 ja, jb = dict(ja, message="-"), dict(jb, message="-")
             if self.kind == "fs":
                 ja, jb = keyed_lists_sorted(ja), keyed_lists_sorted(jb)
+            if self.kind == "postgres":
+                # On PostgreSQL MLflow loads a run's metrics, params and tags (and an experiment's
+                # tags) without ORDER BY, in whatever order the plan reads them (a sequential scan:
+                # physical order; an index scan: insertion order, which differs once a row was
+                # updated), and the plan changes with the table's statistics: compared as sets.
+                ja, jb = unordered_sorted(ja, UNORDERED), unordered_sorted(jb, UNORDERED)
             if unordered:
                 ja, jb = unordered_sorted(ja, unordered), unordered_sorted(jb, unordered)
             if a.content_type == "application/json" or b.content_type == "application/json":

@@ -77,6 +77,18 @@ backend replicas
 """)
 
 
+def start_haproxy(haproxy, work, env, ports, procs):
+    """haproxy (round robin) in front of the replicas on `ports`, its process appended to
+    `procs`; its URL once every replica is marked up."""
+    hport = free_port()
+    haproxy_config(os.path.join(work, "haproxy.cfg"), hport, ports)
+    procs.append(start([haproxy, "-db", "-f", os.path.join(work, "haproxy.cfg")], work, env, os.path.join(work, "haproxy.log")))
+    lb = f"http://127.0.0.1:{hport}"
+    wait_healthy(lb, procs[-1])
+    time.sleep(1.5)   # haproxy's first health checks mark every replica up
+    return lb
+
+
 def raw(base, method, path, body=None, headers=None):
     """One request: (status, X-Replica, JSON body or None)."""
     data = json.dumps(body).encode() if body is not None else None
@@ -164,12 +176,7 @@ def main():
                                os.path.join(work, f"replica{i}.log")))
         for port, proc in zip(replica_ports, procs[1:]):
             wait_healthy(f"http://127.0.0.1:{port}", proc)
-        hport = free_port()
-        haproxy_config(os.path.join(work, "haproxy.cfg"), hport, replica_ports)
-        procs.append(start([args.haproxy, "-db", "-f", os.path.join(work, "haproxy.cfg")], work, env, os.path.join(work, "haproxy.log")))
-        lb = f"http://127.0.0.1:{hport}"
-        wait_healthy(lb, procs[-1])
-        time.sleep(1.5)   # haproxy's first health checks mark every replica up
+        lb = start_haproxy(args.haproxy, work, env, replica_ports, procs)
 
         writer = Writer(writer_base)
         writer.start()

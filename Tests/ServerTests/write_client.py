@@ -6,6 +6,10 @@ client met, the answers to malformed requests, and the artifact files uploaded t
 server's `mlflow-artifacts` proxy.
 
     python write_client.py --mltui .build/debug/mltui --kind fs|sqlite [--large-mb 20] [--log-model]
+    python write_client.py --mltui .build/debug/mltui --kind postgres --postgres postgresql+psycopg2://U:PW@HOST:PORT/postgres
+
+For PostgreSQL each server gets a new empty database in the cluster --postgres names (a
+maintenance database the user may create databases from), dropped afterwards.
 
 Exit status 0 when everything matches; otherwise the differences are printed.
 """
@@ -281,10 +285,37 @@ def dump(uri):
     return result.stdout
 
 
-def serve_and_log(name, command, kind, work, src, log_model):
+def new_database(admin_uri, name):
+    """A new empty database beside admin_uri's: its URI."""
+    import psycopg2
+    conn = psycopg2.connect(admin_uri.replace("+psycopg2", ""))
+    conn.autocommit = True
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    conn.cursor().execute(f"CREATE DATABASE {name}")
+    conn.close()
+    return admin_uri.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_uri, name):
+    import psycopg2
+    conn = psycopg2.connect(admin_uri.replace("+psycopg2", ""))
+    conn.autocommit = True
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    conn.close()
+
+
+def store_uri(kind, folder, name, postgres):
+    if kind == "fs":
+        return os.path.join(folder, "mlruns")
+    if kind == "sqlite":
+        return "sqlite:///" + os.path.join(folder, "mlflow.db")
+    return new_database(postgres, f"write_client_{name}_{os.getpid()}")
+
+
+def serve_and_log(name, command, kind, work, src, log_model, postgres=None):
     folder = os.path.join(work, name)
     os.makedirs(folder)
-    uri = os.path.join(folder, "mlruns") if kind == "fs" else "sqlite:///" + os.path.join(folder, "mlflow.db")
+    uri = store_uri(kind, folder, name, postgres)
     port = free_port()
     proc = start(command + ["--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)], folder, port)
     try:
@@ -295,13 +326,18 @@ def serve_and_log(name, command, kind, work, src, log_model):
         results += raw_requests(base, parent.info.run_id)
     finally:
         stop(proc)
-    return {"results": results, "dump": dump(uri), "files": artifact_files(uri, os.path.join(folder, "mlartifacts"))}
+    try:
+        return {"results": results, "dump": dump(uri), "files": artifact_files(uri, os.path.join(folder, "mlartifacts"))}
+    finally:
+        if kind == "postgres":
+            drop_database(postgres, uri.rsplit("/", 1)[1])
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mltui", required=True)
-    parser.add_argument("--kind", choices=["fs", "sqlite"], required=True)
+    parser.add_argument("--kind", choices=["fs", "sqlite", "postgres"], required=True)
+    parser.add_argument("--postgres", help="for --kind postgres: a maintenance database's URI")
     parser.add_argument("--large-mb", type=int, default=20)
     parser.add_argument("--log-model", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -311,8 +347,12 @@ def main():
         src = make_sources(work, args.large_mb)
         mlflow_cli = os.path.join(os.path.dirname(sys.executable), "mlflow")
         # mltui first: a build that cannot write the store yet skips at once.
-        actual = serve_and_log("mltui", [os.path.abspath(args.mltui), "serve", "--quiet"], args.kind, work, src, args.log_model)
-        expected = serve_and_log("mlflow", [mlflow_cli, "server", "--workers", "1"], args.kind, work, src, args.log_model)
+        if args.kind == "postgres" and not args.postgres:
+            parser.error("--kind postgres needs --postgres")
+        actual = serve_and_log("mltui", [os.path.abspath(args.mltui), "serve", "--quiet"], args.kind, work, src, args.log_model,
+                               args.postgres)
+        expected = serve_and_log("mlflow", [mlflow_cli, "server", "--workers", "1"], args.kind, work, src, args.log_model,
+                                 args.postgres)
         failures = 0
         for part in ("results", "files"):
             if expected[part] != actual[part]:

@@ -3,7 +3,7 @@ import Foundation
 import Tracking
 
 /// A list of tracking writes run twice: through MLflow's own SqlAlchemyStore
-/// (Scripts/sqlite_writes.py) and through mltui's SQLiteWriter (`apply`), so the two stores and
+/// (Scripts/sqlite_writes.py) and through mltui's SQLWriter (`apply`), so the two stores and
 /// the outcome of every write (ok, or MLflow's error code and message) can be compared.
 /// A string field "$name" stands for the id an earlier op saved under `save`.
 enum SQLiteWriteOps {
@@ -111,7 +111,7 @@ enum SQLiteWriteOps {
     }
 
     /// Runs `ops` through `writer`, one outcome per op, in the script's shape.
-    static func apply(_ ops: [Op], to writer: SQLiteWriter) async -> [[String: Any]] {
+    static func apply(_ ops: [Op], to writer: SQLWriter) async -> [[String: Any]] {
         var saved: [String: String] = [:]
         var outcomes: [[String: Any]] = []
         for op in ops {
@@ -141,7 +141,7 @@ enum SQLiteWriteOps {
                       modelID: m.count > 4 ? ref(m[4]) : nil)
     }
 
-    private static func run(_ o: Op, _ w: SQLiteWriter, _ ref: (Any?) -> String?) async throws -> String? {
+    private static func run(_ o: Op, _ w: SQLWriter, _ ref: (Any?) -> String?) async throws -> String? {
         func s(_ key: String) -> String { ref(o[key]) ?? "" }
         switch o["op"] as! String {
         case "create_experiment":

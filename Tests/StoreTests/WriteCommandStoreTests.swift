@@ -3,13 +3,15 @@ import TestSupport
 import Tracking
 import XCTest
 
-/// The write commands on local stores: copies of the fixture stores (file and SQLite) changed
+/// The write commands on local stores: copies of the fixture stores (file, SQLite, PostgreSQL) changed
 /// once by the real `mltui` binary and once by MLflow's own client doing the same edits; the real
 /// MLflow then reads both copies and they must be equal (`scripts/mlflow_dump_store.py`).
 final class WriteCommandStoreTests: XCTestCase {
     func testFileStore() throws { try checkSameAsMLflow(.file) }
 
     func testSQLiteStore() throws { try checkSameAsMLflow(.sqlite) }
+
+    func testPostgreSQLStore() throws { try checkSameAsMLflow(.postgres) }
 
     /// The edits, as command lines (stdin for `note`).
     static let edits: [([String], String?)] = [
@@ -44,7 +46,10 @@ final class WriteCommandStoreTests: XCTestCase {
                 try FileManager.default.copyItem(at: stores.sqliteDatabase, to: target)
                 return "sqlite:///" + target.path
             case .postgres:
-                throw SupportError("write commands are checked on file and SQLite stores")
+                let server = try FixtureStores.postgres().server
+                let database = "edits_\(name)_\(UUID().uuidString.prefix(8).lowercased())"
+                try server.copyDatabase(PostgresFixture.database, to: database)
+                return server.uri(database: database)
             }
         }
         let ours = try copy("ours"), theirs = try copy("theirs")

@@ -81,6 +81,18 @@ public final class PostgresServer: Sendable {
         return result.stdoutText
     }
 
+    /// A new database `target` holding a copy of `source` (pg_dump into psql: a template copy
+    /// would need `source` to have no other connection).
+    public func copyDatabase(_ source: String, to target: String) throws {
+        try psql("CREATE DATABASE \(target)")
+        let bin = try Self.binaries()
+        let socket = "-h '\(dataDirectory.path)' -p \(port) -U \(Self.user)"
+        let result = try CommandRunner.run(URL(fileURLWithPath: "/bin/bash"), ["-c",
+            "set -o pipefail; '\(bin.path)/pg_dump' \(socket) -d \(source) | /usr/bin/psql -X -q -v ON_ERROR_STOP=1 \(socket) -d \(target)"],
+                                           timeout: 120)
+        guard result.status == 0 else { throw SupportError("copying database \(source) failed: \(result.stderrText)") }
+    }
+
     /// The last lines of the server's log, for failure messages.
     public func logTail(_ characters: Int = 3000) -> String {
         String(((try? String(contentsOf: log, encoding: .utf8)) ?? "").suffix(characters))
@@ -89,7 +101,7 @@ public final class PostgresServer: Sendable {
     // MARK: process plumbing
 
     /// The folder of initdb and pg_ctl (Debian keeps them off PATH, per major version).
-    static func binaries() throws -> URL {
+    public static func binaries() throws -> URL {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
             .compactMap(Int.init).sorted(by: >)

@@ -1,5 +1,5 @@
 """Logs batches to one run of an SQLite store through MLflow's own SqlAlchemyStore while mltui
-writes and reads the same file, for SQLiteWriterConcurrencyTests.
+writes and reads the same file, for SQLWriterConcurrencyTests.
 
     python sqlite_concurrent_writer.py DB RUN_ID BATCHES
 

@@ -1,9 +1,9 @@
-"""Runs a list of tracking writes through MLflow's own SqlAlchemyStore, for SQLiteWriterTests:
-the same list goes through mltui's SQLiteWriter, and the two stores and outcomes are compared.
+"""Runs a list of tracking writes through MLflow's own SqlAlchemyStore, for SQLWriterTests:
+the same list goes through mltui's SQLWriter, and the two stores and outcomes are compared.
 
     python sqlite_writes.py DB ARTIFACT_ROOT OPS.json > outcomes.json
 
-DB is created by MLflow when missing (all migrations, the Default experiment). Each op is
+DB is an SQLite file or a store URI (an empty PostgreSQL database); MLflow creates the store when missing (all migrations, the Default experiment). Each op is
 {"op": name, ...fields, "save": optional name}; a string field "$name" stands for what an
 earlier op saved (an experiment, run or model id). Answers one outcome per op:
 {"ok": true} or {"code": MLflow error code, "message": MLflow's message}.
@@ -19,7 +19,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 db, root = sys.argv[1], sys.argv[2]
-store = SqlAlchemyStore(f"sqlite:///{db}", root)
+store = SqlAlchemyStore(db if "://" in db else f"sqlite:///{db}", root)
 saved = {}
 
 

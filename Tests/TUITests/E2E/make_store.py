@@ -1,6 +1,7 @@
 """Writes a small store with the real mlflow client for the TUI end-to-end test, until
-scripts/make_fixtures.py (fixtures branch) lands. Usage: make_store.py OUTDIR
-Creates OUTDIR/fs/mlruns and OUTDIR/sqlite/mlflow.db with the same content."""
+scripts/make_fixtures.py (fixtures branch) lands. Usage: make_store.py OUTDIR [POSTGRES_URI]
+Creates OUTDIR/fs/mlruns and OUTDIR/sqlite/mlflow.db with the same content; given a PostgreSQL
+URI (an empty database), the same content there instead, its artifacts in OUTDIR/postgres."""
 import math
 import os
 import sys
@@ -51,6 +52,9 @@ def fill(uri, artifact_root):
 
 
 out = sys.argv[1]
+if len(sys.argv) > 2:
+    fill(sys.argv[2], "file://" + os.path.abspath(out + "/postgres/artifacts"))
+    sys.exit(0)
 os.makedirs(out + "/fs", exist_ok=True)
 os.makedirs(out + "/sqlite", exist_ok=True)
 fill("file://" + os.path.abspath(out + "/fs/mlruns"), "file://" + os.path.abspath(out + "/fs/artifacts"))

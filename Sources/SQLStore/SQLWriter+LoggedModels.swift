@@ -3,7 +3,7 @@ import Tracking
 
 /// Logged models (`SqlAlchemyStore.create_logged_model` … `delete_logged_model_tag`): what
 /// MLflow 3.x's client writes when a model is logged.
-extension SQLiteWriter {
+extension SQLWriter {
     public func createLoggedModel(_ request: LoggedModelCreation) async throws -> LoggedModel {
         try WriteValidation.loggedModelName(request.name)
         let modelID = "m-" + Self.newID()
@@ -53,7 +53,10 @@ extension SQLiteWriter {
         try await write { db in
             let experimentID = try Self.loggedModelExperiment(id, db)
             for tag in tags {
-                try db.run("INSERT OR REPLACE INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)",
+                try db.run("""
+                    INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (model_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value
+                    """,
                            [.text(id), .int(experimentID), .text(tag.key), .text(tag.value)])
             }
         }
@@ -78,7 +81,7 @@ extension SQLiteWriter {
 
     // MARK: rows
 
-    static func insertModelParams(_ params: [Param], modelID: String, experimentID: Int64, _ db: SQLiteConnection) throws {
+    static func insertModelParams(_ params: [Param], modelID: String, experimentID: Int64, _ db: any SQLWriteConnection) throws {
         for p in params {
             try db.run("INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?)",
                        [.text(modelID), .int(experimentID), .text(p.key), .text(p.value)])
@@ -86,7 +89,7 @@ extension SQLiteWriter {
     }
 
     /// `_get_logged_model_record`: the model's experiment; deleted models count too.
-    static func loggedModelExperiment(_ id: String, _ db: SQLiteConnection) throws -> Int64 {
+    static func loggedModelExperiment(_ id: String, _ db: any SQLWriteConnection) throws -> Int64 {
         guard let experimentID = try db.values("SELECT experiment_id FROM logged_models WHERE model_id = ?", [.text(id)],
                                                { $0.int($1) }).first else {
             throw MLflowError.notFound("Logged model with ID '\(id)' not found.")

@@ -9,7 +9,7 @@ struct ExperimentRow {
 }
 
 /// Experiment writes (`SqlAlchemyStore.create_experiment` … `delete_experiment_tag`).
-extension SQLiteWriter {
+extension SQLWriter {
     public func createExperiment(name: String, artifactLocation: String?, tags: [Tag]) async throws -> String {
         try WriteValidation.experimentName(name)
         var location = artifactLocation.flatMap { $0.isEmpty ? nil : $0 }
@@ -22,11 +22,13 @@ extension SQLiteWriter {
         return try await write { db in
             let now = Self.now()
             do {
-                try db.run("""
+                // SQLite's next rowid; PostgreSQL's experiments_experiment_id_seq.
+                guard let id = try db.values("""
                     INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace)
-                    VALUES (?, ?, 'active', ?, ?, 'default')
-                    """, [.text(name), chosen.map(SQLValue.text) ?? .null, .int(now), .int(now)])
-                let id = db.lastInsertRowID
+                    VALUES (?, ?, 'active', ?, ?, 'default') RETURNING experiment_id
+                    """, [.text(name), chosen.map(SQLValue.text) ?? .null, .int(now), .int(now)], { $0.int($1) }).first else {
+                    throw MLflowError(.internalError, "creating experiment \(name) returned no id")
+                }
                 if chosen == nil {
                     try db.run("UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
                                [.text(Self.appendToURIPath(root, String(id))), .int(id)])
@@ -40,6 +42,9 @@ extension SQLiteWriter {
                 // SqlAlchemyStore.create_experiment turns the IntegrityError into this.
                 throw MLflowError(.resourceAlreadyExists,
                                   "Experiment(name=\(name)) already exists. Error: (sqlite3.IntegrityError) \(error.message)")
+            } catch let error as PostgresError where error.sqlState?.hasPrefix("23") == true {
+                throw MLflowError(.resourceAlreadyExists,
+                                  "Experiment(name=\(name)) already exists. Error: (\(error.psycopgName)) \(error.serverMessage)")
             }
         }
     }
@@ -83,7 +88,10 @@ extension SQLiteWriter {
         try WriteValidation.experimentTag(Tag(key, value))
         try await write { db in
             let experiment = try Self.activeExperiment(experimentID, db)
-            try db.run("INSERT OR REPLACE INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?)",
+            try db.run("""
+                INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?)
+                ON CONFLICT (key, experiment_id) DO UPDATE SET value = excluded.value
+                """,
                        [.text(key), .text(value), .int(experiment.id)])
         }
     }
@@ -103,7 +111,7 @@ extension SQLiteWriter {
 
     /// `_get_experiment`: the experiment in one of `stages`, else RESOURCE_DOES_NOT_EXIST. An
     /// empty id means the Default experiment, as in MLflow.
-    static func experiment(_ id: String, stages: [String], _ db: SQLiteConnection) throws -> ExperimentRow {
+    static func experiment(_ id: String, stages: [String], _ db: any SQLWriteConnection) throws -> ExperimentRow {
         let number = try parseExperimentID(id.isEmpty ? "0" : id)
         let placeholders = stages.map { _ in "?" }.joined(separator: ", ")
         let found = try db.query(
@@ -116,7 +124,7 @@ extension SQLiteWriter {
     }
 
     /// An experiment of any stage that must be active (`_check_experiment_is_active`).
-    static func activeExperiment(_ id: String, _ db: SQLiteConnection) throws -> ExperimentRow {
+    static func activeExperiment(_ id: String, _ db: any SQLWriteConnection) throws -> ExperimentRow {
         let experiment = try experiment(id, stages: ["active", "deleted"], db)
         guard experiment.lifecycleStage == "active" else {
             throw MLflowError.invalidParameter(
@@ -126,7 +134,7 @@ extension SQLiteWriter {
     }
 
     /// `_mark_run_deleted`: the run and the assessments it is the source of.
-    static func markRunDeleted(_ runID: String, at time: Int64, _ db: SQLiteConnection) throws {
+    static func markRunDeleted(_ runID: String, at time: Int64, _ db: any SQLWriteConnection) throws {
         try db.run("DELETE FROM assessments WHERE assessment_metadata LIKE ?",
                    [.text("%\"mlflow.assessment.sourceRunId\": \"\(runID)\"%")])
         try db.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?",

@@ -11,7 +11,7 @@ struct RunRow {
 }
 
 /// Run writes (`SqlAlchemyStore.create_run` … `delete_tag`).
-extension SQLiteWriter {
+extension SQLWriter {
     public func createRun(_ request: RunCreation) async throws -> Run {
         let runID = Self.newID()
         return try await write { db in
@@ -55,13 +55,12 @@ extension SQLiteWriter {
     }
 
     /// `update_run_info`: nil leaves a field; an empty name changes nothing, as in MLflow.
-    static func updateRunInfo(_ run: RunRow, status: String?, endTime: Int64?, runName: String?, _ db: SQLiteConnection) throws {
+    static func updateRunInfo(_ run: RunRow, status: String?, endTime: Int64?, runName: String?, _ db: any SQLWriteConnection) throws {
         if let status { try db.run("UPDATE runs SET status = ? WHERE run_uuid = ?", [.text(status), .text(run.runID)]) }
         if let endTime { try db.run("UPDATE runs SET end_time = ? WHERE run_uuid = ?", [.int(endTime), .text(run.runID)]) }
         if let runName, !runName.isEmpty {
             try db.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [.text(runName), .text(run.runID)])
-            try db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES ('mlflow.runName', ?, ?)",
-                       [.text(runName), .text(run.runID)])
+            try upsertTag(Tag("mlflow.runName", runName), runID: run.runID, db)
         }
     }
 
@@ -90,15 +89,22 @@ extension SQLiteWriter {
 
     /// `_set_tags`: `mlflow.runName` renames the run (`update_run_info`); other keys are upserted,
     /// a key given twice keeping its last value.
-    static func setTags(_ tags: [Tag], on run: RunRow, _ db: SQLiteConnection) throws {
+    static func setTags(_ tags: [Tag], on run: RunRow, _ db: any SQLWriteConnection) throws {
         for tag in tags {
             if tag.key == "mlflow.runName" {
                 try updateRunInfo(run, status: nil, endTime: nil, runName: tag.value, db)
             } else {
-                try db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
-                           [.text(tag.key), .text(tag.value), .text(run.runID)])
+                try upsertTag(tag, runID: run.runID, db)
             }
         }
+    }
+
+    /// `session.merge` of a tag: its row updated in place when the key is there, else inserted.
+    static func upsertTag(_ tag: Tag, runID: String, _ db: any SQLWriteConnection) throws {
+        try db.run("""
+            INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)
+            ON CONFLICT (key, run_uuid) DO UPDATE SET value = excluded.value
+            """, [.text(tag.key), .text(tag.value), .text(runID)])
     }
 
     public func deleteTag(runID: String, key: String) async throws {
@@ -112,7 +118,7 @@ extension SQLiteWriter {
     // MARK: checks
 
     /// `_get_run`: the run in any stage, else RESOURCE_DOES_NOT_EXIST.
-    static func run(_ id: String, _ db: SQLiteConnection) throws -> RunRow {
+    static func run(_ id: String, _ db: any SQLWriteConnection) throws -> RunRow {
         let found = try db.query(
             "SELECT run_uuid, experiment_id, status, end_time, lifecycle_stage FROM runs WHERE run_uuid = ?", [.text(id)],
             columns: { c in (try c["run_uuid"], try c["experiment_id"], try c["status"], try c["end_time"], try c["lifecycle_stage"]) }
@@ -125,7 +131,7 @@ extension SQLiteWriter {
     }
 
     /// A run that must be active (`_check_run_is_active`).
-    static func activeRun(_ id: String, _ db: SQLiteConnection) throws -> RunRow {
+    static func activeRun(_ id: String, _ db: any SQLWriteConnection) throws -> RunRow {
         let run = try run(id, db)
         guard run.lifecycleStage == "active" else {
             throw MLflowError.invalidParameter(

@@ -7,12 +7,12 @@ import Tracking
 /// mltui writing one SQLite file from several tasks at once (as `mltui serve` does for many
 /// clients) while the real MLflow client logs to the same file from another process and mltui
 /// reads it: every write lands, none fails with "database is locked", and MLflow reads them all.
-final class SQLiteWriterConcurrencyTests: XCTestCase {
+final class SQLWriterConcurrencyTests: XCTestCase {
     func testConcurrentWritersAndReadersLoseNothing() async throws {
         let folder = NSTemporaryDirectory() + "mltui-sqlite-concurrent-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let db = folder + "/mlflow.db"
-        let writer = try SQLiteWriter(path: db, create: true, defaultArtifactRoot: folder + "/artifacts", warn: { _ in })
+        let writer = try SQLWriter(path: db, create: true, defaultArtifactRoot: folder + "/artifacts", warn: { _ in })
         let pythonRun = try await writer.createRun(RunCreation(experimentID: "0", startTime: 1, runName: "python")).info.runID
         let tasks = 4, pythonBatches = 150
         // mltui's writers and reader keep going until the Python writer has finished, so they

@@ -2,14 +2,15 @@ import CSQLite
 import Foundation
 import Tracking
 
-/// An MLflow SQLite store opened for writing, with `SqlAlchemyStore`'s semantics (rows, defaults,
-/// validation, errors). Reads go through a read-only `SQLTrackingStore`; writes through one
-/// read-write connection opened only here, in short `BEGIN IMMEDIATE` … `COMMIT` transactions
-/// that writes arriving together share (`WriteQueue`), so a reader (mltui's or MLflow's) waits at
-/// most for one short round and never sees half of a write.
-/// Readers' caches key on `PRAGMA data_version`, which every commit of another connection bumps,
-/// so nothing stale is served after a write, ours or another process's.
-public final class SQLiteWriter: TrackingWriter, Sendable {
+/// An MLflow SQL store (SQLite or PostgreSQL) opened for writing, with `SqlAlchemyStore`'s
+/// semantics (rows, defaults, validation, errors). Reads go through a read-only
+/// `SQLTrackingStore`; writes through one read-write connection opened only here, in short
+/// transactions that writes arriving together share (`WriteQueue`), so a reader (mltui's or
+/// MLflow's) never sees half of a write. The SQL is one text for both engines (upserts as
+/// `ON CONFLICT`, new ids by `RETURNING`, Booleans bound as `SQLValue.bool`).
+/// SQLite readers' caches key on `PRAGMA data_version`, which every commit of another connection
+/// bumps, so nothing stale is served after a write; PostgreSQL readers cache nothing.
+public final class SQLWriter: TrackingWriter, Sendable {
     public let store: SQLTrackingStore
     /// The root new experiments keep artifacts under: `<root>/<experiment id>`.
     public let defaultArtifactRoot: String
@@ -48,8 +49,33 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
         } catch {
             throw SQLTrackingStore.mlflowError(error, path: absolute)
         }
-        queue = WriteQueue(db)
+        queue = WriteQueue(db) {
+            let db = try SQLiteConnection(readWritePath: absolute, create: false, busyTimeoutMs: Self.busyTimeoutMs)
+            try db.execute("PRAGMA case_sensitive_like = ON")
+            db.keepStatementsPrepared()
+            return db
+        }
         store = try SQLTrackingStore(path: absolute, warn: warn)
+        try Self.requireHead(store)
+    }
+
+    /// Opens MLflow's PostgreSQL database at `target` to write. `create`: a database without
+    /// MLflow's tables gets MLflow's schema and the Default experiment, as `mlflow server` makes
+    /// them on first start (the database itself must exist, as for MLflow). Replicas starting
+    /// together make it once (`NewStore.createIfEmpty`).
+    public init(postgres target: PostgresTarget, create: Bool = false, defaultArtifactRoot: String? = nil,
+                warn: @escaping @Sendable (String) -> Void) throws {
+        let root = Self.resolveIfLocal(defaultArtifactRoot ?? "./mlruns")
+        self.defaultArtifactRoot = root
+        let db: PostgresConnection
+        do {
+            db = try PostgresConnection(target)
+            if create { try NewStore.createIfEmpty(db, artifactRoot: root) }
+        } catch {
+            throw Self.writeError(error, path: target.redacted)
+        }
+        queue = WriteQueue(db) { try PostgresConnection(target) }
+        store = try SQLTrackingStore(postgres: target, warn: warn)
         try Self.requireHead(store)
     }
 
@@ -66,19 +92,25 @@ public final class SQLiteWriter: TrackingWriter, Sendable {
 
     /// Runs `body` in a write transaction on the writer's connection, off the caller's thread,
     /// possibly together with other callers' writes (`WriteQueue`: group commit).
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLWriteConnection) throws -> T) async throws -> T {
         let path = store.path
         return try await queue.write(body, mapError: { Self.writeError($0, path: path) })
     }
 
     /// Reads on the writer's connection (what a write just returned), in its turn among the writes.
-    func readBack<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func readBack<T: Sendable>(_ body: @escaping @Sendable (any SQLWriteConnection) throws -> T) async throws -> T {
         try await write(body)
     }
 
     /// What MLflow's managed session makes of a database error (`mlflow/store/db/utils.py`
-    /// `_get_managed_session_maker`): a broken constraint is BAD_REQUEST with SQLite's words.
-    private static func writeError(_ error: Error, path: String) -> MLflowError {
+    /// `_get_managed_session_maker`): a broken constraint is BAD_REQUEST with the driver's words;
+    /// on PostgreSQL an `OperationalError` (connection, timeout, deadlock) is
+    /// TEMPORARILY_UNAVAILABLE and any other database error BAD_REQUEST.
+    static func writeError(_ error: Error, path: String) -> MLflowError {
+        if let e = error as? PostgresError {
+            if e.isOperational { return MLflowError(.temporarilyUnavailable, "writing \(path) failed: \(e.message)") }
+            return MLflowError(.badRequest, "(\(e.psycopgName)) \(e.serverMessage)")
+        }
         if let e = error as? SQLiteError, e.isConstraint {
             return MLflowError(.badRequest, "(sqlite3.IntegrityError) \(e.message)")
         }

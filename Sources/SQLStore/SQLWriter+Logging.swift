@@ -4,7 +4,7 @@ import Tracking
 /// Metrics, params, batches, inputs and outputs (`SqlAlchemyStore.log_metric` … `log_outputs`).
 /// A batch is one transaction: MLflow writes its params, metrics and tags in turn and refuses
 /// the whole batch on a changed param before writing any, so the end state is the same.
-extension SQLiteWriter {
+extension SQLWriter {
     public func logMetric(runID: String, metric: Metric) async throws {
         if metric.modelID == nil { try WriteValidation.metric(metric) }
         try await write { db in
@@ -101,14 +101,13 @@ extension SQLiteWriter {
             // `record_logged_model` validates the tag (a long one is refused only when truncation is
             // off) but stores the value whole, not the truncated one.
             _ = try WriteValidation.tag(Tag(LoggedModelHistory.tagKey, value))
-            try db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
-                       [.text(LoggedModelHistory.tagKey), .text(value), .text(run.runID)])
+            try Self.upsertTag(Tag(LoggedModelHistory.tagKey, value), runID: run.runID, db)
         }
     }
 
     // MARK: rows
 
-    static func params(of runID: String, _ db: SQLiteConnection) throws -> [String: String] {
+    static func params(of runID: String, _ db: any SQLWriteConnection) throws -> [String: String] {
         let rows = try db.query("SELECT key, value FROM params WHERE run_uuid = ?", [.text(runID)],
                                 columns: { c in (try c["key"], try c["value"]) }) { row, c in (row.text(c.0), row.text(c.1)) }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
@@ -116,7 +115,7 @@ extension SQLiteWriter {
 
     /// `_log_params`: new keys are inserted; a key logged before with another value refuses the
     /// whole batch, listing every such key as Python prints the list of dicts.
-    static func insertParams(_ params: [Param], run: RunRow, _ db: SQLiteConnection) throws {
+    static func insertParams(_ params: [Param], run: RunRow, _ db: any SQLWriteConnection) throws {
         guard !params.isEmpty else { return }
         let existing = try self.params(of: run.runID, db)
         let changed = params.compactMap { p in existing[p.key].flatMap { $0 == p.value ? nil : (p, $0) } }
@@ -142,45 +141,41 @@ extension SQLiteWriter {
 
     /// `_log_metrics_once`: every value into `metrics` (one already there is skipped, as MLflow
     /// skips it after its IntegrityError), and `latest_metrics` moved to the greatest
-    /// (step, timestamp, value) per key (`_update_latest_metrics_if_necessary`).
-    static func insertMetrics(_ metrics: [Metric], runID: String, _ db: SQLiteConnection) throws {
+    /// (step, timestamp, value) per key (`_update_latest_metrics_if_necessary`). The comparison
+    /// with the stored row is part of the upsert (one statement for the batch's keys), so two
+    /// writers (two replicas) logging the same key at once cannot move it backwards; keys go in
+    /// sorted order, as MLflow locks them, so two such writers never wait on each other in a cycle.
+    static func insertMetrics(_ metrics: [Metric], runID: String, _ db: any SQLWriteConnection) throws {
         guard !metrics.isEmpty else { return }
+        try db.insertRows("INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)", metrics.map { m in
+            let (isNaN, value) = sanitized(m.value)
+            return [.text(m.key), .double(value), .int(m.timestamp), .text(runID), .int(m.step), .bool(isNaN)]
+        }, "ON CONFLICT DO NOTHING")
         var latest: [String: LatestMetric] = [:]
-        var changed = Set<String>()
-        for key in Set(metrics.map(\.key)) {
-            latest[key] = try db.query("SELECT value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key = ?",
-                                       [.text(runID), .text(key)],
-                                       columns: { c in (try c["value"], try c["timestamp"], try c["step"], try c["is_nan"]) }) { row, c in
-                LatestMetric(step: row.int(c.2), timestamp: row.int(c.1), value: row.double(c.0), isNaN: row.int(c.3) != 0)
-            }.first
-        }
-        try db.runEach("INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
-                       metrics.map { m in
-                           let (isNaN, value) = sanitized(m.value)
-                           return [.text(m.key), .double(value), .int(m.timestamp), .text(runID), .int(m.step), .int(isNaN ? 1 : 0)]
-                       })
         for m in metrics {
             let (isNaN, value) = sanitized(m.value)
             let candidate = LatestMetric(step: m.step, timestamp: m.timestamp, value: value, isNaN: isNaN)
             if let current = latest[m.key], !candidate.isLater(than: current) { continue }
             latest[m.key] = candidate
-            changed.insert(m.key)
         }
-        for key in changed.sorted() {
+        try db.insertRows("INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)", latest.keys.sorted().map { key in
             let l = latest[key]!
-            try db.run("INSERT OR REPLACE INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(key), .double(l.value), .int(l.timestamp), .int(l.step), .int(l.isNaN ? 1 : 0), .text(runID)])
-        }
+            return [.text(key), .double(l.value), .int(l.timestamp), .int(l.step), .bool(l.isNaN), .text(runID)]
+        }, """
+            ON CONFLICT (key, run_uuid) DO UPDATE
+            SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+            WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)
+            """)
     }
 
     /// `_log_model_metrics`: values logged with a model id also go to `logged_model_metrics`.
-    static func logModelMetrics(_ metrics: [Metric], run: RunRow, _ db: SQLiteConnection) throws {
+    static func logModelMetrics(_ metrics: [Metric], run: RunRow, _ db: any SQLWriteConnection) throws {
         for m in metrics {
             guard let modelID = m.modelID else { continue }
             try db.run("""
-                INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
-                                                            experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                INSERT INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
+                                                  experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING
                 """, [.text(modelID), .text(m.key), .int(m.timestamp), .int(m.step), .double(sanitized(m.value).value),
                       .int(run.experimentID), .text(run.runID), m.datasetName.map(SQLValue.text) ?? .null,
                       m.datasetDigest.map(SQLValue.text) ?? .null])
@@ -188,7 +183,7 @@ extension SQLiteWriter {
     }
 
     /// The id of the experiment's dataset with this name and digest, inserting it when new.
-    static func dataset(_ d: Dataset, experimentID: Int64, _ db: SQLiteConnection) throws -> String {
+    static func dataset(_ d: Dataset, experimentID: Int64, _ db: any SQLWriteConnection) throws -> String {
         if let id = try db.values("SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?",
                                   [.int(experimentID), .text(d.name), .text(d.digest)], { $0.text($1) }).first {
             return id
