@@ -14,7 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
@@ -28,6 +27,9 @@ let package = Package(
         // PostgreSQL's own client library: its URIs, sslmode, PGPASSWORD and ~/.pgpass as psql reads them.
         .systemLibrary(name: "CPQ", path: "Sources/CPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
+        // OpenSSL's libcrypto (already loaded for libcurl and libpq): digests and PBKDF2.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         // Image decoders for artifact previews (Debian's libpng and libjpeg-turbo).
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
@@ -36,13 +38,13 @@ let package = Package(
         // getdents64(2) for the file store's folder walks (Glibc does not export it to Swift).
         .target(name: "CDirents", path: "Sources/CDirents"),
         .target(name: "Tracking"),
+        .target(name: "Hashing", dependencies: ["CCrypto"]),
         // Grouping, aggregates, best-of columns and table output over runs: shared by the CLI and the UI.
         .target(name: "Analysis", dependencies: ["Tracking"]),
         .target(name: "HTTPClient", dependencies: ["CCurl", "Tracking"]),
         // Artifact repositories resolved from a run's artifact URI: local, mlflow-artifacts proxy, S3.
         .target(name: "Artifacts", dependencies: ["Tracking", "HTTPClient"]),
-        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts", "CDirents",
-                                                 .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FileStore", dependencies: ["Tracking", "Artifacts", "CDirents", "Hashing"]),
         .target(name: "SQLStore", dependencies: ["Tracking", "CSQLite", "CPQ", "Artifacts"]),
         .target(name: "RESTStore", dependencies: ["Tracking", "HTTPClient", "Artifacts"]),
         .target(name: "Backends", dependencies: ["Tracking", "FileStore", "SQLStore", "RESTStore"]),
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "Server", dependencies: [
             "Tracking", "Artifacts",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Crypto", package: "swift-crypto"),
+            "Hashing",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),

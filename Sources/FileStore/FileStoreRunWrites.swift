@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Hashing
 import Tracking
 
 /// Run writes of the file store (`file_store.py` `create_run` ... `log_outputs`).
@@ -309,6 +309,6 @@ extension FileStore {
     }
 
     static func md5Hex(_ text: String) -> String {
-        Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.md5Hex(Array(text.utf8))
     }
 }

@@ -34,14 +34,16 @@ enum NewStore {
         return try SQLiteConnection(readWritePath: path, create: false, busyTimeoutMs: busyTimeoutMs)
     }
 
-    /// Makes MLflow's schema in a PostgreSQL database that has none (no `alembic_version` on the
-    /// search path), in one transaction: a reader never sees half a schema. Replicas starting
+    /// Makes MLflow's schema in a PostgreSQL database that has none (no `alembic_version` or
+    /// `experiments` on the search path), in one transaction: a reader never sees half a schema. Replicas starting
     /// together on an empty database queue on an advisory lock; the first makes the store and the
     /// others find it made.
     static func createIfEmpty(_ db: PostgresConnection, artifactRoot: String) throws {
         try db.transaction("BEGIN") {
             try db.execute("SELECT pg_advisory_xact_lock(\(postgresCreationLock))")
-            let present = try db.values("SELECT to_regclass('alembic_version') IS NOT NULL") { $0.int($1) }.first == 1
+            // MLflow's tables without alembic_version are not an empty database: the schema check
+            // reports them, rather than this failing half-way on a table that exists.
+            let present = try db.values("SELECT to_regclass('alembic_version') IS NOT NULL OR to_regclass('experiments') IS NOT NULL") { $0.int($1) }.first == 1
             guard !present else { return }
             for statement in MLflowPostgresSchema.statements { try db.execute(statement) }
             try insertFirstRows(db, head: MLflowPostgresSchema.alembicHead, artifactRoot: artifactRoot)

@@ -12,14 +12,16 @@ struct PostgresError: Error, CustomStringConvertible {
     var connectionLost = false
     var description: String { message }
 
-    /// PostgreSQL rolled the whole transaction back (class 40: a deadlock victim, a serialization
-    /// failure): running it again may succeed.
-    var isTransactionRollback: Bool { sqlState?.hasPrefix("40") == true }
+    /// PostgreSQL chose this transaction as a deadlock's victim or could not serialize it: it was
+    /// rolled back whole, and running it again may succeed.
+    var isTransactionRollback: Bool { sqlState == "40P01" || sqlState == "40001" }
 
     /// What psycopg2, under SQLAlchemy, calls an `OperationalError` (MLflow: TEMPORARILY_UNAVAILABLE):
-    /// the connection, resources, an operator's intervention (a statement timeout), a rollback.
+    /// the SQLSTATE classes psycopg2 maps to it (the connection, authorization, resources, a lock
+    /// or statement timeout, an operator's intervention, a rollback).
     var isOperational: Bool {
-        connectionLost || ["08", "40", "53", "57", "58"].contains(sqlState.map { String($0.prefix(2)) } ?? "")
+        connectionLost || ["08", "26", "27", "28", "34", "40", "53", "54", "55", "57", "58", "HV"]
+            .contains(sqlState.map { String($0.prefix(2)) } ?? "")
     }
 
     /// psycopg2's name for the error class of `sqlState`, as SQLAlchemy prints it first in

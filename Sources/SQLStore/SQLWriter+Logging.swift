@@ -168,15 +168,28 @@ extension SQLWriter {
             """)
     }
 
-    /// `_log_model_metrics`: values logged with a model id also go to `logged_model_metrics`.
+    /// `_log_model_metrics`: values logged with a model id also go to `logged_model_metrics`. A
+    /// value already there (same key, time, step and run) is skipped, as MLflow skips it after its
+    /// IntegrityError; one there with another value or dataset is inserted anyway, so the engine
+    /// refuses it as it refuses MLflow's second attempt (BAD_REQUEST with the engine's words),
+    /// as does a model id that does not exist (its foreign key).
     static func logModelMetrics(_ metrics: [Metric], run: RunRow, _ db: any SQLWriteConnection) throws {
         for m in metrics {
             guard let modelID = m.modelID else { continue }
+            let value = sanitized(m.value).value
+            let existing = try db.query("""
+                SELECT metric_value, dataset_name, dataset_digest FROM logged_model_metrics
+                WHERE model_id = ? AND metric_name = ? AND metric_timestamp_ms = ? AND metric_step = ? AND run_id = ?
+                """, [.text(modelID), .text(m.key), .int(m.timestamp), .int(m.step), .text(run.runID)],
+                columns: { c in (try c["metric_value"], try c["dataset_name"], try c["dataset_digest"]) }) { row, c in
+                (row.isNull(c.0) ? nil : row.double(c.0), row.optionalText(c.1), row.optionalText(c.2))
+            }.first
+            if let existing, existing.0 == value, existing.1 == m.datasetName, existing.2 == m.datasetDigest { continue }
             try db.run("""
                 INSERT INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
                                                   experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING
-                """, [.text(modelID), .text(m.key), .int(m.timestamp), .int(m.step), .double(sanitized(m.value).value),
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                """, [.text(modelID), .text(m.key), .int(m.timestamp), .int(m.step), .double(value),
                       .int(run.experimentID), .text(run.runID), m.datasetName.map(SQLValue.text) ?? .null,
                       m.datasetDigest.map(SQLValue.text) ?? .null])
         }

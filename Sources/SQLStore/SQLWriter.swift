@@ -43,20 +43,25 @@ public final class SQLWriter: TrackingWriter, Sendable {
                 }
                 db = try SQLiteConnection(readWritePath: absolute, create: false, busyTimeoutMs: Self.busyTimeoutMs)
             }
-            // MLflow runs this on every connection; it changes this session only.
-            try db.execute("PRAGMA case_sensitive_like = ON")
-            db.keepStatementsPrepared()
+            try Self.prepare(db)
         } catch {
             throw SQLTrackingStore.mlflowError(error, path: absolute)
         }
         queue = WriteQueue(db) {
             let db = try SQLiteConnection(readWritePath: absolute, create: false, busyTimeoutMs: Self.busyTimeoutMs)
-            try db.execute("PRAGMA case_sensitive_like = ON")
-            db.keepStatementsPrepared()
+            try Self.prepare(db)
             return db
         }
         store = try SQLTrackingStore(path: absolute, warn: warn)
         try Self.requireHead(store)
+    }
+
+    /// MLflow runs these on every SQLite session (`_get_managed_session_maker`); they change this
+    /// connection only: LIKE as MLflow compares, and foreign keys enforced as MLflow's writes see them.
+    private static func prepare(_ db: SQLiteConnection) throws {
+        try db.execute("PRAGMA case_sensitive_like = ON")
+        try db.execute("PRAGMA foreign_keys = ON")
+        db.keepStatementsPrepared()
     }
 
     /// Opens MLflow's PostgreSQL database at `target` to write. `create`: a database without

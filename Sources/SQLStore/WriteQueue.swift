@@ -82,6 +82,7 @@ final class WriteQueue: Sendable {
     /// `runRound`, on a usable connection, again while PostgreSQL ends it as a deadlock victim.
     private func runRoundRetrying(_ round: [Pending]) -> [Error?] {
         var attempt = 0
+        var reconnected = false
         while true {
             let db: any SQLWriteConnection
             do {
@@ -94,15 +95,17 @@ final class WriteQueue: Sendable {
                 outcomes = try runRound(round, on: db)
             } catch {
                 // BEGIN found the connection dropped (PostgreSQL restarted since the last round):
-                // nothing of the round was sent, so it runs again on a new connection.
-                attempt += 1
-                if attempt > 1 { return round.map { _ in error } }
+                // nothing of the round was sent, so it runs again on a new connection, once.
+                if reconnected { return round.map { _ in error } }
+                reconnected = true
                 continue
             }
             attempt += 1
             guard attempt <= Self.roundRetries,
                   outcomes.contains(where: { ($0 as? PostgresError)?.isTransactionRollback == true }) else { return outcomes }
-            usleep(useconds_t(1000 * attempt * attempt))
+            // Two replicas' rounds that deadlocked must not meet again in step: a random wait
+            // that grows with each attempt (MLflow's own deadlock retry waits with jitter too).
+            usleep(useconds_t.random(in: 0...useconds_t(20_000 * attempt)))
         }
     }
 

@@ -1,4 +1,4 @@
-import Crypto
+import Hashing
 import Foundation
 import Tracking
 
@@ -110,7 +110,7 @@ public struct Credentials: Sendable {
         // A client that only knows a token can send it as the basic-auth password
         // (MLFLOW_TRACKING_PASSWORD), for tools without bearer support.
         if let token, users[user] == nil, constantTimeEqual(Array(password.utf8), token) { return .granted(tokenAccess) }
-        let fingerprint = Array(SHA256.hash(data: Array(pair.utf8)))
+        let fingerprint = Digest.sha256(Array(pair.utf8))
         if let stored = users[user], verified.withLock({ $0.contains(fingerprint) }) { return .granted(stored.access) }
         if let wait = throttle.retryAfter(client) { return .throttled(retryAfter: wait) }
         let stored = users[user] ?? decoy
@@ -140,23 +140,7 @@ public struct Credentials: Sendable {
 
     /// PBKDF2 (RFC 8018) with HMAC-SHA256; the same as Python's `hashlib.pbkdf2_hmac("sha256", ...)`.
     static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, length: Int) -> [UInt8] {
-        let key = SymmetricKey(data: password)
-        var output: [UInt8] = []
-        var blockIndex: UInt32 = 1
-        while output.count < length {
-            let indexBytes = withUnsafeBytes(of: blockIndex.bigEndian) { Array($0) }
-            var u = Array(HMAC<SHA256>.authenticationCode(for: salt + indexBytes, using: key))
-            var block = u
-            if iterations > 1 {
-                for _ in 1..<iterations {
-                    u = Array(HMAC<SHA256>.authenticationCode(for: u, using: key))
-                    for i in 0..<block.count { block[i] ^= u[i] }
-                }
-            }
-            output += block
-            blockIndex += 1
-        }
-        return Array(output.prefix(length))
+        Digest.pbkdf2SHA256(password: password, salt: salt, iterations: iterations, length: length)
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 import Hummingbird
 import HummingbirdTesting
 import Tracking
@@ -14,6 +15,14 @@ final class SecurityTests: XCTestCase {
         // RFC 7914 §11, c=80000 with P="Password", S="NaCl".
         let slow = Credentials.pbkdf2SHA256(password: Array("Password".utf8), salt: Array("NaCl".utf8), iterations: 80000, length: 64)
         XCTAssertEqual(slow.prefix(8).map { String(format: "%02x", $0) }.joined(), "4ddcd8f60b98be21")
+    }
+
+    /// The other digests from libcrypto: FIPS 180-2's SHA-256 and RFC 1321's MD5 vectors.
+    func testDigestsMatchKnownVectors() {
+        XCTAssertEqual(Digest.sha256(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined(),
+                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Digest.md5Hex([]), "d41d8cd98f00b204e9800998ecf8427e")
+        XCTAssertEqual(Digest.md5Hex(Array("message digest".utf8)), "f96b697d7cb7938d525a2f31aaf161d0")
     }
 
     func testBasicAuthAndToken() async throws {

@@ -107,6 +107,10 @@ enum SQLiteWriteOps {
             ["op": "create_experiment", "name": "dup-tags", "tags": [["k", "1"], ["k", "2"]]],
             ["op": "log_outputs", "run_id": "$r1", "models": [["$m1", 2]]],
             ["op": "log_logged_model_params", "model_id": "$m1", "params": [["p", "again"]]],
+            // A model's metric again with another value (its key: model, name, time, step, run),
+            // and one for a model that does not exist (a foreign key, enforced as in MLflow).
+            ["op": "log_metric", "run_id": "$r1", "metric": ["model_acc", 0.8, 1005, 0, "$m1"]],
+            ["op": "log_metric", "run_id": "$r1", "metric": ["model_acc", 0.8, 1006, 0, "m-00000000000000000000000000000000"]],
         ]
     }
 
