@@ -16,7 +16,7 @@ struct ArtifactsListCommand: AsyncParsableCommand {
         commandName: "list", abstract: "List a run's artifacts (as MLflow's artifacts/list).")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id.", completion: Completions.runs) var runID: String
     @Argument(help: "Folder inside the run's artifacts (default: the root).") var path: String?
     @Option(help: "table, csv or json.") var format: OutputFormat = .table
 
@@ -40,7 +40,7 @@ struct ArtifactsGetCommand: AsyncParsableCommand {
         discussion: "PATH lands at DEST/PATH, as MLflow's download_artifacts places it. Use '' or / for the whole run.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id.", completion: Completions.runs) var runID: String
     @Argument(help: "File or folder inside the run's artifacts.") var path: String
     @Option(name: [.customShort("o"), .customLong("output")], help: "Destination folder (default: the current directory).")
     var destination: String = "."

@@ -7,8 +7,8 @@ struct HistoryCommand: AsyncParsableCommand {
         commandName: "history", abstract: "Print a metric's full history (as MLflow's metrics/get-history).")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var runID: String
-    @Argument(help: "Metric key, e.g. train/loss.") var metricKey: String
+    @Argument(help: "Run id.", completion: Completions.runs) var runID: String
+    @Argument(help: "Metric key, e.g. train/loss.", completion: Completions.metricKeys) var metricKey: String
     @Option(help: "table, csv or json.") var format: OutputFormat = .table
 
     func run() async throws {

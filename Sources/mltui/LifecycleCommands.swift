@@ -35,7 +35,8 @@ struct RestoreCommand: AsyncParsableCommand {
 /// What `delete` and `restore` take.
 struct LifecycleArguments: ParsableArguments {
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("Runs (or, with --experiment, experiments): ids or names.", valueName: "target"))
+    @Argument(help: ArgumentHelp("Runs (or, with --experiment, experiments): ids or names.", valueName: "target"),
+              completion: Completions.runs)
     var names: [String] = []
     @OptionGroup var targets: TargetOptions
     @OptionGroup var options: WriteOptions

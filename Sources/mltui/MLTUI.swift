@@ -15,12 +15,16 @@ struct MLTUI: AsyncParsableCommand {
             store), sqlite:///relative.db or sqlite:////absolute.db, postgresql://user:pw@host/db \
             (PostgreSQL, through libpq), http(s)://host:port (server).
             """,
+        version: "mltui \(MLTUI.version)",
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
                       ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,
                       ServeCommand.self, KeysCommand.self,
                       TagCommand.self, UntagCommand.self, RenameCommand.self, NoteCommand.self,
                       DeleteCommand.self, RestoreCommand.self],
         defaultSubcommand: UICommand.self)
+
+    /// The release, as `mltui --version` prints it.
+    static let version = "0.17.0"
 }
 
 /// `mltui [URI]`: the terminal UI.
@@ -33,7 +37,7 @@ struct UICommand: AsyncParsableCommand {
     var theme: String?
     @Option(help: "Seconds between live refreshes (0 turns them off).")
     var refresh: Double = 5
-    @Option(help: "Experiment (id or name) to open first.")
+    @Option(help: "Experiment (id or name) to open first.", completion: Completions.experiments)
     var experiment: String?
     @Flag(help: "Leave mouse events to the terminal.")
     var noMouse = false

@@ -41,7 +41,8 @@ struct ModelsCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-    @Option(name: .customLong("experiment"), help: ArgumentHelp("Experiment id or name (repeatable; default: every active one).", valueName: "experiment"))
+    @Option(name: .customLong("experiment"), help: ArgumentHelp("Experiment id or name (repeatable; default: every active one).", valueName: "experiment"),
+            completion: Completions.experiments)
     var experiments: [String] = []
     @Option(help: "A logged-model filter, e.g. \"metrics.accuracy > 0.8 AND params.lr = '0.01'\".") var filter: String = ""
     @Option(name: .customLong("order-by"),
@@ -156,10 +157,11 @@ struct DatasetsCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-    @Option(name: .customLong("experiment"), help: ArgumentHelp("Experiment id or name (repeatable; default: every active one).", valueName: "experiment"))
+    @Option(name: .customLong("experiment"), help: ArgumentHelp("Experiment id or name (repeatable; default: every active one).", valueName: "experiment"),
+            completion: Completions.experiments)
     var experiments: [String] = []
     @Option(help: "A runs/search filter: only datasets of the runs it matches.") var filter: String = ""
-    @Option(help: ArgumentHelp("A run's id or name: its dataset inputs.", valueName: "run")) var run: String?
+    @Option(help: ArgumentHelp("A run's id or name: its dataset inputs.", valueName: "run"), completion: Completions.runs) var run: String?
     @Option(help: "table, csv, json or md.") var format: RunsFormat = .table
 
     func run() async throws {

@@ -14,11 +14,13 @@ struct PlotCommand: AsyncParsableCommand {
         commandName: "plot", abstract: "Draw a metric's history of one or more runs as a text chart.")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: ArgumentHelp("Run ids or names; each run is one line of the chart.", valueName: "run"))
+    @Argument(help: ArgumentHelp("Run ids or names; each run is one line of the chart.", valueName: "run"),
+              completion: Completions.runs)
     var runs: [String]
-    @Option(help: "Experiment (id or name) in which run names are looked up (default: every active experiment).")
+    @Option(help: "Experiment (id or name) in which run names are looked up (default: every active experiment).",
+            completion: Completions.experiments)
     var experiment: String?
-    @Option(help: "Metric key, e.g. train/loss.") var metric: String
+    @Option(help: "Metric key, e.g. train/loss.", completion: Completions.metricKeys) var metric: String
     @Option(help: "Columns (default: the terminal's width, else 80).") var width: Int?
     @Option(help: "Rows.") var height: Int = 20
     @Option(name: .customLong("x"), help: "x axis: step, time (wall clock) or relative (since each run's first point).")

@@ -32,7 +32,8 @@ struct RunsCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-    @Option(name: .customLong("experiment-name"), help: ArgumentHelp("Experiment name (repeatable).", valueName: "name"))
+    @Option(name: .customLong("experiment-name"), help: ArgumentHelp("Experiment name (repeatable).", valueName: "name"),
+            completion: Completions.experiments)
     var experimentNames: [String] = []
     @Option(name: .customLong("experiment-id"), help: ArgumentHelp("Experiment id (repeatable).", valueName: "id"))
     var experimentIDs: [String] = []
