@@ -35,9 +35,9 @@ enum NewStore {
     }
 
     /// Makes MLflow's schema in a PostgreSQL database that has none (no `alembic_version` or
-    /// `experiments` on the search path), in one transaction: a reader never sees half a schema. Replicas starting
-    /// together on an empty database queue on an advisory lock; the first makes the store and the
-    /// others find it made.
+    /// `experiments` on the search path), in one transaction: a reader never sees half a schema.
+    /// Replicas starting together on an empty database queue on an advisory lock; the first makes
+    /// the store and the others find it made.
     static func createIfEmpty(_ db: PostgresConnection, artifactRoot: String) throws {
         try db.transaction("BEGIN") {
             try db.execute("SELECT pg_advisory_xact_lock(\(postgresCreationLock))")
