@@ -60,6 +60,7 @@ let package = Package(
         ]),
         .executableTarget(name: "mltui", dependencies: [
             "Tracking", "Analysis", "Backends", "Artifacts", "TUI", "Terminal", "Server",
+            "FileStore", "SQLStore", "RESTStore", "HTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test support (repo layout, fixture stores, a real `mlflow server`, JSON comparison); no XCTest inside.

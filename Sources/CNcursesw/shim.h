@@ -6,6 +6,7 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <ncursesw/curses.h>
+#include <ncursesw/term.h>
 
 static inline attr_t mltui_a_normal(void) { return A_NORMAL; }
 static inline attr_t mltui_a_bold(void) { return A_BOLD; }
@@ -31,6 +32,22 @@ static inline int mltui_mouse_event(int *x, int *y, int *wheel) {
     if (getmouse(&ev) != OK) return 0;
     *x = ev.x; *y = ev.y;
     *wheel = (ev.bstate & BUTTON4_PRESSED) ? -1 : (ev.bstate & BUTTON5_PRESSED) ? 1 : 0;
+    return 1;
+}
+/// What terminfo says of `term` without touching the screen (for `mltui doctor` and the check
+/// before the UI starts): 1 found; 0 unknown, generic ("dumb") or hardcopy; -1 no terminfo
+/// database. When found: its colours, whether it can address the cursor (cup) and whether it
+/// reports mouse events (kmous).
+static inline int mltui_terminfo(const char *term, int *colors, int *cursor_addressing, int *mouse) {
+    int err = 0;
+    TERMINAL *saved = cur_term;
+    if (setupterm((char *)term, 1, &err) != OK) { set_curterm(saved); return err == 1 ? 0 : err; }
+    *colors = tigetnum("colors");
+    const char *cup = tigetstr("cup");
+    const char *kmous = tigetstr("kmous");
+    *cursor_addressing = cup != NULL && cup != (char *)-1;
+    *mouse = kmous != NULL && kmous != (char *)-1;
+    del_curterm(set_curterm(saved));
     return 1;
 }
 #endif

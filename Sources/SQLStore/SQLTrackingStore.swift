@@ -18,6 +18,9 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
     let features: SchemaFeatures
     /// The alembic revision of the database (`alembic_version`).
     public let schemaVersion: String
+    /// The newest revision this reader knows, and the MLflow release it comes from.
+    public static let newestSchema = SchemaCheck.head
+    public static let mlflowVersion = "3.17.2"
     private let warn: @Sendable (String) -> Void
     /// Experiments whose artifacts we already warned are read from the fallback location.
     private let warnedFallback = Locked(Set<String>())

@@ -31,6 +31,44 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Key {
+    /// A key as a person writes it in the config file: one character (`x`, `?`), the names the
+    /// help shows (`Ctrl-X`, `Enter`, `Esc`, `Tab`, `Shift-Tab`, `Space`, `Backspace`, `Delete`,
+    /// `PgUp`, `PgDn`, `Home`, `End`, `F1`-`F12`, `↑`) or their ASCII forms (`Up`, `Down`,
+    /// `Left`, `Right`, `PageUp`, `PageDown`, `Escape`, `Return`, `C-x`); names ignore case.
+    public init?(spelling: String) {
+        let text = spelling
+        if text.count == 1, let c = text.first {
+            switch c {
+            case "↑": self = .up
+            case "↓": self = .down
+            case "←": self = .left
+            case "→": self = .right
+            default:
+                guard c.isASCII ? (c.asciiValue! >= 0x21 && c.asciiValue! < 0x7F) : !c.isWhitespace else { return nil }
+                self = .char(c)
+            }
+            return
+        }
+        let lower = text.lowercased()
+        for prefix in ["ctrl-", "ctrl+", "c-", "^"] where lower.hasPrefix(prefix) && lower.count == prefix.count + 1 {
+            let c = lower.last!
+            guard c.isASCII, c.isLetter else { return nil }
+            self = .ctrl(c)
+            return
+        }
+        let named: [String: Key] = [
+            "space": .char(" "), "enter": .enter, "return": .enter, "tab": .tab, "shift-tab": .backTab, "backtab": .backTab,
+            "backspace": .backspace, "delete": .delete, "del": .delete, "esc": .escape, "escape": .escape,
+            "up": .up, "down": .down, "left": .left, "right": .right,
+            "pgup": .pageUp, "pageup": .pageUp, "pgdn": .pageDown, "pagedown": .pageDown, "home": .home, "end": .end,
+        ]
+        if let key = named[lower] { self = key; return }
+        if lower.hasPrefix("f"), let n = Int(lower.dropFirst()), (1...12).contains(n) { self = .function(n); return }
+        return nil
+    }
+}
+
 /// Everything the terminal reports.
 public enum InputEvent: Hashable, Sendable {
     case key(Key)

@@ -122,6 +122,8 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
             throw TerminalError("mltui needs an interactive terminal (stdin and stdout must be a TTY)")
         }
+        // initscr on a terminal it cannot drive exits the process with its own message; say why and what to do instead.
+        if let reason = TerminalProbe.probe(environment: environment).unusableReason { throw TerminalError(reason) }
         guard initscr() != nil else { throw TerminalError("could not initialise the terminal (TERM=\(environment["TERM"] ?? "unset"))") }
         terminalActive = true
         atexit { restoreTerminalNow() }

@@ -94,20 +94,40 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     /// MLflow 3.x's choice: the argument, else MLFLOW_TRACKING_URI, else the default store in
     /// cwd. MLflow's default is `sqlite:///mlflow.db`, except that an `./mlruns` holding at
     /// least one experiment (a digit-named folder with meta.yaml) is taken as a file store.
-    /// A reader never creates a store, so with neither present this is an error.
+    /// Where MLflow would create a store, mltui takes the config file's `store` (`configured`,
+    /// read only then); with none, as a reader never creates a store, this is an error.
     public static func resolve(argument: String?, environment: [String: String], cwd: String,
+                               configured: () throws -> String? = { nil },
                                fileExists: (String) -> Bool,
                                directoryEntries: (String) -> [String]) throws -> TrackingURI {
-        if let argument, !argument.isEmpty { return try parse(argument, cwd: cwd) }
-        if let env = environment["MLFLOW_TRACKING_URI"], !env.isEmpty { return try parse(env, cwd: cwd) }
+        try resolveWithOrigin(argument: argument, environment: environment, cwd: cwd, configured: configured,
+                              fileExists: fileExists, directoryEntries: directoryEntries).uri
+    }
+
+    /// Which of `resolve`'s sources named the store (`mltui doctor` says why).
+    public enum Origin: String, Sendable {
+        case argument = "the command line"
+        case environment = "MLFLOW_TRACKING_URI"
+        case mlrunsFolder = "./mlruns in the current folder"
+        case databaseFile = "./mlflow.db in the current folder"
+        case configFile = "store in config.toml"
+    }
+
+    public static func resolveWithOrigin(argument: String?, environment: [String: String], cwd: String,
+                                         configured: () throws -> String? = { nil },
+                                         fileExists: (String) -> Bool,
+                                         directoryEntries: (String) -> [String]) throws -> (uri: TrackingURI, origin: Origin) {
+        if let argument, !argument.isEmpty { return (try parse(argument, cwd: cwd), .argument) }
+        if let env = environment["MLFLOW_TRACKING_URI"], !env.isEmpty { return (try parse(env, cwd: cwd), .environment) }
         let mlruns = join(cwd, "mlruns")
         let hasExperiments = directoryEntries(mlruns).contains { name in
             !name.isEmpty && name.allSatisfy(\.isNumber) && fileExists(join(join(mlruns, name), "meta.yaml"))
         }
-        if hasExperiments { return .fileStore(path: mlruns) }
+        if hasExperiments { return (.fileStore(path: mlruns), .mlrunsFolder) }
         let db = join(cwd, "mlflow.db")
-        if fileExists(db) { return .sqlite(path: db) }
-        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000) or set MLFLOW_TRACKING_URI")
+        if fileExists(db) { return (.sqlite(path: db), .databaseFile) }
+        if let store = try configured(), !store.isEmpty { return (try parse(store, cwd: cwd), .configFile) }
+        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000), set MLFLOW_TRACKING_URI, or set store in ~/.config/mltui/config.toml")
     }
 
     static func absolute(_ path: String, cwd: String) -> String {

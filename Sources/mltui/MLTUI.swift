@@ -18,7 +18,7 @@ struct MLTUI: AsyncParsableCommand {
         version: "mltui \(MLTUI.version)",
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
                       ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,
-                      ServeCommand.self, KeysCommand.self,
+                      ServeCommand.self, KeysCommand.self, DoctorCommand.self,
                       TagCommand.self, UntagCommand.self, RenameCommand.self, NoteCommand.self,
                       DeleteCommand.self, RestoreCommand.self],
         defaultSubcommand: UICommand.self)
@@ -35,8 +35,8 @@ struct UICommand: AsyncParsableCommand {
     var uri: String?
     @Option(help: "Theme name (dark, light, high-contrast, colorblind, mono) or a theme file's path; also MLTUI_THEME.")
     var theme: String?
-    @Option(help: "Seconds between live refreshes (0 turns them off).")
-    var refresh: Double = 5
+    @Option(help: "Seconds between live refreshes (0 turns them off; default 5, or refresh in config.toml).")
+    var refresh: Double?
     @Option(help: "Experiment (id or name) to open first.", completion: Completions.experiments)
     var experiment: String?
     @Flag(help: "Leave mouse events to the terminal.")
@@ -45,7 +45,7 @@ struct UICommand: AsyncParsableCommand {
     var readOnly = false
 
     func validate() throws {
-        if refresh < 0 { throw ValidationError("--refresh takes seconds (0 turns refreshing off).") }
+        if let refresh, refresh < 0 { throw ValidationError("--refresh takes seconds (0 turns refreshing off).") }
     }
 
     func run() async throws {
@@ -56,12 +56,14 @@ struct UICommand: AsyncParsableCommand {
         // retries (about 5 s) unless the user set MLFLOW_HTTP_REQUEST_MAX_RETRIES themselves.
         setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2", 0)
         try await Output.reporting(.table) {
+            let config = try ConfigFile.load()
             let store = try StoreOptions.open(uri, warn: warnings.append)
             var options = TUIOptions()
+            options.config = config
             options.theme = theme
-            options.refreshInterval = refresh
+            options.refreshInterval = refresh ?? config.refresh ?? 5
             options.initialExperiment = experiment
-            options.mouse = !noMouse
+            options.mouse = !noMouse && config.mouse != false
             options.readOnly = readOnly || ProcessInfo.processInfo.environment["MLTUI_READ_ONLY"].map { !["", "0"].contains($0) } ?? false
             options.openWriter = { [uri] in try UICommand.openWriter(uri) { warnings.append($0) } }
             do {
@@ -77,14 +79,19 @@ struct UICommand: AsyncParsableCommand {
 extension UICommand {
     /// The store the UI shows, opened for writing as it exists (an edit never creates a store).
     static func openWriter(_ argument: String?, warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
-        let uri = try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
-                                         cwd: FileManager.default.currentDirectoryPath)
+        let uri = try StoreOptions.resolve(argument)
         return try Backends.openWriter(uri, opening: .existing, warn: warn)
     }
 }
 
-/// `mltui keys`: the key table, as the README shows it.
-struct KeysCommand: ParsableCommand {
+/// `mltui keys`: the key table, as the README shows it; `--config`, as config.toml's `[keys]`.
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "Print the UI's key table as Markdown.")
-    func run() { Output.write(Keymap.markdownTable()) }
+    @Flag(help: "Print every action with its keys (the config file's rebindings applied) as config.toml's [keys] tables.")
+    var config = false
+
+    func run() async throws {
+        guard config else { return Output.write(Keymap.markdownTable()) }
+        try await Output.reporting(.table) { Output.write(try ConfigFile.load().keyTableText()) }
+    }
 }

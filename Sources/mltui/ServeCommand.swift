@@ -97,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store: any TrackingStore
         let cwd = FileManager.default.currentDirectoryPath
         do {
-            uri = try resolveTrackingURI(backendStoreURI, environment: environment, cwd: cwd)
+            uri = try resolveTrackingURI(backendStoreURI, environment: environment, cwd: cwd).uri
             if readOnly {
                 store = try openStore(uri) { Diagnostics.warn($0) }
             } else {

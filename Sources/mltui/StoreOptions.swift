@@ -2,6 +2,7 @@ import ArgumentParser
 import Backends
 import Foundation
 import Tracking
+import TUI
 
 /// `--tracking-uri`, shared by every scripting command.
 struct StoreOptions: ParsableArguments {
@@ -12,11 +13,26 @@ struct StoreOptions: ParsableArguments {
 
     static func open(_ argument: String?, warn: @escaping @Sendable (String) -> Void = Diagnostics.warn) throws -> any TrackingStore {
         do {
-            let uri = try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
-                                             cwd: FileManager.default.currentDirectoryPath)
-            return try openStore(uri, warn: warn)
+            return try openStore(try resolve(argument), warn: warn)
         } catch {
             throw CLIError(error.asMLflowError)
+        }
+    }
+
+    /// The store a command names: the argument, MLFLOW_TRACKING_URI, ./mlruns or ./mlflow.db,
+    /// then the config file's `store` (the file is read only when it comes to that).
+    static func resolve(_ argument: String?) throws -> TrackingURI {
+        try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
+                               cwd: FileManager.default.currentDirectoryPath,
+                               configured: { try ConfigFile.load().store }).uri
+    }
+}
+
+/// The user's config file (docs/configuration.md); a wrong one ends the command with its line.
+enum ConfigFile {
+    static func load() throws -> UserConfig {
+        do { return try UserConfig.load(environment: ProcessInfo.processInfo.environment) } catch {
+            throw CLIError(MLflowError(.invalidParameterValue, "\(error)"))
         }
     }
 }

@@ -76,8 +76,7 @@ extension StoreOptions {
     /// store is opened (a typo in a path must not create an empty store).
     func openWriter() throws -> any TrackingWriter {
         do {
-            let uri = try resolveTrackingURI(trackingURI, environment: ProcessInfo.processInfo.environment,
-                                             cwd: FileManager.default.currentDirectoryPath)
+            let uri = try StoreOptions.resolve(trackingURI)
             return try Backends.openWriter(uri, opening: .existing, warn: Diagnostics.warn)
         } catch {
             throw CLIError(error.asMLflowError)

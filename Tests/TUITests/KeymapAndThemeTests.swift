@@ -115,8 +115,10 @@ final class ThemeTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: home + "/.config/mltui", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
         try "theme = \"mono\"\n".write(toFile: home + "/.config/mltui/config.toml", atomically: true, encoding: .utf8)
-        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(environment: ["HOME": home])).0.name, "mono")
-        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(theme: "high-contrast", environment: ["HOME": home])).0.name, "high-contrast")
+        let config = try UserConfig.load(environment: ["HOME": home])
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(environment: ["HOME": home], config: config)).0.name, "mono")
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(environment: ["HOME": home, "MLTUI_THEME": "light"], config: config)).0.name, "light")
+        XCTAssertEqual(ThemeLoader.resolve(TUIOptions(theme: "high-contrast", environment: ["HOME": home], config: config)).0.name, "high-contrast")
     }
 }
 
@@ -133,7 +135,7 @@ final class HelpOverlayWrapTests: XCTestCase {
                     XCTAssertTrue(text.contains(word), "width \(width): '\(word)' of '\(binding.help)'")
                 }
             }
-            let lines = state.help!.lines(width: HelpOverlay.boxWidth(state.size))
+            let lines = state.help!.lines(width: HelpOverlay.boxWidth(state.size), keys: state.keys)
             XCTAssertTrue(lines.contains { $0.keys.isEmpty && !$0.isSection }, "long helps continue on lines of their own")
         }
     }

@@ -132,7 +132,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     state.message = nil
     let context = state.keyContext
     if context == .artifacts, let effects = ArtifactsPane.answerPending(&state, key) { return effects }
-    guard let command = Keymap.command(for: key, in: context) else { return [] }
+    guard let command = state.keys.command(for: key, in: context) else { return [] }
     switch command {
     case .quit: state.shouldQuit = true; return []
     case .help: HelpOverlay.toggle(&state); clampAll(&state); return []

@@ -17,6 +17,9 @@ public struct TUIOptions: Sendable {
     /// Runs fetched per page; the table loads more pages as the cursor approaches the end.
     public var pageSize: Int
     public var mouse: Bool
+    /// The config file (theme, columns, keys); the options above already hold what it sets
+    /// for them unless the command line set them.
+    public var config: UserConfig
     /// `--read-only`: every edit key says edits are off, and nothing opens the store to write.
     public var readOnly: Bool
     /// Opens the store for writing, called on the first edit only (a store opened to read
@@ -26,8 +29,9 @@ public struct TUIOptions: Sendable {
     public init(theme: String? = nil, themeDirectories: [String] = [], refreshInterval: Double = 5,
                 initialExperiment: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                pageSize: Int = 500, mouse: Bool = true, readOnly: Bool = false,
+                pageSize: Int = 500, mouse: Bool = true, readOnly: Bool = false, config: UserConfig = UserConfig(),
                 openWriter: (@Sendable () throws -> any TrackingWriter)? = nil) {
+        self.config = config
         self.theme = theme
         self.themeDirectories = themeDirectories
         self.refreshInterval = refreshInterval
@@ -138,6 +142,10 @@ struct AppState: Equatable, Sendable {
     var confirm: Confirmation?
     /// Edits are off (`--read-only`).
     var readOnly = false
+    /// The key table in effect: the built-in one with the config file's `[keys]` applied.
+    var keys = Keymap.standard
+    /// How an experiment not yet arranged shows (the config file's `columns`).
+    var defaultView = ExperimentView()
     /// Descriptions whose save failed, by run id: `e` reopens the draft, not the stored text.
     var noteDrafts: [String: String] = [:]
 

@@ -69,7 +69,7 @@ private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect:
     var rect = rect
     // The mark count, always visible at the right (the filter text is cut before it).
     if let marks = RunsPane.markCount(state) {
-        let text = marks + " (U unmarks) "
+        let text = marks + " (\(state.keys.label(.clearMarks, in: .runs)) unmarks) "
         rect.width = max(0, rect.width - DisplayWidth.of(text))
         buffer.write(text, x: rect.x + rect.width, y: rect.y, style: theme[.marked])
     }
@@ -81,14 +81,15 @@ private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect:
     if state.pane == .models, let list = state.modelList {
         let x = buffer.write("filter: ", x: rect.x, y: rect.y, style: theme[.dim])
         let grammar = list.kind == .registry ? "registry search syntax, e.g. name LIKE 'clf%'" : "e.g. metrics.accuracy > 0.8"
-        buffer.write(list.filter.isEmpty ? "none  (/ \(grammar))" : list.filter, x: x, y: rect.y, maxWidth: rect.width - x,
+        buffer.write(list.filter.isEmpty ? "none  (\(state.keys.label(.filter, in: .models)) \(grammar))" : list.filter, x: x, y: rect.y, maxWidth: rect.width - x,
                      style: theme[list.filter.isEmpty ? .dim : .filter])
         return
     }
     let filter = state.currentFilter
     var x = buffer.write("filter: ", x: rect.x, y: rect.y, style: theme[.dim])
     if filter.isEmpty {
-        buffer.write("none  (/ search syntax, t tag chips, f fuzzy)", x: x, y: rect.y, maxWidth: rect.width - x, style: theme[.dim])
+        let keys = state.keys
+        buffer.write("none  (\(keys.label(.filter, in: .runs)) search syntax, \(keys.label(.tagPicker, in: .runs)) tag chips, \(keys.label(.fuzzySearch, in: .runs)) fuzzy)", x: x, y: rect.y, maxWidth: rect.width - x, style: theme[.dim])
         return
     }
     if !filter.text.isEmpty {
@@ -120,10 +121,10 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
         hints = [("Enter", input.kind == .filter ? "apply" : input.kind == .previewSearch ? "find" : "ok"), ("Esc", "cancel")]
             + (input.kind == .filter || Edits.completes(input.kind) ? [("Tab", "complete keys/values")] : [])
     } else {
-        hints = state.keyContext == .runs ? RunsPane.footerHints(state, Keymap.footerHints(for: .runs)) : Keymap.footerHints(for: state.keyContext)
+        hints = state.keyContext == .runs ? RunsPane.footerHints(state, state.keys.footerHints(for: .runs)) : state.keys.footerHints(for: state.keyContext)
     }
     // Global hints (help, quit) keep their place at the right; the pane's own fill the left.
-    let global = state.input == nil ? hints.filter { h in Keymap.bindings.contains { $0.context == .global && $0.footer == h.help } } : []
+    let global = state.input == nil ? hints.filter { h in state.keys.bindings.contains { $0.context == .global && $0.footer == h.help } } : []
     let own = hints.filter { h in !global.contains { $0 == h } }
     let globalText = global.map { "\($0.keys) \($0.help)" }.joined(separator: "  ")
     let globalX = rect.width - DisplayWidth.of(globalText) - 1

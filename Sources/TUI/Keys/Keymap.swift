@@ -1,3 +1,4 @@
+import Foundation
 import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
@@ -32,7 +33,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
 }
 
-struct KeyBinding: Sendable {
+struct KeyBinding: Equatable, Sendable {
     var keys: [Key]
     var context: KeyContext
     var command: KeyCommand
@@ -104,46 +105,23 @@ public enum Keymap {
     static let bindings: [KeyBinding] =
         global + listContexts.flatMap(listBindings) + slices.flatMap(\.bindings)
 
-    /// The binding for `key` in `context`, falling back to global bindings.
-    static func command(for key: Key, in context: KeyContext) -> KeyCommand? {
-        if let b = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) { return b.command }
-        return bindings.first(where: { $0.context == .global && $0.keys.contains(key) })?.command
-    }
+    /// The built-in table, before a config file's `[keys]`.
+    static let standard = KeyTable(bindings: bindings)
+
+    /// The built-in binding for `key` in `context`, falling back to global bindings.
+    static func command(for key: Key, in context: KeyContext) -> KeyCommand? { standard.command(for: key, in: context) }
 
     /// Pairs of bindings that claim the same key in one context (global ones count in every
-    /// context). Must be empty; a test checks it.
+    /// context). Must be empty for the built-in table; a test checks it.
     static func collisions(in bindings: [KeyBinding] = Keymap.bindings) -> [String] {
-        var found: [String] = []
-        for context in KeyContext.allCases {
-            var seen: [Key: KeyBinding] = [:]
-            let relevant = bindings.filter { $0.context == context || (context != .global && $0.context == .global) }
-            for binding in relevant {
-                for key in binding.keys {
-                    if let other = seen[key] {
-                        found.append("\(context.rawValue): \(key) is bound to both \(other.command.rawValue) and \(binding.command.rawValue)")
-                    }
-                    seen[key] = binding
-                }
-            }
-        }
-        return found
+        KeyTable(bindings: bindings).collisions().map(\.description)
     }
 
     static func keysLabel(_ binding: KeyBinding) -> String {
         binding.keys.map(\.description).joined(separator: "/")
     }
 
-    /// Footer hints for a context: its footer bindings, then the global ones.
-    static func footerHints(for context: KeyContext) -> [(keys: String, help: String)] {
-        let own = bindings.filter { $0.context == context && $0.footer != nil }
-        let global = context == .picker || context == .help ? [] : bindings.filter { $0.context == .global && $0.footer != nil }
-        return (own + global).map { (shortLabel($0), $0.footer!) }
-    }
-
-    private static func shortLabel(_ binding: KeyBinding) -> String {
-        if binding.command == .columnRight { return "←→" }
-        return binding.keys.first.map(\.description) ?? ""
-    }
+    static func footerHints(for context: KeyContext) -> [(keys: String, help: String)] { standard.footerHints(for: context) }
 
     /// The key table as Markdown, for the README and `mltui keys`: the keys that work
     /// everywhere and in every list once, then what each pane adds.
@@ -160,5 +138,146 @@ public enum Keymap {
                        listBindings(.runs))
         for slice in slices where !slice.bindings.isEmpty { lines += table(slice.title, slice.bindings) }
         return lines.dropFirst().joined(separator: "\n") + "\n"
+    }
+}
+
+/// The key table in effect: the built-in one, or that with the `[keys]` of the user's config
+/// file applied (`rebinding`). The router, the footer and the `?` overlay read this one.
+struct KeyTable: Equatable, Sendable {
+    var bindings: [KeyBinding]
+
+    /// The binding for `key` in `context`, falling back to global bindings.
+    func command(for key: Key, in context: KeyContext) -> KeyCommand? {
+        if let b = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) { return b.command }
+        return bindings.first(where: { $0.context == .global && $0.keys.contains(key) })?.command
+    }
+
+    /// Whether `key` is bound in exactly `context` (without the global fallback).
+    func binds(_ key: Key, in context: KeyContext) -> Bool {
+        bindings.contains { $0.context == context && $0.keys.contains(key) }
+    }
+
+    /// The first key of `command` in `context` (else global) as the help spells it: for messages
+    /// and hints that name a key.
+    func label(_ command: KeyCommand, in context: KeyContext) -> String {
+        let binding = bindings.first { $0.context == context && $0.command == command && !$0.keys.isEmpty }
+            ?? bindings.first { $0.context == .global && $0.command == command && !$0.keys.isEmpty }
+        return binding?.keys.first?.description ?? "(unbound)"
+    }
+
+    struct Collision: Equatable, CustomStringConvertible {
+        var context: KeyContext
+        var key: Key
+        var first: KeyBinding
+        var second: KeyBinding
+        var description: String {
+            "\(context.rawValue): \(key) is bound to both \(first.command.rawValue) and \(second.command.rawValue)"
+        }
+    }
+
+    /// Bindings that claim the same key in one context; global ones count in every context.
+    func collisions() -> [Collision] {
+        var found: [Collision] = []
+        for context in KeyContext.allCases {
+            var seen: [Key: KeyBinding] = [:]
+            let relevant = bindings.filter { $0.context == context || (context != .global && $0.context == .global) }
+            for binding in relevant {
+                for key in binding.keys {
+                    if let other = seen[key] { found.append(Collision(context: context, key: key, first: other, second: binding)) }
+                    seen[key] = binding
+                }
+            }
+        }
+        return found
+    }
+
+    /// Footer hints for a context: its footer bindings, then the global ones; unbound ones left out.
+    func footerHints(for context: KeyContext) -> [(keys: String, help: String)] {
+        let own = bindings.filter { $0.context == context && $0.footer != nil }
+        let global = context == .picker || context == .help ? [] : bindings.filter { $0.context == .global && $0.footer != nil }
+        return (own + global).filter { !$0.keys.isEmpty }.map { (shortLabel($0), $0.footer!) }
+    }
+
+    private func shortLabel(_ binding: KeyBinding) -> String {
+        if binding.command == .columnRight {
+            let left = bindings.first { $0.context == binding.context && $0.command == .columnLeft }?.keys.first
+            if left == .left && binding.keys.first == .right { return "←→" }
+            return [left, binding.keys.first].compactMap { $0?.description }.joined(separator: "/")
+        }
+        return binding.keys.first.map(\.description) ?? ""
+    }
+
+    /// One entry of the config file's `[keys.CONTEXT]` tables: `context` nil (`[keys.all]`)
+    /// rebinds the action wherever it is bound (but in the picker, whose letters type); `keys`
+    /// empty unbinds it.
+    struct Rebinding: Equatable, Sendable {
+        var context: KeyContext?
+        var command: KeyCommand
+        var keys: [Key]
+        var line: Int
+    }
+
+    /// The table with `rebindings` applied: each replaces the keys of its action (a
+    /// context-specific one wins over one for every context). A key then claimed twice in one
+    /// context is refused, naming both actions.
+    func rebinding(_ rebindings: [Rebinding]) throws -> KeyTable {
+        var table = self
+        var lineOf: [Int: Int] = [:]   // binding index → line of the rebinding that set it
+        var claimed: Set<[String]> = []
+        for index in table.bindings.indices {
+            let binding = table.bindings[index]
+            let rule = rebindings.last { $0.context == binding.context && $0.command == binding.command }
+                ?? rebindings.last { $0.context == nil && $0.command == binding.command && binding.context != .picker }
+            guard let rule else { continue }
+            // An action bound twice in one context takes the new keys once.
+            let id = [binding.context.rawValue, binding.command.rawValue]
+            table.bindings[index].keys = claimed.insert(id).inserted ? rule.keys : []
+            lineOf[index] = rule.line
+        }
+        if let collision = table.collisions().first {
+            let line = [collision.first, collision.second].compactMap { b in table.bindings.firstIndex(of: b).flatMap { lineOf[$0] } }.max()
+            throw TOMLError(line: line ?? 0, "keys: \(collision.description); rebind one of them too")
+        }
+        return table
+    }
+
+    /// Every context's actions, as `[keys]` lines of the config file with today's keys and the
+    /// help as a comment (`mltui keys --config`).
+    func configText() -> String {
+        var lines = ["# mltui's keys: copy the lines to change, under their table, into ~/.config/mltui/config.toml",
+                     "# (docs/configuration.md). [keys.all] rebinds an action in every context that has it."]
+        var contexts: [KeyContext] = [.global]
+        for b in bindings where !contexts.contains(b.context) { contexts.append(b.context) }
+        for context in contexts {
+            lines += ["", "[keys.\(context.configName)]"]
+            var done: Set<KeyCommand> = []
+            for b in bindings where b.context == context && done.insert(b.command).inserted {
+                let keys = b.keys.map { "\"\($0.configSpelling)\"" }
+                let value = keys.count == 1 ? keys[0] : "[" + keys.joined(separator: ", ") + "]"
+                let line = "\(b.command.rawValue) = \(value)"
+                lines.append(line + String(repeating: " ", count: max(1, 37 - line.count)) + "# " + b.help)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension KeyContext {
+    /// The context's name in `[keys.NAME]`: its name with `_` for spaces (`model_pages`).
+    var configName: String { rawValue.replacingOccurrences(of: " ", with: "_") }
+}
+
+extension Key {
+    /// How `Key(spelling:)` reads it back, in ASCII (`Up`, not `↑`; `"\""` escaped).
+    var configSpelling: String {
+        switch self {
+        case .up: return "Up"
+        case .down: return "Down"
+        case .left: return "Left"
+        case .right: return "Right"
+        case .char("\""): return "\\\""
+        case .char("\\"): return "\\\\"
+        default: return description
+        }
     }
 }

@@ -49,6 +49,8 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
     state.readOnly = options.readOnly
+    state.keys = options.config.keys
+    if let columns = options.config.columns { state.defaultView.columns = columns }
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
     let finalState = await runApp(state, store: store, device: terminal, themeDirectories: options.themeDirectories,

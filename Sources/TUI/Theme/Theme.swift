@@ -148,21 +148,9 @@ public enum ThemeLoader {
     /// it could not be used (the default theme is returned then).
     public static func resolve(_ options: TUIOptions) -> (Theme, String?) {
         let requested = options.theme ?? options.environment["MLTUI_THEME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? configuredTheme(options.environment)
+            ?? options.config.theme
         guard let requested else { return (.defaultTheme, nil) }
         do { return (try load(requested, directories: options.themeDirectories), nil) }
         catch { return (.defaultTheme, "\(error); using the default theme") }
-    }
-
-    /// `theme = "name"` from $XDG_CONFIG_HOME/mltui/config.toml (or ~/.config).
-    static func configuredTheme(_ env: [String: String]) -> String? {
-        let base = env["XDG_CONFIG_HOME"] ?? (env["HOME"].map { $0 + "/.config" } ?? "")
-        guard !base.isEmpty, let data = FileManager.default.contents(atPath: base + "/mltui/config.toml"),
-              let text = String(data: data, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, parts[0] == "theme" { return parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        }
-        return nil
     }
 }

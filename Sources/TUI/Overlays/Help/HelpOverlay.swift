@@ -21,7 +21,7 @@ struct HelpOverlay: Equatable, Sendable, Slice {
 
     static func clamp(_ state: inout AppState) {
         guard let help = state.help else { return }
-        state.help!.cursor.clamp(count: help.lines(width: boxWidth(state.size)).count, visible: max(1, state.size.height - 6))
+        state.help!.cursor.clamp(count: help.lines(width: boxWidth(state.size), keys: state.keys).count, visible: max(1, state.size.height - 6))
     }
 
     /// `?` opens the overlay over the current context, or closes it.
@@ -37,14 +37,14 @@ struct HelpOverlay: Equatable, Sendable, Slice {
 
     /// Generated from the keymap: the context's own keys, its list movement, then global keys;
     /// each help wrapped to the box (continuation lines have no keys), never cut.
-    func lines(width: Int) -> [(keys: String, help: String, isSection: Bool)] {
+    func lines(width: Int, keys: KeyTable) -> [(keys: String, help: String, isSection: Bool)] {
         let helpWidth = max(10, width - 4 - Self.keyWidth(width) - 1)
         var lines: [(String, String, Bool)] = []
         for c in [context, .global] {
             lines.append((c == .global ? "Everywhere" : "In \(c.rawValue)", "", true))
-            for b in Keymap.bindings where b.context == c {
+            for b in keys.bindings where b.context == c {
                 for (i, part) in wrap(b.help, width: helpWidth).enumerated() {
-                    lines.append((i == 0 ? Keymap.keysLabel(b) : "", part, false))
+                    lines.append((i == 0 ? (b.keys.isEmpty ? "(unbound)" : Keymap.keysLabel(b)) : "", part, false))
                 }
             }
         }

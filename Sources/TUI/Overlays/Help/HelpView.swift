@@ -5,7 +5,7 @@ extension HelpOverlay {
         guard let help = state.help else { return }
         let theme = state.theme
         let width = boxWidth(state.size)
-        let lines = help.lines(width: width)
+        let lines = help.lines(width: width, keys: state.keys)
         let rect = overlayBox(&buffer, state, width: width, height: lines.count + 2, title: "Keys (Esc closes)")
         let keyWidth = Self.keyWidth(width)
         for i in 0..<rect.height {

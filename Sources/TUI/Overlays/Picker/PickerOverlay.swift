@@ -76,8 +76,7 @@ enum PickerOverlay: Slice {
     static func edit(_ state: inout AppState, _ key: Key) -> [Effect]? {
         guard var picker = state.picker else { return nil }
         if key == .backspace, picker.query.isEmpty { state.picker = nil; return [] }
-        guard !bindings.contains(where: { $0.keys.contains(key) }),
-              !Keymap.listBindings(.picker).contains(where: { $0.keys.contains(key) }),
+        guard !state.keys.binds(key, in: .picker),
               let edit = editLine(&picker.query, cursor: &picker.queryCursor, key) else { return nil }
         if edit == .edited { picker.cursor = ListCursor() }
         state.picker = picker

@@ -31,7 +31,7 @@ extension RunsPane {
     /// footer keeps them) and say so ("v chart 3 marked"), followed by U.
     static func footerHints(_ state: AppState, _ hints: [(keys: String, help: String)]) -> [(keys: String, help: String)] {
         guard let count = markCount(state) else { return hints }
-        let acting = (markCommands + [.clearMarks]).compactMap { command in bindings.first { $0.command == command } }
+        let acting = (markCommands + [.clearMarks]).compactMap { command in state.keys.bindings.first { $0.context == .runs && $0.command == command && !$0.keys.isEmpty } }
         let first = acting.map { binding in
             (keys: binding.keys.first?.description ?? "",
              help: binding.command == .clearMarks ? "unmark all" : "\(binding.footer ?? binding.command.rawValue) \(count)")

@@ -7,7 +7,7 @@ extension RunsPane {
         if let current = state.table.experimentID { state.memory.views[current] = state.table.view }
         var table = RunsTable()
         table.experimentID = id
-        table.view = state.memory.views[id] ?? ExperimentView()
+        table.view = state.memory.views[id] ?? state.defaultView
         state.table = table
         state.memory.lastExperiment = id
         state.filterError = nil

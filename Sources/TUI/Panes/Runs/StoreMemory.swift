@@ -30,7 +30,7 @@ extension RunsPane {
             // Views already changed this session (a key pressed before the answer) win.
             state.memory.views.merge(memory.views) { current, _ in current }
             state.memory.lastExperiment = state.memory.lastExperiment ?? memory.lastExperiment
-            if let id = state.table.experimentID, let view = memory.views[id], state.table.view == ExperimentView() {
+            if let id = state.table.experimentID, let view = memory.views[id], state.table.view == state.defaultView {
                 state.table.view = view
                 state.memory.views[id] = view
             }
@@ -49,7 +49,7 @@ extension RunsPane {
             memory.lastExperiment = id
         }
         // Untouched views are the defaults again when read: not worth a line of the file.
-        memory.views = memory.views.mapValues(\.persisted).filter { $0.value != ExperimentView() }
+        memory.views = memory.views.mapValues(\.persisted).filter { $0.value != state.defaultView }
         return memory
     }
 
