@@ -28,7 +28,7 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
 /// The tracking URI from the argument, MLFLOW_TRACKING_URI or the current directory, as MLflow
 /// resolves it, else `configured` (the config file's store), with where it came from.
 public func resolveTrackingURI(_ argument: String?, environment: [String: String], cwd: String,
-                               configured: () throws -> String? = { nil }) throws -> (uri: TrackingURI, origin: TrackingURI.Origin) {
+                               configured: (() throws -> String?)? = nil) throws -> (uri: TrackingURI, origin: TrackingURI.Origin) {
     try TrackingURI.resolveWithOrigin(argument: argument, environment: environment, cwd: cwd, configured: configured,
                                       fileExists: LocalFiles.exists, directoryEntries: LocalFiles.entries)
 }

@@ -41,7 +41,12 @@ static inline int mltui_mouse_event(int *x, int *y, int *wheel) {
 static inline int mltui_terminfo(const char *term, int *colors, int *cursor_addressing, int *mouse) {
     int err = 0;
     TERMINAL *saved = cur_term;
-    if (setupterm((char *)term, 1, &err) != OK) { set_curterm(saved); return err == 1 ? 0 : err; }
+    if (setupterm((char *)term, 1, &err) != OK) {
+        // ncurses may have made (and kept) an entry it then refused, e.g. a hardcopy terminal.
+        TERMINAL *made = set_curterm(saved);
+        if (made != NULL && made != saved) del_curterm(made);
+        return err == 1 ? 0 : err;
+    }
     *colors = tigetnum("colors");
     const char *cup = tigetstr("cup");
     const char *kmous = tigetstr("kmous");

@@ -54,7 +54,13 @@ extension Key {
         for prefix in ["ctrl-", "ctrl+", "c-", "^"] where lower.hasPrefix(prefix) && lower.count == prefix.count + 1 {
             let c = lower.last!
             guard c.isASCII, c.isLetter else { return nil }
-            self = .ctrl(c)
+            // The terminal sends these as Backspace, Tab and Enter, and they arrive as such.
+            switch c {
+            case "h": self = .backspace
+            case "i": self = .tab
+            case "j", "m": self = .enter
+            default: self = .ctrl(c)
+            }
             return
         }
         let named: [String: Key] = [

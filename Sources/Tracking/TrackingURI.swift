@@ -15,8 +15,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .fileStore(let path): return "file://\(path)"
         case .sqlite(let path): return "sqlite:///\(path)"  // an absolute path adds the fourth slash
-        case .rest(let url): return url
-        case .postgres(let uri): return TrackingURI.redactingPassword(uri)
+        case .rest(let url), .postgres(let url): return TrackingURI.redactingPassword(url)
         }
     }
 
@@ -97,7 +96,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     /// Where MLflow would create a store, mltui takes the config file's `store` (`configured`,
     /// read only then); with none, as a reader never creates a store, this is an error.
     public static func resolve(argument: String?, environment: [String: String], cwd: String,
-                               configured: () throws -> String? = { nil },
+                               configured: (() throws -> String?)? = nil,
                                fileExists: (String) -> Bool,
                                directoryEntries: (String) -> [String]) throws -> TrackingURI {
         try resolveWithOrigin(argument: argument, environment: environment, cwd: cwd, configured: configured,
@@ -114,7 +113,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func resolveWithOrigin(argument: String?, environment: [String: String], cwd: String,
-                                         configured: () throws -> String? = { nil },
+                                         configured: (() throws -> String?)? = nil,
                                          fileExists: (String) -> Bool,
                                          directoryEntries: (String) -> [String]) throws -> (uri: TrackingURI, origin: Origin) {
         if let argument, !argument.isEmpty { return (try parse(argument, cwd: cwd), .argument) }
@@ -126,8 +125,8 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
         if hasExperiments { return (.fileStore(path: mlruns), .mlrunsFolder) }
         let db = join(cwd, "mlflow.db")
         if fileExists(db) { return (.sqlite(path: db), .databaseFile) }
-        if let store = try configured(), !store.isEmpty { return (try parse(store, cwd: cwd), .configFile) }
-        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000), set MLFLOW_TRACKING_URI, or set store in ~/.config/mltui/config.toml")
+        if let store = try configured?(), !store.isEmpty { return (try parse(store, cwd: cwd), .configFile) }
+        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000) or set MLFLOW_TRACKING_URI" + (configured == nil ? "" : " (or store in ~/.config/mltui/config.toml)"))
     }
 
     static func absolute(_ path: String, cwd: String) -> String {

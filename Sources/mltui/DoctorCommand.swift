@@ -20,8 +20,12 @@ struct DoctorCommand: AsyncParsableCommand {
 
     @Argument(help: "Tracking URI or path of the store to check (default: what `mltui` would open).")
     var uri: String?
-    @Option(help: "Seconds each network check may take.")
+    @Option(help: "Seconds each network check may take (1-600).")
     var timeout: Int = 5
+
+    func validate() throws {
+        guard (1...600).contains(timeout) else { throw ValidationError("--timeout takes 1 to 600 seconds.") }
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -143,12 +147,16 @@ struct DoctorCommand: AsyncParsableCommand {
         options.timeout = max(1, timeout)
         let client = HTTPClient(options: options)
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        // What the lines show: a password in the URL's userinfo never is.
+        let shown = TrackingURI.redactingPassword(base)
         let started = Date()
         do {
             let health = try await client.send(HTTPRequest(url: base + "/health"))
             let ms = Int(Date().timeIntervalSince(started) * 1000)
             let version = try? await client.send(HTTPRequest(url: base + "/version"))
+            // Only a version number: a proxy's page must not break the one-line report.
             let versionText = version.flatMap { $0.status == 200 ? String(decoding: $0.body.prefix(40), as: UTF8.self) : nil }
+                .flatMap { $0.range(of: #"^[0-9]+(\.[0-9]+)*[0-9A-Za-z.+-]*$"#, options: .regularExpression) != nil ? $0 : nil }
             if health.status == 200 {
                 report.add(.ok, "server", "answers in \(ms) ms" + (versionText.map { ", MLflow \($0)" } ?? ""))
             } else {
@@ -163,11 +171,15 @@ struct DoctorCommand: AsyncParsableCommand {
             case .tls: fix = "TLS failed: set MLFLOW_TRACKING_SERVER_CERT_PATH to the server's CA bundle, or MLFLOW_TRACKING_INSECURE_TLS=true to skip checks"
             default: fix = "check the URI and the network"
             }
-            report.add(.fail, "server", "\(base): \(error.message) — \(fix)")
+            report.add(.fail, "server", "\(shown): \(error.message) — \(fix)")
             return false
         } catch {
-            report.add(.fail, "server", "\(base): \(error)")
+            report.add(.fail, "server", "\(shown): \(error)")
             return false
+        }
+        if shown != base {
+            report.add(.ok, "auth", "basic auth from the URL's user:password@ (libcurl sends it; MLFLOW_TRACKING_USERNAME/PASSWORD are the usual way)")
+            return true
         }
         switch configuration.credentials {
         case .basic(let username, _)?: report.add(.ok, "auth", "basic auth as \(username) (MLFLOW_TRACKING_USERNAME/PASSWORD or ~/.mlflow/credentials)")
@@ -181,7 +193,10 @@ struct DoctorCommand: AsyncParsableCommand {
     /// one), checked by listing one run's artifacts through the store, as the UI's browser does.
     private func checkArtifacts(_ report: inout DoctorReport, _ store: any TrackingStore) async {
         let experiments: [Experiment]
-        do { experiments = try await Deadline.run(seconds: timeout) { try await store.allExperiments(ExperimentSearch()) } } catch { return }
+        do { experiments = try await Deadline.run(seconds: timeout) { try await store.allExperiments(ExperimentSearch()) } } catch {
+            report.add(.fail, "artifacts", "could not list the experiments to check: \(error.asMLflowError.message)")
+            return
+        }
         var groups: [(name: String, experiments: [Experiment])] = []
         for experiment in experiments {
             let name = Self.artifactStoreName(experiment.artifactLocation)
@@ -205,13 +220,17 @@ struct DoctorCommand: AsyncParsableCommand {
         if groups.count > 6 { report.add(.warn, "artifacts", "\(groups.count - 6) more artifact stores not checked") }
     }
 
+    /// `local folders`, `s3://bucket`, `mlflow-artifacts:` (MLflow's default `mlflow-artifacts:/1`
+    /// has one slash), `mlflow-artifacts://host`, …: a scheme is more than one letter (so `C:\` is not).
     static func artifactStoreName(_ location: String?) -> String {
         guard let location, !location.isEmpty else { return "no artifact location" }
-        guard let range = location.range(of: "://") else { return "local folders" }
-        let scheme = location[..<range.lowerBound].lowercased()
+        guard let colon = location.firstIndex(of: ":"), location.distance(from: location.startIndex, to: colon) > 1,
+              location[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }) else { return "local folders" }
+        let scheme = location[..<colon].lowercased()
         if scheme == "file" { return "local folders" }
-        let rest = location[range.upperBound...]
-        let host = rest.prefix { $0 != "/" }
+        let rest = location[location.index(after: colon)...]
+        guard rest.hasPrefix("//") else { return "\(scheme):" }
+        let host = rest.dropFirst(2).prefix { $0 != "/" }
         return host.isEmpty ? "\(scheme):" : "\(scheme)://\(host)"
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Terminal
+import TestSupport
 @testable import TUI
 import XCTest
 
@@ -46,6 +47,12 @@ final class TOMLSubsetTests: XCTestCase {
         XCTAssertEqual(entries[7].value, .array([]))
     }
 
+    func testWindowsLineEndsAndHashesInsideStrings() throws {
+        let entries = try TOMLSubset.parse("theme = \"my#theme\" # a comment\r\nstore = 'C:\\mlruns' \r\n")
+        XCTAssertEqual(entries.map(\.value), [.string("my#theme"), .string("C:\\mlruns")])
+        XCTAssertEqual(entries.map(\.line), [1, 2])
+    }
+
     func testErrorsNameTheLine() {
         let cases: [(String, String)] = [
             ("a = 1\na = 2", "line 2: a is already set on line 1"),
@@ -59,6 +66,8 @@ final class TOMLSubsetTests: XCTestCase {
             ("x = 1__0", "line 1: '1__0' is not a value: quote strings (\"...\"); numbers, true and false go bare"),
             ("= 3", "line 1: unexpected '=' where a key was expected"),
             ("x = \"\\q\"", "line 1: unknown escape \\q in a string"),
+            ("x = 0x10", "line 1: '0x10' is not a value: quote strings (\"...\"); numbers, true and false go bare"),
+            ("a = 1\r\nb =\r\n", "line 2: a value was expected after ="),
         ]
         assertRefused(cases, exactly: true) { _ = try TOMLSubset.parse($0) }
     }
@@ -98,8 +107,21 @@ final class UserConfigTests: XCTestCase {
             ("[keys.runs]\nsort = 5", "line 2: keys.runs.sort takes a key"),
             ("[keys.global]\nhelp = \"?\"\n[keys.runs]\nsort = \"t\"", "line 4: keys: runs: t is bound to both tagPicker and sort; rebind one of them too"),
             ("[keys.global]\nquit = \"Esc\"", "line 2: keys: "),
+            ("[keys.runs]\nsort = \"Ctrl-I\"", "line 2: keys: runs: Tab is bound to both focusNext and sort"),
         ]
         assertRefused(cases, exactly: false) { _ = try UserConfig.parse($0) }
+    }
+
+    /// The example in docs/configuration.md is a config mltui takes.
+    func testTheDocumentedExampleIsAccepted() throws {
+        let doc = try String(contentsOf: RepoLayout.root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        guard let start = doc.range(of: "```toml\n"), let end = doc.range(of: "\n```", range: start.upperBound..<doc.endIndex) else {
+            return XCTFail("docs/configuration.md has no ```toml block")
+        }
+        let config = try UserConfig.parse(String(doc[start.upperBound..<end.lowerBound]))
+        XCTAssertEqual(config.keys.command(for: .char("w"), in: .runs), .sort)
+        XCTAssertEqual(config.keys.command(for: .function(1), in: .details), .help)
+        XCTAssertNotNil(config.columns)
     }
 
     func testLoadNamesTheFileInItsErrorsAndExpandsHome() throws {
@@ -153,12 +175,20 @@ final class KeyRebindingTests: XCTestCase {
         XCTAssertEqual(keys.label(.compare, in: .runs), "(unbound)")
     }
 
+    /// In the picker letters type into the query, so a global letter never acts there and
+    /// the picker may take it; elsewhere the same key is refused.
+    func testThePickerMayTakeAGlobalLetter() throws {
+        XCTAssertEqual(try UserConfig.parse("[keys.picker]\nback = [\"Esc\", \"q\"]\n").keys.command(for: .char("q"), in: .picker), .back)
+        XCTAssertThrowsError(try UserConfig.parse("[keys.runs]\nsort = \"q\"\n"))
+    }
+
     func testKeySpellings() {
         let cases: [(String, Key?)] = [
             ("x", .char("x")), ("?", .char("?")), ("Ctrl-X", .ctrl("x")), ("ctrl+r", .ctrl("r")), ("C-a", .ctrl("a")), ("^D", .ctrl("d")),
             ("Enter", .enter), ("return", .enter), ("Esc", .escape), ("Tab", .tab), ("Shift-Tab", .backTab), ("Space", .char(" ")),
             ("Backspace", .backspace), ("Delete", .delete), ("Up", .up), ("↓", .down), ("PgUp", .pageUp), ("PageDown", .pageDown),
             ("Home", .home), ("End", .end), ("F1", .function(1)), ("F12", .function(12)), ("é", .char("é")),
+            ("Ctrl-H", .backspace), ("Ctrl-I", .tab), ("Ctrl-M", .enter), ("Ctrl-J", .enter),
             ("F13", nil), ("Ctrl-1", nil), ("", nil), (" ", nil), ("ab", nil), ("Ctl-x", nil),
         ]
         for (spelling, key) in cases { XCTAssertEqual(Key(spelling: spelling), key, spelling) }

@@ -8,7 +8,7 @@ func render(_ state: AppState) -> Buffer {
     var buffer = Buffer(size: state.size, style: theme[.base])
     let size = state.size
     guard size.width >= 40, size.height >= 8 else {
-        buffer.write("terminal too small (\(size.width)×\(size.height)); resize to at least 40×8, q quits", x: 0, y: 0, style: theme[.error])
+        buffer.write("terminal too small (\(size.width)×\(size.height)); resize to at least 40×8, \(state.keys.label(.quit, in: .global)) quits", x: 0, y: 0, style: theme[.error])
         return buffer
     }
     let layout = Layout(state)
@@ -75,7 +75,8 @@ private func renderStatusLine(_ buffer: inout Buffer, _ state: AppState, _ rect:
     }
     if state.pane == .modelPage {
         guard state.browser == nil else { return }
-        buffer.write("Enter follows a link (↑ up to a run, model or registered model, ↳ down to a version or model)  Esc back", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
+        let keys = state.keys
+        buffer.write("\(keys.label(.open, in: .modelPage)) follows a link (↑ up to a run, model or registered model, ↳ down to a version or model)  \(keys.label(.back, in: .modelPage)) back", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
         return
     }
     if state.pane == .models, let list = state.modelList {
@@ -108,7 +109,7 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     buffer.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: theme[.footer])
     if let message = state.message {
         // Terminals leave the bottom-right cell alone (writing it would scroll): one column spare.
-        buffer.write(" " + footerMessage(message, width: rect.width - 2), x: rect.x, y: rect.y, maxWidth: rect.width,
+        buffer.write(" " + footerMessage(message, width: rect.width - 2, historyKey: state.keys.label(.messages, in: .global)), x: rect.x, y: rect.y, maxWidth: rect.width,
                      style: state.messageIsError ? theme[.error] : theme[.footer])
         return
     }
@@ -143,10 +144,10 @@ private func renderFooter(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
 }
 
 /// A message as the footer shows it: whole when it fits, else cut with a pointer to the history.
-func footerMessage(_ message: String, width: Int) -> String {
+func footerMessage(_ message: String, width: Int, historyKey: String = "M") -> String {
     let text = DisplayWidth.sanitized(message)
     guard DisplayWidth.of(text) > width else { return text }
-    let more = " (press M for more)"
+    let more = " (press \(historyKey) for more)"
     return DisplayWidth.truncated(text, to: max(1, width - DisplayWidth.of(more))) + more
 }
 

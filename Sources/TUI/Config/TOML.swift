@@ -131,7 +131,7 @@ private struct TOMLScanner {
     }
 
     mutating func value() throws -> TOMLValue {
-        guard let c = peek, c != "\n", c != "#" else { throw error("a value was expected after =") }
+        guard let c = peek, c != "\n", c != "\r", c != "#" else { throw error("a value was expected after =") }
         switch c {
         case "\"", "'": return .string(try string())
         case "[": return try array()
@@ -212,7 +212,9 @@ private struct TOMLScanner {
         if let n = Int(digits) { return .integer(n) }
         let special = ["inf": Double.infinity, "+inf": .infinity, "-inf": -.infinity, "nan": .nan, "+nan": .nan, "-nan": .nan]
         if let d = special[digits] { return .float(d) }
-        if digits.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true, let d = Double(digits), digits.last?.isNumber == true {
+        // Decimal only: Double(_:) would also take hexadecimal, which TOML writes otherwise.
+        if digits.allSatisfy({ "0123456789.eE+-".contains($0) }), digits.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true,
+           let d = Double(digits), digits.last?.isNumber == true {
             return .float(d)
         }
         throw error("'\(text)' is not a value: quote strings (\"...\"); numbers, true and false go bare")

@@ -52,7 +52,10 @@ public struct UserConfig: Sendable {
         }
         config.path = path
         config.exists = true
-        if let store = config.store, store.hasPrefix("~/"), let home = environment["HOME"] { config.store = home + store.dropFirst() }
+        if let home = environment["HOME"] {
+            if let store = config.store, store.hasPrefix("~/") { config.store = home + store.dropFirst() }
+            if let theme = config.theme, theme.hasPrefix("~/") { config.theme = home + theme.dropFirst() }
+        }
         return config
     }
 

@@ -50,7 +50,7 @@ enum Edits {
             guard let selected else { showMessage(&state, "no run selected"); return [] }
             guard selected.info.lifecycleStage == .active else {
                 // MLflow refuses writes to a deleted run: said before the editor opens, not after.
-                showMessage(&state, "run \(RunRef(selected).name) is deleted: R restores it first", isError: true)
+                showMessage(&state, "run \(RunRef(selected).name) is deleted: \(state.keys.label(.restoreItems, in: .runs)) restores it first", isError: true)
                 return []
             }
             if command == .rename {
@@ -71,7 +71,7 @@ enum Edits {
             let chosen = runs.filter { ($0.info.lifecycleStage == .deleted) != deleting }.map(RunRef.init)
             guard !chosen.isEmpty else {
                 showMessage(&state, deleting ? "\(runList(refs)) already deleted: nothing to delete"
-                                             : "\(runList(refs)) not deleted: nothing to restore (d shows deleted runs)")
+                                             : "\(runList(refs)) not deleted: nothing to restore (\(state.keys.label(.toggleDeleted, in: .runs)) shows deleted runs)")
                 return []
             }
             let verb = deleting ? "Delete" : "Restore"

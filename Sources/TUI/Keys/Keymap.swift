@@ -183,6 +183,8 @@ struct KeyTable: Equatable, Sendable {
             let relevant = bindings.filter { $0.context == context || (context != .global && $0.context == .global) }
             for binding in relevant {
                 for key in binding.keys {
+                    // In the picker, characters type into the query: a global one never acts there.
+                    if context == .picker, binding.context == .global, case .char = key { continue }
                     if let other = seen[key] { found.append(Collision(context: context, key: key, first: other, second: binding)) }
                     seen[key] = binding
                 }
@@ -200,9 +202,9 @@ struct KeyTable: Equatable, Sendable {
 
     private func shortLabel(_ binding: KeyBinding) -> String {
         if binding.command == .columnRight {
-            let left = bindings.first { $0.context == binding.context && $0.command == .columnLeft }?.keys.first
-            if left == .left && binding.keys.first == .right { return "←→" }
-            return [left, binding.keys.first].compactMap { $0?.description }.joined(separator: "/")
+            let left = bindings.first { $0.context == binding.context && $0.command == .columnLeft }?.keys ?? []
+            if left.contains(.left) && binding.keys.contains(.right) { return "←→" }
+            return [left.first, binding.keys.first].compactMap { $0?.description }.joined(separator: "/")
         }
         return binding.keys.first.map(\.description) ?? ""
     }

@@ -49,12 +49,15 @@ final class ConfigEndToEndTests: XCTestCase {
         XCTAssertTrue(footer.contains("H help"), footer)
         XCTAssertFalse(footer.contains("s sort") || footer.contains("? help"), footer)
 
-        // The old keys do nothing; the new ones act.
+        // The old keys do nothing; the new ones act. Keys are handled in order: once the
+        // message history (M) is up, ? and s before it were handled.
         try tui.send("?")
         try tui.send("s")
-        Thread.sleep(forTimeInterval: 0.5)
-        screen = try tui.capture()
+        try tui.send("M")
+        screen = try tui.waitFor("Messages (")
         XCTAssertFalse(screen.contains("In runs"), "? no longer opens help:\n\(screen)")
+        try tui.send("Escape")
+        screen = try tui.waitUntil("the history closed") { !$0.contains("Messages (") }
         XCTAssertFalse(screen.contains("· sort "), "s no longer sorts:\n\(screen)")
         try tui.send("l")
         try tui.send("w")

@@ -99,6 +99,11 @@ final class DoctorEndToEndTests: XCTestCase {
         XCTAssertTrue(line(lines, "server").hasSuffix("— nothing listens there: start the server (mlflow server, mltui serve) or check the host and port"),
                       line(lines, "server"))
         XCTAssertFalse(lines.contains { $0.contains(" read ") || $0.contains(" artifacts ") }, "nothing after an unreachable server")
+
+        // A password in the URL is never printed.
+        let withPassword = try doctor(["http://ana:pa55word@127.0.0.1:\(port)"])
+        XCTAssertEqual(line(withPassword.lines, "store"), "ok   store      http://ana:***@127.0.0.1:\(port) (from the command line)")
+        XCTAssertFalse(withPassword.lines.joined().contains("pa55word"), withPassword.lines.joined(separator: "\n"))
     }
 
     func testServerThatWantsAToken() throws {

@@ -6,7 +6,7 @@ extension HelpOverlay {
         let theme = state.theme
         let width = boxWidth(state.size)
         let lines = help.lines(width: width, keys: state.keys)
-        let rect = overlayBox(&buffer, state, width: width, height: lines.count + 2, title: "Keys (Esc closes)")
+        let rect = overlayBox(&buffer, state, width: width, height: lines.count + 2, title: "Keys (\(state.keys.label(.back, in: .help)) closes)")
         let keyWidth = Self.keyWidth(width)
         for i in 0..<rect.height {
             let index = help.cursor.top + i

@@ -141,7 +141,7 @@ enum PickerOverlay: Slice {
             }
         }
         let all = metricItems + items(params, RunColumn.param) + items(tags, RunColumn.tag)
-        return Picker(purpose: .column, title: "Columns in \(scope(state)) · Enter toggles · type loss@10 for a step", items: all)
+        return Picker(purpose: .column, title: "Columns in \(scope(state)) · \(state.keys.label(.open, in: .picker)) toggles · type loss@10 for a step", items: all)
     }
 
     private static func choose(_ state: inout AppState) -> [Effect] {

@@ -204,7 +204,7 @@ enum ArtifactsPane: Slice {
             state.input = TextInput(kind: .previewSearch, text: browser.search)
             return []
         case .nextMatch, .previousMatch:
-            guard !browser.search.isEmpty else { showMessage(&state, "no search yet: / searches the preview"); return [] }
+            guard !browser.search.isEmpty else { showMessage(&state, "no search yet: \(state.keys.label(.previewSearch, in: .artifacts)) searches the preview"); return [] }
             return findEffects(&browser, state, backward: command == .previousMatch)
         case .yankArtifactURI:
             let path = browser.selected?.path ?? ""

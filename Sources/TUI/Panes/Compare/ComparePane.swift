@@ -72,9 +72,9 @@ enum ComparePane: Slice {
     static let maxRuns = 20
 
     static func open(_ state: inout AppState, runIDs: [String]) -> [Effect] {
-        guard runIDs.count >= 2 else { showMessage(&state, "mark 2 to \(maxRuns) runs with Space, then press c", isError: true); return [] }
+        guard runIDs.count >= 2 else { showMessage(&state, "mark 2 to \(maxRuns) runs with \(state.keys.label(.mark, in: .runs)), then press \(state.keys.label(.compare, in: .runs))", isError: true); return [] }
         guard runIDs.count <= maxRuns else {
-            showMessage(&state, "compare takes at most \(maxRuns) runs: \(runIDs.count) are marked (Space unmarks, U unmarks all)", isError: true)
+            showMessage(&state, "compare takes at most \(maxRuns) runs: \(runIDs.count) are marked (\(state.keys.label(.mark, in: .runs)) unmarks, \(state.keys.label(.clearMarks, in: .runs)) unmarks all)", isError: true)
             return []
         }
         state.compare = CompareView(runIDs: runIDs)

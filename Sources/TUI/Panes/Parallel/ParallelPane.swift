@@ -36,12 +36,12 @@ enum ParallelPane: Slice {
         case .removeAxis:
             guard view.axes.indices.contains(view.selectedAxis) else { return [] }
             let removed = view.axes.remove(at: view.selectedAxis)
-            showMessage(&state, "removed the axis \(removed.header) (o adds it back)")
+            showMessage(&state, "removed the axis \(removed.header) (\(state.keys.label(.columnPicker, in: .parallel)) adds it back)")
         case .columnPicker:
             let keys = view.source.keys(bestOf: state.table.columns)
             view.choices = Dictionary(keys.map { ($0.label, $0.key) }, uniquingKeysWith: { a, _ in a })
             state.parallel = view
-            state.picker = Picker(purpose: .parallelAxes, title: "Axes in \(view.source.scope) (Enter toggles)",
+            state.picker = Picker(purpose: .parallelAxes, title: "Axes in \(view.source.scope) (\(state.keys.label(.open, in: .picker)) toggles)",
                                   items: keys.map { PickerItem(label: $0.label, count: $0.runs, checked: view.axes.contains($0.key)) })
             return []
         case .metricPicker:

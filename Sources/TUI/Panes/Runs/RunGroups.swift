@@ -236,7 +236,7 @@ extension RunsPane {
             // Most likely a typo: say so rather than show one "(none)" group as if it were data.
             showMessage(&state, "grouped by \(keys.map(\.header).joined(separator: ", ")), but no loaded run has \(absent.header) (:ungroup)", isError: true)
         } else {
-            showMessage(&state, "grouped by \(keys.map(\.header).joined(separator: ", ")) (Enter expands, A: aggregate, :ungroup)")
+            showMessage(&state, "grouped by \(keys.map(\.header).joined(separator: ", ")) (\(state.keys.label(.open, in: .runs)) expands, \(state.keys.label(.cycleAggregate, in: .runs)): aggregate, :ungroup)")
         }
         return continueGrouping(&state)
     }
@@ -266,7 +266,7 @@ extension RunsPane {
         guard state.table.columns.indices.contains(state.table.selectedColumn) else { return [] }
         let column = state.table.columns[state.table.selectedColumn]
         guard isGrouped(state.table) else {
-            showMessage(&state, "A sets what a grouped table shows for a metric column: group first (= or :group KEY)", isError: true)
+            showMessage(&state, "\(state.keys.label(.cycleAggregate, in: .runs)) sets what a grouped table shows for a metric column: group first (\(state.keys.label(.groupPicker, in: .runs)) or :group KEY)", isError: true)
             return []
         }
         guard column.columnKey.isNumeric else {
@@ -327,7 +327,7 @@ extension RunsPane {
         all.append(PickerItem(label: "status", count: statuses.count, groupKey: .attribute("status")))
         all.append(PickerItem(label: "user_id", count: users.count, groupKey: .attribute("user_id")))
         all += builtin
-        return Picker(purpose: .groupKey, title: "Group by: keys in \(PickerOverlay.scope(state)) (Enter adds/removes, in order)", items: all)
+        return Picker(purpose: .groupKey, title: "Group by: keys in \(PickerOverlay.scope(state)) (\(state.keys.label(.open, in: .picker)) adds/removes, in order)", items: all)
     }
 
     static func chooseGroupKey(_ state: inout AppState, _ key: ColumnKey) -> [Effect] {

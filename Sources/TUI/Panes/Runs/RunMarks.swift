@@ -19,7 +19,7 @@ extension RunsPane {
         let count = state.table.marks.count
         guard count > 0 else { showMessage(&state, "no runs are marked"); return }
         state.table.marks = []
-        showMessage(&state, "unmarked \(count) run\(count == 1 ? "" : "s"): v charts the selected run")
+        showMessage(&state, "unmarked \(count) run\(count == 1 ? "" : "s"): \(state.keys.label(.chart, in: .runs)) charts the selected run")
     }
 
     /// "3 marked", or nil without marks.

@@ -40,7 +40,7 @@ enum RunsPane: Slice {
 
     static func perform(_ state: inout AppState, _ command: KeyCommand) -> [Effect] {
         if runCommandsOnRuns.contains(command), selectedGroup(state.table) != nil, state.selectedRun == nil {
-            showMessage(&state, "a group's row: Enter opens it to its runs")
+            showMessage(&state, "a group's row: \(state.keys.label(.open, in: .runs)) opens it to its runs")
             return []
         }
         switch command {

@@ -21,7 +21,7 @@ extension ScatterPane {
             buffer.write("not plotted: " + scatter.left.joined(separator: " · "), x: rect.x, y: bottom, maxWidth: rect.width, style: theme[.warning])
         }
         guard let cursor = scatter.cursorIndex else {
-            buffer.write("no run has both \(scatter.x.header) and \(scatter.y.header) (x and y choose the axes)",
+            buffer.write("no run has both \(scatter.x.header) and \(scatter.y.header) (\(state.keys.label(.xAxisPicker, in: .scatter)) and \(state.keys.label(.yAxisPicker, in: .scatter)) choose the axes)",
                          x: rect.x, y: top, maxWidth: rect.width, style: theme[.dim])
             return
         }
