@@ -18,7 +18,7 @@ struct MLTUI: AsyncParsableCommand {
         version: "mltui \(MLTUI.version)",
         subcommands: [UICommand.self, ExperimentsCommand.self, RunsCommand.self, HistoryCommand.self, PlotCommand.self,
                       ArtifactsCommand.self, ModelsCommand.self, RegistryCommand.self, DatasetsCommand.self,
-                      ServeCommand.self, KeysCommand.self, DoctorCommand.self,
+                      ServeCommand.self, WatchCommand.self, KeysCommand.self, DoctorCommand.self,
                       TagCommand.self, UntagCommand.self, RenameCommand.self, NoteCommand.self,
                       DeleteCommand.self, RestoreCommand.self],
         defaultSubcommand: UICommand.self)

@@ -1,0 +1,134 @@
+import Foundation
+import Tracking
+
+/// Something a person watching training wants to know at once: a run that failed or was killed,
+/// a metric whose latest value is NaN or infinite, or a RUNNING run that stopped logging.
+public struct RunAlert: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case failed, killed
+        case nonFinite(metric: String, value: Double, step: Int64)
+        /// No metric logged for `silentMs`, where the run usually logs every `intervalMs`.
+        case stalled(silentMs: Int64, intervalMs: Int64)
+
+        /// One word for the kind, as `mltui watch` prints it and scripts match it.
+        public var name: String {
+            switch self {
+            case .failed: return "failed"
+            case .killed: return "killed"
+            case .nonFinite: return "nan"
+            case .stalled: return "stalled"
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var runID: String
+    public var runName: String
+    public var experimentID: String
+    /// When it was noticed, in milliseconds since the epoch.
+    public var time: Int64
+
+    /// What happened, in words: "the run ended FAILED", "loss is NaN at step 120", …
+    public var message: String {
+        switch kind {
+        case .failed: return "the run ended FAILED"
+        case .killed: return "the run was KILLED"
+        case .nonFinite(let metric, let value, let step):
+            let text = value.isNaN ? "NaN" : (value > 0 ? "+inf" : "-inf")
+            return "\(metric) is \(text) at step \(step)"
+        case .stalled(let silent, let interval):
+            return "no metric logged for \(Self.duration(silent)) (usually every \(Self.duration(interval)))"
+        }
+    }
+
+    static func duration(_ ms: Int64) -> String {
+        let seconds = Double(ms) / 1000
+        if seconds < 10 { return String(Double(Int(seconds * 10)) / 10) + "s" }
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m"
+    }
+
+    /// The key that makes an alert raised once: per run and kind (per metric for NaN).
+    var identity: String {
+        switch kind {
+        case .nonFinite(let metric, _, _): return "nan\u{0}\(runID)\u{0}\(metric)"
+        default: return "\(kind.name)\u{0}\(runID)"
+        }
+    }
+}
+
+/// Turns what successive reads of the watched runs show into alerts, each raised once. Pure:
+/// the caller reads the store and the clock (`mltui watch`, the UI's inbox).
+///
+/// A run is stalled when it is RUNNING and its newest metric timestamp is older than
+/// `stallFactor` times its usual logging interval (the median gap between the distinct
+/// timestamps of a recent history, `learnInterval`), and at least `stallMinimumMs`. A stalled run
+/// that logs again can stall again later. Timestamps are the logging client's clock.
+public struct AlertDetector: Sendable {
+    public var stallFactor: Double
+    public var stallMinimumMs: Int64
+    private var raised: Set<String> = []
+    /// The usual gap between a run's metric timestamps, learned from a history.
+    private var intervals: [String: Int64] = [:]
+    /// The newest metric timestamp when a run was said to be stalled.
+    private var stalledAt: [String: Int64] = [:]
+
+    public init(stallFactor: Double = 5, stallMinimumMs: Int64 = 60_000) {
+        self.stallFactor = stallFactor
+        self.stallMinimumMs = stallMinimumMs
+    }
+
+    /// RUNNING runs whose logging interval is not known yet: the caller reads a history of
+    /// the metric logged last (`lastLoggedMetric`) and hands its timestamps to `learnInterval`.
+    public func needsInterval(_ run: Run) -> Bool {
+        run.info.status == .running && intervals[run.info.runID] == nil && !run.data.metrics.isEmpty
+    }
+
+    public static func lastLoggedMetric(_ run: Run) -> String? {
+        run.data.metrics.max { ($0.timestamp, $0.key) < ($1.timestamp, $1.key) }?.key
+    }
+
+    /// The median gap between distinct timestamps (a batch logs many points at one time). Fewer
+    /// than three distinct timestamps say too little: the interval stays unknown for now.
+    public mutating func learnInterval(runID: String, timestamps: [Int64]) {
+        let distinct = Array(Set(timestamps)).sorted()
+        guard distinct.count >= 3 else { return }
+        let gaps = zip(distinct.dropFirst(), distinct).map { $0 - $1 }.sorted()
+        intervals[runID] = max(1, gaps[gaps.count / 2])
+    }
+
+    /// The alerts the runs show at `now` (milliseconds) that were not raised before.
+    public mutating func observe(_ runs: [Run], now: Int64) -> [RunAlert] {
+        var alerts: [RunAlert] = []
+        func raise(_ kind: RunAlert.Kind, _ run: Run) {
+            let alert = RunAlert(kind: kind, runID: run.info.runID, runName: run.info.runName, experimentID: run.info.experimentID, time: now)
+            if raised.insert(alert.identity).inserted { alerts.append(alert) }
+        }
+        for run in runs {
+            switch run.info.status {
+            case .failed: raise(.failed, run)
+            case .killed: raise(.killed, run)
+            default: break
+            }
+            for metric in run.data.metrics.sorted(by: { $0.key < $1.key }) where !metric.value.isFinite {
+                raise(.nonFinite(metric: metric.key, value: metric.value, step: metric.step), run)
+            }
+            guard run.info.status == .running, let interval = intervals[run.info.runID],
+                  let last = run.data.metrics.map(\.timestamp).max() else { continue }
+            let id = run.info.runID
+            if let at = stalledAt[id], last > at {
+                // It logged again: a later silence is a new stall.
+                stalledAt[id] = nil
+                raised.remove("stalled\u{0}\(id)")
+            }
+            let limit = max(stallMinimumMs, Int64((Double(interval) * stallFactor).rounded()))
+            if now - last > limit, stalledAt[id] == nil {
+                stalledAt[id] = last
+                raise(.stalled(silentMs: now - last, intervalMs: interval), run)
+            }
+        }
+        return alerts
+    }
+}

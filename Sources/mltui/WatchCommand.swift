@@ -1,0 +1,133 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Tracking
+
+/// `mltui watch`: polls the watched experiments and prints an alert line when a run fails or
+/// is killed, a metric's latest value is NaN or infinite, or a RUNNING run stops logging; for
+/// scripts and CI logs. With --fail-on-alert it exits 1 at the first alert.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Print an alert line when a run fails or is killed, a metric goes NaN or infinite, or a running run stops logging.",
+        discussion: """
+            Watches the RUNNING runs of the experiments, and the runs that ended within --since \
+            before it started (alerts already true then count). Each alert is printed once: \
+            TIME KIND EXPERIMENT RUN RUN_ID MESSAGE, KIND one of failed, killed, nan, stalled \
+            (--format json: one JSON object a line). A run is stalled when its newest metric is \
+            older than --stall-factor times its usual logging interval (the median gap between \
+            the timestamps of its history) and --stall-minimum seconds.
+
+            Examples:
+              mltui watch --experiment sweep
+              mltui watch --experiment sweep --fail-on-alert --since 0   # in CI, beside the training job
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Experiment name or id to watch (repeatable; default: every active experiment).", valueName: "name"),
+            completion: Completions.experiments)
+    var experiment: [String] = []
+    @Option(help: "Seconds between reads of the store.")
+    var interval: Double = 5
+    @Option(help: "Seconds before the start whose ended runs are checked too (0: only what happens from now and what is running).")
+    var since: Double = 3600
+    @Option(help: "A running run is stalled after this many times its usual logging interval...")
+    var stallFactor: Double = 5
+    @Option(help: "...and at least this many seconds.")
+    var stallMinimum: Double = 60
+    @Flag(help: "Exit 1 at the first alert (after printing it).")
+    var failOnAlert = false
+    @Option(help: "Output format: text or json (one object a line).")
+    var format: Format = .text
+
+    func validate() throws {
+        guard interval >= 0.1, interval <= 86400 else { throw ValidationError("--interval takes 0.1 to 86400 seconds.") }
+        guard since >= 0 else { throw ValidationError("--since takes seconds ≥ 0.") }
+        guard stallFactor >= 1, stallFactor <= 1000 else { throw ValidationError("--stall-factor takes 1 to 1000.") }
+        guard stallMinimum >= 0, stallMinimum <= 86400 * 7 else { throw ValidationError("--stall-minimum takes 0 to 604800 seconds.") }
+    }
+
+    func run() async throws {
+        var failed = false
+        try await Output.reporting(jsonErrors: false) {
+            let store = try store.open()
+            var names: [String: String] = [:]
+            var ids: [String] = []
+            if experiment.isEmpty {
+                for e in try await store.allExperiments(ExperimentSearch()) { names[e.experimentID] = e.name; ids.append(e.experimentID) }
+            } else {
+                for wanted in experiment {
+                    let e = try await RunLookup.experiment(wanted, in: store)
+                    names[e.experimentID] = e.name
+                    if !ids.contains(e.experimentID) { ids.append(e.experimentID) }
+                }
+            }
+            var detector = AlertDetector(stallFactor: stallFactor, stallMinimumMs: Int64(stallMinimum * 1000))
+            let start = Self.nowMs()
+            let endedSince = start - Int64(since * 1000)
+            var polls = 0
+            while true {
+                let runs: [Run]
+                do {
+                    runs = try await Self.watched(store, ids, endedSince: endedSince)
+                } catch where polls > 0 {
+                    // A server restarting or a busy database: say so, keep watching.
+                    Diagnostics.warn("\(error.asMLflowError.message) (still watching)")
+                    try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                    continue
+                }
+                polls += 1
+                for run in runs where detector.needsInterval(run) {
+                    guard let key = AlertDetector.lastLoggedMetric(run),
+                          let page = try? await store.metricHistory(runID: run.info.runID, key: key, maxResults: 1000, pageToken: nil) else { continue }
+                    detector.learnInterval(runID: run.info.runID, timestamps: page.items.map(\.timestamp))
+                }
+                let alerts = detector.observe(runs, now: Self.nowMs())
+                for alert in alerts { Output.write(line(alert, experimentName: names[alert.experimentID] ?? alert.experimentID)) }
+                if failOnAlert && !alerts.isEmpty { failed = true; return }
+                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The RUNNING runs, and those that ended at `endedSince` or later (MLflow's grammar has no
+    /// OR: two searches).
+    static func watched(_ store: any TrackingStore, _ ids: [String], endedSince: Int64) async throws -> [Run] {
+        guard !ids.isEmpty else { return [] }
+        var runs = try await store.allRuns(RunSearch(experimentIDs: ids, filter: "attributes.status = 'RUNNING'"))
+        let seen = Set(runs.map(\.info.runID))
+        let ended = try await store.allRuns(RunSearch(experimentIDs: ids, filter: "attributes.end_time >= \(endedSince)"))
+        runs += ended.filter { !seen.contains($0.info.runID) }
+        return runs
+    }
+
+    func line(_ alert: RunAlert, experimentName: String) -> String {
+        let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(alert.time) / 1000))
+        switch format {
+        case .text:
+            let kind = alert.kind.name.padding(toLength: 7, withPad: " ", startingAt: 0)
+            return "\(time) \(kind) \(experimentName) \(alert.runName.isEmpty ? "-" : alert.runName) \(alert.runID) \(alert.message)\n"
+        case .json:
+            var json = JSONWriter(pretty: false)
+            json.beginObject()
+            json.field("time", time)
+            json.field("kind", alert.kind.name)
+            json.field("experiment_id", alert.experimentID)
+            json.field("experiment_name", experimentName)
+            json.field("run_id", alert.runID)
+            json.field("run_name", alert.runName)
+            json.field("message", alert.message)
+            if case .nonFinite(let metric, _, let step) = alert.kind {
+                json.field("metric", metric)
+                json.field("step", step)
+            }
+            json.endObject()
+            return String(decoding: json.bytes, as: UTF8.self) + "\n"
+        }
+    }
+}
