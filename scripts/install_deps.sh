@@ -4,7 +4,7 @@
 set -euo pipefail
 mltui_install_deps() {
     local packages=(libncursesw5-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libpng-dev libjpeg62-turbo-dev libpq-dev pkg-config binutils)
-    [ "${1:-build}" = "test" ] && packages+=(tmux less vim sqlite3 openssl nghttp2-proxy tinyproxy postgresql haproxy man-db file)
+    [ "${1:-build}" = "test" ] && packages+=(tmux less vim sqlite3 openssl nghttp2-proxy tinyproxy postgresql haproxy man-db file zsh fish)
     local missing=()
     for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -66,7 +66,7 @@ public struct RunAlert: Equatable, Sendable {
 /// `stallFactor` times its usual logging interval (the median gap between the distinct
 /// timestamps of a recent history, `learnInterval`), and at least `stallMinimumMs`. A stalled run
 /// that logs again can stall again later. Timestamps are the logging client's clock.
-public struct AlertDetector: Sendable {
+public struct AlertDetector: Equatable, Sendable {
     public var stallFactor: Double
     public var stallMinimumMs: Int64
     private var raised: Set<String> = []
@@ -79,6 +79,9 @@ public struct AlertDetector: Sendable {
         self.stallFactor = stallFactor
         self.stallMinimumMs = stallMinimumMs
     }
+
+    /// The runs whose logging interval is known.
+    public var knownIntervals: Set<String> { Set(intervals.keys) }
 
     /// RUNNING runs whose logging interval is not known yet: the caller reads a history of
     /// the metric logged last (`lastLoggedMetric`) and hands its timestamps to `learnInterval`.
@@ -130,5 +133,44 @@ public struct AlertDetector: Sendable {
             }
         }
         return alerts
+    }
+}
+
+/// What one read of the watched experiments found: their runs, and for RUNNING runs whose
+/// interval the detector does not know yet, the timestamps of a history.
+public struct AlertPoll: Equatable, Sendable {
+    public var runs: [Run]
+    public var histories: [String: [Int64]]
+
+    public init(runs: [Run], histories: [String: [Int64]]) {
+        self.runs = runs
+        self.histories = histories
+    }
+
+    /// The RUNNING runs of `experimentIDs` and those that ended at `endedSince` or later
+    /// (MLflow's grammar has no OR: two searches); a page of the last logged metric's history
+    /// (at most 1,000 points) for each RUNNING run not in `knownIntervals`.
+    public static func read(_ store: any TrackingStore, experimentIDs: [String], endedSince: Int64,
+                            knownIntervals: Set<String>) async throws -> AlertPoll {
+        guard !experimentIDs.isEmpty else { return AlertPoll(runs: [], histories: [:]) }
+        var runs = try await store.allRuns(RunSearch(experimentIDs: experimentIDs, filter: "attributes.status = 'RUNNING'"))
+        let seen = Set(runs.map(\.info.runID))
+        let ended = try await store.allRuns(RunSearch(experimentIDs: experimentIDs, filter: "attributes.end_time >= \(endedSince)"))
+        runs += ended.filter { !seen.contains($0.info.runID) }
+        var histories: [String: [Int64]] = [:]
+        for run in runs where run.info.status == .running && !knownIntervals.contains(run.info.runID) {
+            guard let key = AlertDetector.lastLoggedMetric(run),
+                  let page = try? await store.metricHistory(runID: run.info.runID, key: key, maxResults: 1000, pageToken: nil) else { continue }
+            histories[run.info.runID] = page.items.map(\.timestamp)
+        }
+        return AlertPoll(runs: runs, histories: histories)
+    }
+}
+
+extension AlertDetector {
+    /// Learns the intervals a poll brought, then observes its runs.
+    public mutating func observe(_ poll: AlertPoll, now: Int64) -> [RunAlert] {
+        for (runID, timestamps) in poll.histories { learnInterval(runID: runID, timestamps: timestamps) }
+        return observe(poll.runs, now: now)
     }
 }

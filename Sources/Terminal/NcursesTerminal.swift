@@ -301,6 +301,8 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         return result
     }
 
+    public func notify(_ sequence: String) { mltui_write_stdout(sequence) }
+
     /// Sends an OSC 52 clipboard sequence (tmux forwards it with `set-clipboard on`).
     public func copyToClipboard(_ text: String) {
         let sequence = "\u{1B}]52;c;\(Base64.encode(Array(text.utf8)))\u{07}"

@@ -13,6 +13,8 @@ public protocol TerminalDevice: AnyObject, Sendable {
     /// (seconds, as `MonotonicClock.now`); the input, or nil when woken or at the deadline.
     func waitForEvent(until deadline: Double?, wake: WakeSignal) -> InputEvent?
     func copyToClipboard(_ text: String)
+    /// Writes a bell or a notification sequence (OSC 9/777) as it is.
+    func notify(_ sequence: String)
     /// Runs a program (a pager, an editor) in the foreground with the terminal handed over,
     /// then takes the terminal back and redraws the next frame whole.
     func runOutside(_ arguments: [String]) -> ProgramOutcome

@@ -58,7 +58,7 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             var set: [String] = []
             if let theme = config.theme { set.append("theme \(theme)") }
-            if let refresh = config.refresh { set.append("refresh \(refresh.formatted())s") }
+            if let refresh = config.refresh { set.append("refresh \(plainNumber(refresh))s") }
             if let mouse = config.mouse { set.append("mouse \(mouse ? "on" : "off")") }
             if config.store != nil { set.append("a default store") }
             if config.reboundActions > 0 { set.append("\(config.reboundActions) key rebinding\(config.reboundActions == 1 ? "" : "s")") }

@@ -69,9 +69,9 @@ struct WatchCommand: AsyncParsableCommand {
             let endedSince = start - Int64(since * 1000)
             var polls = 0
             while true {
-                let runs: [Run]
+                let poll: AlertPoll
                 do {
-                    runs = try await Self.watched(store, ids, endedSince: endedSince)
+                    poll = try await AlertPoll.read(store, experimentIDs: ids, endedSince: endedSince, knownIntervals: detector.knownIntervals)
                 } catch where polls > 0 {
                     // A server restarting or a busy database: say so, keep watching.
                     Diagnostics.warn("\(error.asMLflowError.message) (still watching)")
@@ -79,12 +79,7 @@ struct WatchCommand: AsyncParsableCommand {
                     continue
                 }
                 polls += 1
-                for run in runs where detector.needsInterval(run) {
-                    guard let key = AlertDetector.lastLoggedMetric(run),
-                          let page = try? await store.metricHistory(runID: run.info.runID, key: key, maxResults: 1000, pageToken: nil) else { continue }
-                    detector.learnInterval(runID: run.info.runID, timestamps: page.items.map(\.timestamp))
-                }
-                let alerts = detector.observe(runs, now: Self.nowMs())
+                let alerts = detector.observe(poll, now: Self.nowMs())
                 for alert in alerts { Output.write(line(alert, experimentName: names[alert.experimentID] ?? alert.experimentID)) }
                 if failOnAlert && !alerts.isEmpty { failed = true; return }
                 try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
@@ -94,17 +89,6 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    /// The RUNNING runs, and those that ended at `endedSince` or later (MLflow's grammar has no
-    /// OR: two searches).
-    static func watched(_ store: any TrackingStore, _ ids: [String], endedSince: Int64) async throws -> [Run] {
-        guard !ids.isEmpty else { return [] }
-        var runs = try await store.allRuns(RunSearch(experimentIDs: ids, filter: "attributes.status = 'RUNNING'"))
-        let seen = Set(runs.map(\.info.runID))
-        let ended = try await store.allRuns(RunSearch(experimentIDs: ids, filter: "attributes.end_time >= \(endedSince)"))
-        runs += ended.filter { !seen.contains($0.info.runID) }
-        return runs
-    }
 
     func line(_ alert: RunAlert, experimentName: String) -> String {
         let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(alert.time) / 1000))

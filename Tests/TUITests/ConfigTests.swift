@@ -93,8 +93,11 @@ final class UserConfigTests: XCTestCase {
     func testWrongSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String)] = [
             ("thme = \"light\"", "line 1: unknown setting thme"),
-            ("refresh = -1", "line 1: refresh takes seconds"),
-            ("refresh = \"5\"", "line 1: refresh takes seconds"),
+            ("refresh = -1", "line 1: refresh takes a number 0-86400: seconds (0 turns live refresh off)"),
+            ("refresh = \"5\"", "line 1: refresh takes a number 0-86400"),
+            ("[alerts]\nnotify = \"beep\"", "line 2: alerts.notify takes \"none\", \"bell\", \"osc9\", \"osc777\""),
+            ("[alerts]\nstall_factor = 0.5", "line 2: alerts.stall_factor takes a number 1-1000"),
+            ("[alerts]\nsnooze = 1", "line 2: unknown setting alerts.snooze"),
             ("theme = 3", "line 1: theme takes a quoted string, not an integer"),
             ("\ncolumns = [\"run_id\"]", "line 2: columns entry 'run_id': the runs table has no such column"),
             ("columns = [\"metrics.\"]", "line 1: columns entry 'metrics.'"),

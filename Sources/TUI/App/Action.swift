@@ -1,3 +1,4 @@
+import Analysis
 import Terminal
 import Tracking
 
@@ -39,6 +40,8 @@ enum Action: Sendable {
     case modelListLoaded(request: Int, Result<ModelListContent, MLflowError>)
     /// A model page (`Effect.loadModelPage`).
     case modelPageLoaded(request: Int, Result<ModelPageContent, MLflowError>)
+    /// A read of the watched experiments for alerts (Overlays/Alerts).
+    case alertsPolled(request: Int, Result<AlertPoll, MLflowError>)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -117,4 +120,8 @@ enum Effect: Equatable, Sendable {
     /// Every page of an experiment's logged models, or of the registry, with a filter.
     case loadModelList(request: Int, ModelListQuery)
     case loadModelPage(request: Int, ModelSubject)
+    /// Reads the watched experiments' RUNNING and recently ended runs (`AlertPoll.read`).
+    case pollAlerts(request: Int, experimentIDs: [String], endedSince: Int64, knownIntervals: Set<String>)
+    /// A bell or a desktop notification, written to the terminal by the loop.
+    case notify(String)
 }

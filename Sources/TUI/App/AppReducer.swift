@@ -117,6 +117,8 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .modelListLoaded(let request, let result):
         guard request == state.modelListRequest else { return [] }
         return ModelListPane.loaded(&state, result)
+    case .alertsPolled(let request, let result):
+        return AlertInbox.polled(&state, request: request, result)
     case .modelPageLoaded(let request, let result):
         guard request == state.modelPageRequest else { return [] }
         return ModelPagePane.loaded(&state, result)
@@ -139,6 +141,7 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .commandLine: state.input = TextInput(kind: .command); return []
     case .refresh: return Commands.refresh(&state)
     case .messages: ValueOverlay.showMessages(&state); return []
+    case .alerts: AlertsOverlay.toggle(&state); return []
     default: break
     }
     guard let slice = slice(for: context) else { return [] }

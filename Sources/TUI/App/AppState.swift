@@ -142,6 +142,9 @@ struct AppState: Equatable, Sendable {
     var confirm: Confirmation?
     /// Edits are off (`--read-only`).
     var readOnly = false
+    /// Alerts of the watched experiments (Overlays/Alerts), and the inbox when open.
+    var alerts = AlertInbox()
+    var alertsOverlay: AlertsOverlay?
     /// The key table in effect: the built-in one with the config file's `[keys]` applied.
     var keys = Keymap.standard
     /// How an experiment not yet arranged shows (the config file's `columns`).
@@ -185,6 +188,7 @@ struct AppState: Equatable, Sendable {
     var keyContext: KeyContext {
         if help != nil { return .help }
         if value != nil { return .value }
+        if alertsOverlay != nil { return .alerts }
         if picker != nil { return .picker }
         if browser != nil { return .artifacts }
         return pane.context

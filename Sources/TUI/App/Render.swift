@@ -33,8 +33,9 @@ func render(_ state: AppState) -> Buffer {
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
     renderStatusLine(&buffer, state, layout.statusLine)
     renderFooter(&buffer, state, layout.footer)
-    if state.value != nil { ValueOverlay.render(&buffer, state) }
     if state.picker != nil { PickerOverlay.render(&buffer, state) }
+    if state.alertsOverlay != nil { AlertsOverlay.render(&buffer, state) }
+    if state.value != nil { ValueOverlay.render(&buffer, state) }
     if state.help != nil { HelpOverlay.render(&buffer, state) }
     if state.confirm != nil { Edits.renderConfirm(&buffer, state) }
     return buffer
@@ -53,10 +54,13 @@ private func renderHeader(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     }
     if state.readOnly { right = "read-only  " + right }
     if state.isLoading { right = spinner[state.spinnerFrame % spinner.count] + " loading  " + right }
-    let rightWidth = DisplayWidth.of(right) + 1
+    // New alerts, until the inbox is opened: "⚠ 3 alerts (!)".
+    let badge = state.alerts.unread == 0 ? "" : "⚠ \(state.alerts.unread) alert\(state.alerts.unread == 1 ? "" : "s") (\(state.keys.label(.alerts, in: .global)))  "
+    let rightWidth = DisplayWidth.of(badge + right) + 1
     var x = buffer.write(" mltui ", x: 0, y: rect.y, style: theme[.header])
     x += buffer.write(middleElided(state.source, to: rect.width - x - rightWidth - 1), x: x, y: rect.y, style: theme[.header_dim])
-    buffer.write(right, x: rect.width - rightWidth, y: rect.y, style: theme[.header])
+    let badgeWidth = buffer.write(badge, x: rect.width - rightWidth, y: rect.y, style: theme[.error])
+    buffer.write(right, x: rect.width - rightWidth + badgeWidth, y: rect.y, style: theme[.header])
 }
 
 func paneTitle(_ buffer: inout Buffer, _ state: AppState, _ text: String, _ rect: Rect, focused: Bool) {

@@ -37,6 +37,7 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .picker: return PickerOverlay.self
     case .help: return HelpOverlay.self
     case .value: return ValueOverlay.self
+    case .alerts: return AlertsOverlay.self
     case .artifacts: return ArtifactsPane.self
     case .global: return nil
     }
@@ -53,6 +54,7 @@ func clampAll(_ state: inout AppState) {
     PickerOverlay.clamp(&state)
     HelpOverlay.clamp(&state)
     ValueOverlay.clamp(&state)
+    AlertsOverlay.clamp(&state)
 }
 
 /// Moves the cursor of a pane or overlay that may be closed (nil), then clamps.

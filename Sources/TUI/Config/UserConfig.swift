@@ -16,6 +16,12 @@ public struct UserConfig: Sendable {
     /// Seconds between live refreshes (0: off).
     public var refresh: Double?
     public var mouse: Bool?
+    /// `[alerts]`: how a new alert is announced (`notify = "bell"`, "osc9", "osc777", "none"),
+    /// and when a RUNNING run counts as stalled (`stall_factor` times its usual interval, and
+    /// at least `stall_minimum` seconds).
+    public var notify: AlertNotification?
+    public var stallFactor: Double?
+    public var stallMinimum: Double?
     /// The store opened when no argument, MLFLOW_TRACKING_URI, ./mlruns or ./mlflow.db names one.
     public var store: String?
     /// The runs table's columns for an experiment not yet arranged (the name column first).
@@ -59,7 +65,7 @@ public struct UserConfig: Sendable {
         return config
     }
 
-    static let settings = ["theme", "refresh", "mouse", "store", "columns", "keys"]
+    static let settings = ["theme", "refresh", "mouse", "store", "columns", "alerts", "keys"]
 
     static func parse(_ text: String) throws -> UserConfig {
         var config = UserConfig()
@@ -73,14 +79,19 @@ public struct UserConfig: Sendable {
             switch entry.path.first! {
             case "theme" where entry.path.count == 1:
                 config.theme = try string()
+            case "alerts" where entry.path == ["alerts", "notify"]:
+                guard let notify = AlertNotification(rawValue: try string()) else {
+                    throw bad("alerts.notify takes \(AlertNotification.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                }
+                config.notify = notify
+            case "alerts" where entry.path == ["alerts", "stall_factor"]:
+                config.stallFactor = try number(entry, in: 1...1000)
+            case "alerts" where entry.path == ["alerts", "stall_minimum"]:
+                config.stallMinimum = try number(entry, in: 0...604_800)
             case "store" where entry.path.count == 1:
                 config.store = try string()
             case "refresh" where entry.path.count == 1:
-                switch entry.value {
-                case .integer(let n) where n >= 0: config.refresh = Double(n)
-                case .float(let d) where d >= 0 && d.isFinite: config.refresh = d
-                default: throw bad("refresh takes seconds, a number ≥ 0 (0 turns live refresh off)")
-                }
+                config.refresh = try number(entry, in: 0...86400, meaning: "seconds (0 turns live refresh off)")
             case "mouse" where entry.path.count == 1:
                 guard case .bool(let on) = entry.value else { throw bad("mouse takes true or false") }
                 config.mouse = on
@@ -95,6 +106,21 @@ public struct UserConfig: Sendable {
         config.keys = try Keymap.standard.rebinding(rebindings)
         config.reboundActions = rebindings.count
         return config
+    }
+
+    /// A number within `range` (an integer or a float).
+    private static func number(_ entry: TOMLEntry, in range: ClosedRange<Double>, meaning: String = "") throws -> Double {
+        let value: Double?
+        switch entry.value {
+        case .integer(let n): value = Double(n)
+        case .float(let d): value = d
+        default: value = nil
+        }
+        guard let value, range.contains(value) else {
+            let bounds = "\(plainNumber(range.lowerBound))-\(plainNumber(range.upperBound))"
+            throw TOMLError(line: entry.line, "\(entry.path.joined(separator: ".")) takes a number \(bounds)" + (meaning.isEmpty ? "" : ": \(meaning)"))
+        }
+        return value
     }
 
     /// `columns = ["run_name", "duration", "metrics.loss", "params.lr"]`: keys as
@@ -171,4 +197,9 @@ public struct UserConfig: Sendable {
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// `5`, `0.5`: a number as a person writes it, whatever the locale.
+public func plainNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }

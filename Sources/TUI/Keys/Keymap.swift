@@ -3,7 +3,7 @@ import Terminal
 
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
-    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models
+    case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models, alerts
     case modelPage = "model pages"
 }
 
@@ -27,7 +27,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets
     case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
-    case models
+    case models, alerts
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -66,10 +66,11 @@ public enum Keymap {
         t.bind([.char(":")], .commandLine, "command line (:sort, :theme, :filter, :q)")
         t.bind([.ctrl("r")], .refresh, "refresh now")
         t.bind([.char("M")], .messages, "message history: every message and error in full (also :messages)")
+        t.bind([.char("!")], .alerts, "alert inbox: failed, killed, NaN and stalled runs of the experiments opened (the header counts new ones)")
     }
 
     /// The contexts that are lists, in the order the README lists them.
-    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .models, .modelPage, .artifacts, .picker, .help, .value]
+    static let listContexts: [KeyContext] = [.experiments, .runs, .details, .compare, .parallel, .models, .modelPage, .artifacts, .picker, .help, .value, .alerts]
 
     /// Movement, the same in every list. In the picker letters narrow the list and control
     /// keys edit the query (readline), so it moves with arrows and paging keys only.
@@ -100,6 +101,7 @@ public enum Keymap {
         ("Picker", PickerOverlay.bindings),
         ("Help", HelpOverlay.bindings),
         ("Value viewer", ValueOverlay.bindings),
+        ("Alert inbox", AlertsOverlay.bindings),
     ]
 
     static let bindings: [KeyBinding] =

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Terminal
 import Tracking
@@ -145,7 +146,12 @@ struct EffectRunner: Sendable {
             }
         case .loadHistory, .loadSparklines:
             runChartEffect(effect, store: store, inbox: inbox)
-        case .copy, .editNote:
+        case .pollAlerts(let request, let ids, let endedSince, let known):
+            Task.detached {
+                let result = await capture { try await AlertPoll.read(store, experimentIDs: ids, endedSince: endedSince, knownIntervals: known) }
+                inbox.post(.alertsPolled(request: request, result))
+            }
+        case .copy, .editNote, .notify:
             break  // handled by the loop, which owns the terminal
         case .write(let job):
             writer.perform(job) { inbox.post(.written($0)) }

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Terminal
 import Tracking
@@ -50,6 +51,11 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
     if let warning { showMessage(&state, warning, isError: true) }
     state.readOnly = options.readOnly
     state.keys = options.config.keys
+    // Runs that ended in the hour before the UI started raise alerts too, as `mltui watch`'s --since.
+    state.alerts.endedSince = Int64((state.now - 3600) * 1000)
+    state.alerts.notify = options.config.notify ?? .none
+    state.alerts.detector = AlertDetector(stallFactor: options.config.stallFactor ?? 5,
+                                          stallMinimumMs: Int64((options.config.stallMinimum ?? 60) * 1000))
     if let columns = options.config.columns { state.defaultView.columns = columns }
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
@@ -145,6 +151,8 @@ struct UILoop {
         switch effect {
         case .copy(let text):
             device.copyToClipboard(text)
+        case .notify(let sequence):
+            device.notify(sequence)
         case .editNote(let run, let current, let text):
             inbox.post(editNote(run, current: current, text: text, environment: environment, device: device))
         case .artifacts(.openExternal(let owner, let path, let editor)):

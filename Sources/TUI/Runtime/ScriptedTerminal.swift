@@ -29,6 +29,7 @@ final class ScriptedTerminal: TerminalDevice {
         var frames: [Buffer] = []
         var programs: [ProgramRun] = []
         var clipboard: [String] = []
+        var notifications: [String] = []
         var stalled: String?
         var closed = false
     }
@@ -54,6 +55,7 @@ final class ScriptedTerminal: TerminalDevice {
 
     var programs: [ProgramRun] { state.current.programs }
     var clipboard: [String] { state.current.clipboard }
+    var notifications: [String] { state.current.notifications }
     /// The step whose condition never held, with the screen at that point.
     var stalled: String? { state.current.stalled }
     var closed: Bool { state.current.closed }
@@ -97,6 +99,7 @@ final class ScriptedTerminal: TerminalDevice {
     }
 
     func copyToClipboard(_ text: String) { state.withLock { $0.clipboard.append(text) } }
+    func notify(_ sequence: String) { state.withLock { $0.notifications.append(sequence) } }
 
     func runOutside(_ arguments: [String]) -> ProgramOutcome {
         state.withLock { $0.programs.append(ProgramRun(arguments: arguments, framesBefore: $0.frames.count)) }

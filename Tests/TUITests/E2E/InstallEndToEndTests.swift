@@ -4,9 +4,9 @@ import XCTest
 
 /// `scripts/install` into a temporary prefix, then the installed binary as a user on a machine
 /// without Swift would run it: no `libswift*` or Foundation library in `ldd`, a `PATH` and an
-/// environment without the toolchain, `--version`, a completion in bash (experiment names read
-/// from the store on the command line), the man page through `man -l`, and the demo store under
-/// tmux.
+/// environment without the toolchain, `--version`, a completion in bash, zsh and fish
+/// (experiment names read from the store on the command line), the man page through `man -l`,
+/// and the demo store under tmux.
 final class InstallEndToEndTests: XCTestCase {
     func testInstalledBinaryRunsWithoutTheToolchain() throws {
         let root = RepoLayout.root
@@ -56,6 +56,29 @@ final class InstallEndToEndTests: XCTestCase {
             """)
         XCTAssertEqual(completion.status, 0, completion.stderrText)
         XCTAssertEqual(completion.stdoutText.split(separator: "\n").map(String.init), ["llm-benchmark"], completion.stderrText)
+
+        // zsh (compinit finding _mltui on fpath) and fish complete the same, typed at their
+        // prompts under tmux: their completion functions read the interactive command line.
+        // Unquoted: zsh hands a completion function the words as typed, quotes and all.
+        let line = "mltui runs --tracking-uri \(demo) --experiment-name l"
+        let shells = [
+            ("zsh -f", "fpath=('\(prefix)/share/zsh/site-functions' $fpath); autoload -U compinit; compinit -u"),
+            ("fish --no-config", "source '\(prefix)/share/fish/vendor_completions.d/mltui.fish'"),
+        ]
+        for (shell, setup) in shells {
+            let session = try TmuxSession(command: "env -i PATH='\(prefix)/bin':/usr/bin:/bin HOME='\(prefix)' LANG=C.UTF-8 TERM=xterm-256color \(shell)",
+                                          width: 200, height: 10)
+            defer { session.close() }
+            // Typed once the shell shows its prompt, and the line once the setup has run.
+            _ = try session.waitUntil("\(shell)'s prompt") { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            try session.type(setup)
+            try session.send("Enter")
+            _ = try session.waitUntil("\(shell) after the setup") { $0.split(separator: "\n").count >= 2 }
+            try session.type(line)
+            try session.send("Tab")
+            let screen = try session.waitFor("--experiment-name llm-benchmark", timeout: 20)
+            XCTAssertFalse(screen.contains("rror"), "\(shell):\n\(screen)")
+        }
 
         let manual = try run("MANPAGER=cat MANWIDTH=100 man -l '\(prefix)/share/man/man1/mltui.1'")
         XCTAssertEqual(manual.status, 0, manual.stderrText)

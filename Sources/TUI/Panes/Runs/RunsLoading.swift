@@ -10,6 +10,7 @@ extension RunsPane {
         table.view = state.memory.views[id] ?? state.defaultView
         state.table = table
         state.memory.lastExperiment = id
+        state.alerts.watch(id)
         state.filterError = nil
         return [searchRuns(&state, mode: .replace)]
     }
