@@ -73,6 +73,9 @@ struct MetricRange: Sendable, Equatable {
     var min: Double
     var max: Double
     var count: Int
+    /// The history as `sparklineWidth` glyphs at most, oldest to newest.
+    var sparkline: String
+    static let sparklineWidth = 24
 
     /// NaN is left out of min/max (it compares with nothing); nil when no value is a number.
     init?(_ values: [Double]) {
@@ -81,6 +84,7 @@ struct MetricRange: Sendable, Equatable {
         min = lo
         max = hi
         count = values.count
+        sparkline = Sparkline.render(values, width: Self.sparklineWidth)
     }
 }
 

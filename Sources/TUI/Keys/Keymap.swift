@@ -24,7 +24,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case openArtifacts, closeFolder, download, openPager, openEditor
     case previewSearch, nextMatch, previousMatch
     case showValue, copyValue, messages
-    case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets
+    case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets, jumpSystemMetrics
     case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
     case models, alerts

@@ -96,7 +96,10 @@ struct EffectRunner: Sendable {
                     // Min/max only where one page of history holds it all: never page through a
                     // million-point history just for the details pane.
                     var ranges: [String: MetricRange] = [:]
-                    for metric in run.data.metrics.prefix(50) {
+                    // Model metrics first, then system metrics (their own section, with sparklines).
+                    let model = run.data.metrics.filter { !SystemMetrics.isSystem($0.key) }.prefix(50)
+                    let system = run.data.metrics.filter { SystemMetrics.isSystem($0.key) }.prefix(40)
+                    for metric in model + system {
                         guard let page = try? await store.metricHistory(runID: runID, key: metric.key, maxResults: 5000, pageToken: nil),
                               page.nextPageToken == nil, let range = MetricRange(page.items.map(\.value)) else { continue }
                         ranges[metric.key] = range

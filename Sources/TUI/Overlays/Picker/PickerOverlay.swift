@@ -40,10 +40,32 @@ struct Picker: Equatable, Sendable {
     var queryCursor = 0
     var cursor = ListCursor()
 
-    /// The items matching the query, best match first (`rankMatches`).
+    /// The items matching the query, best match first (`rankMatches`). MLflow's system metrics
+    /// (`system/…`) stay out of metric pickers until the query asks for them ("sys"), or are chosen.
     var visibleItems: [PickerItem] {
-        let ranked = rankMatches(query, items, label: \.label, texts: \.matchTexts)
+        let shown = showsSystemMetrics ? items : items.filter { $0.checked || !isSystemMetric($0) }
+        let ranked = rankMatches(query, shown, label: \.label, texts: \.matchTexts)
         return atStepItem.map { [$0] + ranked } ?? ranked
+    }
+
+    var showsSystemMetrics: Bool { query.lowercased().contains("sys") }
+
+    /// How many system metrics the query leaves out (the picker says how to see them).
+    var hiddenSystemMetrics: Int {
+        showsSystemMetrics ? 0 : items.filter { !$0.checked && isSystemMetric($0) }.count
+    }
+
+    func isSystemMetric(_ item: PickerItem) -> Bool {
+        switch item.column {
+        case .metric(let key)?, .sparkline(let key)?, .best(_, let key)?: return SystemMetrics.isSystem(key)
+        case .param?, .tag?: return false
+        default:
+            switch purpose {
+            case .chartMetric, .sparklineMetric, .scatterX, .scatterY, .parallelAxes, .parallelColor:
+                return item.matchTexts.contains { SystemMetrics.isSystem($0) || $0.hasPrefix("metrics.system/") || $0.hasPrefix("m:system/") }
+            default: return false
+            }
+        }
     }
 }
 

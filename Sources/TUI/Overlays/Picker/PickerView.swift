@@ -7,7 +7,11 @@ extension PickerOverlay {
         let items = picker.visibleItems
         let rect = overlayBox(&buffer, state, width: 64, height: max(6, min(items.count, 30) + 4), title: picker.title)
         let px = buffer.write("› ", x: rect.x, y: rect.y, style: theme[.input])
-        writeEditedLine(&buffer, picker.query, cursor: picker.queryCursor, x: rect.x + px, y: rect.y, width: rect.width - px, style: theme[.input])
+        let hidden = picker.hiddenSystemMetrics
+        let hint = hidden == 0 ? "" : " \(hidden) system metric\(hidden == 1 ? "" : "s"): type sys"
+        writeEditedLine(&buffer, picker.query, cursor: picker.queryCursor, x: rect.x + px, y: rect.y,
+                        width: rect.width - px - DisplayWidth.of(hint), style: theme[.input])
+        buffer.write(hint, x: rect.x + rect.width - DisplayWidth.of(hint), y: rect.y, style: theme[.dim])
         if items.isEmpty {
             buffer.write(picker.items.isEmpty ? "nothing in the loaded runs" : "no match", x: rect.x, y: rect.y + 1, style: theme[.dim])
             return

@@ -89,8 +89,8 @@ enum ChartPane: Slice {
         let runs = ids.compactMap { byID[$0] }
         let keys = metricKeyCounts(runs).map(\.key)
         guard !keys.isEmpty else { showMessage(&state, "the \(ids.count == 1 ? "run has" : "runs have") no metrics", isError: true); return [] }
-        // The metric the table is sorted by or sparklines, else the first key.
-        var key = keys[0]
+        // The metric the table is sorted by or sparklines, else the first model metric (not system/).
+        var key = keys.first { !SystemMetrics.isSystem($0) } ?? keys[0]
         if let sort = state.table.sort, sort.key.kind == .metric, keys.contains(sort.key.key) { key = sort.key.key }
         for case .sparkline(let k) in state.table.columns where keys.contains(k) { key = k }
         var names: [String: String] = [:]

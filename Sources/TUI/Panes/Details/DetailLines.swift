@@ -4,7 +4,7 @@ import Tracking
 
 /// The sections of the details pane that `]`/`[` and the number keys jump between.
 enum DetailSection: Equatable, Sendable {
-    case run, links, description, params, metrics, tags, systemTags, datasets, models
+    case run, links, description, params, metrics, systemMetrics, tags, systemTags, datasets, models
 
     /// The number key that jumps to the section, shown on its heading.
     var jumpKey: Character? {
@@ -15,6 +15,7 @@ enum DetailSection: Equatable, Sendable {
         case .links: return "4"
         case .models: return "5"
         case .datasets: return "6"
+        case .systemMetrics: return "7"
         default: return nil
         }
     }
@@ -86,13 +87,34 @@ func detailLines(_ details: RunDetails, now: Double, utcOffset: Int, width: Int,
     }
     lines.append(.section("Params (\(run.data.params.count))", .params))
     for p in run.data.params.sorted(by: { $0.key < $1.key }) { lines.append(.field(p.key, p.value)) }
-    lines.append(.section("Metrics (\(run.data.metrics.count), latest value)", .metrics))
-    for m in run.data.metrics.sorted(by: { $0.key < $1.key }) {
+    // Model metrics, then MLflow's system metrics (`system/…`) apart, by device, with sparklines.
+    let (system, model) = run.data.metrics.reduce(into: ([Metric](), [Metric]())) { parts, m in
+        if SystemMetrics.isSystem(m.key) { parts.0.append(m) } else { parts.1.append(m) }
+    }
+    lines.append(.section("Metrics (\(model.count), latest value)", .metrics))
+    for m in model.sorted(by: { $0.key < $1.key }) {
         var text = "\(formatNumber(m.value))   step \(m.step)"
         if let range = details.metricRanges[m.key], range.count > 1 {
             text += "   min \(formatNumber(range.min))  max \(formatNumber(range.max))  (\(range.count) values)"
         }
         lines.append(.field(m.key, text))
+    }
+    if !system.isEmpty {
+        lines.append(.section("System metrics (\(system.count), latest value)", .systemMetrics))
+        let grouped = Dictionary(grouping: system) { SystemMetrics.classify($0.key).group }
+        for group in grouped.keys.sorted() {
+            lines.append(.field(group.name, "", .label))
+            for m in grouped[group]!.sorted(by: { $0.key < $1.key }) {
+                var text = formatNumber(m.value)
+                if let range = details.metricRanges[m.key], range.count > 1 {
+                    text = text.padding(toLength: max(text.count, 10), withPad: " ", startingAt: 0)
+                        + " \(range.sparkline)  min \(formatNumber(range.min))  max \(formatNumber(range.max))  (\(range.count) values)"
+                }
+                var line = DetailLine.field("  " + SystemMetrics.classify(m.key).name, text)
+                line.full = "\(m.key)\n\(text)"
+                lines.append(line)
+            }
+        }
     }
     let userTags = run.data.tags.filter { !$0.key.hasPrefix("mlflow.") }.sorted { $0.key < $1.key }
     let systemTags = run.data.tags.filter { $0.key.hasPrefix("mlflow.") && $0.key != Tag.noteKey }.sorted { $0.key < $1.key }

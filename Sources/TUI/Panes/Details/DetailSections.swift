@@ -23,12 +23,13 @@ extension DetailsPane {
             case .jumpTags: wanted = .tags
             case .jumpModels: wanted = .models
             case .jumpDatasets: wanted = .datasets
+            case .jumpSystemMetrics: wanted = .systemMetrics
             default: wanted = .links
             }
             heading = headings.first { lines[$0].heading == wanted }
             if heading == nil {
                 let missing = [DetailSection.links: "this run has no parent or children", .models: "this run logged no models",
-                               .datasets: "this run has no datasets"]
+                               .datasets: "this run has no datasets", .systemMetrics: "this run logged no system metrics (mlflow.start_run(log_system_metrics=True))"]
                 showMessage(&state, missing[wanted] ?? "no such section")
             }
         }

@@ -31,6 +31,7 @@ enum DetailsPane: Slice {
         t.bind([.char("4")], .jumpLinks, "jump to the parent and children links")
         t.bind([.char("5")], .jumpModels, "jump to the run's logged models and registered versions (Enter opens one)")
         t.bind([.char("6")], .jumpDatasets, "jump to the run's datasets (Enter shows schema and profile)")
+        t.bind([.char("7")], .jumpSystemMetrics, "jump to the system metrics (CPU, memory, GPUs, disk, network), with sparklines")
         t.bind([.char("p")], .openParent, "open parent run", footer: "parent")
         t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
         t.bind([.char("m")], .models, "the logged models of the run's experiment")
@@ -50,7 +51,7 @@ enum DetailsPane: Slice {
             guard let link = lines[details.cursor.index].link else { return showValue(&state) }
             return open(&state, link, push: true)
         case .showValue: return showValue(&state)
-        case .nextSection, .previousSection, .jumpParams, .jumpMetrics, .jumpTags, .jumpLinks, .jumpModels, .jumpDatasets:
+        case .nextSection, .previousSection, .jumpParams, .jumpMetrics, .jumpTags, .jumpLinks, .jumpModels, .jumpDatasets, .jumpSystemMetrics:
             jump(&state, command)
             return []
         case .openParent:
