@@ -34,7 +34,7 @@ public struct RunAlert: Equatable, Sendable {
         case .failed: return "the run ended FAILED"
         case .killed: return "the run was KILLED"
         case .nonFinite(let metric, let value, let step):
-            let text = value.isNaN ? "NaN" : (value > 0 ? "+inf" : "-inf")
+            let text = value.isNaN ? "NaN" : (value > 0 ? "+inf" : "-inf")  // ±max double too: isNonFinite
             return "\(metric) is \(text) at step \(step)"
         case .stalled(let silent, let interval):
             return "no metric logged for \(Self.duration(silent)) (usually every \(Self.duration(interval)))"
@@ -64,20 +64,30 @@ public struct RunAlert: Equatable, Sendable {
 ///
 /// A run is stalled when it is RUNNING and its newest metric timestamp is older than
 /// `stallFactor` times its usual logging interval (the median gap between the distinct
-/// timestamps of a recent history, `learnInterval`), and at least `stallMinimumMs`. A stalled run
-/// that logs again can stall again later. Timestamps are the logging client's clock.
+/// timestamps of a history, `learnInterval`), and at least `stallMinimumMs`; a run silent since
+/// before `silentSince` (left RUNNING by a job that died long ago) is not news. A stalled run
+/// that logs again can stall again later, and a metric NaN again after a finite value raises
+/// again. Timestamps are the logging client's clock.
 public struct AlertDetector: Equatable, Sendable {
     public var stallFactor: Double
     public var stallMinimumMs: Int64
+    public var silentSince: Int64 = .min
     private var raised: Set<String> = []
     /// The usual gap between a run's metric timestamps, learned from a history.
     private var intervals: [String: Int64] = [:]
     /// The newest metric timestamp when a run was said to be stalled.
     private var stalledAt: [String: Int64] = [:]
 
-    public init(stallFactor: Double = 5, stallMinimumMs: Int64 = 60_000) {
+    public init(stallFactor: Double = 5, stallMinimumMs: Int64 = 60_000, silentSince: Int64 = .min) {
         self.stallFactor = stallFactor
         self.stallMinimumMs = stallMinimumMs
+        self.silentSince = silentSince
+    }
+
+    /// NaN and ±inf, and ±max double, which MLflow's SQL stores keep for ±inf
+    /// (`sqlalchemy_store.sanitize_metric_value`).
+    public static func isNonFinite(_ value: Double) -> Bool {
+        !value.isFinite || abs(value) == .greatestFiniteMagnitude
     }
 
     /// The runs whose logging interval is known.
@@ -98,7 +108,7 @@ public struct AlertDetector: Equatable, Sendable {
     public mutating func learnInterval(runID: String, timestamps: [Int64]) {
         let distinct = Array(Set(timestamps)).sorted()
         guard distinct.count >= 3 else { return }
-        let gaps = zip(distinct.dropFirst(), distinct).map { $0 - $1 }.sorted()
+        let gaps = zip(distinct.dropFirst(), distinct).map { $0.subtractingReportingOverflow($1).overflow ? Int64.max : $0 - $1 }.sorted()
         intervals[runID] = max(1, gaps[gaps.count / 2])
     }
 
@@ -115,8 +125,12 @@ public struct AlertDetector: Equatable, Sendable {
             case .killed: raise(.killed, run)
             default: break
             }
-            for metric in run.data.metrics.sorted(by: { $0.key < $1.key }) where !metric.value.isFinite {
-                raise(.nonFinite(metric: metric.key, value: metric.value, step: metric.step), run)
+            for metric in run.data.metrics.sorted(by: { $0.key < $1.key }) {
+                if Self.isNonFinite(metric.value) {
+                    raise(.nonFinite(metric: metric.key, value: metric.value, step: metric.step), run)
+                } else {
+                    raised.remove("nan\u{0}\(run.info.runID)\u{0}\(metric.key)")
+                }
             }
             guard run.info.status == .running, let interval = intervals[run.info.runID],
                   let last = run.data.metrics.map(\.timestamp).max() else { continue }
@@ -126,10 +140,11 @@ public struct AlertDetector: Equatable, Sendable {
                 stalledAt[id] = nil
                 raised.remove("stalled\u{0}\(id)")
             }
-            let limit = max(stallMinimumMs, Int64((Double(interval) * stallFactor).rounded()))
-            if now - last > limit, stalledAt[id] == nil {
+            let limit = max(stallMinimumMs, Int64(min(Double(Int64.max / 2), (Double(interval) * stallFactor).rounded())))
+            let (silent, overflow) = now.subtractingReportingOverflow(last)
+            if !overflow, silent > limit, last >= silentSince, stalledAt[id] == nil {
                 stalledAt[id] = last
-                raise(.stalled(silentMs: now - last, intervalMs: interval), run)
+                raise(.stalled(silentMs: silent, intervalMs: interval), run)
             }
         }
         return alerts
@@ -141,18 +156,26 @@ public struct AlertDetector: Equatable, Sendable {
 public struct AlertPoll: Equatable, Sendable {
     public var runs: [Run]
     public var histories: [String: [Int64]]
+    /// When the read began (ms): silences are measured to it, so a slow read adds none.
+    public var startedAt: Int64
 
-    public init(runs: [Run], histories: [String: [Int64]]) {
+    public init(runs: [Run], histories: [String: [Int64]], startedAt: Int64) {
         self.runs = runs
         self.histories = histories
+        self.startedAt = startedAt
     }
+
+    /// How far back the next read looks for ended runs: this one's start, less five minutes
+    /// for the logging clients' clocks, so a long watch reads only what ended lately.
+    public var nextEndedSince: Int64 { startedAt - 300_000 }
 
     /// The RUNNING runs of `experimentIDs` and those that ended at `endedSince` or later
     /// (MLflow's grammar has no OR: two searches); a page of the last logged metric's history
     /// (at most 1,000 points) for each RUNNING run not in `knownIntervals`.
     public static func read(_ store: any TrackingStore, experimentIDs: [String], endedSince: Int64,
                             knownIntervals: Set<String>) async throws -> AlertPoll {
-        guard !experimentIDs.isEmpty else { return AlertPoll(runs: [], histories: [:]) }
+        let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        guard !experimentIDs.isEmpty else { return AlertPoll(runs: [], histories: [:], startedAt: startedAt) }
         var runs = try await store.allRuns(RunSearch(experimentIDs: experimentIDs, filter: "attributes.status = 'RUNNING'"))
         let seen = Set(runs.map(\.info.runID))
         let ended = try await store.allRuns(RunSearch(experimentIDs: experimentIDs, filter: "attributes.end_time >= \(endedSince)"))
@@ -163,14 +186,14 @@ public struct AlertPoll: Equatable, Sendable {
                   let page = try? await store.metricHistory(runID: run.info.runID, key: key, maxResults: 1000, pageToken: nil) else { continue }
             histories[run.info.runID] = page.items.map(\.timestamp)
         }
-        return AlertPoll(runs: runs, histories: histories)
+        return AlertPoll(runs: runs, histories: histories, startedAt: startedAt)
     }
 }
 
 extension AlertDetector {
-    /// Learns the intervals a poll brought, then observes its runs.
-    public mutating func observe(_ poll: AlertPoll, now: Int64) -> [RunAlert] {
+    /// Learns the intervals a poll brought, then observes its runs as of the poll's start.
+    public mutating func observe(_ poll: AlertPoll) -> [RunAlert] {
         for (runID, timestamps) in poll.histories { learnInterval(runID: runID, timestamps: timestamps) }
-        return observe(poll.runs, now: now)
+        return observe(poll.runs, now: poll.startedAt)
     }
 }

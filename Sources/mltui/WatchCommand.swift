@@ -44,7 +44,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard interval >= 0.1, interval <= 86400 else { throw ValidationError("--interval takes 0.1 to 86400 seconds.") }
-        guard since >= 0 else { throw ValidationError("--since takes seconds ≥ 0.") }
+        guard since >= 0, since <= 3.2e8 else { throw ValidationError("--since takes 0 to 320000000 seconds (ten years).") }
         guard stallFactor >= 1, stallFactor <= 1000 else { throw ValidationError("--stall-factor takes 1 to 1000.") }
         guard stallMinimum >= 0, stallMinimum <= 86400 * 7 else { throw ValidationError("--stall-minimum takes 0 to 604800 seconds.") }
     }
@@ -64,9 +64,10 @@ struct WatchCommand: AsyncParsableCommand {
                     if !ids.contains(e.experimentID) { ids.append(e.experimentID) }
                 }
             }
-            var detector = AlertDetector(stallFactor: stallFactor, stallMinimumMs: Int64(stallMinimum * 1000))
             let start = Self.nowMs()
-            let endedSince = start - Int64(since * 1000)
+            var endedSince = start - Int64(since * 1000)
+            // A run silent since before the window (left RUNNING by a job that died) is not news.
+            var detector = AlertDetector(stallFactor: stallFactor, stallMinimumMs: Int64(stallMinimum * 1000), silentSince: endedSince)
             var polls = 0
             while true {
                 let poll: AlertPoll
@@ -74,12 +75,13 @@ struct WatchCommand: AsyncParsableCommand {
                     poll = try await AlertPoll.read(store, experimentIDs: ids, endedSince: endedSince, knownIntervals: detector.knownIntervals)
                 } catch where polls > 0 {
                     // A server restarting or a busy database: say so, keep watching.
-                    Diagnostics.warn("\(error.asMLflowError.message) (still watching)")
+                    Diagnostics.warn("\(error.asMLflowError.oneLineMessage) (still watching)")
                     try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                     continue
                 }
                 polls += 1
-                let alerts = detector.observe(poll, now: Self.nowMs())
+                endedSince = max(endedSince, poll.nextEndedSince)
+                let alerts = detector.observe(poll)
                 for alert in alerts { Output.write(line(alert, experimentName: names[alert.experimentID] ?? alert.experimentID)) }
                 if failOnAlert && !alerts.isEmpty { failed = true; return }
                 try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
@@ -95,7 +97,9 @@ struct WatchCommand: AsyncParsableCommand {
         switch format {
         case .text:
             let kind = alert.kind.name.padding(toLength: 7, withPad: " ", startingAt: 0)
-            return "\(time) \(kind) \(experimentName) \(alert.runName.isEmpty ? "-" : alert.runName) \(alert.runID) \(alert.message)\n"
+            // One line an alert whatever the names hold: a newline in a run name cannot forge one.
+            let run = alert.runName.isEmpty ? "-" : alert.runName
+            return "\(time) \(kind) \(MLflowError.oneLine(experimentName)) \(MLflowError.oneLine(run)) \(alert.runID) \(MLflowError.oneLine(alert.message))\n"
         case .json:
             var json = JSONWriter(pretty: false)
             json.beginObject()

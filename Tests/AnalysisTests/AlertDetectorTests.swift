@@ -42,6 +42,23 @@ final class AlertDetectorTests: XCTestCase {
         XCTAssertEqual(detector.observe([live], now: 70_000).map(\.kind.name), ["stalled"])
     }
 
+    /// MLflow's SQL stores keep ±inf as ±max double; a metric NaN again after a finite value
+    /// raises again; a run silent since before the window is not news.
+    func testStoredInfinityNaNAgainAndOldSilences() {
+        var detector = AlertDetector(stallFactor: 5, stallMinimumMs: 1000, silentSince: 50_000)
+        var run = run("r", .running, [metric("grad", .greatestFiniteMagnitude, at: 10, step: 2), metric("loss", .nan, at: 10)])
+        detector.learnInterval(runID: "r", timestamps: [0, 5, 10])
+        XCTAssertEqual(detector.observe([run], now: 100_000).map(\.message), ["grad is +inf at step 2", "loss is NaN at step 0"],
+                       "silent since 10 ms, before the window: no stall")
+        run.data.metrics = [metric("grad", 1, at: 60_000), metric("loss", 0.5, at: 60_000)]
+        XCTAssertEqual(detector.observe([run], now: 60_001), [])
+        run.data.metrics = [metric("grad", 1, at: 60_000), metric("loss", .nan, at: 60_100, step: 9)]
+        XCTAssertEqual(detector.observe([run], now: 60_200).map(\.message), ["loss is NaN at step 9"])
+        XCTAssertEqual(detector.observe([run], now: 70_000).map(\.kind.name), ["stalled"], "silent since inside the window")
+        XCTAssertFalse(AlertDetector.isNonFinite(-1e300))
+        XCTAssertTrue(AlertDetector.isNonFinite(-.greatestFiniteMagnitude))
+    }
+
     func testTheMinimumAndTooFewPointsKeepQuiet() {
         var detector = AlertDetector(stallFactor: 5, stallMinimumMs: 60_000)
         let live = run("r", .running, [metric("loss", 1, at: 0)])

@@ -51,24 +51,24 @@ final class WatchCommandTests: XCTestCase {
     private func watchWhileLogging(_ uri: String) throws {
         try scenario(uri, "before")
         let (watch, output) = try startWatch(["--tracking-uri", uri, "--experiment", "watched", "--interval", "0.3",
-                                              "--since", "600", "--stall-factor", "5", "--stall-minimum", "2", "--format", "json"])
+                                              "--since", "600", "--stall-factor", "5", "--stall-minimum", "5", "--format", "json"])
         defer {
             if watch.isRunning { kill(watch.processIdentifier, SIGTERM) }
             watch.waitUntilExit()
         }
         try scenario(uri, "during")
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, watch.isRunning, try alerts(output).count < 5 { Thread.sleep(forTimeInterval: 0.2) }
+        while Date() < deadline, watch.isRunning, try alerts(output).count < 6 { Thread.sleep(forTimeInterval: 0.2) }
         // A few more reads: nothing is raised twice.
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(watch.isRunning, "watch keeps going without --fail-on-alert")
         let seen = try alerts(output)
         let summary = seen.map { "\($0["kind"] as? String ?? "?") \($0["run_name"] as? String ?? "?")" }
         let text = try String(contentsOf: output, encoding: .utf8)
-        XCTAssertEqual(summary.sorted(), ["failed crashes", "failed old-crash", "killed killed", "nan diverges", "stalled stalls"], text)
-        let nan = seen.first { $0["kind"] as? String == "nan" }
-        XCTAssertEqual(nan?["metric"] as? String, "loss")
-        XCTAssertEqual(nan?["message"] as? String, "loss is NaN at step 4")
+        XCTAssertEqual(summary.sorted(), ["failed crashes", "failed old-crash", "killed killed", "nan diverges", "nan diverges", "stalled stalls"], text)
+        XCTAssertEqual(seen.filter { $0["kind"] as? String == "nan" }.compactMap { $0["message"] as? String }.sorted(),
+                       ["grad_norm is +inf at step 4", "loss is NaN at step 4"], text)
+        XCTAssertEqual(seen.first { $0["message"] as? String == "loss is NaN at step 4" }?["metric"] as? String, "loss")
         XCTAssertEqual(seen.first { $0["kind"] as? String == "stalled" }?["experiment_name"] as? String, "watched")
         XCTAssertTrue((seen.first { $0["kind"] as? String == "stalled" }?["message"] as? String ?? "").hasPrefix("no metric logged for "))
     }

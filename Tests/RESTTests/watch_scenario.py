@@ -37,12 +37,14 @@ if phase == "before":
     client.set_terminated(run.info.run_id, "FINISHED")
 elif phase == "during":
     healthy = client.create_run(exp, run_name="healthy")
-    log_points(healthy.info.run_id, "loss", [1.0 / (i + 1) for i in range(8)])
+    # Quick, so no gap of it comes near a stall.
+    log_points(healthy.info.run_id, "loss", [1.0 / (i + 1) for i in range(8)], gap=0.02)
     client.set_terminated(healthy.info.run_id, "FINISHED")
 
     diverges = client.create_run(exp, run_name="diverges")
     log_points(diverges.info.run_id, "acc", [0.5, 0.6], gap=0.05)
     log_points(diverges.info.run_id, "loss", [1.0, 0.7, 0.6, 3.0, math.nan])
+    client.log_metric(diverges.info.run_id, "grad_norm", math.inf, step=4)
     client.set_terminated(diverges.info.run_id, "FINISHED")
 
     crashes = client.create_run(exp, run_name="crashes")

@@ -31,14 +31,14 @@ final class AlertInboxTests: XCTestCase {
         let crashed = failedRun("f00d", name: "crashes")
         var nan = Run(info: RunInfo(runID: "beef", experimentID: "1", runName: "diverges", status: .running))
         nan.data.metrics = [Metric(key: "loss", value: .nan, timestamp: 5, step: 3)]
-        let effects = reduce(&state, .alertsPolled(request: poll.request, .success(AlertPoll(runs: [crashed, nan], histories: [:]))))
+        let effects = reduce(&state, .alertsPolled(request: poll.request, .success(AlertPoll(runs: [crashed, nan], histories: [:], startedAt: Int64(Fixtures.now * 1000)))))
         XCTAssertEqual(effects, [.notify("\u{1B}]9;failed: vision-模型/crashes the run ended FAILED (and 1 more)\u{07}")])
         XCTAssertEqual(state.alerts.unread, 2)
         XCTAssertTrue(render(state).text.contains("⚠ 2 alerts (!)"), render(state).text)
 
         // The same runs again: nothing new, no notification.
         let again = try XCTUnwrap(pollEffect(state.press(.ctrl("r"))))
-        XCTAssertEqual(reduce(&state, .alertsPolled(request: again.request, .success(AlertPoll(runs: [crashed, nan], histories: [:])))), [])
+        XCTAssertEqual(reduce(&state, .alertsPolled(request: again.request, .success(AlertPoll(runs: [crashed, nan], histories: [:], startedAt: Int64(Fixtures.now * 1000))))), [])
 
         state.press(.char("!"))
         XCTAssertEqual(state.keyContext, .alerts)
@@ -59,9 +59,12 @@ final class AlertInboxTests: XCTestCase {
         var state = Fixtures.loadedState(width: 120, height: 30)
         let poll = try XCTUnwrap(pollEffect(state.press(.ctrl("r"))))
         XCTAssertEqual(reduce(&state, .alertsPolled(request: poll.request, .failure(MLflowError(.temporarilyUnavailable, "down")))), [])
-        XCTAssertNotNil(pollEffect(state.press(.ctrl("r"))), "the next refresh polls again")
+        let next = try XCTUnwrap(pollEffect(state.press(.ctrl("r"))), "the next refresh polls again")
+        _ = reduce(&state, .alertsPolled(request: next.request, .failure(MLflowError(.invalidParameterValue, "Invalid attribute key 'end_time'"))))
         state.press(.char("!"))
-        XCTAssertTrue(render(state).text.contains("no alerts: watching 1 experiment opened this session"), render(state).text)
+        let screen = render(state).text
+        XCTAssertTrue(screen.contains("the last read failed: Invalid attribute key 'end_time'"), screen)
+        XCTAssertTrue(screen.contains("no alerts: watching 1 experiment opened this session"), screen)
         state.press(.escape)
         XCTAssertEqual(state.keyContext, .runs)
     }
@@ -69,6 +72,20 @@ final class AlertInboxTests: XCTestCase {
     func testNotificationSequences() {
         XCTAssertNil(AlertNotification.none.sequence("x"))
         XCTAssertEqual(AlertNotification.bell.sequence("x"), "\u{07}")
-        XCTAssertEqual(AlertNotification.osc777.sequence("a;b\u{1B}c\nd"), "\u{1B}]777;notify;mltui;abcd\u{07}")
+        XCTAssertEqual(AlertNotification.osc777.sequence("a;b\u{1B}c\nd\u{18}e\u{9C}f\u{2028}g"), "\u{1B}]777;notify;mltui;abcdefg\u{07}")
+        XCTAssertEqual(AlertNotification.osc9.sequence(String(repeating: "x", count: 500))?.count, 200 + 5)
+    }
+
+    /// Alerts that come while the inbox is open are seen at once, and the row chosen stays chosen.
+    func testAlertsArrivingWhileTheInboxIsOpenKeepTheCursor() throws {
+        var state = Fixtures.loadedState(width: 120, height: 30)
+        let first = try XCTUnwrap(pollEffect(state.press(.ctrl("r"))))
+        _ = reduce(&state, .alertsPolled(request: first.request, .success(AlertPoll(runs: [failedRun("a1", name: "one")], histories: [:], startedAt: 1))))
+        state.press(.char("!"))
+        let second = try XCTUnwrap(pollEffect(state.press(.ctrl("r"))))
+        _ = reduce(&state, .alertsPolled(request: second.request, .success(AlertPoll(runs: [failedRun("b2", name: "two")], histories: [:], startedAt: 2))))
+        XCTAssertEqual(state.alerts.unread, 0)
+        XCTAssertEqual(state.alerts.entries.map(\.alert.runID), ["b2", "a1"])
+        XCTAssertEqual(state.press(.enter), [.loadDetails(request: state.detailsRequest, runID: "a1")])
     }
 }

@@ -158,7 +158,8 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 
 /// A click focuses the experiments or runs pane and selects the row under it.
 private func handleClick(_ state: inout AppState, x: Int, y: Int) -> [Effect] {
-    guard state.input == nil, state.picker == nil, state.confirm == nil, state.help == nil, state.value == nil else { return [] }
+    guard state.input == nil, state.picker == nil, state.confirm == nil, state.help == nil, state.value == nil,
+          state.alertsOverlay == nil else { return [] }
     let layout = Layout(state)
     if let rect = layout.experiments, rect.contains(x: x, y: y) {
         state.pane = .experiments

@@ -55,8 +55,11 @@ private func renderHeader(_ buffer: inout Buffer, _ state: AppState, _ rect: Rec
     if state.readOnly { right = "read-only  " + right }
     if state.isLoading { right = spinner[state.spinnerFrame % spinner.count] + " loading  " + right }
     // New alerts, until the inbox is opened: "⚠ 3 alerts (!)".
-    let badge = state.alerts.unread == 0 ? "" : "⚠ \(state.alerts.unread) alert\(state.alerts.unread == 1 ? "" : "s") (\(state.keys.label(.alerts, in: .global)))  "
-    let rightWidth = DisplayWidth.of(badge + right) + 1
+    let unread = state.alerts.unread
+    var badge = unread == 0 ? "" : "⚠ \(unread) alert\(unread == 1 ? "" : "s") (\(state.keys.label(.alerts, in: .global)))  "
+    // A narrow header keeps the count: "⚠3" after " mltui ".
+    if !badge.isEmpty, DisplayWidth.of(badge + right) + 1 > rect.width - 8 { badge = "⚠\(unread) " }
+    let rightWidth = min(rect.width - 7, DisplayWidth.of(badge + right) + 1)
     var x = buffer.write(" mltui ", x: 0, y: rect.y, style: theme[.header])
     x += buffer.write(middleElided(state.source, to: rect.width - x - rightWidth - 1), x: x, y: rect.y, style: theme[.header_dim])
     let badgeWidth = buffer.write(badge, x: rect.width - rightWidth, y: rect.y, style: theme[.error])

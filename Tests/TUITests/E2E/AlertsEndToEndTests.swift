@@ -30,8 +30,8 @@ final class AlertsEndToEndTests: XCTestCase {
     func testTheInboxFillsWhileTheClientLogsAndOpensTheRun() throws {
         let uri = "sqlite:///\(folder)/mlflow.db"
         try scenario(uri, "before")
-        // A stall after 2 s of silence (the scenario logs every 0.2 s), so the test need not wait a minute.
-        try "[alerts]\nstall_minimum = 2\n".write(toFile: folder + "/config/mltui/config.toml", atomically: true, encoding: .utf8)
+        // A stall after 5 s of silence (the scenario logs every 0.2 s), so the test need not wait a minute.
+        try "[alerts]\nstall_minimum = 5\n".write(toFile: folder + "/config/mltui/config.toml", atomically: true, encoding: .utf8)
         let binary = try RepoLayout.mltuiBinary().path
         let tui = try TmuxSession(command: "TERM=xterm-256color XDG_CONFIG_HOME='\(folder)/config' XDG_STATE_HOME='\(folder)/state' "
                                     + "'\(binary)' --refresh 1 --experiment watched '\(uri)'; echo \"EXITED $?\"; sleep 30",
@@ -40,12 +40,13 @@ final class AlertsEndToEndTests: XCTestCase {
         try tui.waitFor("⚠ 1 alert (!)", timeout: 20)
 
         try scenario(uri, "during")
-        try tui.waitFor("⚠ 5 alerts (!)", timeout: 30)
+        try tui.waitFor("⚠ 6 alerts (!)", timeout: 40)
         try tui.send("!")
-        let inbox = try tui.waitFor("Alerts (5)")
+        let inbox = try tui.waitFor("Alerts (6)")
         XCTAssertFalse(inbox.contains("⚠"), "opening the inbox reads the alerts:\n\(inbox)")
         let rows = inbox.split(separator: "\n").map(String.init)
         for expected in ["failed  watched/old-crash  the run ended FAILED", "nan     watched/diverges  loss is NaN at step 4",
+                         "nan     watched/diverges  grad_norm is +inf at step 4",
                          "failed  watched/crashes  the run ended FAILED", "killed  watched/killed  the run was KILLED",
                          "stalled watched/stalls  no metric logged for "] {
             XCTAssertEqual(rows.filter { $0.contains(expected) }.count, 1, "\(expected):\n\(inbox)")

@@ -19,6 +19,8 @@ struct AlertInbox: Equatable, Sendable {
     /// The poll on its way, so ticks do not pile polls up.
     var polling: Int?
     var notify: AlertNotification = .none
+    /// Why the last read failed (shown in the inbox); nil once one succeeds.
+    var lastError: String?
 
     struct Entry: Equatable, Sendable {
         var alert: RunAlert
@@ -35,9 +37,16 @@ struct AlertInbox: Equatable, Sendable {
 public enum AlertNotification: String, Sendable, CaseIterable {
     case none, bell, osc9, osc777
 
-    /// The bytes to write for `text`, nil for none.
+    /// The bytes to write for `text`, nil for none. Run names reach it: every control character
+    /// (C0, DEL, C1, line separators) and `;` are dropped, so nothing ends the sequence early.
     func sequence(_ text: String) -> String? {
-        let clean = text.filter { $0 != "\u{07}" && $0 != "\u{1B}" && $0 != ";" && !$0.isNewline }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(200) {
+            let v = scalar.value
+            if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || scalar == ";" { continue }
+            scalars.append(scalar)
+        }
+        let clean = String(scalars)
         switch self {
         case .none: return nil
         case .bell: return "\u{07}"
@@ -65,14 +74,28 @@ extension AlertInbox {
     static func polled(_ state: inout AppState, request: Int, _ result: Result<AlertPoll, MLflowError>) -> [Effect] {
         guard request == state.alerts.polling else { return [] }
         state.alerts.polling = nil
-        // A failed read says nothing new: the runs table reports the store's trouble.
-        guard case .success(let poll) = result else { return [] }
-        let new = state.alerts.detector.observe(poll, now: Int64(state.now * 1000))
+        let poll: AlertPoll
+        switch result {
+        case .success(let read): poll = read
+        case .failure(let error):
+            // Kept for the inbox to show: an older server may refuse the search, say.
+            state.alerts.lastError = error.oneLineMessage
+            return []
+        }
+        state.alerts.lastError = nil
+        state.alerts.endedSince = max(state.alerts.endedSince, poll.nextEndedSince)
+        let new = state.alerts.detector.observe(poll)
         guard !new.isEmpty else { return [] }
         let names = Dictionary(state.experiments.rows.map { ($0.experiment.experimentID, $0.experiment.name) }, uniquingKeysWith: { a, _ in a })
         let entries = new.map { Entry(alert: $0, experimentName: names[$0.experimentID] ?? $0.experimentID) }
         state.alerts.entries = Array((entries + state.alerts.entries).prefix(limit))
-        state.alerts.unread += new.count
+        if state.alertsOverlay != nil {
+            // Seen as they come, and the row under the cursor stays the one chosen.
+            state.alertsOverlay!.cursor.index += entries.count
+            state.alertsOverlay!.cursor.top += entries.count
+        } else {
+            state.alerts.unread += new.count
+        }
         AlertsOverlay.clamp(&state)
         let first = entries[0]
         let text = "\(first.alert.kind.name): \(first.experimentName)/\(first.alert.runName) \(first.alert.message)"
@@ -129,7 +152,13 @@ struct AlertsOverlay: Equatable, Sendable, Slice {
         let entries = state.alerts.entries
         let keys = state.keys
         let title = "Alerts (\(entries.count)) · \(keys.label(.open, in: .alerts)) opens the run · \(keys.label(.back, in: .alerts)) closes"
-        let rect = overlayBox(&buffer, state, width: min(140, state.size.width - 2), height: max(4, min(entries.count, pageRows(state)) + 2), title: title)
+        var rect = overlayBox(&buffer, state, width: min(140, state.size.width - 2),
+                              height: max(4, min(entries.count, pageRows(state)) + 2 + (state.alerts.lastError == nil ? 0 : 1)), title: title)
+        if let error = state.alerts.lastError {
+            buffer.write("the last read failed: \(error)", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.error])
+            rect.y += 1
+            rect.height -= 1
+        }
         guard !entries.isEmpty else {
             let watched = state.alerts.watched.isEmpty ? "no experiment opened yet" : "watching \(state.alerts.watched.count) experiment\(state.alerts.watched.count == 1 ? "" : "s") opened this session"
             buffer.write("no alerts: \(watched)", x: rect.x, y: rect.y, maxWidth: rect.width, style: theme[.dim])
