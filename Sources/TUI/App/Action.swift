@@ -42,6 +42,8 @@ enum Action: Sendable {
     case modelPageLoaded(request: Int, Result<ModelPageContent, MLflowError>)
     /// A read of the watched experiments for alerts (Overlays/Alerts).
     case alertsPolled(request: Int, Result<AlertPoll, MLflowError>)
+    /// The whole histories of a run's system metrics (Panes/SystemChart).
+    case systemHistoriesLoaded(request: Int, Result<[String: [Metric]], MLflowError>)
 }
 
 /// How a page of runs joins the table: a new search, the next page, or a live refresh that
@@ -126,6 +128,8 @@ enum Effect: Equatable, Sendable {
     case loadModelPage(request: Int, ModelSubject)
     /// Reads the watched experiments' RUNNING and recently ended runs (`AlertPoll.read`).
     case pollAlerts(request: Int, experimentIDs: [String], endedSince: Int64, knownIntervals: Set<String>)
+    /// Every page of each of these metrics' histories of one run (at most 40 keys).
+    case loadSystemHistories(request: Int, runID: String, keys: [String])
     /// A bell or a desktop notification, written to the terminal by the loop.
     case notify(String)
 }

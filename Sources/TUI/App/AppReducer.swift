@@ -119,6 +119,9 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return ModelListPane.loaded(&state, result)
     case .alertsPolled(let request, let result):
         return AlertInbox.polled(&state, request: request, result)
+    case .systemHistoriesLoaded(let request, let result):
+        SystemChartPane.loaded(&state, request: request, result)
+        return []
     case .modelPageLoaded(let request, let result):
         guard request == state.modelPageRequest else { return [] }
         return ModelPagePane.loaded(&state, result)

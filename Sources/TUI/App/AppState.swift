@@ -45,7 +45,7 @@ public struct TUIOptions: Sendable {
 }
 
 /// The pane that has focus. Overlays (picker, help, input line, artifact browser) sit above it.
-enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel, models, modelPage }
+enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel, models, modelPage, systemChart }
 
 enum Connection: Equatable, Sendable {
     case connecting, connected, failed(String)
@@ -145,6 +145,8 @@ struct AppState: Equatable, Sendable {
     /// Alerts of the watched experiments (Overlays/Alerts), and the inbox when open.
     var alerts = AlertInbox()
     var alertsOverlay: AlertsOverlay?
+    /// A run's system metrics as small charts (Panes/SystemChart).
+    var systemChart: SystemChartView?
     /// The key table in effect: the built-in one with the config file's `[keys]` applied.
     var keys = Keymap.standard
     /// How an experiment not yet arranged shows (the config file's `columns`).
@@ -223,6 +225,7 @@ extension Pane {
         case .parallel: return .parallel
         case .models: return .models
         case .modelPage: return .modelPage
+        case .systemChart: return .systemChart
         }
     }
 }

@@ -38,6 +38,7 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .help: return HelpOverlay.self
     case .value: return ValueOverlay.self
     case .alerts: return AlertsOverlay.self
+    case .systemChart: return SystemChartPane.self
     case .artifacts: return ArtifactsPane.self
     case .global: return nil
     }

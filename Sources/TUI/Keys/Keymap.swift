@@ -4,6 +4,7 @@ import Terminal
 /// Where a binding applies. `global` bindings apply everywhere unless a text field has focus.
 enum KeyContext: String, CaseIterable, Sendable {
     case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models, alerts
+    case systemChart = "system charts"
     case modelPage = "model pages"
 }
 
@@ -27,7 +28,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets, jumpSystemMetrics
     case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
-    case models, alerts
+    case models, alerts, systemCharts
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -93,6 +94,7 @@ public enum Keymap {
         ("Run details", DetailsPane.bindings),
         ("Compare", ComparePane.bindings),
         ("Chart", chartBindings),
+        ("System charts (s in the run details)", SystemChartPane.bindings),
         ("Scatter", ScatterPane.bindings),
         ("Parallel coordinates", ParallelPane.bindings),
         ("Models (logged models, registry)", ModelListPane.bindings),

@@ -154,6 +154,15 @@ struct EffectRunner: Sendable {
                 let result = await capture { try await AlertPoll.read(store, experimentIDs: ids, endedSince: endedSince, knownIntervals: known) }
                 inbox.post(.alertsPolled(request: request, result))
             }
+        case .loadSystemHistories(let request, let runID, let keys):
+            Task.detached {
+                let result = await capture { () async throws -> [String: [Metric]] in
+                    var histories: [String: [Metric]] = [:]
+                    for key in keys.prefix(40) { histories[key] = try await store.fullMetricHistory(runID: runID, key: key) }
+                    return histories
+                }
+                inbox.post(.systemHistoriesLoaded(request: request, result))
+            }
         case .copy, .editNote, .notify:
             break  // handled by the loop, which owns the terminal
         case .write(let job):

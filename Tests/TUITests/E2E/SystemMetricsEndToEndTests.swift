@@ -4,8 +4,8 @@ import XCTest
 
 /// MLflow's own system metrics monitor (`log_system_metrics=True`, psutil) logs `system/…`
 /// metrics beside a model metric; under tmux the run details show them in their own section,
-/// grouped by device with sparklines, apart from the model metrics, and the chart's metric
-/// picker leaves them out until the query asks for them.
+/// grouped by device with sparklines, apart from the model metrics, `s` charts each by device,
+/// and the chart's metric picker leaves them out until the query asks for them.
 final class SystemMetricsEndToEndTests: XCTestCase {
     private var folder = ""
     private var session: TmuxSession?
@@ -63,6 +63,19 @@ final class SystemMetricsEndToEndTests: XCTestCase {
         let cpu = try XCTUnwrap(lines.first { $0.contains("utilization_percentage") }, screen)
         XCTAssertNotNil(cpu.range(of: "[▁▂▃▄▅▆▇█]{2,}", options: .regularExpression), cpu)
         XCTAssertFalse(screen.contains("system/cpu_utilization_percentage"), "shown by their short names:\n\(screen)")
+
+        // Their own charts: one per metric, by device, against the time since the start.
+        try tui.send("s")
+        let charts = try tui.waitUntil("the system charts drawn") { $0.contains("System metrics · trainer · 8 metrics") && $0.contains("rel.") }
+        let titles = charts.split(separator: "\n").flatMap { line in
+            line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.contains(" · ") && !$0.hasPrefix("System") }
+        }
+        XCTAssertEqual(titles, ["CPU · utilization_percentage", "Memory · usage_megabytes", "Memory · usage_percentage",
+                                "Disk · available_megabytes", "Disk · usage_megabytes", "Disk · usage_percentage",
+                                "Network · receive_megabytes", "Network · transmit_megabytes"], charts)
+        XCTAssertNotNil(charts.range(of: "[⠁-⣿]", options: .regularExpression), "lines drawn:\n\(charts)")
+        try tui.send("Escape")
+        try tui.waitFor("Run details · trainer")
 
         // The chart's metric picker: loss, and the system metrics only once asked for.
         try tui.send("Escape")

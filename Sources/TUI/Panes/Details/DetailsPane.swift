@@ -32,6 +32,7 @@ enum DetailsPane: Slice {
         t.bind([.char("5")], .jumpModels, "jump to the run's logged models and registered versions (Enter opens one)")
         t.bind([.char("6")], .jumpDatasets, "jump to the run's datasets (Enter shows schema and profile)")
         t.bind([.char("7")], .jumpSystemMetrics, "jump to the system metrics (CPU, memory, GPUs, disk, network), with sparklines")
+        t.bind([.char("s")], .systemCharts, "chart the run's system metrics, one small chart each, by device")
         t.bind([.char("p")], .openParent, "open parent run", footer: "parent")
         t.bind([.char("a")], .openArtifacts, "browse the run's artifacts", footer: "artifacts")
         t.bind([.char("m")], .models, "the logged models of the run's experiment")
@@ -58,6 +59,7 @@ enum DetailsPane: Slice {
             guard let parent = state.details?.run?.parentRunID else { showMessage(&state, "this run has no parent"); return [] }
             return open(&state, parent, push: true)
         case .openArtifacts: return RunActions.openArtifacts(&state, state.details?.run)
+        case .systemCharts: return SystemChartPane.open(&state, state.details?.run)
         case .models: return ModelListPane.openForExperiment(&state, state.details?.run?.info.experimentID)
         case .yankRunID, .yankArtifactURI: return RunActions.yank(&state, state.details?.run, command)
         case _ where Edits.commands.contains(command): return Edits.onRuns(&state, command, state.details?.run.map { [$0] } ?? [], selected: state.details?.run)
