@@ -15,7 +15,7 @@ public struct RunAlert: Equatable, Sendable {
             switch self {
             case .failed: return "failed"
             case .killed: return "killed"
-            case .nonFinite: return "nan"
+            case .nonFinite(_, let value, _): return value.isNaN ? "nan" : "inf"
             case .stalled: return "stalled"
             }
         }
@@ -25,7 +25,8 @@ public struct RunAlert: Equatable, Sendable {
     public var runID: String
     public var runName: String
     public var experimentID: String
-    /// When it was noticed, in milliseconds since the epoch.
+    /// When it happened, in milliseconds since the epoch: the run's end for failed and killed,
+    /// the value's timestamp for NaN and ±inf, when the silence passed the limit for a stall.
     public var time: Int64
 
     /// What happened, in words: "the run ended FAILED", "loss is NaN at step 120", …
@@ -53,7 +54,7 @@ public struct RunAlert: Equatable, Sendable {
     /// The key that makes an alert raised once: per run and kind (per metric for NaN).
     var identity: String {
         switch kind {
-        case .nonFinite(let metric, _, _): return "nan\u{0}\(runID)\u{0}\(metric)"
+        case .nonFinite(let metric, _, _): return "nonfinite\u{0}\(runID)\u{0}\(metric)"
         default: return "\(kind.name)\u{0}\(runID)"
         }
     }
@@ -115,21 +116,21 @@ public struct AlertDetector: Equatable, Sendable {
     /// The alerts the runs show at `now` (milliseconds) that were not raised before.
     public mutating func observe(_ runs: [Run], now: Int64) -> [RunAlert] {
         var alerts: [RunAlert] = []
-        func raise(_ kind: RunAlert.Kind, _ run: Run) {
-            let alert = RunAlert(kind: kind, runID: run.info.runID, runName: run.info.runName, experimentID: run.info.experimentID, time: now)
+        func raise(_ kind: RunAlert.Kind, _ run: Run, at time: Int64) {
+            let alert = RunAlert(kind: kind, runID: run.info.runID, runName: run.info.runName, experimentID: run.info.experimentID, time: time)
             if raised.insert(alert.identity).inserted { alerts.append(alert) }
         }
         for run in runs {
             switch run.info.status {
-            case .failed: raise(.failed, run)
-            case .killed: raise(.killed, run)
+            case .failed: raise(.failed, run, at: run.info.endTime ?? now)
+            case .killed: raise(.killed, run, at: run.info.endTime ?? now)
             default: break
             }
             for metric in run.data.metrics.sorted(by: { $0.key < $1.key }) {
                 if Self.isNonFinite(metric.value) {
-                    raise(.nonFinite(metric: metric.key, value: metric.value, step: metric.step), run)
+                    raise(.nonFinite(metric: metric.key, value: metric.value, step: metric.step), run, at: metric.timestamp)
                 } else {
-                    raised.remove("nan\u{0}\(run.info.runID)\u{0}\(metric.key)")
+                    raised.remove("nonfinite\u{0}\(run.info.runID)\u{0}\(metric.key)")
                 }
             }
             guard run.info.status == .running, let interval = intervals[run.info.runID],
@@ -144,7 +145,7 @@ public struct AlertDetector: Equatable, Sendable {
             let (silent, overflow) = now.subtractingReportingOverflow(last)
             if !overflow, silent > limit, last >= silentSince, stalledAt[id] == nil {
                 stalledAt[id] = last
-                raise(.stalled(silentMs: silent, intervalMs: interval), run)
+                raise(.stalled(silentMs: silent, intervalMs: interval), run, at: now)
             }
         }
         return alerts

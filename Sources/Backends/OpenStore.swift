@@ -25,6 +25,12 @@ public func openStore(_ uri: TrackingURI, warn: @escaping @Sendable (String) -> 
     }
 }
 
+/// The URI as it will be opened: a plain path naming an SQLite file is that database (`openStore`).
+public func openedForm(_ uri: TrackingURI) -> TrackingURI {
+    if case .fileStore(let path) = uri, LocalFiles.isSQLiteFile(path) { return .sqlite(path: path) }
+    return uri
+}
+
 /// The tracking URI from the argument, MLFLOW_TRACKING_URI or the current directory, as MLflow
 /// resolves it, else `configured` (the config file's store), with where it came from.
 public func resolveTrackingURI(_ argument: String?, environment: [String: String], cwd: String,

@@ -39,6 +39,9 @@ public final class FileStore: TrackingStore, Sendable {
         }
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         guard PosixFiles.isDirectory(path) else {
+            guard PosixFiles.exists(path) else {
+                throw MLflowError.notFound("No store at '\(path)': no such file or folder (a file store is a folder such as ./mlruns, an SQLite store a file: sqlite:///path.db)")
+            }
             throw MLflowError.notFound("File store '\(path)' is not a directory")
         }
         self.root = path

@@ -126,7 +126,7 @@ public enum TrackingURI: Sendable, Equatable, CustomStringConvertible {
         let db = join(cwd, "mlflow.db")
         if fileExists(db) { return (.sqlite(path: db), .databaseFile) }
         if let store = try configured?(), !store.isEmpty { return (try parse(store, cwd: cwd), .configFile) }
-        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000) or set MLFLOW_TRACKING_URI" + (configured == nil ? "" : " (or store in ~/.config/mltui/config.toml)"))
+        throw MLflowError.notFound("No tracking store found: no ./mlflow.db or ./mlruns in \(cwd). Pass a URI (mltui sqlite:///path.db, mltui path/to/mlruns, mltui http://host:5000) or set MLFLOW_TRACKING_URI" + (configured == nil ? "" : " (or store in mltui's config file: mltui doctor says where)"))
     }
 
     static func absolute(_ path: String, cwd: String) -> String {

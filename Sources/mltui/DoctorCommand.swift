@@ -81,7 +81,7 @@ struct DoctorCommand: AsyncParsableCommand {
             report.add(.fail, "store", error.asMLflowError.message)
             return nil
         }
-        report.add(.ok, "store", "\(resolved.uri) (from \(resolved.origin.rawValue))")
+        report.add(.ok, "store", "\(openedForm(resolved.uri)) (from \(resolved.origin.rawValue))")
         if case .rest(let url) = resolved.uri, !(await checkServer(&report, url)) { return nil }
         let store: any TrackingStore
         do {
@@ -293,10 +293,12 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         let (utf8, from) = localeIsUTF8(environment)
         let installed = setlocale(LC_CTYPE, "") != nil
+        // The variable that decides is the one to change (LC_ALL wins over LC_CTYPE over LANG).
+        let variable = from.map { String($0.prefix { $0 != "=" }) } ?? "LANG"
         if !utf8 {
-            report.add(.warn, "utf-8", "\(from ?? "no LANG, LC_CTYPE or LC_ALL"): not UTF-8, so accented and CJK names, Braille charts and box lines show as ? — export LANG=C.UTF-8")
+            report.add(.warn, "utf-8", "\(from ?? "no LANG, LC_CTYPE or LC_ALL"): not UTF-8, so accented and CJK names, Braille charts and box lines come out garbled — export \(variable)=C.UTF-8")
         } else if !installed {
-            report.add(.warn, "utf-8", "\(from!): that locale is not installed (locale -a lists them) — export LANG=C.UTF-8")
+            report.add(.warn, "utf-8", "\(from!): that locale is not installed (locale -a lists them) — export \(variable)=C.UTF-8")
         } else {
             report.add(.ok, "utf-8", from!)
         }

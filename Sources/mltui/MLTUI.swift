@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Terminal
 import Backends
 import Tracking
 import TUI
@@ -11,7 +12,8 @@ struct MLTUI: AsyncParsableCommand {
         abstract: "A fast, keyboard-driven terminal explorer for MLflow tracking data.",
         discussion: """
             The store is the URI argument, else MLFLOW_TRACKING_URI, else ./mlruns (when it holds \
-            experiments) or ./mlflow.db, as MLflow resolves it. URIs: a path or file:// URI (file \
+            experiments) or ./mlflow.db, as MLflow resolves it, else store in ~/.config/mltui/config.toml \
+            (docs/configuration.md; `mltui doctor` says which and why). URIs: a path or file:// URI (file \
             store), sqlite:///relative.db or sqlite:////absolute.db, postgresql://user:pw@host/db \
             (PostgreSQL, through libpq), http(s)://host:port (server).
             """,
@@ -68,6 +70,8 @@ struct UICommand: AsyncParsableCommand {
             options.openWriter = { [uri] in try UICommand.openWriter(uri) { warnings.append($0) } }
             do {
                 try await runTUI(store: store, options: options)
+            } catch let error as TerminalError {
+                throw error
             } catch {
                 throw CLIError(error.asMLflowError)
             }

@@ -31,6 +31,10 @@ enum Output {
     static func reporting(jsonErrors: Bool, _ body: () async throws -> Void) async throws {
         do {
             try await body()
+        } catch let error as TerminalError {
+            // The user's terminal, not a store: the reason and what to do, without an MLflow code.
+            FileHandle.standardError.write(Data("mltui: \(error)\n".utf8))
+            throw ExitCode.failure
         } catch {
             let mlflowError = (error as? CLIError)?.error ?? error.asMLflowError
             FileHandle.standardError.write(Data("mltui: \(mlflowError)\n".utf8))

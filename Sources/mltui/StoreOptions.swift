@@ -6,7 +6,7 @@ import TUI
 
 /// `--tracking-uri`, shared by every scripting command.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "Tracking URI (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db).")
+    @Option(name: .long, help: "Tracking URI (default: MLFLOW_TRACKING_URI, then ./mlruns or ./mlflow.db, then store in config.toml).")
     var trackingURI: String?
 
     func open() throws -> any TrackingStore { try StoreOptions.open(trackingURI) }

@@ -50,6 +50,9 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // MLflow's client retries a refused connection for about 4 minutes: a watch that says
+        // nothing that long looks like "no alerts". Two retries, unless the user set their own.
+        setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2", 0)
         var failed = false
         try await Output.reporting(jsonErrors: false) {
             let store = try store.open()
@@ -66,8 +69,12 @@ struct WatchCommand: AsyncParsableCommand {
             }
             let start = Self.nowMs()
             var endedSince = start - Int64(since * 1000)
-            // A run silent since before the window (left RUNNING by a job that died) is not news.
-            var detector = AlertDetector(stallFactor: stallFactor, stallMinimumMs: Int64(stallMinimum * 1000), silentSince: endedSince)
+            // A RUNNING run silent for over a day before the window is taken as left behind by a
+            // job that died, not as news; one that went quiet lately is stalled, --since 0 or not.
+            var detector = AlertDetector(stallFactor: stallFactor, stallMinimumMs: Int64(stallMinimum * 1000),
+                                         silentSince: min(endedSince, start - 86_400_000))
+            Diagnostics.note("watching \(ids.count) experiment\(ids.count == 1 ? "" : "s") (\(ids.compactMap { names[$0] }.prefix(5).joined(separator: ", ")))"
+                             + " on \(store.uri): RUNNING runs, and runs ended since \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(endedSince) / 1000)))")
             var polls = 0
             while true {
                 let poll: AlertPoll

@@ -20,7 +20,7 @@ final class AlertDetectorTests: XCTestCase {
             run("d", .running, [metric("loss", .nan, at: 10, step: 7), metric("acc", .infinity, at: 10), metric("lr", 0.1, at: 10)]),
         ]
         let first = detector.observe(runs, now: 100)
-        XCTAssertEqual(first.map { "\($0.kind.name) \($0.runID)" }, ["failed a", "killed b", "nan d", "nan d"])
+        XCTAssertEqual(first.map { "\($0.kind.name) \($0.runID)" }, ["failed a", "killed b", "inf d", "nan d"])
         XCTAssertEqual(first.map(\.message), ["the run ended FAILED", "the run was KILLED", "acc is +inf at step 0", "loss is NaN at step 7"])
         XCTAssertEqual(detector.observe(runs, now: 200), [], "nothing twice")
     }

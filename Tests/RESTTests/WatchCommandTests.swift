@@ -65,8 +65,8 @@ final class WatchCommandTests: XCTestCase {
         let seen = try alerts(output)
         let summary = seen.map { "\($0["kind"] as? String ?? "?") \($0["run_name"] as? String ?? "?")" }
         let text = try String(contentsOf: output, encoding: .utf8)
-        XCTAssertEqual(summary.sorted(), ["failed crashes", "failed old-crash", "killed killed", "nan diverges", "nan diverges", "stalled stalls"], text)
-        XCTAssertEqual(seen.filter { $0["kind"] as? String == "nan" }.compactMap { $0["message"] as? String }.sorted(),
+        XCTAssertEqual(summary.sorted(), ["failed crashes", "failed old-crash", "inf diverges", "killed killed", "nan diverges", "stalled stalls"], text)
+        XCTAssertEqual(seen.filter { ["nan", "inf"].contains($0["kind"] as? String ?? "") }.compactMap { $0["message"] as? String }.sorted(),
                        ["grad_norm is +inf at step 4", "loss is NaN at step 4"], text)
         XCTAssertEqual(seen.first { $0["message"] as? String == "loss is NaN at step 4" }?["metric"] as? String, "loss")
         XCTAssertEqual(seen.first { $0["kind"] as? String == "stalled" }?["experiment_name"] as? String, "watched")

@@ -34,7 +34,7 @@ public struct UserConfig: Sendable {
     public init() {}
 
     /// Every action and its keys in effect, as `[keys]` tables (`mltui keys --config`).
-    public func keyTableText() -> String { keys.configText() }
+    public func keyTableText() -> String { keys.configText(path: path ?? "~/.config/mltui/config.toml") }
 
     public static func path(environment: [String: String]) -> String? {
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/mltui/config.toml" }
@@ -78,7 +78,12 @@ public struct UserConfig: Sendable {
             }
             switch entry.path.first! {
             case "theme" where entry.path.count == 1:
-                config.theme = try string()
+                // A misspelt name would only be a footer note at every start: refused here.
+                let theme = try string()
+                if !theme.contains("/") && !theme.hasSuffix(".toml") && BuiltinThemes.files[theme] == nil {
+                    throw bad("theme '\(theme)' is not a built-in theme (\(BuiltinThemes.files.keys.sorted().joined(separator: ", "))); a theme file is named by its path")
+                }
+                config.theme = theme
             case "alerts" where entry.path == ["alerts", "notify"]:
                 guard let notify = AlertNotification(rawValue: try string()) else {
                     throw bad("alerts.notify takes \(AlertNotification.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
@@ -131,18 +136,15 @@ public struct UserConfig: Sendable {
             throw TOMLError(line: entry.line, "columns takes an array of column keys, e.g. [\"run_name\", \"metrics.loss\", \"params.lr\"]")
         }
         var columns: [RunColumn] = [.name]
-        for item in items {
+        let known = "the runs table shows run_name, start_time, duration, user_id, source, params.K, metrics.K, tags.K, min(metrics.K), max(metrics.K), metrics.K@STEP"
+        for (index, item) in items.enumerated() {
             guard case .string(let text) = item else { throw TOMLError(line: entry.line, "columns: \(item.typeName) is not a column key; quote it") }
             let column: RunColumn
             if text == "source" {
                 column = .source
             } else {
-                let key: ColumnKey
-                do { key = try ColumnKey.parse(text, naming: "columns entry") } catch {
-                    throw TOMLError(line: entry.line, error.asMLflowError.message)
-                }
-                guard let c = RunColumn(columnKey: key) else {
-                    throw TOMLError(line: entry.line, "columns entry '\(text)': the runs table has no such column (it shows run_name, start_time, duration, user_id, source, params.*, metrics.*, tags.*, min(metrics.*), max(metrics.*), metrics.*@STEP)")
+                guard let key = try? ColumnKey.parse(text, naming: "columns entry"), let c = RunColumn(columnKey: key) else {
+                    throw TOMLError(line: entry.line, "columns entry \(index + 1), '\(text)', is not a column: \(known)")
                 }
                 column = c
             }

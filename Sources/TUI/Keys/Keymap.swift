@@ -249,8 +249,8 @@ struct KeyTable: Equatable, Sendable {
 
     /// Every context's actions, as `[keys]` lines of the config file with today's keys and the
     /// help as a comment (`mltui keys --config`).
-    func configText() -> String {
-        var lines = ["# mltui's keys: copy the lines to change, under their table, into ~/.config/mltui/config.toml",
+    func configText(path: String = "~/.config/mltui/config.toml") -> String {
+        var lines = ["# mltui's keys: copy the lines to change, under their table, into \(path)",
                      "# (docs/configuration.md). [keys.all] rebinds an action in every context that has it."]
         var contexts: [KeyContext] = [.global]
         for b in bindings where !contexts.contains(b.context) { contexts.append(b.context) }

@@ -49,6 +49,11 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
+    let (utf8, from) = localeIsUTF8(options.environment)
+    if !utf8 {
+        let variable = from.map { String($0.prefix { $0 != "=" }) } ?? "LANG"
+        showMessage(&state, "\(from ?? "no LANG") is not UTF-8: names and charts come out garbled; export \(variable)=C.UTF-8", isError: true)
+    }
     state.readOnly = options.readOnly
     state.keys = options.config.keys
     // Runs that ended in the hour before the UI started raise alerts too, as `mltui watch`'s --since.

@@ -46,7 +46,7 @@ final class AlertsEndToEndTests: XCTestCase {
         XCTAssertFalse(inbox.contains("⚠"), "opening the inbox reads the alerts:\n\(inbox)")
         let rows = inbox.split(separator: "\n").map(String.init)
         for expected in ["failed  watched/old-crash  the run ended FAILED", "nan     watched/diverges  loss is NaN at step 4",
-                         "nan     watched/diverges  grad_norm is +inf at step 4",
+                         "inf     watched/diverges  grad_norm is +inf at step 4",
                          "failed  watched/crashes  the run ended FAILED", "killed  watched/killed  the run was KILLED",
                          "stalled watched/stalls  no metric logged for "] {
             XCTAssertEqual(rows.filter { $0.contains(expected) }.count, 1, "\(expected):\n\(inbox)")

@@ -93,7 +93,7 @@ enum SystemChartPane: Slice {
     static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         guard let view = state.systemChart else { return }
         let theme = state.theme
-        paneTitle(&buffer, state, "System metrics · \(view.runName) · \(view.keys.count) metrics · x time since start", rect, focused: true)
+        var titleRect = rect
         let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1)
         if let error = view.error {
             buffer.write("✗ " + error, x: body.x + 1, y: body.y, maxWidth: body.width - 1, style: theme[.error])
@@ -104,12 +104,13 @@ enum SystemChartPane: Slice {
             return
         }
         let columns = layoutColumns(body.width)
-        let height = 9
-        let rows = max(1, body.height / height)
+        // As many rows of charts as fit at 7 lines or more, sharing the height between them.
+        let rows = max(1, body.height / 7)
+        let height = max(1, body.height / rows)
         let width = body.width / columns
         let options = LineChartOptions(transform: PlotTransform(xMode: .relative), glyphs: view.glyphs, utcOffset: state.utcOffset, now: state.now)
         for (slot, key) in view.keys.dropFirst(view.top).prefix(rows * columns).enumerated() {
-            let cell = Rect(x: body.x + (slot % columns) * width, y: body.y + (slot / columns) * height, width: width - 1, height: height)
+            let cell = Rect(x: body.x + (slot % columns) * width, y: body.y + (slot / columns) * height, width: width - 3, height: height)
             let (group, name) = SystemMetrics.classify(key)
             buffer.write("\(group.name) · \(name)", x: cell.x, y: cell.y, maxWidth: cell.width, style: theme[.section])
             let plot = Rect(x: cell.x, y: cell.y + 1, width: cell.width, height: cell.height - 1)
@@ -124,8 +125,10 @@ enum SystemChartPane: Slice {
         let shown = min(view.keys.count, view.top + rows * columns)
         if view.top > 0 || shown < view.keys.count {
             let keys = "\(state.keys.label(.cursorDown, in: .systemChart))/\(state.keys.label(.cursorUp, in: .systemChart))"
-            let more = "charts \(view.top + 1)-\(shown) of \(view.keys.count) (\(keys))"
+            let more = " charts \(view.top + 1)-\(shown) of \(view.keys.count) (\(keys))"
             buffer.write(more, x: rect.x + rect.width - DisplayWidth.of(more) - 1, y: rect.y, style: theme[.dim])
+            titleRect.width = max(0, rect.width - DisplayWidth.of(more) - 1)
         }
+        paneTitle(&buffer, state, "System metrics · \(view.runName) · \(view.keys.count) metrics · x time since start", titleRect, focused: true)
     }
 }
