@@ -13,7 +13,7 @@ struct WatchCommand: AsyncParsableCommand {
         discussion: """
             Watches the RUNNING runs of the experiments, and the runs that ended within --since \
             before it started (alerts already true then count). Each alert is printed once: \
-            TIME KIND EXPERIMENT RUN RUN_ID MESSAGE, KIND one of failed, killed, nan, stalled \
+            TIME KIND EXPERIMENT RUN RUN_ID MESSAGE, KIND one of failed, killed, nan, inf, stalled \
             (--format json: one JSON object a line). A run is stalled when its newest metric is \
             older than --stall-factor times its usual logging interval (the median gap between \
             the timestamps of its history) and --stall-minimum seconds.
@@ -31,7 +31,7 @@ struct WatchCommand: AsyncParsableCommand {
     var experiment: [String] = []
     @Option(help: "Seconds between reads of the store.")
     var interval: Double = 5
-    @Option(help: "Seconds before the start whose ended runs are checked too (0: only what happens from now and what is running).")
+    @Option(help: "Seconds before the start whose ended runs are checked too (0: runs ending from now, and the running ones; a running run silent for over a day is taken as abandoned).")
     var since: Double = 3600
     @Option(help: "A running run is stalled after this many times its usual logging interval...")
     var stallFactor: Double = 5

@@ -61,7 +61,7 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
     state.alerts.notify = options.config.notify ?? .none
     state.alerts.detector = AlertDetector(stallFactor: options.config.stallFactor ?? 5,
                                           stallMinimumMs: Int64((options.config.stallMinimum ?? 60) * 1000),
-                                          silentSince: state.alerts.endedSince)
+                                          silentSince: Int64((state.now - 86_400) * 1000))
     if let columns = options.config.columns { state.defaultView.columns = columns }
     state.chartGlyphs = ChartGlyphs.detect(options.environment)
     let bench = options.environment["MLTUI_BENCH"].map { !$0.isEmpty } ?? false
