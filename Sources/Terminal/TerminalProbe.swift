@@ -42,13 +42,14 @@ public struct TerminalProbe: Equatable, Sendable {
 }
 
 /// Whether the locale asks for UTF-8 text, as `setlocale(LC_CTYPE, "")` would decide from
-/// LC_ALL, LC_CTYPE and LANG (the first one set wins).
-public func localeIsUTF8(_ environment: [String: String]) -> (utf8: Bool, from: String?) {
+/// LC_ALL, LC_CTYPE and LANG (the first one set wins): `from` is "LANG=C", `variable` the
+/// one to change ("LANG" when none is set).
+public func localeIsUTF8(_ environment: [String: String]) -> (utf8: Bool, from: String?, variable: String) {
     for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
         if let value = environment[name], !value.isEmpty {
             let lower = value.lowercased()
-            return (lower.contains("utf-8") || lower.contains("utf8"), "\(name)=\(value)")
+            return (lower.contains("utf-8") || lower.contains("utf8"), "\(name)=\(value)", name)
         }
     }
-    return (false, nil)
+    return (false, nil, "LANG")
 }

@@ -58,7 +58,7 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             var set: [String] = []
             if let theme = config.theme { set.append("theme \(theme)") }
-            if let refresh = config.refresh { set.append("refresh \(plainNumber(refresh))s") }
+            if let refresh = config.refresh { set.append("refresh \(formatNumber(refresh))s") }
             if let mouse = config.mouse { set.append("mouse \(mouse ? "on" : "off")") }
             if config.store != nil { set.append("a default store") }
             if config.reboundActions > 0 { set.append("\(config.reboundActions) key rebinding\(config.reboundActions == 1 ? "" : "s")") }
@@ -291,10 +291,9 @@ struct DoctorCommand: AsyncParsableCommand {
                 report.add(.warn, "mouse", "terminfo for TERM=\(probe.term ?? "") has no mouse reports: keys only")
             }
         }
-        let (utf8, from) = localeIsUTF8(environment)
-        let installed = setlocale(LC_CTYPE, "") != nil
         // The variable that decides is the one to change (LC_ALL wins over LC_CTYPE over LANG).
-        let variable = from.map { String($0.prefix { $0 != "=" }) } ?? "LANG"
+        let (utf8, from, variable) = localeIsUTF8(environment)
+        let installed = setlocale(LC_CTYPE, "") != nil
         if !utf8 {
             report.add(.warn, "utf-8", "\(from ?? "no LANG, LC_CTYPE or LC_ALL"): not UTF-8, so accented and CJK names, Braille charts and box lines come out garbled — export \(variable)=C.UTF-8")
         } else if !installed {

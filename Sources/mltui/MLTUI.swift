@@ -59,7 +59,7 @@ struct UICommand: AsyncParsableCommand {
         setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2", 0)
         try await Output.reporting(.table) {
             let config = try ConfigFile.load()
-            let store = try StoreOptions.open(uri, warn: warnings.append)
+            let store = try StoreOptions.open(uri, config: config, warn: warnings.append)
             var options = TUIOptions()
             options.config = config
             options.theme = theme
@@ -67,7 +67,7 @@ struct UICommand: AsyncParsableCommand {
             options.initialExperiment = experiment
             options.mouse = !noMouse && config.mouse != false
             options.readOnly = readOnly || ProcessInfo.processInfo.environment["MLTUI_READ_ONLY"].map { !["", "0"].contains($0) } ?? false
-            options.openWriter = { [uri] in try UICommand.openWriter(uri) { warnings.append($0) } }
+            options.openWriter = { [uri] in try UICommand.openWriter(uri, config: config) { warnings.append($0) } }
             do {
                 try await runTUI(store: store, options: options)
             } catch let error as TerminalError {
@@ -82,8 +82,8 @@ struct UICommand: AsyncParsableCommand {
 
 extension UICommand {
     /// The store the UI shows, opened for writing as it exists (an edit never creates a store).
-    static func openWriter(_ argument: String?, warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
-        let uri = try StoreOptions.resolve(argument)
+    static func openWriter(_ argument: String?, config: UserConfig, warn: @escaping @Sendable (String) -> Void) throws -> any TrackingWriter {
+        let uri = try StoreOptions.resolve(argument, config: config)
         return try Backends.openWriter(uri, opening: .existing, warn: warn)
     }
 }

@@ -11,20 +11,22 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> any TrackingStore { try StoreOptions.open(trackingURI) }
 
-    static func open(_ argument: String?, warn: @escaping @Sendable (String) -> Void = Diagnostics.warn) throws -> any TrackingStore {
+    static func open(_ argument: String?, config: UserConfig? = nil,
+                     warn: @escaping @Sendable (String) -> Void = Diagnostics.warn) throws -> any TrackingStore {
         do {
-            return try openStore(try resolve(argument), warn: warn)
+            return try openStore(try resolve(argument, config: config), warn: warn)
         } catch {
             throw CLIError(error.asMLflowError)
         }
     }
 
     /// The store a command names: the argument, MLFLOW_TRACKING_URI, ./mlruns or ./mlflow.db,
-    /// then the config file's `store` (the file is read only when it comes to that).
-    static func resolve(_ argument: String?) throws -> TrackingURI {
+    /// then the config file's `store` (`config` when the caller read it already, else the file
+    /// is read only when it comes to that).
+    static func resolve(_ argument: String?, config: UserConfig? = nil) throws -> TrackingURI {
         try resolveTrackingURI(argument, environment: ProcessInfo.processInfo.environment,
                                cwd: FileManager.default.currentDirectoryPath,
-                               configured: { try ConfigFile.load().store }).uri
+                               configured: { try (config ?? ConfigFile.load()).store }).uri
     }
 }
 

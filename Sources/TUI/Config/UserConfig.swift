@@ -122,7 +122,7 @@ public struct UserConfig: Sendable {
         default: value = nil
         }
         guard let value, range.contains(value) else {
-            let bounds = "\(plainNumber(range.lowerBound))-\(plainNumber(range.upperBound))"
+            let bounds = "\(formatNumber(range.lowerBound))-\(formatNumber(range.upperBound))"
             throw TOMLError(line: entry.line, "\(entry.path.joined(separator: ".")) takes a number \(bounds)" + (meaning.isEmpty ? "" : ": \(meaning)"))
         }
         return value
@@ -199,9 +199,4 @@ public struct UserConfig: Sendable {
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// `5`, `0.5`: a number as a person writes it, whatever the locale.
-public func plainNumber(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }

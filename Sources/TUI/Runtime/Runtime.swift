@@ -49,9 +49,8 @@ public func runTUI(store: any TrackingStore, options: TUIOptions) async throws {
                          utcOffset: TimeZone.current.secondsFromGMT(), refreshInterval: options.refreshInterval,
                          pageSize: options.pageSize, initialExperiment: options.initialExperiment)
     if let warning { showMessage(&state, warning, isError: true) }
-    let (utf8, from) = localeIsUTF8(options.environment)
+    let (utf8, from, variable) = localeIsUTF8(options.environment)
     if !utf8 {
-        let variable = from.map { String($0.prefix { $0 != "=" }) } ?? "LANG"
         showMessage(&state, "\(from ?? "no LANG") is not UTF-8: names and charts come out garbled; export \(variable)=C.UTF-8", isError: true)
     }
     state.readOnly = options.readOnly
