@@ -74,7 +74,7 @@ let package = Package(
                     exclude: ["watch_scenario.py"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Tracking", "Artifacts", "HTTPClient", "Backends", "TUI", "Terminal", "TestSupport"],
                     exclude: ["log_artifacts.py", "preview_store.py"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Analysis", "Terminal", "Tracking", "Backends", "TestSupport"], exclude: ["E2E/make_store.py", "E2E/make_pickers_store.py", "E2E/make_views_store.py"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Analysis", "Terminal", "Tracking", "Backends", "TestSupport"], exclude: ["E2E/make_store.py", "E2E/make_pickers_store.py", "E2E/make_views_store.py", "E2E/live_logging.py"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Tracking", "Server", "Artifacts", "Backends", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -68,6 +68,22 @@ public final class FileStore: TrackingStore, Sendable {
         var historyCursors = HistoryCursors()
         /// Best-of summaries per metric file (see `FileStore.metricSummaries`).
         var summaries: [String: CachedSummary] = [:]
+        /// The latest value of each metric file read, to resume from (`RunDirectory.latest`).
+        var latestSoFar: [String: LatestSoFar] = [:]
+
+        mutating func keep(_ file: String, _ found: LatestSoFar) {
+            if latestSoFar.count >= 8192, latestSoFar[file] == nil { latestSoFar.removeAll() }
+            latestSoFar[file] = found
+        }
+    }
+
+    /// A metric file's latest line over its first `end` bytes (which end a line), with the
+    /// inode and the bytes before `end` that prove a later read sees the same file, only longer.
+    struct LatestSoFar {
+        var inode: UInt64
+        var end: Int
+        var best: MetricFile.Line
+        var fingerprint: [UInt8]
     }
 
     /// Reports each distinct problem once: the UI searches again on every keystroke.
@@ -387,7 +403,7 @@ public final class FileStore: TrackingStore, Sendable {
         }
         defer { if fd >= 0 { close(fd) } }
         return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd,
-                                 links: links(run.experimentPath), warn: warn))
+                                 links: links(run.experimentPath), warn: warn, latestSoFar: memo))
     }
 
     func cachedDataset(_ metaPath: String) -> Dataset? {

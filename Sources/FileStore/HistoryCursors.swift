@@ -40,6 +40,15 @@ struct HistoryCursors {
         if cursors[file]?.removeValue(forKey: item) != nil { count -= 1 }
     }
 
+    /// The bytes just before `byte` in the file open at `fd` (up to 32), read without moving.
+    static func fingerprint(fd: Int32, before byte: Int) -> [UInt8] {
+        let count = min(32, byte)
+        guard count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(byte - count)) }
+        return n == count ? bytes : []
+    }
+
     /// Whether `cursor` still marks the same line start in the file open at `fd`: the same inode
     /// and the same bytes before it. MLflow only appends to metric files
     /// (`FileStore._log_run_metric`), which keeps every earlier position valid; a replaced or

@@ -110,12 +110,16 @@ enum MetricFile {
     /// however long the history. The best line so far is carried into the next chunk as its
     /// first line, so the answer is the one `latest` gives over the whole file (MLflow's `max`
     /// in `FileStore._get_metric_from_file` is a fold whose only state is the best line).
-    /// The error is strerror's text when a read failed.
-    static func latest(reading fd: Int32, bad: (BadLine) -> Void) -> (line: Line?, error: String?) {
-        var pending: [UInt8] = []
-        var seedCount = 0       // bytes at the start of `pending` that are the carried best line
+    /// The error is strerror's text when a read failed. `seed`: the best line of the part of the
+    /// file before the descriptor's offset (a resumed read, `FileStore.LatestSoFar`); `read`: the
+    /// bytes read, and whether the last of them ended a line.
+    static func latest(reading fd: Int32, seed: Line? = nil,
+                       bad: (BadLine) -> Void) -> (line: Line?, error: String?, read: Int, endsLine: Bool) {
+        var pending: [UInt8] = seed.map { Array($0.text.utf8) + [0x0A] } ?? []
+        var seedCount = pending.count  // bytes at the start of `pending` that are the carried best line
         var linesBefore = 0     // lines of the file before the first of `pending`'s own lines
-        var best: Line?
+        var best: Line? = seed
+        var total = 0, lastByte: UInt8 = 0x0A
         var skipping = false    // dropping the rest of an over-long line
         var capacity = 4096
 
@@ -138,9 +142,12 @@ enum MetricFile {
             let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
                 let n = read(fd, buffer.baseAddress, want)
                 if n < 0 { failed = errno; count = 0 } else { count = n }
+                ReadMeter.addFileBytes(n)
             }
             if failed == EINTR { continue }
-            if failed != 0 && failed != EAGAIN { return (nil, String(cString: strerror(failed))) }
+            if failed != 0 && failed != EAGAIN { return (nil, String(cString: strerror(failed)), total, false) }
+            total += chunk.count
+            if let last = chunk.last { lastByte = last }
             var fresh = chunk[...]
             if skipping, !fresh.isEmpty {
                 guard let newline = fresh.firstIndex(of: 0x0A) else { continue }
@@ -153,7 +160,7 @@ enum MetricFile {
             capacity = min(capacity * 4, lineLimit)
             if atEnd {
                 if pending.count > seedCount { process(upTo: pending.count) }
-                return (best, nil)
+                return (best, nil, total, lastByte == 0x0A)
             }
             guard pending.count - seedCount >= lineLimit else { continue }
             if let newline = pending.lastIndex(of: 0x0A), newline >= seedCount {

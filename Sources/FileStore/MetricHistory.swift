@@ -49,13 +49,27 @@ extension FileStore {
         guard reader.item == offset else { return Page(items: []) }
         var items: [Metric] = []
         if let maxResults { items.reserveCapacity(min(maxResults, 1 << 16)) }
-        while items.count < maxResults ?? .max, let line = reader.reader.next(bad: bad) {
+        // Where the last line read starts: a live chart asks next for the page from that line
+        // (`metricHistoryTail`), which then costs what was appended since, not the whole file.
+        var lastLine: (byte: Int, lineNumber: Int)?
+        func rememberLastLine() {
+            guard let lastLine, !items.isEmpty else { return }
+            memo.withLock {
+                $0.historyCursors.remember(file: file, HistoryCursors.Cursor(
+                    item: offset + items.count - 1, byte: lastLine.byte, lineNumber: lastLine.lineNumber, inode: inode,
+                    fingerprint: HistoryCursors.fingerprint(fd: fd, before: lastLine.byte)))
+            }
+        }
+        while items.count < maxResults ?? .max {
+            let start = (reader.reader.position, reader.reader.lineNumber)
+            guard let line = reader.reader.next(bad: bad) else { break }
+            lastLine = start
             items.append(line.metric(key: key, runID: runID))
         }
-        guard let maxResults, items.count == maxResults else { return Page(items: items) }
+        guard let maxResults, items.count == maxResults else { rememberLastLine(); return Page(items: items) }
         let end = cursor(at: offset + maxResults)
         // One line past the page tells whether another page follows.
-        guard reader.reader.next(bad: bad) != nil else { return Page(items: items) }
+        guard reader.reader.next(bad: bad) != nil else { rememberLastLine(); return Page(items: items) }
         memo.withLock { $0.historyCursors.remember(file: file, end) }
         return Page(items: items, nextPageToken: PageToken.encode(offset: offset + maxResults))
     }

@@ -1,3 +1,4 @@
+import Tracking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -114,6 +115,7 @@ struct MetricLineReader {
             let data = [UInt8](unsafeUninitializedCapacity: want) { raw, count in
                 let n = pread(fd, raw.baseAddress, want, offset)
                 if n < 0 { failed = errno; count = 0 } else { count = n }
+                ReadMeter.addFileBytes(n)
             }
             if failed == EINTR { continue }
             if failed != 0 {

@@ -1,4 +1,5 @@
 import CDirents
+import Tracking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -153,6 +154,7 @@ enum PosixFiles {
             let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
                 let n = read(fd, buffer.baseAddress, capacity)
                 if n < 0 { failed = errno; count = 0 } else { count = n }
+                ReadMeter.addFileBytes(n)
             }
             if failed == EINTR { continue }
             if failed == EAGAIN { return .content(out) }  // an empty FIFO opened O_NONBLOCK

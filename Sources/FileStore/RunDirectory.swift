@@ -18,6 +18,8 @@ struct RunDirectory {
     /// Where links below the run may lead (see `PosixFiles.LinkPolicy`).
     let links: PosixFiles.LinkPolicy
     let warn: (String) -> Void
+    /// What earlier reads of metric files found (nil: read every file whole).
+    var latestSoFar: Locked<FileStore.Memo>? = nil
 
     // MARK: meta.yaml
 
@@ -172,8 +174,25 @@ struct RunDirectory {
         case .failed(.failed(let reason)): warn("Skipping unreadable metric file \(file()): \(reason)"); return nil
         case .failed: return nil
         }
-        let (latest, error) = MetricFile.latest(reading: fd) { bad in
-            warn("Skipping malformed line \(bad.number) of metric file \(file()): \(bad.reason)")
+        // A metric file only grows (`FileStore._log_run_metric` appends): what an earlier read
+        // found is carried over and only the bytes appended since are read.
+        var status = stat()
+        let known = fstat(fd, &status) == 0 ? latestSoFar?.withLock({ $0.latestSoFar[file()] }) : nil
+        let resumed = known.flatMap { known -> FileStore.LatestSoFar? in
+            guard known.inode == UInt64(status.st_ino), Int(status.st_size) >= known.end,
+                  HistoryCursors.fingerprint(fd: fd, before: known.end) == known.fingerprint,
+                  lseek(fd, off_t(known.end), SEEK_SET) == off_t(known.end) else { return nil }
+            return known
+        }
+        let (latest, error, read, endsLine) = MetricFile.latest(reading: fd, seed: resumed?.best) { bad in
+            let place = resumed.map { "line \(bad.number) after byte \($0.end)" } ?? "line \(bad.number)"
+            warn("Skipping malformed \(place) of metric file \(file()): \(bad.reason)")
+        }
+        if error == nil, let latest, endsLine, let latestSoFar {
+            let end = (resumed?.end ?? 0) + read
+            let kept = FileStore.LatestSoFar(inode: UInt64(status.st_ino), end: end, best: latest,
+                                             fingerprint: HistoryCursors.fingerprint(fd: fd, before: end))
+            latestSoFar.withLock { $0.keep(file(), kept) }
         }
         if let error {
             warn("Skipping unreadable metric file \(file()): \(error)")

@@ -181,6 +181,7 @@ final class EasyHandle: @unchecked Sendable {
         if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.windowFull) {
             throw transportError(code)
         }
+        ReadMeter.addRequest(responseBytes: transfer.body.count)
         var status = 0
         mltui_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
         var version = 0

@@ -1,5 +1,6 @@
 import CPQ
 import Foundation
+import Tracking
 
 /// A failure reported by libpq or the server, with the server's SQLSTATE when it sent one.
 struct PostgresError: Error, CustomStringConvertible {
@@ -107,6 +108,7 @@ final class PostgresConnection: SQLWriteConnection, @unchecked Sendable {
         var out: [T] = []
         out.reserveCapacity(Int(result.rowCount))
         for i in 0..<result.rowCount { out.append(try row(SQLRow(source: .postgres(result, row: i)), found)) }
+        ReadMeter.addRows(out.count)
         return out
     }
 

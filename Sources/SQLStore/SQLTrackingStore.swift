@@ -502,6 +502,33 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
         }
     }
 
+    /// The points after the last one held, from its `(timestamp, step, value)` on: one range of
+    /// the metrics primary key (key, timestamp, step, …), so a tick reads what was logged since,
+    /// however long the history. The held point must be the range's first row (else a point was
+    /// logged before it, or the run's history was replaced: nil, read it whole).
+    public func metricHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]? {
+        guard let last = held.last, held.count > 0, features.metricStep else {
+            return try await pagedHistoryTail(runID: runID, key: key, after: held)
+        }
+        let isNaN = features.metricIsNaN ? "is_nan" : "0 AS is_nan"
+        return try await BlockingWork.run {
+            try self.read { db, bad in
+                let sql = "SELECT value, timestamp, step, \(isNaN) FROM metrics WHERE \"key\" = ? AND run_uuid = ?"
+                    + " AND (timestamp, step, value) >= (?, ?, ?) ORDER BY timestamp, step, value"
+                let bindings: [SQLValue] = [.text(key), .text(runID), .int(last.timestamp), .int(last.step),
+                                            .double(last.value.isNaN ? 0 : last.value)]
+                let rows = try db.query(sql, bindings, columns: MetricColumns.init) { row, c in
+                    bad.metric(row, c, "metrics", run: runID)
+                }
+                let points = rows.compactMap { $0 }.map {
+                    Metric(key: key, value: $0.isNaN ? .nan : $0.value, timestamp: $0.timestamp, step: $0.step)
+                }
+                guard let first = points.first, HistoryHeld.samePoint(first, last) else { return nil }
+                return Array(points.dropFirst())
+            }
+        }
+    }
+
     /// The metrics index led by run_uuid, when this run's history of `key` is short enough to
     /// read through it and sort. A long history (a million points, read page by page) is left
     /// to the (key, timestamp, …) primary key, which returns it in order without sorting.

@@ -143,6 +143,9 @@ public final class SQLWriter: TrackingWriter, Sendable {
     public func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric> {
         try await store.metricHistory(runID: runID, key: key, maxResults: maxResults, pageToken: pageToken)
     }
+    public func metricHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]? {
+        try await store.metricHistoryTail(runID: runID, key: key, after: held)
+    }
     public func metricSummaries(runIDs: [String], key: String, steps: Set<Int64>) async throws -> [String: MetricSummary] {
         try await store.metricSummaries(runIDs: runIDs, key: key, steps: steps)
     }

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Tracking
 
 /// A failure reported by the sqlite3 library, with its primary result code.
 struct SQLiteError: Error, CustomStringConvertible {
@@ -123,6 +124,7 @@ final class SQLiteConnection: SQLWriteConnection, @unchecked Sendable {
         let found = try columns(stmt.columns)
         var out: [T] = []
         while try stmt.step() { out.append(try row(SQLRow(source: .sqlite(stmt.handle)), found)) }
+        ReadMeter.addRows(out.count, steps: Int(sqlite3_stmt_status(stmt.handle, SQLITE_STMTSTATUS_VM_STEP, 1)))
         return out
     }
 

@@ -121,6 +121,12 @@ public protocol TrackingStore: Sendable {
     /// `maxResults == nil` returns everything.
     func metricHistory(runID: String, key: String, maxResults: Int?, pageToken: String?) async throws -> Page<Metric>
 
+    /// For a live chart holding the first `held.count` points of a history (the last of them
+    /// `held.last`), in the order `metricHistory` gives: the points after them; nil when the
+    /// history changed before them, so the caller reads it whole. What each store reads for it is
+    /// in docs/live-refresh.md.
+    func metricHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]?
+
     /// For best-of columns: per run that has the metric, its min, max and values at `steps` over
     /// the whole history (`MetricSummary`). The default reads each history through
     /// `metricHistory`; local stores answer from their files and tables in one pass.
@@ -147,6 +153,28 @@ extension TrackingStore {
         try await allPages(request, token: \.pageToken, searchExperiments)
     }
 
+    /// MLflow's history page tokens are offsets on every store and server (`{"offset": N}`,
+    /// `SearchUtils.create_page_token`): this asks for the pages from the last point held, which
+    /// must come back first (a history rewritten or a point inserted before it shows there).
+    /// Stores that can seek to that point read only what follows it; a server reads as it pages.
+    public func metricHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]? {
+        try await pagedHistoryTail(runID: runID, key: key, after: held)
+    }
+
+    /// `metricHistoryTail` through `metricHistory`'s pages (the protocol's default).
+    public func pagedHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]? {
+        guard let last = held.last, held.count > 0 else { return try await fullMetricHistory(runID: runID, key: key) }
+        var token: String? = held.count > 1 ? PageToken.encode(offset: held.count - 1) : nil
+        var points: [Metric] = []
+        repeat {
+            let page = try await metricHistory(runID: runID, key: key, maxResults: 25000, pageToken: token)
+            points += page.items
+            token = page.nextPageToken
+        } while token != nil
+        guard let first = points.first, HistoryHeld.samePoint(first, last) else { return nil }
+        return Array(points.dropFirst())
+    }
+
     public func fullMetricHistory(runID: String, key: String, pageSize: Int = 25000) async throws -> [Metric] {
         var token: String?
         var metrics: [Metric] = []
@@ -156,5 +184,23 @@ extension TrackingStore {
             token = page.nextPageToken
         } while token != nil
         return metrics
+    }
+}
+
+/// How much of a metric's history a live reader holds: how many points, and the last of them.
+public struct HistoryHeld: Sendable, Equatable {
+    public var count: Int
+    public var last: Metric?
+
+    public init(count: Int, last: Metric?) {
+        self.count = count
+        self.last = last
+    }
+
+    public init(_ points: [Metric]) { self.init(count: points.count, last: points.last) }
+
+    /// The same logged point: value (NaN equal to NaN), timestamp and step.
+    public static func samePoint(_ a: Metric, _ b: Metric) -> Bool {
+        a.timestamp == b.timestamp && a.step == b.step && (a.value == b.value || (a.value.isNaN && b.value.isNaN))
     }
 }

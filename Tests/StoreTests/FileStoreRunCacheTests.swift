@@ -110,6 +110,57 @@ final class FileStoreRunCacheTests: XCTestCase {
         XCTAssertTrue(all.contains { $0.info.runName == "new-after-cache" })
     }
 
+    /// A running job's metric file only grows: a search reads only what was appended since the
+    /// last one (ReadMeter's bytes), and finds what reading the whole file finds; a file rewritten
+    /// in place (same inode, other bytes) is read whole again.
+    func testALongMetricFileIsReadOnlyPastWhatWasRead() async throws {
+        let (root, _) = try copyOfFixture()
+        let store = try FileStore(root: root, warn: { _ in })
+        let before = try await everything(store).joined()
+        let run = try XCTUnwrap(before.first { $0.info.lifecycleStage == .active && !$0.data.metrics.isEmpty })
+        let experiment = try FileManager.default.contentsOfDirectory(atPath: root)
+            .first { FileManager.default.fileExists(atPath: "\(root)/\($0)/\(run.info.runID)") }!
+        let file = "\(root)/\(experiment)/\(run.info.runID)/metrics/grows"
+        func append(_ lines: [String]) throws {
+            if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: file))
+            handle.seekToEndOfFile()
+            handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+            handle.closeFile()
+        }
+        func search() async throws -> (latest: Metric?, bytes: Int64) {
+            let read = ReadMeter.current.fileBytes
+            let runs = try await store.searchRuns(RunSearch(experimentIDs: [run.info.experimentID], maxResults: 1000)).items
+            let bytes = ReadMeter.current.fileBytes - read
+            let fresh = try await FileStore(root: root, warn: { _ in }).searchRuns(RunSearch(experimentIDs: [run.info.experimentID], maxResults: 1000)).items
+            XCTAssertEqual(runs, fresh, "what reading every file whole gives")
+            return (runs.first { $0.info.runID == run.info.runID }?.data.metric("grows"), bytes)
+        }
+        try append((0..<50_000).map { "\(1_795_369_000_000 + $0) \(Double($0) / 7) \($0)" })
+        let whole = try await search()
+        XCTAssertEqual(whole.latest?.step, 49_999)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        XCTAssertGreaterThan(whole.bytes, Int64(size), "the first search reads the file whole")
+
+        try append(["1795369100000 -1.0 60000"])
+        let grown = try await search()
+        XCTAssertEqual(grown.latest?.step, 60_000)
+        XCTAssertEqual(grown.latest?.value, -1.0)
+        XCTAssertLessThan(grown.bytes, Int64(size) / 20, "only what was appended")
+        try append(["1795369200000 5.0 10"])  // an older step: the latest stays
+        let older = try await search()
+        XCTAssertEqual(older.latest?.step, 60_000)
+
+        // Rewritten in place, same inode, longer: read whole again.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: file))
+        handle.truncateFile(atOffset: 0)
+        handle.write(Data((0..<60_000).map { "\(1_795_369_000_000 + $0) 3.5 \($0)\n" }.joined().utf8))
+        handle.closeFile()
+        let rewritten = try await search()
+        XCTAssertEqual(rewritten.latest?.step, 59_999)
+        XCTAssertEqual(rewritten.latest?.value, 3.5)
+    }
+
     /// Cache files nobody used for a month are removed when a cache is written; reading a cache
     /// file marks it as used, even when nothing needs rewriting.
     func testUnusedCacheFilesArePruned() async throws {

@@ -96,6 +96,39 @@ final class MetricHistoryPagingTests: XCTestCase {
         }
     }
 
+    /// A live chart holding the first k points asks for the rest (`metricHistoryTail`): it gets
+    /// exactly the rest, or nil (read it whole) where SQL's order cannot place the last point
+    /// held (a NaN tied with 0.0), never a wrong tail; a held point the store does not have at
+    /// that place (a rewritten history) is nil.
+    func testHistoryTailIsTheRestOrNil() async throws {
+        let f = try fixture()
+        for kind in ["fs", "sqlite"] {
+            let run = (f.answers[kind] as! [String: Any])["run"] as! String
+            let store = try open(kind, f)
+            let full = try await store.fullMetricHistory(runID: run, key: "m")
+            var exact = 0
+            for k in Array(1...20) + [full.count / 2, full.count - 1, full.count] {
+                let tail = try await store.metricHistoryTail(runID: run, key: "m", after: HistoryHeld(Array(full.prefix(k))))
+                if let tail {
+                    XCTAssertEqual(tail.map(row), full[k...].map(row), "\(kind) after \(k)")
+                    exact += 1
+                } else {
+                    XCTAssertEqual(kind, "sqlite", "the file store always continues after \(k)")
+                    let last = full[k - 1]
+                    XCTAssertTrue(full.contains { $0.timestamp == last.timestamp && $0.step == last.step && $0.value.isNaN != last.value.isNaN },
+                                  "\(kind): nil only for a tie, after \(k)")
+                }
+            }
+            XCTAssertGreaterThan(exact, 15, kind)
+            var moved = full[9]
+            moved.value = 12345.678  // logged nowhere in this history
+            let changed = try await store.metricHistoryTail(runID: run, key: "m", after: HistoryHeld(count: 10, last: moved))
+            XCTAssertNil(changed, kind)
+            let none = try await store.metricHistoryTail(runID: run, key: "m", after: HistoryHeld(count: 0, last: nil))
+            XCTAssertEqual(none?.map(row), full.map(row), kind)
+        }
+    }
+
     /// A running job appends to the metric file between pages, sometimes half a line at a time:
     /// the continuation must read the new lines, once each.
     func testFileStoreContinuesWhileTheFileGrows() async throws {

@@ -140,7 +140,7 @@ final class ChartPaneTests: XCTestCase {
         XCTAssertEqual(state.picker?.items.map(\.label), ["loss"])
         let effects = state.press(.enter)
         XCTAssertTrue(state.table.columns.contains(.sparkline("loss")))
-        let requested = effects.compactMap { if case .loadSparklines(_, let ids) = $0 { return ids } else { return nil } }.flatMap { $0 }
+        let requested = effects.compactMap { if case .loadSparklines(_, let ids, _) = $0 { return ids } else { return nil } }.flatMap { $0 }
         let visible = Layout(state).runRows
         XCTAssertEqual(requested, (0..<visible).map { String(format: "r%03d", $0) }, "only the visible rows")
         // Nothing is requested twice while pending, and the cache answers afterwards.
@@ -150,7 +150,7 @@ final class ChartPaneTests: XCTestCase {
         XCTAssertTrue(row.contains("0 ▁▂▃▄▅▆▇█"), row)
         XCTAssertTrue(render(state).text.contains("~loss"))
         // Scrolling down requests the newly visible rows.
-        let later = state.press(.char("G")).compactMap { if case .loadSparklines(_, let ids) = $0 { return ids } else { return nil } }.flatMap { $0 }
+        let later = state.press(.char("G")).compactMap { if case .loadSparklines(_, let ids, _) = $0 { return ids } else { return nil } }.flatMap { $0 }
         XCTAssertTrue(later.contains("r059"), "\(later)")
         XCTAssertFalse(later.contains("r000"))
     }

@@ -106,7 +106,8 @@ enum Effect: Equatable, Sendable {
     case loadDetails(request: Int, runID: String)
     case loadCompare(request: Int, runIDs: [String])
     case loadHistory(request: Int, runID: String, key: String, refresh: Bool)
-    case loadSparklines(key: String, runIDs: [String])
+    /// `running`: the runs are RUNNING, read incrementally from tick to tick.
+    case loadSparklines(key: String, runIDs: [String], running: Bool)
     case loadTheme(String)
     case copy(String)
     case artifacts(BrowserEffect)

@@ -3,9 +3,15 @@ import Tracking
 
 /// Histories page through the store (`metricHistory` with page tokens, as the REST client
 /// pages through get-history); each page of a first load is posted as it arrives so the pane
-/// shows progress and a partial curve.
-func runChartEffect(_ effect: Effect, store: any TrackingStore, inbox: ActionInbox) {
+/// shows progress and a partial curve. A live reload (`refresh`, running runs' sparklines)
+/// reads only what was logged since the last one (`LiveHistories`).
+func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistories, inbox: ActionInbox) {
     switch effect {
+    case .loadHistory(let request, let runID, let key, true):
+        Task.detached {
+            let result = await capture { try await live.history(store, runID: runID, key: key) }
+            inbox.post(.historyPage(request: request, runID: runID, result.map { HistoryPage(metrics: $0, first: true, done: true) }))
+        }
     case .loadHistory(let request, let runID, let key, let refresh):
         Task.detached {
             var token: String?
@@ -25,11 +31,12 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, inbox: ActionInb
                 inbox.post(.historyPage(request: request, runID: runID, .failure(error.asMLflowError)))
             }
         }
-    case .loadSparklines(let key, let runIDs):
+    case .loadSparklines(let key, let runIDs, let running):
         Task.detached {
             for id in runIDs {
                 do {
-                    var metrics = try await store.fullMetricHistory(runID: id, key: key)
+                    var metrics = running ? try await live.history(store, runID: id, key: key)
+                        : try await store.fullMetricHistory(runID: id, key: key)
                     // File stores keep log order (`FileStore.get_metric_history`); a sparkline
                     // reads by step.
                     if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {

@@ -33,6 +33,8 @@ struct EffectRunner: Sendable {
     var memoryFile: StoreMemoryFile? = nil
     /// Opened on the first edit (Runtime/WriteEffects.swift).
     var writer = LazyWriter(nil)
+    /// Running runs' histories, read incrementally on each tick.
+    var live = LiveHistories()
 
     func run(_ effect: Effect) {
         let store = self.store, inbox = self.inbox, dirs = themeDirectories
@@ -148,17 +150,18 @@ struct EffectRunner: Sendable {
                 inbox.post(.summariesLoaded(request: request, key: key, steps: steps, runIDs: runIDs, result))
             }
         case .loadHistory, .loadSparklines:
-            runChartEffect(effect, store: store, inbox: inbox)
+            runChartEffect(effect, store: store, live: live, inbox: inbox)
         case .pollAlerts(let request, let ids, let endedSince, let known):
             Task.detached {
                 let result = await capture { try await AlertPoll.read(store, experimentIDs: ids, endedSince: endedSince, knownIntervals: known) }
                 inbox.post(.alertsPolled(request: request, result))
             }
         case .loadSystemHistories(let request, let runID, let keys):
+            let live = self.live
             Task.detached {
                 let result = await capture { () async throws -> [String: [Metric]] in
                     var histories: [String: [Metric]] = [:]
-                    for key in keys.prefix(40) { histories[key] = try await store.fullMetricHistory(runID: runID, key: key) }
+                    for key in keys.prefix(40) { histories[key] = try await live.history(store, runID: runID, key: key) }
                     return histories
                 }
                 inbox.post(.systemHistoriesLoaded(request: request, result))
@@ -180,7 +183,7 @@ struct EffectRunner: Sendable {
     }
 }
 
-private func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowError> {
+func capture<T>(_ body: () async throws -> T) async -> Result<T, MLflowError> {
     do { return .success(try await body()) } catch { return .failure(error.asMLflowError) }
 }
 

@@ -99,6 +99,7 @@ struct UILoop {
     let runner: EffectRunner
     let environment: [String: String]
     var timings = FrameTimings()
+    let tickStats: TickStats?
 
     init(store: any TrackingStore, device: any TerminalDevice, themeDirectories: [String], environment: [String: String],
          writer: LazyWriter = LazyWriter(nil)) {
@@ -107,6 +108,7 @@ struct UILoop {
         self.environment = environment
         let inbox = ActionInbox()
         self.inbox = inbox
+        tickStats = TickStats(environment: environment)
         runner = EffectRunner(store: store, inbox: inbox, themeDirectories: themeDirectories,
                               memoryFile: StoreMemoryFile.directory(environment: environment).map(StoreMemoryFile.init),
                               writer: writer)
@@ -129,7 +131,9 @@ struct UILoop {
             }
             if actions.isEmpty { continue }
             for action in actions {
-                for effect in reduce(&state, action) { perform(effect, &state) }
+                let effects = reduce(&state, action)
+                if case .tick = action, effects.contains(.refreshStore) { tickStats?.refreshStarting() }
+                for effect in effects { perform(effect, &state) }
             }
             if state.shouldQuit { break }
             device.draw(render(state))

@@ -255,16 +255,17 @@ enum ChartPane: Slice {
         let top = state.table.cursor.top
         let visible = state.table.rows[min(top, state.table.rows.count)..<min(state.table.rows.count, top + Layout(state).runRows)]
         for case .sparkline(let key) in state.table.columns {
-            var missing: [String] = []
+            var missing: [String] = [], running: [String] = []
             for row in visible {
                 let run = state.table.runs[row.index]
                 let id = run.info.runID
                 guard !state.sparklines.has(key, id) else { continue }
                 if run.data.metric(key) == nil { state.sparklines.values[key, default: [:]][id] = []; continue }
                 state.sparklines.pending.insert(key + "\u{0}" + id)
-                missing.append(id)
+                if run.info.status == .running { running.append(id) } else { missing.append(id) }
             }
-            if !missing.isEmpty { effects.append(.loadSparklines(key: key, runIDs: missing)) }
+            if !missing.isEmpty { effects.append(.loadSparklines(key: key, runIDs: missing, running: false)) }
+            if !running.isEmpty { effects.append(.loadSparklines(key: key, runIDs: running, running: true)) }
         }
         return effects
     }
