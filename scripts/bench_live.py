@@ -86,10 +86,10 @@ def ticks(path):
 
 def measure(args, uri, folder, whole):
     stats = os.path.join(folder, "ticks-whole.jsonl" if whole else "ticks.jsonl")
-    socket = f"mltui-bench-live-{os.getpid()}"
+    socket = f"mltui-bench-live-{os.getpid()}-{os.path.basename(uri)}-{int(whole)}"
     env = "MLTUI_LIVE_RELOAD=whole " if whole else ""
     command = (f"TERM=xterm-256color XDG_STATE_HOME='{folder}/xdg-{int(whole)}' MLTUI_TICK_STATS='{stats}' {env}"
-               f"'{args.mltui}' --refresh {args.refresh} --experiment live '{uri}'")
+               f"'{args.mltui}' --refresh {args.refresh} --experiment live '{uri}'; echo \"EXITED $?\"; sleep 60")
     tmux(socket, "new-session", "-d", "-x", "160", "-y", "70", command)
     try:
         wait_for(socket, "run-")

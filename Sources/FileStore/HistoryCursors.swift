@@ -16,8 +16,11 @@ struct HistoryCursors {
         var fingerprint: [UInt8]  // the bytes just before `byte`
     }
 
-    /// Few entries: one per page handed out recently; cleared when full to stay bounded.
-    static let capacity = 256
+    /// Bounded: at most `perFile` cursors of a file (the highest lines: a reader pages forward,
+    /// a live chart asks from its last line), cleared when full. A UI following 100 running
+    /// curves keeps each one's cursor.
+    static let capacity = 4096
+    static let perFile = 4
     private var cursors: [String: [Int: Cursor]] = [:]
     private var count = 0
 
@@ -27,6 +30,9 @@ struct HistoryCursors {
             count = 0
         }
         if cursors[file, default: [:]].updateValue(cursor, forKey: cursor.item) == nil { count += 1 }
+        if let byItem = cursors[file], byItem.count > Self.perFile, let lowest = byItem.keys.min() {
+            forget(file: file, item: lowest)
+        }
     }
 
     /// Candidates for starting at `item`, nearest first (the file may have been rewritten; the

@@ -55,6 +55,8 @@ public struct Size: Hashable, Sendable {
 public struct Buffer: Equatable, Sendable {
     public let size: Size
     public private(set) var cells: [Cell]
+    /// Images a graphics protocol draws over cells the frame leaves blank (`TerminalGraphics`).
+    public var images: [ImagePlacement] = []
 
     public init(size: Size, style: Style = .plain) {
         self.size = size

@@ -113,6 +113,8 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     private var lastFrame: Buffer?
     private var pairs: [Int64: Int32] = [:]
     private let resized = WakeSignal()
+    public let graphics: GraphicsProtocol
+    private var graphicsWriter: GraphicsWriter
 
     /// Takes over the terminal. Restores it on `close()`, at exit, and on SIGINT, SIGTERM,
     /// SIGHUP, SIGQUIT and crash signals.
@@ -124,6 +126,9 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         }
         // initscr on a terminal it cannot drive exits the process with its own message; say why and what to do instead.
         if let reason = TerminalProbe.probe(environment: environment).unusableReason { throw TerminalError(reason) }
+        // Asked before ncurses reads the keyboard, so the answers are not taken for keys.
+        let forced = !(environment["MLTUI_GRAPHICS"] ?? "").isEmpty
+        graphics = GraphicsDetection.choose(environment: environment, replies: forced ? nil : GraphicsQuery.ask())
         guard initscr() != nil else { throw TerminalError("could not initialise the terminal (TERM=\(environment["TERM"] ?? "unset"))") }
         terminalActive = true
         atexit { restoreTerminalNow() }
@@ -141,6 +146,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             use_default_colors()
         }
         colorMode = ColorMode.detect(environment: environment, colors: Int(mltui_colors()), hasColors: hasColors)
+        graphicsWriter = GraphicsWriter(graphics: graphics, inTmux: environment["TMUX"] != nil, directColor: colorMode == .direct)
         if mouse { mousemask(mltui_mouse_mask(), nil); mouseinterval(0) }
         size = Size(width: Int(mltui_cols()), height: Int(mltui_lines()))
         watchResizes()
@@ -251,7 +257,10 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
 
     /// Writes the cells that differ from the previous frame (`Buffer.diff`), then refreshes once.
     public func draw(_ frame: Buffer) {
-        let previous = frame.size == size ? lastFrame : nil
+        // Images drawn over the cells are the terminal's, not ncurses': when they change, the
+        // screen is written whole (what they covered comes back) and they are drawn again.
+        let imagesChanged = frame.images != (lastFrame?.images ?? [])
+        let previous = frame.size == size && !(imagesChanged && !(lastFrame?.images ?? []).isEmpty) ? lastFrame : nil
         let changes = Buffer.diff(from: previous, to: frame)
         if changes.fullRedraw { clearok(mltui_stdscr(), true) }
         for run in changes.runs where run.y < size.height && run.x < size.width {
@@ -263,8 +272,14 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             move(Int32(run.y), Int32(run.x))
             addstr(text)
         }
+        let removed = (lastFrame?.images ?? []).filter { !frame.images.contains($0) }
         lastFrame = frame
         refresh()
+        if imagesChanged || (changes.fullRedraw && !frame.images.isEmpty) {
+            let sequences = graphicsWriter.sequences(drawing: frame.images, removed: removed)
+            // Saved and restored cursor and attributes: ncurses goes on from where it left them.
+            if !sequences.isEmpty { mltui_write_stdout("\u{1B}7" + sequences + "\u{1B}8") }
+        }
     }
 
     /// The leading characters of `text` that fit in `columns` (a frame wider than the screen).

@@ -19,6 +19,12 @@ public protocol TerminalDevice: AnyObject, Sendable {
     /// then takes the terminal back and redraws the next frame whole.
     func runOutside(_ arguments: [String]) -> ProgramOutcome
     func close()
+    /// How images are drawn (`Buffer.images`): a graphics protocol, or half blocks in the cells.
+    var graphics: GraphicsProtocol { get }
+}
+
+extension TerminalDevice {
+    public var graphics: GraphicsProtocol { .halfBlocks }
 }
 
 /// How a program run in the foreground ended.

@@ -42,6 +42,8 @@ public final class TmuxSession {
         try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
     }
     public func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+    /// The screen with its colours and attributes as SGR escape sequences.
+    public func captureStyled() throws -> String { try tmux(["capture-pane", "-p", "-e", "-t", name]) }
 
     /// Polls the screen until `predicate` holds; fails the test with the last screen after `timeout`.
     @discardableResult

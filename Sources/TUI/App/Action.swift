@@ -22,6 +22,8 @@ enum Action: Sendable {
     // Metrics: a page of a chart history; a reduced history for a sparkline.
     case historyPage(request: Int, runID: String, Result<HistoryPage, MLflowError>)
     case sparklineLoaded(key: String, runID: String, Result<[Double], MLflowError>)
+    case imageIndexLoaded(request: Int, runID: String, Result<[LoggedImage], MLflowError>)
+    case gridImageLoaded(request: Int, id: String, Result<GridPicture, PreviewError>)
     case themeLoaded(Result<Theme, ThemeError>)
     /// Runs a `:` command line as if typed.
     case command(String)
@@ -131,6 +133,10 @@ enum Effect: Equatable, Sendable {
     case pollAlerts(request: Int, experimentIDs: [String], endedSince: Int64, knownIntervals: Set<String>)
     /// Every page of each of these metrics' histories of one run (at most 40 keys).
     case loadSystemHistories(request: Int, runID: String, keys: [String])
+    /// Lists each run's `images/` folder (`LoggedImage.collect`).
+    case loadImageIndex(request: Int, runIDs: [String])
+    /// Reads and decodes the images as thumbnails (`ImageGridPane.thumbnailSide`).
+    case loadGridImages(request: Int, images: [GridImage])
     /// A bell or a desktop notification, written to the terminal by the loop.
     case notify(String)
 }

@@ -119,6 +119,11 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
         return ModelListPane.loaded(&state, result)
     case .alertsPolled(let request, let result):
         return AlertInbox.polled(&state, request: request, result)
+    case .imageIndexLoaded(let request, let runID, let result):
+        return ImageGridPane.indexLoaded(&state, request: request, runID: runID, result)
+    case .gridImageLoaded(let request, let id, let result):
+        ImageGridPane.imageLoaded(&state, request: request, id: id, result)
+        return []
     case .systemHistoriesLoaded(let request, let result):
         SystemChartPane.loaded(&state, request: request, result)
         return []

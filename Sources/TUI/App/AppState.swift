@@ -45,7 +45,7 @@ public struct TUIOptions: Sendable {
 }
 
 /// The pane that has focus. Overlays (picker, help, input line, artifact browser) sit above it.
-enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel, models, modelPage, systemChart }
+enum Pane: Equatable, Sendable { case experiments, runs, details, compare, chart, scatter, parallel, models, modelPage, systemChart, imageGrid }
 
 enum Connection: Equatable, Sendable {
     case connecting, connected, failed(String)
@@ -147,6 +147,9 @@ struct AppState: Equatable, Sendable {
     var alertsOverlay: AlertsOverlay?
     /// A run's system metrics as small charts (Panes/SystemChart).
     var systemChart: SystemChartView?
+    var imageGrid: ImageGridView?
+    /// How the terminal draws images (`TerminalDevice.graphics`); half blocks in tests.
+    var graphics: GraphicsProtocol = .halfBlocks
     /// The key table in effect: the built-in one with the config file's `[keys]` applied.
     var keys = Keymap.standard
     /// How an experiment not yet arranged shows (the config file's `columns`).
@@ -226,6 +229,7 @@ extension Pane {
         case .models: return .models
         case .modelPage: return .modelPage
         case .systemChart: return .systemChart
+        case .imageGrid: return .imageGrid
         }
     }
 }

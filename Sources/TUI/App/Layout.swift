@@ -43,7 +43,7 @@ struct Layout: Equatable, Sendable {
             } else {
                 runs = body
             }
-        case .details, .compare, .chart, .scatter, .parallel, .models, .modelPage, .systemChart:
+        case .details, .compare, .chart, .scatter, .parallel, .models, .modelPage, .systemChart, .imageGrid:
             break
         }
     }

@@ -38,6 +38,7 @@ enum Reconnect {
         case .compareLoaded(_, let r): return plain(r)
         case .historyPage(_, _, let r): return plain(r)
         case .sparklineLoaded(_, _, let r): return plain(r)
+        case .imageIndexLoaded(_, _, let r): return plain(r)
         case .summariesLoaded(_, _, _, _, let r): return plain(r)
         // Of the artifact browser, listings only: previews and downloads also fail on local
         // files (decoding, disk), which says nothing about the store.

@@ -28,6 +28,7 @@ func render(_ state: AppState) -> Buffer {
     case .models: ModelListPane.render(&buffer, state, layout.body)
     case .modelPage: ModelPagePane.render(&buffer, state, layout.body)
     case .systemChart: SystemChartPane.render(&buffer, state, layout.body)
+    case .imageGrid: ImageGridPane.render(&buffer, state, layout.body)
     }
     if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }

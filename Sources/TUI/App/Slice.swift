@@ -39,6 +39,7 @@ func slice(for context: KeyContext) -> (any Slice.Type)? {
     case .value: return ValueOverlay.self
     case .alerts: return AlertsOverlay.self
     case .systemChart: return SystemChartPane.self
+    case .imageGrid: return ImageGridPane.self
     case .artifacts: return ArtifactsPane.self
     case .global: return nil
     }
@@ -56,6 +57,7 @@ func clampAll(_ state: inout AppState) {
     HelpOverlay.clamp(&state)
     ValueOverlay.clamp(&state)
     AlertsOverlay.clamp(&state)
+    ImageGridPane.clamp(&state)
 }
 
 /// Moves the cursor of a pane or overlay that may be closed (nil), then clamps.

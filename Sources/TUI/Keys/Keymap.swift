@@ -5,6 +5,7 @@ import Terminal
 enum KeyContext: String, CaseIterable, Sendable {
     case global, experiments, runs, details, compare, chart, scatter, parallel, picker, help, artifacts, value, models, alerts
     case systemChart = "system charts"
+    case imageGrid = "image grid"
     case modelPage = "model pages"
 }
 
@@ -28,7 +29,7 @@ enum KeyCommand: String, Sendable, CaseIterable {
     case nextSection, previousSection, jumpParams, jumpMetrics, jumpTags, jumpLinks, jumpModels, jumpDatasets, jumpSystemMetrics
     case editTag, removeTag, rename, editDescription, deleteItems, restoreItems
     case scatter, parallelCoordinates, xAxisPicker, yAxisPicker, cursorUp, cursorDown, moveAxisLeft, moveAxisRight, removeAxis
-    case models, alerts, systemCharts
+    case models, alerts, systemCharts, images, firstStep, lastStep
 
     /// The commands every list shares; `Keymap.listBindings` binds them.
     var isListMovement: Bool { [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(self) }
@@ -95,6 +96,7 @@ public enum Keymap {
         ("Compare", ComparePane.bindings),
         ("Chart", chartBindings),
         ("System charts (s in the run details)", SystemChartPane.bindings),
+        ("Image grid (I in the runs table and the run details)", ImageGridPane.bindings),
         ("Scatter", ScatterPane.bindings),
         ("Parallel coordinates", ParallelPane.bindings),
         ("Models (logged models, registry)", ModelListPane.bindings),

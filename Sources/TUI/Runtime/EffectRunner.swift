@@ -166,6 +166,23 @@ struct EffectRunner: Sendable {
                 }
                 inbox.post(.systemHistoriesLoaded(request: request, result))
             }
+        case .loadImageIndex(let request, let runIDs):
+            Task.detached {
+                for id in runIDs {
+                    let result = await capture { () async throws -> [LoggedImage] in
+                        let listing = try await store.listArtifacts(runID: id, path: LoggedImage.folder)
+                        return LoggedImage.collect(listing.files.filter { !$0.isDir }.map(\.path))
+                    }
+                    inbox.post(.imageIndexLoaded(request: request, runID: id, result))
+                }
+            }
+        case .loadGridImages(let request, let images):
+            Task.detached {
+                for image in images {
+                    let result = await readThumbnail(store, runID: image.runID, path: image.path, side: ImageGridPane.thumbnailSide)
+                    inbox.post(.gridImageLoaded(request: request, id: ImageGridView.id(image.runID, image.path), result))
+                }
+            }
         case .copy, .editNote, .notify:
             break  // handled by the loop, which owns the terminal
         case .write(let job):

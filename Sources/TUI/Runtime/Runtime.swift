@@ -116,6 +116,7 @@ struct UILoop {
 
     mutating func run(_ initial: AppState) -> AppState {
         var state = initial
+        state.graphics = device.graphics
         for effect in startApp(&state) { perform(effect, &state) }
         device.draw(render(state))
         var lastTick = MonotonicClock.now

@@ -23,6 +23,7 @@ enum RunsPane: Slice {
         t.bind([.char("c")], .compare, "compare the marked runs", footer: "compare")
         t.bind([.char("v")], .chart, "chart a metric of the marked runs, or of the selected run when none is marked", footer: "chart")
         t.bind([.char("V")], .scatter, "scatter plot of the shown runs (the marked ones when any are marked)")
+        t.bind([.char("I")], .images, "images logged with mlflow.log_image, runs by steps (the marked runs, else the selected run)")
         t.bind([.char("P")], .parallelCoordinates, "parallel coordinates of the shown runs (the marked ones when any are marked)")
         t.bind([.char("S")], .sparklineColumn, "sparkline column for a metric")
         t.bind([.char("~")], .sparklineScale, "sparklines: one scale across the runs / one per run")
@@ -94,6 +95,10 @@ enum RunsPane: Slice {
         case .compare: return ComparePane.open(&state, runIDs: state.table.marks)
         case .chart: return ChartPane.open(&state)
         case .scatter: return ScatterPane.open(&state)
+        case .images:
+            let byID = Dictionary(state.table.runs.map { ($0.info.runID, $0) }, uniquingKeysWith: { a, _ in a })
+            let runs = state.table.marks.isEmpty ? state.selectedRun.map { [$0] } ?? [] : state.table.marks.compactMap { byID[$0] }
+            return ImageGridPane.open(&state, runs: runs)
         case .parallelCoordinates: return ParallelPane.open(&state)
         case .sparklineColumn:
             let items = ChartPane.metricKeyCounts(state.table.runs).map { PickerItem(label: $0.key, count: $0.count) }

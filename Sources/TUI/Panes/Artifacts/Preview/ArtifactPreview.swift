@@ -40,9 +40,12 @@ struct ArtifactPreview: Sendable {
             if let size, size > Int64(ArtifactPreview.imageLimit) {
                 return [PreviewLine("image of \(size) bytes is too large to preview", theme[.warning])]
             }
-            switch RGBAImage.decode(try await wholeFile(limit: ArtifactPreview.imageLimit), kind: kind) {
+            let file = try await wholeFile(limit: ArtifactPreview.imageLimit)
+            switch RGBAImage.decode(file, kind: kind) {
             case .success(let image):
-                let caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
+                var caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
+                caption.image = PreviewImage(id: name + "\u{0}\(file.count)", pixels: image.scaled(toFit: PreviewImage.side),
+                                             file: file.count <= GridPicture.fileLimit ? file : [])
                 return [caption] + renderImage(image, width: width, height: max(height - 1, 1))
             case .failure(let error):
                 let perRow = hexBytesPerRow(width: width)

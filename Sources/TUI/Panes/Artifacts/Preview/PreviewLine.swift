@@ -11,6 +11,8 @@ struct PreviewLine: Equatable, Sendable {
     var spans: [Span]
     /// For foldable previews (JSON): the node this line opens, so a key can fold it.
     var foldPath: String?
+    /// On an image preview's caption: the image, for a terminal that draws images itself.
+    var image: PreviewImage?
 
     init(_ spans: [Span], foldPath: String? = nil) {
         self.spans = spans
@@ -18,6 +20,10 @@ struct PreviewLine: Equatable, Sendable {
     }
 
     init(_ text: String, _ style: Style) { self.init([Span(text, style)]) }
+
+    static func == (a: PreviewLine, b: PreviewLine) -> Bool {
+        a.spans == b.spans && a.foldPath == b.foldPath && a.image?.id == b.image?.id
+    }
 
     /// The text without styles (tests, search, yank).
     var text: String { spans.map(\.text).joined() }
@@ -38,6 +44,14 @@ extension Buffer {
             }
         }
     }
+}
+
+/// An image an artifact preview shows: its pixels (scaled to at most `side`) and the file.
+struct PreviewImage: Sendable {
+    static let side = 1024
+    var id: String
+    var pixels: RGBAImage
+    var file: [UInt8]
 }
 
 /// What the preview of one artifact shows, chosen from its name and first bytes.
