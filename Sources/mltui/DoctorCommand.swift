@@ -290,6 +290,11 @@ struct DoctorCommand: AsyncParsableCommand {
             } else {
                 report.add(.warn, "mouse", "terminfo for TERM=\(probe.term ?? "") has no mouse reports: keys only")
             }
+            // From the environment only: doctor does not take the terminal over to ask it.
+            let graphics = GraphicsDetection.choose(environment: environment, replies: nil)
+            report.add(.ok, "images", graphics == .halfBlocks
+                ? "half blocks (the UI also asks the terminal at start; MLTUI_GRAPHICS=kitty|iterm2|sixel chooses)"
+                : "\(graphics.rawValue) from the environment" + (environment["TMUX"] != nil && graphics == .kitty ? " (tmux needs set -g allow-passthrough on)" : ""))
         }
         // The variable that decides is the one to change (LC_ALL wins over LC_CTYPE over LANG).
         let (utf8, from, variable) = localeIsUTF8(environment)

@@ -11,7 +11,7 @@ final class ChartPaneTests: XCTestCase {
     }
 
     func loads(_ effects: [Effect]) -> [(request: Int, runID: String, key: String, refresh: Bool)] {
-        effects.compactMap { if case .loadHistory(let r, let id, let k, let refresh) = $0 { return (r, id, k, refresh) } else { return nil } }
+        effects.compactMap { if case .loadHistory(let r, let id, let k, let refresh, _) = $0 { return (r, id, k, refresh) } else { return nil } }
     }
 
     /// Two marked runs (bbb222, ccc333) with the chart open on f1.

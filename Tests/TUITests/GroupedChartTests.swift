@@ -34,7 +34,7 @@ final class GroupedChartTests: XCTestCase {
     }
 
     func loads(_ effects: [Effect]) -> [String] {
-        effects.compactMap { if case .loadHistory(_, let id, _, _) = $0 { return id } else { return nil } }
+        effects.compactMap { if case .loadHistory(_, let id, _, _, _) = $0 { return id } else { return nil } }
     }
 
     func grouped(_ runs: [Run] = runs, by keys: [ColumnKey] = [.param("model")], width: Int = 80, height: Int = 24) -> (AppState, [Effect]) {

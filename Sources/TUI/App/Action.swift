@@ -107,7 +107,8 @@ enum Effect: Equatable, Sendable {
     case saveMemory(StoreMemory)
     case loadDetails(request: Int, runID: String)
     case loadCompare(request: Int, runIDs: [String])
-    case loadHistory(request: Int, runID: String, key: String, refresh: Bool)
+    /// `held`: on a live refresh, the points the chart holds; only those after them are read.
+    case loadHistory(request: Int, runID: String, key: String, refresh: Bool, held: HistoryHeld? = nil)
     /// `running`: the runs are RUNNING, read incrementally from tick to tick.
     case loadSparklines(key: String, runIDs: [String], running: Bool)
     case loadTheme(String)

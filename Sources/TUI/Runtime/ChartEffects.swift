@@ -7,12 +7,21 @@ import Tracking
 /// reads only what was logged since the last one (`LiveHistories`).
 func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistories, inbox: ActionInbox) {
     switch effect {
-    case .loadHistory(let request, let runID, let key, true):
+    case .loadHistory(let request, let runID, let key, true, let held?) where live.enabled:
+        // The chart holds the points before: only those after them are read and appended.
         Task.detached {
-            let result = await capture { try await live.history(store, runID: runID, key: key) }
-            inbox.post(.historyPage(request: request, runID: runID, result.map { HistoryPage(metrics: $0, first: true, done: true) }))
+            do {
+                if let tail = try await store.metricHistoryTail(runID: runID, key: key, after: held) {
+                    if !tail.isEmpty { inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: tail, first: false, done: true)))) }
+                } else {
+                    let all = try await store.fullMetricHistory(runID: runID, key: key)
+                    inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: all, first: true, done: true))))
+                }
+            } catch {
+                inbox.post(.historyPage(request: request, runID: runID, .failure(error.asMLflowError)))
+            }
         }
-    case .loadHistory(let request, let runID, let key, let refresh):
+    case .loadHistory(let request, let runID, let key, let refresh, _):
         Task.detached {
             var token: String?
             var all: [Metric] = []
@@ -35,14 +44,9 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistor
         Task.detached {
             for id in runIDs {
                 do {
-                    var metrics = running ? try await live.history(store, runID: id, key: key)
-                        : try await store.fullMetricHistory(runID: id, key: key)
-                    // File stores keep log order (`FileStore.get_metric_history`); a sparkline
-                    // reads by step.
-                    if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
-                        metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
-                    }
-                    inbox.post(.sparklineLoaded(key: key, runID: id, .success(Sparkline.reduced(metrics.map(\.value)))))
+                    let values = running ? try await live.valuesByStep(store, runID: id, key: key)
+                        : try await sparklineValues(store, runID: id, key: key)
+                    inbox.post(.sparklineLoaded(key: key, runID: id, .success(Sparkline.reduced(values))))
                 } catch {
                     inbox.post(.sparklineLoaded(key: key, runID: id, .failure(error.asMLflowError)))
                 }
@@ -50,4 +54,14 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistor
         }
     default: break
     }
+}
+
+/// A finished run's history as a sparkline reads it: by step. File stores keep log order
+/// (`FileStore.get_metric_history`).
+private func sparklineValues(_ store: any TrackingStore, runID: String, key: String) async throws -> [Double] {
+    var metrics = try await store.fullMetricHistory(runID: runID, key: key)
+    if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
+        metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
+    }
+    return metrics.map(\.value)
 }

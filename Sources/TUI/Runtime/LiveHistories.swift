@@ -1,26 +1,22 @@
 import Foundation
 import Tracking
 
-/// The metric histories a live refresh keeps current (running runs' charts, sparklines and
-/// system charts): each is read whole once, then every tick asks the store only for the points
-/// after those held (`TrackingStore.metricHistoryTail`), so a tick's reads stay flat however
-/// long the run has logged (docs/live-refresh.md). Held compactly (24 bytes a point) and
-/// bounded; the least recently used history goes first. `MLTUI_LIVE_RELOAD=whole` reads every
-/// history whole on every tick, as mltui did before (the benchmark's baseline).
+/// The metric histories a live refresh keeps current for the sparkline column and the system
+/// charts (the chart holds its own and asks for what follows it, `ChartPane.liveEffects`): each
+/// is read whole once, then every tick asks the store only for the points after those held
+/// (`TrackingStore.metricHistoryTail`) and appends them in place, so a tick's reads and copies
+/// stay flat however long the run has logged (docs/live-refresh.md). Held as columns (24 bytes a
+/// point), at most `pointLimit` points, the least recently used history dropped first.
+/// `MLTUI_LIVE_RELOAD=whole` reads every history whole on every tick, as mltui did before (the
+/// benchmark's baseline).
 final class LiveHistories: Sendable {
     private struct Key: Hashable {
         var runID: String
         var key: String
     }
 
-    private struct Point {
-        var value: Double
-        var timestamp: Int64
-        var step: Int64
-    }
-
     private struct Held {
-        var points: [Point]
+        var series: ChartSeries
         var used: UInt64
     }
 
@@ -40,36 +36,61 @@ final class LiveHistories: Sendable {
         self.enabled = enabled
     }
 
-    /// The whole history of `key` for `runID`, read incrementally after the first time.
+    /// The whole history of `key` for `runID` as the store orders it, read incrementally after
+    /// the first time.
     func history(_ store: any TrackingStore, runID: String, key: String) async throws -> [Metric] {
-        guard enabled else { return try await store.fullMetricHistory(runID: runID, key: key) }
-        let id = Key(runID: runID, key: key)
-        let kept = state.withLock { $0.held[id]?.points }.map { points in
-            points.map { Metric(key: key, value: $0.value, timestamp: $0.timestamp, step: $0.step) }
-        }
-        var metrics: [Metric]
-        if let kept, let tail = try await store.metricHistoryTail(runID: runID, key: key, after: HistoryHeld(kept)) {
-            metrics = kept + tail
-        } else {
-            metrics = try await store.fullMetricHistory(runID: runID, key: key)
-        }
-        keep(id, metrics.map { Point(value: $0.value, timestamp: $0.timestamp, step: $0.step) })
-        return metrics
+        let series = try await follow(store, runID: runID, key: key)
+        return series.values.indices.map { Metric(key: key, value: series.values[$0], timestamp: series.timestamps[$0], step: series.steps[$0]) }
+    }
+
+    /// The history's values by step (a sparkline's order).
+    func valuesByStep(_ store: any TrackingStore, runID: String, key: String) async throws -> [Double] {
+        let series = try await follow(store, runID: runID, key: key)
+        if zip(series.steps, series.steps.dropFirst()).allSatisfy({ $0 <= $1 }) { return series.values }
+        // File stores keep log order (`FileStore.get_metric_history`); a point logged for an
+        // earlier step sorts back into place.
+        return series.values.indices.sorted { (series.steps[$0], series.timestamps[$0]) < (series.steps[$1], series.timestamps[$1]) }
+            .map { series.values[$0] }
     }
 
     /// How many histories are held (tests).
     var count: Int { state.withLock { $0.held.count } }
 
-    private func keep(_ id: Key, _ points: [Point]) {
-        guard points.count <= Self.pointLimit else { return }
+    private func follow(_ store: any TrackingStore, runID: String, key: String) async throws -> ChartSeries {
+        let id = Key(runID: runID, key: key)
+        let held = enabled ? state.withLock { state -> HistoryHeld? in
+            guard let series = state.held[id]?.series, let last = series.values.indices.last else { return nil }
+            return HistoryHeld(count: series.count, last: Metric(key: key, value: series.values[last],
+                                                                timestamp: series.timestamps[last], step: series.steps[last]))
+        } : nil
+        if let held, let tail = try await store.metricHistoryTail(runID: runID, key: key, after: held) {
+            return state.withLock { state in
+                state.clock += 1
+                // In place: the held columns grow by the tail, not copied.
+                guard state.held[id]?.series.count == held.count else { return state.held[id]?.series ?? ChartSeries(label: key, metrics: tail) }
+                state.held[id]!.series.append(tail)
+                state.held[id]!.used = state.clock
+                state.points += tail.count
+                evict(&state, keeping: id)
+                return state.held[id]!.series
+            }
+        }
+        let series = ChartSeries(label: key, metrics: try await store.fullMetricHistory(runID: runID, key: key))
+        guard enabled, series.count <= Self.pointLimit else { return series }
         state.withLock { state in
             state.clock += 1
-            state.points += points.count - (state.held[id]?.points.count ?? 0)
-            state.held[id] = Held(points: points, used: state.clock)
-            while state.points > Self.pointLimit, let oldest = state.held.min(by: { $0.value.used < $1.value.used }) {
-                state.points -= oldest.value.points.count
-                state.held[oldest.key] = nil
-            }
+            state.points += series.count - (state.held[id]?.series.count ?? 0)
+            state.held[id] = Held(series: series, used: state.clock)
+            evict(&state, keeping: id)
+        }
+        return series
+    }
+
+    private func evict(_ state: inout State, keeping id: Key) {
+        while state.points > Self.pointLimit,
+              let oldest = state.held.filter({ $0.key != id }).min(by: { $0.value.used < $1.value.used }) {
+            state.points -= oldest.value.series.count
+            state.held[oldest.key] = nil
         }
     }
 }

@@ -39,6 +39,12 @@ public struct ChartSeries: Equatable, Sendable {
 
     public var count: Int { values.count }
 
+    /// How much of the history this holds, for reading only what follows (nil when empty).
+    public func held(key: String) -> HistoryHeld? {
+        guard let last = values.indices.last else { return nil }
+        return HistoryHeld(count: count, last: Metric(key: key, value: values[last], timestamp: timestamps[last], step: steps[last]))
+    }
+
     public mutating func append(_ metrics: [Metric]) {
         steps += metrics.map(\.step)
         timestamps += metrics.map(\.timestamp)

@@ -149,7 +149,9 @@ enum ChartPane: Slice {
             let reload = chart.runIDs.filter { chart.running.contains($0) && !chart.pending.contains($0) }
             for id in chart.runIDs { if let s = status[id] { if s == .running { chart.running.insert(id) } else { chart.running.remove(id) } } }
             state.chart = chart
-            effects += reload.map { .loadHistory(request: state.chartRequest, runID: $0, key: chart.key, refresh: true) }
+            effects += reload.map { id in
+                .loadHistory(request: state.chartRequest, runID: id, key: chart.key, refresh: true, held: chart.histories[id].flatMap { $0.held(key: chart.key) })
+            }
         }
         for (key, cached) in state.sparklines.values {
             for id in cached.keys where status[id] == .running { state.sparklines.values[key]![id] = nil }
