@@ -504,8 +504,9 @@ public final class SQLTrackingStore: TrackingStore, Sendable {
 
     /// The points after the last one held, from its `(timestamp, step, value)` on: one range of
     /// the metrics primary key (key, timestamp, step, …), so a tick reads what was logged since,
-    /// however long the history. The held point must be the range's first row (else a point was
-    /// logged before it, or the run's history was replaced: nil, read it whole).
+    /// however long the history. The held point must be the range's first row (else the run's
+    /// history was replaced: nil, read it whole). A point logged since with a timestamp before the
+    /// held one sorts before it and is not in the range: the UI's Ctrl-R reads the chart whole.
     public func metricHistoryTail(runID: String, key: String, after held: HistoryHeld) async throws -> [Metric]? {
         guard let last = held.last, held.count > 0, features.metricStep else {
             return try await pagedHistoryTail(runID: runID, key: key, after: held)

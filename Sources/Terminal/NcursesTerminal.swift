@@ -273,9 +273,17 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             addstr(text)
         }
         let removed = (lastFrame?.images ?? []).filter { !frame.images.contains($0) }
+        // Cells written over an image (an overlay closed over it) erased part of it: draw it again.
+        let covered = changes.runs.contains { run in
+            frame.images.contains { run.y >= $0.y && run.y < $0.y + $0.rows && run.x < $0.x + $0.columns && run.x + run.width > $0.x }
+        }
         lastFrame = frame
         refresh()
-        if imagesChanged || (changes.fullRedraw && !frame.images.isEmpty) {
+        if imagesChanged || covered || (changes.fullRedraw && !frame.images.isEmpty) {
+            var size = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_xpixel > 0, size.ws_ypixel > 0, size.ws_col > 0, size.ws_row > 0 {
+                graphicsWriter.cellPixels = (Int(size.ws_xpixel) / Int(size.ws_col), Int(size.ws_ypixel) / Int(size.ws_row))
+            }
             let sequences = graphicsWriter.sequences(drawing: frame.images, removed: removed)
             // Saved and restored cursor and attributes: ncurses goes on from where it left them.
             if !sequences.isEmpty { mltui_write_stdout("\u{1B}7" + sequences + "\u{1B}8") }

@@ -23,6 +23,31 @@ final class ChartPaneTests: XCTestCase {
         return (state, effects)
     }
 
+    /// A live tail joins only the history it was read after: a second tail read after the same
+    /// points (two refreshes in flight) or a tail arriving after a reload adds nothing twice.
+    func testLiveTailJoinsOnlyTheHistoryItFollows() {
+        var (state, effects) = chartState()
+        let request = loads(effects)[0].request
+        _ = reduce(&state, .historyPage(request: request, runID: "bbb222",
+                                        .success(HistoryPage(metrics: history("f1", [0.1, 0.5, 0.7]), first: true, done: true))))
+        let held = state.chart!.histories["bbb222"]!.held(key: "f1")
+        XCTAssertEqual(held?.count, 3)
+        let tail = HistoryPage(metrics: history("f1", [0.8, 0.9], from: 3), first: false, done: true, after: held)
+        _ = reduce(&state, .historyPage(request: request, runID: "bbb222", .success(tail)))
+        XCTAssertEqual(state.chart?.histories["bbb222"]?.values, [0.1, 0.5, 0.7, 0.8, 0.9])
+        _ = reduce(&state, .historyPage(request: request, runID: "bbb222", .success(tail)))
+        XCTAssertEqual(state.chart?.histories["bbb222"]?.count, 5, "the same tail again is dropped")
+        // A running run's refresh asks for what follows the points the chart holds.
+        state.table.runs = state.table.runs.map { run in
+            var run = run
+            if run.info.runID == "bbb222" { run.info.status = .running }
+            return run
+        }
+        state.chart!.running.insert("bbb222")
+        let live = ChartPane.liveEffects(&state)
+        XCTAssertTrue(live.contains { if case .loadHistory(_, "bbb222", "f1", true, let after) = $0 { return after?.count == 5 } else { return false } }, "\(live)")
+    }
+
     func testChartOfTwoMarkedRunsLoadsPagesShowsProgressThenLegendAndDots() {
         var (state, effects) = chartState()
         XCTAssertEqual(state.pane, .chart)

@@ -137,7 +137,8 @@ enum Effect: Equatable, Sendable {
     /// Lists each run's `images/` folder (`LoggedImage.collect`).
     case loadImageIndex(request: Int, runIDs: [String])
     /// Reads and decodes the images as thumbnails (`ImageGridPane.thumbnailSide`).
-    case loadGridImages(request: Int, images: [GridImage])
+    /// `keepFiles`: the files too, for a terminal that draws images itself.
+    case loadGridImages(request: Int, images: [GridImage], keepFiles: Bool)
     /// A bell or a desktop notification, written to the terminal by the loop.
     case notify(String)
 }

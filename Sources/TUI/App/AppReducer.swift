@@ -52,7 +52,7 @@ private func route(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .resize(let size):
         state.size = size
         clampAll(&state)
-        return browserResized(&state)
+        return browserResized(&state) + ImageGridPane.thumbnailEffects(&state)
     case .tick(let now):
         state.now = now
         if state.isLoading { state.spinnerFrame += 1 }

@@ -85,6 +85,8 @@ struct AppState: Equatable, Sendable {
     var utcOffset: Int
     var refreshInterval: Double
     var lastRefresh: Double = 0
+    /// Whether the last refresh was asked for (Ctrl-R): it reads running runs' curves whole.
+    var lastRefreshManual = false
     /// Request ids of the last refresh not answered yet. The next tick's refresh waits for them:
     /// were it to start anyway, a refresh slower than the interval (a dead server retrying, a
     /// slow one) would be superseded every tick and its answer, or error, never shown.

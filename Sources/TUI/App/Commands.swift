@@ -91,6 +91,7 @@ enum Commands {
     /// and every shown list reloads. Run counts: all on Ctrl-R, the open experiment's on a tick.
     static func refresh(_ state: inout AppState, manual: Bool = true) -> [Effect] {
         state.lastRefresh = state.now
+        state.lastRefreshManual = manual
         state.experimentsRequest = state.nextRequest()
         var effects: [Effect] = [.refreshStore, .loadExperiments(request: state.experimentsRequest)]
         if state.table.experimentID != nil { effects.append(RunsPane.searchRuns(&state, mode: .refresh)) }

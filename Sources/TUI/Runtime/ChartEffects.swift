@@ -12,7 +12,7 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistor
         Task.detached {
             do {
                 if let tail = try await store.metricHistoryTail(runID: runID, key: key, after: held) {
-                    if !tail.isEmpty { inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: tail, first: false, done: true)))) }
+                    if !tail.isEmpty { inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: tail, first: false, done: true, after: held)))) }
                 } else {
                     let all = try await store.fullMetricHistory(runID: runID, key: key)
                     inbox.post(.historyPage(request: request, runID: runID, .success(HistoryPage(metrics: all, first: true, done: true))))

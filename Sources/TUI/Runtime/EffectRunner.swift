@@ -176,10 +176,11 @@ struct EffectRunner: Sendable {
                     inbox.post(.imageIndexLoaded(request: request, runID: id, result))
                 }
             }
-        case .loadGridImages(let request, let images):
+        case .loadGridImages(let request, let images, let keepFiles):
             Task.detached {
                 for image in images {
-                    let result = await readThumbnail(store, runID: image.runID, path: image.path, side: ImageGridPane.thumbnailSide)
+                    let result = await readThumbnail(store, runID: image.runID, path: image.path, side: ImageGridPane.thumbnailSide,
+                                                     keepFile: keepFiles)
                     inbox.post(.gridImageLoaded(request: request, id: ImageGridView.id(image.runID, image.path), result))
                 }
             }

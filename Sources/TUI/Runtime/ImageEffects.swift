@@ -4,7 +4,7 @@ import Tracking
 /// Reads an image artifact whole (at most `ArtifactPreview.imageLimit` bytes), decodes it and
 /// keeps a thumbnail at most `side` pixels on a side: a grid of full-size images would hold
 /// hundreds of megabytes, and a terminal cell shows two pixels at most.
-func readThumbnail(_ store: any TrackingStore, runID: String, path: String, side: Int) async -> Result<GridPicture, PreviewError> {
+func readThumbnail(_ store: any TrackingStore, runID: String, path: String, side: Int, keepFile: Bool) async -> Result<GridPicture, PreviewError> {
     do {
         let content = try await store.openArtifact(runID: runID, path: path)
         if let size = content.size, size > Int64(ArtifactPreview.imageLimit) {
@@ -19,7 +19,7 @@ func readThumbnail(_ store: any TrackingStore, runID: String, path: String, side
         let kind = PreviewKind.detect(name: path, head: Array(bytes.prefix(PreviewKind.sniffLength)), size: Int64(bytes.count))
         guard kind == .png || kind == .jpeg else { return .failure(PreviewError("not a PNG or JPEG image")) }
         return RGBAImage.decode(bytes, kind: kind).map {
-            GridPicture(thumbnail: $0.scaled(toFit: side), file: bytes.count <= GridPicture.fileLimit ? bytes : [])
+            GridPicture(thumbnail: $0.scaled(toFit: side), file: keepFile && bytes.count <= GridPicture.fileLimit ? bytes : [])
         }
     } catch {
         return .failure(PreviewError(error.asMLflowError.oneLineMessage))

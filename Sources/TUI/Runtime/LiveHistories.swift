@@ -64,16 +64,18 @@ final class LiveHistories: Sendable {
                                                                 timestamp: series.timestamps[last], step: series.steps[last]))
         } : nil
         if let held, let tail = try await store.metricHistoryTail(runID: runID, key: key, after: held) {
-            return state.withLock { state in
+            let grown = state.withLock { state -> ChartSeries? in
+                // Dropped or grown by another reader meanwhile: read whole below.
+                guard state.held[id]?.series.count == held.count else { return nil }
                 state.clock += 1
                 // In place: the held columns grow by the tail, not copied.
-                guard state.held[id]?.series.count == held.count else { return state.held[id]?.series ?? ChartSeries(label: key, metrics: tail) }
                 state.held[id]!.series.append(tail)
                 state.held[id]!.used = state.clock
                 state.points += tail.count
                 evict(&state, keeping: id)
-                return state.held[id]!.series
+                return state.held[id]?.series
             }
+            if let grown { return grown }
         }
         let series = ChartSeries(label: key, metrics: try await store.fullMetricHistory(runID: runID, key: key))
         guard enabled, series.count <= Self.pointLimit else { return series }
@@ -91,6 +93,11 @@ final class LiveHistories: Sendable {
               let oldest = state.held.filter({ $0.key != id }).min(by: { $0.value.used < $1.value.used }) {
             state.points -= oldest.value.series.count
             state.held[oldest.key] = nil
+        }
+        // One history past the limit alone is not held (it is read whole each time).
+        if state.points > Self.pointLimit, let alone = state.held[id] {
+            state.points -= alone.series.count
+            state.held[id] = nil
         }
     }
 }

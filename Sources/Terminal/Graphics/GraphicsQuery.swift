@@ -4,16 +4,21 @@ import Glibc
 
 /// Asks the terminal which graphics it speaks (`GraphicsDetection.query`) before ncurses takes
 /// it over: the tty in raw mode for a moment, the questions written, the answers read until the
-/// device attributes' reply (which every terminal sends, and sends last) or `timeout` seconds.
+/// device attributes' reply (which every terminal sends, and sends last) or `timeout` seconds
+/// (a slow SSH link answers late; the answer ends the wait). What arrived unread is then dropped,
+/// so a reply is never taken for keys.
 enum GraphicsQuery {
-    static func ask(timeout: Double = 0.3) -> String? {
+    static func ask(timeout: Double = 1.0) -> String? {
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else { return nil }
         var saved = termios()
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else { return nil }
         var raw = saved
         cfmakeraw(&raw)
         guard tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0 else { return nil }
-        defer { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
+        defer {
+            tcflush(STDIN_FILENO, TCIFLUSH)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+        }
         let query = GraphicsDetection.query
         _ = query.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
         var reply: [UInt8] = []

@@ -220,9 +220,10 @@ public struct GraphicsWriter: Sendable {
     public let inTmux: Bool
     /// Direct colour: kitty's placeholders name their image by a 24-bit foreground.
     public let directColor: Bool
-    /// The pixels of one cell, for sixel (which is sized in pixels): 10 × 20 unless the
-    /// terminal says otherwise.
-    public var cellPixels = (width: 10, height: 20)
+    /// The pixels of one cell, for sixel (which is sized in pixels): what the terminal reports
+    /// (`NcursesTerminal` reads TIOCGWINSZ), else 6 × 13, the smallest common cell, so that an
+    /// image never overflows its cells (it may fall short of them).
+    public var cellPixels = (width: 6, height: 13)
     /// kitty image numbers given to placement ids, 1-255 (a 256-colour foreground names them).
     private var numbers: [String: UInt32] = [:]
     private var next: UInt32 = 1
@@ -253,15 +254,16 @@ public struct GraphicsWriter: Sendable {
                 if known == nil {
                     // A PNG goes as it is (kitty decodes it, at full resolution); else the pixels.
                     let png = p.file.starts(with: [0x89, 0x50, 0x4E, 0x47])
-                    out += wrap(png ? KittyGraphics.transmit(png: p.file, id: number, columns: columns, rows: rows)
-                                    : KittyGraphics.transmit(rgba: p.rgba, width: p.width, height: p.height, id: number, columns: columns, rows: rows))
+                    out += wrapChunks(png ? KittyGraphics.transmit(png: p.file, id: number, columns: columns, rows: rows)
+                                          : KittyGraphics.transmit(rgba: p.rgba, width: p.width, height: p.height, id: number, columns: columns, rows: rows))
                 }
                 let colour = directColor ? "\u{1B}[38;2;0;0;\(number)m" : "\u{1B}[38;5;\(number)m"
                 for row in 0..<rows {
                     out += "\u{1B}[\(p.y + row + 1);\(p.x + 1)H" + colour + KittyGraphics.placeholderRow(row, columns: columns).joined() + "\u{1B}[39m"
                 }
             case .iterm2:
-                out += "\u{1B}[\(p.y + 1);\(p.x + 1)H" + ITerm2Image.inline(p.file, columns: p.columns, rows: p.rows)
+                guard !p.file.isEmpty else { continue }
+                out += "\u{1B}[\(p.y + 1);\(p.x + 1)H" + wrap(ITerm2Image.inline(p.file, columns: p.columns, rows: p.rows))
             case .sixel:
                 let fitted = Self.fit(p, into: (p.columns * cellPixels.width, p.rows * cellPixels.height))
                 out += "\u{1B}[\(p.y + 1);\(p.x + 1)H" + Sixel.encode(rgba: fitted.rgba, width: fitted.width, height: fitted.height)
@@ -281,6 +283,13 @@ public struct GraphicsWriter: Sendable {
     }
 
     private func wrap(_ sequence: String) -> String { inTmux ? TmuxPassthrough.wrap(sequence) : sequence }
+
+    /// Each of kitty's chunks in a passthrough of its own: tmux drops a sequence longer than
+    /// its input buffer, and one image can be megabytes.
+    private func wrapChunks(_ chunks: String) -> String {
+        guard inTmux else { return chunks }
+        return chunks.components(separatedBy: "\u{1B}_G").dropFirst().map { TmuxPassthrough.wrap("\u{1B}_G" + $0) }.joined()
+    }
 
     /// The pixels scaled (nearest neighbour) to fit `box`, keeping the aspect ratio.
     static func fit(_ p: ImagePlacement, into box: (Int, Int)) -> (rgba: [UInt8], width: Int, height: Int) {

@@ -372,7 +372,7 @@ func renderBrowser(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
         buffer.write(text, x: px, y: rect.y + 1, maxWidth: pw, style: style)
     } else if browser.previewPath != nil, browser.preview.isEmpty {
         buffer.write("loading…", x: px, y: rect.y + 1, maxWidth: pw, style: theme[.dim])
-    } else if state.graphics != .halfBlocks, let caption = browser.preview.first, let image = caption.image,
+    } else if let caption = browser.preview.first, let image = caption.image, ImageGridPane.drawsItself(state.graphics, file: image.file),
               let placement = ImageGridPane.imagePlacement(image.pixels, file: image.file, id: image.id,
                                                            in: Rect(x: px, y: rect.y + 2, width: pw, height: rect.height - 2)) {
         // The terminal draws the image itself, under its caption.

@@ -8,10 +8,14 @@ struct HistoryPage: Equatable, Sendable {
     var metrics: [Metric]
     var first: Bool
     var done: Bool
-    init(metrics: [Metric], first: Bool, done: Bool) {
+    /// A live tail: the points it follows. It joins only a history that still ends there (two
+    /// refreshes in flight, or a reload meanwhile, would otherwise add points twice).
+    var after: HistoryHeld?
+    init(metrics: [Metric], first: Bool, done: Bool, after: HistoryHeld? = nil) {
         self.metrics = metrics
         self.first = first
         self.done = done
+        self.after = after
     }
 }
 
@@ -129,6 +133,7 @@ enum ChartPane: Slice {
             chart.pending.remove(runID)
             chart.rebandGroups(of: runID)
         case .success(let page):
+            if let after = page.after, chart.histories[runID]?.held(key: chart.key) != after { return [] }
             if page.first || chart.histories[runID] == nil {
                 chart.histories[runID] = ChartSeries(label: chart.runNames[runID] ?? runID, metrics: page.metrics)
             } else {
@@ -149,8 +154,12 @@ enum ChartPane: Slice {
             let reload = chart.runIDs.filter { chart.running.contains($0) && !chart.pending.contains($0) }
             for id in chart.runIDs { if let s = status[id] { if s == .running { chart.running.insert(id) } else { chart.running.remove(id) } } }
             state.chart = chart
+            // Ctrl-R reads them whole: a point logged since with a time before the last one held
+            // sorts before it in SQL's order, where a tail does not look.
+            let manual = state.lastRefreshManual
             effects += reload.map { id in
-                .loadHistory(request: state.chartRequest, runID: id, key: chart.key, refresh: true, held: chart.histories[id].flatMap { $0.held(key: chart.key) })
+                .loadHistory(request: state.chartRequest, runID: id, key: chart.key, refresh: true,
+                             held: manual ? nil : chart.histories[id].flatMap { $0.held(key: chart.key) })
             }
         }
         for (key, cached) in state.sparklines.values {

@@ -52,6 +52,8 @@ struct ImageGridView: Equatable, Sendable {
 enum ImageGridPane: Slice {
     /// Thumbnails are kept at most this many pixels on a side.
     static let thumbnailSide = 320
+    /// Thumbnails held before those off screen are dropped.
+    static let thumbnailLimit = 200
     /// The column of run names.
     static let labelWidth = 16
 
@@ -196,7 +198,16 @@ enum ImageGridPane: Slice {
             }
         }
         state.imageGrid = view
-        return wanted.isEmpty ? [] : [.loadGridImages(request: view.request, images: wanted)]
+        // Thumbnails far from the screen go when many are held (a long scrub).
+        if view.thumbnails.count > thumbnailLimit {
+            let shown = Set(view.runIDs.dropFirst(view.top).prefix(grid.visibleRuns).flatMap { runID in
+                shownSteps.compactMap { view.image(runID, at: $0).map { ImageGridView.id(runID, $0.path) } }
+            })
+            view.thumbnails = view.thumbnails.filter { shown.contains($0.key) }
+            view.files = view.files.filter { shown.contains($0.key) }
+        }
+        state.imageGrid = view
+        return wanted.isEmpty ? [] : [.loadGridImages(request: view.request, images: wanted, keepFiles: state.graphics != .halfBlocks)]
     }
 
     static func render(_ buffer: inout Buffer, _ state: AppState, _ rect: Rect) {
@@ -273,12 +284,18 @@ enum ImageGridPane: Slice {
             return
         }
         let area = Rect(x: body.x, y: body.y + 1, width: body.width, height: body.height - 1)
-        if graphics != .halfBlocks, let placement = imagePlacement(thumb, file: view.files[id] ?? [], id: id, in: area) {
+        if drawsItself(graphics, file: view.files[id] ?? []), let placement = imagePlacement(thumb, file: view.files[id] ?? [], id: id, in: area) {
             buffer.images.append(placement)
             return
         }
         buffer.drawPreview(renderImage(thumb, width: area.width, height: area.height), top: 0, x: area.x, y: area.y,
                            width: area.width, height: area.height)
+    }
+
+    /// Whether the terminal draws this image itself: it has a protocol, and for iTerm2 (which
+    /// decodes the file) the file was kept.
+    static func drawsItself(_ graphics: GraphicsProtocol, file: [UInt8]) -> Bool {
+        graphics != .halfBlocks && !(graphics == .iterm2 && file.isEmpty)
     }
 
     /// The image drawn by the terminal's graphics protocol over as many cells of `area` as its

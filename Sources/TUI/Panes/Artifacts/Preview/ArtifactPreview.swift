@@ -1,3 +1,4 @@
+import Foundation
 import Terminal
 import Tracking
 
@@ -15,6 +16,9 @@ struct ArtifactPreview: Sendable {
     let size: Int64?
     let content: any ArtifactContent
     let text: PagedText
+    /// Names this preview's image to the terminal: another run's file of the same path and size
+    /// is another picture.
+    let instance = UUID().uuidString
 
     /// Sniffs the first bytes to choose the kind.
     static func open(name: String, content: any ArtifactContent) async throws -> ArtifactPreview {
@@ -44,7 +48,7 @@ struct ArtifactPreview: Sendable {
             switch RGBAImage.decode(file, kind: kind) {
             case .success(let image):
                 var caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
-                caption.image = PreviewImage(id: name + "\u{0}\(file.count)", pixels: image.scaled(toFit: PreviewImage.side),
+                caption.image = PreviewImage(id: instance, pixels: image.scaled(toFit: PreviewImage.side),
                                              file: file.count <= GridPicture.fileLimit ? file : [])
                 return [caption] + renderImage(image, width: width, height: max(height - 1, 1))
             case .failure(let error):
