@@ -75,15 +75,14 @@ final class ImageGridEndToEndTests: XCTestCase {
         XCTAssertTrue(betaRows.prefix(6).contains { $0.contains("·") }, screen)
 
         // Colours per cell: at step 2 the columns hold (left to right) step 0, 1, 2.
-        let styled = try tui.waitUntil("the thumbnails drawn", timeout: 15) { _ in
-            let s = (try? tui.captureStyled()) ?? ""
-            return s.contains("▀") && !s.contains("loading…")
+        // The thumbnails arrive one by one (and tmux takes a frame as it comes): wait until the
+        // cells' colours are the images' — beta: step 0 blue, nothing at 1, step 2 red; alpha:
+        // red, green, blue. A wrong image in a cell never gets there and fails with the screen.
+        var colours: [String: [String]] = [:]
+        _ = try tui.waitUntil("the cells coloured as the images", timeout: 15) { _ in
+            colours = (try? rowColours(try tui.captureStyled())) ?? [:]
+            return colours == ["beta": ["blue", "red"], "alpha": ["red", "green", "blue"]]
         }
-        _ = styled
-        let captured = try tui.captureStyled()
-        let colours = try rowColours(captured)
-        XCTAssertEqual(colours["beta"], ["blue", "red"], "beta: step 0 blue, nothing at 1, step 2 red")
-        XCTAssertEqual(colours["alpha"], ["red", "green", "blue"], "alpha: red, green, blue")
 
         // The scrubber moves for every run; Enter enlarges the selected run's image at it.
         try tui.send("h")
@@ -120,7 +119,11 @@ final class ImageGridEndToEndTests: XCTestCase {
         try tui.waitUntil("the thumbnails") { $0.contains("▀") && !$0.contains("loading…") }
         XCTAssertFalse(Self.hasPlaceholder(try tui.capture()), "the grid itself is drawn in half blocks")
         try tui.send("Enter")
-        let screen = try tui.waitUntil("the placeholders") { Self.hasPlaceholder($0) }
+        // tmux takes the rows as they come: wait for the whole placement.
+        let screen = try tui.waitUntil("the placeholders, every row whole") { text in
+            let rows = text.split(separator: "\n").filter { Self.hasPlaceholder(String($0)) }
+            return rows.count > 10 && rows.allSatisfy { $0.unicodeScalars.filter { $0.value == 0x10EEEE }.count == rows.count * 2 }
+        }
         XCTAssertTrue(screen.contains("alpha · step 2 · images/samples+step+2"), screen)
         let rows = screen.split(separator: "\n").filter { Self.hasPlaceholder(String($0)) }
         // A square image as tall as the area: twice as many columns as rows (a cell is twice as
