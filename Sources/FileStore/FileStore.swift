@@ -403,7 +403,7 @@ public final class FileStore: TrackingStore, Sendable {
         }
         defer { if fd >= 0 { close(fd) } }
         return body(RunDirectory(path: run.path, experimentPath: run.experimentPath, fd: fd,
-                                 links: links(run.experimentPath), warn: warn, latestSoFar: memo))
+                                 links: links(run.experimentPath), warn: warn, memo: memo))
     }
 
     func cachedDataset(_ metaPath: String) -> Dataset? {

@@ -46,9 +46,10 @@ struct HistoryCursors {
         if cursors[file]?.removeValue(forKey: item) != nil { count -= 1 }
     }
 
-    /// The bytes just before `byte` in the file open at `fd` (up to 32), read without moving.
-    static func fingerprint(fd: Int32, before byte: Int) -> [UInt8] {
-        let count = min(32, byte)
+    /// The `length` bytes just before `byte` (fewer at the file's start) in the file open at
+    /// `fd`, read without moving; empty when they cannot be read.
+    static func fingerprint(fd: Int32, before byte: Int, length: Int = 32) -> [UInt8] {
+        let count = min(length, byte)
         guard count > 0 else { return [] }
         var bytes = [UInt8](repeating: 0, count: count)
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(byte - count)) }
@@ -61,10 +62,7 @@ struct HistoryCursors {
     /// rewritten file fails the check.
     static func isValid(_ cursor: Cursor, fd: Int32, inode: UInt64, size: Int) -> Bool {
         guard cursor.inode == inode, cursor.byte <= size else { return false }
-        let count = cursor.fingerprint.count
-        guard count > 0 else { return cursor.byte == 0 }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(cursor.byte - count)) }
-        return n == count && bytes == cursor.fingerprint
+        guard !cursor.fingerprint.isEmpty else { return cursor.byte == 0 }
+        return fingerprint(fd: fd, before: cursor.byte, length: cursor.fingerprint.count) == cursor.fingerprint
     }
 }

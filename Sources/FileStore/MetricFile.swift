@@ -111,15 +111,15 @@ enum MetricFile {
     /// first line, so the answer is the one `latest` gives over the whole file (MLflow's `max`
     /// in `FileStore._get_metric_from_file` is a fold whose only state is the best line).
     /// The error is strerror's text when a read failed. `seed`: the best line of the part of the
-    /// file before the descriptor's offset (a resumed read, `FileStore.LatestSoFar`); `read`: the
-    /// bytes read, and whether the last of them ended a line.
+    /// file before the descriptor's offset (a resumed read, `FileStore.LatestSoFar`); `read`: how
+    /// many bytes were read, `tail` the last (up to 32) of them.
     static func latest(reading fd: Int32, seed: Line? = nil,
-                       bad: (BadLine) -> Void) -> (line: Line?, error: String?, read: Int, endsLine: Bool) {
+                       bad: (BadLine) -> Void) -> (line: Line?, error: String?, read: Int, tail: [UInt8]) {
         var pending: [UInt8] = seed.map { Array($0.text.utf8) + [0x0A] } ?? []
         var seedCount = pending.count  // bytes at the start of `pending` that are the carried best line
         var linesBefore = 0     // lines of the file before the first of `pending`'s own lines
         var best: Line? = seed
-        var total = 0, lastByte: UInt8 = 0x0A
+        var total = 0, tail: [UInt8] = []
         var skipping = false    // dropping the rest of an over-long line
         var capacity = 4096
 
@@ -145,9 +145,9 @@ enum MetricFile {
                 ReadMeter.addFileBytes(n)
             }
             if failed == EINTR { continue }
-            if failed != 0 && failed != EAGAIN { return (nil, String(cString: strerror(failed)), total, false) }
+            if failed != 0 && failed != EAGAIN { return (nil, String(cString: strerror(failed)), total, tail) }
             total += chunk.count
-            if let last = chunk.last { lastByte = last }
+            if !chunk.isEmpty { tail = Array((tail + chunk.suffix(32)).suffix(32)) }
             var fresh = chunk[...]
             if skipping, !fresh.isEmpty {
                 guard let newline = fresh.firstIndex(of: 0x0A) else { continue }
@@ -160,7 +160,7 @@ enum MetricFile {
             capacity = min(capacity * 4, lineLimit)
             if atEnd {
                 if pending.count > seedCount { process(upTo: pending.count) }
-                return (best, nil, total, lastByte == 0x0A)
+                return (best, nil, total, tail)
             }
             guard pending.count - seedCount >= lineLimit else { continue }
             if let newline = pending.lastIndex(of: 0x0A), newline >= seedCount {

@@ -18,8 +18,8 @@ struct RunDirectory {
     /// Where links below the run may lead (see `PosixFiles.LinkPolicy`).
     let links: PosixFiles.LinkPolicy
     let warn: (String) -> Void
-    /// What earlier reads of metric files found (nil: read every file whole).
-    var latestSoFar: Locked<FileStore.Memo>? = nil
+    /// The store's memo, for what earlier reads of metric files found (nil: read every file whole).
+    var memo: Locked<FileStore.Memo>? = nil
 
     // MARK: meta.yaml
 
@@ -59,7 +59,7 @@ struct RunDirectory {
     /// from sub-folders, in key order) with the stamps a cache needs, and whether it read cleanly.
     /// Param files are never rewritten, so they are not stamped one by one (`stampFiles`).
     func readKeyValues(_ folder: String, stampFiles: Bool) -> (folder: CachedFolder, clean: Bool) {
-        readStamped(folder, stampFiles: stampFiles) { key, found, warn in
+        readStamped(folder, stampFiles: stampFiles) { key, found, _, warn in
             switch found.read(limit: PosixFiles.valueLimit) {
             case .content(let bytes): return .text(String(decoding: bytes, as: UTF8.self))
             case .refused(let reason): warn("Skipping \(path)/\(folder)/\(key): \(reason)")
@@ -74,8 +74,8 @@ struct RunDirectory {
     /// `MetricFile.latest`), with stamps, and whether every file read without a warning. Each
     /// file is streamed (`MetricFile.latest(reading:)`), never held whole in memory.
     func readLatestMetrics() -> (folder: CachedFolder, clean: Bool) {
-        readStamped("metrics", stampFiles: true) { key, found, warn in
-            latest(found, key: key, warn: warn).map { .metric($0) }
+        readStamped("metrics", stampFiles: true) { key, found, stamp, warn in
+            latest(found, key: key, stamp: stamp, warn: warn).map { .metric($0) }
         }
     }
 
@@ -83,7 +83,7 @@ struct RunDirectory {
     /// parsed or skipped with a warning: such a read is not cached, so the warning comes again
     /// the next time.
     private func readStamped(_ folder: String, stampFiles: Bool,
-                             _ parse: (String, PosixFiles.Found, @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
+                             _ parse: (String, PosixFiles.Found, PosixFiles.Stamp?, @escaping (String) -> Void) -> CachedFolder.Value?) -> (folder: CachedFolder, clean: Bool) {
         var record = CachedFolder(folders: [], files: [])
         var clean = true
         let warn = self.warn
@@ -97,7 +97,7 @@ struct RunDirectory {
                 noting("Skipping folder \(relative.isEmpty ? top : top + "/" + relative): \(reason)")
             }, file: { key, found, stamp in
                 if case .failed(.missing) = found { clean = false; return }  // removed while we read
-                guard let value = parse(key, found, noting), stamp != nil || !stampFiles else { clean = false; return }
+                guard let value = parse(key, found, stamp, noting), stamp != nil || !stampFiles else { clean = false; return }
                 record.files.append(CachedFolder.File(key: key, stamp: stamp, value: value))
             }))
         }
@@ -165,7 +165,7 @@ struct RunDirectory {
 
     /// The latest line of a metric file a walk or a lookup found, streamed; nil (with a
     /// warning) when it could not be read or holds no well-formed line.
-    func latest(_ found: PosixFiles.Found, key: String, warn: (String) -> Void) -> MetricFile.Line? {
+    func latest(_ found: PosixFiles.Found, key: String, stamp: PosixFiles.Stamp? = nil, warn: (String) -> Void) -> MetricFile.Line? {
         func file() -> String { "\(path)/metrics/\(key)" }  // built only for a warning
         let fd: Int32
         switch found {
@@ -176,23 +176,24 @@ struct RunDirectory {
         }
         // A metric file only grows (`FileStore._log_run_metric` appends): what an earlier read
         // found is carried over and only the bytes appended since are read.
-        var status = stat()
-        let known = fstat(fd, &status) == 0 ? latestSoFar?.withLock({ $0.latestSoFar[file()] }) : nil
+        // The walk stamped the open file; a lookup by key stamps it here.
+        let status = memo == nil ? nil : stamp ?? PosixFiles.stamp(of: fd)
+        let known = status == nil ? nil : memo?.withLock({ $0.latestSoFar[file()] })
         let resumed = known.flatMap { known -> FileStore.LatestSoFar? in
-            guard known.inode == UInt64(status.st_ino), Int(status.st_size) >= known.end,
+            guard let status, known.inode == status.inode, Int(status.size) >= known.end,
                   HistoryCursors.fingerprint(fd: fd, before: known.end) == known.fingerprint,
                   lseek(fd, off_t(known.end), SEEK_SET) == off_t(known.end) else { return nil }
             return known
         }
-        let (latest, error, read, endsLine) = MetricFile.latest(reading: fd, seed: resumed?.best) { bad in
+        let (latest, error, read, tail) = MetricFile.latest(reading: fd, seed: resumed?.best) { bad in
             let place = resumed.map { "line \(bad.number) after byte \($0.end)" } ?? "line \(bad.number)"
             warn("Skipping malformed \(place) of metric file \(file()): \(bad.reason)")
         }
-        if error == nil, let latest, endsLine, let latestSoFar {
-            let end = (resumed?.end ?? 0) + read
-            let kept = FileStore.LatestSoFar(inode: UInt64(status.st_ino), end: end, best: latest,
-                                             fingerprint: HistoryCursors.fingerprint(fd: fd, before: end))
-            latestSoFar.withLock { $0.keep(file(), kept) }
+        if error == nil, let latest, tail.last ?? 0x0A == 0x0A, let memo, let status {
+            // The 32 bytes before the new end: the last ones read, after those before the resume.
+            let kept = FileStore.LatestSoFar(inode: status.inode, end: (resumed?.end ?? 0) + read, best: latest,
+                                             fingerprint: Array(((resumed?.fingerprint ?? []) + tail).suffix(32)))
+            memo.withLock { $0.keep(file(), kept) }
         }
         if let error {
             warn("Skipping unreadable metric file \(file()): \(error)")

@@ -56,12 +56,7 @@ func runChartEffect(_ effect: Effect, store: any TrackingStore, live: LiveHistor
     }
 }
 
-/// A finished run's history as a sparkline reads it: by step. File stores keep log order
-/// (`FileStore.get_metric_history`).
+/// A finished run's history as a sparkline reads it: by step.
 private func sparklineValues(_ store: any TrackingStore, runID: String, key: String) async throws -> [Double] {
-    var metrics = try await store.fullMetricHistory(runID: runID, key: key)
-    if zip(metrics, metrics.dropFirst()).contains(where: { $0.step > $1.step }) {
-        metrics.sort { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
-    }
-    return metrics.map(\.value)
+    ChartSeries(label: key, metrics: try await store.fullMetricHistory(runID: runID, key: key)).valuesByStep
 }

@@ -10,12 +10,7 @@ func readThumbnail(_ store: any TrackingStore, runID: String, path: String, side
         if let size = content.size, size > Int64(ArtifactPreview.imageLimit) {
             return .failure(PreviewError("image of \(size) bytes is too large"))
         }
-        var bytes: [UInt8] = []
-        while bytes.count < ArtifactPreview.imageLimit {
-            let chunk = try await content.read(offset: Int64(bytes.count), count: 1 << 20)
-            if chunk.isEmpty { break }
-            bytes += chunk
-        }
+        let bytes = try await content.readWhole(limit: ArtifactPreview.imageLimit)
         let kind = PreviewKind.detect(name: path, head: Array(bytes.prefix(PreviewKind.sniffLength)), size: Int64(bytes.count))
         guard kind == .png || kind == .jpeg else { return .failure(PreviewError("not a PNG or JPEG image")) }
         return RGBAImage.decode(bytes, kind: kind).map {

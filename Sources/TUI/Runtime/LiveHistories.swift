@@ -45,12 +45,7 @@ final class LiveHistories: Sendable {
 
     /// The history's values by step (a sparkline's order).
     func valuesByStep(_ store: any TrackingStore, runID: String, key: String) async throws -> [Double] {
-        let series = try await follow(store, runID: runID, key: key)
-        if zip(series.steps, series.steps.dropFirst()).allSatisfy({ $0 <= $1 }) { return series.values }
-        // File stores keep log order (`FileStore.get_metric_history`); a point logged for an
-        // earlier step sorts back into place.
-        return series.values.indices.sorted { (series.steps[$0], series.timestamps[$0]) < (series.steps[$1], series.timestamps[$1]) }
-            .map { series.values[$0] }
+        try await follow(store, runID: runID, key: key).valuesByStep
     }
 
     /// How many histories are held (tests).

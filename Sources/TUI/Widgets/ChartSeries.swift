@@ -39,6 +39,13 @@ public struct ChartSeries: Equatable, Sendable {
 
     public var count: Int { values.count }
 
+    /// The values in step order (then time), as a sparkline reads them. File stores keep log
+    /// order (`FileStore.get_metric_history`): a point logged for an earlier step sorts back.
+    public var valuesByStep: [Double] {
+        if zip(steps, steps.dropFirst()).allSatisfy({ $0 <= $1 }) { return values }
+        return values.indices.sorted { (steps[$0], timestamps[$0]) < (steps[$1], timestamps[$1]) }.map { values[$0] }
+    }
+
     /// How much of the history this holds, for reading only what follows (nil when empty).
     public func held(key: String) -> HistoryHeld? {
         guard let last = values.indices.last else { return nil }

@@ -44,7 +44,7 @@ struct ArtifactPreview: Sendable {
             if let size, size > Int64(ArtifactPreview.imageLimit) {
                 return [PreviewLine("image of \(size) bytes is too large to preview", theme[.warning])]
             }
-            let file = try await wholeFile(limit: ArtifactPreview.imageLimit)
+            let file = try await content.readWhole(limit: ArtifactPreview.imageLimit)
             switch RGBAImage.decode(file, kind: kind) {
             case .success(let image):
                 var caption = PreviewLine("\(image.width)×\(image.height) \(kind == .png ? "PNG" : "JPEG")", theme[.dim])
@@ -75,7 +75,7 @@ struct ArtifactPreview: Sendable {
     /// JSON, tables and MLmodel files small enough to render whole; nil: shown as plain text.
     private func wholeRendering(folded: Set<String>, theme: Theme) async throws -> [PreviewLine]? {
         guard let size, size <= Int64(ArtifactPreview.wholeFileLimit) else { return nil }
-        let bytes = try await wholeFile(limit: ArtifactPreview.wholeFileLimit)
+        let bytes = try await content.readWhole(limit: ArtifactPreview.wholeFileLimit)
         switch kind {
         case .json: return parseJSONPreview(bytes).map { renderJSON($0, folded: folded, theme: theme) }
         case .table(let separator): return renderTable(String(decoding: bytes, as: UTF8.self), separator: separator, theme: theme)
@@ -113,11 +113,14 @@ struct ArtifactPreview: Sendable {
 
     /// Lines of a text file known so far and whether the index has reached the end.
     func textExtent() async -> (lines: Int, complete: Bool) { await text.extent }
+}
 
-    private func wholeFile(limit: Int) async throws -> [UInt8] {
+extension ArtifactContent {
+    /// The file from its start, at most `limit` bytes, read a megabyte at a time.
+    func readWhole(limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         while bytes.count < limit {
-            let chunk = try await content.read(offset: Int64(bytes.count), count: min(1 << 20, limit - bytes.count))
+            let chunk = try await read(offset: Int64(bytes.count), count: min(1 << 20, limit - bytes.count))
             if chunk.isEmpty { break }
             bytes += chunk
         }
