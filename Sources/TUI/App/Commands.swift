@@ -103,6 +103,7 @@ enum Commands {
         if state.pane == .modelPage, let reload = ModelPagePane.reload(&state) { effects.append(reload) }
         if let poll = AlertInbox.poll(&state) { effects.append(poll) }
         if let reload = SystemChartPane.reload(&state) { effects.append(reload) }
+        if let reload = ImageGridPane.reload(&state) { effects.append(reload) }
         state.refreshAwaiting = Set(effects.compactMap { effect -> Int? in
             switch effect {
             case .loadExperiments(let request), .searchRuns(let request, _, _), .loadDetails(let request, _): return request

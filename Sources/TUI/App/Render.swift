@@ -30,7 +30,10 @@ func render(_ state: AppState) -> Buffer {
     case .systemChart: SystemChartPane.render(&buffer, state, layout.body)
     case .imageGrid: ImageGridPane.render(&buffer, state, layout.body)
     }
-    if state.browser != nil { renderBrowser(&buffer, state, layout.body) }
+    if state.browser != nil {
+        buffer.images = []  // the pane's image is under the browser
+        renderBrowser(&buffer, state, layout.body)
+    }
     if let rect = layout.inputLine { renderInput(&buffer, state, rect) }
     if let rect = layout.messageLine { renderInputMessage(&buffer, state, rect) }
     renderStatusLine(&buffer, state, layout.statusLine)
@@ -40,6 +43,10 @@ func render(_ state: AppState) -> Buffer {
     if state.value != nil { ValueOverlay.render(&buffer, state) }
     if state.help != nil { HelpOverlay.render(&buffer, state) }
     if state.confirm != nil { Edits.renderConfirm(&buffer, state) }
+    // The terminal draws an image over the cells, overlays included: hidden while one is open.
+    if state.picker != nil || state.alertsOverlay != nil || state.value != nil || state.help != nil || state.confirm != nil {
+        buffer.images = []
+    }
     return buffer
 }
 

@@ -82,15 +82,24 @@ enum ImageGridPane: Slice {
         return [.loadImageIndex(request: view.request, runIDs: view.runIDs)]
     }
 
+    /// The refresh (live or Ctrl-R) lists the runs' `images/` again: a run still logging shows
+    /// its new steps.
+    static func reload(_ state: inout AppState) -> Effect? {
+        guard state.pane == .imageGrid, let view = state.imageGrid else { return nil }
+        return .loadImageIndex(request: view.request, runIDs: view.runIDs)
+    }
+
     /// One run's `images/` listed: the key and the scrubber settle on the first key's last step.
     static func indexLoaded(_ state: inout AppState, request: Int, runID: String, _ result: Result<[LoggedImage], MLflowError>) -> [Effect] {
         guard var view = state.imageGrid, view.request == request else { return [] }
+        // A scrubber on the last step follows new steps (more runs listed, a run still logging).
+        let onLast = view.step == nil || view.step == view.steps.last
         switch result {
-        case .success(let images): view.images[runID] = images
+        case .success(let images): view.images[runID] = images; view.errors[runID] = nil
         case .failure(let error): view.errors[runID] = error.oneLineMessage
         }
         if view.key == nil || !view.keys.contains(view.key!) { view.key = view.keys.first }
-        if view.step == nil || !view.steps.contains(view.step!) { view.step = view.steps.last }
+        if onLast || !view.steps.contains(view.step!) { view.step = view.steps.last }
         state.imageGrid = view
         return thumbnailEffects(&state)
     }
@@ -149,6 +158,7 @@ enum ImageGridPane: Slice {
         view.cursor = min(max(view.cursor, 0), max(view.runIDs.count - 1, 0))
         if view.cursor < view.top { view.top = view.cursor }
         if view.cursor >= view.top + rows { view.top = view.cursor - rows + 1 }
+        view.top = max(0, min(view.top, view.runIDs.count - rows))  // no blank rows below when all fit
         state.imageGrid = view
     }
 
@@ -163,12 +173,15 @@ enum ImageGridPane: Slice {
     static func layout(_ state: AppState) -> GridLayout {
         let body = Layout(state).body
         let width = max(body.width - labelWidth, 8)
-        let columns = max(1, min(9, width / 18))
+        // No more columns than the key has steps: fewer steps, larger images.
+        let steps = max(1, state.imageGrid?.steps.count ?? 1)
+        let columns = max(1, min(9, width / 18, steps))
         let cellWidth = width / columns
-        // Half blocks: a cell row is two pixels; keep cells near square, at least 3 rows.
+        // Half blocks: a cell row is two pixels; keep cells near square, at least 3 rows, and
+        // as many runs as fit at that (a row of cells, then a blank line).
         let runs = max(1, state.imageGrid?.runIDs.count ?? 1)
         let available = max(body.height - 3, 4)
-        let cellHeight = max(3, min((cellWidth - 1) / 2, available / min(runs, max(1, available / 4))))
+        let cellHeight = max(3, min((cellWidth - 1) / 2, available / min(runs, max(1, available / 4)) - 1))
         return GridLayout(columns: columns, cellWidth: cellWidth, cellHeight: cellHeight,
                           visibleRuns: max(1, available / (cellHeight + 1)))
     }
@@ -275,7 +288,11 @@ enum ImageGridPane: Slice {
     private static func renderEnlarged(_ buffer: inout Buffer, _ view: ImageGridView, step: Int64, graphics: GraphicsProtocol,
                                        theme: Theme, _ body: Rect) {
         let runID = view.runIDs[view.cursor]
-        guard let image = view.image(runID, at: step) else { return }
+        guard let image = view.image(runID, at: step) else {
+            buffer.write("no image of \(view.runNames[runID] ?? runID) at step \(step) (h/l: another step, Esc: the grid)",
+                         x: body.x + 1, y: body.y + 1, maxWidth: body.width - 1, style: theme[.dim])
+            return
+        }
         let id = ImageGridView.id(runID, image.path)
         let caption = "\(view.runNames[runID] ?? runID) · step \(step) · \(image.path)"
         buffer.write(caption, x: body.x, y: body.y, maxWidth: body.width, style: theme[.dim])
